@@ -1,0 +1,402 @@
+/* hvsim command line: run, config, help. */
+#include <elf.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "core/cfg.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "core/stats.h"
+#include "cpu/vcpu.h"
+#include "loader/elf.h"
+#include "platform/designs.h"
+#include "platform/pc.h"
+#include "platform/virt.h"
+
+enum { EXIT_USAGE = 2, EXIT_BADINPUT = 3, EXIT_UNFINISHED = 4, EXIT_INTERNAL = 70 };
+
+static const char run_help[] =
+	"usage: hvsim run [options] ELF\n"
+	"Runs a bare-metal AArch64 or x86-64 ELF as a guest on the modelled machine\n"
+	"(ARM: QEMU-virt-like, EL2 modelled by hvsim; x86: VT-x non-root, hvsim is root).\n"
+	"The machine follows the ELF's e_machine.  The guest console goes to stdout,\n"
+	"then a summary: instructions, simulated cycles, VM exits by reason.\n"
+	"\n"
+	"  --design FILE          design file over the machine's default (repeatable)\n"
+	"  --set SECTION.KEY=VAL  override one design value (repeatable)\n"
+	"  --max-insns N          stop after N guest instructions (all vCPUs), exit 4\n"
+	"  --stats FILE           write every statistic to FILE\n"
+	"  --stats-format FMT     text, json or csv (default text)\n"
+	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config or all\n"
+	"  -q, --quiet            no summary\n"
+	"\n"
+	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
+	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
+	"(every vCPU halted or off with nothing to wake it, or --max-insns); 70 internal error.\n";
+
+static const char config_help[] =
+	"usage: hvsim config --list|--dump [--arch arm64|x86] [--design FILE]... [--set K=V]...\n"
+	"  --list   every design key: value, type and range, one-line doc, and where the\n"
+	"           value was set (default design, --design file:line, --set)\n"
+	"  --dump   the effective design as an INI file (reproduces a run exactly)\n"
+	"  --arch   machine whose keys to show (default: both for --list, required for --dump)\n";
+
+static const char main_help[] =
+	"usage: hvsim COMMAND [options]\n"
+	"  run ELF        run guest firmware on the modelled machine\n"
+	"  config         list or dump design keys\n"
+	"  help [CMD]     help for a command\n"
+	"  --version      print the version\n"
+	"See hvsim(1).\n";
+
+static int usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "hvsim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(try 'hvsim help' or 'hvsim help run')\n");
+	return EXIT_USAGE;
+}
+
+/* ---- designs ---- */
+struct design_opts {
+	const char *designs[16];
+	unsigned ndesigns;
+	const char *sets[64];
+	unsigned nsets;
+};
+
+static int add_opt(const char **arr, unsigned *n, unsigned max, const char *v, const char *what)
+{
+	if (*n == max) {
+		fprintf(stderr, "hvsim: too many %s options (at most %u)\n", what, max);
+		return -1;
+	}
+	arr[(*n)++] = v;
+	return 0;
+}
+
+static struct cfg *build_cfg(enum isa isa, const struct design_opts *o)
+{
+	struct cfg *c = cfg_new();
+	if (!c) {
+		err_set("out of memory");
+		return NULL;
+	}
+	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0)
+		goto fail;
+	if (isa == ISA_A64) {
+		if (cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
+		    cfg_load_string(c, "designs/default-arm64.ini", hvsim_default_design_arm64) < 0)
+			goto fail;
+	} else {
+		if (cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) < 0 || cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys) < 0 ||
+		    cfg_load_string(c, "designs/default-x86.ini", hvsim_default_design_x86) < 0)
+			goto fail;
+	}
+	for (unsigned i = 0; i < o->ndesigns; i++)
+		if (cfg_load_file(c, o->designs[i]) < 0)
+			goto fail;
+	for (unsigned i = 0; i < o->nsets; i++)
+		if (cfg_set(c, o->sets[i]) < 0)
+			goto fail;
+	if (cfg_check_complete(c) < 0)
+		goto fail;
+	return c;
+fail:
+	cfg_free(c);
+	return NULL;
+}
+
+static const char *isa_name(enum isa isa) { return isa == ISA_A64 ? "arm64" : "x86"; }
+
+/* ---- run ---- */
+static int peek_machine(const char *path, enum isa *isa)
+{
+	unsigned char h[20];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return err_set("%s: cannot open: %s", path, strerror(errno));
+	size_t n = fread(h, 1, sizeof h, f);
+	fclose(f);
+	if (n < sizeof h || memcmp(h, ELFMAG, SELFMAG))
+		return err_set("%s: not an ELF file", path);
+	unsigned em = h[18] | h[19] << 8;
+	if (em == EM_AARCH64)
+		*isa = ISA_A64;
+	else if (em == EM_X86_64)
+		*isa = ISA_X86_64;
+	else
+		return err_set("%s: machine %u is neither AArch64 (%u) nor x86-64 (%u)", path, em, EM_AARCH64, EM_X86_64);
+	return 0;
+}
+
+static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason why, int status)
+{
+	const struct machine *m = s->m;
+	uint64_t cycles = *s->st_cycles, busy = 0;
+	for (unsigned i = 0; i < s->n; i++)
+		busy += s->v[i]->sc.clock - s->v[i]->sc.idle_cycles;
+	fflush(m->console);
+	fprintf(out, "\n--- hvsim: %s %s, %u vCPUs at %llu MHz ---\n", isa_name(m->isa), m->name, m->ncpus,
+		(unsigned long long)(m->freq_hz / 1000000));
+	if (why == SIM_STOP_EXIT)
+		fprintf(out, "stopped: guest exit, status %d\n", status);
+	else
+		fprintf(out, "stopped: %s\n", sim_stop_name(why));
+	fprintf(out, "guest instructions  %12llu\n", (unsigned long long)*s->st_insns);
+	fprintf(out, "simulated cycles    %12llu  (%.3f us)\n", (unsigned long long)cycles,
+		(double)cycles * 1e6 / (double)m->freq_hz);
+	fprintf(out, "VM exits            %12llu  (%llu cycles, %.1f%% of busy vCPU cycles)\n",
+		(unsigned long long)*s->st_exits, (unsigned long long)*s->st_exit_cycles_total,
+		busy ? 100.0 * (double)*s->st_exit_cycles_total / (double)busy : 0.0);
+	if (*s->st_exits) {
+		fprintf(out, "  %-16s %10s %14s %12s\n", "reason", "count", "cycles", "cycles/exit");
+		for (unsigned x = 0; x < s->nexits; x++)
+			if (*s->st_exit_count[x])
+				fprintf(out, "  %-16s %10llu %14llu %12llu\n", s->exit_names[x],
+					(unsigned long long)*s->st_exit_count[x], (unsigned long long)*s->st_exit_cycles[x],
+					(unsigned long long)(*s->st_exit_cycles[x] / *s->st_exit_count[x]));
+	}
+	fprintf(out, "  %-6s %14s %14s %14s %10s\n", "vcpu", "instructions", "cycles", "idle", "exits");
+	for (unsigned i = 0; i < s->n; i++)
+		fprintf(out, "  %-6u %14llu %14llu %14llu %10llu\n", i, (unsigned long long)*s->v[i]->st_insns,
+			(unsigned long long)*s->v[i]->st_cycles, (unsigned long long)*s->v[i]->st_idle,
+			(unsigned long long)*s->v[i]->st_exits);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "design", required_argument, 0, 'd' }, { "set", required_argument, 0, 's' },
+		{ "max-insns", required_argument, 0, 'm' }, { "stats", required_argument, 0, 'o' },
+		{ "stats-format", required_argument, 0, 'f' }, { "debug", required_argument, 0, 'g' },
+		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	struct design_opts d = { 0 };
+	uint64_t max_insns = 0;
+	const char *stats_path = NULL;
+	enum stats_fmt fmt = STATS_TEXT;
+	bool quiet = false;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'd': if (add_opt(d.designs, &d.ndesigns, 16, optarg, "--design") < 0) return EXIT_USAGE; break;
+		case 's': if (add_opt(d.sets, &d.nsets, 64, optarg, "--set") < 0) return EXIT_USAGE; break;
+		case 'm':
+			errno = 0;
+			max_insns = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg || *optarg == '-' || max_insns == 0)
+				return usage("--max-insns: '%s' is not a positive integer", optarg);
+			break;
+		case 'o': stats_path = optarg; break;
+		case 'f':
+			if (stats_fmt_parse(optarg, &fmt) < 0)
+				return usage("--stats-format: %s", err_msg());
+			break;
+		case 'g':
+			if (log_parse(optarg) < 0)
+				return usage("--debug: %s", err_msg());
+			break;
+		case 'q': quiet = true; break;
+		case 'h': fputs(run_help, stdout); return 0;
+		default: return usage("%s", "bad option for 'run'");
+		}
+	}
+	if (optind != argc - 1)
+		return usage("%s", optind >= argc ? "run: no ELF file given" : "run: more than one ELF file given");
+	const char *path = argv[optind];
+
+	enum isa isa = ISA_A64;
+	if (peek_machine(path, &isa) < 0) {
+		fprintf(stderr, "hvsim: %s\n", err_msg());
+		return EXIT_BADINPUT;
+	}
+	struct cfg *cfg = build_cfg(isa, &d);
+	if (!cfg) {
+		fprintf(stderr, "hvsim: %s\n", err_msg());
+		return EXIT_BADINPUT;
+	}
+	uint64_t ram_base, ram_size;
+	if (isa == ISA_A64)
+		virt_ram_window(cfg, &ram_base, &ram_size);
+	else
+		pc_ram_window(cfg, &ram_base, &ram_size);
+	struct elf_image img;
+	if (elf_load(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size, &img) < 0) {
+		fprintf(stderr, "hvsim: %s\n", err_msg());
+		cfg_free(cfg);
+		return EXIT_BADINPUT;
+	}
+	FILE *stats_out = NULL;
+	if (stats_path && !(stats_out = fopen(stats_path, "w"))) {
+		fprintf(stderr, "hvsim: %s: cannot write: %s\n", stats_path, strerror(errno));
+		elf_free(&img);
+		cfg_free(cfg);
+		return EXIT_BADINPUT;
+	}
+
+	struct stats *st = stats_new();
+	static struct virt virt;
+	static struct pc pc;
+	struct machine *m;
+	uint64_t arg = 0;
+	int rc;
+	if (isa == ISA_A64) {
+		rc = virt_create(&virt, cfg, st, &img);
+		m = &virt.m;
+		arg = virt.dtb_addr;
+	} else {
+		rc = pc_create(&pc, cfg, st, &img);
+		m = &pc.m;
+	}
+	static struct vcpus s;
+	if (rc == 0)
+		rc = vcpus_create(&s, m, isa == ISA_A64 ? &virt : NULL, isa == ISA_A64 ? NULL : &pc, img.entry, arg,
+				  max_insns);
+	int status;
+	if (rc < 0) {
+		fprintf(stderr, "hvsim: %s: %s\n", path, err_msg());
+		status = EXIT_BADINPUT;
+	} else {
+		DBG(LOG_ELF, "%s: entry 0x%llx, %u segments, %u symbols", path, (unsigned long long)img.entry,
+		    img.nsegs, img.nsyms);
+		enum sim_stop_reason why = vcpus_run(&s);
+		vcpus_finish(&s);
+		fflush(m->console);
+		switch (why) {
+		case SIM_STOP_EXIT:
+		case SIM_STOP_ALL_OFF:
+			status = why == SIM_STOP_EXIT ? s.sim.exit_status : 0;
+			break;
+		case SIM_STOP_DEADLOCK:
+			fprintf(stderr, "hvsim: every vCPU is halted or off and nothing can wake one\n");
+			status = EXIT_UNFINISHED;
+			break;
+		case SIM_STOP_LIMIT:
+			fprintf(stderr, "hvsim: stopped after %llu guest instructions (--max-insns %llu)\n",
+				(unsigned long long)s.total_insns, (unsigned long long)max_insns);
+			status = EXIT_UNFINISHED;
+			break;
+		default:
+			fprintf(stderr, "hvsim: %s\n", err_msg());
+			status = EXIT_INTERNAL;
+			break;
+		}
+		if (!quiet)
+			print_summary(stdout, &s, why, s.sim.exit_status);
+		if (stats_out && stats_dump(st, stats_out, fmt) < 0) {
+			fprintf(stderr, "hvsim: %s: %s\n", stats_path, err_msg());
+			status = EXIT_INTERNAL;
+		}
+	}
+	if (stats_out && fclose(stats_out) != 0) {
+		fprintf(stderr, "hvsim: %s: write failed\n", stats_path);
+		status = EXIT_INTERNAL;
+	}
+	vcpus_destroy(&s);
+	if (isa == ISA_A64)
+		virt_destroy(&virt);
+	else
+		pc_destroy(&pc);
+	stats_free(st);
+	elf_free(&img);
+	cfg_free(cfg);
+	return status;
+}
+
+/* ---- config ---- */
+static int cmd_config(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "list", no_argument, 0, 'l' }, { "dump", no_argument, 0, 'D' }, { "arch", required_argument, 0, 'a' },
+		{ "design", required_argument, 0, 'd' }, { "set", required_argument, 0, 's' },
+		{ "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	struct design_opts d = { 0 };
+	int mode = 0, c, arch = -1;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': case 'D': mode = c; break;
+		case 'a':
+			if (!strcmp(optarg, "arm64"))
+				arch = ISA_A64;
+			else if (!strcmp(optarg, "x86"))
+				arch = ISA_X86_64;
+			else
+				return usage("--arch: '%s' is not arm64 or x86", optarg);
+			break;
+		case 'd': if (add_opt(d.designs, &d.ndesigns, 16, optarg, "--design") < 0) return EXIT_USAGE; break;
+		case 's': if (add_opt(d.sets, &d.nsets, 64, optarg, "--set") < 0) return EXIT_USAGE; break;
+		case 'h': fputs(config_help, stdout); return 0;
+		default: return usage("%s", "bad option for 'config'");
+		}
+	}
+	if (optind != argc)
+		return usage("config: unexpected argument '%s'", argv[optind]);
+	if (!mode)
+		return usage("%s", "config: say --list or --dump");
+	if (mode == 'D' && arch < 0)
+		return usage("%s", "config --dump: say --arch arm64 or --arch x86");
+	for (int isa = ISA_A64; isa <= ISA_X86_64; isa++) {
+		if (arch >= 0 && isa != arch)
+			continue;
+		struct cfg *cfg = build_cfg((enum isa)isa, &d);
+		if (!cfg) {
+			fprintf(stderr, "hvsim: %s\n", err_msg());
+			return EXIT_BADINPUT;
+		}
+		if (mode == 'l') {
+			printf("# %s machine (%s)\n", isa_name((enum isa)isa), isa == ISA_A64 ? "virt" : "pc");
+			cfg_list(cfg, stdout, true);
+			if (arch < 0 && isa == ISA_A64)
+				printf("\n");
+		} else {
+			printf("; hvsim %s design for the %s machine\n", HVSIM_VERSION, isa_name((enum isa)isa));
+			cfg_write_ini(cfg, stdout);
+		}
+		cfg_free(cfg);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(main_help, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+		printf("hvsim %s\n", HVSIM_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		fputs(main_help, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "help")) {
+		const char *t = argc > 2 ? argv[2] : NULL;
+		if (!t)
+			fputs(main_help, stdout);
+		else if (!strcmp(t, "run"))
+			fputs(run_help, stdout);
+		else if (!strcmp(t, "config"))
+			fputs(config_help, stdout);
+		else if (!strcmp(t, "help"))
+			fputs("usage: hvsim help [COMMAND]\n", stdout);
+		else
+			return usage("help: unknown command '%s'", t);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "config"))
+		return cmd_config(argc - 1, argv + 1);
+	return usage("unknown command '%s'", cmd);
+}

@@ -1,0 +1,206 @@
+/* Event queue and the quantum scheduler (see core/sim.h). */
+#include "core/sim.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- event queue: binary min-heap on (when, seq) ---- */
+
+void evq_init(struct evq *q)
+{
+	memset(q, 0, sizeof *q);
+}
+
+void evq_free(struct evq *q)
+{
+	free(q->heap);
+	memset(q, 0, sizeof *q);
+}
+
+static bool ev_before(const struct sim_event *a, const struct sim_event *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+void evq_push(struct evq *q, cycles_t when, sim_event_fn fn, void *ctx)
+{
+	if (q->len == q->cap) {
+		unsigned cap = q->cap ? q->cap * 2 : 64;
+		struct sim_event *h = realloc(q->heap, cap * sizeof *h);
+		if (!h || cap < q->cap) {
+			/* Simulation state cannot be recovered without the event. */
+			fprintf(stderr, "hvsim: out of memory (event queue)\n");
+			exit(71);
+		}
+		q->heap = h;
+		q->cap = cap;
+	}
+	struct sim_event ev = { when, q->next_seq++, fn, ctx };
+	unsigned i = q->len++;
+	while (i > 0) {
+		unsigned parent = (i - 1) / 2;
+		if (!ev_before(&ev, &q->heap[parent]))
+			break;
+		q->heap[i] = q->heap[parent];
+		i = parent;
+	}
+	q->heap[i] = ev;
+}
+
+bool evq_peek(const struct evq *q, cycles_t *when)
+{
+	if (q->len == 0)
+		return false;
+	*when = q->heap[0].when;
+	return true;
+}
+
+bool evq_pop(struct evq *q, struct sim_event *ev)
+{
+	if (q->len == 0)
+		return false;
+	*ev = q->heap[0];
+	struct sim_event last = q->heap[--q->len];
+	unsigned i = 0;
+	for (;;) {
+		unsigned child = 2 * i + 1;
+		if (child >= q->len)
+			break;
+		if (child + 1 < q->len && ev_before(&q->heap[child + 1], &q->heap[child]))
+			child++;
+		if (!ev_before(&q->heap[child], &last))
+			break;
+		q->heap[i] = q->heap[child];
+		i = child;
+	}
+	if (q->len > 0)
+		q->heap[i] = last;
+	return true;
+}
+
+/* ---- scheduler ---- */
+
+void sim_init(struct sim *s, struct sim_cpu **cpus, unsigned ncpus, cycles_t quantum)
+{
+	memset(s, 0, sizeof *s);
+	evq_init(&s->events);
+	s->cpus = cpus;
+	s->ncpus = ncpus;
+	/* A zero quantum would never advance time. */
+	s->quantum = quantum ? quantum : 1;
+	s->stop = SIM_RUNNING;
+}
+
+void sim_free(struct sim *s)
+{
+	evq_free(&s->events);
+}
+
+void sim_stop(struct sim *s, enum sim_stop_reason why, int status)
+{
+	if (s->stop != SIM_RUNNING || why == SIM_RUNNING)
+		return;
+	s->stop = why;
+	s->exit_status = status;
+}
+
+void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when)
+{
+	if (cpu->state == SIM_CPU_RUNNING)
+		return;
+	cpu->state = SIM_CPU_RUNNING;
+	/* The CPU was idle until it is woken, so clock = busy + idle holds. */
+	if (cpu->clock < when) {
+		cpu->idle_cycles += when - cpu->clock;
+		cpu->clock = when;
+	}
+}
+
+const char *sim_stop_name(enum sim_stop_reason r)
+{
+	switch (r) {
+	case SIM_RUNNING: return "running";
+	case SIM_STOP_EXIT: return "exit";
+	case SIM_STOP_ALL_OFF: return "all-off";
+	case SIM_STOP_DEADLOCK: return "deadlock";
+	case SIM_STOP_LIMIT: return "limit";
+	case SIM_STOP_ERROR: return "error";
+	}
+	return "unknown";
+}
+
+/* CPUs that are not running spend [clock, t) idle. */
+static void idle_until(struct sim *s, cycles_t t)
+{
+	for (unsigned i = 0; i < s->ncpus; i++) {
+		struct sim_cpu *cpu = s->cpus[i];
+		if (cpu->state != SIM_CPU_RUNNING && cpu->clock < t) {
+			cpu->idle_cycles += t - cpu->clock;
+			cpu->clock = t;
+		}
+	}
+}
+
+static bool any_running(const struct sim *s)
+{
+	for (unsigned i = 0; i < s->ncpus; i++)
+		if (s->cpus[i]->state == SIM_CPU_RUNNING)
+			return true;
+	return false;
+}
+
+static bool all_off(const struct sim *s)
+{
+	for (unsigned i = 0; i < s->ncpus; i++)
+		if (s->cpus[i]->state != SIM_CPU_OFF)
+			return false;
+	return true;
+}
+
+enum sim_stop_reason sim_run(struct sim *s)
+{
+	while (s->stop == SIM_RUNNING) {
+		cycles_t end = s->now + s->quantum;
+		struct sim_event ev;
+		cycles_t when;
+
+		/* Events fire at the start of the quantum that contains them. */
+		while (s->stop == SIM_RUNNING && evq_peek(&s->events, &when) && when < end) {
+			evq_pop(&s->events, &ev);
+			ev.fn(ev.ctx, ev.when);
+		}
+		if (s->stop != SIM_RUNNING)
+			break;
+
+		if (!any_running(s)) {
+			if (!evq_peek(&s->events, &when)) {
+				sim_stop(s, all_off(s) ? SIM_STOP_ALL_OFF : SIM_STOP_DEADLOCK, 0);
+				break;
+			}
+			/* Skip to the start of the quantum holding the next event;
+			 * quanta stay aligned to the multiples of quantum from 0. */
+			s->now += (when - s->now) / s->quantum * s->quantum;
+			idle_until(s, s->now);
+			continue;
+		}
+
+		s->quanta++;
+		for (unsigned i = 0; i < s->ncpus && s->stop == SIM_RUNNING; i++) {
+			struct sim_cpu *cpu = s->cpus[i];
+			if (cpu->state != SIM_CPU_RUNNING || cpu->clock >= end)
+				continue;
+			if (cpu->run(cpu, end) < 0) {
+				/* An internal error overrides any earlier stop request so
+				 * that its message is never lost. */
+				s->stop = SIM_STOP_ERROR;
+				s->exit_status = -1;
+			}
+		}
+		if (s->stop != SIM_RUNNING)
+			break;
+		idle_until(s, end);
+		s->now = end;
+	}
+	return s->stop;
+}

@@ -1,0 +1,83 @@
+/* Simulated time and the scheduler.
+ *
+ * Each CPU has its own clock in cycles.  CPUs are interleaved by quanta
+ * (temporal decoupling, as in SystemC TLM-2.0 loosely-timed models): in every
+ * quantum [now, now + quantum) each running CPU, in index order, executes until
+ * its clock reaches the end of the quantum.  Events (a CPU powered on, a timer)
+ * live in one global queue ordered by (time, insertion order) and fire at the
+ * start of the quantum that contains them, so a cross-CPU effect is seen at
+ * most one quantum late.  Everything is deterministic. */
+#ifndef HVSIM_CORE_SIM_H
+#define HVSIM_CORE_SIM_H
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef uint64_t cycles_t;
+
+/* ---- event queue: binary heap, ties broken by insertion order ---- */
+typedef void (*sim_event_fn)(void *ctx, cycles_t when);
+struct sim_event {
+	cycles_t when;
+	uint64_t seq;
+	sim_event_fn fn;
+	void *ctx;
+};
+struct evq {
+	struct sim_event *heap;
+	unsigned len, cap;
+	uint64_t next_seq;
+};
+void evq_init(struct evq *q);
+void evq_free(struct evq *q);
+void evq_push(struct evq *q, cycles_t when, sim_event_fn fn, void *ctx);
+/* Time of the earliest event; false if empty. */
+bool evq_peek(const struct evq *q, cycles_t *when);
+/* Removes the earliest event into *ev; false if empty. */
+bool evq_pop(struct evq *q, struct sim_event *ev);
+
+/* ---- CPUs and the quantum loop ---- */
+enum sim_cpu_state { SIM_CPU_OFF, SIM_CPU_RUNNING, SIM_CPU_HALTED };
+
+struct sim_cpu {
+	unsigned id;
+	cycles_t clock;           /* local time; advanced by the CPU's run function */
+	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
+	enum sim_cpu_state state;
+	/* Executes until clock >= until, the CPU halts/turns off, or sim_stop()
+	 * is called.  Returns 0, or -1 on an internal error (err_set). */
+	int (*run)(struct sim_cpu *cpu, cycles_t until);
+	void *ctx;
+};
+
+enum sim_stop_reason {
+	SIM_RUNNING = 0,
+	SIM_STOP_EXIT,       /* the guest asked to stop with a status */
+	SIM_STOP_ALL_OFF,    /* every CPU is off and no event is pending */
+	SIM_STOP_DEADLOCK,   /* every CPU is halted or off, nothing can wake one */
+	SIM_STOP_LIMIT,      /* a user limit (--max-insns) was reached */
+	SIM_STOP_ERROR,      /* a run function failed */
+};
+
+struct sim {
+	struct evq events;
+	struct sim_cpu **cpus;
+	unsigned ncpus;
+	cycles_t quantum;
+	cycles_t now;              /* start of the current quantum */
+	uint64_t quanta;           /* quanta executed */
+	enum sim_stop_reason stop;
+	int exit_status;
+};
+
+void sim_init(struct sim *s, struct sim_cpu **cpus, unsigned ncpus, cycles_t quantum);
+void sim_free(struct sim *s);
+/* Runs quanta until a stop reason is set.  Idle stretches in which no CPU
+ * runs jump straight to the next event.  Returns the reason. */
+enum sim_stop_reason sim_run(struct sim *s);
+/* Requests a stop; the first request wins. */
+void sim_stop(struct sim *s, enum sim_stop_reason why, int status);
+/* HALTED or OFF -> RUNNING with clock = max(clock, when). */
+void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when);
+const char *sim_stop_name(enum sim_stop_reason r);
+
+#endif

@@ -1,0 +1,62 @@
+/* Translated-block decoder: Capstone decodes each guest block once (cached
+ * by address) and classifies its instructions for the timing model and for
+ * the front ends (which need to know where RDMSR/WRMSR/RDTSC sit on x86).
+ * Knows nothing of Unicorn: it is given the block's bytes. */
+#ifndef HVSIM_CPU_DECODE_H
+#define HVSIM_CPU_DECODE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+enum isa { ISA_A64, ISA_X86_64 };
+
+/* Instruction classes, each with a base CPI in the design ([cpu] cpi_*). */
+enum insn_class {
+	IC_ALU,      /* integer data processing, moves, address generation */
+	IC_MULDIV,   /* integer multiply / divide */
+	IC_LOAD,     /* memory reads (a load+op on x86 counts as a load) */
+	IC_STORE,    /* memory writes (read-modify-write on x86 counts as a store) */
+	IC_BRANCH,   /* jumps, calls, returns, conditional branches */
+	IC_FP,       /* floating point and SIMD */
+	IC_SYSTEM,   /* system instructions: MSR/MRS, barriers, HVC, CPUID, IN/OUT... */
+	IC_COUNT
+};
+const char *insn_class_name(enum insn_class c);
+
+/* x86 instructions the front end must intercept by address because
+ * Unicorn 2.0.1 has no UC_HOOK_INSN for them. */
+enum x86_special { X86S_NONE, X86S_RDMSR, X86S_WRMSR, X86S_RDTSC };
+
+struct dblock_special {
+	uint64_t addr;
+	enum x86_special kind;
+};
+
+struct dblock {
+	uint64_t addr;
+	uint32_t size;          /* bytes covered by the block as given */
+	uint32_t ninsns;
+	uint32_t nclass[IC_COUNT];
+	uint32_t mem_bytes;     /* bytes moved by loads + stores (ldp/stp count twice) */
+	uint64_t cost_milli;    /* cycles * 1000 from the CPI table given to decode_cache_new */
+	struct dblock_special *specials;  /* x86 only */
+	uint32_t nspecials;
+	bool undecodable;       /* Capstone could not decode some bytes (counted as IC_ALU) */
+};
+
+struct decode_cache;
+/* cpi_milli[c]: cycles per instruction of class c, times 1000. */
+struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_COUNT]);
+void decode_cache_free(struct decode_cache *dc);
+/* Returns the cached block at addr whose size equals size, or NULL. O(1). */
+const struct dblock *decode_lookup(struct decode_cache *dc, uint64_t addr, uint32_t size);
+/* Decodes code[0..size) as a block at addr, caches and returns it.  Never fails
+ * on bad bytes (they are counted, see undecodable); returns NULL only on OOM. */
+const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size);
+/* Drops every cached block (guest code changed). */
+void decode_flush(struct decode_cache *dc);
+/* Classifies one instruction; len gets its length (0 if undecodable).
+ * For tests and for the front ends' fault decode. */
+enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);
+uint64_t decode_stats_blocks(const struct decode_cache *dc);
+
+#endif

@@ -1,0 +1,136 @@
+/* ARM EL2 trap and cost model.  See el2.h. */
+#include "cpu/el2.h"
+
+/* Costs are cycles at [cpu] freq_mhz; the defaults and their sources live in
+ * designs/default-arm64.ini. */
+const struct cfg_key el2_cfg_keys[] = {
+	{ "el2", "hcr_el2", CFG_U64, 0, 18446744073709551615.0, NULL,
+	  "HCR_EL2 while the guest runs; consulted: TWI TWE TID1 TID2 TID3 TSC TIDCP TACR TSW TVM TRVM" },
+	{ "el2", "exit_cycles", CFG_U64, 0, 1e9, NULL, "trap to EL2 and save of the guest context" },
+	{ "el2", "entry_cycles", CFG_U64, 0, 1e9, NULL, "restore of the guest context and ERET" },
+	{ "el2", "wfx_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped WFI/WFE (block or yield decision)" },
+	{ "el2", "hvc_cycles", CFG_U64, 0, 1e9, NULL, "handler: HVC (SMCCC dispatch: PSCI, hypercalls)" },
+	{ "el2", "smc_cycles", CFG_U64, 0, 1e9, NULL, "handler: SMC trapped by HCR_EL2.TSC (SMCCC dispatch)" },
+	{ "el2", "sys64_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped MRS/MSR/SYS emulation" },
+	{ "el2", "iabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 instruction abort (abort injected)" },
+	{ "el2", "dabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 data abort, MMIO decode and dispatch" },
+	{ "el2", "mmio_user_cycles", CFG_U64, 0, 1e9, NULL, "extra: MMIO emulated by the userspace VMM (exit to user and back)" },
+};
+const unsigned el2_cfg_nkeys = sizeof el2_cfg_keys / sizeof el2_cfg_keys[0];
+
+static const struct {
+	const char *name;
+	enum esr_ec ec;
+	const char *key;
+} exits[EL2X_COUNT] = {
+	[EL2X_WFX]      = { "WFx",      EC_WFX,      "wfx_cycles" },
+	[EL2X_HVC64]    = { "HVC64",    EC_HVC64,    "hvc_cycles" },
+	[EL2X_SMC64]    = { "SMC64",    EC_SMC64,    "smc_cycles" },
+	[EL2X_SYS64]    = { "SYS64",    EC_SYS64,    "sys64_cycles" },
+	[EL2X_IABT_LOW] = { "IABT_LOW", EC_IABT_LOW, "iabt_cycles" },
+	[EL2X_DABT_LOW] = { "DABT_LOW", EC_DABT_LOW, "dabt_cycles" },
+};
+
+void el2_init(struct el2_model *m, const struct cfg *c)
+{
+	m->hcr_el2 = cfg_u64(c, "el2", "hcr_el2");
+	m->exit_cycles = cfg_u64(c, "el2", "exit_cycles");
+	m->entry_cycles = cfg_u64(c, "el2", "entry_cycles");
+	m->mmio_user_cycles = cfg_u64(c, "el2", "mmio_user_cycles");
+	for (unsigned i = 0; i < EL2X_COUNT; i++)
+		m->handler[i] = cfg_u64(c, "el2", exits[i].key);
+}
+
+const char *el2_exit_name(enum el2_exit x) { return exits[x].name; }
+enum esr_ec el2_exit_ec(enum el2_exit x) { return exits[x].ec; }
+
+bool el2_traps_wfi(const struct el2_model *m) { return m->hcr_el2 & HCR_TWI; }
+bool el2_traps_smc(const struct el2_model *m) { return m->hcr_el2 & HCR_TSC; }
+
+/* Registers written under HCR_EL2.TVM and read under TRVM (D19.2.48). */
+static bool is_vm_ctl_reg(uint32_t r)
+{
+	switch (r) {
+	case SYS_REG(3, 0, 1, 0, 0):   /* SCTLR_EL1 */
+	case SYS_REG(3, 0, 2, 0, 0):   /* TTBR0_EL1 */
+	case SYS_REG(3, 0, 2, 0, 1):   /* TTBR1_EL1 */
+	case SYS_REG(3, 0, 2, 0, 2):   /* TCR_EL1 */
+	case SYS_REG(3, 0, 5, 1, 0):   /* AFSR0_EL1 */
+	case SYS_REG(3, 0, 5, 1, 1):   /* AFSR1_EL1 */
+	case SYS_REG(3, 0, 5, 2, 0):   /* ESR_EL1 */
+	case SYS_REG(3, 0, 6, 0, 0):   /* FAR_EL1 */
+	case SYS_REG(3, 0, 10, 2, 0):  /* MAIR_EL1 */
+	case SYS_REG(3, 0, 10, 3, 0):  /* AMAIR_EL1 */
+	case SYS_REG(3, 0, 13, 0, 1):  /* CONTEXTIDR_EL1 */
+		return true;
+	}
+	return false;
+}
+
+bool el2_traps_sysreg(const struct el2_model *m, uint32_t r, bool is_read)
+{
+	uint64_t hcr = m->hcr_el2;
+	unsigned op0 = SYS_REG_OP0(r), op1 = SYS_REG_OP1(r), crn = SYS_REG_CRN(r), crm = SYS_REG_CRM(r);
+
+	/* TID3: ID group 3, op0=3 op1=0 CRn=0 CRm=1..7 (ID_AA64PFR0_EL1 ...) */
+	if ((hcr & HCR_TID3) && is_read && op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7)
+		return true;
+	/* TID1: REVIDR_EL1, AIDR_EL1 */
+	if ((hcr & HCR_TID1) && is_read && (r == SYS_REG(3, 0, 0, 0, 6) || r == SYS_REG(3, 1, 0, 0, 7)))
+		return true;
+	/* TID2: CTR_EL0, CCSIDR_EL1, CCSIDR2_EL1, CLIDR_EL1 (reads), CSSELR_EL1 (both) */
+	if ((hcr & HCR_TID2) && ((is_read && (r == SYS_REG(3, 3, 0, 0, 1) || r == SYS_REG(3, 1, 0, 0, 0) ||
+					      r == SYS_REG(3, 1, 0, 0, 2) || r == SYS_REG(3, 1, 0, 0, 1))) ||
+				 r == SYS_REG(3, 2, 0, 0, 0)))
+		return true;
+	/* TACR: ACTLR_EL1 */
+	if ((hcr & HCR_TACR) && r == SYS_REG(3, 0, 1, 0, 1))
+		return true;
+	/* TIDCP: IMPLEMENTATION DEFINED registers, op0=3 CRn=11 or 15 */
+	if ((hcr & HCR_TIDCP) && op0 == 3 && (crn == 11 || crn == 15))
+		return true;
+	/* TSW: DC ISW, DC CSW, DC CISW (set/way maintenance) */
+	if ((hcr & HCR_TSW) && (r == SYS_REG(1, 0, 7, 6, 2) || r == SYS_REG(1, 0, 7, 10, 2) ||
+				r == SYS_REG(1, 0, 7, 14, 2)))
+		return true;
+	if (is_vm_ctl_reg(r) && ((!is_read && (hcr & HCR_TVM)) || (is_read && (hcr & HCR_TRVM))))
+		return true;
+	return false;
+}
+
+static uint32_t esr(enum esr_ec ec, uint32_t iss)
+{
+	/* IL=1: every trapped instruction here is a 32-bit A64 instruction */
+	return ((uint32_t)ec << ESR_EC_SHIFT) | ESR_IL | (iss & 0x1ffffff);
+}
+
+uint32_t el2_esr_hvc(uint16_t imm16) { return esr(EC_HVC64, imm16); }
+uint32_t el2_esr_smc(uint16_t imm16) { return esr(EC_SMC64, imm16); }
+uint32_t el2_esr_wfx(bool wfe) { return esr(EC_WFX, wfe ? ISS_WFX_TI_WFE : 0); }
+
+uint32_t el2_esr_sys64(uint32_t r, unsigned rt, bool is_read)
+{
+	uint32_t iss = (SYS_REG_OP0(r) << 20) | (SYS_REG_OP2(r) << 17) | (SYS_REG_OP1(r) << 14) |
+		       (SYS_REG_CRN(r) << 10) | ((rt & 31) << 5) | (SYS_REG_CRM(r) << 1) | (is_read ? 1 : 0);
+	return esr(EC_SYS64, iss);
+}
+
+uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc)
+{
+	uint32_t iss = dfsc & 0x3f;
+	if (valid)
+		iss |= ISS_DABT_ISV | ((size_log2 & 3) << ISS_DABT_SAS_SHIFT) | ((srt & 31) << ISS_DABT_SRT_SHIFT) |
+		       (sf ? ISS_DABT_SF : 0);
+	if (write)
+		iss |= ISS_DABT_WNR;
+	return esr(EC_DABT_LOW, iss);
+}
+
+uint32_t el2_esr_iabt_low(unsigned ifsc) { return esr(EC_IABT_LOW, ifsc & 0x3f); }
+
+uint32_t el2_esr_injected_abort(bool instruction, bool from_el0)
+{
+	enum esr_ec ec = instruction ? (from_el0 ? EC_IABT_LOW : EC_IABT_CUR)
+				     : (from_el0 ? EC_DABT_LOW : EC_DABT_CUR);
+	return esr(ec, FSC_EXTABT);
+}

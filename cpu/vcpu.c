@@ -1,0 +1,350 @@
+/* vCPU layer common to both architectures.  See vcpu.h. */
+#include "cpu/vcpu.h"
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+#include "platform/pc.h"
+#include "platform/virt.h"
+
+static void register_stats(struct vcpus *s)
+{
+	struct stats *st = s->m->stats;
+	char path[96], doc[128];
+	s->st_insns = stats_counter(st, "guest_instructions", "guest instructions executed, all vCPUs");
+	s->st_cycles = stats_counter(st, "cycles", "simulated time: the latest vCPU clock");
+	s->st_exits = stats_counter(st, "exits_total", "VM exits, all vCPUs");
+	s->st_exit_cycles_total = stats_counter(st, "exit_cycles_total", "cycles charged to VM exits, all vCPUs");
+	for (unsigned x = 0; x < s->nexits; x++) {
+		snprintf(path, sizeof path, "exits.%s", s->exit_names[x]);
+		snprintf(doc, sizeof doc, "VM exits with reason %s", s->exit_names[x]);
+		s->st_exit_count[x] = stats_counter(st, path, doc);
+	}
+	for (unsigned x = 0; x < s->nexits; x++) {
+		snprintf(path, sizeof path, "exit_cycles.%s", s->exit_names[x]);
+		snprintf(doc, sizeof doc, "cycles charged to %s exits (exit + handler + entry)", s->exit_names[x]);
+		s->st_exit_cycles[x] = stats_counter(st, path, doc);
+	}
+	s->st_quanta = stats_counter(st, "sim.quanta", "scheduler quanta executed");
+	s->st_blocks_decoded = stats_counter(st, "sim.blocks_decoded", "distinct translated blocks decoded");
+
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vcpu *v = s->v[i];
+#define VSTAT(field, name, d) do { \
+		snprintf(path, sizeof path, "vcpus.%u.%s", i, name); \
+		v->field = stats_counter(st, path, d); } while (0)
+		VSTAT(st_insns, "guest_instructions", "guest instructions executed");
+		VSTAT(st_cycles, "cycles", "this vCPU's clock at the end");
+		VSTAT(st_idle, "idle_cycles", "cycles spent off or halted");
+		VSTAT(st_exits, "exits_total", "VM exits");
+		VSTAT(st_exit_cycles_total, "exit_cycles_total", "cycles charged to VM exits");
+#undef VSTAT
+		for (unsigned x = 0; x < s->nexits; x++) {
+			snprintf(path, sizeof path, "vcpus.%u.exits.%s", i, s->exit_names[x]);
+			v->st_exit_count[x] = stats_counter(st, path, "VM exits with this reason");
+		}
+		for (unsigned x = 0; x < s->nexits; x++) {
+			snprintf(path, sizeof path, "vcpus.%u.exit_cycles.%s", i, s->exit_names[x]);
+			v->st_exit_cycles[x] = stats_counter(st, path, "cycles charged to exits with this reason");
+		}
+		snprintf(path, sizeof path, "vcpus.%u.insns_between_exits", i);
+		v->h_run = stats_hist(st, path, "guest instructions executed between consecutive VM exits");
+	}
+}
+
+static int vcpu_run(struct sim_cpu *sc, cycles_t until);
+
+static void start_event(void *ctx, cycles_t when)
+{
+	struct vcpu *v = ctx;
+	DBG(LOG_SCHED, "cpu%u: powered on at cycle %llu", v->id, (unsigned long long)when);
+	sim_cpu_wake(&v->sc, when);
+}
+
+/* machine->cpu_start: reset the target now, let it run from `when`. */
+static void cpu_start(struct machine *m, unsigned cpu, uint64_t entry, uint64_t arg, cycles_t when)
+{
+	struct vcpus *s = (struct vcpus *)((char *)m->sim - offsetof(struct vcpus, sim));
+	struct vcpu *v = s->v[cpu];
+	s->arch->reset(v, entry, arg);
+	if (s->virt)
+		psci_cpu_started(&s->virt->psci, cpu);
+	evq_push(&s->sim.events, when, start_event, v);
+}
+
+int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct pc *pc,
+		 uint64_t entry, uint64_t arg, uint64_t max_insns)
+{
+	memset(s, 0, sizeof *s);
+	s->m = m;
+	s->virt = virt;
+	s->pc = pc;
+	s->n = m->ncpus;
+	s->max_insns = max_insns;
+	uint32_t cpi[IC_COUNT];
+	machine_cpi_milli(m->cfg, cpi);
+	s->dc = decode_cache_new(m->isa, cpi);
+	if (!s->dc)
+		return err_set("cannot initialise the instruction decoder (Capstone)");
+	if (m->isa == ISA_A64) {
+		s->arch = &a64_ops;
+		el2_init(&s->el2, m->cfg);
+		s->nexits = EL2X_COUNT;
+		for (unsigned x = 0; x < EL2X_COUNT; x++)
+			s->exit_names[x] = el2_exit_name(x);
+	} else {
+		s->arch = &x86_ops;
+		vmx_init(&s->vmx, m->cfg);
+		s->nexits = VMXX_COUNT;
+		for (unsigned x = 0; x < VMXX_COUNT; x++)
+			s->exit_names[x] = vmx_exit_name(x);
+	}
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vcpu *v = calloc(1, sizeof *v);
+		if (!v)
+			return err_set("out of memory");
+		v->set = s;
+		v->id = i;
+		v->sc = (struct sim_cpu){ .id = i, .state = SIM_CPU_OFF, .run = vcpu_run, .ctx = v };
+		s->v[i] = v;
+		s->sc[i] = &v->sc;
+		if (s->arch->create(v) < 0)
+			return -1;
+	}
+	register_stats(s);
+	sim_init(&s->sim, s->sc, s->n, cfg_u64(m->cfg, "sim", "quantum_cycles"));
+	m->sim = &s->sim;
+	m->cpu_start = cpu_start;
+	s->arch->reset(s->v[0], entry, arg);
+	s->v[0]->sc.state = SIM_CPU_RUNNING;
+	return 0;
+}
+
+void vcpus_destroy(struct vcpus *s)
+{
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->v[i] && s->v[i]->uc)
+			uc_close(s->v[i]->uc);
+		free(s->v[i]);
+	}
+	free(s->arch_data);
+	if (s->dc)
+		decode_cache_free(s->dc);
+	sim_free(&s->sim);
+}
+
+enum sim_stop_reason vcpus_run(struct vcpus *s)
+{
+	return sim_run(&s->sim);
+}
+
+void vcpus_finish(struct vcpus *s)
+{
+	cycles_t end = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vcpu *v = s->v[i];
+		*v->st_insns = v->insns;
+		*v->st_cycles = v->sc.clock;
+		*v->st_idle = v->sc.idle_cycles;
+		*s->st_insns += v->insns;
+		*s->st_exits += *v->st_exits;
+		*s->st_exit_cycles_total += *v->st_exit_cycles_total;
+		for (unsigned x = 0; x < s->nexits; x++) {
+			*s->st_exit_count[x] += *v->st_exit_count[x];
+			*s->st_exit_cycles[x] += *v->st_exit_cycles[x];
+		}
+		if (v->sc.clock > end)
+			end = v->sc.clock;
+	}
+	*s->st_cycles = end;
+	*s->st_quanta = s->sim.quanta;
+	*s->st_blocks_decoded = decode_stats_blocks(s->dc);
+}
+
+void vcpu_stop(struct vcpu *v)
+{
+	v->stop_requested = true;
+	uc_emu_stop(v->uc);
+}
+
+void vcpu_halt(struct vcpu *v, enum sim_cpu_state st)
+{
+	DBG(LOG_SCHED, "cpu%u: %s at cycle %llu", v->id, st == SIM_CPU_OFF ? "off" : "halted",
+	    (unsigned long long)v->sc.clock);
+	v->sc.state = st;
+	vcpu_stop(v);
+}
+
+static int map_one(struct vcpu *v, const struct dev_window *w, uint64_t base, uint64_t size,
+		   uc_cb_mmio_read_t rd, uc_cb_mmio_write_t wr)
+{
+	if (v->nmaps == VCPU_MAX_MAPPINGS)
+		return err_set("too many device windows");
+	struct mmio_ctx *c = &v->maps[v->nmaps++];
+	*c = (struct mmio_ctx){ v, w, base };
+	if (uc_mmio_map(v->uc, base, size, rd, c, wr, c) != UC_ERR_OK)
+		return err_set("cannot map [0x%llx, 0x%llx) into Unicorn", (unsigned long long)base,
+			       (unsigned long long)(base + size));
+	return 0;
+}
+
+int vcpu_map_phys(struct vcpu *v, uint64_t limit, uc_cb_mmio_read_t rd, uc_cb_mmio_write_t wr)
+{
+	struct machine *m = v->set->m;
+	/* Occupied ranges sorted by base: RAM and the MMIO windows. */
+	struct { uint64_t base, size; const struct dev_window *w; } r[MACHINE_MAX_WINDOWS + 1];
+	unsigned n = 0;
+	if (uc_mem_map_ptr(v->uc, m->ram_base, m->ram_size, UC_PROT_ALL, m->ram) != UC_ERR_OK)
+		return err_set("cannot map guest RAM into Unicorn");
+	r[n].base = m->ram_base; r[n].size = m->ram_size; r[n++].w = NULL;
+	for (unsigned i = 0; i < m->nmmio; i++) {
+		r[n].base = m->mmio[i].base; r[n].size = m->mmio[i].size; r[n++].w = &m->mmio[i];
+		if (map_one(v, &m->mmio[i], m->mmio[i].base, m->mmio[i].size, rd, wr) < 0)
+			return -1;
+	}
+	for (unsigned i = 1; i < n; i++)   /* insertion sort: a handful of entries */
+		for (unsigned j = i; j > 0 && r[j].base < r[j - 1].base; j--) {
+			__typeof__(r[0]) t = r[j]; r[j] = r[j - 1]; r[j - 1] = t;
+		}
+	uint64_t at = 0;
+	for (unsigned i = 0; i <= n && at < limit; i++) {
+		uint64_t next = i < n ? r[i].base : limit;
+		if (next > at && map_one(v, NULL, at, next - at, rd, wr) < 0)
+			return -1;
+		if (i < n)
+			at = r[i].base + r[i].size;
+	}
+	return 0;
+}
+
+uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
+{
+	struct machine *m = v->set->m;
+	m->cur_cpu = v->id;
+	DBG(LOG_MMIO, "cpu%u %s read 0x%llx size %u", v->id, w ? w->name : "unassigned", (unsigned long long)addr, size);
+	if (!w) {
+		(*m->unassigned)++;
+		return 0;
+	}
+	return w->ops->read(w->dev, addr - w->base, size);
+}
+
+void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val)
+{
+	struct machine *m = v->set->m;
+	m->cur_cpu = v->id;
+	DBG(LOG_MMIO, "cpu%u %s write 0x%llx size %u value 0x%llx", v->id, w ? w->name : "unassigned",
+	    (unsigned long long)addr, size, (unsigned long long)val);
+	if (!w) {
+		(*m->unassigned)++;
+		return;
+	}
+	w->ops->write(w->dev, addr - w->base, size, val);
+	if (v->set->sim.stop != SIM_RUNNING)
+		vcpu_stop(v);
+}
+
+bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len)
+{
+	struct machine *m = v->set->m;
+	if (!machine_in_ram(m, pa, len))
+		return false;
+	memcpy(buf, m->ram + (pa - m->ram_base), len);
+	return true;
+}
+
+const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off)
+{
+	const struct elf_image *img = v->set->m->elf;
+	const char *s = img ? elf_symbolize(img, pc, off) : NULL;
+	if (!s) {
+		*off = pc;
+		return "?";
+	}
+	return s;
+}
+
+/* UC_HOOK_BLOCK: the timing model.  Stopping here skips the block (Unicorn
+ * 2.0.1 runs the hook before the block), so a block is counted only when it
+ * will run: quantum ends and --max-insns land on block boundaries. */
+void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
+{
+	struct vcpus *s = v->set;
+	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
+		vcpu_stop(v);
+		return;
+	}
+	const struct dblock *b = decode_lookup(s->dc, addr, size);
+	if (!b) {
+		uint8_t buf[4096];
+		const uint8_t *code = buf;
+		struct machine *m = s->m;
+		if (machine_in_ram(m, addr, size))
+			code = m->ram + (addr - m->ram_base);
+		else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK)
+			size = 0;   /* cannot happen for code Unicorn just translated; count nothing */
+		b = decode_block(s->dc, addr, code, size);
+		if (!b) {
+			err_set("out of memory decoding a block at 0x%llx", (unsigned long long)addr);
+			sim_stop(&s->sim, SIM_STOP_ERROR, 0);
+			vcpu_stop(v);
+			return;
+		}
+		DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
+		    b->ninsns, (unsigned long long)(b->cost_milli / 1000), (unsigned long long)(b->cost_milli % 1000));
+		if (b->nspecials && s->arch == &x86_ops) {
+			extern bool x86_hook_specials(struct vcpus *s, const struct dblock *b);
+			if (x86_hook_specials(s, b)) {
+				/* this translation predates the hooks: retranslate */
+				v->flush_pending = true;
+				v->cur = b;
+				vcpu_stop(v);
+				return;
+			}
+		}
+	}
+	if (s->max_insns && s->total_insns + b->ninsns > s->max_insns) {
+		sim_stop(&s->sim, SIM_STOP_LIMIT, 0);
+		vcpu_stop(v);
+		return;
+	}
+	v->cur = b;
+	v->insns += b->ninsns;
+	s->total_insns += b->ninsns;
+	uint64_t milli = v->milli + b->cost_milli;
+	v->sc.clock += milli / 1000;
+	v->milli = milli % 1000;
+}
+
+void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost)
+{
+	v->sc.clock += cost;
+	(*v->st_exits)++;
+	*v->st_exit_cycles_total += cost;
+	(*v->st_exit_count[x])++;
+	*v->st_exit_cycles[x] += cost;
+	hist_add(v->h_run, v->insns - v->insns_at_exit);
+	v->insns_at_exit = v->insns;
+}
+
+static int vcpu_run(struct sim_cpu *sc, cycles_t until)
+{
+	struct vcpu *v = sc->ctx;
+	struct vcpus *s = v->set;
+	v->until = until;
+	while (sc->state == SIM_CPU_RUNNING && sc->clock < until && s->sim.stop == SIM_RUNNING) {
+		v->stop_requested = false;
+		uint64_t pc = s->arch->get_pc(v);
+		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
+		if (v->flush_pending) {
+			v->flush_pending = false;
+			uc_ctl_remove_cache(v->uc, v->cur->addr, v->cur->addr + v->cur->size);
+		}
+		if (s->arch->after_run(v, e) < 0) {
+			sim_stop(&s->sim, SIM_STOP_ERROR, 0);
+			return -1;
+		}
+	}
+	return 0;
+}

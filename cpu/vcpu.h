@@ -1,0 +1,115 @@
+/* Guest vCPUs executed by Unicorn, one engine per vCPU sharing guest RAM.
+ * This layer counts instructions and cycles per translated block (timing
+ * model: base CPI per instruction class, see cpu/decode.h), accounts VM exits
+ * and runs vCPUs under the core/sim quantum scheduler.  The per-architecture
+ * front ends (a64.c, x86.c) turn Unicorn hooks into model events. */
+#ifndef HVSIM_CPU_VCPU_H
+#define HVSIM_CPU_VCPU_H
+#include <unicorn/unicorn.h>
+#include "core/stats.h"
+#include "core/sim.h"
+#include "cpu/decode.h"
+#include "cpu/el2.h"
+#include "cpu/vmx.h"
+#include "platform/machine.h"
+
+#define VCPU_MAX_EXITS 16
+
+struct vcpus;
+
+/* Architectural state hvsim keeps for the guest because Unicorn 2.0.1
+ * does not (generic timer) or because it is the hypervisor's. */
+struct a64_state {
+	uint64_t cntv_ctl, cntv_cval, cntkctl;
+	bool timer_warned;
+};
+
+/* One MMIO mapping as Unicorn sees it: a device window, or (w == NULL) an
+ * unassigned gap that reads as zero and ignores writes. */
+struct mmio_ctx {
+	struct vcpu *v;
+	const struct dev_window *w;
+	uint64_t base;
+};
+#define VCPU_MAX_MAPPINGS (2 * MACHINE_MAX_WINDOWS + 2)
+
+struct vcpu {
+	struct sim_cpu sc;
+	struct vcpus *set;
+	uc_engine *uc;
+	unsigned id;
+	cycles_t until;              /* end of the current run slice */
+	uint32_t milli;              /* sub-cycle remainder of block costs */
+	const struct dblock *cur;    /* block being executed */
+	uint64_t insns, insns_at_exit;
+	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
+	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
+	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
+	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
+	struct hist *h_run;
+	struct a64_state a64;
+	struct mmio_ctx maps[VCPU_MAX_MAPPINGS];
+	unsigned nmaps;
+};
+
+struct arch_ops {
+	int (*create)(struct vcpu *v);                              /* engine, hooks */
+	void (*reset)(struct vcpu *v, uint64_t entry, uint64_t arg); /* power-on state */
+	uint64_t (*get_pc)(struct vcpu *v);
+	uint64_t run_until_addr;                                    /* never a guest PC */
+	/* After uc_emu_start returned e: halts, faults.  -1 = internal error. */
+	int (*after_run)(struct vcpu *v, uc_err e);
+};
+
+struct vcpus {
+	struct machine *m;
+	struct sim sim;
+	struct vcpu *v[MACHINE_MAX_CPUS];
+	struct sim_cpu *sc[MACHINE_MAX_CPUS];
+	unsigned n;
+	const struct arch_ops *arch;
+	struct decode_cache *dc;
+	uint64_t max_insns, total_insns;
+	unsigned nexits;
+	const char *exit_names[VCPU_MAX_EXITS];
+	struct el2_model el2;
+	struct vmx_model vmx;
+	struct virt *virt;
+	struct pc *pc;
+	void *arch_data;          /* x86: set of hooked special addresses */
+	/* machine-wide statistics, filled at the end */
+	uint64_t *st_insns, *st_cycles, *st_exits, *st_exit_cycles_total;
+	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
+	uint64_t *st_quanta, *st_blocks_decoded;
+};
+
+extern const struct arch_ops a64_ops, x86_ops;
+
+/* Creates one vCPU per machine CPU; vCPU 0 is reset to (entry, arg) and runs,
+ * the others are off until started through the machine.  -1 + err_set. */
+int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct pc *pc,
+		 uint64_t entry, uint64_t arg, uint64_t max_insns);
+void vcpus_destroy(struct vcpus *s);
+enum sim_stop_reason vcpus_run(struct vcpus *s);
+/* Copies per-vCPU counters into the machine-wide ones. */
+void vcpus_finish(struct vcpus *s);
+
+/* ---- for the front ends ---- */
+void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size);
+/* Charges one exit of class x costing `cost` cycles. */
+void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
+/* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
+void vcpu_stop(struct vcpu *v);
+void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);
+/* Maps RAM, every MMIO device window and RAZ/WI regions over the gaps of
+ * [0, limit) into v's engine; accesses to the last two reach rd/wr with a
+ * struct mmio_ctx.  Fetches from non-RAM fail with UC_ERR_FETCH_PROT. */
+int vcpu_map_phys(struct vcpu *v, uint64_t limit, uc_cb_mmio_read_t rd, uc_cb_mmio_write_t wr);
+/* Device access on behalf of v (w == NULL: unassigned, reads 0). */
+uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size);
+void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val);
+/* Reads guest-physical memory (RAM only); false if outside RAM. */
+bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len);
+const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off);
+
+#endif

@@ -1,0 +1,412 @@
+/* x86-64 front end: the guest runs as VMX non-root code in Unicorn; hvsim is
+ * root mode.  Unicorn 2.0.1 hooks CPUID/IN/OUT; RDMSR/WRMSR/RDTSC are caught
+ * by one-address code hooks placed when the decoder first sees them, VMCALL
+ * arrives as an invalid instruction, HLT stops emulation (TOOLCHAIN-NOTES). */
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+#include "cpu/vcpu.h"
+#include "platform/pc.h"
+
+#define X86_VEC_UD 6
+#define X86_VEC_DF 8
+#define X86_VEC_GP 13
+#define RFLAGS_IF (1u << 9)
+#define RFLAGS_TF (1u << 8)
+
+static uint64_t rd(struct vcpu *v, int r) { uint64_t x = 0; uc_reg_read(v->uc, r, &x); return x; }
+static void wr(struct vcpu *v, int r, uint64_t x) { uc_reg_write(v->uc, r, &x); }
+
+static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t rip, bool user, const char *what)
+{
+	cycles_t cost = vmx_exit_cost(&v->set->vmx, x, user);
+	if (DBG_ON(LOG_EXIT)) {
+		uint64_t off;
+		const char *fn = vcpu_symbol(v, rip, &off);
+		log_dbg(LOG_EXIT, "cpu%u @%llu %s (reason %u) qual=0x%llx rip=0x%llx <%s+0x%llx> cost=%llu %s", v->id,
+			(unsigned long long)v->sc.clock, vmx_exit_name(x), vmx_exit_reason(x), (unsigned long long)qual,
+			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
+	}
+	vcpu_exit(v, x, cost);
+}
+
+static void shutdown(struct vcpu *v, const char *why, unsigned vec, uint64_t rip)
+{
+	take_exit(v, VMXX_TRIPLE_FAULT, 0, rip, true, why);
+	log_warn("cpu%u: triple fault (%s, vector %u at RIP 0x%llx): the VM is shut down", v->id, why, vec,
+		 (unsigned long long)rip);
+	sim_stop(&v->set->sim, SIM_STOP_DEADLOCK, 0);
+	vcpu_stop(v);
+}
+
+/* Event delivery through the 64-bit IDT (SDM Vol. 3A 6.14), done by hand
+ * because Unicorn 2.0.1 cannot be asked to raise an exception.  `rip` is the
+ * return address; errcode < 0: none pushed. */
+static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
+{
+	uc_x86_mmr idtr;
+	uint8_t gate[16];
+	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
+	if ((uint64_t)vec * 16 + 15 > idtr.limit || uc_mem_read(v->uc, idtr.base + vec * 16, gate, 16) != UC_ERR_OK ||
+	    !(gate[5] & 0x80)) {
+		shutdown(v, "no usable IDT gate", vec, rip);
+		return;
+	}
+	uint64_t target = (uint64_t)gate[0] | (uint64_t)gate[1] << 8 | (uint64_t)gate[6] << 16 |
+			  (uint64_t)gate[7] << 24 | (uint64_t)gate[8] << 32 | (uint64_t)gate[9] << 40 |
+			  (uint64_t)gate[10] << 48 | (uint64_t)gate[11] << 56;
+	uint64_t rsp = rd(v, UC_X86_REG_RSP), rflags = rd(v, UC_X86_REG_RFLAGS);
+	uint64_t frame[6];
+	unsigned n = 0;
+	if (errcode >= 0)
+		frame[n++] = (uint64_t)errcode;
+	frame[n++] = rip;
+	frame[n++] = rd(v, UC_X86_REG_CS);
+	frame[n++] = rflags;
+	frame[n++] = rsp;
+	frame[n++] = rd(v, UC_X86_REG_SS);
+	uint64_t new_rsp = (rsp & ~15ULL) - n * 8;   /* 64-bit mode aligns the stack (6.14.2) */
+	if (uc_mem_write(v->uc, new_rsp, frame, n * 8) != UC_ERR_OK) {
+		shutdown(v, "exception frame not writable", vec, rip);
+		return;
+	}
+	wr(v, UC_X86_REG_RSP, new_rsp);
+	wr(v, UC_X86_REG_RFLAGS, rflags & ~(uint64_t)(RFLAGS_IF | RFLAGS_TF));
+	wr(v, UC_X86_REG_RIP, target);
+	DBG(LOG_CPU, "cpu%u: vector %u at 0x%llx -> 0x%llx", v->id, vec, (unsigned long long)rip, (unsigned long long)target);
+}
+
+/* ---- CPUID, port I/O ---- */
+static int hook_cpuid(uc_engine *uc, void *ud)
+{
+	struct vcpu *v = ud;
+	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	uint32_t leaf = (uint32_t)rd(v, UC_X86_REG_RAX), sub = (uint32_t)rd(v, UC_X86_REG_RCX), o[4];
+	take_exit(v, VMXX_CPUID, 0, rip, false, "");
+	pc_cpuid(v->set->pc, v->id, leaf, sub, o);
+	wr(v, UC_X86_REG_RAX, o[0]);
+	wr(v, UC_X86_REG_RBX, o[1]);
+	wr(v, UC_X86_REG_RCX, o[2]);
+	wr(v, UC_X86_REG_RDX, o[3]);
+	return 1;   /* skip the instruction */
+}
+
+static void io_exit(struct vcpu *v, uint32_t port, int size, bool in, const struct dev_window *w)
+{
+	if (!vmx_exits_on_io(&v->set->vmx, (uint16_t)port))
+		return;
+	/* The hook cannot tell IN imm8 from IN DX: report the DX form. */
+	uint64_t qual = vmx_qual_io((uint16_t)port, (unsigned)size, in, false, false, false);
+	take_exit(v, VMXX_IO_INSTRUCTION, qual, v->cur ? v->cur->addr : 0, w ? w->user : true, w ? w->name : "unassigned");
+}
+
+static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *ud)
+{
+	struct vcpu *v = ud;
+	const struct dev_window *w = machine_find_pio(v->set->m, port);
+	io_exit(v, port, size, true, w);
+	if (!w) {   /* no device: the bus floats high */
+		(*v->set->m->unassigned)++;
+		return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+	}
+	return (uint32_t)vcpu_dev_read(v, w, port, (unsigned)size);
+}
+
+static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *ud)
+{
+	struct vcpu *v = ud;
+	const struct dev_window *w = machine_find_pio(v->set->m, port);
+	io_exit(v, port, size, false, w);
+	v->set->pc->cur_clock = v->sc.clock;
+	if (!w)
+		(*v->set->m->unassigned)++;
+	else
+		vcpu_dev_write(v, w, port, (unsigned)size, value);
+}
+
+/* ---- MMIO: EPT violation on first touch, then EPT misconfig (KVM MMIO SPTEs) ---- */
+struct x86_data {
+	uint64_t *hooked;     /* addresses of RDMSR/WRMSR/RDTSC with code hooks (open addressing, 0 = empty) */
+	unsigned cap, len;
+	uint64_t *mmio_seen;  /* per vCPU x page bitmap would be large: a small set of page numbers */
+	unsigned seen_cap, seen_len;
+};
+
+static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t key)
+{
+	key |= 1ULL << 63;   /* never 0 */
+	if (*len * 2 >= *cap) {
+		unsigned ncap = *cap ? *cap * 2 : 64;
+		uint64_t *n = calloc(ncap, sizeof *n);
+		if (!n)
+			return false;
+		for (unsigned i = 0; i < *cap; i++)
+			if ((*tab)[i])
+				for (unsigned j = (unsigned)((*tab)[i] * 0x9E3779B97F4A7C15ULL >> 40) & (ncap - 1);; j = (j + 1) & (ncap - 1))
+					if (!n[j]) { n[j] = (*tab)[i]; break; }
+		free(*tab);
+		*tab = n;
+		*cap = ncap;
+	}
+	for (unsigned j = (unsigned)(key * 0x9E3779B97F4A7C15ULL >> 40) & (*cap - 1);; j = (j + 1) & (*cap - 1)) {
+		if ((*tab)[j] == key)
+			return false;
+		if (!(*tab)[j]) {
+			(*tab)[j] = key;
+			(*len)++;
+			return true;
+		}
+	}
+}
+
+static struct x86_data *xdata(struct vcpus *s)
+{
+	if (!s->arch_data)
+		s->arch_data = calloc(1, sizeof(struct x86_data));
+	return s->arch_data;
+}
+
+static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
+{
+	struct vcpu *v = c->v;
+	const struct vmx_model *m = &v->set->vmx;
+	struct x86_data *d = xdata(v->set);
+	/* One EPT violation per (vCPU, page) installs the MMIO SPTE; KVM's SPTEs
+	 * are per VM, but the per-vCPU key keeps vCPUs independent of order. */
+	bool first = !m->mmio_spte_cache || set_insert(&d->mmio_seen, &d->seen_cap, &d->seen_len,
+						       (addr >> 12) << 8 | v->id);
+	enum vmx_exit x = first ? VMXX_EPT_VIOLATION : VMXX_EPT_MISCONFIG;
+	take_exit(v, x, x == VMXX_EPT_VIOLATION ? vmx_qual_ept_violation(write, false) : 0,
+		  v->cur ? v->cur->addr : 0, c->w ? c->w->user : true, c->w ? c->w->name : "unassigned");
+	v->set->pc->cur_clock = v->sc.clock;
+}
+
+static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+{
+	struct mmio_ctx *c = ud;
+	mmio_exit(c, c->base + off, false);
+	return vcpu_dev_read(c->v, c->w, c->base + off, size);
+}
+
+static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
+{
+	struct mmio_ctx *c = ud;
+	mmio_exit(c, c->base + off, true);
+	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
+}
+
+/* ---- RDMSR / WRMSR / RDTSC at hooked addresses ---- */
+static void set_rip(struct vcpu *v, uint64_t rip, uint64_t next)
+{
+	/* Changing RIP ends the translated block; Unicorn re-enters at `next` as
+	 * a new block that the block hook counts, so uncount the rest of this one. */
+	const struct dblock *b = v->cur;
+	if (b && next > b->addr && next < b->addr + b->size) {
+		struct machine *m = v->set->m;
+		uint32_t rest = (uint32_t)(b->addr + b->size - next);
+		const struct dblock *r = decode_lookup(v->set->dc, next, rest);
+		if (!r && machine_in_ram(m, next, rest))
+			r = decode_block(v->set->dc, next, m->ram + (next - m->ram_base), rest);
+		if (r) {
+			v->insns -= r->ninsns;
+			v->set->total_insns -= r->ninsns;
+			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->milli - r->cost_milli;
+			v->sc.clock = milli / 1000;
+			v->milli = milli % 1000;
+		}
+	}
+	(void)rip;
+	wr(v, UC_X86_REG_RIP, next);
+}
+
+static void do_rdmsr(struct vcpu *v, uint64_t rip)
+{
+	uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
+	uint64_t val = 0;
+	if (vmx_exits_on_msr(&v->set->vmx, msr, false))
+		take_exit(v, VMXX_MSR_READ, 0, rip, false, "");
+	else if (msr != 0x10)
+		return;              /* passed through: the CPU model reads its own state */
+	switch (pc_rdmsr(v->set->pc, v->id, msr, v->sc.clock, &val)) {
+	case MSR_NATIVE:
+		return;              /* let the instruction execute */
+	case MSR_GP:
+		DBG(LOG_EXIT, "cpu%u: RDMSR 0x%x: no such MSR, #GP", v->id, msr);
+		set_rip(v, rip, rip);
+		inject(v, X86_VEC_GP, 0, rip);
+		return;
+	case MSR_HANDLED:
+		wr(v, UC_X86_REG_RAX, (uint32_t)val);
+		wr(v, UC_X86_REG_RDX, val >> 32);
+		set_rip(v, rip, rip + 2);
+		return;
+	}
+}
+
+static void do_wrmsr(struct vcpu *v, uint64_t rip)
+{
+	uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
+	uint64_t val = (uint32_t)rd(v, UC_X86_REG_RAX) | rd(v, UC_X86_REG_RDX) << 32;
+	if (!vmx_exits_on_msr(&v->set->vmx, msr, true))
+		return;
+	take_exit(v, VMXX_MSR_WRITE, 0, rip, false, "");
+	switch (pc_wrmsr(v->set->pc, v->id, msr, val)) {
+	case MSR_NATIVE:
+		return;
+	case MSR_GP:
+		DBG(LOG_EXIT, "cpu%u: WRMSR 0x%x: #GP", v->id, msr);
+		set_rip(v, rip, rip);
+		inject(v, X86_VEC_GP, 0, rip);
+		return;
+	case MSR_HANDLED:
+		set_rip(v, rip, rip + 2);
+		return;
+	}
+}
+
+static void do_rdtsc(struct vcpu *v, uint64_t rip)
+{
+	if (vmx_exits_on_rdtsc(&v->set->vmx))
+		take_exit(v, VMXX_RDTSC, 0, rip, false, "");
+	uint64_t tsc = v->sc.clock;   /* deterministic: the vCPU clock, not the host's */
+	wr(v, UC_X86_REG_RAX, (uint32_t)tsc);
+	wr(v, UC_X86_REG_RDX, tsc >> 32);
+	set_rip(v, rip, rip + 2);
+}
+
+static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct vcpu *v = ud;
+	uint8_t op[2] = { 0 };
+	if (uc_mem_read(uc, addr, op, 2) != UC_ERR_OK || op[0] != 0x0f)
+		return;
+	if (op[1] == 0x32)
+		do_rdmsr(v, addr);
+	else if (op[1] == 0x30)
+		do_wrmsr(v, addr);
+	else if (op[1] == 0x31)
+		do_rdtsc(v, addr);
+}
+
+/* Called by the block hook for a newly decoded block with specials: hooks
+ * each new address on every vCPU's engine.  True if anything was added. */
+bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
+{
+	struct x86_data *d = xdata(s);
+	bool added = false;
+	for (uint32_t i = 0; i < b->nspecials; i++) {
+		uint64_t a = b->specials[i].addr;
+		if (!d || !set_insert(&d->hooked, &d->cap, &d->len, a))
+			continue;
+		for (unsigned c = 0; c < s->n; c++) {
+			uc_hook h;
+			uc_hook_add(s->v[c]->uc, &h, UC_HOOK_CODE, hook_special, s->v[c], a, a);
+		}
+		added = true;
+	}
+	return added;
+}
+
+/* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first. */
+static bool hook_invalid(uc_engine *uc, void *ud)
+{
+	struct vcpu *v = ud;
+	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	uint8_t b[3] = { 0 };
+	if (uc_mem_read(uc, rip, b, 3) != UC_ERR_OK || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
+		inject(v, X86_VEC_UD, -1, rip);
+		return true;
+	}
+	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
+	struct hv_call r;
+	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
+	wr(v, UC_X86_REG_RAX, r.ret);
+	wr(v, UC_X86_REG_RIP, rip + 3);
+	if (r.act == HV_STOP) {
+		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
+		vcpu_stop(v);
+	}
+	return true;
+}
+
+/* Exceptions raised by the CPU model and INT n: deliver to the guest. */
+static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
+{
+	struct vcpu *v = ud;
+	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	/* Error-code vectors (SDM Table 6-1); Unicorn does not expose the code, 0 is pushed. */
+	bool has_err = intno == 8 || (intno >= 10 && intno <= 14) || intno == 17;
+	inject(v, intno, has_err ? 0 : -1, rip);
+}
+
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	vcpu_block(ud, addr, size);
+}
+
+static int x86_create(struct vcpu *v)
+{
+	uc_hook h;
+	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
+		return err_set("cannot create an x86-64 Unicorn engine");
+	/* 39-bit guest-physical space, as CPUID.80000008H reports */
+	if (vcpu_map_phys(v, 1ULL << 39, mmio_read, mmio_write) < 0)
+		return -1;
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, v, 1, 0) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_cpuid, v, 1, 0, UC_X86_INS_CPUID) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_in, v, 1, 0, UC_X86_INS_IN) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_out, v, 1, 0, UC_X86_INS_OUT))
+		return err_set("cannot install Unicorn hooks");
+	return 0;
+}
+
+/* Power-on state: 64-bit mode, paging off (Unicorn's UC_MODE_64 reset),
+ * interrupts off, RDI = argument (APIC ID for APs). */
+static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
+{
+	wr(v, UC_X86_REG_RDI, arg);
+	wr(v, UC_X86_REG_RSP, 0);
+	wr(v, UC_X86_REG_RFLAGS, 2);
+	wr(v, UC_X86_REG_RIP, entry);
+	DBG(LOG_CPU, "cpu%u: reset, entry 0x%llx rdi 0x%llx", v->id, (unsigned long long)entry, (unsigned long long)arg);
+}
+
+static uint64_t x86_get_pc(struct vcpu *v) { return rd(v, UC_X86_REG_RIP); }
+
+static int x86_after_run(struct vcpu *v, uc_err e)
+{
+	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	if (v->set->sim.stop == SIM_STOP_ERROR)
+		return -1;
+	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
+		/* Executing from MMIO: KVM cannot emulate it and reports an
+		 * internal error (emulation failure); the VM stops. */
+		take_exit(v, VMXX_EPT_VIOLATION, vmx_qual_ept_violation(false, true), rip, true, "fetch");
+		err_set("cpu%u: guest executed from 0x%llx, which is not RAM (KVM: emulation failure)", v->id,
+			(unsigned long long)rip);
+		return -1;
+	}
+	if (e != UC_ERR_OK)
+		return err_set("cpu%u: Unicorn stopped at 0x%llx: %s", v->id, (unsigned long long)rip, uc_strerror(e));
+	if (v->stop_requested)
+		return 0;
+	uint8_t prev = 0;
+	if (vcpu_read_phys(v, rip - 1, &prev, 1) && prev == 0xf4) {   /* HLT stops Unicorn */
+		if (vmx_exits_on_hlt(&v->set->vmx))
+			take_exit(v, VMXX_HLT, 0, rip - 1, false, "");
+		/* No interrupt controller yet: nothing can wake a halted vCPU. */
+		vcpu_halt(v, SIM_CPU_HALTED);
+	}
+	return 0;
+}
+
+const struct arch_ops x86_ops = {
+	.create = x86_create,
+	.reset = x86_reset,
+	.get_pc = x86_get_pc,
+	.run_until_addr = 0x8000000000000000ULL,   /* non-canonical: never a RIP */
+	.after_run = x86_after_run,
+};

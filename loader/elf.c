@@ -1,0 +1,457 @@
+/* ELF64 firmware loader.  The whole file is read into memory and handed to
+ * libelf with elf_memory(), so segment data can point into it and every
+ * offset can be checked against the real file size before libelf sees it.
+ * Formats: System V gABI, "ELF Header", "Program Header", "Symbol Table". */
+#include "loader/elf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+static const char *machine_name(unsigned m)
+{
+	switch (m) {
+	case EM_AARCH64: return "AArch64";
+	case EM_X86_64:  return "x86-64";
+	case EM_ARM:     return "ARM";
+	case EM_386:     return "i386";
+	case EM_RISCV:   return "RISC-V";
+	case EM_PPC64:   return "PowerPC64";
+	case EM_NONE:    return "none";
+	default:         return "unknown";
+	}
+}
+
+/* Reads the whole file; the buffer is never empty-allocated (size + 1). */
+/* Reads the whole file; the buffer is never empty-allocated (size + 1). */
+static int read_file(const char *path, uint8_t **buf, size_t *size)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	int e = 0;
+
+	if (fd < 0)
+		return err_set("%s: cannot open: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		e = EINVAL;
+	if (e) {
+		close(fd);
+		return err_set("%s: cannot open: %s", path, e == EINVAL ? "not a regular file" : strerror(e));
+	}
+	size_t cap = (size_t)st.st_size, len = 0;
+	uint8_t *b = malloc(cap + 1);
+	if (!b) {
+		close(fd);
+		return err_set("%s: cannot read: out of memory (%zu bytes)", path, cap);
+	}
+	while (len < cap) {
+		ssize_t n = read(fd, b + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			e = errno;
+			free(b);
+			close(fd);
+			return err_set("%s: cannot read: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break; /* file shrank under us: check what we have */
+		len += (size_t)n;
+	}
+	close(fd);
+	*buf = b;
+	*size = len;
+	return 0;
+}
+
+/* [off, off + len) inside a file of fsize bytes, without overflow. */
+static int in_file(uint64_t off, uint64_t len, size_t fsize)
+{
+	return off <= fsize && len <= fsize - off;
+}
+
+struct seg_tmp {
+	struct elf_segment s;
+	unsigned idx;    /* program header index, for messages */
+};
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct seg_tmp *x = a, *y = b;
+	if (x->s.paddr != y->s.paddr)
+		return x->s.paddr < y->s.paddr ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Same address: smaller size first, so the binary search in elf_symbolize
+ * (last entry <= addr) prefers a sized function over a bare label. */
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct elf_symbol *x = a, *y = b;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->size != y->size)
+		return x->size < y->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static int load_segments(const char *path, Elf *e, uint64_t phoff, uint64_t ram_base,
+			 uint64_t ram_size, struct elf_image *img)
+{
+	size_t phnum;
+	struct seg_tmp *t;
+	unsigned n = 0;
+	uint64_t ram_end = ram_base + ram_size; /* only printed */
+
+	if (elf_getphdrnum(e, &phnum) != 0)
+		return err_set("%s: bad program header count: %s", path, elf_errmsg(-1));
+	/* Past PN_XNUM the count is in section 0 (gABI "Extended Program Header
+	 * Numbering"), so check_header could not check it. */
+	if (!in_file(phoff, (uint64_t)phnum * sizeof(Elf64_Phdr), img->file_size))
+		return err_set("%s: truncated (%zu program headers at offset 0x%llx past end of file, %zu bytes)",
+			       path, phnum, (unsigned long long)phoff, img->file_size);
+	t = calloc(phnum ? phnum : 1, sizeof *t);
+	if (!t)
+		return err_set("%s: out of memory", path);
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph)) {
+			err_set("%s: program header %zu: %s", path, i, elf_errmsg(-1));
+			goto fail;
+		}
+		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+			continue;
+		if (!in_file(ph.p_offset, ph.p_filesz, img->file_size)) {
+			err_set("%s: truncated (segment %zu data [0x%llx-0x%llx) past end of file, %zu bytes)",
+				path, i, (unsigned long long)ph.p_offset,
+				(unsigned long long)(ph.p_offset + ph.p_filesz), img->file_size);
+			goto fail;
+		}
+		if (ph.p_filesz > ph.p_memsz) {
+			err_set("%s: segment %zu: p_filesz 0x%llx exceeds p_memsz 0x%llx", path, i,
+				(unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
+			goto fail;
+		}
+		if (ph.p_paddr + ph.p_memsz < ph.p_paddr) {
+			err_set("%s: segment %zu: p_paddr 0x%llx + p_memsz 0x%llx overflows the address space",
+				path, i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
+			goto fail;
+		}
+		if (ph.p_paddr < ram_base || ph.p_paddr - ram_base > ram_size ||
+		    ph.p_memsz > ram_size - (ph.p_paddr - ram_base)) {
+			err_set("%s: segment %zu [0x%llx-0x%llx) lies outside RAM [0x%llx-0x%llx)", path, i,
+				(unsigned long long)ph.p_paddr, (unsigned long long)(ph.p_paddr + ph.p_memsz),
+				(unsigned long long)ram_base, (unsigned long long)ram_end);
+			goto fail;
+		}
+		t[n].idx = (unsigned)i;
+		t[n].s.paddr = ph.p_paddr;
+		t[n].s.memsz = ph.p_memsz;
+		t[n].s.filesz = ph.p_filesz;
+		t[n].s.data = ph.p_filesz ? img->file + ph.p_offset : NULL;
+		t[n].s.flags = ph.p_flags & (PF_R | PF_W | PF_X);
+		n++;
+	}
+	if (n == 0) {
+		err_set("%s: no loadable segments", path);
+		goto fail;
+	}
+	qsort(t, n, sizeof *t, cmp_seg);
+	for (unsigned i = 1; i < n; i++) {
+		const struct elf_segment *a = &t[i - 1].s, *b = &t[i].s;
+		if (b->paddr < a->paddr + a->memsz) {
+			err_set("%s: segments %u [0x%llx-0x%llx) and %u [0x%llx-0x%llx) overlap", path,
+				t[i - 1].idx, (unsigned long long)a->paddr,
+				(unsigned long long)(a->paddr + a->memsz), t[i].idx,
+				(unsigned long long)b->paddr, (unsigned long long)(b->paddr + b->memsz));
+			goto fail;
+		}
+	}
+	img->segs = calloc(n, sizeof *img->segs);
+	if (!img->segs) {
+		err_set("%s: out of memory", path);
+		goto fail;
+	}
+	for (unsigned i = 0; i < n; i++)
+		img->segs[i] = t[i].s;
+	img->nsegs = n;
+	free(t);
+	return 0;
+fail:
+	free(t);
+	return -1;
+}
+
+static int entry_ok(const struct elf_image *img)
+{
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *s = &img->segs[i];
+		if ((s->flags & PF_X) && img->entry >= s->paddr && img->entry - s->paddr < s->memsz)
+			return 1;
+	}
+	return 0;
+}
+
+/* Section index of a symbol lies in an executable section. */
+static int exec_section(Elf *e, unsigned shndx)
+{
+	Elf_Scn *scn;
+	GElf_Shdr sh;
+
+	if (shndx == SHN_UNDEF || shndx >= SHN_LORESERVE)
+		return 0;
+	scn = elf_getscn(e, shndx);
+	return scn && gelf_getshdr(scn, &sh) && (sh.sh_flags & SHF_EXECINSTR);
+}
+
+/* Functions and code labels: STT_FUNC, or STT_NOTYPE defined in an
+ * executable section (assembly labels such as _start).  AArch64 mapping
+ * symbols ($x, $d; AAELF64 "Mapping symbols") are not names of code. */
+static int wanted_sym(Elf *e, const GElf_Sym *s, const char *name)
+{
+	int type = GELF_ST_TYPE(s->st_info);
+
+	if (!name || !name[0] || name[0] == '$' || s->st_shndx == SHN_UNDEF)
+		return 0;
+	if (type == STT_FUNC)
+		return 1;
+	return type == STT_NOTYPE && exec_section(e, s->st_shndx);
+}
+
+/* Finds .symtab (NULL data if the file has none).  Reports errors only
+ * when given a path: elf_lookup has no way to show them. */
+static int find_symtab(const char *path, Elf *e, size_t fsize, Elf_Data **data, size_t *strndx)
+{
+	Elf_Scn *scn = NULL;
+
+	*data = NULL;
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh))
+			return path ? err_set("%s: bad section header: %s", path, elf_errmsg(-1)) : -1;
+		if (sh.sh_type != SHT_SYMTAB)
+			continue;
+		if (!in_file(sh.sh_offset, sh.sh_size, fsize))
+			return path ? err_set("%s: truncated (symbol table [0x%llx-0x%llx) past end of file, %zu bytes)",
+					      path, (unsigned long long)sh.sh_offset,
+					      (unsigned long long)(sh.sh_offset + sh.sh_size), fsize) : -1;
+		*data = elf_getdata(scn, NULL);
+		if (!*data)
+			return path ? err_set("%s: bad symbol table: %s", path, elf_errmsg(-1)) : -1;
+		*strndx = sh.sh_link;
+		return 0;
+	}
+	return 0;
+}
+
+static int load_symbols(const char *path, Elf *e, struct elf_image *img)
+{
+	Elf_Data *d;
+	size_t strndx = 0, count, n = 0;
+
+	if (find_symtab(path, e, img->file_size, &d, &strndx) < 0)
+		return -1;
+	if (!d)
+		return 0; /* stripped: no symbols */
+	count = d->d_size / sizeof(Elf64_Sym);
+	img->syms = calloc(count ? count : 1, sizeof *img->syms);
+	if (!img->syms)
+		return err_set("%s: out of memory", path);
+	for (size_t i = 0; i < count; i++) {
+		GElf_Sym s;
+		const char *name;
+		if (!gelf_getsym(d, (int)i, &s))
+			break;
+		name = elf_strptr(e, strndx, s.st_name);
+		if (!wanted_sym(e, &s, name))
+			continue;
+		img->syms[n].addr = s.st_value;
+		img->syms[n].size = s.st_size;
+		img->syms[n].name = strdup(name);
+		if (!img->syms[n].name)
+			return err_set("%s: out of memory", path);
+		img->nsyms = (unsigned)++n;
+	}
+	qsort(img->syms, n, sizeof *img->syms, cmp_sym);
+	return 0;
+}
+
+static int check_header(const char *path, Elf *e, uint16_t expect_machine, struct elf_image *img,
+			uint64_t *phoff)
+{
+	GElf_Ehdr eh;
+
+	if (!gelf_getehdr(e, &eh))
+		return err_set("%s: bad ELF header: %s", path, elf_errmsg(-1));
+	if ((eh.e_machine != EM_AARCH64 && eh.e_machine != EM_X86_64) ||
+	    (expect_machine && eh.e_machine != expect_machine)) {
+		if (expect_machine)
+			return err_set("%s: machine is %s (EM %u), expected %s", path,
+				       machine_name(eh.e_machine), eh.e_machine, machine_name(expect_machine));
+		return err_set("%s: machine is %s (EM %u), expected AArch64 or x86-64", path,
+			       machine_name(eh.e_machine), eh.e_machine);
+	}
+	if (eh.e_type != ET_EXEC)
+		return err_set("%s: not an executable (e_type %u)", path, eh.e_type);
+	/* libelf reads program headers with its own layout: a different
+	 * e_phentsize means a file we would misread. */
+	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr))
+		return err_set("%s: e_phentsize is %u, expected %zu", path, eh.e_phentsize, sizeof(Elf64_Phdr));
+	/* Checked here because libelf's elf_getphdrnum() quietly clamps the
+	 * count to what fits in the file. */
+	if (eh.e_phnum && eh.e_phnum != PN_XNUM &&
+	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), img->file_size))
+		return err_set("%s: truncated (%u program headers at offset 0x%llx past end of file, %zu bytes)",
+			       path, eh.e_phnum, (unsigned long long)eh.e_phoff, img->file_size);
+	if (eh.e_shnum && eh.e_shentsize != sizeof(Elf64_Shdr))
+		return err_set("%s: e_shentsize is %u, expected %zu", path, eh.e_shentsize, sizeof(Elf64_Shdr));
+	if (eh.e_shoff && !in_file(eh.e_shoff, (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * sizeof(Elf64_Shdr),
+				   img->file_size))
+		return err_set("%s: truncated (section headers at 0x%llx past end of file, %zu bytes)",
+			       path, (unsigned long long)eh.e_shoff, img->file_size);
+	img->machine = eh.e_machine;
+	img->entry = eh.e_entry;
+	*phoff = eh.e_phoff;
+	return 0;
+}
+
+static int load(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
+		struct elf_image *img)
+{
+	const uint8_t *f;
+	Elf *e;
+	uint64_t phoff = 0;
+	int rc = -1;
+
+	if (read_file(path, &img->file, &img->file_size) < 0)
+		return -1;
+	f = img->file;
+	if (img->file_size < SELFMAG || memcmp(f, ELFMAG, SELFMAG) != 0)
+		return err_set("%s: not an ELF file", path);
+	if (img->file_size < EI_NIDENT || f[EI_CLASS] != ELFCLASS64 || f[EI_DATA] != ELFDATA2LSB)
+		return err_set("%s: not a 64-bit little-endian ELF", path);
+	if (f[EI_VERSION] != EV_CURRENT)
+		return err_set("%s: unsupported ELF version %u (e_ident[EI_VERSION], expected 1)", path,
+			       f[EI_VERSION]);
+	if (img->file_size < sizeof(Elf64_Ehdr))
+		return err_set("%s: truncated (%zu bytes, the ELF header needs %zu)", path,
+			       img->file_size, sizeof(Elf64_Ehdr));
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return err_set("%s: libelf: %s", path, elf_errmsg(-1));
+	e = elf_memory((char *)img->file, img->file_size);
+	if (!e || elf_kind(e) != ELF_K_ELF) {
+		err_set("%s: not a valid ELF file: %s", path, elf_errmsg(-1));
+		goto out;
+	}
+	if (check_header(path, e, expect_machine, img, &phoff) < 0 ||
+	    load_segments(path, e, phoff, ram_base, ram_size, img) < 0)
+		goto out;
+	if (!entry_ok(img)) {
+		err_set("%s: entry point 0x%llx is not in an executable segment", path,
+			(unsigned long long)img->entry);
+		goto out;
+	}
+	if (load_symbols(path, e, img) < 0)
+		goto out;
+	rc = 0;
+out:
+	elf_end(e);
+	return rc;
+}
+
+int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
+	     uint64_t ram_size, struct elf_image *out)
+{
+	memset(out, 0, sizeof *out);
+	if (load(path, expect_machine, ram_base, ram_size, out) < 0) {
+		elf_free(out);
+		return -1;
+	}
+	for (unsigned i = 0; i < out->nsegs; i++)
+		DBG(LOG_ELF, "%s: segment [0x%llx-0x%llx) filesz 0x%llx %c%c%c", path,
+		    (unsigned long long)out->segs[i].paddr,
+		    (unsigned long long)(out->segs[i].paddr + out->segs[i].memsz),
+		    (unsigned long long)out->segs[i].filesz, out->segs[i].flags & PF_R ? 'r' : '-',
+		    out->segs[i].flags & PF_W ? 'w' : '-', out->segs[i].flags & PF_X ? 'x' : '-');
+	DBG(LOG_ELF, "%s: %s, entry 0x%llx, %u symbols", path, machine_name(out->machine),
+	    (unsigned long long)out->entry, out->nsyms);
+	return 0;
+}
+
+void elf_free(struct elf_image *img)
+{
+	if (!img)
+		return;
+	for (unsigned i = 0; i < img->nsyms; i++)
+		free(img->syms[i].name);
+	free(img->syms);
+	free(img->segs);
+	free(img->file);
+	memset(img, 0, sizeof *img);
+}
+
+const char *elf_symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset)
+{
+	unsigned lo = 0, hi = img->nsyms;
+
+	/* Last symbol with addr <= a. */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (img->syms[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct elf_symbol *s = &img->syms[lo - 1];
+	if (s->size && addr - s->addr >= s->size)
+		return NULL;
+	if (offset)
+		*offset = addr - s->addr;
+	return s->name;
+}
+
+/* Any symbol type, so it re-reads .symtab from the file kept in memory (it
+ * was checked by elf_load); callers look up a few names at start-up. */
+uint64_t elf_lookup(const struct elf_image *img, const char *name)
+{
+	Elf *e;
+	Elf_Data *d;
+	size_t strndx = 0;
+	uint64_t addr = 0;
+
+	if (!img->file || !name || elf_version(EV_CURRENT) == EV_NONE)
+		return 0;
+	e = elf_memory((char *)img->file, img->file_size);
+	if (!e)
+		return 0;
+	if (find_symtab(NULL, e, img->file_size, &d, &strndx) == 0 && d) {
+		size_t count = d->d_size / sizeof(Elf64_Sym);
+		for (size_t i = 0; i < count; i++) {
+			GElf_Sym s;
+			const char *n;
+			if (!gelf_getsym(d, (int)i, &s))
+				break;
+			n = elf_strptr(e, strndx, s.st_name);
+			if (s.st_shndx != SHN_UNDEF && n && strcmp(n, name) == 0) {
+				addr = s.st_value;
+				break;
+			}
+		}
+	}
+	elf_end(e);
+	return addr;
+}

@@ -1,0 +1,55 @@
+/* ELF64 firmware loading (libelf).  Knows neither Unicorn nor any machine:
+ * the caller says which machine and which RAM window are acceptable. */
+#ifndef HVSIM_LOADER_ELF_H
+#define HVSIM_LOADER_ELF_H
+#include <stddef.h>
+#include <stdint.h>
+
+struct elf_segment {
+	uint64_t paddr;      /* load address (p_paddr; equals p_vaddr in our guests) */
+	uint64_t memsz;      /* bytes in memory; filesz..memsz is zero-filled */
+	uint64_t filesz;
+	const uint8_t *data; /* filesz bytes, owned by struct elf_image */
+	uint32_t flags;      /* PF_R | PF_W | PF_X */
+};
+
+struct elf_symbol {
+	uint64_t addr, size;
+	char *name;
+};
+
+struct elf_image {
+	uint16_t machine;            /* EM_AARCH64 or EM_X86_64 */
+	uint64_t entry;
+	struct elf_segment *segs;    /* PT_LOAD with memsz > 0, sorted by paddr */
+	unsigned nsegs;
+	struct elf_symbol *syms;     /* STT_FUNC symbols, sorted by addr */
+	unsigned nsyms;
+	uint8_t *file;               /* the whole file */
+	size_t file_size;
+};
+
+/* Loads and checks `path`.  expect_machine: EM_AARCH64, EM_X86_64, or 0 for
+ * either.  Every segment must lie inside [ram_base, ram_base + ram_size) and
+ * segments may not overlap; entry must be inside an executable segment.
+ * Errors (err_set, returns -1), each naming the file:
+ *   "<path>: cannot open: <strerror>"     "<path>: not an ELF file"
+ *   "<path>: not a 64-bit little-endian ELF"   "<path>: truncated (...)"
+ *   "<path>: machine is <name> (EM n), expected AArch64"
+ *   "<path>: not an executable (e_type n)"
+ *   "<path>: segment 2 [0x..-0x..) lies outside RAM [0x..-0x..)"
+ *   "<path>: segments 1 [..) and 2 [..) overlap"
+ *   "<path>: entry point 0x.. is not in an executable segment"
+ *   "<path>: no loadable segments" */
+int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
+	     uint64_t ram_size, struct elf_image *out);
+void elf_free(struct elf_image *img);
+
+/* Name of the function containing addr and the offset into it; NULL if none.
+ * Binary search (symbol with largest addr <= a, within its size, or the
+ * nearest preceding one when size is 0). */
+const char *elf_symbolize(const struct elf_image *img, uint64_t addr, uint64_t *offset);
+/* Address of a symbol by name (any type), or 0 if absent. */
+uint64_t elf_lookup(const struct elf_image *img, const char *name);
+
+#endif

@@ -1,0 +1,78 @@
+/* The contract between hvsim's machines and the guests that run on them.
+ * Freestanding: included by firmware/ as well as by the simulator.
+ * Only constants; the machines document their behaviour in docs/architecture.md. */
+#ifndef HVSIM_ABI_H
+#define HVSIM_ABI_H
+
+/* ---------------- ARM machine (follows QEMU "virt") ---------------- */
+#define HVSIM_VIRT_RAM_BASE     0x40000000ULL
+#define HVSIM_VIRT_PL011_BASE   0x09000000ULL   /* PL011 UART, 4 KiB */
+#define HVSIM_VIRT_PL011_SIZE   0x1000ULL
+/* Boot: each ELF segment at its own address; x0 = DTB address (DTB built with
+ * libfdt, at the first 2 MiB boundary above the image); EL1h, DAIF masked,
+ * MMU and caches off.  Secondary vCPUs start only through PSCI CPU_ON. */
+
+/* PSCI 1.1 (ARM DEN 0022), conduit HVC (SMC is accepted too). */
+#define PSCI_0_2_FN_PSCI_VERSION      0x84000000U
+#define PSCI_0_2_FN_CPU_SUSPEND       0xC4000001U
+#define PSCI_0_2_FN_CPU_OFF           0x84000002U
+#define PSCI_0_2_FN_CPU_ON            0xC4000003U
+#define PSCI_0_2_FN_AFFINITY_INFO     0xC4000004U
+#define PSCI_0_2_FN_SYSTEM_OFF        0x84000008U
+#define PSCI_0_2_FN_SYSTEM_RESET      0x84000009U
+#define PSCI_1_0_FN_PSCI_FEATURES     0x8400000AU
+#define PSCI_RET_SUCCESS              0
+#define PSCI_RET_NOT_SUPPORTED        (-1)
+#define PSCI_RET_INVALID_PARAMS       (-2)
+#define PSCI_RET_DENIED               (-3)
+#define PSCI_RET_ALREADY_ON           (-4)
+#define PSCI_RET_ON_PENDING           (-5)
+#define PSCI_RET_INTERNAL_FAILURE     (-6)
+#define PSCI_RET_NOT_PRESENT          (-7)
+#define PSCI_RET_DISABLED             (-8)
+#define PSCI_RET_INVALID_ADDRESS      (-9)
+#define PSCI_AFFINITY_ON              0
+#define PSCI_AFFINITY_OFF             1
+#define PSCI_AFFINITY_ON_PENDING      2
+#define PSCI_VERSION_1_1              0x00010001U
+/* SMCCC (ARM DEN 0028) */
+#define SMCCC_VERSION_FN              0x80000000U
+#define SMCCC_VERSION_1_1             0x00010001U
+#define SMCCC_RET_NOT_SUPPORTED       (-1)
+
+/* hvsim hypercalls on ARM: SMCCC fast calls, SMC64, owning entity 6
+ * (Vendor Specific Hypervisor Service).  x0 = function, x1.. = arguments,
+ * result in x0. */
+#define HVSIM_HC_A64_PING             0xC6000000U  /* x0 <- x1 + 1 */
+#define HVSIM_HC_A64_EXIT             0xC6000001U  /* stop the machine; x1 = exit status (0..255) */
+#define HVSIM_HC_A64_CYCLES           0xC6000002U  /* x0 <- calling vCPU's simulated cycle count */
+
+/* ---------------- x86 machine ---------------- */
+#define HVSIM_PC_RAM_BASE             0x0ULL
+#define HVSIM_PC_LOAD_MIN             0x100000ULL  /* ELF segments must start at or above 1 MiB */
+#define HVSIM_PC_COM1                 0x3f8        /* 16550 UART, 8 ports */
+#define HVSIM_PC_DEBUG_EXIT           0xf4         /* isa-debug-exit: write v => exit status (v << 1) | 1 */
+/* Boot: 64-bit mode, paging off (identity), interrupts off, RIP = ELF entry,
+ * RSP = 0.  The BSP is APIC ID 0.  CPUID.1:EBX[31:24] is the initial APIC ID
+ * and CPUID.1:EBX[23:16] the number of logical processors.
+ *
+ * Application-processor start-up, until the APIC is modelled: the ACPI 6.4
+ * Multiprocessor Wakeup Mailbox (ACPI 6.4 §5.2.12.19), at a fixed MMIO page.
+ * The BSP writes ApicId and WakeupVector, then Command = 1 (Wakeup); the AP
+ * starts at WakeupVector in 64-bit mode with RDI = its APIC ID, and the
+ * machine clears Command to 0 to acknowledge.  Unknown commands or APIC IDs
+ * are ignored and counted (stats: platform.mailbox_errors). */
+#define HVSIM_PC_MAILBOX              0xFEB00000ULL
+#define HVSIM_MAILBOX_COMMAND         0x00   /* u16 */
+#define HVSIM_MAILBOX_APIC_ID         0x04   /* u32 */
+#define HVSIM_MAILBOX_WAKEUP_VECTOR   0x08   /* u64 */
+#define HVSIM_MAILBOX_CMD_NOOP        0
+#define HVSIM_MAILBOX_CMD_WAKEUP      1
+
+/* hvsim hypercalls on x86: VMCALL, KVM's register convention: RAX = number,
+ * RBX, RCX, RDX, RSI = arguments, result in RAX. */
+#define HVSIM_HC_X86_PING             0x48560000U  /* rax <- rbx + 1 */
+#define HVSIM_HC_X86_EXIT             0x48560001U  /* stop the machine; rbx = exit status (0..255) */
+#define HVSIM_HC_X86_CYCLES           0x48560002U  /* rax <- calling vCPU's simulated cycle count */
+
+#endif

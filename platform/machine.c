@@ -1,0 +1,90 @@
+/* Common machine set-up.  See machine.h. */
+#include "platform/machine.h"
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+
+/* Defaults and their sources: designs/default-*.ini */
+const struct cfg_key machine_cfg_keys[] = {
+	{ "sim", "vcpus", CFG_U64, 1, MACHINE_MAX_CPUS, NULL, "number of vCPUs" },
+	{ "sim", "ram_mb", CFG_U64, 16, 16384, NULL, "guest RAM in MiB" },
+	{ "sim", "quantum_cycles", CFG_U64, 100, 1e9, NULL,
+	  "temporal-decoupling quantum: vCPUs interleave every this many cycles; cross-vCPU effects may be this late" },
+	{ "cpu", "freq_mhz", CFG_U64, 1, 100000, NULL, "core clock (converts cycles to time)" },
+	{ "cpu", "cpi_alu", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer ALU/move instruction" },
+	{ "cpu", "cpi_muldiv", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer multiply/divide" },
+	{ "cpu", "cpi_load", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per load (cache hit)" },
+	{ "cpu", "cpi_store", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per store (cache hit)" },
+	{ "cpu", "cpi_branch", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per branch (predicted)" },
+	{ "cpu", "cpi_fp", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per floating-point/SIMD instruction" },
+	{ "cpu", "cpi_system", CFG_DOUBLE, 0.01, 10000, NULL, "base cycles per system instruction that does not exit" },
+};
+const unsigned machine_cfg_nkeys = sizeof machine_cfg_keys / sizeof machine_cfg_keys[0];
+
+void machine_cpi_milli(const struct cfg *c, uint32_t cpi_milli[IC_COUNT])
+{
+	static const char *const key[IC_COUNT] = {
+		[IC_ALU] = "cpi_alu", [IC_MULDIV] = "cpi_muldiv", [IC_LOAD] = "cpi_load",
+		[IC_STORE] = "cpi_store", [IC_BRANCH] = "cpi_branch", [IC_FP] = "cpi_fp",
+		[IC_SYSTEM] = "cpi_system",
+	};
+	for (unsigned i = 0; i < IC_COUNT; i++)
+		cpi_milli[i] = (uint32_t)(cfg_double(c, "cpu", key[i]) * 1000.0 + 0.5);
+}
+
+int machine_init(struct machine *m, enum isa isa, const char *name, const struct cfg *c,
+		 struct stats *st, uint64_t ram_base)
+{
+	memset(m, 0, sizeof *m);
+	m->isa = isa;
+	m->name = name;
+	m->cfg = c;
+	m->stats = st;
+	m->ncpus = (unsigned)cfg_u64(c, "sim", "vcpus");
+	m->freq_hz = cfg_u64(c, "cpu", "freq_mhz") * 1000000ULL;
+	m->ram_base = ram_base;
+	m->ram_size = cfg_u64(c, "sim", "ram_mb") << 20;
+	/* Page-aligned so Unicorn can map it directly (uc_mem_map_ptr). */
+	m->ram = aligned_alloc(4096, m->ram_size);
+	if (!m->ram)
+		return err_set("cannot allocate %llu MiB of guest RAM", (unsigned long long)(m->ram_size >> 20));
+	memset(m->ram, 0, m->ram_size);
+	m->console = stdout;
+	m->unassigned = stats_counter(st, "platform.unassigned_accesses",
+				      "guest accesses to physical addresses with no RAM or device (read as zero, writes ignored)");
+	return 0;
+}
+
+void machine_fini(struct machine *m)
+{
+	free(m->ram);
+	m->ram = NULL;
+}
+
+bool machine_in_ram(const struct machine *m, uint64_t addr, uint64_t len)
+{
+	return addr >= m->ram_base && len <= m->ram_size && addr - m->ram_base <= m->ram_size - len;
+}
+
+void machine_load_elf(struct machine *m, const struct elf_image *img)
+{
+	m->elf = img;
+	/* elf_load() checked every segment against this RAM window. */
+	for (unsigned i = 0; i < img->nsegs; i++) {
+		const struct elf_segment *s = &img->segs[i];
+		uint8_t *dst = m->ram + (s->paddr - m->ram_base);
+		memcpy(dst, s->data, s->filesz);
+		memset(dst + s->filesz, 0, s->memsz - s->filesz);
+	}
+}
+
+static const struct dev_window *find(const struct dev_window *w, unsigned n, uint64_t a)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a >= w[i].base && a - w[i].base < w[i].size)
+			return &w[i];
+	return NULL;
+}
+
+const struct dev_window *machine_find_mmio(const struct machine *m, uint64_t a) { return find(m->mmio, m->nmmio, a); }
+const struct dev_window *machine_find_pio(const struct machine *m, uint64_t p) { return find(m->pio, m->npio, p); }

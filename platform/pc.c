@@ -1,0 +1,228 @@
+/* x86 "pc" machine.  See pc.h. */
+#include "platform/pc.h"
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+#include "platform/hvsim-abi.h"
+
+/* Defaults and their sources: designs/default-x86.ini */
+const struct cfg_key pc_cfg_keys[] = {
+	{ "pc", "ap_wakeup_cycles", CFG_U64, 0, 1e9, NULL,
+	  "mailbox wakeup: time from the Command write until the AP runs (vCPU thread wake-up)" },
+};
+const unsigned pc_cfg_nkeys = sizeof pc_cfg_keys / sizeof pc_cfg_keys[0];
+
+#define MSR_IA32_TSC          0x10
+#define MSR_IA32_MISC_ENABLE  0x1a0
+#define MSR_IA32_TSC_AUX      0xc0000103
+
+void pc_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
+{
+	*base = HVSIM_PC_RAM_BASE;
+	*size = cfg_u64(c, "sim", "ram_mb") << 20;
+}
+
+static void console_putc(void *ctx, uint8_t ch)
+{
+	fputc(ch, ((struct machine *)ctx)->console);
+}
+
+/* isa-debug-exit: a write of v stops the machine with status (v << 1) | 1 (QEMU hw/misc/debugexit.c). */
+static uint64_t debug_exit_read(void *dev, uint64_t off, unsigned size) { return 0; }
+static void debug_exit_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *p = dev;
+	(*p->st_debug_exit)++;
+	sim_stop(p->m.sim, SIM_STOP_EXIT, (int)(((val << 1) | 1) & 0xff));
+}
+static const struct dev_ops debug_exit_ops = { debug_exit_read, debug_exit_write };
+
+/* ACPI 6.4 5.2.12.19 Multiprocessor Wakeup Mailbox: Command (u16) at 0,
+ * ApicId (u32) at 4, WakeupVector (u64) at 8. */
+static uint64_t mailbox_read(void *dev, uint64_t off, unsigned size)
+{
+	struct pc *p = dev;
+	uint8_t raw[16] = { 0 };
+	memcpy(raw + HVSIM_MAILBOX_COMMAND, &p->mailbox.command, 2);
+	memcpy(raw + HVSIM_MAILBOX_APIC_ID, &p->mailbox.apic_id, 4);
+	memcpy(raw + HVSIM_MAILBOX_WAKEUP_VECTOR, &p->mailbox.wakeup_vector, 8);
+	uint64_t v = 0;
+	if (off < sizeof raw && size <= sizeof raw - off)
+		memcpy(&v, raw + off, size);
+	return v;
+}
+
+static void mailbox_wakeup(struct pc *p)
+{
+	uint32_t id = p->mailbox.apic_id;
+	uint64_t vec = p->mailbox.wakeup_vector;
+	if (id >= p->m.ncpus || p->started[id] || !machine_in_ram(&p->m, vec, 1)) {
+		(*p->st_mailbox_errors)++;
+		DBG(LOG_PSCI, "mailbox: ignored wakeup of APIC ID %u at 0x%llx", id, (unsigned long long)vec);
+		return;
+	}
+	p->started[id] = true;
+	DBG(LOG_PSCI, "mailbox: wakeup APIC ID %u at 0x%llx", id, (unsigned long long)vec);
+	p->m.cpu_start(&p->m, id, vec, id, p->cur_clock + p->ap_wakeup_cycles);
+}
+
+static void mailbox_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *p = dev;
+	uint8_t raw[16];
+	memcpy(raw + HVSIM_MAILBOX_COMMAND, &p->mailbox.command, 2);
+	memset(raw + 2, 0, 2);
+	memcpy(raw + HVSIM_MAILBOX_APIC_ID, &p->mailbox.apic_id, 4);
+	memcpy(raw + HVSIM_MAILBOX_WAKEUP_VECTOR, &p->mailbox.wakeup_vector, 8);
+	if (off >= sizeof raw || size > sizeof raw - off)
+		return;   /* the OS/firmware-reserved parts of the page: ignored */
+	memcpy(raw + off, &val, size);
+	memcpy(&p->mailbox.apic_id, raw + HVSIM_MAILBOX_APIC_ID, 4);
+	memcpy(&p->mailbox.wakeup_vector, raw + HVSIM_MAILBOX_WAKEUP_VECTOR, 8);
+	if (off > HVSIM_MAILBOX_COMMAND + 1)
+		return;
+	uint16_t cmd;
+	memcpy(&cmd, raw + HVSIM_MAILBOX_COMMAND, 2);
+	if (cmd == HVSIM_MAILBOX_CMD_WAKEUP)
+		mailbox_wakeup(p);
+	else if (cmd != HVSIM_MAILBOX_CMD_NOOP)
+		(*p->st_mailbox_errors)++;
+	p->mailbox.command = 0;   /* acknowledge */
+}
+static const struct dev_ops mailbox_ops = { mailbox_read, mailbox_write };
+
+int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img)
+{
+	memset(p, 0, sizeof *p);
+	struct machine *m = &p->m;
+	if (machine_init(m, ISA_X86_64, "pc", c, st, HVSIM_PC_RAM_BASE) < 0)
+		return -1;
+	p->ap_wakeup_cycles = cfg_u64(c, "pc", "ap_wakeup_cycles");
+	uart16550_init(&p->com1, console_putc, m);
+	m->pio[m->npio++] = (struct dev_window){ "com1", HVSIM_PC_COM1, 8, &uart16550_ops, &p->com1, true };
+	m->pio[m->npio++] = (struct dev_window){ "isa-debug-exit", HVSIM_PC_DEBUG_EXIT, 4, &debug_exit_ops, p, true };
+	m->mmio[m->nmmio++] = (struct dev_window){ "wakeup-mailbox", HVSIM_PC_MAILBOX, 0x1000, &mailbox_ops, p, true };
+	p->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
+	p->st_mailbox_errors = stats_counter(st, "platform.mailbox_errors",
+					     "wakeup-mailbox commands ignored (bad command, APIC ID or vector)");
+	p->st_msr_gp = stats_counter(st, "platform.msr_gp", "RDMSR/WRMSR of MSRs that do not exist (#GP injected)");
+	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
+	p->started[0] = true;
+	for (unsigned i = 0; i < m->ncpus; i++)
+		p->msr[i].misc_enable = 1;   /* fast-strings enable, the reset value KVM reports */
+	for (unsigned i = 0; i < img->nsegs; i++)
+		if (img->segs[i].paddr < HVSIM_PC_LOAD_MIN)
+			return err_set("segment at 0x%llx is below 1 MiB: x86 guests load at 0x%llx or above",
+				       (unsigned long long)img->segs[i].paddr, (unsigned long long)HVSIM_PC_LOAD_MIN);
+	machine_load_elf(m, img);
+	return 0;
+}
+
+void pc_destroy(struct pc *p)
+{
+	machine_fini(&p->m);
+}
+
+static uint32_t str4(const char *s)
+{
+	return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+void pc_cpuid(const struct pc *p, unsigned cpu, uint32_t leaf, uint32_t subleaf, uint32_t o[4])
+{
+	(void)subleaf;
+	memset(o, 0, 4 * sizeof o[0]);
+	switch (leaf) {
+	case 0:            /* max basic leaf, "GenuineIntel" (EBX, EDX, ECX) */
+		o[0] = 1;
+		o[1] = str4("Genu"); o[3] = str4("ineI"); o[2] = str4("ntel");
+		break;
+	case 1:
+		o[0] = 0x000506e3;   /* family 6, model 0x5e (Skylake), stepping 3 */
+		/* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH line/8 [15:8] */
+		o[1] = (cpu << 24) | (p->m.ncpus << 16) | (8 << 8);
+		o[2] = 1u << 31;     /* ECX: hypervisor present */
+		/* EDX: FPU TSC MSR PAE CX8 CMOV PAT CLFSH FXSR SSE SSE2; no APIC (bit 9): not modelled yet */
+		o[3] = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 15) | (1u << 16) |
+		       (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
+		break;
+	case 0x40000000:   /* hypervisor vendor leaf */
+		o[0] = 0x40000000;
+		o[1] = str4("hvsi"); o[2] = str4("mhvs"); o[3] = str4("im\0\0");
+		break;
+	case 0x80000000:
+		o[0] = 0x80000008;
+		break;
+	case 0x80000001:
+		o[3] = (1u << 11) | (1u << 20) | (1u << 29);   /* SYSCALL, NX, LM */
+		break;
+	case 0x80000008:
+		o[0] = 0x3027;       /* 39-bit physical, 48-bit linear addresses */
+		break;
+	}
+}
+
+/* MSRs the CPU model implements architecturally and the VMM intercepts only
+ * to observe (the access itself is performed by the CPU). */
+static bool native_msr(uint32_t msr)
+{
+	switch (msr) {
+	case 0x174: case 0x175: case 0x176:              /* SYSENTER_CS/ESP/EIP */
+	case 0x277:                                      /* IA32_PAT */
+	case 0xc0000080:                                 /* IA32_EFER */
+	case 0xc0000081: case 0xc0000082: case 0xc0000083: case 0xc0000084: /* STAR LSTAR CSTAR FMASK */
+	case 0xc0000100: case 0xc0000101: case 0xc0000102: /* FS_BASE GS_BASE KERNEL_GS_BASE */
+		return true;
+	}
+	return false;
+}
+
+enum msr_result pc_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, cycles_t now, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_IA32_TSC:         *val = now; return MSR_HANDLED;   /* TSC runs at the core clock */
+	case MSR_IA32_MISC_ENABLE: *val = p->msr[cpu].misc_enable; return MSR_HANDLED;
+	case MSR_IA32_TSC_AUX:     *val = p->msr[cpu].tsc_aux; return MSR_HANDLED;
+	}
+	if (native_msr(msr))
+		return MSR_NATIVE;
+	(*p->st_msr_gp)++;
+	return MSR_GP;
+}
+
+enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_IA32_TSC:
+		log_warn("guest wrote IA32_TSC: TSC offsetting is not modelled, the write is ignored");
+		return MSR_HANDLED;
+	case MSR_IA32_MISC_ENABLE: p->msr[cpu].misc_enable = val; return MSR_HANDLED;
+	case MSR_IA32_TSC_AUX:
+		if (val >> 32) {   /* reserved bits set: #GP (SDM Vol. 4, IA32_TSC_AUX) */
+			(*p->st_msr_gp)++;
+			return MSR_GP;
+		}
+		p->msr[cpu].tsc_aux = val;
+		return MSR_HANDLED;
+	}
+	if (native_msr(msr))
+		return MSR_NATIVE;
+	(*p->st_msr_gp)++;
+	return MSR_GP;
+}
+
+void pc_vmcall(struct pc *p, unsigned cpu, uint64_t rax, uint64_t rbx, cycles_t now, struct hv_call *out)
+{
+	*out = (struct hv_call){ .act = HV_NONE };
+	switch ((uint32_t)rax) {
+	case HVSIM_HC_X86_PING:   out->ret = rbx + 1; break;
+	case HVSIM_HC_X86_EXIT:   out->act = HV_STOP; out->status = (int)(rbx & 0xff); break;
+	case HVSIM_HC_X86_CYCLES: out->ret = now; break;
+	default:
+		/* KVM returns -KVM_ENOSYS (-1000) for unknown hypercalls */
+		DBG(LOG_PSCI, "cpu%u: unknown hypercall 0x%llx", cpu, (unsigned long long)rax);
+		out->ret = (uint64_t)-1000;
+		return;
+	}
+	(*p->st_hypercalls)++;
+}

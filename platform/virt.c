@@ -1,0 +1,217 @@
+/* ARM "virt" machine.  See virt.h. */
+#include "platform/virt.h"
+#include <libfdt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+#include "platform/hvsim-abi.h"
+
+/* Defaults and their sources: designs/default-arm64.ini */
+const struct cfg_key virt_cfg_keys[] = {
+	{ "virt", "cntfrq_hz", CFG_U64, 1000, 4e9, NULL, "generic timer frequency (CNTFRQ_EL0)" },
+	{ "virt", "cpu_on_cycles", CFG_U64, 0, 1e9, NULL,
+	  "PSCI CPU_ON: time from the call until the target vCPU runs (vCPU thread wake-up)" },
+};
+const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
+
+#define DTB_MAX (64 * 1024)
+#define APB_PCLK_PHANDLE 1
+
+void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
+{
+	*base = HVSIM_VIRT_RAM_BASE;
+	*size = cfg_u64(c, "sim", "ram_mb") << 20;
+}
+
+static void console_putc(void *ctx, uint8_t ch)
+{
+	fputc(ch, ((struct machine *)ctx)->console);
+}
+
+/* libfdt sequential-write calls return <0 on error; only "no space" can
+ * happen with our fixed content, so one check at the end suffices. */
+static int build_dtb(struct virt *v)
+{
+	struct machine *m = &v->m;
+	void *fdt = calloc(1, DTB_MAX);
+	int e = 0;
+	char name[64];
+	if (!fdt)
+		return err_set("out of memory building the devicetree");
+	e |= fdt_create(fdt, DTB_MAX);
+	e |= fdt_finish_reservemap(fdt);
+	e |= fdt_begin_node(fdt, "");
+	e |= fdt_property_string(fdt, "compatible", "linux,dummy-virt");
+	e |= fdt_property_string(fdt, "model", "hvsim virt");
+	e |= fdt_property_u32(fdt, "#address-cells", 2);
+	e |= fdt_property_u32(fdt, "#size-cells", 2);
+
+	e |= fdt_begin_node(fdt, "chosen");
+	e |= fdt_property_string(fdt, "bootargs", "");
+	snprintf(name, sizeof name, "/pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
+	e |= fdt_property_string(fdt, "stdout-path", name);
+	e |= fdt_end_node(fdt);
+
+	snprintf(name, sizeof name, "memory@%llx", (unsigned long long)m->ram_base);
+	e |= fdt_begin_node(fdt, name);
+	e |= fdt_property_string(fdt, "device_type", "memory");
+	fdt64_t mem[2] = { cpu_to_fdt64(m->ram_base), cpu_to_fdt64(m->ram_size) };
+	e |= fdt_property(fdt, "reg", mem, sizeof mem);
+	e |= fdt_end_node(fdt);
+
+	e |= fdt_begin_node(fdt, "cpus");
+	e |= fdt_property_u32(fdt, "#address-cells", 1);
+	e |= fdt_property_u32(fdt, "#size-cells", 0);
+	for (unsigned c = 0; c < m->ncpus; c++) {
+		snprintf(name, sizeof name, "cpu@%llx", (unsigned long long)psci_mpidr(c));
+		e |= fdt_begin_node(fdt, name);
+		e |= fdt_property_string(fdt, "device_type", "cpu");
+		e |= fdt_property_string(fdt, "compatible", "arm,cortex-a72");
+		e |= fdt_property_u32(fdt, "reg", (uint32_t)psci_mpidr(c));
+		e |= fdt_property_string(fdt, "enable-method", "psci");
+		e |= fdt_end_node(fdt);
+	}
+	e |= fdt_end_node(fdt);
+
+	e |= fdt_begin_node(fdt, "psci");
+	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
+	e |= fdt_property(fdt, "compatible", psci_compat, sizeof psci_compat);
+	e |= fdt_property_string(fdt, "method", "hvc");
+	e |= fdt_end_node(fdt);
+
+	e |= fdt_begin_node(fdt, "apb-pclk");
+	e |= fdt_property_string(fdt, "compatible", "fixed-clock");
+	e |= fdt_property_u32(fdt, "#clock-cells", 0);
+	e |= fdt_property_u32(fdt, "clock-frequency", 24000000);
+	e |= fdt_property_string(fdt, "clock-output-names", "clk24mhz");
+	e |= fdt_property_u32(fdt, "phandle", APB_PCLK_PHANDLE);
+	e |= fdt_end_node(fdt);
+
+	snprintf(name, sizeof name, "pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
+	e |= fdt_begin_node(fdt, name);
+	static const char uart_compat[] = "arm,pl011\0arm,primecell";
+	e |= fdt_property(fdt, "compatible", uart_compat, sizeof uart_compat);
+	fdt64_t reg[2] = { cpu_to_fdt64(HVSIM_VIRT_PL011_BASE), cpu_to_fdt64(HVSIM_VIRT_PL011_SIZE) };
+	e |= fdt_property(fdt, "reg", reg, sizeof reg);
+	fdt32_t clocks[2] = { cpu_to_fdt32(APB_PCLK_PHANDLE), cpu_to_fdt32(APB_PCLK_PHANDLE) };
+	e |= fdt_property(fdt, "clocks", clocks, sizeof clocks);
+	static const char clock_names[] = "uartclk\0apb_pclk";
+	e |= fdt_property(fdt, "clock-names", clock_names, sizeof clock_names);
+	e |= fdt_end_node(fdt);
+
+	e |= fdt_end_node(fdt);
+	e |= fdt_finish(fdt);
+	if (e) {
+		free(fdt);
+		return err_set("cannot build the devicetree (libfdt)");
+	}
+	v->dtb = fdt;
+	v->dtb_size = fdt_totalsize(fdt);
+	return 0;
+}
+
+int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img)
+{
+	memset(v, 0, sizeof *v);
+	struct machine *m = &v->m;
+	if (machine_init(m, ISA_A64, "virt", c, st, HVSIM_VIRT_RAM_BASE) < 0)
+		return -1;
+	v->cntfrq_hz = cfg_u64(c, "virt", "cntfrq_hz");
+	v->cpu_on_cycles = cfg_u64(c, "virt", "cpu_on_cycles");
+	pl011_init(&v->uart, console_putc, m);
+	m->mmio[m->nmmio++] = (struct dev_window){ "pl011", HVSIM_VIRT_PL011_BASE, HVSIM_VIRT_PL011_SIZE,
+						   &pl011_ops, &v->uart, true };
+	psci_init(&v->psci, m->ncpus, m->ram_base, m->ram_size);
+	v->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
+	v->st_psci_calls = stats_counter(st, "platform.psci_calls", "PSCI calls handled");
+	v->st_psci_errors = stats_counter(st, "platform.psci_errors", "PSCI calls that returned an error code");
+	v->st_unknown_calls = stats_counter(st, "platform.unknown_smccc_calls",
+					    "SMCCC calls with an unknown function ID (returned NOT_SUPPORTED)");
+
+	machine_load_elf(m, img);
+	if (build_dtb(v) < 0)
+		return -1;
+	/* The DTB goes at the first 2 MiB boundary above the image, as for a Linux Image. */
+	uint64_t end = 0;
+	for (unsigned i = 0; i < img->nsegs; i++)
+		if (img->segs[i].paddr + img->segs[i].memsz > end)
+			end = img->segs[i].paddr + img->segs[i].memsz;
+	v->dtb_addr = (end + 0x1fffff) & ~0x1fffffULL;
+	if (!machine_in_ram(m, v->dtb_addr, v->dtb_size))
+		return err_set("no room for the devicetree above the image (ends at 0x%llx; RAM ends at 0x%llx): raise sim.ram_mb",
+			       (unsigned long long)end, (unsigned long long)(m->ram_base + m->ram_size));
+	memcpy(m->ram + (v->dtb_addr - m->ram_base), v->dtb, v->dtb_size);
+	DBG(LOG_ELF, "devicetree: %llu bytes at 0x%llx", (unsigned long long)v->dtb_size,
+	    (unsigned long long)v->dtb_addr);
+	return 0;
+}
+
+void virt_destroy(struct virt *v)
+{
+	free(v->dtb);
+	machine_fini(&v->m);
+}
+
+uint64_t virt_cntvct(const struct virt *v, cycles_t clock)
+{
+	return (uint64_t)((unsigned __int128)clock * v->cntfrq_hz / v->m.freq_hz);
+}
+
+cycles_t virt_cycles_at_count(const struct virt *v, uint64_t cval)
+{
+	unsigned __int128 c = ((unsigned __int128)cval * v->m.freq_hz + v->cntfrq_hz - 1) / v->cntfrq_hz;
+	return c > UINT64_MAX ? UINT64_MAX : (cycles_t)c;
+}
+
+void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t now, struct hv_call *out)
+{
+	struct machine *m = &v->m;
+	struct psci_result r;
+	*out = (struct hv_call){ .act = HV_NONE };
+
+	if (psci_call(&v->psci, caller, x, &r)) {
+		(*v->st_psci_calls)++;
+		if (r.x0 < 0)
+			(*v->st_psci_errors)++;
+		out->ret = (uint64_t)r.x0;
+		DBG(LOG_PSCI, "cpu%u: PSCI 0x%08llx(0x%llx, 0x%llx, 0x%llx) -> %lld", caller,
+		    (unsigned long long)x[0], (unsigned long long)x[1], (unsigned long long)x[2],
+		    (unsigned long long)x[3], (long long)r.x0);
+		switch (r.act) {
+		case PSCI_ACT_NONE: break;
+		case PSCI_ACT_CPU_ON:
+			m->cpu_start(m, r.target, r.entry, r.context, now + v->cpu_on_cycles);
+			break;
+		case PSCI_ACT_CPU_OFF: out->act = HV_CPU_OFF; break;
+		case PSCI_ACT_SUSPEND: out->act = HV_WAIT; break;
+		case PSCI_ACT_SYSTEM_OFF: out->act = HV_STOP; out->status = 0; break;
+		case PSCI_ACT_SYSTEM_RESET:
+			/* No reboot: stop like QEMU -no-reboot, and say so. */
+			log_warn("guest requested PSCI SYSTEM_RESET: stopping (hvsim does not reboot)");
+			out->act = HV_STOP;
+			out->status = 0;
+			break;
+		}
+		return;
+	}
+
+	switch ((uint32_t)x[0]) {
+	case HVSIM_HC_A64_PING:
+		out->ret = x[1] + 1;
+		break;
+	case HVSIM_HC_A64_EXIT:
+		out->act = HV_STOP;
+		out->status = (int)(x[1] & 0xff);
+		break;
+	case HVSIM_HC_A64_CYCLES:
+		out->ret = now;
+		break;
+	default:
+		(*v->st_unknown_calls)++;
+		DBG(LOG_PSCI, "cpu%u: unknown SMCCC function 0x%llx", caller, (unsigned long long)x[0]);
+		out->ret = (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+		return;
+	}
+	(*v->st_hypercalls)++;
+}
