@@ -369,6 +369,7 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 }
 
 static uint64_t a64_get_pc(struct vcpu *v) { return rd(v, UC_ARM64_REG_PC); }
+static void a64_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_ARM64_REG_PC, pc); }
 
 static int a64_after_run(struct vcpu *v, uc_err e)
 {
@@ -402,6 +403,7 @@ const struct arch_ops a64_ops = {
 	.create = a64_create,
 	.reset = a64_reset,
 	.get_pc = a64_get_pc,
+	.set_pc = a64_set_pc,
 	.run_until_addr = UINT64_MAX,   /* A64 PCs are 4-aligned: never reached */
 	.after_run = a64_after_run,
 };

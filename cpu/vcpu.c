@@ -265,6 +265,16 @@ const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off)
 	return s;
 }
 
+/* Stops before the block at addr runs.  Unicorn 2.0.1 on x86 may report
+ * the previous block's RIP after such a stop (seen after IN/OUT hooks), so
+ * the resume address is kept and restored explicitly. */
+static void stop_before(struct vcpu *v, uint64_t addr)
+{
+	v->resume_pc = addr;
+	v->resume_valid = true;
+	vcpu_stop(v);
+}
+
 /* UC_HOOK_BLOCK: the timing model.  Stopping here skips the block (Unicorn
  * 2.0.1 runs the hook before the block), so a block is counted only when it
  * will run: quantum ends and --max-insns land on block boundaries. */
@@ -272,7 +282,7 @@ void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
 {
 	struct vcpus *s = v->set;
 	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
-		vcpu_stop(v);
+		stop_before(v, addr);
 		return;
 	}
 	const struct dblock *b = decode_lookup(s->dc, addr, size);
@@ -299,14 +309,14 @@ void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
 				/* this translation predates the hooks: retranslate */
 				v->flush_pending = true;
 				v->cur = b;
-				vcpu_stop(v);
+				stop_before(v, addr);
 				return;
 			}
 		}
 	}
 	if (s->max_insns && s->total_insns + b->ninsns > s->max_insns) {
 		sim_stop(&s->sim, SIM_STOP_LIMIT, 0);
-		vcpu_stop(v);
+		stop_before(v, addr);
 		return;
 	}
 	v->cur = b;
@@ -337,6 +347,10 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 		v->stop_requested = false;
 		uint64_t pc = s->arch->get_pc(v);
 		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
+		if (v->resume_valid) {
+			v->resume_valid = false;
+			s->arch->set_pc(v, v->resume_pc);
+		}
 		if (v->flush_pending) {
 			v->flush_pending = false;
 			uc_ctl_remove_cache(v->uc, v->cur->addr, v->cur->addr + v->cur->size);

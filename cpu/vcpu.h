@@ -44,6 +44,8 @@ struct vcpu {
 	uint64_t insns, insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
 	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
+	bool resume_valid;           /* stopped before a block: resume at resume_pc */
+	uint64_t resume_pc;
 	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
 	struct hist *h_run;
@@ -56,6 +58,7 @@ struct arch_ops {
 	int (*create)(struct vcpu *v);                              /* engine, hooks */
 	void (*reset)(struct vcpu *v, uint64_t entry, uint64_t arg); /* power-on state */
 	uint64_t (*get_pc)(struct vcpu *v);
+	void (*set_pc)(struct vcpu *v, uint64_t pc);
 	uint64_t run_until_addr;                                    /* never a guest PC */
 	/* After uc_emu_start returned e: halts, faults.  -1 = internal error. */
 	int (*after_run)(struct vcpu *v, uc_err e);

@@ -375,6 +375,7 @@ static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 }
 
 static uint64_t x86_get_pc(struct vcpu *v) { return rd(v, UC_X86_REG_RIP); }
+static void x86_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_X86_REG_RIP, pc); }
 
 static int x86_after_run(struct vcpu *v, uc_err e)
 {
@@ -407,6 +408,7 @@ const struct arch_ops x86_ops = {
 	.create = x86_create,
 	.reset = x86_reset,
 	.get_pc = x86_get_pc,
+	.set_pc = x86_set_pc,
 	.run_until_addr = 0x8000000000000000ULL,   /* non-canonical: never a RIP */
 	.after_run = x86_after_run,
 };

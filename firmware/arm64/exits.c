@@ -72,9 +72,18 @@ int main(void)
     if (ver != SMCCC_VERSION_1_1)
         return fail(11, "SMCCC_VERSION via SMC");
 
-    for (int i = 0; i < 4; i++)
-        __asm__ volatile("wfi" ::: "memory");
-    printf("exits: wfx: wfi x4 done\n");
+    /* WFI needs a wake-up source: the virtual timer condition wakes a
+     * waiting vCPU even with PSTATE.I masked (no GIC is needed for that). */
+    for (int i = 0; i < 4; i++) {
+        uint64_t due = read_sysreg(cntvct_el0) + 1000;
+        write_sysreg(cntv_cval_el0, due);
+        write_sysreg(cntv_ctl_el0, 1);             /* ENABLE, IMASK clear */
+        __asm__ volatile("isb; wfi" ::: "memory");
+        if (read_sysreg(cntvct_el0) < due)
+            return fail(15, "WFI returned before the timer was due");
+    }
+    write_sysreg(cntv_ctl_el0, 0);
+    printf("exits: wfx: wfi x4 done, each woken by the virtual timer\n");
 #else
     printf("exits: QEMU_CHECK: hvc, smc and wfi steps skipped\n");
 #endif
@@ -102,10 +111,12 @@ int main(void)
     if (iabt_seen != 2)
         return fail(13, "instruction aborts");
 
-    (void)mmio_read32(DABT_ADDR);
-    printf("exits: dabt: %u of 1 caught\n", dabt_seen);
-    if (dabt_seen != 1)
-        return fail(14, "data abort");
+    /* A data access with no memslot is an MMIO exit that finds no device:
+     * reads as zero, no abort (KVM + QEMU behaviour). */
+    uint32_t unassigned = mmio_read32(DABT_ADDR);
+    printf("exits: unassigned read = 0x%x, %u aborts\n", unassigned, dabt_seen);
+    if (unassigned != 0 || dabt_seen != 0)
+        return fail(14, "unassigned read");
 
     printf("exits: done\n");
     return 0;

@@ -28,6 +28,7 @@ MMIO_WR(16, "w") MMIO_WR(32, "l") MMIO_WR(64, "q")
 #define UART_LSR_THRE 0x20       /* THR empty: ready for the next byte */
 
 /* MSRs (Intel SDM Vol. 4, Table 2-2) */
+#define MSR_IA32_TSC         0x00000010
 #define MSR_IA32_APIC_BASE   0x0000001b
 #define MSR_IA32_MISC_ENABLE 0x000001a0
 #define MSR_IA32_EFER        0xc0000080
