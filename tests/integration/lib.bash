@@ -1,0 +1,19 @@
+# Shared helpers for integration tests (sourced; not a test itself).
+set -euo pipefail
+: "${HVSIM:=./hvsim}" "${FIRMWARE:=firmware}" "${TMPDIR:=/tmp}"
+T=$(mktemp -d "$TMPDIR/hvsim-it.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# run NAME EXPECTED_STATUS ARGS... : runs hvsim, keeps stdout/stderr/json in $T/NAME.*
+run() {
+	local name=$1 want=$2; shift 2
+	local rc=0
+	"$HVSIM" run --quiet --stats "$T/$name.json" --stats-format json "$@" >"$T/$name.out" 2>"$T/$name.err" || rc=$?
+	[ "$rc" = "$want" ] || { cat "$T/$name.out" "$T/$name.err" >&2; fail "$name: exit status $rc, expected $want"; }
+}
+# j NAME EXPR : evaluates a python expression over the JSON stats d
+j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$T/$1.json"; }
+# expect_eq WHAT GOT WANT
+expect_eq() { [ "$2" = "$3" ] || fail "$1: got $2, expected $3"; }
+# design value from hvsim config --dump
+design() { "$HVSIM" config --dump --arch "$1" | sed -n "/^\[$2\]/,/^\[/p" | awk -v k="$3" '$1 == k { print $3 }'; }
