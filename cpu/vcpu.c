@@ -128,7 +128,8 @@ void vcpus_destroy(struct vcpus *s)
 			uc_close(s->v[i]->uc);
 		free(s->v[i]);
 	}
-	free(s->arch_data);
+	if (s->arch && s->arch->fini)
+		s->arch->fini(s);
 	if (s->dc)
 		decode_cache_free(s->dc);
 	sim_free(&s->sim);

@@ -62,6 +62,7 @@ struct arch_ops {
 	uint64_t run_until_addr;                                    /* never a guest PC */
 	/* After uc_emu_start returned e: halts, faults.  -1 = internal error. */
 	int (*after_run)(struct vcpu *v, uc_err e);
+	void (*fini)(struct vcpus *s);                              /* frees arch_data; may be NULL */
 };
 
 struct vcpus {

@@ -129,7 +129,7 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 struct x86_data {
 	uint64_t *hooked;     /* addresses of RDMSR/WRMSR/RDTSC with code hooks (open addressing, 0 = empty) */
 	unsigned cap, len;
-	uint64_t *mmio_seen;  /* per vCPU x page bitmap would be large: a small set of page numbers */
+	uint64_t *mmio_seen;  /* (page, vCPU) pairs that took their EPT violation */
 	unsigned seen_cap, seen_len;
 };
 
@@ -404,6 +404,17 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 	return 0;
 }
 
+static void x86_fini(struct vcpus *s)
+{
+	struct x86_data *d = s->arch_data;
+	if (d) {
+		free(d->hooked);
+		free(d->mmio_seen);
+		free(d);
+		s->arch_data = NULL;
+	}
+}
+
 const struct arch_ops x86_ops = {
 	.create = x86_create,
 	.reset = x86_reset,
@@ -411,4 +422,5 @@ const struct arch_ops x86_ops = {
 	.set_pc = x86_set_pc,
 	.run_until_addr = 0x8000000000000000ULL,   /* non-canonical: never a RIP */
 	.after_run = x86_after_run,
+	.fini = x86_fini,
 };
