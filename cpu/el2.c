@@ -86,8 +86,8 @@ bool el2_traps_sysreg(const struct el2_model *m, uint32_t r, bool is_read)
 	/* TACR: ACTLR_EL1 */
 	if ((hcr & HCR_TACR) && r == SYS_REG(3, 0, 1, 0, 1))
 		return true;
-	/* TIDCP: IMPLEMENTATION DEFINED registers, op0=3 CRn=11 or 15 */
-	if ((hcr & HCR_TIDCP) && op0 == 3 && (crn == 11 || crn == 15))
+	/* TIDCP: IMPLEMENTATION DEFINED registers (op0=3) and SYS/SYSL instructions (op0=1), CRn=11 or 15 */
+	if ((hcr & HCR_TIDCP) && (op0 == 1 || op0 == 3) && (crn == 11 || crn == 15))
 		return true;
 	/* TSW: DC ISW, DC CSW, DC CISW (set/way maintenance) */
 	if ((hcr & HCR_TSW) && (r == SYS_REG(1, 0, 7, 6, 2) || r == SYS_REG(1, 0, 7, 10, 2) ||
@@ -106,7 +106,8 @@ static uint32_t esr(enum esr_ec ec, uint32_t iss)
 
 uint32_t el2_esr_hvc(uint16_t imm16) { return esr(EC_HVC64, imm16); }
 uint32_t el2_esr_smc(uint16_t imm16) { return esr(EC_SMC64, imm16); }
-uint32_t el2_esr_wfx(bool wfe) { return esr(EC_WFX, wfe ? ISS_WFX_TI_WFE : 0); }
+/* From AArch64 the condition is always valid: CV = 1, COND = 0b1110 */
+uint32_t el2_esr_wfx(bool wfe) { return esr(EC_WFX, (1u << 24) | (0xeu << 20) | (wfe ? ISS_WFX_TI_WFE : 0)); }
 
 uint32_t el2_esr_sys64(uint32_t r, unsigned rt, bool is_read)
 {

@@ -104,6 +104,10 @@ bool psci_call(struct psci *p, unsigned caller, const uint64_t x[4], struct psci
 		r->x0 = cpu_on(p, a, r);
 		break;
 	case PSCI_0_2_FN_CPU_OFF | 0x40000000U:
+		if (caller >= p->ncpus) {
+			r->x0 = PSCI_RET_INTERNAL_FAILURE;
+			break;
+		}
 		p->state[caller] = PSCI_CPU_OFF;
 		r->act = PSCI_ACT_CPU_OFF;
 		r->x0 = PSCI_RET_SUCCESS;

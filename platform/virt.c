@@ -171,9 +171,8 @@ void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t n
 	*out = (struct hv_call){ .act = HV_NONE };
 
 	if (psci_call(&v->psci, caller, x, &r)) {
-		(*v->st_psci_calls)++;
-		if (r.x0 < 0)
-			(*v->st_psci_errors)++;
+		*v->st_psci_calls = v->psci.calls;
+		*v->st_psci_errors = v->psci.errors;
 		out->ret = (uint64_t)r.x0;
 		DBG(LOG_PSCI, "cpu%u: PSCI 0x%08llx(0x%llx, 0x%llx, 0x%llx) -> %lld", caller,
 		    (unsigned long long)x[0], (unsigned long long)x[1], (unsigned long long)x[2],
