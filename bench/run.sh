@@ -77,7 +77,8 @@ iters() { tr -d '\r' < "$1" | sed -n "s/.*$2: \([0-9]*\) iterations.*/\1/p" | he
 # best_of EXPECTED_RC LABEL LOG CMD...: BENCH_REPEAT runs, each must end with
 # EXPECTED_RC; sets BEST_NS (shortest run).  Returns 1 (after reporting) on a
 # failed run.  CHECK, if set, names a function run after each run with the
-# run number; it returns nonzero when the output is unusable.
+# run number; it returns nonzero when the output is unusable.  CTX names the
+# guest in failure messages.
 best_of() {
     _exp=$1 _label=$2 _blog=$3; shift 3
     BEST_NS=
@@ -86,9 +87,9 @@ best_of() {
         timed "$_blog" "$@"
         if [ "$T_RC" -ne "$_exp" ]; then
             if [ "$T_RC" -eq 124 ] && [ -n "$TIMEOUT" ]; then
-                fail "$_label: run $_i timed out after ${BENCH_TIMEOUT}s"
+                fail "$CTX $_label: run $_i timed out after ${BENCH_TIMEOUT}s"
             else
-                fail "$_label: run $_i exited with status $T_RC (expected $_exp)"
+                fail "$CTX $_label: run $_i exited with status $T_RC (expected $_exp)"
             fi
             echo "    command: $*"
             show_log "$_blog"
@@ -116,9 +117,9 @@ check_hvsim() {
     _st=$(python3 -c 'import json,sys
 d = json.load(open(sys.argv[1]))
 print(int(d["guest_instructions"]), int(d["cycles"]))' "$STATS" 2>&1) || {
-        fail "$BENCH: no usable statistics in $STATS: $(echo "$_st" | tail -n 1)"; return 1; }
+        fail "$CTX hvsim: no usable statistics in $STATS: $(echo "$_st" | tail -n 1)"; return 1; }
     if [ -z "$_sum" ] || [ -z "$_it" ] || [ -z "$_kc" ]; then
-        fail "$BENCH (hvsim): missing iterations, checksum or simulated cycles line"
+        fail "$CTX hvsim: no iterations, checksum or simulated cycles line in its output"
         return 1
     fi
     _now="$_it $_sum $_kc $_st"
@@ -134,7 +135,7 @@ check_qemu() {
     _sum=$(field "$LOG" "$BENCH" checksum)
     _it=$(iters "$LOG" "$BENCH")
     if [ -z "$_sum" ] || [ -z "$_it" ]; then
-        fail "$BENCH (QEMU): missing iterations or checksum line"
+        fail "$CTX QEMU: no iterations or checksum line in its output"
         return 1
     fi
     if [ "$1" -eq 1 ]; then
@@ -173,6 +174,12 @@ qemu_rc() { case $1 in arm64) echo 0 ;; x86) echo 1 ;; esac; }
 
 echo "hvsim bench: best of $BENCH_REPEAT runs, host wall time from date +%s%N"
 echo "hvsim: $HVSIM_NAME ($("$HVSIM" --version 2>/dev/null | head -n 1))"
+# A sanitizer build (make check's second pass) runs several times slower.
+SANITIZED=
+if grep -a -q -E '__asan_init|__ubsan_handle|__tsan_init' "$(command -v "$HVSIM")" 2>/dev/null; then
+    SANITIZED="*** $HVSIM_NAME is a sanitizer build: its times are not representative ***"
+    echo "$SANITIZED"
+fi
 
 for ARCH in arm64 x86; do
     case $ARCH in arm64) QBIN=$QEMU_A64 ;; x86) QBIN=$QEMU_X86 ;; esac
@@ -188,6 +195,7 @@ for ARCH in arm64 x86; do
     [ -n "$HAVE_QEMU" ] && echo "  QEMU: $QVER"
 
     # Start-up: hvsim up to its first guest instruction, QEMU on an empty guest.
+    CTX=$ARCH
     HV0_NS=- Q0_NS=-
     CHECK=
     if [ -f "firmware/$ARCH/bench_alu.elf" ] &&
@@ -207,6 +215,7 @@ for ARCH in arm64 x86; do
         BENCH=bench_$B
         case $B in alu) LOOP=compute ;; mem) LOOP=load/store ;; esac
         ELF=firmware/$ARCH/$BENCH.elf
+        CTX="$ARCH $BENCH"
         QELF=firmware/$ARCH/$BENCH-qemu.elf
         echo "  -- $LOOP loop ($ELF)"
         NONDET=
@@ -261,7 +270,8 @@ for ARCH in arm64 x86; do
 done
 
 echo
-python3 - "$RESULTS" <<'EOF' || fail "table printing failed"
+SANITIZED=$SANITIZED python3 - "$RESULTS" <<'EOF' || fail "table printing failed"
+import os
 import sys
 
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1]) if line.strip()]
@@ -341,6 +351,8 @@ hvsim start-up: hvsim run --max-insns 1 on bench_alu.elf (stops with status 4);
   QEMU start-up: an empty guest that powers off at once.""")
 for n in notes:
     print("*** " + n + " ***")
+if os.environ.get("SANITIZED"):
+    print(os.environ["SANITIZED"])
 EOF
 
 if [ "$FAILURES" -ne 0 ]; then
