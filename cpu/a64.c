@@ -204,6 +204,8 @@ static uint32_t hook_msr(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 	return hook_sysreg(uc, reg, cp, ud, false);
 }
 
+static void a64_timer_event(void *ctx, cycles_t when);
+
 /* WFI (trapped or not) and PSCI CPU_SUSPEND: wait until the virtual timer
  * condition holds, the only wake-up source modelled so far. */
 static void wait_for_interrupt(struct vcpu *v)
@@ -218,13 +220,12 @@ static void wait_for_interrupt(struct vcpu *v)
 			}
 			return;
 		}
-		extern void a64_timer_event(void *ctx, cycles_t when);
 		evq_push(&v->set->sim.events, due, a64_timer_event, v);
 	}
 	vcpu_halt(v, SIM_CPU_HALTED);
 }
 
-void a64_timer_event(void *ctx, cycles_t when)
+static void a64_timer_event(void *ctx, cycles_t when)
 {
 	struct vcpu *v = ctx;
 	/* Stale if the guest re-armed or disabled the timer since. */

@@ -305,7 +305,6 @@ void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
 		DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
 		    b->ninsns, (unsigned long long)(b->cost_milli / 1000), (unsigned long long)(b->cost_milli % 1000));
 		if (b->nspecials && s->arch == &x86_ops) {
-			extern bool x86_hook_specials(struct vcpus *s, const struct dblock *b);
 			if (x86_hook_specials(s, b)) {
 				/* this translation predates the hooks: retranslate */
 				v->flush_pending = true;

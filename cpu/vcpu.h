@@ -88,6 +88,9 @@ struct vcpus {
 };
 
 extern const struct arch_ops a64_ops, x86_ops;
+/* x86: hooks the RDMSR/WRMSR/RDTSC of a newly decoded block on every engine;
+ * true if any was new (the block must then be retranslated). */
+bool x86_hook_specials(struct vcpus *s, const struct dblock *b);
 
 /* Creates one vCPU per machine CPU; vCPU 0 is reset to (entry, arg) and runs,
  * the others are off until started through the machine.  -1 + err_set. */

@@ -289,8 +289,6 @@ static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		do_rdtsc(v, addr);
 }
 
-/* Called by the block hook for a newly decoded block with specials: hooks
- * each new address on every vCPU's engine.  True if anything was added. */
 bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 {
 	struct x86_data *d = xdata(s);
