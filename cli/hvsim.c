@@ -36,7 +36,8 @@ static const char run_help[] =
 	"\n"
 	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
 	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
-	"(every vCPU halted or off with nothing to wake it, or --max-insns); 70 internal error.\n";
+	"(every vCPU halted or off with nothing to wake it, a guest fault the machine\n"
+	"cannot continue from such as a triple fault, or --max-insns); 70 internal error.\n";
 
 static const char config_help[] =
 	"usage: hvsim config --list|--dump [--arch arm64|x86] [--design FILE]... [--set K=V]...\n"
@@ -276,6 +277,10 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case SIM_STOP_DEADLOCK:
 			fprintf(stderr, "hvsim: every vCPU is halted or off and nothing can wake one\n");
+			status = EXIT_UNFINISHED;
+			break;
+		case SIM_STOP_GUEST_FAULT:
+			fprintf(stderr, "hvsim: %s\n", err_msg());
 			status = EXIT_UNFINISHED;
 			break;
 		case SIM_STOP_LIMIT:

@@ -125,6 +125,7 @@ const char *sim_stop_name(enum sim_stop_reason r)
 	case SIM_STOP_ALL_OFF: return "all-off";
 	case SIM_STOP_DEADLOCK: return "deadlock";
 	case SIM_STOP_LIMIT: return "limit";
+	case SIM_STOP_GUEST_FAULT: return "guest-fault";
 	case SIM_STOP_ERROR: return "error";
 	}
 	return "unknown";

@@ -55,6 +55,7 @@ enum sim_stop_reason {
 	SIM_STOP_ALL_OFF,    /* every CPU is off and no event is pending */
 	SIM_STOP_DEADLOCK,   /* every CPU is halted or off, nothing can wake one */
 	SIM_STOP_LIMIT,      /* a user limit (--max-insns) was reached */
+	SIM_STOP_GUEST_FAULT,/* the guest did something the machine cannot continue from (err_set says what) */
 	SIM_STOP_ERROR,      /* a run function failed */
 };
 

@@ -381,6 +381,13 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 		take_exit(v, EL2X_IABT_LOW, el2_esr_iabt_low(FSC_FAULT_L(3)), pc, false, "");
 		return inject_sync(v, pc, el2_esr_injected_abort(true, false), pc, true);
 	}
+	if (e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) {
+		/* Only beyond the 40-bit IPA space (everything below is mapped). */
+		err_set("cpu%u: data access outside the 40-bit IPA space near PC 0x%llx (address size faults are not modelled)",
+			v->id, (unsigned long long)pc);
+		sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
+		return 0;
+	}
 	if (e != UC_ERR_OK) {
 		if (v->set->sim.stop == SIM_STOP_ERROR)
 			return -1;

@@ -294,10 +294,10 @@ void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
 		if (machine_in_ram(m, addr, size))
 			code = m->ram + (addr - m->ram_base);
 		else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK)
-			size = 0;   /* cannot happen for code Unicorn just translated; count nothing */
-		b = decode_block(s->dc, addr, code, size);
+			code = NULL;   /* Unicorn translated code it cannot read back */
+		b = code ? decode_block(s->dc, addr, code, size) : NULL;
 		if (!b) {
-			err_set("out of memory decoding a block at 0x%llx", (unsigned long long)addr);
+			err_set("cannot decode the block at 0x%llx (%u bytes)", (unsigned long long)addr, size);
 			sim_stop(&s->sim, SIM_STOP_ERROR, 0);
 			vcpu_stop(v);
 			return;

@@ -34,9 +34,9 @@ static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t r
 static void shutdown(struct vcpu *v, const char *why, unsigned vec, uint64_t rip)
 {
 	take_exit(v, VMXX_TRIPLE_FAULT, 0, rip, true, why);
-	log_warn("cpu%u: triple fault (%s, vector %u at RIP 0x%llx): the VM is shut down", v->id, why, vec,
-		 (unsigned long long)rip);
-	sim_stop(&v->set->sim, SIM_STOP_DEADLOCK, 0);
+	err_set("cpu%u: triple fault (%s, vector %u at RIP 0x%llx): the VM is shut down", v->id, why, vec,
+		(unsigned long long)rip);
+	sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
 	vcpu_stop(v);
 }
 
@@ -118,7 +118,6 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 	struct vcpu *v = ud;
 	const struct dev_window *w = machine_find_pio(v->set->m, port);
 	io_exit(v, port, size, false, w);
-	v->set->pc->cur_clock = v->sc.clock;
 	if (!w)
 		(*v->set->m->unassigned)++;
 	else
@@ -160,18 +159,11 @@ static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t ke
 	}
 }
 
-static struct x86_data *xdata(struct vcpus *s)
-{
-	if (!s->arch_data)
-		s->arch_data = calloc(1, sizeof(struct x86_data));
-	return s->arch_data;
-}
-
 static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 {
 	struct vcpu *v = c->v;
 	const struct vmx_model *m = &v->set->vmx;
-	struct x86_data *d = xdata(v->set);
+	struct x86_data *d = v->set->arch_data;
 	/* One EPT violation per (vCPU, page) installs the MMIO SPTE; KVM's SPTEs
 	 * are per VM, but the per-vCPU key keeps vCPUs independent of order. */
 	bool first = !m->mmio_spte_cache || set_insert(&d->mmio_seen, &d->seen_cap, &d->seen_len,
@@ -179,7 +171,6 @@ static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 	enum vmx_exit x = first ? VMXX_EPT_VIOLATION : VMXX_EPT_MISCONFIG;
 	take_exit(v, x, x == VMXX_EPT_VIOLATION ? vmx_qual_ept_violation(write, false) : 0,
 		  v->cur ? v->cur->addr : 0, c->w ? c->w->user : true, c->w ? c->w->name : "unassigned");
-	v->set->pc->cur_clock = v->sc.clock;
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
@@ -197,7 +188,7 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 }
 
 /* ---- RDMSR / WRMSR / RDTSC at hooked addresses ---- */
-static void set_rip(struct vcpu *v, uint64_t rip, uint64_t next)
+static void set_rip(struct vcpu *v, uint64_t next)
 {
 	/* Changing RIP ends the translated block; Unicorn re-enters at `next` as
 	 * a new block that the block hook counts, so uncount the rest of this one. */
@@ -216,7 +207,6 @@ static void set_rip(struct vcpu *v, uint64_t rip, uint64_t next)
 			v->milli = milli % 1000;
 		}
 	}
-	(void)rip;
 	wr(v, UC_X86_REG_RIP, next);
 }
 
@@ -233,13 +223,13 @@ static void do_rdmsr(struct vcpu *v, uint64_t rip)
 		return;              /* let the instruction execute */
 	case MSR_GP:
 		DBG(LOG_EXIT, "cpu%u: RDMSR 0x%x: no such MSR, #GP", v->id, msr);
-		set_rip(v, rip, rip);
+		set_rip(v, rip);
 		inject(v, X86_VEC_GP, 0, rip);
 		return;
 	case MSR_HANDLED:
 		wr(v, UC_X86_REG_RAX, (uint32_t)val);
 		wr(v, UC_X86_REG_RDX, val >> 32);
-		set_rip(v, rip, rip + 2);
+		set_rip(v, rip + 2);
 		return;
 	}
 }
@@ -256,11 +246,11 @@ static void do_wrmsr(struct vcpu *v, uint64_t rip)
 		return;
 	case MSR_GP:
 		DBG(LOG_EXIT, "cpu%u: WRMSR 0x%x: #GP", v->id, msr);
-		set_rip(v, rip, rip);
+		set_rip(v, rip);
 		inject(v, X86_VEC_GP, 0, rip);
 		return;
 	case MSR_HANDLED:
-		set_rip(v, rip, rip + 2);
+		set_rip(v, rip + 2);
 		return;
 	}
 }
@@ -272,7 +262,7 @@ static void do_rdtsc(struct vcpu *v, uint64_t rip)
 	uint64_t tsc = v->sc.clock;   /* deterministic: the vCPU clock, not the host's */
 	wr(v, UC_X86_REG_RAX, (uint32_t)tsc);
 	wr(v, UC_X86_REG_RDX, tsc >> 32);
-	set_rip(v, rip, rip + 2);
+	set_rip(v, rip + 2);
 }
 
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
@@ -291,11 +281,11 @@ static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 
 bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 {
-	struct x86_data *d = xdata(s);
+	struct x86_data *d = s->arch_data;
 	bool added = false;
 	for (uint32_t i = 0; i < b->nspecials; i++) {
 		uint64_t a = b->specials[i].addr;
-		if (!d || !set_insert(&d->hooked, &d->cap, &d->len, a))
+		if (!set_insert(&d->hooked, &d->cap, &d->len, a))
 			continue;
 		for (unsigned c = 0; c < s->n; c++) {
 			uc_hook h;
@@ -346,6 +336,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 static int x86_create(struct vcpu *v)
 {
 	uc_hook h;
+	if (!v->set->arch_data && !(v->set->arch_data = calloc(1, sizeof(struct x86_data))))
+		return err_set("out of memory");
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
@@ -386,7 +378,8 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 		take_exit(v, VMXX_EPT_VIOLATION, vmx_qual_ept_violation(false, true), rip, true, "fetch");
 		err_set("cpu%u: guest executed from 0x%llx, which is not RAM (KVM: emulation failure)", v->id,
 			(unsigned long long)rip);
-		return -1;
+		sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
+		return 0;
 	}
 	if (e != UC_ERR_OK)
 		return err_set("cpu%u: Unicorn stopped at 0x%llx: %s", v->id, (unsigned long long)rip, uc_strerror(e));

@@ -63,7 +63,8 @@ static void mailbox_wakeup(struct pc *p)
 	}
 	p->started[id] = true;
 	DBG(LOG_PSCI, "mailbox: wakeup APIC ID %u at 0x%llx", id, (unsigned long long)vec);
-	p->m.cpu_start(&p->m, id, vec, id, p->cur_clock + p->ap_wakeup_cycles);
+	cycles_t now = p->m.sim->cpus[p->m.cur_cpu]->clock;
+	p->m.cpu_start(&p->m, id, vec, id, now + p->ap_wakeup_cycles);
 }
 
 static void mailbox_write(void *dev, uint64_t off, unsigned size, uint64_t val)

@@ -25,7 +25,6 @@ struct pc {
 	struct pc_cpu_msrs msr[MACHINE_MAX_CPUS];
 	bool started[MACHINE_MAX_CPUS];
 	cycles_t ap_wakeup_cycles;
-	cycles_t cur_clock;           /* clock of m.cur_cpu, set by the engine before device access */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
 };
 
