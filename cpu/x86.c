@@ -99,6 +99,7 @@ static int hook_cpuid(uc_engine *uc, void *ud)
 	wr(v, UC_X86_REG_RBX, o[1]);
 	wr(v, UC_X86_REG_RCX, o[2]);
 	wr(v, UC_X86_REG_RDX, o[3]);
+	vcpu_serialize(v);   /* code another vCPU wrote runs from the next block on */
 	return 1;   /* skip the instruction */
 }
 
