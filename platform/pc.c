@@ -15,6 +15,20 @@ const unsigned pc_cfg_nkeys = sizeof pc_cfg_keys / sizeof pc_cfg_keys[0];
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_MISC_ENABLE  0x1a0
 #define MSR_IA32_TSC_AUX      0xc0000103
+#define MSR_IA32_EFER         0xc0000080
+
+/* IA32_EFER (SDM Vol. 4 Table 2-2; Vol. 3A 2.2.1, Figure 2-8): SCE [0], LME
+ * [8], LMA [10], NXE [11]; bits 7:1, 9 and 63:12 are reserved and a WRMSR
+ * that sets one raises #GP(0) (SDM Vol. 2B, WRMSR).  SCE, LME and NXE are
+ * writable because CPUID.80000001H:EDX reports SYSCALL, LM and NX.  LMA is
+ * read-only ("R"): the processor sets it when paging turns on with LME set,
+ * and a written LMA is ignored without a fault, as in KVM's set_efer; the
+ * CPU model keeps its own LMA on the write it performs. */
+#define EFER_SCE (1ULL << 0)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+#define EFER_DEFINED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 void pc_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
 {
@@ -106,7 +120,8 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 	p->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
 	p->st_mailbox_errors = stats_counter(st, "platform.mailbox_errors",
 					     "wakeup-mailbox commands ignored (bad command, APIC ID or vector)");
-	p->st_msr_gp = stats_counter(st, "platform.msr_gp", "RDMSR/WRMSR of MSRs that do not exist (#GP injected)");
+	p->st_msr_gp = stats_counter(st, "platform.msr_gp",
+				     "RDMSR/WRMSR of MSRs that do not exist or setting reserved bits (#GP injected)");
 	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
 	p->started[0] = true;
 	for (unsigned i = 0; i < m->ncpus; i++)
@@ -205,6 +220,12 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 		}
 		p->msr[cpu].tsc_aux = val;
 		return MSR_HANDLED;
+	case MSR_IA32_EFER:
+		if (val & ~EFER_DEFINED) {
+			(*p->st_msr_gp)++;
+			return MSR_GP;
+		}
+		return MSR_NATIVE;
 	}
 	if (native_msr(msr))
 		return MSR_NATIVE;

@@ -1,0 +1,78 @@
+/* The pc machine's MSR decisions (platform/pc.c): which writes the VMM
+ * absorbs, which it leaves to the CPU model, which raise #GP. */
+#include <string.h>
+
+#include "platform/pc.h"
+#include "tests/unit/unit.h"
+
+#define MSR_IA32_EFER    0xc0000080U
+#define MSR_IA32_TSC_AUX 0xc0000103U
+
+static struct pc pc;
+static uint64_t gp_count;
+
+static struct pc *fresh_pc(void)
+{
+	memset(&pc, 0, sizeof pc);
+	gp_count = 0;
+	pc.st_msr_gp = &gp_count;
+	return &pc;
+}
+
+/* IA32_EFER, SDM Vol. 4 Table 2-2: SCE [0] R/W, LME [8] R/W, LMA [10] R,
+ * NXE [11] R/W (CPUID reports SYSCALL, LM, NX); everything else reserved:
+ * WRMSR setting a reserved bit is #GP(0) (SDM Vol. 2B, WRMSR). */
+static void test_efer(void)
+{
+	struct pc *p = fresh_pc();
+	unsigned native = 0;
+
+	for (unsigned bit = 0; bit < 64; bit++) {
+		bool defined = bit == 0 || bit == 8 || bit == 10 || bit == 11;
+		enum msr_result r = pc_wrmsr(p, 0, MSR_IA32_EFER, 1ULL << bit);
+		CU_ASSERT_EQUAL(r, defined ? MSR_NATIVE : MSR_GP);
+		native += r == MSR_NATIVE;
+	}
+	CU_ASSERT_EQUAL(native, 4);
+	CU_ASSERT_EQUAL(gp_count, 60);
+
+	/* All ones (the case found by hand) and the usual values */
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, ~0ULL), MSR_GP);
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, 0xfffffffULL & ~0xd01ULL), MSR_GP);
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, 0xd01), MSR_NATIVE);   /* SCE LME LMA NXE */
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, 0x100), MSR_NATIVE);   /* LME, as firmware sets it */
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, 0), MSR_NATIVE);
+	/* AMD-only bits (SVME 12, LMSLE 13, FFXSR 14, TCE 15) do not exist on the Intel CPU we report. */
+	for (unsigned bit = 12; bit < 16; bit++)
+		CU_ASSERT_EQUAL(pc_wrmsr(p, 0, MSR_IA32_EFER, 0x100 | 1ULL << bit), MSR_GP);
+	CU_ASSERT_EQUAL(gp_count, 60 + 2 + 4);
+	/* Reads are the CPU model's. */
+	uint64_t v = 0;
+	CU_ASSERT_EQUAL(pc_rdmsr(p, 0, MSR_IA32_EFER, 0, &v), MSR_NATIVE);
+}
+
+static void test_tsc_aux(void)
+{
+	struct pc *p = fresh_pc();
+	uint64_t v = 0;
+
+	/* IA32_TSC_AUX: bits 63:32 reserved (SDM Vol. 4 Table 2-2). */
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 1, MSR_IA32_TSC_AUX, 0xffffffffULL), MSR_HANDLED);
+	CU_ASSERT_EQUAL(pc_wrmsr(p, 1, MSR_IA32_TSC_AUX, 0x100000000ULL), MSR_GP);
+	CU_ASSERT_EQUAL(pc_rdmsr(p, 1, MSR_IA32_TSC_AUX, 0, &v), MSR_HANDLED);
+	CU_ASSERT_EQUAL(v, 0xffffffffULL);
+	CU_ASSERT_EQUAL(pc_rdmsr(p, 0, MSR_IA32_TSC_AUX, 0, &v), MSR_HANDLED);
+	CU_ASSERT_EQUAL(v, 0);   /* per vCPU */
+	CU_ASSERT_EQUAL(gp_count, 1);
+}
+
+static CU_TestInfo tests[] = {
+	{ "IA32_EFER reserved bits raise #GP", test_efer },
+	{ "IA32_TSC_AUX reserved bits raise #GP", test_tsc_aux },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void)
+{
+	return unit_run("pc", tests);
+}
