@@ -210,7 +210,10 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_IA32_TSC:
-		log_warn("guest wrote IA32_TSC: TSC offsetting is not modelled, the write is ignored");
+		/* Once: a guest writing the TSC in a loop must not flood stderr. */
+		if (!p->tsc_write_warned)
+			log_warn("guest wrote IA32_TSC: TSC offsetting is not modelled, the write is ignored");
+		p->tsc_write_warned = true;
 		return MSR_HANDLED;
 	case MSR_IA32_MISC_ENABLE: p->msr[cpu].misc_enable = val; return MSR_HANDLED;
 	case MSR_IA32_TSC_AUX:

@@ -66,9 +66,29 @@ static void test_tsc_aux(void)
 	CU_ASSERT_EQUAL(gp_count, 1);
 }
 
+/* Writes to IA32_TSC are ignored (no TSC offsetting), said once per machine
+ * however often the guest writes: a loop must not flood stderr. */
+static void test_tsc_write(void)
+{
+	struct pc *p = fresh_pc();
+	uint64_t v = 0;
+
+	unit_capture_begin();
+	for (int i = 0; i < 1000; i++)
+		CU_ASSERT_EQUAL(pc_wrmsr(p, (unsigned)i % 2, 0x10, (uint64_t)i << 20), MSR_HANDLED);
+	char *out = unit_capture_end();
+	CU_ASSERT_STRING_EQUAL(out, "hvsim: warning: guest wrote IA32_TSC: TSC offsetting is not modelled, "
+				    "the write is ignored\n");
+	free(out);
+	CU_ASSERT_EQUAL(pc_rdmsr(p, 0, 0x10, 12345, &v), MSR_HANDLED);
+	CU_ASSERT_EQUAL(v, 12345);   /* the vCPU clock, unchanged by the writes */
+	CU_ASSERT_EQUAL(gp_count, 0);
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_EFER reserved bits raise #GP", test_efer },
 	{ "IA32_TSC_AUX reserved bits raise #GP", test_tsc_aux },
+	{ "IA32_TSC writes ignored, said once", test_tsc_write },
 	CU_TEST_INFO_NULL,
 };
 
