@@ -239,7 +239,10 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 void pc_vmcall(struct pc *p, unsigned cpu, uint64_t rax, uint64_t rbx, cycles_t now, struct hv_call *out)
 {
 	*out = (struct hv_call){ .act = HV_NONE };
-	switch ((uint32_t)rax) {
+	/* All of RAX is the number: KVM truncates it to 32 bits only outside
+	 * 64-bit mode (kvm_emulate_hypercall), and hvsim's guests call from 64-bit
+	 * mode, so garbage in the upper half is an unknown hypercall. */
+	switch (rax) {
 	case HVSIM_HC_X86_PING:   out->ret = rbx + 1; break;
 	case HVSIM_HC_X86_EXIT:   out->act = HV_STOP; out->status = (int)(rbx & 0xff); break;
 	case HVSIM_HC_X86_CYCLES: out->ret = now; break;

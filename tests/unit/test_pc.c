@@ -2,6 +2,7 @@
  * absorbs, which it leaves to the CPU model, which raise #GP. */
 #include <string.h>
 
+#include "platform/hvsim-abi.h"
 #include "platform/pc.h"
 #include "tests/unit/unit.h"
 
@@ -9,13 +10,14 @@
 #define MSR_IA32_TSC_AUX 0xc0000103U
 
 static struct pc pc;
-static uint64_t gp_count;
+static uint64_t gp_count, hypercalls;
 
 static struct pc *fresh_pc(void)
 {
 	memset(&pc, 0, sizeof pc);
-	gp_count = 0;
+	gp_count = hypercalls = 0;
 	pc.st_msr_gp = &gp_count;
+	pc.st_hypercalls = &hypercalls;
 	return &pc;
 }
 
@@ -85,10 +87,40 @@ static void test_tsc_write(void)
 	CU_ASSERT_EQUAL(gp_count, 0);
 }
 
+/* VMCALL, KVM's convention: RAX = number (all 64 bits in 64-bit mode), RBX =
+ * argument; unknown numbers return -KVM_ENOSYS (-1000) in RAX. */
+static void test_vmcall(void)
+{
+	struct pc *p = fresh_pc();
+	struct hv_call r;
+
+	pc_vmcall(p, 0, HVSIM_HC_X86_PING, 41, 0, &r);
+	CU_ASSERT_EQUAL(r.ret, 42);
+	CU_ASSERT_EQUAL(r.act, HV_NONE);
+	pc_vmcall(p, 1, HVSIM_HC_X86_CYCLES, 0, 777, &r);
+	CU_ASSERT_EQUAL(r.ret, 777);
+	pc_vmcall(p, 0, HVSIM_HC_X86_EXIT, 0x1234, 0, &r);
+	CU_ASSERT_EQUAL(r.act, HV_STOP);
+	CU_ASSERT_EQUAL(r.status, 0x34);
+	CU_ASSERT_EQUAL(hypercalls, 3);
+
+	/* The upper half of RAX is part of the number: these are unknown. */
+	static const uint64_t unknown[] = {
+		1ULL << 32 | HVSIM_HC_X86_EXIT, 0xffffffff00000000ULL | HVSIM_HC_X86_PING, 0, 0x48560003U,
+	};
+	for (unsigned i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+		pc_vmcall(p, 0, unknown[i], 41, 0, &r);
+		CU_ASSERT_EQUAL(r.ret, (uint64_t)-1000);
+		CU_ASSERT_EQUAL(r.act, HV_NONE);
+	}
+	CU_ASSERT_EQUAL(hypercalls, 3);
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_EFER reserved bits raise #GP", test_efer },
 	{ "IA32_TSC_AUX reserved bits raise #GP", test_tsc_aux },
 	{ "IA32_TSC writes ignored, said once", test_tsc_write },
+	{ "VMCALL numbers use all of RAX", test_vmcall },
 	CU_TEST_INFO_NULL,
 };
 
