@@ -2,6 +2,10 @@
  * absorbs, which it leaves to the CPU model, which raise #GP. */
 #include <string.h>
 
+#include "core/cfg.h"
+#include "core/stats.h"
+#include "cpu/vmx.h"
+#include "platform/designs.h"
 #include "platform/hvsim-abi.h"
 #include "platform/pc.h"
 #include "tests/unit/unit.h"
@@ -116,11 +120,105 @@ static void test_vmcall(void)
 	CU_ASSERT_EQUAL(hypercalls, 3);
 }
 
+/* ---- the wakeup mailbox, through a real pc_create ---- */
+
+static unsigned started_cpu, starts;
+static uint64_t started_entry;
+static void record_start(struct machine *m, unsigned cpu, uint64_t entry, uint64_t arg, cycles_t when)
+{
+	started_cpu = cpu;
+	started_entry = entry;
+	starts++;
+}
+
+static const struct dev_window *mailbox_of(struct pc *p)
+{
+	const struct dev_window *w = machine_find_mmio(&p->m, HVSIM_PC_MAILBOX);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	return w;
+}
+
+/* Writes ApicId and WakeupVector, then Command = WAKEUP; returns starts made. */
+static unsigned wakeup(struct pc *p, uint64_t apic_id, uint64_t vector)
+{
+	const struct dev_window *w = mailbox_of(p);
+	unsigned before = starts;
+	w->ops->write(w->dev, HVSIM_MAILBOX_APIC_ID, 4, apic_id);
+	w->ops->write(w->dev, HVSIM_MAILBOX_WAKEUP_VECTOR, 8, vector);
+	w->ops->write(w->dev, HVSIM_MAILBOX_COMMAND, 2, HVSIM_MAILBOX_CMD_WAKEUP);
+	return starts - before;
+}
+
+/* The guest picks the APIC ID and the vector: each is checked against the
+ * machine (2 vCPUs, RAM [0, 16 MiB)), at the boundary. */
+static void test_mailbox_bounds(void)
+{
+	struct cfg *c = cfg_new();
+	struct stats *st = stats_new();
+	struct elf_image img = { 0 };
+	static struct pc p;
+	struct sim_cpu cpu0 = { 0 }, *cpus[1] = { &cpu0 };
+	struct sim sim = { .cpus = cpus, .ncpus = 1 };
+
+	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "default-x86.ini", hvsim_default_design_x86), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.vcpus=2"), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.ram_mb=16"), 0);
+	CU_ASSERT_EQUAL_FATAL(pc_create(&p, c, st, &img), 0);
+	p.m.sim = &sim;
+	p.m.cpu_start = record_start;
+	starts = 0;
+
+	CU_ASSERT_EQUAL(wakeup(&p, 2, 0x100000), 0);            /* APIC ID 2: only 0 and 1 exist */
+	CU_ASSERT_EQUAL(wakeup(&p, 0xffffffff, 0x100000), 0);
+	CU_ASSERT_EQUAL(wakeup(&p, 0, 0x100000), 0);            /* the BSP is running */
+	CU_ASSERT_EQUAL(wakeup(&p, 1, 16 << 20), 0);            /* just past RAM */
+	CU_ASSERT_EQUAL(wakeup(&p, 1, ~0ULL), 0);
+	CU_ASSERT_EQUAL(*p.st_mailbox_errors, 5);
+	CU_ASSERT_EQUAL(wakeup(&p, 1, (16 << 20) - 1), 1);      /* last byte of RAM: in RAM */
+	CU_ASSERT_EQUAL(started_cpu, 1);
+	CU_ASSERT_EQUAL(started_entry, (16 << 20) - 1);
+	CU_ASSERT_EQUAL(wakeup(&p, 1, 0x100000), 0);            /* started once only */
+	CU_ASSERT_EQUAL(*p.st_mailbox_errors, 6);
+
+	/* Acknowledged: Command reads back 0.  Past the 16 mailbox bytes: reads 0, writes ignored. */
+	const struct dev_window *w = mailbox_of(&p);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, HVSIM_MAILBOX_COMMAND, 2), 0);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, HVSIM_MAILBOX_APIC_ID, 4), 1);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 12, 8), 0);          /* straddles the end */
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 0xff8, 8), 0);
+	w->ops->write(w->dev, 12, 8, ~0ULL);
+	w->ops->write(w->dev, 0xffe, 2, HVSIM_MAILBOX_CMD_WAKEUP);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, HVSIM_MAILBOX_WAKEUP_VECTOR, 8), 0x100000);
+	/* Byte 15 is the last: one byte from there, not two. */
+	w->ops->write(w->dev, HVSIM_MAILBOX_WAKEUP_VECTOR, 8, 0xab00000000100000ULL);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 15, 1), 0xab);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 15, 2), 0);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 9, 8), 0);
+	w->ops->write(w->dev, 15, 2, 0xcdcd);
+	w->ops->write(w->dev, 9, 8, ~0ULL);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, HVSIM_MAILBOX_WAKEUP_VECTOR, 8), 0xab00000000100000ULL);
+	w->ops->write(w->dev, 15, 1, 0xcd);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 8, 8), 0xcd00000000100000ULL);
+	/* An unknown command is counted and acknowledged. */
+	w->ops->write(w->dev, HVSIM_MAILBOX_COMMAND, 2, 7);
+	CU_ASSERT_EQUAL(*p.st_mailbox_errors, 7);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, HVSIM_MAILBOX_COMMAND, 2), 0);
+	CU_ASSERT_EQUAL(starts, 1);
+
+	pc_destroy(&p);
+	stats_free(st);
+	cfg_free(c);
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_EFER reserved bits raise #GP", test_efer },
 	{ "IA32_TSC_AUX reserved bits raise #GP", test_tsc_aux },
 	{ "IA32_TSC writes ignored, said once", test_tsc_write },
 	{ "VMCALL numbers use all of RAX", test_vmcall },
+	{ "wakeup mailbox bounds", test_mailbox_bounds },
 	CU_TEST_INFO_NULL,
 };
 
