@@ -31,7 +31,10 @@ struct elf_image {
 
 /* Loads and checks `path`.  expect_machine: EM_AARCH64, EM_X86_64, or 0 for
  * either.  Every segment must lie inside [ram_base, ram_base + ram_size) and
- * segments may not overlap; entry must be inside an executable segment.
+ * segments may not overlap (rejected, naming both: which bytes would win
+ * depends on load order); entry must be inside an executable segment.  A
+ * segment with p_filesz 0 (all bss) reads nothing, so its p_offset is not
+ * checked (as in Linux's loader).
  * Errors (err_set, returns -1), each naming the file:
  *   "<path>: cannot open: <strerror>"     "<path>: not an ELF file"
  *   "<path>: not a 64-bit little-endian ELF"   "<path>: truncated (...)"
