@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "core/err.h"
 #include "core/stats.h"
 #include "cpu/vmx.h"
 #include "platform/designs.h"
@@ -149,23 +150,51 @@ static unsigned wakeup(struct pc *p, uint64_t apic_id, uint64_t vector)
 	return starts - before;
 }
 
-/* The guest picks the APIC ID and the vector: each is checked against the
- * machine (2 vCPUs, RAM [0, 16 MiB)), at the boundary. */
-static void test_mailbox_bounds(void)
+/* The default x86 design with 2 vCPUs and 16 MiB of RAM. */
+static struct cfg *pc_cfg(void)
 {
 	struct cfg *c = cfg_new();
-	struct stats *st = stats_new();
-	struct elf_image img = { 0 };
-	static struct pc p;
-	struct sim_cpu cpu0 = { 0 }, *cpus[1] = { &cpu0 };
-	struct sim sim = { .cpus = cpus, .ncpus = 1 };
-
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "default-x86.ini", hvsim_default_design_x86), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.vcpus=2"), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.ram_mb=16"), 0);
+	return c;
+}
+
+/* x86 guests load at 1 MiB or above (the first MiB is the legacy hole). */
+static void test_load_min(void)
+{
+	struct cfg *c = pc_cfg();
+	struct stats *st = stats_new();
+	static struct pc p;
+	static const uint8_t byte = 0xf4;
+	struct elf_segment seg = { .paddr = 0xfffff, .memsz = 1, .filesz = 1, .data = &byte };
+	struct elf_image img = { .segs = &seg, .nsegs = 1 };
+
+	CU_ASSERT_EQUAL(pc_create(&p, c, st, &img), -1);
+	CU_ASSERT_STRING_EQUAL(err_msg(), "segment at 0xfffff is below 1 MiB: x86 guests load at 0x100000 or above");
+	pc_destroy(&p);
+	seg.paddr = 0x100000;
+	CU_ASSERT_EQUAL_FATAL(pc_create(&p, c, st, &img), 0);
+	CU_ASSERT_EQUAL(p.m.ram[0x100000], 0xf4);
+	pc_destroy(&p);
+	stats_free(st);
+	cfg_free(c);
+}
+
+/* The guest picks the APIC ID and the vector: each is checked against the
+ * machine (2 vCPUs, RAM [0, 16 MiB)), at the boundary. */
+static void test_mailbox_bounds(void)
+{
+	struct cfg *c = pc_cfg();
+	struct stats *st = stats_new();
+	struct elf_image img = { 0 };
+	static struct pc p;
+	struct sim_cpu cpu0 = { 0 }, *cpus[1] = { &cpu0 };
+	struct sim sim = { .cpus = cpus, .ncpus = 1 };
+
 	CU_ASSERT_EQUAL_FATAL(pc_create(&p, c, st, &img), 0);
 	p.m.sim = &sim;
 	p.m.cpu_start = record_start;
@@ -219,6 +248,7 @@ static CU_TestInfo tests[] = {
 	{ "IA32_TSC writes ignored, said once", test_tsc_write },
 	{ "VMCALL numbers use all of RAX", test_vmcall },
 	{ "wakeup mailbox bounds", test_mailbox_bounds },
+	{ "x86 segments load at 1 MiB or above", test_load_min },
 	CU_TEST_INFO_NULL,
 };
 
