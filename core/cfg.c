@@ -327,11 +327,38 @@ struct load {
 	const char *p;       /* string source */
 	unsigned line;       /* lines handed to libinih so far */
 	unsigned too_long;   /* line number of an over-long line, or 0 */
+	unsigned nul;        /* line number of a NUL byte (a binary file), or 0 */
 	size_t bytes;        /* read from the file so far */
 	bool too_big;        /* the file has more than CFG_FILE_MAX bytes */
 	int max_len;         /* longest line libinih accepts, with its newline */
 	unsigned failed;     /* line of the first handler error, or 0 */
 };
+
+/* One line of a file into str (room characters and a NUL); NULL at the end
+ * of the file or when it is no design (flagged in L for load() to report). */
+static char *file_line(struct load *L, char *str, size_t room)
+{
+	if (!fgets(str, (int)room + 1, L->f))
+		return NULL;
+	size_t len = strlen(str);
+	L->bytes += len;
+	if (L->bytes > CFG_FILE_MAX) {
+		L->too_big = true;
+		return NULL;
+	}
+	/* fgets stops after a newline, at the end of the file or when full: a
+	 * line that stops anywhere else was cut short by a NUL byte. */
+	if (len == 0 || (len < room && str[len - 1] != '\n' && !feof(L->f))) {
+		L->nul = L->line + 1;
+		return NULL;
+	}
+	/* libinih would parse the rest of a cut line as a new line. */
+	if (len == room && str[len - 1] != '\n') {
+		L->too_long = L->line + 1;
+		return NULL;
+	}
+	return str;
+}
 
 static char *load_reader(char *str, int num, void *stream)
 {
@@ -339,22 +366,11 @@ static char *load_reader(char *str, int num, void *stream)
 	size_t room = (size_t)num - 1;
 
 	L->max_len = num - 1;
-	if (L->too_long)
+	if (L->too_long || L->nul)
 		return NULL;
 	if (L->f) {
-		if (!fgets(str, num, L->f))
+		if (!file_line(L, str, room))
 			return NULL;
-		size_t len = strlen(str);
-		L->bytes += len;
-		if (L->bytes > CFG_FILE_MAX) {
-			L->too_big = true;
-			return NULL;
-		}
-		/* libinih would parse the rest of a cut line as a new line. */
-		if (len == room && str[len - 1] != '\n') {
-			L->too_long = L->line + 1;
-			return NULL;
-		}
 	} else {
 		if (!*L->p)
 			return NULL;
@@ -426,6 +442,8 @@ static int load(struct load *L)
 		return err_set("%s:%d: syntax error", L->origin, r);
 	if (L->failed)
 		return -1;
+	if (L->nul)
+		return err_set("%s:%u: NUL byte: not a text file", L->origin, L->nul);
 	if (L->too_long)
 		return err_set("%s:%u: line longer than %d characters", L->origin, L->too_long,
 			       L->max_len - 1);

@@ -42,7 +42,7 @@ int cfg_declare(struct cfg *c, const struct cfg_key *keys, size_t n);
  *   "<origin>:<line>: syntax error"
  * cfg_load_file also: "<path>: a FIFO, not a regular file" (any non-regular
  * file: it could block or never end), "<path>: larger than 1024 KiB, the
- * limit for a design file".
+ * limit for a design file", "<path>:<line>: NUL byte: not a text file".
  * A key given twice in one text: the last wins, with a warning on stderr
  * "<origin>:<line>: section.name already set at line <n>; this value wins".
  * Integers accept decimal, 0x hex and an optional k/M/G suffix (powers of 1024);

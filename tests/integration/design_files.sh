@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Design files that are not regular files (a FIFO, /dev/zero) are refused at
 # once with one line naming the file, exit 3; each run is bounded by timeout so
-# that a regression fails instead of hanging.  Over-large designs are refused;
-# a key given twice in one design warns naming both lines.
+# that a regression fails instead of hanging.  Over-large and binary designs
+# are refused; a key given twice in one design warns naming both lines.
 . "$(dirname "$0")/lib.bash"
 hello="$FIRMWARE/arm64/hello.elf"
 refused() {  # refused NAME WORDS ARGS...: exit 3 within 20 s, one line containing WORDS
@@ -22,6 +22,9 @@ python3 -c "import sys; open(sys.argv[1], 'w').write(('; ' + '0' * 61 + '\n') * 
 run big 0 --design "$T/big.ini" "$hello"
 echo >>"$T/big.ini"
 refused bigger "big.ini: larger than 1024 KiB, the limit for a design file" run -q --design "$T/big.ini" "$hello"
+# A binary file (here 2 MiB of zeros) is refused at its first NUL byte.
+truncate -s 2M "$T/zeros.ini"
+refused zeros "zeros.ini:1: NUL byte: not a text file" run -q --design "$T/zeros.ini" "$hello"
 # Duplicates: the last value wins, with a warning naming both lines.
 printf '[cpu]\nfreq_mhz = 1000\n\n[sim]\nvcpus = 2\n[cpu]\nfreq_mhz = 3000\n' >"$T/dup.ini"
 run dup 0 --design "$T/dup.ini" --set sim.vcpus=1 --set sim.vcpus=2 "$hello"

@@ -540,6 +540,14 @@ static void test_special_files(void)
 	rmdir(dir);
 }
 
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
 /* Up to 1 MiB, and not a byte more, from the file; a string has no limit. */
 static void test_file_size_limit(void)
 {
@@ -554,10 +562,7 @@ static void test_file_size_limit(void)
 	struct cfg *c = new_cfg();
 	for (int extra = 0; extra <= 1; extra++) {
 		strcpy(text + n, extra ? "\n" : "");
-		FILE *f = fopen(path, "w");
-		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-		CU_ASSERT_EQUAL(fwrite(text, 1, n + extra, f), n + extra);
-		fclose(f);
+		write_bytes(path, text, n + extra);
 		CU_ASSERT_EQUAL(cfg_load_file(c, path), extra ? -1 : 0);
 		CU_ASSERT_EQUAL(cfg_load_string(c, "big.ini", text), 0);
 	}
@@ -567,6 +572,37 @@ static void test_file_size_limit(void)
 	unlink(path);
 	rmdir(dir);
 	free(text);
+	cfg_free(c);
+}
+
+/* A NUL byte means a binary file (a disk image, a compressed design): refused
+ * at its line, even where the rest of the line would have parsed. */
+static void test_nul_bytes(void)
+{
+	static const struct { const char *text; size_t len; unsigned line; } cases[] = {
+		{ "[cpu]\n\0\0\0\nfreq_mhz = 5\n", 20, 2 },
+		{ "[cpu]\nfreq_mhz = 5\0 junk\n", 25, 2 },
+		{ "[cpu]\nmode = vhe\n\0", 18, 3 },        /* one NUL, last byte of the file */
+		{ "\0", 1, 1 },
+	};
+	char dir[] = "/tmp/hvsim-cfg-nul-XXXXXX", path[64], expect[128];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/bin.ini", dir);
+	struct cfg *c = new_cfg();
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=7"), 0);
+	for (unsigned i = 0; i <= sizeof cases / sizeof cases[0]; i++) {
+		if (i < sizeof cases / sizeof cases[0])
+			write_bytes(path, cases[i].text, cases[i].len);
+		else   /* 2 MiB of zeros (sparse): refused at once, not read as 10,000 empty lines */
+			CU_ASSERT_EQUAL(truncate(path, 2 << 20), 0);
+		CU_ASSERT_EQUAL(cfg_load_file(c, path), -1);
+		snprintf(expect, sizeof expect, "%s:%u: NUL byte: not a text file", path,
+			 i < sizeof cases / sizeof cases[0] ? cases[i].line : 1);
+		CU_ASSERT_STRING_EQUAL(err_msg(), expect);
+	}
+	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 7);
+	unlink(path);
+	rmdir(dir);
 	cfg_free(c);
 }
 
@@ -684,6 +720,7 @@ static CU_TestInfo tests[] = {
 	{ "accessor_misuse", test_accessor_misuse },
 	{ "FIFO and device design files", test_special_files },
 	{ "design file size limit", test_file_size_limit },
+	{ "NUL bytes", test_nul_bytes },
 	{ "duplicate keys", test_duplicates },
 	{ "err", test_err },
 	{ "log", test_log },
