@@ -1,0 +1,124 @@
+/* Fuzz target: design files and --set (core/cfg.c) with the real declared
+ * keys of either machine over its default design.
+ * Input: byte 0 bit 0 picks the machine (0 arm64, 1 x86); the rest, split at
+ * NUL bytes, is a design file's text, then up to 64 --set assignments.
+ * Promises checked (core/cfg.h): the same text read from a string and from a
+ * file gives the same result, message and values; every error names its
+ * origin ("<file>:" or "--set "); the effective design stays complete and
+ * cfg_write_ini's output loads back to the same values. */
+#include "tests/fuzz/fuzz.h"
+
+#include <string.h>
+
+#include "core/cfg.h"
+#include "cpu/el2.h"
+#include "cpu/vmx.h"
+#include "platform/designs.h"
+#include "platform/pc.h"
+#include "platform/virt.h"
+
+static int fd = -1;
+static char path[64];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	fd = fuzz_memfd("fuzz-cfg", path, sizeof path);
+	return 0;
+}
+
+
+/* The keys `hvsim run` declares for the machine (cli/hvsim.c build_cfg). */
+static struct cfg *schema(bool x86, bool with_defaults)
+{
+	struct cfg *c = cfg_new();
+	int r = cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys);
+	if (x86)
+		r |= cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) | cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys);
+	else
+		r |= cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) | cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys);
+	if (with_defaults)
+		r |= cfg_load_string(c, "default", x86 ? hvsim_default_design_x86 : hvsim_default_design_arm64);
+	fuzz_check(r == 0, "schema and default design load");
+	return c;
+}
+
+static char *dump(const struct cfg *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		abort();
+	cfg_write_ini(c, f);
+	fclose(f);
+	return buf;
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* The text through cfg_load_string into a and through cfg_load_file into b. */
+static void load_both(struct cfg *a, struct cfg *b, const char *text)
+{
+	fuzz_memfd_write(fd, text, strlen(text));
+	int ra = cfg_load_string(a, path, text);
+	char *ma = strdup(err_msg());
+	int rb = cfg_load_file(b, path);
+	fuzz_check(ra == rb, "string and file give the same result");
+	fuzz_check(ra == 0 || strcmp(ma, err_msg()) == 0, "string and file give the same message");
+	fuzz_check(ra == 0 || (starts_with(ma, path) && ma[strlen(path)] == ':'), "load error names the file");
+	free(ma);
+	char *da = dump(a), *db = dump(b);
+	fuzz_check(strcmp(da, db) == 0, "string and file give the same values");
+	free(da);
+	free(db);
+}
+
+/* cfg_write_ini output loads back, into the bare schema, to the same values. */
+static void round_trip(const struct cfg *c, bool x86)
+{
+	struct cfg *d = schema(x86, false);
+	char *text = dump(c);
+	fuzz_check(cfg_load_string(d, "dump", text) == 0, "cfg_write_ini output loads");
+	fuzz_check(cfg_check_complete(d) == 0, "cfg_write_ini output is complete");
+	char *again = dump(d);
+	fuzz_check(strcmp(text, again) == 0, "cfg_write_ini output loads to the same values");
+	free(text);
+	free(again);
+	cfg_free(d);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	bool x86 = data[0] & 1;
+	/* NUL-terminated pieces: a copy with a NUL after the last one. */
+	char *buf = malloc(size);
+	memcpy(buf, data + 1, size - 1);
+	buf[size - 1] = '\0';
+	const char *end = buf + size - 1;
+
+	struct cfg *a = schema(x86, true), *b = schema(x86, true);
+	load_both(a, b, buf);
+	const char *p = buf + strlen(buf) + 1;
+	for (unsigned n = 0; p <= end && n < 64; n++, p += strlen(p) + 1)
+		if (cfg_set(a, p) < 0)
+			fuzz_check(starts_with(err_msg(), "--set "), "--set error starts with --set");
+	fuzz_check(cfg_check_complete(a) == 0, "the design stays complete");
+	round_trip(a, x86);
+
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	cfg_list(a, f, true);
+	cfg_list(a, f, false);
+	fclose(f);
+	free(text);
+	cfg_free(a);
+	cfg_free(b);
+	free(buf);
+	return 0;
+}
