@@ -316,9 +316,29 @@ struct load {
 	const char *p;       /* string source */
 	unsigned line;       /* lines handed to libinih so far */
 	unsigned too_long;   /* line number of an over-long line, or 0 */
+	unsigned nul;        /* line number of a line holding a NUL byte, or 0 */
 	int max_len;         /* longest line libinih accepts, with its newline */
 	unsigned failed;     /* line of the first handler error, or 0 */
 };
+
+/* fgets() for load_reader, except that a NUL byte stops the load: fgets and
+ * strlen would cut the line there, and the rest of a cut line would be read
+ * as a line of its own. */
+static size_t read_line(struct load *L, char *str, size_t room)
+{
+	size_t len = 0;
+	int ch = 0;
+
+	while (len < room && ch != '\n' && (ch = getc(L->f)) != EOF) {
+		if (ch == '\0') {
+			L->nul = L->line + 1;
+			return 0;
+		}
+		str[len++] = (char)ch;
+	}
+	str[len] = '\0';
+	return len;
+}
 
 static char *load_reader(char *str, int num, void *stream)
 {
@@ -329,9 +349,9 @@ static char *load_reader(char *str, int num, void *stream)
 	if (L->too_long)
 		return NULL;
 	if (L->f) {
-		if (!fgets(str, num, L->f))
+		size_t len = read_line(L, str, room);
+		if (!len)
 			return NULL;
-		size_t len = strlen(str);
 		/* libinih would parse the rest of a cut line as a new line. */
 		if (len == room && str[len - 1] != '\n') {
 			L->too_long = L->line + 1;
@@ -399,6 +419,8 @@ static int load(struct load *L)
 	if (L->too_long)
 		return err_set("%s:%u: line longer than %d characters", L->origin, L->too_long,
 			       L->max_len - 1);
+	if (L->nul)
+		return err_set("%s:%u: NUL byte: a design file is text", L->origin, L->nul);
 	return 0;
 }
 

@@ -1,11 +1,13 @@
 /* Fuzz target: design files and --set (core/cfg.c) with the real declared
  * keys of either machine over its default design.
- * Input: byte 0 bit 0 picks the machine (0 arm64, 1 x86); the rest, split at
- * NUL bytes, is a design file's text, then up to 64 --set assignments.
+ * Input: byte 0 bit 0 picks the machine (0 arm64, 1 x86).  Bit 1 clear: the
+ * rest, split at NUL bytes, is a design file's text, then up to 64 --set
+ * assignments.  Bit 1 set: the rest is a design file, NUL bytes and all.
  * Promises checked (core/cfg.h): the same text read from a string and from a
- * file gives the same result, message and values; every error names its
- * origin ("<file>:" or "--set "); the effective design stays complete and
- * cfg_write_ini's output loads back to the same values. */
+ * file gives the same result, message and values; a file holding a NUL byte
+ * is refused; every error names its origin ("<file>:" or "--set "); the
+ * effective design stays complete and cfg_write_ini's output loads back to
+ * the same values. */
 #include "tests/fuzz/fuzz.h"
 
 #include <string.h>
@@ -90,11 +92,33 @@ static void round_trip(const struct cfg *c, bool x86)
 	cfg_free(d);
 }
 
+/* A design file with any bytes: one holding a NUL byte is refused (a line
+ * cut there would hide the rest of it); else as from a string. */
+static void load_raw(bool x86, const uint8_t *data, size_t size)
+{
+	struct cfg *a = schema(x86, true);
+	if (!memchr(data, '\0', size)) {
+		char *text = strndup((const char *)data, size);
+		struct cfg *b = schema(x86, true);
+		load_both(b, a, text);
+		cfg_free(b);
+		free(text);
+	} else {
+		fuzz_memfd_write(fd, data, size);
+		fuzz_check(cfg_load_file(a, path) < 0 && starts_with(err_msg(), path), "a NUL byte is refused");
+	}
+	cfg_free(a);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
 	bool x86 = data[0] & 1;
+	if (data[0] & 2) {
+		load_raw(x86, data + 1, size - 1);
+		return 0;
+	}
 	/* NUL-terminated pieces: a copy with a NUL after the last one. */
 	char *buf = malloc(size);
 	memcpy(buf, data + 1, size - 1);

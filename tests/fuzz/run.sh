@@ -31,6 +31,10 @@ timeout=20
 supp=
 [ ! -f tests/lsan.supp ] || supp=suppressions=$top/tests/lsan.supp:print_suppressions=0
 
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS="$supp"
+
 rc=0
 for t in "$@"; do
 	bin=$objdir/tests/fuzz/$t
@@ -50,20 +54,22 @@ for t in "$@"; do
 	# -close_fd_mask=3: the target's own stdout/stderr (hvsim's messages) are
 	# discarded; libFuzzer's and the sanitizers' reports still reach the log.
 	# shellcheck disable=SC2086 # FUZZ_ARGS is a word list
-	if ASAN_OPTIONS=detect_leaks=1 \
-	   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LSAN_OPTIONS=$supp \
-	   "$bin" -max_total_time="$secs" -timeout=$timeout -close_fd_mask=3 \
-		-artifact_prefix="$art/" $dict ${FUZZ_ARGS:-} "$work" $seeds >"$log" 2>&1; then
+	if "$bin" -max_total_time="$secs" -timeout=$timeout -close_fd_mask=3 \
+	    -artifact_prefix="$art/" $dict ${FUZZ_ARGS:-} "$work" $seeds >"$log" 2>&1; then
 		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$log" | tail -n 1)
 		echo "PASS fuzz/$t (${runs:-?} inputs in $secs s, corpus $(ls "$work" | wc -l) files)"
 	else
 		rc=1
 		unit=$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)
-		echo "FAIL fuzz/$t; its report:"
-		grep -v '^#[0-9]' "$log" | grep -v '^INFO:' | sed 's/^/    /' | tail -n 60
 		if [ -n "$unit" ]; then
+			# Once more with the target's own output, which says which
+			# promise broke (libFuzzer's log has it discarded).
+			echo "FAIL fuzz/$t; the reproducer's output:"
+			"$bin" -timeout=$timeout "$unit" 2>&1 | grep -v '^INFO:' | sed 's/^/    /' | tail -n 60
 			echo "fuzz/$t: reproduce with: $bin $unit"
 		else
+			echo "FAIL fuzz/$t; its report:"
+			grep -v '^#[0-9]' "$log" | grep -v '^INFO:' | sed 's/^/    /' | tail -n 60
 			echo "fuzz/$t: no reproducer written; whole log in $log"
 		fi
 	fi
