@@ -31,6 +31,9 @@ timeout=20
 supp=
 [ ! -f tests/lsan.supp ] || supp=suppressions=$top/tests/lsan.supp:print_suppressions=0
 
+# Temporary files of the targets (cli's directory, left behind by a crash).
+mkdir -p "$objdir/tmp"
+export TMPDIR="$objdir/tmp"
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS="$supp"
