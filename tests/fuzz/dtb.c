@@ -38,21 +38,30 @@ static uint64_t take(struct input *in, unsigned bytes)
 }
 
 
-/* A value of key k as text: a bound, next to a bound, or anywhere between. */
+/* A bound, next to a bound, or anywhere between (sel from the input). */
+static uint64_t pick_u64(uint64_t lo, uint64_t hi, unsigned sel, uint64_t v)
+{
+	uint64_t span = hi - lo;
+	switch (sel) {
+	case 0: return lo;
+	case 1: return hi;
+	case 2: return span ? lo + 1 : lo;
+	case 3: return span ? hi - 1 : hi;
+	default: return span == UINT64_MAX ? v : lo + v % (span + 1);
+	}
+}
+
+/* A value of key k, as text, inside its declared range. */
 static void pick(const struct cfg_key *k, struct input *in, char *buf, size_t size)
 {
 	unsigned sel = (unsigned)take(in, 1) % 8;
 	uint64_t v = take(in, 8);
 	switch (k->type) {
 	case CFG_U64: {
-		uint64_t lo = (uint64_t)k->min;
 		uint64_t hi = k->max >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)k->max;
 		if (!strcmp(k->section, "sim") && !strcmp(k->name, "ram_mb"))
 			hi = RAM_MB_MAX;
-		uint64_t span = hi - lo;
-		uint64_t u = sel == 0 ? lo : sel == 1 ? hi : sel == 2 && span ? lo + 1 : sel == 3 && span ? hi - 1
-			   : span == UINT64_MAX ? v : lo + v % (span + 1);
-		snprintf(buf, size, "%llu", (unsigned long long)u);
+		snprintf(buf, size, "%llu", (unsigned long long)pick_u64((uint64_t)k->min, hi, sel, v));
 		break;
 	}
 	case CFG_DOUBLE: {
