@@ -1,8 +1,8 @@
 /* Fuzz target: the ARM virt machine's set-up and devicetree (platform/virt.c)
- * with hostile design values.  The input gives, for every declared key of the
- * arm64 machine in turn, a value inside its declared range (often a bound),
- * applied with --set syntax; then an image (one segment somewhere in RAM) and
- * two generic-timer values.  sim.ram_mb stays at its minimum, 16: machine_init
+ * with hostile design values.  The input gives an image (one segment
+ * somewhere in RAM), two generic-timer values, then for every declared key of
+ * the arm64 machine in turn a value inside its declared range (often a
+ * bound), applied with --set syntax.  sim.ram_mb stays at its minimum, 16: machine_init
  * allocates and zeroes all of guest RAM, which would dominate each run.
  * Promises checked: every in-range value is accepted; virt_create succeeds
  * unless the devicetree really has no room above the image; the DTB passes
@@ -143,6 +143,8 @@ static void check_timer(const struct virt *v, uint64_t cval)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
+	/* Fixed-size fields first, so that a new design key moves none of them. */
+	uint64_t img_off = take(&in, 8), img_len = take(&in, 8), cval1 = take(&in, 8), cval2 = take(&in, 4);
 	struct cfg *c = cfg_new();
 	fuzz_check(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) == 0 &&
 	           cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) == 0 &&
@@ -156,7 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint8_t code[256];
 	uint64_t base, ram;
 	virt_ram_window(c, &base, &ram);
-	uint64_t off = take(&in, 8) % ram, len = 1 + take(&in, 8) % (ram - off);
+	uint64_t off = img_off % ram, len = 1 + img_len % (ram - off);
 	struct elf_segment seg = { .paddr = base + off, .memsz = len, .filesz = len < sizeof code ? len : sizeof code,
 				   .data = code, .flags = 5 /* PF_R | PF_X */ };
 	struct elf_image img = { .machine = 183 /* EM_AARCH64 */, .entry = seg.paddr, .segs = &seg, .nsegs = 1 };
@@ -166,8 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (virt_create(&v, c, st, &img) == 0) {
 		fuzz_check(v.m.ncpus == cfg_u64(c, "sim", "vcpus") && v.m.ram_size == ram, "machine as designed");
 		check_dtb(&v, seg.paddr + seg.memsz);
-		check_timer(&v, take(&in, 8));
-		check_timer(&v, take(&in, 4));
+		check_timer(&v, cval1);
+		check_timer(&v, cval2);
 	} else {
 		uint64_t at = (seg.paddr + seg.memsz + DTB_ALIGN - 1) & ~(DTB_ALIGN - 1);
 		fuzz_check(strstr(err_msg(), "no room for the devicetree") && at + DTB_MAX > base + ram,
