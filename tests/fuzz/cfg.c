@@ -1,11 +1,13 @@
 /* Fuzz target: design files and --set (core/cfg.c) with the real declared
  * keys of either machine over its default design.
- * Input: byte 0 bit 0 picks the machine (0 arm64, 1 x86).  Bit 1 clear: the
- * rest, split at NUL bytes, is a design file's text, then up to 64 --set
- * assignments.  Bit 1 set: the rest is a design file, NUL bytes and all.
+ * Input: byte 0 bit 0 picks the machine (0 arm64, 1 x86).  Bits 1 and 2
+ * clear: the rest, split at NUL bytes, is a design file's text, then up to 64
+ * --set assignments.  Bit 1 set: the rest is a design file, NUL bytes and
+ * all.  Bit 2 set: a key (byte 1) and a value for it (the rest).
  * Promises checked (core/cfg.h): the same text read from a string and from a
  * file gives the same result, message and values; a file holding a NUL byte
- * is refused; every error names its origin ("<file>:" or "--set "); the
+ * is refused; a value given by --set and by a design line gets the same
+ * verdict; every error names its origin ("<file>:" or "--set "); the
  * effective design stays complete and cfg_write_ini's output loads back to
  * the same values. */
 #include "tests/fuzz/fuzz.h"
@@ -110,11 +112,46 @@ static void load_raw(bool x86, const uint8_t *data, size_t size)
 	cfg_free(a);
 }
 
+/* One value for one key, by --set and by a design line: the same verdict
+ * and the same value.  (A ';' would start a comment in the design; a line
+ * has no newline and at most 198 characters.) */
+static void set_vs_design(bool x86, const uint8_t *data, size_t size)
+{
+	const struct cfg_key *lists[2] = { machine_cfg_keys, x86 ? vmx_cfg_keys : el2_cfg_keys };
+	const unsigned counts[2] = { machine_cfg_nkeys, x86 ? vmx_cfg_nkeys : el2_cfg_nkeys };
+	if (size < 1)
+		return;
+	unsigned i = data[0] % (counts[0] + counts[1]);
+	const struct cfg_key *k = i < counts[0] ? &lists[0][i] : &lists[1][i - counts[0]];
+	char *value = strndup((const char *)data + 1, size - 1);
+	if (strpbrk(value, ";\n") || strlen(value) > 150) {
+		free(value);
+		return;
+	}
+	char set[256], ini[256];
+	snprintf(set, sizeof set, "%s.%s=%s", k->section, k->name, value);
+	snprintf(ini, sizeof ini, "[%s]\n%s = %s\n", k->section, k->name, value);
+	struct cfg *a = schema(x86, true), *b = schema(x86, true);
+	int ra = cfg_set(a, set), rb = cfg_load_string(b, "design", ini);
+	fuzz_check(ra == rb, "--set and a design line give the same verdict");
+	char *da = dump(a), *db = dump(b);
+	fuzz_check(strcmp(da, db) == 0, "--set and a design line give the same value");
+	free(da);
+	free(db);
+	cfg_free(a);
+	cfg_free(b);
+	free(value);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size == 0)
 		return 0;
 	bool x86 = data[0] & 1;
+	if (data[0] & 4) {
+		set_vs_design(x86, data + 1, size - 1);
+		return 0;
+	}
 	if (data[0] & 2) {
 		load_raw(x86, data + 1, size - 1);
 		return 0;
