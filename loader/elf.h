@@ -9,7 +9,7 @@ struct elf_segment {
 	uint64_t paddr;      /* load address (p_paddr; equals p_vaddr in our guests) */
 	uint64_t memsz;      /* bytes in memory; filesz..memsz is zero-filled */
 	uint64_t filesz;
-	const uint8_t *data; /* filesz bytes, owned by struct elf_image */
+	const uint8_t *data; /* filesz bytes, owned by struct elf_image; NULL if filesz is 0 */
 	uint32_t flags;      /* PF_R | PF_W | PF_X */
 };
 
