@@ -11,14 +11,15 @@ A64=$FIRMWARE/arm64/hostile
 X86=$FIRMWARE/x86/hostile
 known_defects=()
 
-# guest NAME SECONDS ELF [hvsim args...]: runs hvsim on ELF, killed after
-# SECONDS (status 124: hvsim hung); status in $rc, output in $T/NAME.*
+# guest NAME SECONDS ELF [hvsim args...]: runs hvsim on ELF with 128 MiB of
+# RAM (the checks name addresses at its end), killed after SECONDS (status
+# 124: hvsim hung); status in $rc, output in $T/NAME.*
 guest() {
 	local name=$1 secs=$2 elf=$3
 	shift 3
 	[ -f "$elf" ] || fail "$elf is missing: run make firmware"
 	rc=0
-	timeout -k 5 "$secs" "$HVSIM" run -q --stats "$T/$name.json" --stats-format json "$@" "$elf" \
+	timeout -k 5 "$secs" "$HVSIM" run -q --set sim.ram_mb=128 --stats "$T/$name.json" --stats-format json "$@" "$elf" \
 		>"$T/$name.out" 2>"$T/$name.err" || rc=$?
 }
 

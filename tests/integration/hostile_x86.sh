@@ -25,7 +25,7 @@ guest ports 300 "$X86/ports.elf"
 expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65528 unassigned ports: 0 not 0xff'
 expect_stat ports "d['platform']['debug_exit_writes']" 1
 
-guest mmio 120 "$X86/mmio.elf" --set sim.ram_mb=128
+guest mmio 120 "$X86/mmio.elf"
 expect mmio 0 out '^mmio: done, 0 failures' out '^ok: cpu_start\(1\) = 0, cpu1 ran 1'
 expect_stat mmio "d['platform']['mailbox_errors']" 10
 

@@ -6,7 +6,7 @@
  * of the page is ignored.  Unassigned addresses read as zero (KVM + QEMU)
  * and ignore writes.  Afterwards the mailbox must still wake CPU 1.
  * The test checks platform.mailbox_errors = 10 (8 bad commands, a high-byte
- * write, a second wakeup of CPU 1) and runs it with 128 MiB of RAM.
+ * write, a second wakeup of CPU 1) and runs it with 128 MiB of RAM (hostile.bash).
  * Exit status 0 when every check held (hostile.h). */
 #include "hostile.h"
 
