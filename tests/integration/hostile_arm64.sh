@@ -15,10 +15,9 @@ expect jumps 0 out '^jumps: done, 0 failures' out '^jumps: 6 instruction aborts'
 expect_stat jumps "d['exits']['IABT_LOW']" 6
 
 guest psci 120 "$A64/psci.elf"
-# waits for issue 5 item 5: CPU_SUSPEND with an invalid power_state returns SUCCESS
-known psci 1 'CPU_SUSPEND bad power_state: .* = 0$' "issue 5 item 5: CPU_SUSPEND accepts a bad power_state" ||
-	expect psci 0 out '^psci: done, 0 failures' out '^ok: CPU_SUSPEND bad power_state: 0xc4000001\(0xffffffff, 0x0\) = -2' \
-		out '^ok: CPU_ON bad entry: 0xc4000003\(0x1, 0x47ffffff\) = -9' out '^ok: repeated CPU_ON cpu1 = -[45]$'
+expect psci 0 out '^psci: done, 0 failures' out '^ok: CPU_SUSPEND bad power_state: 0xc4000001\(0xffffffff, 0x0\) = -2' \
+	out '^ok: CPU_ON bad entry: 0xc4000003\(0x1, 0x47ffffff\) = -9' out '^ok: repeated CPU_ON cpu1 = -[45]$' \
+	out '^ok: CPU_SUSPEND powerdown, bad entry: 0xc4000001\(0x10000, 0x47ffffff\) = -9'
 
 guest cpu_off_last 120 "$A64/cpu_off_last.elf"
 expect cpu_off_last 0 out 'cpu0 calls CPU_OFF as the last CPU' out '^cpu1: up, context 0xc1'

@@ -7,7 +7,9 @@
  *   AFFINITY_INFO  unknown MPIDR or lowest level > 3 -> INVALID_PARAMETERS
  *   CPU_SUSPEND    power_state with reserved bits set -> INVALID_PARAMETERS
  *              (5.4.2: bits 31:26 and 23:17 of the original format are
- *              reserved); a valid standby state returns SUCCESS after a wake-up
+ *              reserved); a powerdown state (StateType, bit 16) with an
+ *              entry point outside RAM or unaligned -> INVALID_ADDRESS; a
+ *              valid standby state returns SUCCESS after a wake-up
  *   unknown function IDs -> NOT_SUPPORTED (-1) (SMCCC, ARM DEN 0028 5.2)
  * Exit status 0 when every check held (hostile.h). */
 #include "hostile.h"
@@ -109,6 +111,12 @@ int main(void)
     for (unsigned i = 0; i < sizeof bad_state / sizeof bad_state[0]; i++) {
         arm_timer();   /* a wrongly accepted suspend still wakes up */
         EXPECT_RET(PSCI_RET_INVALID_PARAMS, PSCI_0_2_FN_CPU_SUSPEND, bad_state[i], 0, 0, "CPU_SUSPEND bad power_state");
+    }
+    const uint64_t bad_resume[] = { 0, ram_end, ram_end - 1, ram_base + 2 };
+    for (unsigned i = 0; i < sizeof bad_resume / sizeof bad_resume[0]; i++) {
+        arm_timer();
+        EXPECT_RET(PSCI_RET_INVALID_ADDRESS, PSCI_0_2_FN_CPU_SUSPEND, 1u << 16, bad_resume[i], 0,
+                   "CPU_SUSPEND powerdown, bad entry");
     }
     arm_timer();
     EXPECT_RET(PSCI_RET_SUCCESS, PSCI_0_2_FN_CPU_SUSPEND, 0, 0, 0, "CPU_SUSPEND standby, woken by the timer");
