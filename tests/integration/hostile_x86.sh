@@ -23,7 +23,8 @@ known efer 1 'wrmsr IA32_EFER 0x[0-9a-f]+: #GP\(0\) NOT raised' "issue 5 item 5:
 	expect efer 0 out '^efer: done, 0 failures' out '^ok: wrmsr IA32_EFER 0xffffffffffffffff: #GP\(0\) raised'
 
 guest ports 300 "$X86/ports.elf"
-expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65528 unassigned ports: 0 not 0xff'
+expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65524 unassigned ports: 0 not 0xff' \
+	out '^ok: inl of 65515 unassigned port ranges: 0 not 0xffffffff'
 expect_stat ports "d['platform']['debug_exit_writes']" 1
 
 guest mmio 120 "$X86/mmio.elf"
