@@ -2,7 +2,7 @@
 # Hostile x86-64 guests that must run to their own end: every I/O port read
 # and written with garbage, garbage to the wakeup mailbox and unassigned
 # MMIO, RDMSR/WRMSR at every MSR range edge (#GP where no MSR exists), EFER
-# with reserved bits, the stack overwriting the code, self-modifying code,
+# with reserved bits, the stack overwriting the code, self- and cross-modifying code,
 # non-canonical addresses (#GP).
 # Each guest prints what it saw ("ok:"/"FAIL:" lines, hostile.h) and the test
 # checks its status, verdict and the exits the machine counted.
@@ -49,4 +49,11 @@ guest noncanonical 20 "$X86/noncanonical.elf" --max-insns 10000000
 # the jmp; a non-canonical load likewise needs #GP.
 known noncanonical 4 'which is not RAM|beyond the 39-bit' "a non-canonical jump or load is not #GP(0)" ||
 	expect noncanonical 0 out '^noncanonical: done, 0 failures'
+guest xmod 120 "$X86/xmod.elf"
+# waits for a fix (found by this test): each vCPU is its own Unicorn engine
+# over shared RAM, so code another vCPU rewrites stays translated -- and runs
+# -- in this vCPU's engine, whatever the guest's cache maintenance or
+# serialization.
+known xmod 1 'ran old code on cpu0' "cross-modifying code: a vCPU runs its stale translation" ||
+	expect xmod 0 out '^xmod: done, 0 failures'
 finish
