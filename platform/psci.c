@@ -13,11 +13,18 @@ uint64_t psci_mpidr(unsigned cpu)
 	return ((uint64_t)(cpu / 16) << 8) | (cpu % 16);
 }
 
-/* MPIDR affinity -> CPU index; -1 if no such CPU.  Aff2/Aff3 must be zero. */
+/* target_cpu and target_affinity hold MPIDR affinity fields only: Aff3
+ * [39:32], Aff2 [23:16], Aff1 [15:8], Aff0 [7:0]; bits [63:40] and [31:24]
+ * must be zero (DEN 0022D 5.1, CPU_ON and AFFINITY_INFO arguments).  KVM's
+ * kvm_psci_valid_affinity() rejects the same bits with INVALID_PARAMETERS. */
+#define MPIDR_AFFINITY_BITS 0xff00ffffffULL
+
+/* MPIDR affinity -> CPU index; -1 if no such CPU.  hvsim's CPUs have Aff1 and
+ * Aff0 only, so every other bit must be zero. */
 static int cpu_of_mpidr(const struct psci *p, uint64_t mpidr)
 {
 	uint64_t aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff;
-	if ((mpidr & 0xff00ff0000ULL) || aff0 >= 16)
+	if ((mpidr & ~0xffffULL) || aff0 >= 16)
 		return -1;
 	uint64_t cpu = aff1 * 16 + aff0;
 	return cpu < p->ncpus ? (int)cpu : -1;
@@ -87,7 +94,7 @@ static int64_t cpu_suspend(const struct psci *p, const uint64_t x[4], struct psc
 static int64_t affinity_info(const struct psci *p, const uint64_t x[4])
 {
 	uint64_t level = x[2];
-	if (level > 3)
+	if (level > 3 || (x[1] & ~MPIDR_AFFINITY_BITS))
 		return PSCI_RET_INVALID_PARAMS;
 	/* Level n ignores affinity fields below n: ON if any matching CPU is on. */
 	uint64_t mask = 0xff00ffffffULL & ~((1ULL << (8 * level)) - 1);

@@ -570,33 +570,9 @@ static void test_file_size_limit(void)
 	cfg_free(c);
 }
 
-/* What stderr received between capture_begin and capture_end (malloc'd). */
-static FILE *cap_file;
-static int cap_saved = -1;
-static void capture_begin(void)
-{
-	fflush(stderr);
-	cap_file = tmpfile();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(cap_file);
-	cap_saved = dup(2);
-	dup2(fileno(cap_file), 2);
-}
-static char *capture_end(void)
-{
-	fflush(stderr);
-	dup2(cap_saved, 2);
-	close(cap_saved);
-	long n = lseek(fileno(cap_file), 0, SEEK_END);
-	char *buf = calloc(1, (size_t)n + 1);
-	if (pread(fileno(cap_file), buf, (size_t)n, 0) != n)
-		buf[0] = '\0';
-	fclose(cap_file);
-	return buf;
-}
-
 static void capture_expect(const char *want)
 {
-	char *out = capture_end();
+	char *out = unit_capture_end();
 	CU_ASSERT_STRING_EQUAL(out, want);
 	free(out);
 }
@@ -607,7 +583,7 @@ static void test_duplicates(void)
 {
 	struct cfg *c = new_cfg();
 
-	capture_begin();
+	unit_capture_begin();
 	CU_ASSERT_EQUAL(cfg_load_string(c, "d.ini", "[cpu]\nfreq_mhz = 1\nmode = vhe\n[mem]\nratio = 0.5\n"
 					   "[cpu]\nfreq_mhz = 2\n; x\nfreq_mhz = 3\n"), 0);
 	capture_expect(WARN_PREFIX "d.ini:7: cpu.freq_mhz already set at line 2; this value wins\n"
@@ -615,7 +591,7 @@ static void test_duplicates(void)
 	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 3);
 
 	/* Across files (and the same file loaded again) overriding is the point: silent. */
-	capture_begin();
+	unit_capture_begin();
 	CU_ASSERT_EQUAL(cfg_load_string(c, "e.ini", "[cpu]\nfreq_mhz = 4\n"), 0);
 	CU_ASSERT_EQUAL(cfg_load_string(c, "e.ini", "[cpu]\nfreq_mhz = 5\n"), 0);
 	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=6"), 0);
@@ -623,13 +599,13 @@ static void test_duplicates(void)
 	capture_expect("");
 
 	/* A failed value sets nothing: no warning, and the next one is not a duplicate of it. */
-	capture_begin();
+	unit_capture_begin();
 	CU_ASSERT_EQUAL(cfg_load_string(c, "f.ini", "[cpu]\nfreq_mhz = 9999\nfreq_mhz = 8\n"), -1);
 	CU_ASSERT_EQUAL(cfg_load_string(c, "g.ini", "[mem]\nratio = 2\n"), -1);
 	capture_expect("");
 
 	/* --set given twice: the last wins, with a warning naming the value. */
-	capture_begin();
+	unit_capture_begin();
 	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=0x10"), 0);
 	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=abc"), -1);
 	CU_ASSERT_EQUAL(cfg_set(c, "cpu.mode=vhe"), 0);
@@ -638,7 +614,7 @@ static void test_duplicates(void)
 	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 16);
 
 	/* A file between two --set: the second --set overrides the file, silently. */
-	capture_begin();
+	unit_capture_begin();
 	CU_ASSERT_EQUAL(cfg_load_string(c, "h.ini", "[cpu]\nfreq_mhz = 7\n"), 0);
 	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=9"), 0);
 	capture_expect("");

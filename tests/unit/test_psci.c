@@ -132,6 +132,11 @@ static void test_cpu_on_invalid_params(void)
 		0x200,           /* cluster 2: CPU 32 does not exist */
 		0x10001,         /* Aff2 = 1: would be CPU 1 if Aff2 were ignored */
 		0x100000001ULL,  /* Aff3 = 1 */
+		/* Bits that are not affinity fields must be zero (DEN 0022D 5.1). */
+		0x80000001ULL,   /* bit 31 (RES1 in MPIDR_EL1, not in target_cpu) */
+		0x01000001ULL,   /* bit 24 (MT) */
+		0x10000000001ULL, /* bit 40 */
+		0x8000000000000001ULL,
 	};
 	for (unsigned i = 0; i < sizeof bad_mpidr / sizeof bad_mpidr[0]; i++) {
 		CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_ON, bad_mpidr[i], RAM_BASE, 0, &r));
@@ -145,7 +150,7 @@ static void test_cpu_on_invalid_params(void)
 	CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_ON, 0x10f, RAM_BASE, 0, &r));
 	CU_ASSERT_EQUAL(r.x0, PSCI_RET_SUCCESS);
 	CU_ASSERT_EQUAL(r.target, 31);
-	CU_ASSERT_EQUAL(p.errors, 5);
+	CU_ASSERT_EQUAL(p.errors, 9);
 }
 
 static void test_cpu_on_invalid_address(void)
@@ -334,6 +339,11 @@ static void test_affinity_info(void)
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x010000, 2, 0), PSCI_RET_INVALID_PARAMS);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0xffffff, 3, 0), PSCI_AFFINITY_ON);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x100000000ULL, 3, 0), PSCI_RET_INVALID_PARAMS);
+	/* Bits outside the affinity fields must be zero, at every level. */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x80000000ULL, 0, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x01000000ULL, 1, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x10000000000ULL, 3, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0xff00ffffffULL, 3, 0), PSCI_RET_INVALID_PARAMS); /* no Aff3 = 0xff */
 	/* No level 4 (DEN 0022D 5.1.8: Lowest Affinity Level 0..3) */
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0, 4, 0), PSCI_RET_INVALID_PARAMS);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0, 0x100000000ULL, 0), PSCI_RET_INVALID_PARAMS);
