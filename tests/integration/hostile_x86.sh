@@ -18,9 +18,7 @@ expect_stat msr "d['exits']['MSR_WRITE']" 14
 expect_stat msr "d['platform']['msr_gp']" 27
 
 guest efer 120 "$X86/efer.elf"
-# waits for issue 5 item 5: writing all ones to EFER is accepted
-known efer 1 'wrmsr IA32_EFER 0x[0-9a-f]+: #GP\(0\) NOT raised' "issue 5 item 5: EFER reserved bits accepted" ||
-	expect efer 0 out '^efer: done, 0 failures' out '^ok: wrmsr IA32_EFER 0xffffffffffffffff: #GP\(0\) raised'
+expect efer 0 out '^efer: done, 0 failures' out '^ok: wrmsr IA32_EFER 0xffffffffffffffff: #GP\(0\) raised'
 
 guest ports 300 "$X86/ports.elf"
 expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65524 unassigned ports: 0 not 0xff' \

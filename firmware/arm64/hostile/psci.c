@@ -1,6 +1,7 @@
 /* hostile psci: PSCI calls with bad arguments, each answered with the return
  * code ARM DEN 0022D chapter 5 gives for it:
- *   CPU_ON     unknown MPIDR -> INVALID_PARAMETERS (-2); entry point outside
+ *   CPU_ON     unknown MPIDR, or bits set outside the affinity fields
+ *              ([63:40], [31:24], 5.1.4) -> INVALID_PARAMETERS (-2); entry point outside
  *              RAM, at its last byte, unaligned -> INVALID_ADDRESS (-9);
  *              the caller itself -> ALREADY_ON (-4); a CPU just started ->
  *              ALREADY_ON or ON_PENDING (-5); entry at RAM's last word is valid
@@ -65,7 +66,8 @@ static void arm_timer(void)
 static void cpu_on_checks(uint64_t ram_base, uint64_t ram_end)
 {
     uint64_t entry = (uint64_t)(uintptr_t)rt_secondary_entry, m1 = rt_cpu_mpidr[1];
-    static const uint64_t bad_mpidr[] = { 0xff, 0x10, 0x100 * 255, 1ULL << 16, 1ULL << 32, ~0ULL };
+    const uint64_t bad_mpidr[] = { 0xff, 0x10, 0x100 * 255, 1ULL << 16, 1ULL << 32, ~0ULL,
+                                   m1 | 1ULL << 31, m1 | 1ULL << 24, m1 | 1ULL << 40, m1 | 1ULL << 63 };
     for (unsigned i = 0; i < sizeof bad_mpidr / sizeof bad_mpidr[0]; i++)
         EXPECT_RET(PSCI_RET_INVALID_PARAMS, PSCI_0_2_FN_CPU_ON, bad_mpidr[i], entry, 0, "CPU_ON bad MPIDR");
     const uint64_t bad_entry[] = { 0, ram_base - 4, ram_end, ram_end - 1, ram_end - 2, entry + 1,
@@ -104,6 +106,8 @@ int main(void)
     cpu_on_checks(ram_base, ram_end);
 
     EXPECT_RET(PSCI_RET_INVALID_PARAMS, PSCI_0_2_FN_AFFINITY_INFO, 0xff, 0, 0, "AFFINITY_INFO bad MPIDR");
+    EXPECT_RET(PSCI_RET_INVALID_PARAMS, PSCI_0_2_FN_AFFINITY_INFO, rt_cpu_mpidr[0] | 1ULL << 31, 0, 0,
+               "AFFINITY_INFO MPIDR bit 31");
     EXPECT_RET(PSCI_RET_INVALID_PARAMS, PSCI_0_2_FN_AFFINITY_INFO, rt_cpu_mpidr[0], 4, 0, "AFFINITY_INFO level 4");
     EXPECT_RET(PSCI_AFFINITY_ON, PSCI_0_2_FN_AFFINITY_INFO, rt_cpu_mpidr[0], 0, 0, "AFFINITY_INFO self");
 
