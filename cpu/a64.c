@@ -208,11 +208,11 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
  * executes them as no-ops). */
 static void ic_maintenance(struct vcpu *v, uint32_t r, uint64_t xt)
 {
+	/* IVAU is broadcast to the Inner Shareable domain (the whole VM) */
 	if (r == R_IC_IVAU)
-		vcpus_invalidate_code(v->set, v, xt & ~(uint64_t)(A72_ILINE - 1), A72_ILINE);
-	else if (r == R_IC_IALLUIS)
-		vcpus_invalidate_code(v->set, v, 0, UINT64_MAX);
-	/* IC IALLU is local: this engine already saw its own writes */
+		vcpu_invalidate_code(v, true, xt & ~(uint64_t)(A72_ILINE - 1), A72_ILINE);
+	else if (r == R_IC_IALLUIS || r == R_IC_IALLU)
+		vcpu_invalidate_code(v, r == R_IC_IALLUIS, 0, UINT64_MAX);
 }
 
 static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud, bool is_read)

@@ -374,19 +374,31 @@ void vcpu_guest_stop(struct vcpu *v, enum sim_stop_reason why, const char *fmt, 
 	vcpu_stop(v);
 }
 
-void vcpus_invalidate_code(struct vcpus *s, struct vcpu *except, uint64_t addr, uint64_t len)
+void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_t len)
 {
-	for (unsigned i = 0; i < s->n; i++)
-		if (s->v[i] != except)
-			uc_ctl_remove_cache(s->v[i]->uc, addr, addr + len);
+	struct vcpus *s = v->set;
+	uint64_t end = len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
+	for (unsigned i = 0; broadcast && i < s->n; i++)
+		if (s->v[i] != v)
+			uc_ctl_remove_cache(s->v[i]->uc, addr, end);
+	/* The caller's engine is running this very block: later. */
+	if (v->inval_lo >= v->inval_hi) {
+		v->inval_lo = addr;
+		v->inval_hi = end;
+	} else {
+		v->inval_lo = addr < v->inval_lo ? addr : v->inval_lo;
+		v->inval_hi = end > v->inval_hi ? end : v->inval_hi;
+	}
+	v->until = 0;    /* the next block hook stops */
 }
 
 void vcpu_serialize(struct vcpu *v)
 {
-	/* Only another vCPU can have changed code behind this engine's back.
-	 * The next block hook stops (its slice looks over) before that block
-	 * runs, and vcpu_run flushes.  Stopping here instead would not do: a
-	 * resume address set inside an instruction hook is not reliable. */
+	/* Only another vCPU can have changed code behind this engine's back
+	 * (what this engine wrote, Unicorn 2.0.1 tracks).  The next block hook
+	 * stops (its slice looks over) before that block runs, and vcpu_run
+	 * flushes.  Stopping here instead would not do: a resume address set
+	 * inside an instruction hook is not reliable. */
 	if (v->set->n > 1) {
 		v->flush_all_pending = true;
 		v->until = 0;
@@ -432,6 +444,11 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 			v->flush_all_pending = false;
 			v->until = until;
 			uc_ctl(v->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+		}
+		if (v->inval_lo < v->inval_hi) {
+			uc_ctl_remove_cache(v->uc, v->inval_lo, v->inval_hi);
+			v->inval_lo = v->inval_hi = 0;
+			v->until = until;
 		}
 		if (s->arch->after_run(v, e) < 0) {
 			sim_stop(&s->sim, SIM_STOP_ERROR, 0);

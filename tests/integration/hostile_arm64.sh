@@ -30,9 +30,16 @@ timeout -k 5 120 "$HVSIM" run "$A64/cpu_off_last.elf" >"$T/summary.out" 2>"$T/su
 expect summary 0 out '^stopped: all-off$'
 
 guest stack 120 "$A64/stack.elf" --max-insns 50000000
-expect stack 42 out '^stack: sp 0x[0-9a-f]+, pushing down into the code'
+# Unicorn 2.1.1 misses a store into already translated code once the page has
+# taken an earlier store (upstream unicorn issue #2367): the loop keeps
+# running its old translation; 2.0.1 (make check's third pass) sees it.
+unicorn_21 && known stack 4 'pushing down into the code' "Unicorn 2.1.1 misses self-modifying stores (upstream #2367)" ||
+	expect stack 42 out '^stack: sp 0x[0-9a-f]+, pushing down into the code'
 
 guest selfmod 120 "$A64/selfmod.elf"
 expect selfmod 0 out '^selfmod: done, 0 failures' out '^ok: nop rewritten into hvc #0: ping\(41\) = 42'
 expect_stat selfmod "d['exits']['HVC64']" 2
+# Cross-modifying code: cpu1 rewrites a function, cpu0 runs it after IC IVAU and ISB.
+guest xmod 120 "$A64/xmod.elf"
+expect xmod 0 out '^xmod: done, 0 failures'
 finish

@@ -16,7 +16,15 @@ guest_fault novec_pastram "$A64/novec_pastram.elf" cpu0 '0x0*48000200\b'
 # cpu1 runs off the end of RAM (0x48000000), then loops at its vector 0x200.
 guest_fault psci_ramend "$A64/psci_ramend.elf" cpu1 '0x0*200\b'
 expect psci_ramend 4 err '0x0*48000000\b'
-guest_fault load_far "$A64/load_far.elf" cpu0 '0x0*100000000000\b'
+# Beyond the 40-bit IPA space: Unicorn 2.0 refuses the access (a guest fault
+# naming it); 2.1 raises the A72's stage-1 address size fault (PA >= 2^44)
+# itself, without a syndrome: not deliverable yet, exit status 5.
+if unicorn_21; then
+	guest load_far 20 "$A64/load_far.elf" --max-insns 10000000
+	expect load_far 5 out '^load_far: ' err 'cpu0: data abort at PC 0x[0-9a-f]+ raised by the CPU model .*beyond the 44-bit PA size'
+else
+	guest_fault load_far "$A64/load_far.elf" cpu0 '0x0*100000000000\b'
+fi
 
 guest jump_far 20 "$A64/jump_far.elf" --max-insns 10000000
 expect jump_far 0 out '^jump_far: done, 0 failures' \

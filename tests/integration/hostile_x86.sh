@@ -30,8 +30,15 @@ expect mmio 0 out '^mmio: done, 0 failures' out '^ok: cpu_start\(1\) = 0, cpu1 r
 expect_stat mmio "d['platform']['mailbox_errors']" 10
 
 guest stack 120 "$X86/stack.elf" --max-insns 50000000
-expect stack 42 out '^stack: rsp 0x[0-9a-f]+, pushing down into the code'
+# Unicorn 2.1.1 misses a store into already translated code once the page has
+# taken an earlier store (upstream unicorn issue #2367): the loop keeps
+# running its old translation; 2.0.1 (make check's third pass) sees it.
+unicorn_21 && known stack 4 'pushing down into the code' "Unicorn 2.1.1 misses self-modifying stores (upstream #2367)" ||
+	expect stack 42 out '^stack: rsp 0x[0-9a-f]+, pushing down into the code'
 
 guest selfmod 120 "$X86/selfmod.elf"
 expect selfmod 0 out '^selfmod: done, 0 failures' out '^ok: store into the same block: same_block\(\) = 7'
+# Cross-modifying code: cpu1 rewrites a function, cpu0 runs it after CPUID.
+guest xmod 120 "$X86/xmod.elf"
+expect xmod 0 out '^xmod: done, 0 failures'
 finish
