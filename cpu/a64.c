@@ -327,11 +327,6 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
-{
-	vcpu_block(ud, addr, size);
-}
-
 static int a64_create(struct vcpu *v)
 {
 	uc_hook h;
@@ -346,7 +341,7 @@ static int a64_create(struct vcpu *v)
 	uint64_t scr = 0x501, hcr = HCR_RW;
 	sysreg_rw(v, R_SCR_EL3, &scr, true);
 	sysreg_rw(v, R_HCR_EL2, &hcr, true);
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_MRS) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_msr, v, 1, 0, UC_ARM64_INS_MSR) ||
