@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "config.h"
 #include "core/cfg.h"
 #include "core/err.h"
@@ -16,7 +18,11 @@
 #include "platform/pc.h"
 #include "platform/virt.h"
 
-enum { EXIT_USAGE = 2, EXIT_BADINPUT = 3, EXIT_UNFINISHED = 4, EXIT_INTERNAL = 70 };
+enum { EXIT_USAGE = 2, EXIT_BADINPUT = 3, EXIT_UNFINISHED = 4, EXIT_UNSUPPORTED = 5, EXIT_INTERNAL = 70 };
+
+/* Default wall-clock guard: long enough for any run we know of (a Linux
+ * boot is seconds), short enough that a stuck batch job ends. */
+#define DEFAULT_TIMEOUT_S 3600
 
 static const char run_help[] =
 	"usage: hvsim run [options] ELF\n"
@@ -29,6 +35,10 @@ static const char run_help[] =
 	"  --set SECTION.KEY=VAL  override one design value (repeatable)\n"
 	"  --max-insns N          stop at the last translated-block boundary not past N\n"
 	"                         guest instructions (all vCPUs), exit 4\n"
+	"  --max-cycles N         stop when simulated time reaches N cycles (at a quantum\n"
+	"                         boundary), exit 4\n"
+	"  --timeout SECONDS      stop after SECONDS of host (wall-clock) time, exit 4;\n"
+	"                         default 3600, 0 = no limit\n"
 	"  --stats FILE           write every statistic to FILE\n"
 	"  --stats-format FMT     text, json or csv (default text)\n"
 	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config or all\n"
@@ -37,7 +47,10 @@ static const char run_help[] =
 	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
 	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
 	"(every vCPU halted or off with nothing to wake it, a guest fault the machine\n"
-	"cannot continue from such as a triple fault, or --max-insns); 70 internal error.\n";
+	"cannot continue from such as a triple fault or an exception loop, or a limit:\n"
+	"--max-insns, --max-cycles, --timeout); 5 the guest needs something hvsim does\n"
+	"not model yet (the message says what); 70 internal error (a bug in hvsim).\n"
+	"A guest's mistake never crashes hvsim.\n";
 
 static const char config_help[] =
 	"usage: hvsim config --list|--dump [--arch arm64|x86] [--design FILE]... [--set K=V]...\n"
@@ -59,6 +72,13 @@ static int usage(const char *fmt, const char *arg)
 	fprintf(stderr, "hvsim: ");
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n(try 'hvsim help' or 'hvsim help run')\n");
+	return EXIT_USAGE;
+}
+
+static int usage2(const char *opt, const char *arg)
+{
+	fprintf(stderr, "hvsim: %s: '%s' is not a positive decimal integer in range\n(try 'hvsim help run')\n", opt,
+		arg);
 	return EXIT_USAGE;
 }
 
@@ -113,6 +133,17 @@ fail:
 }
 
 static const char *isa_name(enum isa isa) { return isa == ISA_A64 ? "arm64" : "x86"; }
+
+/* A decimal count: no sign, no blanks, no octal or hex surprises. */
+static bool parse_count(const char *arg, uint64_t *out)
+{
+	char *end;
+	if (arg[0] < '0' || arg[0] > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(arg, &end, 10);
+	return !errno && !*end;
+}
 
 /* ---- run ---- */
 static int peek_machine(const char *path, enum isa *isa)
@@ -169,31 +200,56 @@ static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason
 			(unsigned long long)*s->v[i]->st_exits);
 }
 
+/* Opens the statistics file and proves it takes a write before the run,
+ * not after it (a full disk, /dev/full).  Pipes are not probed: a reader
+ * would see the probe. */
+static FILE *open_stats(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
+		return f;
+	if (fputc('\n', f) == EOF || fflush(f) != 0 || (S_ISREG(st.st_mode) && ftruncate(fileno(f), 0) != 0)) {
+		int e = errno;
+		fclose(f);
+		errno = e;
+		return NULL;
+	}
+	rewind(f);
+	return f;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "design", required_argument, 0, 'd' }, { "set", required_argument, 0, 's' },
-		{ "max-insns", required_argument, 0, 'm' }, { "stats", required_argument, 0, 'o' },
+		{ "max-insns", required_argument, 0, 'm' }, { "max-cycles", required_argument, 0, 'c' },
+		{ "timeout", required_argument, 0, 't' }, { "stats", required_argument, 0, 'o' },
 		{ "stats-format", required_argument, 0, 'f' }, { "debug", required_argument, 0, 'g' },
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	struct design_opts d = { 0 };
-	uint64_t max_insns = 0;
+	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
 	const char *stats_path = NULL;
 	enum stats_fmt fmt = STATS_TEXT;
 	bool quiet = false;
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
-		char *end;
 		switch (c) {
 		case 'd': if (add_opt(d.designs, &d.ndesigns, 16, optarg, "--design") < 0) return EXIT_USAGE; break;
 		case 's': if (add_opt(d.sets, &d.nsets, 64, optarg, "--set") < 0) return EXIT_USAGE; break;
 		case 'm':
-			errno = 0;
-			max_insns = strtoull(optarg, &end, 0);
-			if (errno || *end || !*optarg || *optarg == '-' || max_insns == 0)
-				return usage("--max-insns: '%s' is not a positive integer", optarg);
+			if (!parse_count(optarg, &max_insns) || max_insns == 0)
+				return usage2("--max-insns", optarg);
+			break;
+		case 'c':
+			if (!parse_count(optarg, &max_cycles) || max_cycles == 0)
+				return usage2("--max-cycles", optarg);
+			break;
+		case 't':
+			if (!parse_count(optarg, &timeout_s) || timeout_s > 100000000)
+				return usage2("--timeout", optarg);
 			break;
 		case 'o': stats_path = optarg; break;
 		case 'f':
@@ -235,7 +291,7 @@ static int cmd_run(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	FILE *stats_out = NULL;
-	if (stats_path && !(stats_out = fopen(stats_path, "w"))) {
+	if (stats_path && !(stats_out = open_stats(stats_path))) {
 		fprintf(stderr, "hvsim: %s: cannot write: %s\n", stats_path, strerror(errno));
 		elf_free(&img);
 		cfg_free(cfg);
@@ -265,6 +321,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hvsim: %s: %s\n", path, err_msg());
 		status = EXIT_BADINPUT;
 	} else {
+		s.sim.max_cycles = max_cycles;
+		s.sim.wall_limit_s = (double)timeout_s;
 		DBG(LOG_ELF, "%s: entry 0x%llx, %u segments, %u symbols", path, (unsigned long long)img.entry,
 		    img.nsegs, img.nsyms);
 		enum sim_stop_reason why = vcpus_run(&s);
@@ -280,13 +338,13 @@ static int cmd_run(int argc, char **argv)
 			status = EXIT_UNFINISHED;
 			break;
 		case SIM_STOP_GUEST_FAULT:
+		case SIM_STOP_LIMIT:
 			fprintf(stderr, "hvsim: %s\n", err_msg());
 			status = EXIT_UNFINISHED;
 			break;
-		case SIM_STOP_LIMIT:
-			fprintf(stderr, "hvsim: stopped after %llu guest instructions (--max-insns %llu)\n",
-				(unsigned long long)s.total_insns, (unsigned long long)max_insns);
-			status = EXIT_UNFINISHED;
+		case SIM_STOP_UNSUPPORTED:
+			fprintf(stderr, "hvsim: %s\n", err_msg());
+			status = EXIT_UNSUPPORTED;
 			break;
 		default:
 			fprintf(stderr, "hvsim: %s\n", err_msg());
@@ -297,12 +355,12 @@ static int cmd_run(int argc, char **argv)
 			print_summary(stdout, &s, why, s.sim.exit_status);
 		if (stats_out && stats_dump(st, stats_out, fmt) < 0) {
 			fprintf(stderr, "hvsim: %s: %s\n", stats_path, err_msg());
-			status = EXIT_INTERNAL;
+			status = EXIT_BADINPUT;
 		}
 	}
 	if (stats_out && fclose(stats_out) != 0) {
-		fprintf(stderr, "hvsim: %s: write failed\n", stats_path);
-		status = EXIT_INTERNAL;
+		fprintf(stderr, "hvsim: %s: write failed: %s\n", stats_path, strerror(errno));
+		status = EXIT_BADINPUT;
 	}
 	vcpus_destroy(&s);
 	if (isa == ISA_A64)

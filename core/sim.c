@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include "core/err.h"
 
 /* ---- event queue: binary min-heap on (when, seq) ---- */
 
@@ -92,6 +94,31 @@ void sim_init(struct sim *s, struct sim_cpu **cpus, unsigned ncpus, cycles_t qua
 	s->stop = SIM_RUNNING;
 }
 
+static double wall_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The cycle and wall-clock guards; true if one stopped the run. */
+static bool guards_hit(struct sim *s)
+{
+	if (s->max_cycles && s->now >= s->max_cycles) {
+		err_set("stopped at %llu simulated cycles (--max-cycles %llu)", (unsigned long long)s->now,
+			(unsigned long long)s->max_cycles);
+		sim_stop(s, SIM_STOP_LIMIT, 0);
+		return true;
+	}
+	if (s->wall_limit_s > 0 && wall_seconds() - s->wall_start_s >= s->wall_limit_s) {
+		err_set("stopped after %.0f s of host time at %llu simulated cycles (--timeout %g; --timeout 0 lifts it)",
+			wall_seconds() - s->wall_start_s, (unsigned long long)s->now, s->wall_limit_s);
+		sim_stop(s, SIM_STOP_LIMIT, 0);
+		return true;
+	}
+	return false;
+}
+
 void sim_free(struct sim *s)
 {
 	evq_free(&s->events);
@@ -126,6 +153,7 @@ const char *sim_stop_name(enum sim_stop_reason r)
 	case SIM_STOP_DEADLOCK: return "deadlock";
 	case SIM_STOP_LIMIT: return "limit";
 	case SIM_STOP_GUEST_FAULT: return "guest-fault";
+	case SIM_STOP_UNSUPPORTED: return "unsupported";
 	case SIM_STOP_ERROR: return "error";
 	}
 	return "unknown";
@@ -161,8 +189,11 @@ static bool all_off(const struct sim *s)
 
 enum sim_stop_reason sim_run(struct sim *s)
 {
-	while (s->stop == SIM_RUNNING) {
+	s->wall_start_s = wall_seconds();
+	while (s->stop == SIM_RUNNING && !guards_hit(s)) {
 		cycles_t end = s->now + s->quantum;
+		if (s->max_cycles && end > s->max_cycles)
+			end = s->max_cycles;
 		struct sim_event ev;
 		cycles_t when;
 
@@ -182,6 +213,8 @@ enum sim_stop_reason sim_run(struct sim *s)
 			/* Skip to the start of the quantum holding the next event;
 			 * quanta stay aligned to the multiples of quantum from 0. */
 			s->now += (when - s->now) / s->quantum * s->quantum;
+			if (s->max_cycles && s->now > s->max_cycles)
+				s->now = s->max_cycles;
 			idle_until(s, s->now);
 			continue;
 		}

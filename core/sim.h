@@ -54,8 +54,9 @@ enum sim_stop_reason {
 	SIM_STOP_EXIT,       /* the guest asked to stop with a status */
 	SIM_STOP_ALL_OFF,    /* every CPU is off and no event is pending */
 	SIM_STOP_DEADLOCK,   /* every CPU is halted or off, nothing can wake one */
-	SIM_STOP_LIMIT,      /* a user limit (--max-insns) was reached */
+	SIM_STOP_LIMIT,      /* a user limit (instructions, cycles, wall clock) was reached (err_set says which) */
 	SIM_STOP_GUEST_FAULT,/* the guest did something the machine cannot continue from (err_set says what) */
+	SIM_STOP_UNSUPPORTED,/* the guest needs something not modelled yet (err_set says what) */
 	SIM_STOP_ERROR,      /* a run function failed */
 };
 
@@ -68,6 +69,12 @@ struct sim {
 	uint64_t quanta;           /* quanta executed */
 	enum sim_stop_reason stop;
 	int exit_status;
+	/* Guards a user can set after sim_init (0 = none): simulated time, and
+	 * host wall-clock seconds (checked once per quantum; the only
+	 * non-deterministic stop, for runs that would otherwise never end). */
+	cycles_t max_cycles;
+	double wall_limit_s;
+	double wall_start_s;
 };
 
 void sim_init(struct sim *s, struct sim_cpu **cpus, unsigned ncpus, cycles_t quantum);

@@ -1,6 +1,7 @@
 /* Statistics registry: a tree of path components whose leaves are counters
  * and histograms, plus the list of leaves in registration order. */
 #include "core/stats.h"
+#include <errno.h>
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -486,6 +487,6 @@ int stats_dump(const struct stats *s, FILE *out, enum stats_fmt fmt)
 		return err_set("unknown stats format %d", (int)fmt);
 	}
 	if (fflush(out) != 0 || ferror(out))
-		return err_set("writing statistics failed");
+		return err_set("writing statistics failed: %s", strerror(errno ? errno : EIO));
 	return 0;
 }

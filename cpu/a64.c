@@ -15,8 +15,10 @@ enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4
 
 #define A64_WFI      0xd503207fu
 #define PSTATE_EL1H_MASKED 0x3c5u    /* EL1h, D A I F set */
-#define EC_SVC64     0x15
-#define EC_BRK64     0x3c
+/* Cortex-A72 ID_AA64MMFR0_EL1.PARange = 0b0100: 44-bit PAs (A72 TRM 4.3.41) */
+#define A72_PA_BITS  44
+/* The VM's IPA space: KVM's default VTCR_EL2.T0SZ = 24 */
+#define IPA_BITS     40
 
 static uint64_t rd(struct vcpu *v, int r) { uint64_t x = 0; uc_reg_read(v->uc, r, &x); return x; }
 static void wr(struct vcpu *v, int r, uint64_t x) { uc_reg_write(v->uc, r, &x); }
@@ -37,6 +39,8 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 }
 
 #define R_SCR_EL3   SYS_REG(3, 6, 1, 1, 0)
+#define R_SCTLR_EL1 SYS_REG(3, 0, 1, 0, 0)
+#define SCTLR_M     1u
 #define R_HCR_EL2   SYS_REG(3, 4, 1, 1, 0)
 #define R_ESR_EL1   SYS_REG(3, 0, 5, 2, 0)
 #define R_FAR_EL1   SYS_REG(3, 0, 6, 0, 0)
@@ -56,16 +60,19 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 
 /* Synchronous exception entry to EL1 (Arm ARM D1.10.2), done by hand.
  * Only from EL1: changing EL from the host leaves Unicorn's cached flags
- * stale (TOOLCHAIN-NOTES), so EL0 guests are not supported yet. */
-static int inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, bool set_far)
+ * stale (TOOLCHAIN-NOTES), so EL0 guests are not supported yet.  A vector
+ * that faults itself ends the run (vcpu_exception). */
+static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, bool set_far)
 {
 	uint32_t ps = (uint32_t)rd(v, UC_ARM64_REG_PSTATE);
 	unsigned el = (ps >> 2) & 3;
 	if (el != 1) {
-		err_set("cpu%u: exception (ESR 0x%08x) taken from EL%u at 0x%llx: exception entry from EL0 is not supported yet",
-			v->id, esr, el, (unsigned long long)pc);
-		return -1;
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "exception (ESR 0x%08x) taken from EL%u at 0x%llx: "
+				"exception entry from EL0 is not modelled yet", esr, el, (unsigned long long)pc);
+		return;
 	}
+	if (!vcpu_exception(v, pc, esr))
+		return;
 	uint64_t vbar = 0, off = (ps & 1) ? 0x200 : 0x000;   /* current EL with SPx / SP0 */
 	sysreg_rw(v, R_VBAR_EL1, &vbar, false);
 	uint64_t spsr = ps, e = esr;
@@ -82,7 +89,24 @@ static int inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, 
 	wr(v, UC_ARM64_REG_PC, vbar + off);
 	DBG(LOG_CPU, "cpu%u: exception EC 0x%02x at 0x%llx -> 0x%llx", v->id, ESR_EC(esr),
 	    (unsigned long long)pc, (unsigned long long)(vbar + off));
-	return 0;
+}
+
+static void a64_describe_exception(struct vcpu *v, uint32_t esr, char *buf, size_t n)
+{
+	const char *ec = esr_ec_name(ESR_EC(esr));
+	if (ec)
+		snprintf(buf, n, "%s (ESR_EL1 0x%08x)", ec, esr);
+	else
+		snprintf(buf, n, "EC 0x%02x (ESR_EL1 0x%08x)", ESR_EC(esr), esr);
+}
+
+/* Stage 1 is off: no translation, and only an address beyond the
+ * implemented PA size can fault. */
+static bool mmu_off(struct vcpu *v)
+{
+	uint64_t sctlr = 0;
+	sysreg_rw(v, R_SCTLR_EL1, &sctlr, false);
+	return !(sctlr & SCTLR_M);
 }
 
 static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, cycles_t cost, const char *what)
@@ -269,35 +293,43 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 		smccc(v, EL2X_HVC64, pc);
 		return;
 	case EXCP_SMC:     /* PC after; traps to EL2 under HCR_EL2.TSC, else UNDEFINED (no EL3) */
-		if (el2_traps_smc(&v->set->el2)) {
+		if (el2_traps_smc(&v->set->el2))
 			smccc(v, EL2X_SMC64, pc);
-			return;
-		}
-		if (inject_sync(v, pc - 4, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false) < 0)
-			goto fail;
+		else
+			inject_sync(v, pc - 4, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_SWI:     /* PC after the SVC */
 		vcpu_read_phys(v, pc - 4, &insn, 4);
-		if (inject_sync(v, pc, (EC_SVC64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false) < 0)
-			goto fail;
+		inject_sync(v, pc, (EC_SVC64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_BKPT:    /* PC at the BRK */
 		vcpu_read_phys(v, pc, &insn, 4);
-		if (inject_sync(v, pc, (EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false) < 0)
-			goto fail;
+		inject_sync(v, pc, (EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_UDEF:    /* PC at the instruction; includes ICC_* (no GIC yet) */
-		if (inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false) < 0)
-			goto fail;
+		inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+		return;
+	case EXCP_PREFETCH_ABORT:   /* raised by the CPU model itself: a stage-1 fault */
+		if (mmu_off(v) && pc >> A72_PA_BITS) {
+			/* With stage 1 off a fetch beyond the PA size is an address
+			 * size fault at level 0, taken to EL1 (D8.2.5), FAR = PC. */
+			inject_sync(v, pc, el2_esr_injected_abort(true, false, FSC_ADDR_SIZE_L(0)), pc, true);
+			return;
+		}
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "instruction abort at 0x%llx raised by the stage-1 MMU: "
+				"delivering stage-1 faults to the guest is not modelled yet", (unsigned long long)pc);
+		return;
+	case EXCP_DATA_ABORT:
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "data abort at PC 0x%llx raised by the CPU model (%s): "
+				"delivering it to the guest is not modelled yet (Unicorn gives no syndrome)",
+				(unsigned long long)pc, mmu_off(v) ? "with the MMU off: an unaligned access to Device "
+				"memory or an address beyond the 44-bit PA size" : "a stage-1 fault");
 		return;
 	default:
-		err_set("cpu%u: guest exception %u at 0x%llx (stage-1 MMU faults are not modelled yet)", v->id,
-			intno, (unsigned long long)pc);
-		goto fail;
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "guest exception %u (QEMU EXCP_*) at 0x%llx is not modelled yet",
+				intno, (unsigned long long)pc);
+		return;
 	}
-fail:
-	sim_stop(&v->set->sim, SIM_STOP_ERROR, 0);
-	vcpu_stop(v);
 }
 
 /* ---- MMIO: every access to a device is a stage-2 data abort (DABT_LOW) ---- */
@@ -334,7 +366,7 @@ static int a64_create(struct vcpu *v)
 		return err_set("cannot create an AArch64 Unicorn engine");
 	uc_ctl_set_cpu_model(v->uc, UC_CPU_ARM64_A72);
 	/* 40-bit IPA space, KVM's default (VTCR_EL2.T0SZ = 24) */
-	if (vcpu_map_phys(v, 1ULL << 40, mmio_read, mmio_write) < 0)
+	if (vcpu_map_phys(v, 1ULL << IPA_BITS, mmio_read, mmio_write) < 0)
 		return -1;
 	/* Non-secure, EL2 present and AArch64 below EL3/EL2, or HVC is UNDEFINED
 	 * and ERET misbehaves in Unicorn 2.0.1 (TOOLCHAIN-NOTES). */
@@ -343,6 +375,7 @@ static int a64_create(struct vcpu *v)
 	sysreg_rw(v, R_HCR_EL2, &hcr, true);
 	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_MRS) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_msr, v, 1, 0, UC_ARM64_INS_MSR) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_SYSL) ||
@@ -387,16 +420,28 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 	flush_unicorn_tlb(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
-		/* Instruction fetch from an IPA with no memory: stage-2 fault, and
-		 * KVM injects an external instruction abort (kvm_inject_pabt). */
-		take_exit(v, EL2X_IABT_LOW, el2_esr_iabt_low(FSC_FAULT_L(3)), pc, false, "");
-		return inject_sync(v, pc, el2_esr_injected_abort(true, false), pc, true);
+		/* Instruction fetch from an IPA with no memory: a stage-2 fault.
+		 * Below 2^40 (a device or a gap) KVM injects an external abort
+		 * (kvm_inject_pabt); beyond the IPA space (the only unmapped
+		 * range) a stage-2 level-0 translation fault, for which KVM
+		 * injects an address size fault (kvm_inject_size_fault). */
+		bool beyond = e == UC_ERR_FETCH_UNMAPPED;
+		take_exit(v, EL2X_IABT_LOW, el2_esr_iabt_low(beyond ? FSC_FAULT_L(0) : FSC_FAULT_L(3)), pc, false, "");
+		inject_sync(v, pc, el2_esr_injected_abort(true, false, beyond ? FSC_ADDR_SIZE_L(0) : FSC_EXTABT), pc, true);
+		return 0;
 	}
 	if (e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) {
-		/* Only beyond the 40-bit IPA space (everything below is mapped). */
-		err_set("cpu%u: data access outside the 40-bit IPA space near PC 0x%llx (address size faults are not modelled)",
-			v->id, (unsigned long long)pc);
-		sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
+		/* A data access beyond the 40-bit IPA space: a stage-2 fault for
+		 * which KVM would inject an address size fault.  Unicorn 2.0.1
+		 * leaves PC at the start of the block here, so ELR_EL1 would be
+		 * wrong: the VM stops instead (the exit is still counted). */
+		bool write = e == UC_ERR_WRITE_UNMAPPED;
+		take_exit(v, EL2X_DABT_LOW, el2_esr_dabt_low(false, 0, 0, false, write, FSC_FAULT_L(0)), pc, false,
+			  "beyond the IPA space");
+		vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "guest %s of %d bytes at 0x%llx, beyond the 40-bit IPA space, in the "
+				"block at 0x%llx (an address size fault; injecting it needs the exact PC, which Unicorn does not give)",
+				write ? "write" : "read", v->unmapped.size, (unsigned long long)v->unmapped.addr,
+				(unsigned long long)pc);
 		return 0;
 	}
 	if (e != UC_ERR_OK) {
@@ -425,4 +470,5 @@ const struct arch_ops a64_ops = {
 	.set_pc = a64_set_pc,
 	.run_until_addr = UINT64_MAX,   /* A64 PCs are 4-aligned: never reached */
 	.after_run = a64_after_run,
+	.describe_exception = a64_describe_exception,
 };

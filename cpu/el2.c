@@ -129,9 +129,27 @@ uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf,
 
 uint32_t el2_esr_iabt_low(unsigned ifsc) { return esr(EC_IABT_LOW, ifsc & 0x3f); }
 
-uint32_t el2_esr_injected_abort(bool instruction, bool from_el0)
+uint32_t el2_esr_injected_abort(bool instruction, bool from_el0, unsigned fsc)
 {
 	enum esr_ec ec = instruction ? (from_el0 ? EC_IABT_LOW : EC_IABT_CUR)
 				     : (from_el0 ? EC_DABT_LOW : EC_DABT_CUR);
-	return esr(ec, FSC_EXTABT);
+	return esr(ec, fsc & ESR_FSC_MASK);
+}
+
+const char *esr_ec_name(unsigned ec)
+{
+	switch (ec) {
+	case EC_UNKNOWN: return "UNKNOWN";
+	case EC_WFX: return "WFx";
+	case EC_SVC64: return "SVC64";
+	case EC_HVC64: return "HVC64";
+	case EC_SMC64: return "SMC64";
+	case EC_SYS64: return "SYS64";
+	case EC_IABT_LOW: return "IABT_LOW";
+	case EC_IABT_CUR: return "IABT_CUR";
+	case EC_DABT_LOW: return "DABT_LOW";
+	case EC_DABT_CUR: return "DABT_CUR";
+	case EC_BRK64: return "BRK64";
+	}
+	return NULL;
 }

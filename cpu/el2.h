@@ -17,6 +17,7 @@
 enum esr_ec {
 	EC_UNKNOWN   = 0x00,
 	EC_WFX       = 0x01,
+	EC_SVC64     = 0x15,
 	EC_HVC64     = 0x16,
 	EC_SMC64     = 0x17,
 	EC_SYS64     = 0x18,
@@ -24,9 +25,15 @@ enum esr_ec {
 	EC_IABT_CUR  = 0x21,
 	EC_DABT_LOW  = 0x24,
 	EC_DABT_CUR  = 0x25,
+	EC_BRK64     = 0x3c,
 };
+/* "IABT_CUR", "SVC64", ...; "EC 0xNN" style names are left to the caller
+ * for classes not listed above (returns NULL). */
+const char *esr_ec_name(unsigned ec);
 
-/* Fault status codes (ISS.DFSC / IFSC) */
+/* Fault status codes (ISS.DFSC / IFSC [5:0]) */
+#define ESR_FSC_MASK      0x3fu
+#define FSC_ADDR_SIZE_L(n) (0x00 + (n))  /* address size fault, level n */
 #define FSC_EXTABT        0x10           /* synchronous external abort */
 #define FSC_FAULT_L(n)    (0x04 + (n))   /* translation fault, level n */
 
@@ -108,9 +115,11 @@ uint32_t el2_esr_sys64(uint32_t reg, unsigned rt, bool is_read);
 /* size_log2: 0..3 (SAS); srt: transfer register; valid: ISV */
 uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc);
 uint32_t el2_esr_iabt_low(unsigned ifsc);
-/* Syndrome of the abort the hypervisor injects into EL1 (KVM inject_abt64):
- * current-EL class when the guest was at EL1, lower-EL when at EL0. */
-uint32_t el2_esr_injected_abort(bool instruction, bool from_el0);
+/* Syndrome of an abort taken to EL1: current-EL class when the guest was at
+ * EL1, lower-EL when at EL0.  KVM injects FSC_EXTABT (inject_abt64), or an
+ * address size fault at level 0 for an IPA beyond the VM's IPA space
+ * (kvm_inject_size_fault). */
+uint32_t el2_esr_injected_abort(bool instruction, bool from_el0, unsigned fsc);
 
 /* Cycles charged to the vCPU for one exit of class x (exit + handler +
  * entry); `user` adds the userspace VMM round trip. */

@@ -1,6 +1,8 @@
 /* vCPU layer common to both architectures.  See vcpu.h. */
 #include "cpu/vcpu.h"
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -83,6 +85,7 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	s->n = m->ncpus;
 	s->max_insns = max_insns;
 	s->insn_limit = max_insns ? max_insns : UINT64_MAX;
+	s->exc_loop_limit = (unsigned)cfg_u64(m->cfg, "sim", "exception_loop_limit");
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(m->cfg, cpi);
 	s->dc = decode_cache_new(m->isa, cpi);
@@ -334,6 +337,8 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
 	if (!e && !(e = new_block(v, addr, size)))
 		return;
 	if (s->total_insns + e->ninsns > s->insn_limit) {
+		err_set("stopped after %llu guest instructions (--max-insns %llu)", (unsigned long long)s->total_insns,
+			(unsigned long long)s->max_insns);
 		sim_stop(&s->sim, SIM_STOP_LIMIT, 0);
 		stop_before(v, addr);
 		return;
@@ -358,6 +363,55 @@ void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);
+}
+
+bool vcpu_exception(struct vcpu *v, uint64_t pc, uint32_t kind)
+{
+	struct vcpu_exc_streak *e = &v->exc;
+	if (v->set->sim.stop != SIM_RUNNING)
+		return false;
+	/* The block hook counts a block before it runs, so the faulting
+	 * instruction itself may have been counted: one is no progress. */
+	bool progress = !e->active || v->insns - e->insns > 1;
+	if (progress) {
+		*e = (struct vcpu_exc_streak){ .first_pc = pc, .first_kind = kind, .active = true };
+	} else if (pc == e->pc && kind == e->kind) {
+		e->repeats++;
+	} else {
+		e->repeats = 0;
+	}
+	e->insns = v->insns;
+	e->pc = pc;
+	e->kind = kind;
+	if (e->repeats + 1 < v->set->exc_loop_limit)
+		return true;
+	char what[160], first[160];
+	v->set->arch->describe_exception(v, kind, what, sizeof what);
+	v->set->arch->describe_exception(v, e->first_kind, first, sizeof first);
+	vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "guest exception loop: %s at PC 0x%llx taken %u times in a row with "
+			"no instruction retired (its vector cannot run); the first fault was %s at PC 0x%llx",
+			what, (unsigned long long)pc, e->repeats + 1, first, (unsigned long long)e->first_pc);
+	return false;
+}
+
+void vcpu_guest_stop(struct vcpu *v, enum sim_stop_reason why, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (v->set->sim.stop == SIM_RUNNING)
+		err_set("cpu%u: %s", v->id, msg);
+	sim_stop(&v->set->sim, why, 0);
+	vcpu_stop(v);
+}
+
+bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
+{
+	struct vcpu *v = ud;
+	v->unmapped = (struct vcpu_unmapped){ addr, size, type };
+	return false;
 }
 
 void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost)

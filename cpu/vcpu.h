@@ -33,6 +33,25 @@ struct mmio_ctx {
 };
 #define VCPU_MAX_MAPPINGS (2 * MACHINE_MAX_WINDOWS + 2)
 
+/* The last access Unicorn refused (UC_HOOK_MEM_UNMAPPED): its address is
+ * in no uc_err. */
+struct vcpu_unmapped {
+	uint64_t addr;
+	int size;
+	uc_mem_type type;
+};
+
+/* Exceptions taken with no progress in between (see vcpu_exception). */
+struct vcpu_exc_streak {
+	uint64_t insns;              /* v->insns when the last exception was taken */
+	uint64_t pc;                 /* last exception: where, and what (arch kind) */
+	uint32_t kind;
+	unsigned repeats;            /* times in a row at this pc with this kind */
+	uint64_t first_pc;           /* the exception that started the streak */
+	uint32_t first_kind;
+	bool active;
+};
+
 struct vcpu {
 	struct sim_cpu sc;
 	struct vcpus *set;
@@ -50,6 +69,8 @@ struct vcpu {
 	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
 	struct hist *h_run;
+	struct vcpu_exc_streak exc;
+	struct vcpu_unmapped unmapped;
 	struct a64_state a64;
 	struct mmio_ctx maps[VCPU_MAX_MAPPINGS];
 	unsigned nmaps;
@@ -64,6 +85,8 @@ struct arch_ops {
 	/* After uc_emu_start returned e: halts, faults.  -1 = internal error. */
 	int (*after_run)(struct vcpu *v, uc_err e);
 	void (*fini)(struct vcpus *s);                              /* frees arch_data; may be NULL */
+	/* One-line description of exception `kind` (as passed to vcpu_exception). */
+	void (*describe_exception)(struct vcpu *v, uint32_t kind, char *buf, size_t n);
 };
 
 struct vcpus {
@@ -76,6 +99,7 @@ struct vcpus {
 	struct decode_cache *dc;
 	uint64_t max_insns, total_insns;
 	uint64_t insn_limit;      /* max_insns, or UINT64_MAX for none */
+	unsigned exc_loop_limit;
 	unsigned nexits;
 	const char *exit_names[VCPU_MAX_EXITS];
 	struct el2_model el2;
@@ -111,6 +135,19 @@ void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);
+/* Called by the front ends for every exception delivered to the guest
+ * (kind: ESR on ARM, vector on x86).  Returns false, having stopped the run
+ * as a guest fault, when the same exception has been taken at the same PC
+ * [sim] exception_loop_limit times in a row with no instruction retired:
+ * a vector that faults itself (nothing behind it, or no vectors at all). */
+bool vcpu_exception(struct vcpu *v, uint64_t pc, uint32_t kind);
+/* Stops the run for a reason that is the guest's, not hvsim's
+ * (SIM_STOP_GUEST_FAULT or SIM_STOP_UNSUPPORTED), with a one-line message
+ * that names the vCPU first ("cpuN: ..."). */
+void vcpu_guest_stop(struct vcpu *v, enum sim_stop_reason why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* UC_HOOK_MEM_UNMAPPED: records the access in v->unmapped and refuses it. */
+bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud);
 /* Maps RAM, every MMIO device window and RAZ/WI regions over the gaps of
  * [0, limit) into v's engine; accesses to the last two reach rd/wr with a
  * struct mmio_ctx.  Fetches from non-RAM fail with UC_ERR_FETCH_PROT. */

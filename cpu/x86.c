@@ -34,10 +34,18 @@ static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t r
 static void shutdown(struct vcpu *v, const char *why, unsigned vec, uint64_t rip)
 {
 	take_exit(v, VMXX_TRIPLE_FAULT, 0, rip, true, why);
-	err_set("cpu%u: triple fault (%s, vector %u at RIP 0x%llx): the VM is shut down", v->id, why, vec,
-		(unsigned long long)rip);
-	sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
-	vcpu_stop(v);
+	vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "triple fault (%s, vector %u at RIP 0x%llx): the VM is shut down", why,
+			vec, (unsigned long long)rip);
+}
+
+/* Exception mnemonics, SDM Vol. 3A Table 6-1 */
+static void x86_describe_exception(struct vcpu *v, uint32_t vec, char *buf, size_t n)
+{
+	static const char *const name[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "CSO", "#TS", "#NP", "#SS", "#GP",
+		"#PF", NULL, "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+	};
+	snprintf(buf, n, "vector %u%s%s", vec, vec < 32 && name[vec] ? " " : "", vec < 32 && name[vec] ? name[vec] : "");
 }
 
 /* Event delivery through the 64-bit IDT (SDM Vol. 3A 6.14), done by hand
@@ -47,6 +55,8 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 {
 	uc_x86_mmr idtr;
 	uint8_t gate[16];
+	if (!vcpu_exception(v, rip, vec))
+		return;
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
 	if ((uint64_t)vec * 16 + 15 > idtr.limit || uc_mem_read(v->uc, idtr.base + vec * 16, gate, 16) != UC_ERR_OK ||
 	    !(gate[5] & 0x80)) {
@@ -340,6 +350,7 @@ static int x86_create(struct vcpu *v)
 		return -1;
 	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
+	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_cpuid, v, 1, 0, UC_X86_INS_CPUID) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_in, v, 1, 0, UC_X86_INS_IN) ||
@@ -371,9 +382,19 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 		/* Executing from MMIO: KVM cannot emulate it and reports an
 		 * internal error (emulation failure); the VM stops. */
 		take_exit(v, VMXX_EPT_VIOLATION, vmx_qual_ept_violation(false, true), rip, true, "fetch");
-		err_set("cpu%u: guest executed from 0x%llx, which is not RAM (KVM: emulation failure)", v->id,
-			(unsigned long long)rip);
-		sim_stop(&v->set->sim, SIM_STOP_GUEST_FAULT, 0);
+		vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "guest executed from 0x%llx, which is not RAM (KVM: emulation failure)",
+				(unsigned long long)rip);
+		return 0;
+	}
+	if (e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) {
+		/* Beyond the 39-bit guest-physical space (all below is RAM, a
+		 * device or RAZ/WI).  Guest paging is identity-only here, so there
+		 * is no page-table entry whose reserved bits could raise #PF: the
+		 * VM stops. */
+		vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "guest %s of %d bytes at 0x%llx, beyond the 39-bit guest-physical "
+				"address space, in the block at 0x%llx", e == UC_ERR_WRITE_UNMAPPED ? "write" : "read",
+				v->unmapped.size, (unsigned long long)v->unmapped.addr,
+				(unsigned long long)(v->cur ? v->cur->addr : rip));
 		return 0;
 	}
 	if (e != UC_ERR_OK)
@@ -409,4 +430,5 @@ const struct arch_ops x86_ops = {
 	.run_until_addr = 0x8000000000000000ULL,   /* non-canonical: never a RIP */
 	.after_run = x86_after_run,
 	.fini = x86_fini,
+	.describe_exception = x86_describe_exception,
 };

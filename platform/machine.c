@@ -10,6 +10,8 @@ const struct cfg_key machine_cfg_keys[] = {
 	{ "sim", "ram_mb", CFG_U64, 16, 16384, NULL, "guest RAM in MiB" },
 	{ "sim", "quantum_cycles", CFG_U64, 100, 1e9, NULL,
 	  "temporal-decoupling quantum: vCPUs interleave every this many cycles; cross-vCPU effects may be this late" },
+	{ "sim", "exception_loop_limit", CFG_U64, 2, 1e6, NULL,
+	  "guest-fault stop after this many identical exceptions at one PC with no instruction retired between" },
 	{ "cpu", "freq_mhz", CFG_U64, 1, 100000, NULL, "core clock (converts cycles to time)" },
 	{ "cpu", "cpi_alu", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer ALU/move instruction" },
 	{ "cpu", "cpi_muldiv", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer multiply/divide" },

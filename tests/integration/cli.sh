@@ -7,6 +7,19 @@ expect_eq "unknown command" "$(st frobnicate)" 2
 expect_eq "run without ELF" "$(st run)" 2
 expect_eq "bad format" "$(st run --stats-format xml "$FIRMWARE/arm64/hello.elf")" 2
 expect_eq "bad --max-insns" "$(st run --max-insns 12x "$FIRMWARE/arm64/hello.elf")" 2
+# counts are decimal: no sign, no blank, no 0x (issue 5: " -5" used to wrap to "no limit")
+for bad in " -5" -5 "+5" 0x10 0 "" 99999999999999999999999; do
+	expect_eq "--max-insns '$bad'" "$(st run --max-insns "$bad" "$FIRMWARE/arm64/hello.elf")" 2
+	expect_eq "--max-cycles '$bad'" "$(st run --max-cycles "$bad" "$FIRMWARE/arm64/hello.elf")" 2
+done
+expect_eq "--timeout -1" "$(st run --timeout -1 "$FIRMWARE/arm64/hello.elf")" 2
+# 010 is ten, not eight
+run ten 4 --max-insns 010 "$FIRMWARE/arm64/hello.elf"
+grep -qF -- "--max-insns 10)" "$T/ten.err" || fail "--max-insns 010 is not read as 10"
+# a statistics file that cannot be written fails before the run, naming why
+expect_eq "--stats /dev/full" "$(st run --stats /dev/full "$FIRMWARE/arm64/hello.elf")" 3
+grep -q "/dev/full: cannot write: No space left on device" "$T/e" || fail "--stats /dev/full message"
+[ ! -s "$T/o" ] || fail "--stats /dev/full: the guest ran"
 expect_eq "bad --debug" "$(st run --debug cpu,bogus "$FIRMWARE/arm64/hello.elf")" 2
 grep -q "bogus" "$T/e" || fail "--debug error does not name the component"
 expect_eq "--version" "$(st --version)" 0

@@ -346,6 +346,43 @@ static void test_event_chain(void)
 	sim_free(&sim);
 }
 
+/* --max-cycles: the last quantum ends at the limit, then the run stops with
+ * LIMIT; an idle skip past the limit stops at the limit too. */
+static void test_max_cycles(void)
+{
+	setup(2, 100);
+	sim.max_cycles = 250;
+	CU_ASSERT_EQUAL(sim_run(&sim), SIM_STOP_LIMIT);
+	CU_ASSERT_EQUAL(sim.now, 250);
+	CU_ASSERT_EQUAL(sim.quanta, 3);
+	CU_ASSERT_EQUAL(cpus[0].cpu.clock, 250);
+	CU_ASSERT_EQUAL(cpus[1].cpu.clock, 250);
+	CU_ASSERT_EQUAL(ntrace, 2 * 25);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "--max-cycles 250"));
+	sim_free(&sim);
+
+	setup(1, 100);
+	sim.max_cycles = 1000;
+	cpus[0].halt_at = 30;
+	evq_push(&sim.events, 5000000, ev_wake, &cpus[0].cpu);
+	CU_ASSERT_EQUAL(sim_run(&sim), SIM_STOP_LIMIT);
+	CU_ASSERT_EQUAL(sim.now, 1000);
+	CU_ASSERT_EQUAL(cpus[0].cpu.clock, 1000);
+	CU_ASSERT_EQUAL(cpus[0].cpu.idle_cycles, 970);
+	sim_free(&sim);
+}
+
+/* The wall-clock guard is checked before every quantum. */
+static void test_wall_limit(void)
+{
+	setup(1, 100);
+	sim.wall_limit_s = 1e-9;
+	CU_ASSERT_EQUAL(sim_run(&sim), SIM_STOP_LIMIT);
+	CU_ASSERT_EQUAL(sim.quanta, 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "--timeout"));
+	sim_free(&sim);
+}
+
 static void test_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(sim_stop_name(SIM_RUNNING), "running");
@@ -354,6 +391,7 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(sim_stop_name(SIM_STOP_DEADLOCK), "deadlock");
 	CU_ASSERT_STRING_EQUAL(sim_stop_name(SIM_STOP_LIMIT), "limit");
 	CU_ASSERT_STRING_EQUAL(sim_stop_name(SIM_STOP_ERROR), "error");
+	CU_ASSERT_STRING_EQUAL(sim_stop_name(SIM_STOP_UNSUPPORTED), "unsupported");
 	CU_ASSERT_STRING_EQUAL(sim_stop_name((enum sim_stop_reason)99), "unknown");
 }
 
@@ -368,6 +406,8 @@ static CU_TestInfo tests[] = {
 	{ "error", test_error },
 	{ "stop_from_cpu_and_first_wins", test_stop_from_cpu_and_first_wins },
 	{ "event_chain", test_event_chain },
+	{ "max_cycles", test_max_cycles },
+	{ "wall_limit", test_wall_limit },
 	{ "names", test_names },
 	CU_TEST_INFO_NULL,
 };

@@ -315,10 +315,13 @@ static void test_esr_aborts(void)
 
 	/* Injected synchronous external abort (KVM inject_abt64): EC 0x21/0x25
 	 * from EL1, 0x20/0x24 from EL0, FSC 0x10 */
-	CU_ASSERT_EQUAL(el2_esr_injected_abort(true, false), 0x86000010);
-	CU_ASSERT_EQUAL(el2_esr_injected_abort(true, true), 0x82000010);
-	CU_ASSERT_EQUAL(el2_esr_injected_abort(false, false), 0x96000010);
-	CU_ASSERT_EQUAL(el2_esr_injected_abort(false, true), 0x92000010);
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(true, false, FSC_EXTABT), 0x86000010);
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(true, true, FSC_EXTABT), 0x82000010);
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(false, false, FSC_EXTABT), 0x96000010);
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(false, true, FSC_EXTABT), 0x92000010);
+	/* kvm_inject_size_fault: the same classes with DFSC/IFSC 0b000000 */
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(true, false, FSC_ADDR_SIZE_L(0)), 0x86000000);
+	CU_ASSERT_EQUAL(el2_esr_injected_abort(false, false, FSC_ADDR_SIZE_L(0)), 0x96000000);
 }
 
 static void test_names_and_classes(void)
