@@ -140,6 +140,12 @@ struct x86_data {
 	unsigned cap, len;
 	uint64_t *mmio_seen;  /* (page, vCPU) pairs that took their EPT violation */
 	unsigned seen_cap, seen_len;
+	/* Unicorn >= 2.1 delivers a #UD that UC_HOOK_INSN_INVALID handled to
+	 * UC_HOOK_INTR too (vector 6, at the RIP the handler left), before any
+	 * other instruction runs; 2.0.1 stops emulation instead. */
+	bool ud_echoes;
+	const struct vcpu *echo_v;   /* the echo expected next, if any */
+	uint64_t echo_rip;
 };
 
 static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t key)
@@ -307,14 +313,13 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 }
 
 /* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first. */
-static bool hook_invalid(uc_engine *uc, void *ud)
+static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
-	struct vcpu *v = ud;
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	uint8_t b[3] = { 0 };
 	if (uc_mem_read(uc, rip, b, 3) != UC_ERR_OK || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
 		inject(v, X86_VEC_UD, -1, rip);
-		return true;
+		return;
 	}
 	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
 	struct hv_call r;
@@ -325,6 +330,15 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
 		vcpu_stop(v);
 	}
+}
+
+static bool hook_invalid(uc_engine *uc, void *ud)
+{
+	struct vcpu *v = ud;
+	struct x86_data *d = v->set->arch_data;
+	handle_invalid(uc, v);
+	d->echo_v = d->ud_echoes ? v : NULL;
+	d->echo_rip = rd(v, UC_X86_REG_RIP);
 	return true;
 }
 
@@ -332,7 +346,12 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct vcpu *v = ud;
+	struct x86_data *d = v->set->arch_data;
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	bool echo = d->echo_v == v && intno == X86_VEC_UD && rip == d->echo_rip;
+	d->echo_v = NULL;
+	if (echo)
+		return;   /* the #UD hook_invalid already handled */
 	/* Error-code vectors (SDM Table 6-1); Unicorn does not expose the code, 0 is pushed. */
 	bool has_err = intno == 8 || (intno >= 10 && intno <= 14) || intno == 17;
 	inject(v, intno, has_err ? 0 : -1, rip);
@@ -343,6 +362,9 @@ static int x86_create(struct vcpu *v)
 	uc_hook h;
 	if (!v->set->arch_data && !(v->set->arch_data = calloc(1, sizeof(struct x86_data))))
 		return err_set("out of memory");
+	unsigned major, minor;
+	uc_version(&major, &minor);   /* the library loaded, not the headers */
+	((struct x86_data *)v->set->arch_data)->ud_echoes = major > 2 || (major == 2 && minor >= 1);
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
