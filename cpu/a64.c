@@ -401,12 +401,18 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 static uint64_t a64_get_pc(struct vcpu *v) { return rd(v, UC_ARM64_REG_PC); }
 static void a64_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_ARM64_REG_PC, pc); }
 
-/* Unicorn's AArch64 softmmu TLB (1 KiB pages, 256 entries at first) only
- * resizes when flushed; never flushed, a working set over 256 KiB misses on
- * nearly every access.  Flushing at each run-slice end lets it grow.  The
- * guest cannot tell: a TLB flush keeps translated blocks. */
+/* Unicorn's AArch64 softmmu TLB (1 KiB pages, 256 entries at first) is
+ * direct-mapped and only resizes when flushed (doubling when over 70% full);
+ * never flushed, a working set over 256 KiB misses on nearly every access.
+ * A flush costs a refill of the working set, so flush at run-slice ends:
+ * at slices 1, 2, 4, 8 after reset (the TLB grows to its working set at
+ * once), then every 16th (it keeps up with a growing one).  The guest
+ * cannot tell: a TLB flush keeps translated blocks. */
 static void flush_unicorn_tlb(struct vcpu *v)
 {
+	uint64_t n = ++v->a64.slices;
+	if ((n & (n - 1)) && n % 16)
+		return;
 #if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
 	uc_ctl_flush_tlb(v->uc);
 #else

@@ -21,6 +21,7 @@ struct vcpus;
  * does not (generic timer) or because it is the hypervisor's. */
 struct a64_state {
 	uint64_t cntv_ctl, cntv_cval, cntkctl;
+	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	bool timer_warned;
 };
 
