@@ -197,6 +197,25 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
 	return false;
 }
 
+/* IC IALLUIS, IC IALLU, IC IVAU (op0 1, op1 0/0/3, CRn 7, CRm 1/5/5, op2 0/0/1) */
+#define R_IC_IALLUIS SYS_REG(1, 0, 7, 1, 0)
+#define R_IC_IALLU   SYS_REG(1, 0, 7, 5, 0)
+#define R_IC_IVAU    SYS_REG(1, 3, 7, 5, 1)
+/* Cortex-A72 CTR_EL0.IminLine = 4: 16 words, 64-byte I-cache lines */
+#define A72_ILINE    64u
+
+/* Instruction-cache maintenance is where a guest says it changed code that
+ * another vCPU may run (hooked as SYS instructions; the CPU model then
+ * executes them as no-ops). */
+static void ic_maintenance(struct vcpu *v, uint32_t r, uint64_t xt)
+{
+	if (r == R_IC_IVAU)
+		vcpus_invalidate_code(v->set, v, xt & ~(uint64_t)(A72_ILINE - 1), A72_ILINE);
+	else if (r == R_IC_IALLUIS)
+		vcpus_invalidate_code(v->set, v, 0, UINT64_MAX);
+	/* IC IALLU is local: this engine already saw its own writes */
+}
+
 static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud, bool is_read)
 {
 	struct vcpu *v = ud;
@@ -212,6 +231,8 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 			sysreg_rw(v, r, &val, !is_read);
 		/* op0 == 1 (DC ISW/CSW/CISW): caches are not modelled, nothing to do */
 	} else if (!emulate_untrapped(v, r, is_read, &val)) {
+		if (cp->op0 == 1 && cp->crn == 7)
+			ic_maintenance(v, r, cp->val);
 		return 0;   /* the CPU model executes it (or raises UNDEF) */
 	}
 	if (is_read && rt != 31)

@@ -1,25 +1,8 @@
 #!/usr/bin/env bash
 # Guest mistakes the machine cannot continue from: a clear message, the exit
-# counted, exit status 4, no crash.  The guests' first instructions are patched.
+# counted, exit status 4, no crash.  The guests' first instructions are patched
+# (patch, lib.bash).
 . "$(dirname "$0")/lib.bash"
-patch() {  # patch IN OUT HEXBYTES: overwrite the code at the ELF entry point
-	python3 - "$@" <<'PY'
-import sys, struct
-src, dst, code = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
-b = bytearray(open(src, 'rb').read())
-entry, phoff = struct.unpack_from('<QQ', b, 0x18)
-phentsize, phnum = struct.unpack_from('<HH', b, 0x36)
-for i in range(phnum):
-    p_type, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', b, phoff + i * phentsize)
-    if p_type == 1 and vaddr <= entry < vaddr + filesz:
-        o = off + entry - vaddr
-        b[o:o + len(code)] = code
-        break
-else:
-    sys.exit("entry not in a PT_LOAD")
-open(dst, 'wb').write(b)
-PY
-}
 guest_fault() {  # guest_fault NAME WORDS [OPTIONS...] ELF
 	run "$1" 4 "${@:3}"
 	grep -qF "$2" "$T/$1.err" || { cat "$T/$1.err" >&2; fail "$1: message lacks '$2'"; }
