@@ -85,6 +85,7 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	s->n = m->ncpus;
 	s->max_insns = max_insns;
 	s->insn_limit = max_insns ? max_insns : UINT64_MAX;
+	s->code_lo = UINT64_MAX;
 	s->exc_loop_limit = (unsigned)cfg_u64(m->cfg, "sim", "exception_loop_limit");
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(m->cfg, cpi);
@@ -329,6 +330,12 @@ static inline __attribute__((always_inline)) void count_block(struct vcpu *v, co
 static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
 {
 	struct vcpus *s = v->set;
+	/* Every block Unicorn translates passes here before it first runs
+	 * (the fast path knows only blocks seen here). */
+	if (addr < s->code_lo)
+		s->code_lo = addr;
+	if (addr + size > s->code_hi)
+		s->code_hi = addr + size;
 	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
 		stop_before(v, addr);
 		return;
@@ -464,7 +471,11 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 		if (v->flush_all_pending) {
 			v->flush_all_pending = false;
 			v->until = until;
-			uc_ctl(v->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+			/* Not UC_CTL_TB_FLUSH: it rewrites Unicorn's whole translation
+			 * buffer (1 GiB per engine resident, ~1 s).  Every translation
+			 * lies in the span of the blocks hooked so far. */
+			if (s->code_lo < s->code_hi)
+				uc_ctl_remove_cache(v->uc, s->code_lo, s->code_hi);
 		}
 		if (s->arch->after_run(v, e) < 0) {
 			sim_stop(&s->sim, SIM_STOP_ERROR, 0);

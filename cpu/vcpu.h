@@ -101,6 +101,7 @@ struct vcpus {
 	struct decode_cache *dc;
 	uint64_t max_insns, total_insns;
 	uint64_t insn_limit;      /* max_insns, or UINT64_MAX for none */
+	uint64_t code_lo, code_hi; /* span of every block hooked so far (lo > hi: none) */
 	unsigned exc_loop_limit;
 	unsigned nexits;
 	const char *exit_names[VCPU_MAX_EXITS];
