@@ -335,23 +335,27 @@ struct load {
 };
 
 /* One line of a file into str (room characters and a NUL); NULL at the end
- * of the file or when it is no design (flagged in L for load() to report). */
+ * of the file or when it is no design (flagged in L for load() to report).
+ * A byte at a time: fgets and strlen would cut a line at a NUL byte, and the
+ * rest of it would be read as a line of its own. */
 static char *file_line(struct load *L, char *str, size_t room)
 {
-	if (!fgets(str, (int)room + 1, L->f))
-		return NULL;
-	size_t len = strlen(str);
-	L->bytes += len;
-	if (L->bytes > CFG_FILE_MAX) {
-		L->too_big = true;
-		return NULL;
+	size_t len = 0;
+	int ch = 0;
+	while (len < room && ch != '\n' && (ch = getc(L->f)) != EOF) {
+		if (ch == '\0') {
+			L->nul = L->line + 1;
+			return NULL;
+		}
+		if (++L->bytes > CFG_FILE_MAX) {
+			L->too_big = true;
+			return NULL;
+		}
+		str[len++] = (char)ch;
 	}
-	/* fgets stops after a newline, at the end of the file or when full: a
-	 * line that stops anywhere else was cut short by a NUL byte. */
-	if (len == 0 || (len < room && str[len - 1] != '\n' && !feof(L->f))) {
-		L->nul = L->line + 1;
+	str[len] = '\0';
+	if (!len)
 		return NULL;
-	}
 	/* libinih would parse the rest of a cut line as a new line. */
 	if (len == room && str[len - 1] != '\n') {
 		L->too_long = L->line + 1;

@@ -48,9 +48,11 @@ patch "$FIRMWARE/arm64/hello.elf" "$T/cpuon.elf" 600080d20080b8f2210080d20200a9d
 guest_fault cpuon "cpu1: guest exception loop" "$T/cpuon.elf"
 grep -qF "at PC 0x47fffffc" "$T/cpuon.err" || fail "cpuon: first fault"
 
-# x86: xor rsp, rsp; push rax -> a write at 2^64 - 8
+# x86: xor rsp, rsp; push rax -> a write at 2^64 - 8 (Unicorn 2.1 reports it
+# cut to QEMU's 52-bit physical address space, 2.0.1 in full)
 patch "$FIRMWARE/x86/hello.elf" "$T/push0.elf" 4831e450
-guest_fault push0 "cpu0: guest write of 8 bytes at 0xfffffffffffffff8" "$T/push0.elf"
+guest_fault push0 "cpu0: guest write of 8 bytes at 0x" "$T/push0.elf"
+grep -Eq "at 0x(fff)?ffffffffffff8, beyond the 39-bit" "$T/push0.err" || fail "push0: address not named"
 # x86: movabs rax, 1 << 39; mov [rax], rax
 patch "$FIRMWARE/x86/hello.elf" "$T/st39.elf" 48b80000000080000000488900
 guest_fault st39 "cpu0: guest write of 8 bytes at 0x8000000000" "$T/st39.elf"

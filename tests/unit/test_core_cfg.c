@@ -311,6 +311,40 @@ static void test_files(void)
 	cfg_free(c);
 }
 
+/* A NUL byte in a design file: fgets() and strlen() cut the line there, so
+ * the rest of it was dropped or, past the line length limit, read as a line
+ * of its own.  Either way the file is refused, naming the line. */
+static void test_nul_byte(void)
+{
+	static const char *const texts[] = {
+		"[cpu]\nfreq_mhz = 12\0" "3\n",        /* silently read as 12 */
+		"[cpu]\nfreq_mhz = 8 ; \0%0183d" "mode = vhe\n",   /* a hidden third line */
+		"\0",
+	};
+	static const size_t sizes[] = { 20, 6 + 15 + 1 + 183 + 11, 1 };
+	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");   /* test_files used the template */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+	for (unsigned i = 0; i < 3; i++) {
+		char text[256], path[128], expect[256];
+		snprintf(text, sizeof text, "%s", texts[i]);   /* up to the NUL */
+		size_t head = strlen(text);
+		snprintf(text + head + 1, sizeof text - head - 1, texts[i] + head + 1, 0);
+		snprintf(path, sizeof path, "%s/nul.ini", tmpdir);
+		FILE *f = fopen(path, "wb");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL(fwrite(text, 1, sizes[i], f), sizes[i]);
+		fclose(f);
+		struct cfg *c = new_cfg();
+		CU_ASSERT_EQUAL(cfg_load_file(c, path), -1);
+		snprintf(expect, sizeof expect, "%s:%d: NUL byte: not a text file", path, i < 2 ? 2 : 1);
+		CU_ASSERT_STRING_EQUAL(err_msg(), expect);
+		CU_ASSERT_FALSE(cfg_check_complete(c) == 0);
+		cfg_free(c);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
 static void test_set_and_order(void)
 {
 	struct cfg *c = new_cfg();
@@ -713,6 +747,7 @@ static CU_TestInfo tests[] = {
 	{ "bools_enums_doubles", test_bools_enums_doubles },
 	{ "syntax_and_lines", test_syntax_and_lines },
 	{ "files", test_files },
+	{ "nul_byte", test_nul_byte },
 	{ "set_and_order", test_set_and_order },
 	{ "check_complete", test_check_complete },
 	{ "write_ini", test_write_ini },
