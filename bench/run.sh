@@ -5,13 +5,18 @@
 #
 # Environment:
 #   HVSIM          hvsim binary (default ./hvsim, relative to the source root)
-#   BENCH_REPEAT   runs per measurement, the best (shortest) counts (default 3)
+#   BENCH_REPEAT   runs per measurement, the median counts (default 3)
 #   BENCH_TIMEOUT  seconds before one run counts as failed (default 600)
 #   QEMU_A64, QEMU_X86   QEMU binaries (default qemu-system-aarch64, qemu-system-x86_64)
+#   BENCH_BIG_RAM_MB_ARM64, BENCH_BIG_RAM_MB_X86   guest RAM for the memory
+#                  footprint run (default 16384 and 4000)
 #
 # Exit status: 0 unless a run failed (unexpected exit status, timeout or
 # missing output); 2 for bad settings.  Slow runs, checksum mismatches and
 # run-to-run differences are reported loudly but never fail the script.
+#
+# Also: hvsim's peak resident memory for bench_touch (64 MiB touched) on a
+# machine with the largest RAM the design allows (BENCH_BIG_RAM_MB_<ARCH>).
 
 # check_hvsim/check_qemu are called indirectly through $CHECK.
 # shellcheck disable=SC2317
@@ -30,7 +35,9 @@ case $BENCH_REPEAT in ''|*[!0-9]*) die "BENCH_REPEAT='$BENCH_REPEAT' is not a po
 [ "$BENCH_REPEAT" -ge 1 ] || die "BENCH_REPEAT='$BENCH_REPEAT' is not a positive integer"
 case $BENCH_TIMEOUT in ''|*[!0-9]*) die "BENCH_TIMEOUT='$BENCH_TIMEOUT' is not a positive integer" ;; esac
 [ "$BENCH_TIMEOUT" -ge 1 ] || die "BENCH_TIMEOUT='$BENCH_TIMEOUT' is not a positive integer"
-case $(date +%N) in *[!0-9]*|'') die "'date +%N' gives no nanoseconds (GNU date needed)" ;; esac
+for _v in "${BENCH_BIG_RAM_MB_ARM64:-16384}" "${BENCH_BIG_RAM_MB_X86:-4000}"; do
+    case $_v in ''|*[!0-9]*) die "BENCH_BIG_RAM_MB_*='$_v' is not a positive integer" ;; esac
+done
 command -v python3 >/dev/null 2>&1 || die "python3 not found"
 
 # Relative paths are given from the source root (as `make bench` does).
@@ -38,7 +45,6 @@ HVSIM_NAME=$HVSIM
 case $HVSIM in /*) ;; */*) HVSIM=$PWD/$HVSIM ;; esac
 cd "$(dirname "$0")/.." || die "cannot enter the source root"
 command -v "$HVSIM" >/dev/null 2>&1 || die "hvsim binary '$HVSIM' not found (run make)"
-if command -v timeout >/dev/null 2>&1; then TIMEOUT="timeout $BENCH_TIMEOUT"; else TIMEOUT=; fi
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hvsim-bench.XXXXXX") || die "mktemp failed"
 trap 'rm -rf "$TMP"' EXIT
@@ -55,14 +61,35 @@ fail() {
 # secs NS: nanoseconds as seconds with 3 decimals
 secs() { printf '%d.%03d' $(($1 / 1000000000)) $(($1 / 1000000 % 1000)); }
 
-# timed LOG CMD...: run CMD (stdin /dev/null, output to LOG); sets T_NS, T_RC.
+# Runs a command with a timeout; prints its status (124: timed out, 127:
+# cannot run), wall and CPU (user + system, all its threads) nanoseconds.
+cat > "$TMP/timed.py" <<'EOF'
+import resource, subprocess, sys, time
+log, limit, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+c0, t0 = cpu(), time.monotonic_ns()
+with open(log, "wb") as out:
+    try:
+        rc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                            timeout=limit).returncode
+    except subprocess.TimeoutExpired:
+        rc = 124
+    except OSError:
+        rc = 127
+print(rc, time.monotonic_ns() - t0, int((cpu() - c0) * 1e9))
+EOF
+
+# timed LOG CMD...: run CMD (stdin /dev/null, output to LOG); sets T_RC,
+# T_NS (wall) and T_CPU (CPU time).  The host is shared: CPU time is the
+# steadier measure when other work competes for the cores.
 timed() {
     _log=$1; shift
-    _t0=$(date +%s%N)
-    $TIMEOUT "$@" > "$_log" 2>&1 < /dev/null
-    T_RC=$?
-    _t1=$(date +%s%N)
-    T_NS=$((_t1 - _t0))
+    _r=$(python3 "$TMP/timed.py" "$_log" "$BENCH_TIMEOUT" "$@") || _r="127 0 0"
+    # shellcheck disable=SC2086  # split into fields on purpose
+    set -- $_r
+    T_RC=$1 T_NS=$2 T_CPU=$3
 }
 
 # show_log LOG: the end of a failed run's output (escape codes made visible)
@@ -74,19 +101,20 @@ field() { tr -d '\r' < "$1" | sed -n "s/.*$2: $3 \([0-9a-fx]*\).*/\1/p" | head -
 # iters LOG NAME: the "NAME: N iterations" line's N
 iters() { tr -d '\r' < "$1" | sed -n "s/.*$2: \([0-9]*\) iterations.*/\1/p" | head -n 1; }
 
-# best_of EXPECTED_RC LABEL LOG CMD...: BENCH_REPEAT runs, each must end with
-# EXPECTED_RC; sets BEST_NS (shortest run).  Returns 1 (after reporting) on a
+# median_of EXPECTED_RC LABEL LOG CMD...: BENCH_REPEAT runs, each must end
+# with EXPECTED_RC; sets MED_NS and MED_CPU (medians of wall and CPU time:
+# single runs on a shared host are noisy).  Returns 1 (after reporting) on a
 # failed run.  CHECK, if set, names a function run after each run with the
 # run number; it returns nonzero when the output is unusable.  CTX names the
 # guest in failure messages.
-best_of() {
+median_of() {
     _exp=$1 _label=$2 _blog=$3; shift 3
-    BEST_NS=
-    _i=1 _times=
+    MED_NS='' MED_CPU=''
+    _i=1 _times='' _walls='' _cpus=''
     while [ "$_i" -le "$BENCH_REPEAT" ]; do
         timed "$_blog" "$@"
         if [ "$T_RC" -ne "$_exp" ]; then
-            if [ "$T_RC" -eq 124 ] && [ -n "$TIMEOUT" ]; then
+            if [ "$T_RC" -eq 124 ]; then
                 fail "$CTX $_label: run $_i timed out after ${BENCH_TIMEOUT}s"
             else
                 fail "$CTX $_label: run $_i exited with status $T_RC (expected $_exp)"
@@ -100,11 +128,18 @@ best_of() {
             show_log "$_blog"
             return 1
         fi
-        _times="$_times $(secs "$T_NS")"
-        if [ -z "$BEST_NS" ] || [ "$T_NS" -lt "$BEST_NS" ]; then BEST_NS=$T_NS; fi
+        _times="$_times $(secs "$T_NS")/$(secs "$T_CPU")"
+        _walls="$_walls$T_NS
+"
+        _cpus="$_cpus$T_CPU
+"
         _i=$((_i + 1))
     done
-    printf '  %-34s best %s s  (runs:%s)\n' "$_label" "$(secs "$BEST_NS")" "$_times"
+    _mid=$(( (BENCH_REPEAT + 1) / 2 ))
+    MED_NS=$(printf '%s' "$_walls" | sort -n | sed -n "${_mid}p")
+    MED_CPU=$(printf '%s' "$_cpus" | sort -n | sed -n "${_mid}p")
+    printf '  %-34s median %s s wall, %s s CPU  (wall/CPU:%s)\n' "$_label" "$(secs "$MED_NS")" \
+        "$(secs "$MED_CPU")" "$_times"
     return 0
 }
 
@@ -172,8 +207,11 @@ qemu_cmd() {
 }
 qemu_rc() { case $1 in arm64) echo 0 ;; x86) echo 1 ;; esac; }
 
-echo "hvsim bench: best of $BENCH_REPEAT runs, host wall time from date +%s%N"
-echo "hvsim: $HVSIM_NAME ($("$HVSIM" --version 2>/dev/null | head -n 1))"
+echo "hvsim bench: median of $BENCH_REPEAT runs, host wall and CPU time of each process"
+echo "hvsim: $HVSIM_NAME ($("$HVSIM" --version 2>/dev/null | tr '\n' ';' | sed 's/;$//; s/;/; /g'))"
+UC_LIB=$(ldd "$(command -v "$HVSIM")" 2>/dev/null | sed -n 's/.*libunicorn[^ ]* => \([^ ]*\).*/\1/p' | head -n 1)
+[ -n "$UC_LIB" ] && echo "hvsim loads Unicorn from $UC_LIB"
+echo "host: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 # A sanitizer build (make check's second pass) runs several times slower.
 SANITIZED=
 if grep -a -q -E '__asan_init|__ubsan_handle|__tsan_init' "$(command -v "$HVSIM")" 2>/dev/null; then
@@ -196,38 +234,40 @@ for ARCH in arm64 x86; do
 
     # Start-up: hvsim up to its first guest instruction, QEMU on an empty guest.
     CTX=$ARCH
-    HV0_NS=- Q0_NS=-
+    HV0_NS=- Q0_NS=- HV0_CPU=- Q0_CPU=-
     CHECK=
     if [ -f "firmware/$ARCH/bench_alu.elf" ] &&
-       best_of 4 "hvsim start-up (--max-insns 1)" "$TMP/start.log" \
+       median_of 4 "hvsim start-up (--max-insns 1)" "$TMP/start.log" \
            "$HVSIM" run --quiet --max-insns 1 "firmware/$ARCH/bench_alu.elf"; then
-        HV0_NS=$BEST_NS
+        HV0_NS=$MED_NS HV0_CPU=$MED_CPU
     fi
     # qemu_cmd is a word list on purpose.
     # shellcheck disable=SC2046
     if [ -n "$HAVE_QEMU" ] &&
-       best_of "$(qemu_rc "$ARCH")" "QEMU start-up (empty guest)" "$TMP/start.log" \
+       median_of "$(qemu_rc "$ARCH")" "QEMU start-up (empty guest)" "$TMP/start.log" \
            $(qemu_cmd "$ARCH") "$TMP/empty-$ARCH.bin"; then
-        Q0_NS=$BEST_NS
+        Q0_NS=$MED_NS Q0_CPU=$MED_CPU
     fi
 
-    for B in alu mem; do
+    for B in alu mem branch exit; do
         BENCH=bench_$B
-        case $B in alu) LOOP=compute ;; mem) LOOP=load/store ;; esac
+        case $B in
+        alu) LOOP=compute ;; mem) LOOP=load/store ;; branch) LOOP=branchy ;; exit) LOOP=exit-heavy ;;
+        esac
         ELF=firmware/$ARCH/$BENCH.elf
         CTX="$ARCH $BENCH"
         QELF=firmware/$ARCH/$BENCH-qemu.elf
         echo "  -- $LOOP loop ($ELF)"
         NONDET=
-        HV=FAILED INSNS=- CYC=- KCYC=- HV_NS=- HV_IT=- HV_SUM=-
+        HV=FAILED INSNS=- CYC=- KCYC=- HV_NS=- HV_CPU=- HV_IT=- HV_SUM=-
         LOG=$TMP/$ARCH-$B-hvsim.log STATS=$TMP/$ARCH-$B.json
         if [ ! -f "$ELF" ]; then
             fail "$ELF missing (run make firmware)"
         else
             CHECK=check_hvsim
-            if best_of 0 "hvsim" "$LOG" "$HVSIM" run --quiet --stats "$STATS" \
+            if median_of 0 "hvsim" "$LOG" "$HVSIM" run --quiet --stats "$STATS" \
                    --stats-format json "$ELF"; then
-                HV=ok HV_NS=$BEST_NS
+                HV=ok HV_NS=$MED_NS HV_CPU=$MED_CPU
                 # shellcheck disable=SC2086  # split into fields on purpose
                 set -- $HV_RUN
                 HV_IT=$1 HV_SUM=$2 KCYC=$3 INSNS=$4 CYC=$5
@@ -235,7 +275,7 @@ for ARCH in arm64 x86; do
                      "$CYC simulated cycles ($KCYC in the loop)"
             fi
         fi
-        Q=skipped Q_NS=- Q_IT=- Q_SUM=-
+        Q=skipped Q_NS=- Q_CPU=- Q_IT=- Q_SUM=-
         if [ -n "$HAVE_QEMU" ]; then
             Q=FAILED
             LOG=$TMP/$ARCH-$B-qemu.log
@@ -244,8 +284,8 @@ for ARCH in arm64 x86; do
             else
                 CHECK=check_qemu
                 # shellcheck disable=SC2046
-                if best_of "$(qemu_rc "$ARCH")" "QEMU TCG" "$LOG" $(qemu_cmd "$ARCH") "$QELF"; then
-                    Q=ok Q_NS=$BEST_NS
+                if median_of "$(qemu_rc "$ARCH")" "QEMU TCG" "$LOG" $(qemu_cmd "$ARCH") "$QELF"; then
+                    Q=ok Q_NS=$MED_NS Q_CPU=$MED_CPU
                     # shellcheck disable=SC2086
                     set -- $Q_RUN
                     Q_IT=$1 Q_SUM=$2
@@ -264,9 +304,44 @@ for ARCH in arm64 x86; do
             fi
         fi
         printf '%s\t' "$ARCH" "$LOOP" "$HV" "$INSNS" "$CYC" "$KCYC" "$HV_NS" "$HV0_NS" \
-            "$HV_IT" "$HV_SUM" "$Q" "$Q_NS" "$Q0_NS" "$Q_IT" "$Q_SUM" >> "$RESULTS"
+            "$HV_IT" "$HV_SUM" "$Q" "$Q_NS" "$Q0_NS" "$Q_IT" "$Q_SUM" \
+            "$HV_CPU" "$HV0_CPU" "$Q_CPU" "$Q0_CPU" >> "$RESULTS"
         printf '%s\n' "${NONDET:-no}" >> "$RESULTS"
     done
+done
+
+# ---- memory footprint: bench_touch touches 64 MiB of a large guest RAM ----
+echo
+echo "== memory: hvsim peak resident set, bench_touch (touches 64 MiB of guest RAM)"
+for ARCH in arm64 x86; do
+    # x86: the PC's RAM must end below its MMIO at 0xFEB00000 (4075 MiB).
+    case $ARCH in
+    arm64) MB=${BENCH_BIG_RAM_MB_ARM64:-16384} ;;
+    x86)   MB=${BENCH_BIG_RAM_MB_X86:-4000} ;;
+    esac
+    ELF=firmware/$ARCH/bench_touch.elf
+    if [ ! -f "$ELF" ]; then
+        fail "$ELF missing (run make firmware)"
+        continue
+    fi
+    # prints "STATUS PEAK_KIB"; STATUS 124 on timeout
+    RSS=$(python3 - "$BENCH_TIMEOUT" "$HVSIM" run --quiet --set "sim.ram_mb=$MB" "$ELF" <<'EOF'
+import resource, subprocess, sys
+try:
+    rc = subprocess.run(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                        timeout=int(sys.argv[1])).returncode
+except subprocess.TimeoutExpired:
+    rc = 124
+print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+EOF
+) || { fail "$ARCH bench_touch: could not run"; continue; }
+    # shellcheck disable=SC2086  # split into fields on purpose
+    set -- $RSS
+    if [ "$1" -ne 0 ]; then
+        fail "$ARCH bench_touch (sim.ram_mb=$MB): exit status $1"
+        continue
+    fi
+    printf '  %-6s sim.ram_mb=%-6s peak RSS %d MiB\n' "$ARCH" "$MB" $(($2 / 1024))
 done
 
 echo
@@ -301,9 +376,10 @@ def table(head, body):
 
 raw, netrows, notes = [], [], []
 for (arch, loop, hv, insns, cyc, kcyc, hv_ns, hv0_ns, hv_it, hv_sum,
-     q, q_ns, q0_ns, q_it, q_sum, nondet) in rows:
+     q, q_ns, q0_ns, q_it, q_sum, hv_cpu, hv0_cpu, q_cpu, q0_cpu, nondet) in rows:
     insns, cyc, hv_ns, hv0_ns = num(insns), num(cyc), num(hv_ns), num(hv0_ns)
     q_ns, q0_ns = num(q_ns), num(q0_ns)
+    hv_cpu, hv0_cpu, q_cpu, q0_cpu = num(hv_cpu), num(hv0_cpu), num(q_cpu), num(q0_cpu)
     comparable = hv == "ok" and q == "ok" and hv_it == q_it
     if hv != "ok":
         agree = "hvsim FAILED"
@@ -320,33 +396,36 @@ for (arch, loop, hv, insns, cyc, kcyc, hv_ns, hv0_ns, hv_it, hv_sum,
         notes.append("%s %s: runs differed from each other (see above)" % (arch, loop))
     if agree.startswith("*"):
         notes.append("%s %s: checksum hvsim %s, QEMU %s" % (arch, loop, hv_sum, q_sum))
-    qm = mips(insns, q_ns) if comparable else "-"
-    ratio = "%.2f" % (hv_ns / q_ns) if comparable and hv_ns and q_ns else "-"
+    def times(a, b):  # hvsim's speed as a multiple of QEMU's: QEMU time / hvsim time
+        return "%.2f" % (b / a) if comparable and a and b else "-"
     ipc = "%.3f" % (insns / cyc) if insns is not None and cyc else "-"
     raw.append([arch, loop, "-" if insns is None else str(insns), "-" if cyc is None else str(cyc),
-                ipc, sec(hv_ns), mips(insns, hv_ns), sec(q_ns), qm, ratio,
+                ipc, sec(hv_ns), sec(hv_cpu), mips(insns, hv_cpu), sec(q_ns), sec(q_cpu),
+                mips(insns, q_cpu) if comparable else "-", times(hv_cpu, q_cpu), times(hv_ns, q_ns),
                 hv_sum if hv == "ok" else "-", agree])
-    hn, qn = net(hv_ns, hv0_ns), net(q_ns, q0_ns)
-    netrows.append([arch, loop, sec(hv0_ns), sec(hn), mips(insns, hn),
+    hn, qn = net(hv_cpu, hv0_cpu), net(q_cpu, q0_cpu)
+    netrows.append([arch, loop, sec(hv0_cpu), sec(hn), mips(insns, hn),
                     "-" if cyc is None or not hn else "%.0f" % (cyc * 1e3 / hn),
-                    sec(q0_ns), sec(qn), mips(insns, qn) if comparable else "-",
-                    "%.2f" % (hn / qn) if comparable and hn and qn else "-"])
+                    sec(q0_cpu), sec(qn), mips(insns, qn) if comparable else "-", times(hn, qn)])
 
-print("Wall time of the whole process (best run), MIPS = hvsim's guest instructions / wall time")
-table(["arch", "loop", "guest insns", "sim cycles", "IPC", "hvsim s", "hvsim MIPS",
-       "QEMU s", "QEMU MIPS", "hvsim/QEMU", "checksum", "hvsim vs QEMU"], raw)
+print("Whole process, median of the runs; MIPS = hvsim's guest instructions / CPU time")
+table(["arch", "loop", "guest insns", "sim cycles", "IPC", "hvsim wall s", "hvsim CPU s", "hvsim MIPS",
+       "QEMU wall s", "QEMU CPU s", "QEMU MIPS", "x QEMU", "x QEMU wall", "checksum", "hvsim vs QEMU"], raw)
 print()
-print("Net of start-up (wall time minus the start-up run; '-' below 10 ms)")
+print("Net of start-up (CPU time minus the start-up run's; '-' below 10 ms)")
 table(["arch", "loop", "hvsim start s", "hvsim net s", "hvsim MIPS", "sim MHz",
-       "QEMU start s", "QEMU net s", "QEMU MIPS", "hvsim/QEMU"], netrows)
+       "QEMU start s", "QEMU net s", "QEMU MIPS", "x QEMU"], netrows)
 print("""
 guest insns: hvsim's guest_instructions (whole run, start-up code included);
-  IPC = guest insns / sim cycles; sim MHz = simulated cycles per host second.
+  IPC = guest insns / sim cycles; sim MHz = simulated cycles per host CPU second.
 QEMU MIPS uses hvsim's instruction count: both ELFs run the same loop body
   with the same iteration count (checked above), so the counts match to within
-  the start-up and exit code (a few thousand instructions of ~200 million;
+  the start-up and exit code (a few thousand instructions of 10-270 million;
   QEMU x86 also runs SeaBIOS, part of its start-up time).
-hvsim/QEMU: hvsim wall time / QEMU TCG wall time (how many times slower).
+x QEMU: hvsim's speed as a multiple of QEMU TCG's (QEMU CPU time / hvsim CPU
+  time; 1.00 = as fast, 0.50 = half as fast); "x QEMU wall" the same from wall
+  time.  CPU time (user + system, all threads) is the steadier measure on a
+  shared host: wall time also counts waiting for a core.
 hvsim start-up: hvsim run --max-insns 1 on bench_alu.elf (stops with status 4);
   QEMU start-up: an empty guest that powers off at once.""")
 for n in notes:

@@ -47,6 +47,7 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 #define R_SPSR_EL1  SYS_REG(3, 0, 4, 0, 0)
 #define R_VBAR_EL1  SYS_REG(3, 0, 12, 0, 0)
 #define R_MPIDR_EL1 SYS_REG(3, 0, 0, 0, 5)
+#define R_TLBI_VMALLE1 SYS_REG(1, 0, 8, 7, 0)   /* TLBI VMALLE1 (Arm ARM C5.5) */
 #define R_CNTFRQ    SYS_REG(3, 3, 14, 0, 0)
 #define R_CNTVCT    SYS_REG(3, 3, 14, 0, 2)
 #define R_CNTV_TVAL SYS_REG(3, 3, 14, 3, 0)
@@ -379,11 +380,6 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
-{
-	vcpu_block(ud, addr, size);
-}
-
 static int a64_create(struct vcpu *v)
 {
 	uc_hook h;
@@ -398,7 +394,7 @@ static int a64_create(struct vcpu *v)
 	uint64_t scr = 0x501, hcr = HCR_RW;
 	sysreg_rw(v, R_SCR_EL3, &scr, true);
 	sysreg_rw(v, R_HCR_EL2, &hcr, true);
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_MRS) ||
@@ -426,8 +422,29 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 static uint64_t a64_get_pc(struct vcpu *v) { return rd(v, UC_ARM64_REG_PC); }
 static void a64_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_ARM64_REG_PC, pc); }
 
+/* Unicorn's AArch64 softmmu TLB (1 KiB pages, 256 entries at first) is
+ * direct-mapped and only resizes when flushed (doubling when over 70% full);
+ * never flushed, a working set over 256 KiB misses on nearly every access.
+ * A flush costs a refill of the working set, so flush at run-slice ends:
+ * at slices 1, 2, 4, 8 after reset (the TLB grows to its working set at
+ * once), then every 16th (it keeps up with a growing one).  The guest
+ * cannot tell: a TLB flush keeps translated blocks. */
+static void flush_unicorn_tlb(struct vcpu *v)
+{
+	uint64_t n = ++v->a64.slices;
+	if ((n & (n - 1)) && n % 16)
+		return;
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
+	uc_ctl_flush_tlb(v->uc);
+#else
+	uint64_t zero = 0;
+	sysreg_rw(v, R_TLBI_VMALLE1, &zero, true);
+#endif
+}
+
 static int a64_after_run(struct vcpu *v, uc_err e)
 {
+	flush_unicorn_tlb(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
 		/* Instruction fetch from an IPA with no memory: a stage-2 fault.

@@ -11,6 +11,7 @@
 #include "cpu/decode.h"
 
 #include <capstone/capstone.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ struct slot {
 };
 
 struct decode_cache {
+	struct decode_front front;      /* first: decode_find reads it through a cast */
 	enum isa isa;
 	csh cs;
 	cs_insn *insn;                  /* one reusable instruction (cs_malloc) */
@@ -34,6 +36,8 @@ struct decode_cache {
 	struct dblock_special *sp;      /* specials of the block being decoded */
 	uint32_t sp_cap;
 };
+
+_Static_assert(offsetof(struct decode_cache, front) == 0, "decode_find casts the cache to its front table");
 
 /* Result of classifying one instruction. */
 struct iclass {
@@ -402,6 +406,20 @@ static struct iclass classify(const struct decode_cache *dc, const cs_insn *in)
 	return dc->isa == ISA_A64 ? a64_classify(in) : x86_classify(in);
 }
 
+static void front_clear(struct decode_cache *dc)
+{
+	for (uint32_t i = 0; i < (1u << DECODE_FRONT_BITS); i++)
+		dc->front.e[i] = (struct decode_entry){ .size = UINT32_MAX };
+}
+
+static const struct decode_entry *front_fill(struct decode_cache *dc, const struct dblock *b)
+{
+	struct decode_entry *e = &dc->front.e[decode_front_index(b->addr)];
+	*e = (struct decode_entry){ b->addr, b->size, b->ninsns,
+				    b->cost_cycles << DECODE_FRACTION_BITS | b->cost_frac, b };
+	return e;
+}
+
 struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_COUNT])
 {
 	struct decode_cache *dc;
@@ -416,6 +434,7 @@ struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_
 		err_set("decode: out of memory");
 		return NULL;
 	}
+	front_clear(dc);
 	dc->isa = isa;
 	memcpy(dc->cpi_milli, cpi_milli, sizeof dc->cpi_milli);
 	ce = isa == ISA_A64 ? cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &dc->cs)
@@ -442,6 +461,7 @@ struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_
 
 void decode_flush(struct decode_cache *dc)
 {
+	front_clear(dc);
 	for (uint32_t i = 0; i < (1u << dc->bits); i++)
 		free(dc->tab[i].b);
 	memset(dc->tab, 0, ((size_t)1 << dc->bits) * sizeof *dc->tab);
@@ -481,6 +501,12 @@ const struct dblock *decode_lookup(struct decode_cache *dc, uint64_t addr, uint3
 	}
 }
 
+const struct decode_entry *decode_find_slow(struct decode_cache *dc, uint64_t addr, uint32_t size)
+{
+	const struct dblock *b = decode_lookup(dc, addr, size);
+	return b ? front_fill(dc, b) : NULL;
+}
+
 /* Places b, replacing a block with the same key.  The table is kept at most
  * half full, so probes stay short and always end at an empty slot. */
 static void insert(struct decode_cache *dc, struct dblock *b)
@@ -492,6 +518,7 @@ static void insert(struct decode_cache *dc, struct dblock *b)
 		if (dc->tab[i].addr == b->addr && dc->tab[i].size == b->size) {
 			free(dc->tab[i].b);
 			dc->tab[i].b = b;
+			front_fill(dc, b);   /* the front may hold the freed block */
 			return;
 		}
 	}
@@ -561,6 +588,8 @@ const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const 
 		if (ic.special != X86S_NONE && add_special(dc, &t.nspecials, dc->insn->address, ic.special) < 0)
 			return NULL;
 	}
+	t.cost_cycles = t.cost_milli / 1000;
+	t.cost_frac = (uint32_t)(t.cost_milli % 1000);
 	if ((dc->used + 1) * 2 > (1u << dc->bits) && grow(dc) < 0)
 		return NULL;
 	/* Specials live right after the block: one allocation per block. */

@@ -38,9 +38,29 @@ struct dblock {
 	uint32_t nclass[IC_COUNT];
 	uint32_t mem_bytes;     /* bytes moved by loads + stores (ldp/stp count twice) */
 	uint64_t cost_milli;    /* cycles * 1000 from the CPI table given to decode_cache_new */
+	uint64_t cost_cycles;   /* cost_milli / 1000 */
+	uint32_t cost_frac;     /* cost_milli % 1000 */
 	struct dblock_special *specials;  /* x86 only */
 	uint32_t nspecials;
 	bool undecodable;       /* Capstone could not decode some bytes (counted as IC_ALU) */
+};
+
+/* The run loop looks up every executed block.  A direct-mapped table keyed
+ * by block address sits in front of the hash table and holds, next to the
+ * key, what the timing model adds per execution, so the usual lookup is one
+ * index computation and one 32-byte entry. */
+#define DECODE_FRONT_BITS 12
+#define DECODE_FRACTION_BITS 10   /* cost_frac < 1000 < 1 << 10 */
+struct decode_entry {
+	uint64_t addr;
+	uint32_t size;          /* UINT32_MAX: empty (Unicorn blocks are far smaller) */
+	uint32_t ninsns;
+	uint64_t cost;          /* cost_cycles << DECODE_FRACTION_BITS | cost_frac */
+	const struct dblock *b;
+};
+/* struct decode_cache begins with this table. */
+struct decode_front {
+	struct decode_entry e[1u << DECODE_FRONT_BITS];
 };
 
 struct decode_cache;
@@ -49,6 +69,25 @@ struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_
 void decode_cache_free(struct decode_cache *dc);
 /* Returns the cached block at addr whose size equals size, or NULL. O(1). */
 const struct dblock *decode_lookup(struct decode_cache *dc, uint64_t addr, uint32_t size);
+/* decode_find's miss path: the hash table; refills the front entry. */
+const struct decode_entry *decode_find_slow(struct decode_cache *dc, uint64_t addr, uint32_t size);
+
+/* Index of addr in the front table: the A64 blocks of an aligned 16 KiB, and
+ * the x86 start bytes of an aligned 4 KiB, never collide (x ^ x >> 2 keeps
+ * bits 2..13 of an A64 and bits 0..11 of an x86 address apart). */
+static inline uint32_t decode_front_index(uint64_t addr)
+{
+	return (uint32_t)(addr ^ addr >> 2) & ((1u << DECODE_FRONT_BITS) - 1);
+}
+
+/* As decode_lookup, for the run loop: the entry of the block, or NULL. */
+static inline const struct decode_entry *decode_find(struct decode_cache *dc, uint64_t addr, uint32_t size)
+{
+	const struct decode_entry *e = &((const struct decode_front *)dc)->e[decode_front_index(addr)];
+	if (e->addr == addr && e->size == size)
+		return e;
+	return decode_find_slow(dc, addr, size);
+}
 /* Decodes code[0..size) as a block at addr, caches and returns it.  Never fails
  * on bad bytes (they are counted, see undecodable); returns NULL only on OOM. */
 const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size);

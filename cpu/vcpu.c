@@ -84,6 +84,8 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	s->pc = pc;
 	s->n = m->ncpus;
 	s->max_insns = max_insns;
+	s->insn_limit = max_insns ? max_insns : UINT64_MAX;
+	s->code_lo = UINT64_MAX;
 	s->exc_loop_limit = (unsigned)cfg_u64(m->cfg, "sim", "exception_loop_limit");
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(m->cfg, cpi);
@@ -108,6 +110,7 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 		if (!v)
 			return err_set("out of memory");
 		v->set = s;
+		v->front = (const struct decode_front *)s->dc;
 		v->id = i;
 		v->sc = (struct sim_cpu){ .id = i, .state = SIM_CPU_OFF, .run = vcpu_run, .ctx = v };
 		s->v[i] = v;
@@ -279,57 +282,94 @@ static void stop_before(struct vcpu *v, uint64_t addr)
 	vcpu_stop(v);
 }
 
-/* UC_HOOK_BLOCK: the timing model.  Stopping here skips the block (Unicorn
- * 2.0.1 runs the hook before the block), so a block is counted only when it
- * will run: quantum ends and --max-insns land on block boundaries. */
-void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size)
+/* A block not seen before: decode it and, on x86, hook its special
+ * instructions.  NULL if the block must not run now (vCPU stopped). */
+static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint32_t size)
 {
 	struct vcpus *s = v->set;
+	uint8_t buf[4096];
+	const uint8_t *code = buf;
+	struct machine *m = s->m;
+	if (machine_in_ram(m, addr, size))
+		code = m->ram + (addr - m->ram_base);
+	else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK)
+		code = NULL;   /* Unicorn translated code it cannot read back */
+	const struct dblock *b = code ? decode_block(s->dc, addr, code, size) : NULL;
+	if (!b) {
+		err_set("cannot decode the block at 0x%llx (%u bytes)", (unsigned long long)addr, size);
+		sim_stop(&s->sim, SIM_STOP_ERROR, 0);
+		vcpu_stop(v);
+		return NULL;
+	}
+	DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
+	    b->ninsns, (unsigned long long)b->cost_cycles, (unsigned long long)b->cost_frac);
+	if (b->nspecials && s->arch == &x86_ops && x86_hook_specials(s, b)) {
+		/* this translation predates the hooks: retranslate */
+		v->flush_pending = true;
+		v->cur = b;
+		stop_before(v, addr);
+		return NULL;
+	}
+	return decode_find(s->dc, addr, size);
+}
+
+static inline __attribute__((always_inline)) void count_block(struct vcpu *v, const struct decode_entry *e)
+{
+	struct vcpus *s = v->set;
+	v->cur = e->b;
+	v->insns += e->ninsns;
+	s->total_insns += e->ninsns;
+	/* clock.milli += cost, milli < 1000: at most one carry */
+	uint32_t milli = v->milli + (uint32_t)(e->cost & ((1u << DECODE_FRACTION_BITS) - 1));
+	uint32_t carry = milli >= 1000;
+	v->sc.clock += (e->cost >> DECODE_FRACTION_BITS) + carry;
+	v->milli = milli - carry * 1000;
+}
+
+/* vcpu_block in full, in the order that decides which stop wins. */
+static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
+{
+	struct vcpus *s = v->set;
+	/* Every block Unicorn translates passes here before it first runs
+	 * (the fast path knows only blocks seen here). */
+	if (addr < s->code_lo)
+		s->code_lo = addr;
+	if (addr + size > s->code_hi)
+		s->code_hi = addr + size;
 	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
 		stop_before(v, addr);
 		return;
 	}
-	const struct dblock *b = decode_lookup(s->dc, addr, size);
-	if (!b) {
-		uint8_t buf[4096];
-		const uint8_t *code = buf;
-		struct machine *m = s->m;
-		if (machine_in_ram(m, addr, size))
-			code = m->ram + (addr - m->ram_base);
-		else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK)
-			code = NULL;   /* Unicorn translated code it cannot read back */
-		b = code ? decode_block(s->dc, addr, code, size) : NULL;
-		if (!b) {
-			err_set("cannot decode the block at 0x%llx (%u bytes)", (unsigned long long)addr, size);
-			sim_stop(&s->sim, SIM_STOP_ERROR, 0);
-			vcpu_stop(v);
-			return;
-		}
-		DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
-		    b->ninsns, (unsigned long long)(b->cost_milli / 1000), (unsigned long long)(b->cost_milli % 1000));
-		if (b->nspecials && s->arch == &x86_ops) {
-			if (x86_hook_specials(s, b)) {
-				/* this translation predates the hooks: retranslate */
-				v->flush_pending = true;
-				v->cur = b;
-				stop_before(v, addr);
-				return;
-			}
-		}
-	}
-	if (s->max_insns && s->total_insns + b->ninsns > s->max_insns) {
+	const struct decode_entry *e = decode_find(s->dc, addr, size);
+	if (!e && !(e = new_block(v, addr, size)))
+		return;
+	if (s->total_insns + e->ninsns > s->insn_limit) {
 		err_set("stopped after %llu guest instructions (--max-insns %llu)", (unsigned long long)s->total_insns,
 			(unsigned long long)s->max_insns);
 		sim_stop(&s->sim, SIM_STOP_LIMIT, 0);
 		stop_before(v, addr);
 		return;
 	}
-	v->cur = b;
-	v->insns += b->ninsns;
-	s->total_insns += b->ninsns;
-	uint64_t milli = v->milli + b->cost_milli;
-	v->sc.clock += milli / 1000;
-	v->milli = milli % 1000;
+	count_block(v, e);
+}
+
+/* UC_HOOK_BLOCK: the timing model.  Stopping here skips the block (Unicorn
+ * 2.0.1 runs the hook before the block), so a block is counted only when it
+ * will run: quantum ends and --max-insns land on block boundaries.
+ * Runs for every executed block, so the common case (known block in the
+ * decoder's front table, no stop due) is checked at once and calls nothing;
+ * anything else takes block_slow. */
+void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct vcpu *v = ud;
+	struct vcpus *s = v->set;
+	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
+	(void)uc;
+	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->until &&
+			     s->sim.stop == SIM_RUNNING && s->total_insns + e->ninsns <= s->insn_limit, 1))
+		count_block(v, e);
+	else
+		block_slow(v, addr, size);
 }
 
 bool vcpu_exception(struct vcpu *v, uint64_t pc, uint32_t kind)
@@ -443,7 +483,11 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 		if (v->flush_all_pending) {
 			v->flush_all_pending = false;
 			v->until = until;
-			uc_ctl(v->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
+			/* Not UC_CTL_TB_FLUSH: it rewrites Unicorn's whole translation
+			 * buffer (1 GiB per engine resident, ~1 s).  Every translation
+			 * lies in the span of the blocks hooked so far. */
+			if (s->code_lo < s->code_hi)
+				uc_ctl_remove_cache(v->uc, s->code_lo, s->code_hi);
 		}
 		if (v->inval_lo < v->inval_hi) {
 			uc_ctl_remove_cache(v->uc, v->inval_lo, v->inval_hi);

@@ -21,6 +21,7 @@ struct vcpus;
  * does not (generic timer) or because it is the hypervisor's. */
 struct a64_state {
 	uint64_t cntv_ctl, cntv_cval, cntkctl;
+	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	bool timer_warned;
 };
 
@@ -59,6 +60,7 @@ struct vcpu {
 	unsigned id;
 	cycles_t until;              /* end of the current run slice */
 	uint32_t milli;              /* sub-cycle remainder of block costs */
+	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const struct dblock *cur;    /* block being executed */
 	uint64_t insns, insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
@@ -99,6 +101,8 @@ struct vcpus {
 	const struct arch_ops *arch;
 	struct decode_cache *dc;
 	uint64_t max_insns, total_insns;
+	uint64_t insn_limit;      /* max_insns, or UINT64_MAX for none */
+	uint64_t code_lo, code_hi; /* span of every block hooked so far (lo > hi: none) */
 	unsigned exc_loop_limit;
 	unsigned nexits;
 	const char *exit_names[VCPU_MAX_EXITS];
@@ -128,7 +132,8 @@ enum sim_stop_reason vcpus_run(struct vcpus *s);
 void vcpus_finish(struct vcpus *s);
 
 /* ---- for the front ends ---- */
-void vcpu_block(struct vcpu *v, uint64_t addr, uint32_t size);
+/* UC_HOOK_BLOCK callback (ud: the struct vcpu). */
+void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud);
 /* Charges one exit of class x costing `cost` cycles. */
 void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */

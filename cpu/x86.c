@@ -366,11 +366,6 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 	inject(v, intno, has_err ? 0 : -1, rip);
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
-{
-	vcpu_block(ud, addr, size);
-}
-
 static int x86_create(struct vcpu *v)
 {
 	uc_hook h;
@@ -384,7 +379,7 @@ static int x86_create(struct vcpu *v)
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
 	if (vcpu_map_phys(v, 1ULL << 39, mmio_read, mmio_write) < 0)
 		return -1;
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, v, 1, 0) ||

@@ -1,7 +1,9 @@
 /* Common machine set-up.  See machine.h. */
 #include "platform/machine.h"
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "core/err.h"
 
 /* Defaults and their sources: designs/default-*.ini */
@@ -46,11 +48,15 @@ int machine_init(struct machine *m, enum isa isa, const char *name, const struct
 	m->freq_hz = cfg_u64(c, "cpu", "freq_mhz") * 1000000ULL;
 	m->ram_base = ram_base;
 	m->ram_size = cfg_u64(c, "sim", "ram_mb") << 20;
-	/* Page-aligned so Unicorn can map it directly (uc_mem_map_ptr). */
-	m->ram = aligned_alloc(4096, m->ram_size);
-	if (!m->ram)
-		return err_set("cannot allocate %llu MiB of guest RAM", (unsigned long long)(m->ram_size >> 20));
-	memset(m->ram, 0, m->ram_size);
+	/* Anonymous memory: page-aligned for Unicorn (uc_mem_map_ptr), zero on
+	 * first touch, no swap reserved, so host memory follows what the guest
+	 * touches, not ram_mb. */
+	void *ram = mmap(NULL, m->ram_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		return err_set("cannot map %llu bytes of host memory for guest RAM (sim.ram_mb = %llu): %s",
+			       (unsigned long long)m->ram_size, (unsigned long long)(m->ram_size >> 20),
+			       strerror(errno));
+	m->ram = ram;
 	m->console = stdout;
 	m->unassigned = stats_counter(st, "platform.unassigned_accesses",
 				      "guest accesses to physical addresses with no RAM or device (read as zero, writes ignored)");
@@ -59,7 +65,8 @@ int machine_init(struct machine *m, enum isa isa, const char *name, const struct
 
 void machine_fini(struct machine *m)
 {
-	free(m->ram);
+	if (m->ram)
+		munmap(m->ram, m->ram_size);
 	m->ram = NULL;
 }
 

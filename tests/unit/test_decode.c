@@ -329,6 +329,63 @@ static void test_cache(void)
 	decode_cache_free(dc);
 }
 
+/* The front table the run loop reads: the right block and its cost split
+ * into cycles and thousandths, whatever was looked up in between. */
+static int front_is(struct decode_cache *dc, uint64_t addr, uint32_t size, const struct dblock *b,
+		    uint64_t cycles, uint32_t frac)
+{
+	const struct decode_entry *e = decode_find(dc, addr, size);
+	return e && e->b == b && e->addr == addr && e->size == size && e->ninsns == b->ninsns &&
+	       e->cost >> DECODE_FRACTION_BITS == cycles &&
+	       (e->cost & ((1u << DECODE_FRACTION_BITS) - 1)) == frac;
+}
+
+static void test_front(void)
+{
+	static const uint8_t code[] = { 0x20, 0x00, 0x02, 0x8b, 0x03, 0x04, 0x40, 0xf9 }; /* add; ldr */
+	struct decode_cache *dc = decode_cache_new(ISA_A64, cpi);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dc);
+	/* Empty entries match nothing, not even a zero-size block at 0. */
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0, 0));
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 8));
+	const struct dblock *b = decode_block(dc, 0x1000, code, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(b->cost_cycles, 5);   /* alu 1.0 + load 4.2 */
+	CU_ASSERT_EQUAL(b->cost_frac, 200);
+	CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
+	/* 0x5000 shares 0x1000's slot; a block of other size shares its address. */
+	CU_ASSERT_EQUAL(decode_front_index(0x5000), decode_front_index(0x1000));
+	const struct dblock *c = decode_block(dc, 0x5000, code, 4);
+	const struct dblock *b4 = decode_block(dc, 0x1000, code, 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b4);
+	for (int i = 0; i < 3; i++) {
+		CU_ASSERT_TRUE(front_is(dc, 0x5000, 4, c, 1, 0));
+		CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
+		CU_ASSERT_TRUE(front_is(dc, 0x1000, 4, b4, 1, 0));
+	}
+	const struct dblock *z = decode_block(dc, 0, code, 0);
+	CU_ASSERT_TRUE(front_is(dc, 0, 0, z, 0, 0));
+	decode_flush(dc);
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 8));
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0x5000, 4));
+	CU_ASSERT_PTR_NULL(decode_find(dc, 0, 0));
+	decode_cache_free(dc);
+
+	/* The A64 blocks of an aligned 16 KiB and x86 start bytes of an aligned
+	 * 4 KiB have slots of their own. */
+	static uint8_t seen[2][1u << DECODE_FRONT_BITS];
+	unsigned dup = 0;
+	for (uint64_t i = 0; i < (1u << DECODE_FRONT_BITS); i++) {
+		dup += seen[0][decode_front_index(0x40080000 + 4 * i)]++ != 0;
+		dup += seen[1][decode_front_index(0x103000 + i)]++ != 0;
+	}
+	CU_ASSERT_EQUAL(dup, 0);
+}
+
 static void test_garbage(void)
 {
 	struct decode_cache *a = decode_cache_new(ISA_A64, cpi);
@@ -427,6 +484,7 @@ static CU_TestInfo tests[] = {
 	{ "x86 block with MSR/TSC specials", test_x86_block },
 	{ "x86 instruction by instruction", test_x86_each },
 	{ "cache lookup, growth, flush", test_cache },
+	{ "front table of the run loop", test_front },
 	{ "undecodable and random bytes", test_garbage },
 	{ "class names and bad ISA", test_names_and_errors },
 	CU_TEST_INFO_NULL,
