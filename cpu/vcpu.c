@@ -418,6 +418,14 @@ void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_
 {
 	struct vcpus *s = v->set;
 	uint64_t end = len > UINT64_MAX - addr ? UINT64_MAX : addr + len;
+	/* Only where code was ever translated: Unicorn walks the range page by
+	 * page, and IC IALLU names all of memory. */
+	if (addr < s->code_lo)
+		addr = s->code_lo;
+	if (end > s->code_hi)
+		end = s->code_hi;
+	if (addr >= end)
+		return;
 	for (unsigned i = 0; broadcast && i < s->n; i++)
 		if (s->v[i] != v)
 			uc_ctl_remove_cache(s->v[i]->uc, addr, end);

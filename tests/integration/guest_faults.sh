@@ -57,6 +57,10 @@ grep -Eq "at 0x(fff)?ffffffffffff8, beyond the 39-bit" "$T/push0.err" || fail "p
 patch "$FIRMWARE/x86/hello.elf" "$T/st39.elf" 48b80000000080000000488900
 guest_fault st39 "cpu0: guest write of 8 bytes at 0x8000000000" "$T/st39.elf"
 
+# Instruction-cache maintenance over all of memory (IC IALLU, IALLUIS, IVAU)
+# 1000 times, then PSCI SYSTEM_OFF: bounded work, not a walk of 2^64 bytes.
+patch "$FIRMWARE/arm64/hello.elf" "$T/ic.elf" 057d80d21f7508d51f7108d525750bd5df3f03d5a50400f161ffff540080b0d200200091020000d4
+run ic 0 --timeout 60 "$T/ic.elf"
 # Limits: a guest that spins for ever (b . / jmp .) stops at each limit.
 patch "$FIRMWARE/arm64/hello.elf" "$T/spin.elf" 00000014
 guest_fault cyc "stopped at 1000000 simulated cycles (--max-cycles 1000000)" --max-cycles 1000000 "$T/spin.elf"
