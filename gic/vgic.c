@@ -7,7 +7,9 @@
 
 /* Defaults and their sources: designs/default-arm64.ini */
 const struct cfg_key gic_cfg_keys[] = {
-	{ "gic", "list_registers", CFG_U64, 1, GIC_MAX_LRS, NULL,
+	/* At least 2: with one LR, ICH_HCR_EL2.UIE (set on overflow) would
+	 * raise the underflow maintenance interrupt without end. */
+	{ "gic", "list_registers", CFG_U64, 2, GIC_MAX_LRS, NULL,
 	  "ICH_LR<n>_EL2 per vCPU (ICH_VTR_EL2.ListRegs + 1)" },
 	{ "gic", "spis", CFG_U64, 0, 960, NULL, "SPIs the Distributor implements (multiple of 32; GICD_TYPER.ITLinesNumber)" },
 	{ "gic", "ich_hcr_el2", CFG_U64, 0, 4294967295.0, NULL,

@@ -45,23 +45,26 @@ static bool wake_pending(struct virt *v, unsigned cpu, cycles_t t)
 	return false;
 }
 
+/* Wakes cpu at `when` if it is halted with something to wake it for.  A
+ * vCPU waiting in hardware (WFI not trapped) wakes on any physical
+ * interrupt to EL2 (the kick IPI); one blocked in the hypervisor only when
+ * KVM finds an interrupt for it (kvm_arch_vcpu_runnable). */
+static void wake(struct virt *v, unsigned cpu, cycles_t when, bool ipi)
+{
+	struct sim_cpu *sc = v->m.sim->cpus[cpu];
+	bool hw_wfi = ipi && !v->irqcpu[cpu].in_hyp;
+	/* Stale if the vCPU woke meanwhile or nothing is pending any more. */
+	if (sc->state != SIM_CPU_HALTED || (!hw_wfi && !wake_pending(v, cpu, when)))
+		return;
+	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
+	sim_cpu_wake(sc, when);
+	v->irqc.check_at[cpu] = 0;
+}
+
 static void wake_event(void *ctx, cycles_t when)
 {
 	struct virt_irq_cpu *c = ctx;
-	struct virt *v = c->v;
-	struct sim_cpu *sc = v->m.sim->cpus[c->id];
-	/* Stale if the vCPU woke meanwhile or nothing is pending any more. */
-	if (sc->state != SIM_CPU_HALTED || !wake_pending(v, c->id, when))
-		return;
-	(*v->st_wakeups)++;
-	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", c->id, (unsigned long long)when);
-	sim_cpu_wake(sc, when);
-	v->irqc.check_at[c->id] = 0;
-}
-
-static void wake_at(struct virt *v, unsigned cpu, cycles_t t)
-{
-	evq_push(&v->m.sim->events, t, wake_event, &v->irqcpu[cpu]);
+	wake(c->v, c->id, when, false);
 }
 
 /* gicv3 callbacks: time of the vCPU on whose behalf the GIC is driven, and
@@ -78,13 +81,15 @@ static void gic_kick(void *ctx, unsigned target)
 	unsigned src = v->m.cur_cpu;
 	cycles_t now = cpu_clock(v, src);
 	check_by(v, target, now);
-	if (target == src || !v->m.sim)
-		return;   /* the caller is in the hypervisor already: entry flushes */
+	DBG(LOG_GIC, "cpu%u: kick from cpu%u at %llu", target, src, (unsigned long long)now);
+	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
+		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
 	if (now < c->kick_at)
 		c->kick_at = now;
-	if (v->m.sim->cpus[target]->state == SIM_CPU_HALTED)
-		wake_at(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0));
+	/* Woken at once, not through the event queue: events fire at quantum
+	 * starts, after a halted vCPU's clock has moved to the quantum's end. */
+	wake(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0), true);
 }
 
 /* ---- timers ---- */
@@ -175,6 +180,7 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	bool in_hyp = c->in_hyp;
 	v->m.cur_cpu = cpu;
 	c->in_hyp = false;
+	*v->st_wakeups += in_hyp;
 	v->irqc.check_at[cpu] = UINT64_MAX;
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
@@ -208,9 +214,12 @@ static void irq_taken(void *ctx, unsigned cpu, cycles_t now) { vgic_irq_entry(&(
 static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 {
 	struct virt *v = ctx;
-	v->irqcpu[cpu].in_hyp = in_hyp;
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
+		timer_sync(v, cpu, k, now);   /* the hypervisor samples the timers (kvm_timer_vcpu_put) */
+	v->irqcpu[cpu].in_hyp = false;
 	if (wake_pending(v, cpu, now))
 		return now;
+	v->irqcpu[cpu].in_hyp = in_hyp;
 	cycles_t due = UINT64_MAX;
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++) {
 		cycles_t d = arch_timer_due(&v->counter, &v->timers[cpu].t[k]);
@@ -219,7 +228,7 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 	if (due == UINT64_MAX)
 		return due;      /* only another vCPU can wake it (gic_kick) */
 	due += in_hyp ? v->wakeup_cycles : 0;
-	wake_at(v, cpu, due);
+	evq_push(&v->m.sim->events, due, wake_event, &v->irqcpu[cpu]);
 	check_by(v, cpu, due);
 	return due;
 }
@@ -261,6 +270,6 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->st_irq_exits[1] = stats_counter(st, "platform.irq_exits.kick", "IRQ exits: kick IPI from another vCPU");
 	v->st_irq_exits[2] = stats_counter(st, "platform.irq_exits.maintenance",
 					   "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
-	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "halted vCPUs woken by an interrupt or timer");
+	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "waits for an interrupt (WFI, PSCI suspend) that blocked in the hypervisor until a wake-up");
 	return 0;
 }

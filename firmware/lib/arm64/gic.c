@@ -1,0 +1,74 @@
+/* GICv3 helpers.  See gic.h. */
+#include "rt.h"
+
+#define GICD_CTLR          0x0000u
+#define GICD_CTLR_GRP1     (1u << 1)
+#define GICD_CTLR_ARE      (1u << 4)
+#define GICR_TYPER         0x0008u
+#define GICR_TYPER_LAST    (1u << 4)
+#define GICR_STRIDE        0x20000u
+#define GICR_IGROUPR0      0x0080u
+#define GICR_ISENABLER0    0x0100u
+#define GICR_IPRIORITYR    0x0400u
+
+static uint64_t gicd(void) { return rt_fdt.gicd_base ? rt_fdt.gicd_base : HVSIM_VIRT_GICD_BASE; }
+
+void gic_init(void)
+{
+    mmio_write32(gicd() + GICD_CTLR, GICD_CTLR_ARE | GICD_CTLR_GRP1);
+}
+
+/* Walk the Redistributors until GICR_TYPER.Affinity matches (12.11.35). */
+uint64_t gic_rdist(void)
+{
+    uint64_t mpidr = read_sysreg(mpidr_el1);
+    uint32_t aff = (uint32_t)((mpidr & 0xffffff) | ((mpidr >> 32 & 0xff) << 24));
+    uint64_t r = rt_fdt.gicr_base ? rt_fdt.gicr_base : HVSIM_VIRT_GICR_BASE;
+    for (unsigned i = 0; i < 256; i++, r += GICR_STRIDE) {
+        uint32_t lo = mmio_read32(r + GICR_TYPER), hi = mmio_read32(r + GICR_TYPER + 4);
+        if (hi == aff)
+            return r;
+        if (lo & GICR_TYPER_LAST)
+            break;
+    }
+    printf("cpu%u: no GIC Redistributor for MPIDR 0x%lx\n", cpu_id(), mpidr);
+    hv_exit(98);
+}
+
+void gic_cpu_init(void)
+{
+    uint64_t sgi = gic_rdist() + GICR_SGI_BASE;
+    mmio_write32(sgi + GICR_IGROUPR0, 0xffffffffu);
+    icc_write(ICC_SRE_EL1, icc_read(ICC_SRE_EL1) | 1);
+    __asm__ volatile("isb");
+    icc_write(ICC_PMR_EL1, 0xf0);
+    icc_write(ICC_BPR1_EL1, 0);          /* raised to the minimum by the GIC */
+    icc_write(ICC_CTLR_EL1, 0);          /* EOImode 0 */
+    icc_write(ICC_IGRPEN1_EL1, 1);
+    __asm__ volatile("isb");
+}
+
+/* IPRIORITYR is byte-accessible (12.11.24): one STRB, a plain store. */
+void gic_enable_private(unsigned intid, unsigned priority)
+{
+    uint64_t sgi = gic_rdist() + GICR_SGI_BASE;
+    __asm__ volatile("strb %w0, [%1]" : : "r"(priority), "r"(sgi + GICR_IPRIORITYR + intid) : "memory");
+    mmio_write32(sgi + GICR_ISENABLER0, 1u << intid);
+}
+
+/* ICC_SGI1R_EL1: Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], INTID [27:24],
+ * RS [47:44], IRM [40], TargetList [15:0] (12.2.21). */
+void gic_send_sgi(unsigned sgi, unsigned cpu)
+{
+    uint64_t m = rt_cpu_mpidr[cpu];
+    uint64_t v = ((m >> 32 & 0xff) << 48) | ((m >> 16 & 0xff) << 32) | ((m >> 8 & 0xff) << 16) |
+                 ((uint64_t)(sgi & 15) << 24) | ((uint64_t)((m & 0xff) >> 4) << 44) | (1u << (m & 15));
+    icc_write(ICC_SGI1R_EL1, v);
+    __asm__ volatile("isb");
+}
+
+void gic_broadcast_sgi(unsigned sgi)
+{
+    icc_write(ICC_SGI1R_EL1, (1ull << 40) | ((uint64_t)(sgi & 15) << 24));
+    __asm__ volatile("isb");
+}
