@@ -10,6 +10,8 @@ notwi=$(printf '0x%x' $(( hcr & ~(1 << 13) )))
 
 run timer 0 "$timer"
 grep -qF "timer: done" "$T/timer.out" || fail "timer guest did not finish"
+# The devicetree's arm,gic-v3 node at QEMU virt's addresses
+grep -qF "timer: start; devicetree: GICD 0x8000000, GICR 0x80a0000" "$T/timer.out" || fail "GIC node in the devicetree"
 # IRQ entry state the guest saw: SPSR_EL1 = EL1h with D, A, F masked (D1.10.2)
 grep -qF "timer: IRQ entry: SPSR_EL1 0x345, ELR_EL1 in the interrupted loop: yes" "$T/timer.out" || fail "IRQ entry state"
 expect_eq "PPIs delivered" "$(j timer "d['gic']['delivered']['list_register']['PPI']")" 16
