@@ -6,6 +6,9 @@
 #define GICD_CTLR_ARE      (1u << 4)
 #define GICR_TYPER         0x0008u
 #define GICR_TYPER_LAST    (1u << 4)
+#define GICR_WAKER         0x0014u
+#define GICR_WAKER_PSLEEP  (1u << 1)     /* ProcessorSleep */
+#define GICR_WAKER_CASLEEP (1u << 2)     /* ChildrenAsleep */
 #define GICR_STRIDE        0x20000u
 #define GICR_IGROUPR0      0x0080u
 #define GICR_ISENABLER0    0x0100u
@@ -37,7 +40,11 @@ uint64_t gic_rdist(void)
 
 void gic_cpu_init(void)
 {
-    uint64_t sgi = gic_rdist() + GICR_SGI_BASE;
+    /* Wake the Redistributor (12.11.42); KVM's reads as awake already. */
+    uint64_t rd = gic_rdist(), sgi = rd + GICR_SGI_BASE;
+    mmio_write32(rd + GICR_WAKER, mmio_read32(rd + GICR_WAKER) & ~GICR_WAKER_PSLEEP);
+    for (unsigned i = 0; i < 1000000 && (mmio_read32(rd + GICR_WAKER) & GICR_WAKER_CASLEEP); i++)
+        cpu_relax();
     mmio_write32(sgi + GICR_IGROUPR0, 0xffffffffu);
     icc_write(ICC_SRE_EL1, icc_read(ICC_SRE_EL1) | 1);
     __asm__ volatile("isb");
