@@ -57,7 +57,7 @@ void vgic_register_stats(struct vgic *vg, struct stats *st)
 	vg->st_overflows = stats_counter(st, "gic.lr_overflows",
 					 "interrupts left in the Distributor model at a guest entry: no free list register");
 	vg->st_maintenance = stats_counter(st, "gic.maintenance_interrupts",
-					   "maintenance interrupts (underflow) taken by the hypervisor to refill list registers");
+					   "maintenance interrupts taken by the hypervisor (underflow: refill list registers; EOI: resample a level interrupt)");
 	vg->st_spurious = stats_counter(st, "gic.spurious_acknowledges", "ICC_IAR*_EL1 reads that returned 1023");
 	vg->st_eoi_misses = stats_counter(st, "gic.eoi_without_lr",
 					  "EOIs/deactivations matching no list register (ICH_HCR_EL2.EOIcount)");

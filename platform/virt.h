@@ -25,6 +25,7 @@ struct hv_call {
 };
 
 struct virt;
+enum virt_irq_cause { VIRT_IRQ_TIMER, VIRT_IRQ_KICK, VIRT_IRQ_MAINTENANCE, VIRT_IRQ_CAUSES };
 /* Per-vCPU state of the interrupt glue (virt_irq.c). */
 struct virt_irq_cpu {
 	struct virt *v;
@@ -50,7 +51,7 @@ struct virt {
 	struct virt_irq_cpu irqcpu[MACHINE_MAX_CPUS];
 	struct irq_ctrl irqc;
 	cycles_t wakeup_cycles;
-	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[3], *st_wakeups;
+	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
 };
 
 extern const struct cfg_key virt_cfg_keys[];

@@ -17,6 +17,11 @@
 #include "core/log.h"
 #include "platform/hvsim-abi.h"
 
+/* Why the hypervisor took a physical interrupt (an IRQ exit). */
+static const char *const irq_cause_name[VIRT_IRQ_CAUSES] = {
+	[VIRT_IRQ_TIMER] = "timer", [VIRT_IRQ_KICK] = "kick", [VIRT_IRQ_MAINTENANCE] = "maintenance",
+};
+
 static const uint32_t timer_ppi[ARCH_TIMER_COUNT] = {
 	[ARCH_TIMER_VIRT] = HVSIM_VIRT_PPI_VIRT_TIMER, [ARCH_TIMER_PHYS] = HVSIM_VIRT_PPI_PHYS_TIMER,
 };
@@ -176,7 +181,7 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
 	struct virt_irq_cpu *c = &v->irqcpu[cpu];
-	const char *why = NULL;
+	int why = -1;
 	bool in_hyp = c->in_hyp;
 	v->m.cur_cpu = cpu;
 	c->in_hyp = false;
@@ -184,20 +189,21 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	v->irqc.check_at[cpu] = UINT64_MAX;
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
-		why = in_hyp ? NULL : "kick";
+		why = in_hyp ? -1 : VIRT_IRQ_KICK;
 	} else {
 		check_by(v, cpu, c->kick_at);
 	}
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		if (timer_sync(v, cpu, k, now) && !in_hyp)
-			why = "timer";
-	if (!why && vgic_maintenance(&v->gic, cpu)) {
-		why = "maintenance";
+			why = VIRT_IRQ_TIMER;
+	if (why < 0 && vgic_maintenance(&v->gic, cpu)) {
+		why = VIRT_IRQ_MAINTENANCE;
 		(*v->gic.st_maintenance)++;
 	}
-	if (why)
-		(*v->st_irq_exits[why[0] == 't' ? 0 : why[0] == 'k' ? 1 : 2])++;
-	return why;
+	if (why < 0)
+		return NULL;
+	(*v->st_irq_exits[why])++;
+	return irq_cause_name[why];
 }
 
 static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
@@ -266,10 +272,12 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 						   &gicv3_redist_ops, &v->gic.dist, false };
 	v->st_timer_fired[ARCH_TIMER_VIRT] = stats_counter(st, "timer.fired.virtual", "virtual timer assertions (PPI 27)");
 	v->st_timer_fired[ARCH_TIMER_PHYS] = stats_counter(st, "timer.fired.physical", "EL1 physical timer assertions (PPI 30)");
-	v->st_irq_exits[0] = stats_counter(st, "platform.irq_exits.timer", "IRQ exits: a timer fired while the vCPU ran");
-	v->st_irq_exits[1] = stats_counter(st, "platform.irq_exits.kick", "IRQ exits: kick IPI from another vCPU");
-	v->st_irq_exits[2] = stats_counter(st, "platform.irq_exits.maintenance",
-					   "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
+	v->st_irq_exits[VIRT_IRQ_TIMER] = stats_counter(st, "platform.irq_exits.timer",
+							"IRQ exits: a timer fired while the vCPU ran");
+	v->st_irq_exits[VIRT_IRQ_KICK] = stats_counter(st, "platform.irq_exits.kick",
+						       "IRQ exits: kick IPI from another vCPU");
+	v->st_irq_exits[VIRT_IRQ_MAINTENANCE] = stats_counter(st, "platform.irq_exits.maintenance",
+							      "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
 	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "waits for an interrupt (WFI, PSCI suspend) that blocked in the hypervisor until a wake-up");
 	return 0;
 }
