@@ -15,9 +15,11 @@
  *      (GICR_ISACTIVER0) until DIR (26)
  *   7  binary point: SGI 0x88 preempts SGI 0x90 with the minimum BPR1, not
  *      with BPR1 = 5 (same group priority 0x80); RPR shows the group priority (27)
+ *   8  an IRQ taken from EL1t (SPSel = 0) enters at VBAR_EL1 + 0x080 with
+ *      SPSR_EL1 = 0x344 and returns to EL1t (30)
  * First, emulated MRS (CNTVCT_EL0, MPIDR_EL1) in the middle of a block must
  * run the rest of the block once (29).
- * Totals for the run: INTID 27 taken 9 times, INTID 30 7 times, 6 SGIs;
+ * Totals for the run: INTID 27 taken 10 times, INTID 30 7 times, 6 SGIs;
  * the guest prints how many trapped registers it accessed (CNTP_* under
  * nVHE KVM, ICC_SGI1R_EL1). */
 #include "rt.h"
@@ -40,6 +42,9 @@ static volatile uint32_t order[32];
 static volatile unsigned rpr_at[32], rpr_after_drop;
 static volatile uint64_t fired_at[32], elr_first, spsr_first, due;
 static volatile int phase, period_left[2], fail_code;
+static volatile unsigned irq_vector;        /* vector table entry of the last IRQ */
+static volatile uint64_t last_spsr;
+static uint8_t el1t_stack[4096] __attribute__((aligned(16)));
 extern char spin_begin[], spin_end[];
 
 /* ---- timers: phys selects CNTP_* (each access traps under nVHE KVM) ---- */
@@ -150,6 +155,8 @@ static void on_irq(struct exc_frame *f)
         elr_first = f->elr;
         spsr_first = f->spsr;
     }
+    last_spsr = f->spsr;
+    irq_vector = rt_irq_vector;
     if (norder < 32)
         order[norder++] = id;
     if (id < 32) {
@@ -233,6 +240,29 @@ static int eoimode1(void)
     return fail_code;
 }
 
+/* Runs a virtual-timer one-shot while on SP_EL0 (EL1t), on its own stack. */
+static int from_el1t(void)
+{
+    unsigned before = count[PPI_VIRT];
+    due = now() + TICKS;
+    timer_set(0, due, CTL_ENABLE);
+    __asm__ volatile("mov x11, sp\n"
+                     "msr sp_el0, %0\n"
+                     "msr spsel, #0\n"           /* EL1t: sp is SP_EL0 now */
+                     "mov x10, #0x1000000\n"
+                     "msr daifclr, #2\n"
+                     "1: ldr w9, [%1]\n cmp w9, %w2\n b.hi 2f\n subs x10, x10, #1\n b.ne 1b\n"
+                     "2: msr daifset, #2\n"
+                     "msr spsel, #1\n"
+                     "mov sp, x11\n"
+                     : : "r"(el1t_stack + sizeof el1t_stack), "r"(&count[PPI_VIRT]), "r"(before)
+                     : "x9", "x10", "x11", "memory", "cc");
+    check(count[PPI_VIRT] == before + 1 && irq_vector == 1 && (last_spsr & 0x3ff) == 0x344, 30);
+    printf("timer: IRQ from EL1t: vector entry %u (VBAR_EL1 + 0x%x), SPSR_EL1 0x%lx\n", irq_vector,
+           irq_vector * 0x80, last_spsr & 0x3ff);
+    return fail_code;
+}
+
 static int bpr(unsigned bpr1, unsigned want_bpr, unsigned want_rpr, unsigned want_inner)
 {
     unsigned a = count[SGI_BPR_A], b = count[SGI_BPR_B];
@@ -304,10 +334,13 @@ int main(void)
     phase = 7;
     if (bpr(0, 3, 0x90, 1) || bpr(5, 5, 0x80, 0))
         return fail_code;
+    phase = 8;
+    if (from_el1t())
+        return fail_code;
     printf("timer: totals: INTID 27 x%u, INTID 30 x%u, SGIs x%u, spurious %u\n", count[PPI_VIRT], count[PPI_PHYS],
            count[1] + count[2] + count[3] + count[4], spurious);
     printf("timer: trapped register accesses: %u\n", traps);
-    if (count[PPI_VIRT] != 9 || count[PPI_PHYS] != 7 || spurious)
+    if (count[PPI_VIRT] != 10 || count[PPI_PHYS] != 7 || spurious)
         return 28;
     printf("timer: done\n");
     return 0;

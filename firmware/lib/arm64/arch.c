@@ -14,6 +14,7 @@ int rt_dtb_from_x0;
 uint64_t rt_cpu_mpidr[RT_MAX_CPUS];
 static exc_handler_t exc_handler;
 static irq_handler_t irq_handler;
+volatile unsigned rt_irq_vector;
 
 void arch_putc(int c)
 {
@@ -126,6 +127,7 @@ void rt_exception(struct exc_frame *f, unsigned kind)
 {
     /* vector 1 / 5: IRQ from the current EL with SP_EL0 / SP_ELx */
     if ((kind == 1 || kind == 5) && irq_handler) {
+        rt_irq_vector = kind;
         irq_handler(f);
         return;
     }

@@ -75,8 +75,10 @@ struct exc_frame {
 typedef int (*exc_handler_t)(struct exc_frame *f);
 void exc_set_handler(exc_handler_t h);
 /* IRQs taken at EL1 (current EL, SP_EL1 or SP_EL0) go to this handler, if
- * set; it returns to f->elr.  See gic.h. */
+ * set; it returns to f->elr.  rt_irq_vector: the vector table entry of the
+ * IRQ being handled (1: current EL with SP_EL0, 5: with SP_ELx).  See gic.h. */
 typedef void (*irq_handler_t)(struct exc_frame *f);
+extern volatile unsigned rt_irq_vector;
 void irq_set_handler(irq_handler_t h);
 void rt_exception(struct exc_frame *f, unsigned kind);   /* called by the vectors */
 
