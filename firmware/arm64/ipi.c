@@ -3,18 +3,21 @@
  * waiting in WFI).  Then CPU 0 broadcasts SGI 3 with IRM = 1: every other
  * CPU takes it once, CPU 0 not at all.  Every SGI1R write traps to the
  * hypervisor (HCR_EL2.IMO), so the run has exactly 2 * ROUNDS + 1 SYS64
- * exits, and the guest takes 2 * ROUNDS + (CPUs - 1) SGIs.
+ * exits, and the guest takes 2 * ROUNDS + (CPUs - 1) SGIs.  Last, CPU 0
+ * routes SPI 40 to the last CPU (GICD_IROUTER) and makes it pending
+ * (GICD_ISPENDR): that CPU takes it once.
  * Exit status: 0 ok; 30 a CPU did not start; 31 ping-pong; 32 broadcast;
- * 33 wrong INTID or RPR in a handler. */
+ * 33 wrong INTID or RPR in a handler; 34 SPI. */
 #include "rt.h"
 
 #define ROUNDS    10
 #define SGI_PING  1
 #define SGI_PONG  2
 #define SGI_BCAST 3
+#define SPI       40
 #define PRIO      0x80
 
-static volatile unsigned ready, pings, pongs, bcast[RT_MAX_CPUS], bad;
+static volatile unsigned ready, pings, pongs, bcast[RT_MAX_CPUS], spis[RT_MAX_CPUS], bad;
 
 static void on_irq(struct exc_frame *f __attribute__((unused)))
 {
@@ -31,6 +34,8 @@ static void on_irq(struct exc_frame *f __attribute__((unused)))
         pongs++;
     } else if (id == SGI_BCAST) {
         bcast[me]++;
+    } else if (id == SPI) {
+        spis[me]++;
     } else {
         bad++;
     }
@@ -59,6 +64,8 @@ static void secondary(uint64_t arg __attribute__((unused)))
     cpu_setup();
     __atomic_add_fetch(&ready, 1, __ATOMIC_SEQ_CST);
     wait_for(&bcast[cpu_id()], 1);           /* serves pings until the broadcast */
+    if (cpu_id() == cpu_count() - 1)
+        wait_for(&spis[cpu_id()], 1);
     for (;;)
         __asm__ volatile("wfi");
 }
@@ -100,6 +107,16 @@ int main(void)
     printf("ipi: broadcast: taken by %u of %u other CPUs, %u times by the sender\n", got, n - 1, bcast[0]);
     if (got != n - 1 || bcast[0])
         return 32;
+    unsigned last = n - 1;
+    gic_enable_spi(SPI, PRIO, last);
+    gic_set_pending_spi(SPI);
+    for (unsigned i = 0; i < 1000000 && !spis[last]; i++)
+        cpu_relax();
+    for (unsigned i = 0; i < 10000; i++)      /* it must not come again */
+        cpu_relax();
+    printf("ipi: SPI %u routed to CPU %u: taken %u times there, %u by CPU 0\n", SPI, last, spis[last], spis[0]);
+    if (spis[last] != 1 || spis[0])
+        return 34;
     if (bad)
         return 33;
     printf("ipi: done\n");

@@ -48,19 +48,23 @@ run timer_2lr 0 --set gic.list_registers=2 "$timer"
 [ "$(j timer_2lr "d['platform']['irq_exits']['maintenance'] > 7")" = True ] || fail "no underflow maintenance"
 expect_eq "PPIs with 2 LRs" "$(j timer_2lr "d['gic']['delivered']['list_register']['PPI']")" 17
 
-# SGI ping-pong: 10 pings, 10 pongs, then a broadcast (IRM = 1)
+# SGI ping-pong: 10 pings, 10 pongs, then a broadcast (IRM = 1), then an SPI
 run ipi 0 "$ipi"
 grep -qF "ipi: done" "$T/ipi.out" || fail "ipi guest did not finish"
 expect_eq "SGIs (2 vCPUs)" "$(j ipi "d['gic']['delivered']['list_register']['SGI']")" 21
 expect_eq "SGIs generated" "$(j ipi "d['gic']['sgis_generated']")" 21
 expect_eq "SYS64 (2 vCPUs)" "$(j ipi "d['exits']['SYS64']")" 21
+# SPI 40 routed through GICD_IROUTER, taken once; its EOI is resampled (software level)
+expect_eq "SPIs (2 vCPUs)" "$(j ipi "d['gic']['delivered']['list_register']['SPI']")" 1
+expect_eq "maintenance (2 vCPUs)" "$(j ipi "d['platform']['irq_exits']['maintenance']")" 1
 run ipi4 0 --set sim.vcpus=4 "$ipi"
 grep -qF "ipi: broadcast: taken by 3 of 3 other CPUs, 0 times by the sender" "$T/ipi4.out" || fail "broadcast"
 expect_eq "SGIs (4 vCPUs)" "$(j ipi4 "d['gic']['delivered']['list_register']['SGI']")" 23
 expect_eq "SYS64 (4 vCPUs)" "$(j ipi4 "d['exits']['SYS64']")" 21
-# WFI in hardware: every SGI reaches its target through a kick (IPI + IRQ exit)
+grep -qF "ipi: SPI 40 routed to CPU 3: taken 1 times there, 0 by CPU 0" "$T/ipi4.out" || fail "SPI routing"
+# WFI in hardware: every SGI and the SPI reach their target through a kick (IPI + IRQ exit)
 run ipi_notwi 0 --set el2.hcr_el2=$notwi "$ipi"
-expect_eq "kick exits without TWI" "$(j ipi_notwi "d['platform']['irq_exits']['kick']")" 21
+expect_eq "kick exits without TWI" "$(j ipi_notwi "d['platform']['irq_exits']['kick']")" 22
 
 # Same inputs, same output
 run timer_again 0 "$timer"

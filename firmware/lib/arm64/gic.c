@@ -4,6 +4,11 @@
 #define GICD_CTLR          0x0000u
 #define GICD_CTLR_GRP1     (1u << 1)
 #define GICD_CTLR_ARE      (1u << 4)
+#define GICD_IGROUPR       0x0080u
+#define GICD_ISENABLER     0x0100u
+#define GICD_ISPENDR       0x0200u
+#define GICD_IPRIORITYR    0x0400u
+#define GICD_IROUTER       0x6000u
 #define GICR_TYPER         0x0008u
 #define GICR_TYPER_LAST    (1u << 4)
 #define GICR_WAKER         0x0014u
@@ -15,6 +20,12 @@
 #define GICR_IPRIORITYR    0x0400u
 
 static uint64_t gicd(void) { return rt_fdt.gicd_base ? rt_fdt.gicd_base : HVSIM_VIRT_GICD_BASE; }
+
+/* IPRIORITYR is byte-accessible (12.9.20, 12.11.24): one STRB, a plain store. */
+static void strb(uint64_t a, unsigned v)
+{
+    __asm__ volatile("strb %w0, [%1]" : : "r"(v), "r"(a) : "memory");
+}
 
 void gic_init(void)
 {
@@ -55,12 +66,29 @@ void gic_cpu_init(void)
     __asm__ volatile("isb");
 }
 
-/* IPRIORITYR is byte-accessible (12.11.24): one STRB, a plain store. */
 void gic_enable_private(unsigned intid, unsigned priority)
 {
     uint64_t sgi = gic_rdist() + GICR_SGI_BASE;
-    __asm__ volatile("strb %w0, [%1]" : : "r"(priority), "r"(sgi + GICR_IPRIORITYR + intid) : "memory");
+    strb(sgi + GICR_IPRIORITYR + intid, priority);
     mmio_write32(sgi + GICR_ISENABLER0, 1u << intid);
+}
+
+/* IROUTER<n> (12.9.22) as two 32-bit halves: Aff2.Aff1.Aff0, then Aff3. */
+void gic_enable_spi(unsigned intid, unsigned priority, unsigned cpu)
+{
+    uint64_t m = rt_cpu_mpidr[cpu], r = gicd() + GICD_IROUTER + 8 * intid;
+    mmio_write32(r, (uint32_t)(m & 0xffffff));
+    mmio_write32(r + 4, (uint32_t)(m >> 32 & 0xff));
+    strb(gicd() + GICD_IPRIORITYR + intid, priority);
+    /* Group 1 (a real GIC resets SPIs to Group 0; KVM to Group 1) */
+    uint64_t grp = gicd() + GICD_IGROUPR + 4 * (intid / 32);
+    mmio_write32(grp, mmio_read32(grp) | 1u << (intid % 32));
+    mmio_write32(gicd() + GICD_ISENABLER + 4 * (intid / 32), 1u << (intid % 32));
+}
+
+void gic_set_pending_spi(unsigned intid)
+{
+    mmio_write32(gicd() + GICD_ISPENDR + 4 * (intid / 32), 1u << (intid % 32));
 }
 
 /* ICC_SGI1R_EL1: Aff3 [55:48], Aff2 [39:32], Aff1 [23:16], INTID [27:24],

@@ -31,6 +31,10 @@ void gic_init(void);
 void gic_cpu_init(void);
 uint64_t gic_rdist(void);                       /* this CPU's RD_base */
 void gic_enable_private(unsigned intid, unsigned priority);   /* SGI/PPI on this CPU */
+/* SPIs (INTID >= 32) at the Distributor: Group 1, route to logical CPU `cpu`
+ * (GICD_IROUTER), priority and enable, set pending (GICD_ISPENDR). */
+void gic_enable_spi(unsigned intid, unsigned priority, unsigned cpu);
+void gic_set_pending_spi(unsigned intid);
 static inline uint32_t gic_ack(void) { return (uint32_t)icc_read(ICC_IAR1_EL1); }
 static inline void gic_eoi(uint32_t intid) { icc_write(ICC_EOIR1_EL1, intid); }
 static inline void gic_dir(uint32_t intid) { icc_write(ICC_DIR_EL1, intid); }
