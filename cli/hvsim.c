@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "cli/versions.h"
 #include "core/cfg.h"
 #include "core/err.h"
 #include "core/log.h"
@@ -64,7 +65,7 @@ static const char main_help[] =
 	"  run ELF        run guest firmware on the modelled machine\n"
 	"  config         list or dump design keys\n"
 	"  help [CMD]     help for a command\n"
-	"  --version      print the version\n"
+	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
 
 static int usage(const char *fmt, const char *arg)
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
-		printf("hvsim %s\n", HVSIM_VERSION);
+		print_versions(stdout);
 		return 0;
 	}
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {

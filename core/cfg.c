@@ -3,15 +3,23 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
 #include "core/err.h"
+#include "core/log.h"
+
+/* Designs are a few KiB; a bigger "design" is the wrong file (a log, a disk
+ * image), and reading stops there rather than going on for ever. */
+#define CFG_FILE_MAX (1u << 20)
 
 struct cfg_ent {
 	struct cfg_key key;     /* strings owned by the entry */
@@ -23,11 +31,13 @@ struct cfg_ent {
 		unsigned e;
 	} v;
 	char *origin;           /* "file:line" or "--set" */
+	unsigned load, line;    /* the load (cfg.loads) and line that set it; 0: --set */
 };
 
 struct cfg {
 	struct cfg_ent *ents;   /* declaration order */
 	size_t n, cap;
+	unsigned loads;         /* INI texts loaded so far */
 };
 
 static void *xmalloc(size_t n)
@@ -311,14 +321,48 @@ static int assign(struct cfg_ent *e, const char *text, const char *origin)
  * (Debian builds libinih without INI_HANDLER_LINENO). */
 struct load {
 	struct cfg *c;
+	unsigned id;         /* this load's number, from 1 */
 	const char *origin;
 	FILE *f;             /* file source, or */
 	const char *p;       /* string source */
 	unsigned line;       /* lines handed to libinih so far */
 	unsigned too_long;   /* line number of an over-long line, or 0 */
+	unsigned nul;        /* line number of a NUL byte (a binary file), or 0 */
+	size_t bytes;        /* read from the file so far */
+	bool too_big;        /* the file has more than CFG_FILE_MAX bytes */
 	int max_len;         /* longest line libinih accepts, with its newline */
 	unsigned failed;     /* line of the first handler error, or 0 */
 };
+
+/* One line of a file into str (room characters and a NUL); NULL at the end
+ * of the file or when it is no design (flagged in L for load() to report).
+ * A byte at a time: fgets and strlen would cut a line at a NUL byte, and the
+ * rest of it would be read as a line of its own. */
+static char *file_line(struct load *L, char *str, size_t room)
+{
+	size_t len = 0;
+	int ch = 0;
+	while (len < room && ch != '\n' && (ch = getc(L->f)) != EOF) {
+		if (ch == '\0') {
+			L->nul = L->line + 1;
+			return NULL;
+		}
+		if (++L->bytes > CFG_FILE_MAX) {
+			L->too_big = true;
+			return NULL;
+		}
+		str[len++] = (char)ch;
+	}
+	str[len] = '\0';
+	if (!len)
+		return NULL;
+	/* libinih would parse the rest of a cut line as a new line. */
+	if (len == room && str[len - 1] != '\n') {
+		L->too_long = L->line + 1;
+		return NULL;
+	}
+	return str;
+}
 
 static char *load_reader(char *str, int num, void *stream)
 {
@@ -326,17 +370,11 @@ static char *load_reader(char *str, int num, void *stream)
 	size_t room = (size_t)num - 1;
 
 	L->max_len = num - 1;
-	if (L->too_long)
+	if (L->too_long || L->nul)
 		return NULL;
 	if (L->f) {
-		if (!fgets(str, num, L->f))
+		if (!file_line(L, str, room))
 			return NULL;
-		size_t len = strlen(str);
-		/* libinih would parse the rest of a cut line as a new line. */
-		if (len == room && str[len - 1] != '\n') {
-			L->too_long = L->line + 1;
-			return NULL;
-		}
 	} else {
 		if (!*L->p)
 			return NULL;
@@ -372,11 +410,19 @@ static int load_handler(void *user, const char *section, const char *name, const
 		return 0;
 	}
 	snprintf(origin, sizeof origin, "%s:%u", L->origin, L->line);
+	unsigned prev_load = e->load, prev_line = e->line;
 	if (assign(e, value, origin) < 0) {
 		err_prefix("%s:%u: %s.%s", L->origin, L->line, section, name);
 		L->failed = L->line;
 		return 0;
 	}
+	/* Within one file the last value wins, as across files, but a key given
+	 * twice in one file is usually a forgotten edit: say which lines. */
+	if (prev_load == L->id)
+		log_warn("%s:%u: %s.%s already set at line %u; this value wins", L->origin, L->line,
+			 section, name, prev_line);
+	e->load = L->id;
+	e->line = L->line;
 	return 1;
 }
 
@@ -386,30 +432,78 @@ static int load(struct load *L)
 	 * value (Python configparser style), hiding mistakes. */
 	bool multiline = ini_allow_multiline;
 	ini_allow_multiline = false;
+	L->id = ++L->c->loads;
 	int r = ini_parse_stream(load_reader, L, load_handler, L);
 	ini_allow_multiline = multiline;
 
 	if (r == -2)
 		return err_set("%s: out of memory", L->origin);
+	if (L->too_big)
+		return err_set("%s: larger than %u KiB, the limit for a design file", L->origin,
+			       CFG_FILE_MAX >> 10);
 	/* libinih reports the first line with any error, ours or its own. */
 	if (r > 0 && (!L->failed || (unsigned)r < L->failed))
 		return err_set("%s:%d: syntax error", L->origin, r);
 	if (L->failed)
 		return -1;
+	if (L->nul)
+		return err_set("%s:%u: NUL byte: not a text file", L->origin, L->nul);
 	if (L->too_long)
 		return err_set("%s:%u: line longer than %d characters", L->origin, L->too_long,
 			       L->max_len - 1);
 	return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m)) return "a FIFO";
+	if (S_ISCHR(m)) return "a character device";
+	if (S_ISBLK(m)) return "a block device";
+	if (S_ISSOCK(m)) return "a socket";
+	return "a special file";
+}
+
+/* Opens a regular file only: a FIFO or a device (/dev/zero, a terminal)
+ * would block or never end.  O_NONBLOCK keeps open() itself from waiting
+ * for a FIFO's writer; it changes nothing for a regular file. */
+static FILE *open_regular(const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int e = 0;
+
+	if (fd < 0) {
+		err_set("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (S_ISDIR(st.st_mode))
+		e = EISDIR;
+	if (e || !S_ISREG(st.st_mode)) {
+		if (e)
+			err_set("%s: %s", path, strerror(e));
+		else
+			err_set("%s: %s, not a regular file", path, file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		err_set("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int cfg_load_file(struct cfg *c, const char *path)
 {
 	struct load L = { .c = c, .origin = path };
-	L.f = fopen(path, "r");
+	L.f = open_regular(path);
 	if (!L.f)
-		return err_set("%s: %s", path, strerror(errno));
+		return -1;
 	int r = load(&L);
-	if (r == 0 && ferror(L.f))   /* e.g. a directory */
+	if (r == 0 && ferror(L.f))
 		r = err_set("%s: %s", path, strerror(errno));
 	fclose(L.f);
 	return r;
@@ -449,10 +543,15 @@ int cfg_set(struct cfg *c, const char *assignment)
 	char *value = xmalloc(rlen + 1);
 	memcpy(value, rhs, rlen);
 	value[rlen] = '\0';
+	bool again = e->set && e->load == 0;
 	int r = assign(e, value, "--set");
+	if (r == 0 && again)   /* the last wins, as in a design file: say so */
+		log_warn("--set %s.%s given more than once; the last value, %s, wins", e->key.section,
+			 e->key.name, value);
 	free(value);
 	if (r < 0)
 		return err_prefix("--set %s.%s", e->key.section, e->key.name);
+	e->load = e->line = 0;
 	return 0;
 }
 

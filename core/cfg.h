@@ -40,11 +40,18 @@ int cfg_declare(struct cfg *c, const struct cfg_key *keys, size_t n);
  *   "<origin>:<line>: section.name: 5000 is outside [1, 4096]"
  *   "<origin>:<line>: section.name: 'x' is not one of nvhe|vhe"
  *   "<origin>:<line>: syntax error"
+ * cfg_load_file also: "<path>: a FIFO, not a regular file" (any non-regular
+ * file: it could block or never end), "<path>: larger than 1024 KiB, the
+ * limit for a design file", "<path>:<line>: NUL byte: not a text file".
+ * A key given twice in one text: the last wins, with a warning on stderr
+ * "<origin>:<line>: section.name already set at line <n>; this value wins".
  * Integers accept decimal, 0x hex and an optional k/M/G suffix (powers of 1024);
  * booleans true/false/yes/no/on/off/1/0. */
 int cfg_load_file(struct cfg *c, const char *path);
 int cfg_load_string(struct cfg *c, const char *origin, const char *text);
-/* "section.name=value" from the command line; errors start "--set section.name: ..." */
+/* "section.name=value" from the command line; errors start "--set section.name: ...".
+ * The same key set again by --set (with no file in between): the last wins,
+ * with a warning naming the winning value. */
 int cfg_set(struct cfg *c, const char *assignment);
 /* Every declared key has a value; otherwise "no value for section.name" (-1). */
 int cfg_check_complete(const struct cfg *c);

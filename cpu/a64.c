@@ -68,8 +68,13 @@ static bool exception_entry(struct vcpu *v, uint64_t ret, enum exc_type type, ui
 	uint32_t ps = (uint32_t)rd(v, UC_ARM64_REG_PSTATE);
 	unsigned el = (ps >> 2) & 3;
 	if (el != 1) {
+		char what[40];
+		if (type == EXC_IRQ)
+			snprintf(what, sizeof what, "IRQ");
+		else
+			snprintf(what, sizeof what, "exception (ESR 0x%08x)", kind);
 		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "%s taken from EL%u at 0x%llx: exception entry from EL0 is "
-				"not modelled yet", type == EXC_IRQ ? "IRQ" : "exception", el, (unsigned long long)ret);
+				"not modelled yet", what, el, (unsigned long long)ret);
 		return false;
 	}
 	if (!vcpu_exception(v, ret, kind))
@@ -211,6 +216,25 @@ static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, 
 	return true;
 }
 
+/* IC IALLUIS, IC IALLU, IC IVAU (op0 1, op1 0/0/3, CRn 7, CRm 1/5/5, op2 0/0/1) */
+#define R_IC_IALLUIS SYS_REG(1, 0, 7, 1, 0)
+#define R_IC_IALLU   SYS_REG(1, 0, 7, 5, 0)
+#define R_IC_IVAU    SYS_REG(1, 3, 7, 5, 1)
+/* Cortex-A72 CTR_EL0.IminLine = 4: 16 words, 64-byte I-cache lines */
+#define A72_ILINE    64u
+
+/* Instruction-cache maintenance is where a guest says it changed code that
+ * another vCPU may run (hooked as SYS instructions; the CPU model then
+ * executes them as no-ops). */
+static void ic_maintenance(struct vcpu *v, uint32_t r, uint64_t xt)
+{
+	if (r == R_IC_IVAU)
+		vcpus_invalidate_code(v->set, v, xt & ~(uint64_t)(A72_ILINE - 1), A72_ILINE);
+	else if (r == R_IC_IALLUIS)
+		vcpus_invalidate_code(v->set, v, 0, UINT64_MAX);
+	/* IC IALLU is local: this engine already saw its own writes */
+}
+
 static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud, bool is_read)
 {
 	struct vcpu *v = ud;
@@ -234,6 +258,8 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 			sysreg_rw(v, r, &val, !is_read);
 		/* op0 == 1 (DC ISW/CSW/CISW): caches are not modelled, nothing to do */
 	} else if (!emulate_untrapped(v, r, is_read, &val)) {
+		if (cp->op0 == 1 && cp->crn == 7)
+			ic_maintenance(v, r, cp->val);
 		return 0;   /* the CPU model executes it (or raises UNDEF) */
 	}
 	if (is_read && rt != 31)

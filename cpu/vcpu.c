@@ -374,6 +374,25 @@ void vcpu_guest_stop(struct vcpu *v, enum sim_stop_reason why, const char *fmt, 
 	vcpu_stop(v);
 }
 
+void vcpus_invalidate_code(struct vcpus *s, struct vcpu *except, uint64_t addr, uint64_t len)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->v[i] != except)
+			uc_ctl_remove_cache(s->v[i]->uc, addr, addr + len);
+}
+
+void vcpu_serialize(struct vcpu *v)
+{
+	/* Only another vCPU can have changed code behind this engine's back.
+	 * The next block hook stops (its slice looks over) before that block
+	 * runs, and vcpu_run flushes.  Stopping here instead would not do: a
+	 * resume address set inside an instruction hook is not reliable. */
+	if (v->set->n > 1) {
+		v->flush_all_pending = true;
+		v->until = 0;
+	}
+}
+
 bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
 {
 	struct vcpu *v = ud;
@@ -408,6 +427,11 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 		if (v->flush_pending) {
 			v->flush_pending = false;
 			uc_ctl_remove_cache(v->uc, v->cur->addr, v->cur->addr + v->cur->size);
+		}
+		if (v->flush_all_pending) {
+			v->flush_all_pending = false;
+			v->until = until;
+			uc_ctl(v->uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 		}
 		if (s->arch->after_run(v, e) < 0) {
 			sim_stop(&s->sim, SIM_STOP_ERROR, 0);

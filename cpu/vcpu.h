@@ -64,6 +64,7 @@ struct vcpu {
 	uint64_t insns, insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
 	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
+	bool flush_all_pending;      /* drop every translation (serialized after cross-modified code) */
 	bool resume_valid;           /* stopped before a block: resume at resume_pc */
 	uint64_t resume_pc;
 	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
@@ -147,6 +148,15 @@ bool vcpu_exception(struct vcpu *v, uint64_t pc, uint32_t kind);
  * that names the vCPU first ("cpuN: ..."). */
 void vcpu_guest_stop(struct vcpu *v, enum sim_stop_reason why, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Cross-modifying code: each vCPU is its own Unicorn engine, and an engine
+ * only notices writes to code it translated when it made them itself.  The
+ * architectures' synchronization points call these.  ARM (Arm ARM B2.2.5):
+ * IC IVAU / IC IALLUIS drop the other engines' translations of the range
+ * at once (they are not running).  x86 (SDM Vol. 3A 8.1.3): a serializing
+ * instruction on the executing vCPU drops its own translations before the
+ * next block (vcpu_serialize). */
+void vcpus_invalidate_code(struct vcpus *s, struct vcpu *except, uint64_t addr, uint64_t len);
+void vcpu_serialize(struct vcpu *v);
 /* UC_HOOK_MEM_UNMAPPED: records the access in v->unmapped and refuses it. */
 bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud);
 /* Maps RAM, every MMIO device window and RAZ/WI regions over the gaps of

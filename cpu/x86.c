@@ -99,6 +99,7 @@ static int hook_cpuid(uc_engine *uc, void *ud)
 	wr(v, UC_X86_REG_RBX, o[1]);
 	wr(v, UC_X86_REG_RCX, o[2]);
 	wr(v, UC_X86_REG_RDX, o[3]);
+	vcpu_serialize(v);   /* code another vCPU wrote runs from the next block on */
 	return 1;   /* skip the instruction */
 }
 
@@ -140,6 +141,12 @@ struct x86_data {
 	unsigned cap, len;
 	uint64_t *mmio_seen;  /* (page, vCPU) pairs that took their EPT violation */
 	unsigned seen_cap, seen_len;
+	/* Unicorn >= 2.1 delivers a vector 6 that UC_HOOK_INSN_INVALID handled
+	 * to UC_HOOK_INTR too, as the very next hook call, before any other
+	 * instruction runs; 2.0.1 stops emulation instead. */
+	bool ud_echoes;
+	const struct vcpu *echo_v;   /* whose next INTR is that echo, if any */
+	uint64_t echo_rip;           /* the RIP hook_invalid left */
 };
 
 static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t key)
@@ -306,15 +313,17 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	return added;
 }
 
-/* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first. */
-static bool hook_invalid(uc_engine *uc, void *ud)
+/* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first, and
+ * INT 6 too (Unicorn raises both as vector 6). */
+static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
-	struct vcpu *v = ud;
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	uint8_t b[3] = { 0 };
 	if (uc_mem_read(uc, rip, b, 3) != UC_ERR_OK || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
-		inject(v, X86_VEC_UD, -1, rip);
-		return true;
+		/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
+		bool int6 = b[0] == 0xcd && b[1] == X86_VEC_UD;
+		inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
+		return;
 	}
 	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
 	struct hv_call r;
@@ -325,6 +334,15 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
 		vcpu_stop(v);
 	}
+}
+
+static bool hook_invalid(uc_engine *uc, void *ud)
+{
+	struct vcpu *v = ud;
+	struct x86_data *d = v->set->arch_data;
+	handle_invalid(uc, v);
+	d->echo_v = d->ud_echoes ? v : NULL;
+	d->echo_rip = rd(v, UC_X86_REG_RIP);
 	return true;
 }
 
@@ -332,7 +350,17 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct vcpu *v = ud;
+	struct x86_data *d = v->set->arch_data;
+	bool echo = d->echo_v == v && intno == X86_VEC_UD;
+	d->echo_v = NULL;
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
+	if (echo) {
+		/* Already handled.  For INT 6 Unicorn has moved RIP after the INT
+		 * (and would resume there): put back where hook_invalid went. */
+		if (rip != d->echo_rip)
+			wr(v, UC_X86_REG_RIP, d->echo_rip);
+		return;
+	}
 	/* Error-code vectors (SDM Table 6-1); Unicorn does not expose the code, 0 is pushed. */
 	bool has_err = intno == 8 || (intno >= 10 && intno <= 14) || intno == 17;
 	inject(v, intno, has_err ? 0 : -1, rip);
@@ -348,6 +376,9 @@ static int x86_create(struct vcpu *v)
 	uc_hook h;
 	if (!v->set->arch_data && !(v->set->arch_data = calloc(1, sizeof(struct x86_data))))
 		return err_set("out of memory");
+	unsigned major, minor;
+	uc_version(&major, &minor);   /* the library loaded, not the headers */
+	((struct x86_data *)v->set->arch_data)->ud_echoes = major > 2 || (major == 2 && minor >= 1);
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */

@@ -31,7 +31,6 @@ static const char *machine_name(unsigned m)
 }
 
 /* Reads the whole file; the buffer is never empty-allocated (size + 1). */
-/* Reads the whole file; the buffer is never empty-allocated (size + 1). */
 static int read_file(const char *path, uint8_t **buf, size_t *size)
 {
 	int fd = open(path, O_RDONLY);
@@ -133,7 +132,8 @@ static int load_segments(const char *path, Elf *e, uint64_t phoff, uint64_t ram_
 		}
 		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
 			continue;
-		if (!in_file(ph.p_offset, ph.p_filesz, img->file_size)) {
+		/* No file bytes (all bss): p_offset is never read, as in Linux's loader. */
+		if (ph.p_filesz && !in_file(ph.p_offset, ph.p_filesz, img->file_size)) {
 			err_set("%s: truncated (segment %zu data [0x%llx-0x%llx) past end of file, %zu bytes)",
 				path, i, (unsigned long long)ph.p_offset,
 				(unsigned long long)(ph.p_offset + ph.p_filesz), img->file_size);

@@ -9,7 +9,7 @@ struct elf_segment {
 	uint64_t paddr;      /* load address (p_paddr; equals p_vaddr in our guests) */
 	uint64_t memsz;      /* bytes in memory; filesz..memsz is zero-filled */
 	uint64_t filesz;
-	const uint8_t *data; /* filesz bytes, owned by struct elf_image */
+	const uint8_t *data; /* filesz bytes, owned by struct elf_image; NULL if filesz is 0 */
 	uint32_t flags;      /* PF_R | PF_W | PF_X */
 };
 
@@ -31,7 +31,10 @@ struct elf_image {
 
 /* Loads and checks `path`.  expect_machine: EM_AARCH64, EM_X86_64, or 0 for
  * either.  Every segment must lie inside [ram_base, ram_base + ram_size) and
- * segments may not overlap; entry must be inside an executable segment.
+ * segments may not overlap (rejected, naming both: which bytes would win
+ * depends on load order); entry must be inside an executable segment.  A
+ * segment with p_filesz 0 (all bss) reads nothing, so its p_offset is not
+ * checked (as in Linux's loader).
  * Errors (err_set, returns -1), each naming the file:
  *   "<path>: cannot open: <strerror>"     "<path>: not an ELF file"
  *   "<path>: not a 64-bit little-endian ELF"   "<path>: truncated (...)"

@@ -75,7 +75,8 @@ void machine_load_elf(struct machine *m, const struct elf_image *img)
 	for (unsigned i = 0; i < img->nsegs; i++) {
 		const struct elf_segment *s = &img->segs[i];
 		uint8_t *dst = m->ram + (s->paddr - m->ram_base);
-		memcpy(dst, s->data, s->filesz);
+		if (s->filesz)   /* a bss-only segment has no data (NULL) */
+			memcpy(dst, s->data, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
 }

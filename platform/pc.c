@@ -15,6 +15,20 @@ const unsigned pc_cfg_nkeys = sizeof pc_cfg_keys / sizeof pc_cfg_keys[0];
 #define MSR_IA32_TSC          0x10
 #define MSR_IA32_MISC_ENABLE  0x1a0
 #define MSR_IA32_TSC_AUX      0xc0000103
+#define MSR_IA32_EFER         0xc0000080
+
+/* IA32_EFER (SDM Vol. 4 Table 2-2; Vol. 3A 2.2.1, Figure 2-8): SCE [0], LME
+ * [8], LMA [10], NXE [11]; bits 7:1, 9 and 63:12 are reserved and a WRMSR
+ * that sets one raises #GP(0) (SDM Vol. 2B, WRMSR).  SCE, LME and NXE are
+ * writable because CPUID.80000001H:EDX reports SYSCALL, LM and NX.  LMA is
+ * read-only ("R"): the processor sets it when paging turns on with LME set,
+ * and a written LMA is ignored without a fault, as in KVM's set_efer; the
+ * CPU model keeps its own LMA on the write it performs. */
+#define EFER_SCE (1ULL << 0)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+#define EFER_DEFINED (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
 void pc_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
 {
@@ -106,7 +120,8 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 	p->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
 	p->st_mailbox_errors = stats_counter(st, "platform.mailbox_errors",
 					     "wakeup-mailbox commands ignored (bad command, APIC ID or vector)");
-	p->st_msr_gp = stats_counter(st, "platform.msr_gp", "RDMSR/WRMSR of MSRs that do not exist (#GP injected)");
+	p->st_msr_gp = stats_counter(st, "platform.msr_gp",
+				     "RDMSR/WRMSR of MSRs that do not exist or setting reserved bits (#GP injected)");
 	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
 	p->started[0] = true;
 	for (unsigned i = 0; i < m->ncpus; i++)
@@ -195,7 +210,10 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_IA32_TSC:
-		log_warn("guest wrote IA32_TSC: TSC offsetting is not modelled, the write is ignored");
+		/* Once: a guest writing the TSC in a loop must not flood stderr. */
+		if (!p->tsc_write_warned)
+			log_warn("guest wrote IA32_TSC: TSC offsetting is not modelled, the write is ignored");
+		p->tsc_write_warned = true;
 		return MSR_HANDLED;
 	case MSR_IA32_MISC_ENABLE: p->msr[cpu].misc_enable = val; return MSR_HANDLED;
 	case MSR_IA32_TSC_AUX:
@@ -205,6 +223,12 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 		}
 		p->msr[cpu].tsc_aux = val;
 		return MSR_HANDLED;
+	case MSR_IA32_EFER:
+		if (val & ~EFER_DEFINED) {
+			(*p->st_msr_gp)++;
+			return MSR_GP;
+		}
+		return MSR_NATIVE;
 	}
 	if (native_msr(msr))
 		return MSR_NATIVE;
@@ -215,7 +239,10 @@ enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 void pc_vmcall(struct pc *p, unsigned cpu, uint64_t rax, uint64_t rbx, cycles_t now, struct hv_call *out)
 {
 	*out = (struct hv_call){ .act = HV_NONE };
-	switch ((uint32_t)rax) {
+	/* All of RAX is the number: KVM truncates it to 32 bits only outside
+	 * 64-bit mode (kvm_emulate_hypercall), and hvsim's guests call from 64-bit
+	 * mode, so garbage in the upper half is an unknown hypercall. */
+	switch (rax) {
 	case HVSIM_HC_X86_PING:   out->ret = rbx + 1; break;
 	case HVSIM_HC_X86_EXIT:   out->act = HV_STOP; out->status = (int)(rbx & 0xff); break;
 	case HVSIM_HC_X86_CYCLES: out->ret = now; break;

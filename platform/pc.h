@@ -25,6 +25,7 @@ struct pc {
 	struct pc_cpu_msrs msr[MACHINE_MAX_CPUS];
 	bool started[MACHINE_MAX_CPUS];
 	cycles_t ap_wakeup_cycles;
+	bool tsc_write_warned;   /* the guest was told once that TSC writes are ignored */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
 };
 

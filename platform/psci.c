@@ -13,11 +13,18 @@ uint64_t psci_mpidr(unsigned cpu)
 	return ((uint64_t)(cpu / 16) << 8) | (cpu % 16);
 }
 
-/* MPIDR affinity -> CPU index; -1 if no such CPU.  Aff2/Aff3 must be zero. */
+/* target_cpu and target_affinity hold MPIDR affinity fields only: Aff3
+ * [39:32], Aff2 [23:16], Aff1 [15:8], Aff0 [7:0]; bits [63:40] and [31:24]
+ * must be zero (DEN 0022D 5.1, CPU_ON and AFFINITY_INFO arguments).  KVM's
+ * kvm_psci_valid_affinity() rejects the same bits with INVALID_PARAMETERS. */
+#define MPIDR_AFFINITY_BITS 0xff00ffffffULL
+
+/* MPIDR affinity -> CPU index; -1 if no such CPU.  hvsim's CPUs have Aff1 and
+ * Aff0 only, so every other bit must be zero. */
 static int cpu_of_mpidr(const struct psci *p, uint64_t mpidr)
 {
 	uint64_t aff0 = mpidr & 0xff, aff1 = (mpidr >> 8) & 0xff;
-	if ((mpidr & 0xff00ff0000ULL) || aff0 >= 16)
+	if ((mpidr & ~0xffffULL) || aff0 >= 16)
 		return -1;
 	uint64_t cpu = aff1 * 16 + aff0;
 	return cpu < p->ncpus ? (int)cpu : -1;
@@ -37,12 +44,18 @@ static bool is_psci_fn(uint32_t fn)
 	return false;
 }
 
+/* An entry point: a word in RAM (A64 instructions are 4-byte aligned). */
+static bool entry_ok(const struct psci *p, uint64_t entry)
+{
+	return entry >= p->ram_base && entry - p->ram_base < p->ram_size && !(entry & 3);
+}
+
 static int64_t cpu_on(struct psci *p, const uint64_t x[4], struct psci_result *r)
 {
 	int t = cpu_of_mpidr(p, x[1]);
 	if (t < 0)
 		return PSCI_RET_INVALID_PARAMS;
-	if (x[2] < p->ram_base || x[2] - p->ram_base >= p->ram_size || (x[2] & 3))
+	if (!entry_ok(p, x[2]))
 		return PSCI_RET_INVALID_ADDRESS;
 	if (p->state[t] == PSCI_CPU_ON)
 		return PSCI_RET_ALREADY_ON;
@@ -56,10 +69,32 @@ static int64_t cpu_on(struct psci *p, const uint64_t x[4], struct psci_result *r
 	return PSCI_RET_SUCCESS;
 }
 
+/* power_state in the original format (DEN 0022D 5.4, "power_state"), the
+ * one PSCI_FEATURES advertises (CPU_SUSPEND flags bit 1 clear): StateID
+ * [15:0], StateType [16] (1: powerdown), PowerLevel [25:24]; bits [31:26] and
+ * [23:17] are reserved, must be zero: INVALID_PARAMETERS otherwise.  StateID
+ * and PowerLevel values are IMPLEMENTATION DEFINED: hvsim accepts them all and
+ * stands by whatever was asked, as KVM does (a powerdown request may be
+ * treated as standby, DEN 0022A 5.4.2 as KVM's psci.c cites it).  A powerdown
+ * request must still name a valid entry point (INVALID_ADDRESS). */
+#define PSCI_POWER_STATE_RESERVED  0xfcfe0000U
+#define PSCI_POWER_STATE_POWERDOWN (1U << 16)
+
+static int64_t cpu_suspend(const struct psci *p, const uint64_t x[4], struct psci_result *r)
+{
+	uint32_t state = (uint32_t)x[1];   /* a uint32 argument in both conventions */
+	if (state & PSCI_POWER_STATE_RESERVED)
+		return PSCI_RET_INVALID_PARAMS;
+	if ((state & PSCI_POWER_STATE_POWERDOWN) && !entry_ok(p, x[2]))
+		return PSCI_RET_INVALID_ADDRESS;
+	r->act = PSCI_ACT_SUSPEND;
+	return PSCI_RET_SUCCESS;
+}
+
 static int64_t affinity_info(const struct psci *p, const uint64_t x[4])
 {
 	uint64_t level = x[2];
-	if (level > 3)
+	if (level > 3 || (x[1] & ~MPIDR_AFFINITY_BITS))
 		return PSCI_RET_INVALID_PARAMS;
 	/* Level n ignores affinity fields below n: ON if any matching CPU is on. */
 	uint64_t mask = 0xff00ffffffULL & ~((1ULL << (8 * level)) - 1);
@@ -113,9 +148,7 @@ bool psci_call(struct psci *p, unsigned caller, const uint64_t x[4], struct psci
 		r->x0 = PSCI_RET_SUCCESS;
 		break;
 	case PSCI_0_2_FN_CPU_SUSPEND:
-		/* Every power state is treated as standby (DEN 0022D 5.4.2): wait as WFI. */
-		r->act = PSCI_ACT_SUSPEND;
-		r->x0 = PSCI_RET_SUCCESS;
+		r->x0 = cpu_suspend(p, a, r);
 		break;
 	case PSCI_0_2_FN_AFFINITY_INFO:
 		r->x0 = affinity_info(p, a);
@@ -128,6 +161,8 @@ bool psci_call(struct psci *p, unsigned caller, const uint64_t x[4], struct psci
 		break;
 	case PSCI_1_0_FN_PSCI_FEATURES | 0x40000000U: {
 		uint32_t q = (uint32_t)a[1];
+		/* 0 for CPU_SUSPEND too (5.15.2): original power_state format
+		 * (bit 1 clear), platform-coordinated mode only (bit 0 clear). */
 		r->x0 = (is_psci_fn(q) || q == SMCCC_VERSION_FN) ? 0 : PSCI_RET_NOT_SUPPORTED;
 		break;
 	}

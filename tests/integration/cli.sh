@@ -24,6 +24,11 @@ expect_eq "bad --debug" "$(st run --debug cpu,bogus "$FIRMWARE/arm64/hello.elf")
 grep -q "bogus" "$T/e" || fail "--debug error does not name the component"
 expect_eq "--version" "$(st --version)" 0
 grep -q "^hvsim [0-9]" "$T/o" || fail "--version output"
+grep -Eq "^Unicorn [0-9]+\.[0-9]+\.[0-9]+ \(/" "$T/o" || fail "--version lacks the Unicorn line"
+grep -Eq "^Capstone [0-9]+\.[0-9]+ \(/" "$T/o" || fail "--version lacks the Capstone line"
+# the Unicorn loaded at run time is the one configure chose ('make check' sets UNICORN_VERSION)
+[ -z "${UNICORN_VERSION:-}" ] || grep -q "^Unicorn $UNICORN_VERSION (" "$T/o" ||
+	fail "--version: not running with Unicorn $UNICORN_VERSION: $(grep ^Unicorn "$T/o")"
 for c in run config help; do expect_eq "help $c" "$(st help $c)" 0; done
 # --max-insns stops at a block boundary at or below the limit, exit 4
 run limit 4 --max-insns 5000 "$FIRMWARE/arm64/hello.elf"

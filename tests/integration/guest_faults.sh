@@ -1,25 +1,8 @@
 #!/usr/bin/env bash
 # Guest mistakes the machine cannot continue from: a clear message, the exit
-# counted, exit status 4, no crash.  The guests' first instructions are patched.
+# counted, exit status 4, no crash.  The guests' first instructions are patched
+# (patch, lib.bash).
 . "$(dirname "$0")/lib.bash"
-patch() {  # patch IN OUT HEXBYTES: overwrite the code at the ELF entry point
-	python3 - "$@" <<'PY'
-import sys, struct
-src, dst, code = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
-b = bytearray(open(src, 'rb').read())
-entry, phoff = struct.unpack_from('<QQ', b, 0x18)
-phentsize, phnum = struct.unpack_from('<HH', b, 0x36)
-for i in range(phnum):
-    p_type, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', b, phoff + i * phentsize)
-    if p_type == 1 and vaddr <= entry < vaddr + filesz:
-        o = off + entry - vaddr
-        b[o:o + len(code)] = code
-        break
-else:
-    sys.exit("entry not in a PT_LOAD")
-open(dst, 'wb').write(b)
-PY
-}
 guest_fault() {  # guest_fault NAME WORDS [OPTIONS...] ELF
 	run "$1" 4 "${@:3}"
 	grep -qF "$2" "$T/$1.err" || { cat "$T/$1.err" >&2; fail "$1: message lacks '$2'"; }
@@ -65,9 +48,11 @@ patch "$FIRMWARE/arm64/hello.elf" "$T/cpuon.elf" 600080d20080b8f2210080d20200a9d
 guest_fault cpuon "cpu1: guest exception loop" "$T/cpuon.elf"
 grep -qF "at PC 0x47fffffc" "$T/cpuon.err" || fail "cpuon: first fault"
 
-# x86: xor rsp, rsp; push rax -> a write at 2^64 - 8
+# x86: xor rsp, rsp; push rax -> a write at 2^64 - 8 (Unicorn 2.1 reports it
+# cut to QEMU's 52-bit physical address space, 2.0.1 in full)
 patch "$FIRMWARE/x86/hello.elf" "$T/push0.elf" 4831e450
-guest_fault push0 "cpu0: guest write of 8 bytes at 0xfffffffffffffff8" "$T/push0.elf"
+guest_fault push0 "cpu0: guest write of 8 bytes at 0x" "$T/push0.elf"
+grep -Eq "at 0x(fff)?ffffffffffff8, beyond the 39-bit" "$T/push0.err" || fail "push0: address not named"
 # x86: movabs rax, 1 << 39; mov [rax], rax
 patch "$FIRMWARE/x86/hello.elf" "$T/st39.elf" 48b80000000080000000488900
 guest_fault st39 "cpu0: guest write of 8 bytes at 0x8000000000" "$T/st39.elf"

@@ -17,3 +17,21 @@ j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got $2, expected $3"; }
 # design value from hvsim config --dump
 design() { "$HVSIM" config --dump --arch "$1" | sed -n "/^\[$2\]/,/^\[/p" | awk -v k="$3" '$1 == k { print $3 }'; }
+patch() {  # patch IN OUT HEXBYTES: overwrite the code at the ELF entry point
+	python3 - "$@" <<'PY'
+import sys, struct
+src, dst, code = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+b = bytearray(open(src, 'rb').read())
+entry, phoff = struct.unpack_from('<QQ', b, 0x18)
+phentsize, phnum = struct.unpack_from('<HH', b, 0x36)
+for i in range(phnum):
+    p_type, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', b, phoff + i * phentsize)
+    if p_type == 1 and vaddr <= entry < vaddr + filesz:
+        o = off + entry - vaddr
+        b[o:o + len(code)] = code
+        break
+else:
+    sys.exit("entry not in a PT_LOAD")
+open(dst, 'wb').write(b)
+PY
+}

@@ -2,6 +2,7 @@
  * listing and INI write-back.  Also the small err and log helpers. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,6 +311,40 @@ static void test_files(void)
 	cfg_free(c);
 }
 
+/* A NUL byte in a design file: fgets() and strlen() cut the line there, so
+ * the rest of it was dropped or, past the line length limit, read as a line
+ * of its own.  Either way the file is refused, naming the line. */
+static void test_nul_byte(void)
+{
+	static const char *const texts[] = {
+		"[cpu]\nfreq_mhz = 12\0" "3\n",        /* silently read as 12 */
+		"[cpu]\nfreq_mhz = 8 ; \0%0183d" "mode = vhe\n",   /* a hidden third line */
+		"\0",
+	};
+	static const size_t sizes[] = { 20, 6 + 15 + 1 + 183 + 11, 1 };
+	strcpy(tmpdir + strlen(tmpdir) - 6, "XXXXXX");   /* test_files used the template */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+	for (unsigned i = 0; i < 3; i++) {
+		char text[256], path[128], expect[256];
+		snprintf(text, sizeof text, "%s", texts[i]);   /* up to the NUL */
+		size_t head = strlen(text);
+		snprintf(text + head + 1, sizeof text - head - 1, texts[i] + head + 1, 0);
+		snprintf(path, sizeof path, "%s/nul.ini", tmpdir);
+		FILE *f = fopen(path, "wb");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+		CU_ASSERT_EQUAL(fwrite(text, 1, sizes[i], f), sizes[i]);
+		fclose(f);
+		struct cfg *c = new_cfg();
+		CU_ASSERT_EQUAL(cfg_load_file(c, path), -1);
+		snprintf(expect, sizeof expect, "%s:%d: NUL byte: not a text file", path, i < 2 ? 2 : 1);
+		CU_ASSERT_STRING_EQUAL(err_msg(), expect);
+		CU_ASSERT_FALSE(cfg_check_complete(c) == 0);
+		cfg_free(c);
+		unlink(path);
+	}
+	rmdir(tmpdir);
+}
+
 static void test_set_and_order(void)
 {
 	struct cfg *c = new_cfg();
@@ -504,6 +539,158 @@ static void test_accessor_misuse(void)
 	cfg_free(acc_cfg);
 }
 
+/* ---- design files that are not files; duplicate keys ---- */
+
+static const char *special_path, *special_kind;
+
+/* In a child, so that a hang (killed by the alarm) fails the test instead
+ * of blocking the suite. */
+static void load_special(void)
+{
+	char expect[128];
+	struct cfg *c = cfg_new();
+	alarm(10);
+	int r = cfg_load_file(c, special_path);
+	snprintf(expect, sizeof expect, "%s: %s, not a regular file", special_path, special_kind);
+	_exit(r == -1 && strcmp(err_msg(), expect) == 0 ? 0 : 1);
+}
+
+static void test_special_files(void)
+{
+	char dir[] = "/tmp/hvsim-cfg-special-XXXXXX", fifo[64];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(fifo, sizeof fifo, "%s/design.ini", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(fifo, 0600), 0);
+	/* A FIFO with no writer blocks open(); /dev/zero never ends. */
+	special_path = fifo;
+	special_kind = "a FIFO";
+	CU_ASSERT_EQUAL(child_status(load_special), 0);
+	special_path = "/dev/zero";
+	special_kind = "a character device";
+	CU_ASSERT_EQUAL(child_status(load_special), 0);
+	special_path = "/dev/null";
+	CU_ASSERT_EQUAL(child_status(load_special), 0);
+	unlink(fifo);
+	rmdir(dir);
+}
+
+static void write_bytes(const char *path, const void *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	CU_ASSERT_EQUAL(fwrite(p, 1, n, f), n);
+	fclose(f);
+}
+
+/* Up to 1 MiB, and not a byte more, from the file; a string has no limit. */
+static void test_file_size_limit(void)
+{
+	char dir[] = "/tmp/hvsim-cfg-size-XXXXXX", path[64], expect[128];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/big.ini", dir);
+	size_t n = 1u << 20;
+	char *text = malloc(n + 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	for (size_t i = 0; i < n; i += 64)   /* 64-byte comment lines */
+		snprintf(text + i, 65, "; %061d\n", 0);
+	struct cfg *c = new_cfg();
+	for (int extra = 0; extra <= 1; extra++) {
+		strcpy(text + n, extra ? "\n" : "");
+		write_bytes(path, text, n + extra);
+		CU_ASSERT_EQUAL(cfg_load_file(c, path), extra ? -1 : 0);
+		CU_ASSERT_EQUAL(cfg_load_string(c, "big.ini", text), 0);
+	}
+	CU_ASSERT_EQUAL(cfg_load_file(c, path), -1);
+	snprintf(expect, sizeof expect, "%s: larger than 1024 KiB, the limit for a design file", path);
+	CU_ASSERT_STRING_EQUAL(err_msg(), expect);
+	unlink(path);
+	rmdir(dir);
+	free(text);
+	cfg_free(c);
+}
+
+/* A NUL byte means a binary file (a disk image, a compressed design): refused
+ * at its line, even where the rest of the line would have parsed. */
+static void test_nul_bytes(void)
+{
+	static const struct { const char *text; size_t len; unsigned line; } cases[] = {
+		{ "[cpu]\n\0\0\0\nfreq_mhz = 5\n", 20, 2 },
+		{ "[cpu]\nfreq_mhz = 5\0 junk\n", 25, 2 },
+		{ "[cpu]\nmode = vhe\n\0", 18, 3 },        /* one NUL, last byte of the file */
+		{ "\0", 1, 1 },
+	};
+	char dir[] = "/tmp/hvsim-cfg-nul-XXXXXX", path[64], expect[128];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/bin.ini", dir);
+	struct cfg *c = new_cfg();
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=7"), 0);
+	for (unsigned i = 0; i <= sizeof cases / sizeof cases[0]; i++) {
+		if (i < sizeof cases / sizeof cases[0])
+			write_bytes(path, cases[i].text, cases[i].len);
+		else   /* 2 MiB of zeros (sparse): refused at once, not read as 10,000 empty lines */
+			CU_ASSERT_EQUAL(truncate(path, 2 << 20), 0);
+		CU_ASSERT_EQUAL(cfg_load_file(c, path), -1);
+		snprintf(expect, sizeof expect, "%s:%u: NUL byte: not a text file", path,
+			 i < sizeof cases / sizeof cases[0] ? cases[i].line : 1);
+		CU_ASSERT_STRING_EQUAL(err_msg(), expect);
+	}
+	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 7);
+	unlink(path);
+	rmdir(dir);
+	cfg_free(c);
+}
+
+static void capture_expect(const char *want)
+{
+	char *out = unit_capture_end();
+	CU_ASSERT_STRING_EQUAL(out, want);
+	free(out);
+}
+
+#define WARN_PREFIX "hvsim: warning: "
+
+static void test_duplicates(void)
+{
+	struct cfg *c = new_cfg();
+
+	unit_capture_begin();
+	CU_ASSERT_EQUAL(cfg_load_string(c, "d.ini", "[cpu]\nfreq_mhz = 1\nmode = vhe\n[mem]\nratio = 0.5\n"
+					   "[cpu]\nfreq_mhz = 2\n; x\nfreq_mhz = 3\n"), 0);
+	capture_expect(WARN_PREFIX "d.ini:7: cpu.freq_mhz already set at line 2; this value wins\n"
+		       WARN_PREFIX "d.ini:9: cpu.freq_mhz already set at line 7; this value wins\n");
+	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 3);
+
+	/* Across files (and the same file loaded again) overriding is the point: silent. */
+	unit_capture_begin();
+	CU_ASSERT_EQUAL(cfg_load_string(c, "e.ini", "[cpu]\nfreq_mhz = 4\n"), 0);
+	CU_ASSERT_EQUAL(cfg_load_string(c, "e.ini", "[cpu]\nfreq_mhz = 5\n"), 0);
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=6"), 0);
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.mode=nvhe"), 0);
+	capture_expect("");
+
+	/* A failed value sets nothing: no warning, and the next one is not a duplicate of it. */
+	unit_capture_begin();
+	CU_ASSERT_EQUAL(cfg_load_string(c, "f.ini", "[cpu]\nfreq_mhz = 9999\nfreq_mhz = 8\n"), -1);
+	CU_ASSERT_EQUAL(cfg_load_string(c, "g.ini", "[mem]\nratio = 2\n"), -1);
+	capture_expect("");
+
+	/* --set given twice: the last wins, with a warning naming the value. */
+	unit_capture_begin();
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=0x10"), 0);
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=abc"), -1);
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.mode=vhe"), 0);
+	capture_expect(WARN_PREFIX "--set cpu.freq_mhz given more than once; the last value, 0x10, wins\n"
+		       WARN_PREFIX "--set cpu.mode given more than once; the last value, vhe, wins\n");
+	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 16);
+
+	/* A file between two --set: the second --set overrides the file, silently. */
+	unit_capture_begin();
+	CU_ASSERT_EQUAL(cfg_load_string(c, "h.ini", "[cpu]\nfreq_mhz = 7\n"), 0);
+	CU_ASSERT_EQUAL(cfg_set(c, "cpu.freq_mhz=9"), 0);
+	capture_expect("");
+	cfg_free(c);
+}
+
 static void test_err(void)
 {
 	CU_ASSERT_EQUAL(err_set("bad magic %d", 7), -1);
@@ -560,11 +747,16 @@ static CU_TestInfo tests[] = {
 	{ "bools_enums_doubles", test_bools_enums_doubles },
 	{ "syntax_and_lines", test_syntax_and_lines },
 	{ "files", test_files },
+	{ "nul_byte", test_nul_byte },
 	{ "set_and_order", test_set_and_order },
 	{ "check_complete", test_check_complete },
 	{ "write_ini", test_write_ini },
 	{ "round_trip", test_round_trip },
 	{ "accessor_misuse", test_accessor_misuse },
+	{ "FIFO and device design files", test_special_files },
+	{ "design file size limit", test_file_size_limit },
+	{ "NUL bytes", test_nul_bytes },
+	{ "duplicate keys", test_duplicates },
 	{ "err", test_err },
 	{ "log", test_log },
 	CU_TEST_INFO_NULL,

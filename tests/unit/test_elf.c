@@ -458,6 +458,179 @@ static void test_segments(void)
 	FAIL(write_spec("noload.elf", &s), 0, A64_RAM, ": no loadable segments");
 }
 
+/* ---- segment bounds, byte exact ----
+ * Each bound is tried at the last accepted value and one past it, so a
+ * one-character slip in a comparison (< for <=, + for -) fails a case.
+ * RAM is A64_RAM, [0x40000000-0x48000000): a non-zero base, so that
+ * paddr - base and paddr + base differ. */
+
+/* One executable segment [paddr, paddr + memsz), up to 32 file bytes, entered at its start. */
+static struct spec text_only(uint64_t paddr, uint64_t memsz)
+{
+	struct spec s = { .machine = EM_AARCH64, .type = ET_EXEC, .entry = paddr, .nseg = 1,
+			  .text_seg = -1, .data_seg = -1 };
+	s.seg[0] = (struct tseg){ PT_LOAD, PF_R | PF_X, paddr, memsz, memsz < 32 ? memsz : 32, a64_code, 0 };
+	return s;
+}
+
+static int loads(const char *name, const struct spec *s, uint64_t base, uint64_t size)
+{
+	struct elf_image img;
+	char *path = write_spec(name, s);
+	if (elf_load(path, 0, base, size, &img) != 0) {
+		fprintf(stderr, "\n  %s: %s\n", name, err_msg());
+		return 0;
+	}
+	elf_free(&img);
+	return 1;
+}
+
+/* LOADS(name, spec, ram_base, ram_size); SEG_FAILS(name, spec, ram_base, ram_size, message) */
+#define LOADS(name, s, ...) CU_ASSERT_TRUE(loads(name, s, __VA_ARGS__))
+#define SEG_FAILS(name, s, ...) CU_ASSERT_TRUE(check_fail(write_spec(name, s), 0, __VA_ARGS__))
+
+static void test_ram_bounds(void)
+{
+	struct spec s;
+
+	s = text_only(0x40000000, 0x8000000);         /* the whole RAM */
+	LOADS("ram_all.elf", &s, A64_RAM);
+	s = text_only(0x40000000, 1);                 /* its first byte */
+	LOADS("ram_first.elf", &s, A64_RAM);
+	s = text_only(0x47ffffff, 1);                 /* its last byte */
+	LOADS("ram_last.elf", &s, A64_RAM);
+	s = text_only(0x47ffffe0, 0x20);              /* ends at the last byte */
+	LOADS("ram_top.elf", &s, A64_RAM);
+
+	s = text_only(0x40000000, 0x8000001);         /* the whole RAM and one byte */
+	SEG_FAILS("ram_all1.elf", &s, A64_RAM,
+		  ": segment 0 [0x40000000-0x48000001) lies outside RAM [0x40000000-0x48000000)");
+	s = text_only(0x47ffffe0, 0x21);              /* one byte past the end */
+	SEG_FAILS("ram_over1.elf", &s, A64_RAM, ": segment 0 [0x47ffffe0-0x48000001) lies outside RAM");
+	s = text_only(0x48000000, 1);                 /* starts at the end */
+	SEG_FAILS("ram_at_end.elf", &s, A64_RAM, ": segment 0 [0x48000000-0x48000001) lies outside RAM");
+	s = text_only(0x3fffffff, 0x21);              /* starts one byte before RAM */
+	SEG_FAILS("ram_before1.elf", &s, A64_RAM, ": segment 0 [0x3fffffff-0x40000020) lies outside RAM");
+	s = text_only(0x3fffffe0, 0x20);              /* ends where RAM starts */
+	SEG_FAILS("ram_below.elf", &s, A64_RAM, ": segment 0 [0x3fffffe0-0x40000000) lies outside RAM");
+	s = text_only(0x88000000, 0x20);              /* past RAM by more than its size */
+	SEG_FAILS("ram_far.elf", &s, A64_RAM, ": segment 0 [0x88000000-0x88000020) lies outside RAM");
+	s = text_only(0x40000010, ~0ull - 0x40000010); /* ends at 2^64 - 1: no wrap, far too big */
+	SEG_FAILS("ram_huge.elf", &s, A64_RAM, ": segment 0 [0x40000010-0xffffffffffffffff) lies outside RAM");
+
+	/* RAM at 0 (the pc machine): a segment at address 0 is inside. */
+	s = text_only(0, 0x20);
+	LOADS("ram_zero.elf", &s, X86_RAM);
+	s = text_only(0xfffffe0, 0x21);
+	SEG_FAILS("ram_zero_over.elf", &s, X86_RAM, ": segment 0 [0xfffffe0-0x10000001) lies outside RAM [0x0-0x10000000)");
+
+	/* The top of the address space: ending at 2^64 - 1 is representable,
+	 * ending at 2^64 wraps to 0. */
+	s = text_only(0xfffffffffffff000ull, 0xfff);
+	LOADS("top_fits.elf", &s, 0, ~0ull);
+	s = text_only(0xfffffffffffff000ull, 0x1000);
+	SEG_FAILS("top_wraps.elf", &s, 0, ~0ull,
+		  ": segment 0: p_paddr 0xfffffffffffff000 + p_memsz 0x1000 overflows the address space");
+	s = text_only(0xfffffffffffff000ull, ~0ull);
+	SEG_FAILS("top_wraps2.elf", &s, 0, ~0ull, ": segment 0: p_paddr 0xfffffffffffff000 + p_memsz");
+}
+
+static void test_file_bounds(void)
+{
+	struct spec s = text_only(0x40080000, 0x40);
+	struct elf_image img;
+
+	/* p_filesz up to p_memsz, not one byte more. */
+	s.seg[0].data = NULL;         /* the writer's pattern: a64_code has 32 bytes */
+	s.seg[0].filesz = 0x40;
+	LOADS("filesz_eq.elf", &s, A64_RAM);
+	s.seg[0].filesz = 0x41;
+	SEG_FAILS("filesz_over1.elf", &s, A64_RAM, ": segment 0: p_filesz 0x41 exceeds p_memsz 0x40");
+
+	/* Segment data ending at the last byte of the file, and one byte past it. */
+	s = text_only(0x40080000, 0x40);
+	struct buf b = build(&s);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(b.p + ((Elf64_Ehdr *)b.p)->e_phoff);
+	ph->p_offset = b.n - 32;
+	CU_ASSERT_EQUAL(elf_load(write_file("data_eof.elf", b.p, b.n), 0, A64_RAM, &img), 0);
+	elf_free(&img);
+	ph->p_offset = b.n - 31;
+	FAIL(write_file("data_eof1.elf", b.p, b.n), 0, A64_RAM, ": truncated (segment 0 data [");
+	free(b.p);
+
+	/* A segment with no file bytes (all bss) reads nothing from the file,
+	 * so its p_offset is not checked, as Linux's loader ignores it. */
+	s = a64_spec();
+	s.seg[0].filesz = 0;
+	s.seg[0].offset = ~0ull;
+	struct spec t = s;
+	CU_ASSERT_EQUAL_FATAL(elf_load(write_spec("bss_only.elf", &t), 0, A64_RAM, &img), 0);
+	CU_ASSERT_EQUAL_FATAL(img.nsegs, 2);
+	CU_ASSERT_EQUAL(img.segs[1].paddr, 0x40090000);
+	CU_ASSERT_EQUAL(img.segs[1].filesz, 0);
+	CU_ASSERT_EQUAL(img.segs[1].memsz, 0x1000);
+	elf_free(&img);
+}
+
+/* Overlapping segments are rejected, naming both: which bytes would win
+ * depends on load order, which the gABI leaves open (Linux maps in header
+ * order and the later one wins; a firmware that relies on that is broken). */
+static void test_overlap_bounds(void)
+{
+	struct spec s = a64_spec();   /* text [0x40080000-0x40080020), data [0x40090000-0x40091000) */
+
+	s.seg[0].paddr = 0x4008001f;  /* one byte */
+	SEG_FAILS("overlap1.elf", &s, A64_RAM,
+		  ": segments 1 [0x40080000-0x40080020) and 0 [0x4008001f-0x4008101f) overlap");
+	s.seg[0].paddr = 0x40080000;  /* same start */
+	SEG_FAILS("overlap_same.elf", &s, A64_RAM,
+		  ": segments 0 [0x40080000-0x40081000) and 1 [0x40080000-0x40080020) overlap");
+	s.seg[0].paddr = 0x4007fff0;  /* text inside data */
+	SEG_FAILS("overlap_in.elf", &s, A64_RAM,
+		  ": segments 0 [0x4007fff0-0x40080ff0) and 1 [0x40080000-0x40080020) overlap");
+	s.seg[0].paddr = 0x4007f000;  /* data ends where text starts: fine */
+	LOADS("adjacent2.elf", &s, A64_RAM);
+	s.seg[0].paddr = 0x4007f001;
+	SEG_FAILS("overlap_in2.elf", &s, A64_RAM,
+		  ": segments 0 [0x4007f001-0x40080001) and 1 [0x40080000-0x40080020) overlap");
+
+	/* Only into the bss of the other (past its p_filesz, before its p_memsz). */
+	s = a64_spec();
+	s.seg[1].paddr = s.entry = 0x40090800;
+	SEG_FAILS("overlap_bss.elf", &s, A64_RAM,
+		  ": segments 0 [0x40090000-0x40091000) and 1 [0x40090800-0x40090820) overlap");
+	s.seg[1].paddr = s.entry = 0x40091000;   /* right after the bss: fine */
+	LOADS("after_bss.elf", &s, A64_RAM);
+	s.seg[1].paddr = s.entry = 0x4008ffe0;   /* right before the data: fine */
+	LOADS("before_data.elf", &s, A64_RAM);
+	s.seg[1].paddr = s.entry = 0x4008ffe1;
+	SEG_FAILS("overlap_data1.elf", &s, A64_RAM, ": segments 1 [0x4008ffe1-0x40090001) and 0 [0x40090000");
+}
+
+static void test_entry_bounds(void)
+{
+	struct spec s = a64_spec();   /* text [0x40080000-0x40080020) */
+
+	s.entry = 0x4008001f;         /* last byte of the text */
+	LOADS("entry_last.elf", &s, A64_RAM);
+	s.entry = 0x4007ffff;         /* one byte before */
+	SEG_FAILS("entry_before.elf", &s, A64_RAM, ": entry point 0x4007ffff is not in an executable segment");
+	s.entry = 0x40000000;         /* in RAM, in no segment */
+	SEG_FAILS("entry_none.elf", &s, A64_RAM, ": entry point 0x40000000 is not in an executable segment");
+	s.entry = 0;
+	SEG_FAILS("entry_zero.elf", &s, A64_RAM, ": entry point 0x0 is not in an executable segment");
+	s.entry = ~0ull;
+	SEG_FAILS("entry_max.elf", &s, A64_RAM, ": entry point 0xffffffffffffffff is not in an executable segment");
+	s.entry = 0x10;               /* inside the ignored empty PT_LOAD */
+	SEG_FAILS("entry_empty.elf", &s, A64_RAM, ": entry point 0x10 is not in an executable segment");
+
+	/* In the bss part of an executable segment: inside it, accepted. */
+	s = a64_spec();
+	s.seg[1].memsz = 0x40;
+	s.entry = 0x4008003f;
+	LOADS("entry_bss.elf", &s, A64_RAM);
+}
+
 /* ---- robustness sweep ---- */
 
 static int sane(const struct elf_image *img)
@@ -659,6 +832,10 @@ static CU_TestInfo tests[] = {
 	{ "not an ELF / wrong class / short", test_not_elf },
 	{ "header checks", test_header },
 	{ "segment checks", test_segments },
+	{ "segment RAM bounds, byte exact", test_ram_bounds },
+	{ "segment file bounds, byte exact", test_file_bounds },
+	{ "overlapping segments", test_overlap_bounds },
+	{ "entry point bounds", test_entry_bounds },
 	{ "truncation and byte flips", test_truncate_and_flip },
 	{ "clang-built firmware", test_clang_elf },
 	CU_TEST_INFO_NULL,

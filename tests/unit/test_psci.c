@@ -132,6 +132,11 @@ static void test_cpu_on_invalid_params(void)
 		0x200,           /* cluster 2: CPU 32 does not exist */
 		0x10001,         /* Aff2 = 1: would be CPU 1 if Aff2 were ignored */
 		0x100000001ULL,  /* Aff3 = 1 */
+		/* Bits that are not affinity fields must be zero (DEN 0022D 5.1). */
+		0x80000001ULL,   /* bit 31 (RES1 in MPIDR_EL1, not in target_cpu) */
+		0x01000001ULL,   /* bit 24 (MT) */
+		0x10000000001ULL, /* bit 40 */
+		0x8000000000000001ULL,
 	};
 	for (unsigned i = 0; i < sizeof bad_mpidr / sizeof bad_mpidr[0]; i++) {
 		CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_ON, bad_mpidr[i], RAM_BASE, 0, &r));
@@ -145,7 +150,7 @@ static void test_cpu_on_invalid_params(void)
 	CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_ON, 0x10f, RAM_BASE, 0, &r));
 	CU_ASSERT_EQUAL(r.x0, PSCI_RET_SUCCESS);
 	CU_ASSERT_EQUAL(r.target, 31);
-	CU_ASSERT_EQUAL(p.errors, 5);
+	CU_ASSERT_EQUAL(p.errors, 9);
 }
 
 static void test_cpu_on_invalid_address(void)
@@ -223,6 +228,72 @@ static void test_cpu_off_and_suspend(void)
 	CU_ASSERT_EQUAL(p.state[0], PSCI_CPU_ON);
 }
 
+/* power_state, original format (DEN 0022D 5.4): StateID [15:0], StateType
+ * [16], PowerLevel [25:24]; bits [31:26] and [23:17] reserved, must be zero. */
+static void test_cpu_suspend_power_state(void)
+{
+	struct psci p;
+	struct psci_result r;
+	psci_init(&p, 2, RAM_BASE, RAM_SIZE);
+
+	/* PSCI_FEATURES(CPU_SUSPEND) = 0: original format (bit 1 clear), no OS-initiated mode (bit 0). */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_1_0_FN_PSCI_FEATURES, PSCI_0_2_FN_CPU_SUSPEND, 0, 0), 0);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_1_0_FN_PSCI_FEATURES, FN32_CPU_SUSPEND, 0, 0), 0);
+
+	/* Each bit alone: the 19 field bits are accepted, the 13 reserved ones rejected. */
+	unsigned ok = 0, bad = 0;
+	for (unsigned bit = 0; bit < 32; bit++) {
+		bool reserved = (bit >= 17 && bit <= 23) || bit >= 26;
+		CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, 1ULL << bit, RAM_BASE, 0, &r));
+		CU_ASSERT_EQUAL(r.x0, reserved ? PSCI_RET_INVALID_PARAMS : PSCI_RET_SUCCESS);
+		CU_ASSERT_EQUAL(r.act, reserved ? PSCI_ACT_NONE : PSCI_ACT_SUSPEND);
+		ok += r.x0 == PSCI_RET_SUCCESS;
+		bad += r.x0 == PSCI_RET_INVALID_PARAMS;
+	}
+	CU_ASSERT_EQUAL(ok, 19);
+	CU_ASSERT_EQUAL(bad, 13);
+	CU_ASSERT_EQUAL(p.errors, 13);
+	/* Every field at its maximum, powerdown at level 3: valid. */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, 0x0301ffff, RAM_BASE, 0), PSCI_RET_SUCCESS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, 0xffffffff, RAM_BASE, 0), PSCI_RET_INVALID_PARAMS);
+	/* power_state is a uint32 in both conventions: the upper half of x1 is not part of it. */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, 0xffffffff00000000ULL, RAM_BASE, 0),
+			PSCI_RET_SUCCESS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, FN32_CPU_SUSPEND, 0xffffffff00000001ULL, 0, 0), PSCI_RET_SUCCESS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, FN32_CPU_SUSPEND, 0x00800000, 0, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, FN32_CPU_SUSPEND, 0x04000000, 0, 0), PSCI_RET_INVALID_PARAMS);
+}
+
+/* A powerdown state resumes at entry_point_address: it must be a word in RAM.
+ * A standby state returns where it was called, so its entry is never looked at. */
+static void test_cpu_suspend_entry(void)
+{
+	struct psci p;
+	struct psci_result r;
+	psci_init(&p, 2, RAM_BASE, RAM_SIZE);
+	const uint64_t down = 0x10000, standby = 0;
+
+	static const uint64_t bad_entry[] = {
+		0, RAM_BASE - 4, RAM_BASE + RAM_SIZE, ~0ULL & ~3ULL, RAM_BASE + 2, RAM_BASE + RAM_SIZE - 1,
+	};
+	for (unsigned i = 0; i < sizeof bad_entry / sizeof bad_entry[0]; i++) {
+		CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, down, bad_entry[i], 0, &r));
+		CU_ASSERT_EQUAL(r.x0, PSCI_RET_INVALID_ADDRESS);
+		CU_ASSERT_EQUAL(r.act, PSCI_ACT_NONE);
+		CU_ASSERT_TRUE(call(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, standby, bad_entry[i], 0, &r));
+		CU_ASSERT_EQUAL(r.x0, PSCI_RET_SUCCESS);
+		CU_ASSERT_EQUAL(r.act, PSCI_ACT_SUSPEND);
+	}
+	CU_ASSERT_EQUAL(p.errors, 6);
+	/* First and last word of RAM */
+	CU_ASSERT_EQUAL(x0_of(&p, 1, PSCI_0_2_FN_CPU_SUSPEND, down, RAM_BASE, 0), PSCI_RET_SUCCESS);
+	CU_ASSERT_EQUAL(x0_of(&p, 1, PSCI_0_2_FN_CPU_SUSPEND, down, RAM_BASE + RAM_SIZE - 4, 0), PSCI_RET_SUCCESS);
+	/* SMC32: the entry is truncated to 32 bits before the check. */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, FN32_CPU_SUSPEND, down, 0xabcd000040001000ULL, 0), PSCI_RET_SUCCESS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, PSCI_0_2_FN_CPU_SUSPEND, down, 0xabcd000040001000ULL, 0),
+			PSCI_RET_INVALID_ADDRESS);
+}
+
 static void test_system_off_reset(void)
 {
 	struct psci p;
@@ -268,6 +339,11 @@ static void test_affinity_info(void)
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x010000, 2, 0), PSCI_RET_INVALID_PARAMS);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0xffffff, 3, 0), PSCI_AFFINITY_ON);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x100000000ULL, 3, 0), PSCI_RET_INVALID_PARAMS);
+	/* Bits outside the affinity fields must be zero, at every level. */
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x80000000ULL, 0, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x01000000ULL, 1, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0x10000000000ULL, 3, 0), PSCI_RET_INVALID_PARAMS);
+	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0xff00ffffffULL, 3, 0), PSCI_RET_INVALID_PARAMS); /* no Aff3 = 0xff */
 	/* No level 4 (DEN 0022D 5.1.8: Lowest Affinity Level 0..3) */
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0, 4, 0), PSCI_RET_INVALID_PARAMS);
 	CU_ASSERT_EQUAL(x0_of(&p, 0, ai, 0, 0x100000000ULL, 0), PSCI_RET_INVALID_PARAMS);
@@ -349,6 +425,8 @@ static CU_TestInfo tests[] = {
 	{ "CPU_ON with bad entry points", test_cpu_on_invalid_address },
 	{ "CPU_ON SMC32 truncates arguments", test_cpu_on_smc32 },
 	{ "CPU_OFF and CPU_SUSPEND", test_cpu_off_and_suspend },
+	{ "CPU_SUSPEND power_state format", test_cpu_suspend_power_state },
+	{ "CPU_SUSPEND powerdown entry point", test_cpu_suspend_entry },
 	{ "SYSTEM_OFF and SYSTEM_RESET", test_system_off_reset },
 	{ "AFFINITY_INFO levels 0-3 and beyond", test_affinity_info },
 	{ "PSCI_FEATURES", test_features },

@@ -7,6 +7,8 @@
 #define HVSIM_TESTS_UNIT_H
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static inline int unit_run(const char *suite, CU_TestInfo *tests)
 {
@@ -24,5 +26,37 @@ static inline int unit_run(const char *suite, CU_TestInfo *tests)
 	unsigned run = CU_get_number_of_tests_run();
 	CU_cleanup_registry();
 	return fails || run == 0 ? 1 : 0;
+}
+
+/* What the code under test writes to stderr, between unit_capture_begin()
+ * and unit_capture_end() (a malloc'd string; "" if nothing). */
+static FILE *unit_cap_file;
+static int unit_cap_saved = -1;
+
+static inline void unit_capture_begin(void)
+{
+	fflush(stderr);
+	unit_cap_file = tmpfile();
+	if (!unit_cap_file) {
+		perror("tmpfile");
+		abort();
+	}
+	unit_cap_saved = dup(2);
+	dup2(fileno(unit_cap_file), 2);
+}
+
+static inline char *unit_capture_end(void)
+{
+	fflush(stderr);
+	dup2(unit_cap_saved, 2);
+	close(unit_cap_saved);
+	off_t n = lseek(fileno(unit_cap_file), 0, SEEK_END);
+	char *buf = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	if (!buf || pread(fileno(unit_cap_file), buf, (size_t)n, 0) != n) {
+		perror("unit_capture_end");
+		abort();
+	}
+	fclose(unit_cap_file);
+	return buf;
 }
 #endif
