@@ -42,7 +42,7 @@ static const char run_help[] =
 	"                         default 3600, 0 = no limit\n"
 	"  --stats FILE           write every statistic to FILE\n"
 	"  --stats-format FMT     text, json or csv (default text)\n"
-	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config or all\n"
+	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config,gic or all\n"
 	"  -q, --quiet            no summary\n"
 	"\n"
 	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
@@ -112,6 +112,7 @@ static struct cfg *build_cfg(enum isa isa, const struct design_opts *o)
 		goto fail;
 	if (isa == ISA_A64) {
 		if (cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
+		    cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys) < 0 ||
 		    cfg_load_string(c, "designs/default-arm64.ini", hvsim_default_design_arm64) < 0)
 			goto fail;
 	} else {

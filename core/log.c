@@ -20,6 +20,7 @@ static const struct {
 	[LOG_ELF]    = { "elf",    "firmware loading" },
 	[LOG_DECODE] = { "decode", "translated-block decode" },
 	[LOG_CONFIG] = { "config", "design values and where they came from" },
+	[LOG_GIC]    = { "gic",    "interrupt controller: injections, acknowledges, guest errors" },
 };
 
 const char *log_comp_name(enum log_comp c)

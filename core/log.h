@@ -12,6 +12,7 @@ enum log_comp {
 	LOG_ELF,     /* firmware loading */
 	LOG_DECODE,  /* translated-block decode */
 	LOG_CONFIG,  /* design values and where they came from */
+	LOG_GIC,     /* interrupt controller: injections, acknowledges, guest errors */
 	LOG_COMP_COUNT
 };
 

@@ -48,37 +48,45 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 #define R_VBAR_EL1  SYS_REG(3, 0, 12, 0, 0)
 #define R_MPIDR_EL1 SYS_REG(3, 0, 0, 0, 5)
 #define R_TLBI_VMALLE1 SYS_REG(1, 0, 8, 7, 0)   /* TLBI VMALLE1 (Arm ARM C5.5) */
-#define R_CNTFRQ    SYS_REG(3, 3, 14, 0, 0)
-#define R_CNTVCT    SYS_REG(3, 3, 14, 0, 2)
-#define R_CNTV_TVAL SYS_REG(3, 3, 14, 3, 0)
-#define R_CNTV_CTL  SYS_REG(3, 3, 14, 3, 1)
-#define R_CNTV_CVAL SYS_REG(3, 3, 14, 3, 2)
-#define R_CNTKCTL   SYS_REG(3, 0, 14, 1, 0)
-#define CNT_CTL_ENABLE  1u
-#define CNT_CTL_IMASK   2u
-#define CNT_CTL_ISTATUS 4u
+#define PSTATE_I    (1u << 7)
+/* Exception vector offsets (D1.10.2): by source, then by type */
+#define VEC_CUR_SP0 0x000
+#define VEC_CUR_SPX 0x200
+enum exc_type { EXC_SYNC = 0x000, EXC_IRQ = 0x080 };
+/* vcpu_exception kind of an IRQ (no ESR: not a valid ESR_EL1 value, EC 0x3f) */
+#define KIND_IRQ    0xffffffffu
 
-/* Synchronous exception entry to EL1 (Arm ARM D1.10.2), done by hand.
- * Only from EL1: changing EL from the host leaves Unicorn's cached flags
- * stale (TOOLCHAIN-NOTES), so EL0 guests are not supported yet.  A vector
- * that faults itself ends the run (vcpu_exception). */
-static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, bool set_far)
+/* Exception entry to EL1 (Arm ARM D1.10.2), done by hand: ELR_EL1 = where
+ * to return, SPSR_EL1 = PSTATE, PSTATE = EL1h with D, A, I, F masked, PC =
+ * VBAR_EL1 + source offset + type offset; synchronous ones also write
+ * ESR_EL1 (and FAR_EL1).  Only from EL1: changing EL from the host leaves
+ * Unicorn's cached flags stale (TOOLCHAIN-NOTES), so EL0 guests are not
+ * supported yet.  A vector that faults itself ends the run (vcpu_exception).
+ * Returns false if the run stopped instead. */
+static bool exception_entry(struct vcpu *v, uint64_t ret, enum exc_type type, uint32_t kind, uint64_t far,
+			    bool set_far)
 {
 	uint32_t ps = (uint32_t)rd(v, UC_ARM64_REG_PSTATE);
 	unsigned el = (ps >> 2) & 3;
 	if (el != 1) {
-		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "exception (ESR 0x%08x) taken from EL%u at 0x%llx: "
-				"exception entry from EL0 is not modelled yet", esr, el, (unsigned long long)pc);
-		return;
+		char what[40];
+		if (type == EXC_IRQ)
+			snprintf(what, sizeof what, "IRQ");
+		else
+			snprintf(what, sizeof what, "exception (ESR 0x%08x)", kind);
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "%s taken from EL%u at 0x%llx: exception entry from EL0 is "
+				"not modelled yet", what, el, (unsigned long long)ret);
+		return false;
 	}
-	if (!vcpu_exception(v, pc, esr))
-		return;
-	uint64_t vbar = 0, off = (ps & 1) ? 0x200 : 0x000;   /* current EL with SPx / SP0 */
+	if (!vcpu_exception(v, ret, kind))
+		return false;
+	uint64_t vbar = 0, off = ((ps & 1) ? VEC_CUR_SPX : VEC_CUR_SP0) + type;
 	sysreg_rw(v, R_VBAR_EL1, &vbar, false);
-	uint64_t spsr = ps, e = esr;
-	wr(v, UC_ARM64_REG_ELR_EL1, pc);
+	uint64_t spsr = ps, e = kind;
+	wr(v, UC_ARM64_REG_ELR_EL1, ret);
 	sysreg_rw(v, R_SPSR_EL1, &spsr, true);
-	sysreg_rw(v, R_ESR_EL1, &e, true);
+	if (type == EXC_SYNC)
+		sysreg_rw(v, R_ESR_EL1, &e, true);
 	if (set_far)
 		sysreg_rw(v, R_FAR_EL1, &far, true);
 	if (!(ps & 1)) {     /* EL1t -> EL1h: bank SP */
@@ -87,14 +95,22 @@ static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far,
 	}
 	wr(v, UC_ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
 	wr(v, UC_ARM64_REG_PC, vbar + off);
-	DBG(LOG_CPU, "cpu%u: exception EC 0x%02x at 0x%llx -> 0x%llx", v->id, ESR_EC(esr),
-	    (unsigned long long)pc, (unsigned long long)(vbar + off));
+	return true;
+}
+
+static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, bool set_far)
+{
+	if (exception_entry(v, pc, EXC_SYNC, esr, far, set_far))
+		DBG(LOG_CPU, "cpu%u: exception EC 0x%02x at 0x%llx -> 0x%llx", v->id, ESR_EC(esr),
+		    (unsigned long long)pc, (unsigned long long)rd(v, UC_ARM64_REG_PC));
 }
 
 static void a64_describe_exception(struct vcpu *v, uint32_t esr, char *buf, size_t n)
 {
 	const char *ec = esr_ec_name(ESR_EC(esr));
-	if (ec)
+	if (esr == KIND_IRQ)
+		snprintf(buf, n, "IRQ");
+	else if (ec)
 		snprintf(buf, n, "%s (ESR_EL1 0x%08x)", ec, esr);
 	else
 		snprintf(buf, n, "EC 0x%02x (ESR_EL1 0x%08x)", ESR_EC(esr), esr);
@@ -120,81 +136,85 @@ static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
 		(unsigned long long)off, (unsigned long long)cost, what);
 }
 
+static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
+
+/* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
+ * its handler runs; the next guest entry restores and injects (irq_sync). */
 static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
 {
 	cycles_t cost = el2_exit_cost(&v->set->el2, x, user);
 	log_exit(v, x, esr, pc, cost, what);
 	vcpu_exit(v, x, cost);
+	if (irqc(v))
+		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
-/* ---- generic timer: Unicorn's is a stub that follows host time ---- */
-static uint64_t cntvct(struct vcpu *v) { return virt_cntvct(v->set->virt, v->sc.clock); }
-
-static uint64_t cntv_ctl_read(struct vcpu *v)
+/* ---- interrupts: the machine's controller through struct irq_ctrl ---- */
+/* Brings the vCPU's interrupt state up to its clock: a physical interrupt
+ * for the hypervisor (timer, kick, maintenance) is an IRQ exit; then the
+ * guest entry injects what is pending into the list registers.  Checked on
+ * block boundaries, like QEMU's TCG takes interrupts between blocks. */
+static void irq_sync(struct vcpu *v, uint64_t pc)
 {
-	uint64_t ctl = v->a64.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
-	if ((ctl & CNT_CTL_ENABLE) && cntvct(v) >= v->a64.cntv_cval)
-		ctl |= CNT_CTL_ISTATUS;
-	return ctl;
+	struct irq_ctrl *ic = irqc(v);
+	if (!ic || v->sc.clock < ic->check_at[v->id])
+		return;
+	const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
+	if (why)
+		take_exit(v, EL2X_IRQ, 0, pc, false, why);
+	v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
+	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
 }
 
-static void timer_check_warn(struct vcpu *v)
+/* Before the block at addr: if the virtual IRQ is signalled and PSTATE.I
+ * is clear, stop before the block; a64_after_run performs the entry. */
+static bool irq_before_block(struct vcpu *v, uint64_t addr)
 {
-	if ((v->a64.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE && !v->a64.timer_warned) {
-		v->a64.timer_warned = true;
-		log_warn("cpu%u enabled the virtual timer interrupt: no GIC is modelled yet, so it can wake WFI "
-			 "but is never delivered as an IRQ", v->id);
-	}
+	if (v->set->sim.stop != SIM_RUNNING)
+		return false;
+	irq_sync(v, addr);
+	if (!v->a64.irq_line || (rd(v, UC_ARM64_REG_PSTATE) & PSTATE_I))
+		return false;
+	v->a64.irq_take = true;
+	vcpu_stop_before(v, addr);
+	return true;
 }
 
-/* Emulated registers that do not trap on hardware (the timer is the
- * guest's own; MPIDR_EL1 reads VMPIDR_EL2).  Returns true if handled. */
+/* The IRQ exception: ELR_EL1 = the next instruction to execute. */
+static void take_irq(struct vcpu *v)
+{
+	uint64_t pc = rd(v, UC_ARM64_REG_PC);
+	if (!exception_entry(v, pc, EXC_IRQ, KIND_IRQ, 0, false))
+		return;
+	irqc(v)->ops->irq_taken(irqc(v)->ctx, v->id, v->sc.clock);
+	DBG(LOG_CPU, "cpu%u: IRQ at 0x%llx -> 0x%llx", v->id, (unsigned long long)pc,
+	    (unsigned long long)rd(v, UC_ARM64_REG_PC));
+}
+
+/* Emulated registers that do not trap on hardware (MPIDR_EL1 reads
+ * VMPIDR_EL2).  The generic timer and the GIC CPU interface are the
+ * machine's interrupt controller's (struct irq_ctrl).  True if handled. */
 static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val)
 {
-	switch (r) {
-	case R_MPIDR_EL1:
-		if (!is_read)
-			return false;
-		*val = (1ull << 31) | psci_mpidr(v->id);   /* bit 31 RES1 */
-		return true;
-	case R_CNTFRQ:
-		if (!is_read)
-			return false;
-		*val = v->set->virt->cntfrq_hz;
-		return true;
-	case R_CNTVCT:
-		if (!is_read)
-			return false;
-		*val = cntvct(v);
-		return true;
-	case R_CNTV_CTL:
-		if (is_read) {
-			*val = cntv_ctl_read(v);
-		} else {
-			v->a64.cntv_ctl = *val & (CNT_CTL_ENABLE | CNT_CTL_IMASK);
-			timer_check_warn(v);
-		}
-		return true;
-	case R_CNTV_CVAL:
-		if (is_read)
-			*val = v->a64.cntv_cval;
-		else
-			v->a64.cntv_cval = *val;
-		return true;
-	case R_CNTV_TVAL:      /* signed 32-bit view of CVAL - CNTVCT */
-		if (is_read)
-			*val = (uint32_t)(v->a64.cntv_cval - cntvct(v));
-		else
-			v->a64.cntv_cval = cntvct(v) + (uint64_t)(int64_t)(int32_t)*val;
-		return true;
-	case R_CNTKCTL:
-		if (is_read)
-			*val = v->a64.cntkctl;
-		else
-			v->a64.cntkctl = *val;
-		return true;
-	}
-	return false;
+	if (r != R_MPIDR_EL1 || !is_read)
+		return false;
+	*val = (1ull << 31) | psci_mpidr(v->id);   /* bit 31 RES1 */
+	return true;
+}
+
+/* An ICC_* or generic-timer register.  Trapped accesses are emulated in
+ * the hypervisor (the exit already folded the LRs; the next block re-enters
+ * and injects); the others are served by the hardware, after any pending
+ * entry.  Returns false if the access is UNDEFINED. */
+static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, bool trapped, uint64_t pc)
+{
+	struct irq_ctrl *ic = irqc(v);
+	if (!trapped)
+		irq_sync(v, pc);
+	if (!ic->ops->sysreg(ic->ctx, v->id, r, is_read, val, v->sc.clock, trapped))
+		return false;
+	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
+	return true;
 }
 
 /* IC IALLUIS, IC IALLU, IC IVAU (op0 1, op1 0/0/3, CRn 7, CRm 1/5/5, op2 0/0/1) */
@@ -224,8 +244,16 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	unsigned rt = reg == UC_ARM64_REG_XZR ? 31 : reg >= UC_ARM64_REG_X0 && reg <= UC_ARM64_REG_X28 ?
 		      (unsigned)(reg - UC_ARM64_REG_X0) : reg == UC_ARM64_REG_X29 ? 29 : 30;
 
-	if (el2_traps_sysreg(&v->set->el2, r, is_read)) {
+	enum irqc_sysreg cls = irqc(v) ? irqc(v)->ops->sysreg_class(irqc(v)->ctx, r, is_read) : IRQC_NOT_MINE;
+	bool trapped = el2_traps_sysreg(&v->set->el2, r, is_read) || cls == IRQC_TRAP;
+	if (trapped)
 		take_exit(v, EL2X_SYS64, el2_esr_sys64(r, rt, is_read), pc, false, "");
+	if (cls != IRQC_NOT_MINE) {
+		if (!irq_sysreg(v, r, is_read, &val, trapped, pc)) {
+			inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+			return 1;
+		}
+	} else if (trapped) {
 		/* The hypervisor emulates with the architectural values the CPU model holds. */
 		if (cp->op0 == 3)
 			sysreg_rw(v, r, &val, !is_read);
@@ -237,7 +265,13 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	}
 	if (is_read && rt != 31)
 		uc_reg_write(uc, reg, &val);
-	wr(v, UC_ARM64_REG_PC, pc + 4);
+	/* Returning 1 skips the instruction of a register Unicorn's CPU model
+	 * implements, and the block goes on: moving PC as well would run the
+	 * rest of the block twice.  For a register it does not implement
+	 * (ICC_*) the hook runs on the UNDEFINED path and PC must be moved. */
+	uint64_t probe = 0;
+	if (sysreg_rw(v, r, &probe, false) != UC_ERR_OK)
+		wr(v, UC_ARM64_REG_PC, pc + 4);
 	return 1;
 }
 
@@ -250,34 +284,21 @@ static uint32_t hook_msr(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg 
 	return hook_sysreg(uc, reg, cp, ud, false);
 }
 
-static void a64_timer_event(void *ctx, cycles_t when);
-
-/* WFI (trapped or not) and PSCI CPU_SUSPEND: wait until the virtual timer
- * condition holds, the only wake-up source modelled so far. */
-static void wait_for_interrupt(struct vcpu *v)
+/* WFI (trapped or not) and PSCI CPU_SUSPEND: wait for a wake-up event
+ * (an interrupt the GIC would signal, a timer condition; PSTATE.I does not
+ * matter).  in_hyp: the vCPU blocks in the hypervisor, not in hardware. */
+static void wait_for_interrupt(struct vcpu *v, bool in_hyp)
 {
-	uint64_t ctl = v->a64.cntv_ctl;
-	if ((ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE) {
-		cycles_t due = virt_cycles_at_count(v->set->virt, v->a64.cntv_cval);
-		if (due <= v->until) {          /* wakes within this slice: just advance */
-			if (due > v->sc.clock) {
-				v->sc.idle_cycles += due - v->sc.clock;
-				v->sc.clock = due;
-			}
-			return;
-		}
-		evq_push(&v->set->sim.events, due, a64_timer_event, v);
+	struct irq_ctrl *ic = irqc(v);
+	cycles_t t = ic->ops->wait(ic->ctx, v->id, v->sc.clock, in_hyp);
+	if (t <= v->sc.clock)
+		return;
+	if (t <= v->until) {          /* wakes within this slice: just advance */
+		v->sc.idle_cycles += t - v->sc.clock;
+		v->sc.clock = t;
+		return;
 	}
-	vcpu_halt(v, SIM_CPU_HALTED);
-}
-
-static void a64_timer_event(void *ctx, cycles_t when)
-{
-	struct vcpu *v = ctx;
-	/* Stale if the guest re-armed or disabled the timer since. */
-	if (v->sc.state == SIM_CPU_HALTED && (v->a64.cntv_ctl & (CNT_CTL_ENABLE | CNT_CTL_IMASK)) == CNT_CTL_ENABLE &&
-	    virt_cycles_at_count(v->set->virt, v->a64.cntv_cval) <= when)
-		sim_cpu_wake(&v->sc, when);
+	vcpu_halt(v, SIM_CPU_HALTED);  /* the controller wakes it (timer event or kick) */
 }
 
 static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
@@ -296,7 +317,7 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 	switch (r.act) {
 	case HV_NONE: break;
 	case HV_CPU_OFF: vcpu_halt(v, SIM_CPU_OFF); break;
-	case HV_WAIT: wait_for_interrupt(v); break;
+	case HV_WAIT: wait_for_interrupt(v, true); break;
 	case HV_STOP:
 		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
 		vcpu_stop(v);
@@ -327,7 +348,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 		vcpu_read_phys(v, pc, &insn, 4);
 		inject_sync(v, pc, (EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
-	case EXCP_UDEF:    /* PC at the instruction; includes ICC_* (no GIC yet) */
+	case EXCP_UDEF:    /* PC at the instruction */
 		inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_PREFETCH_ABORT:   /* raised by the CPU model itself: a stage-1 fault */
@@ -380,6 +401,15 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }
 
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct vcpu *v = ud;
+	struct irq_ctrl *ic = irqc(v);
+	if (ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && irq_before_block(v, addr))
+		return;
+	vcpu_block(uc, addr, size, ud);
+}
+
 static int a64_create(struct vcpu *v)
 {
 	uc_hook h;
@@ -394,7 +424,7 @@ static int a64_create(struct vcpu *v)
 	uint64_t scr = 0x501, hcr = HCR_RW;
 	sysreg_rw(v, R_SCR_EL3, &scr, true);
 	sysreg_rw(v, R_HCR_EL2, &hcr, true);
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_MRS) ||
@@ -446,6 +476,8 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 {
 	flush_unicorn_tlb(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
+	bool irq = v->a64.irq_take;     /* stopped before a block to take an IRQ */
+	v->a64.irq_take = false;
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
 		/* Instruction fetch from an IPA with no memory: a stage-2 fault.
 		 * Below 2^40 (a device or a gap) KVM injects an external abort
@@ -478,14 +510,19 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 	}
 	if (v->set->sim.stop == SIM_STOP_ERROR)
 		return -1;
+	if (irq) {
+		take_irq(v);
+		return 0;
+	}
 	if (v->stop_requested)
 		return 0;
 	/* Unicorn stops by itself after WFI. */
 	uint32_t insn = 0;
 	if (vcpu_read_phys(v, pc - 4, &insn, 4) && insn == A64_WFI) {
-		if (el2_traps_wfi(&v->set->el2))
+		bool trapped = el2_traps_wfi(&v->set->el2);
+		if (trapped)
 			take_exit(v, EL2X_WFX, el2_esr_wfx(false), pc - 4, false, "");
-		wait_for_interrupt(v);
+		wait_for_interrupt(v, trapped);
 	}
 	return 0;
 }

@@ -6,6 +6,8 @@
 const struct cfg_key el2_cfg_keys[] = {
 	{ "el2", "hcr_el2", CFG_U64, 0, 18446744073709551615.0, NULL,
 	  "HCR_EL2 while the guest runs; consulted: TWI TWE TID1 TID2 TID3 TSC TIDCP TACR TSW TVM TRVM" },
+	{ "el2", "cnthctl_el2", CFG_U64, 0, 18446744073709551615.0, NULL,
+	  "CNTHCTL_EL2 while the guest runs (nVHE layout); consulted: EL1PCTEN EL1PCEN (clear: CNTPCT / CNTP_* trap)" },
 	{ "el2", "exit_cycles", CFG_U64, 0, 1e9, NULL, "trap to EL2 and save of the guest context" },
 	{ "el2", "entry_cycles", CFG_U64, 0, 1e9, NULL, "restore of the guest context and ERET" },
 	{ "el2", "wfx_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped WFI/WFE (block or yield decision)" },
@@ -14,6 +16,8 @@ const struct cfg_key el2_cfg_keys[] = {
 	{ "el2", "sys64_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped MRS/MSR/SYS emulation" },
 	{ "el2", "iabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 instruction abort (abort injected)" },
 	{ "el2", "dabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 data abort, MMIO decode and dispatch" },
+	{ "el2", "irq_cycles", CFG_U64, 0, 1e9, NULL,
+	  "handler: physical interrupt taken while the guest ran (timer or kick IPI or maintenance), before re-entry" },
 	{ "el2", "mmio_user_cycles", CFG_U64, 0, 1e9, NULL, "extra: MMIO emulated by the userspace VMM (exit to user and back)" },
 };
 const unsigned el2_cfg_nkeys = sizeof el2_cfg_keys / sizeof el2_cfg_keys[0];
@@ -29,11 +33,13 @@ static const struct {
 	[EL2X_SYS64]    = { "SYS64",    EC_SYS64,    "sys64_cycles" },
 	[EL2X_IABT_LOW] = { "IABT_LOW", EC_IABT_LOW, "iabt_cycles" },
 	[EL2X_DABT_LOW] = { "DABT_LOW", EC_DABT_LOW, "dabt_cycles" },
+	[EL2X_IRQ]      = { "IRQ",      EC_UNKNOWN,  "irq_cycles" },
 };
 
 void el2_init(struct el2_model *m, const struct cfg *c)
 {
 	m->hcr_el2 = cfg_u64(c, "el2", "hcr_el2");
+	m->cnthctl_el2 = cfg_u64(c, "el2", "cnthctl_el2");
 	m->exit_cycles = cfg_u64(c, "el2", "exit_cycles");
 	m->entry_cycles = cfg_u64(c, "el2", "entry_cycles");
 	m->mmio_user_cycles = cfg_u64(c, "el2", "mmio_user_cycles");
@@ -67,8 +73,25 @@ static bool is_vm_ctl_reg(uint32_t r)
 	return false;
 }
 
+/* ICC_SGI1R_EL1 and ICC_ASGI1R_EL1 trap under IMO, ICC_SGI0R_EL1 under FMO
+ * (IHI 0069H 12.2.20-22); CNTPCT_EL0 without EL1PCTEN and CNTP_CTL/CVAL/TVAL
+ * without EL1PCEN (D13.9.x CNTHCTL_EL2, E2H == 0). */
+static bool traps_gic_timer(const struct el2_model *m, uint32_t r)
+{
+	switch (r) {
+	case SYS_REG(3, 0, 12, 11, 5): case SYS_REG(3, 0, 12, 11, 6): return m->hcr_el2 & HCR_IMO;
+	case SYS_REG(3, 0, 12, 11, 7): return m->hcr_el2 & HCR_FMO;
+	case SYS_REG(3, 3, 14, 0, 1): return !(m->cnthctl_el2 & CNTHCTL_EL1PCTEN);
+	case SYS_REG(3, 3, 14, 2, 0): case SYS_REG(3, 3, 14, 2, 1): case SYS_REG(3, 3, 14, 2, 2):
+		return !(m->cnthctl_el2 & CNTHCTL_EL1PCEN);
+	}
+	return false;
+}
+
 bool el2_traps_sysreg(const struct el2_model *m, uint32_t r, bool is_read)
 {
+	if (traps_gic_timer(m, r))
+		return true;
 	uint64_t hcr = m->hcr_el2;
 	unsigned op0 = SYS_REG_OP0(r), op1 = SYS_REG_OP1(r), crn = SYS_REG_CRN(r), crm = SYS_REG_CRM(r);
 

@@ -51,6 +51,8 @@ const char *esr_ec_name(unsigned ec);
 
 /* HCR_EL2 bits consulted by the trap model */
 #define HCR_VM     (1ull << 0)
+#define HCR_FMO    (1ull << 3)
+#define HCR_IMO    (1ull << 4)
 #define HCR_TWI    (1ull << 13)
 #define HCR_TWE    (1ull << 14)
 #define HCR_TID1   (1ull << 16)
@@ -83,11 +85,17 @@ enum el2_exit {
 	EL2X_SYS64,
 	EL2X_IABT_LOW,
 	EL2X_DABT_LOW,
+	EL2X_IRQ,        /* a physical interrupt while the guest ran (timer, kick IPI, maintenance): no ESR */
 	EL2X_COUNT
 };
 
+/* CNTHCTL_EL2 with HCR_EL2.E2H == 0 (nVHE; D13.9.x): 1 EL1PCEN | 0 EL1PCTEN */
+#define CNTHCTL_EL1PCTEN (1ull << 0)
+#define CNTHCTL_EL1PCEN  (1ull << 1)
+
 struct el2_model {
 	uint64_t hcr_el2;
+	uint64_t cnthctl_el2;
 	cycles_t exit_cycles;            /* trap to EL2 + guest context save */
 	cycles_t entry_cycles;           /* context restore + ERET */
 	cycles_t handler[EL2X_COUNT];    /* hypervisor work per exit class */
@@ -99,9 +107,10 @@ extern const unsigned el2_cfg_nkeys;
 void el2_init(struct el2_model *m, const struct cfg *c);
 
 const char *el2_exit_name(enum el2_exit x);
+/* EC_UNKNOWN for EL2X_IRQ, which is not a synchronous exception */
 enum esr_ec el2_exit_ec(enum el2_exit x);
 
-/* Trap decisions (HCR_EL2 controls, D1.13 "traps to EL2") */
+/* Trap decisions (HCR_EL2 and CNTHCTL_EL2 controls, D1.13 "traps to EL2") */
 bool el2_traps_wfi(const struct el2_model *m);
 bool el2_traps_smc(const struct el2_model *m);
 /* MRS/MSR/SYS at EL1 with encoding `reg` (SYS_REG()); is_read: MRS/SYSL */

@@ -509,3 +509,8 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 	}
 	return 0;
 }
+
+void vcpu_stop_before(struct vcpu *v, uint64_t addr)
+{
+	stop_before(v, addr);
+}

@@ -17,12 +17,13 @@
 
 struct vcpus;
 
-/* Architectural state hvsim keeps for the guest because Unicorn 2.0.1
- * does not (generic timer) or because it is the hypervisor's. */
+/* AArch64 front-end state (a64.c): the virtual IRQ signal as last
+ * computed by the machine's interrupt controller, and an IRQ exception to
+ * take before the next block. */
 struct a64_state {
-	uint64_t cntv_ctl, cntv_cval, cntkctl;
+	bool irq_line;
+	bool irq_take;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
-	bool timer_warned;
 };
 
 /* One MMIO mapping as Unicorn sees it: a device window, or (w == NULL) an
@@ -139,6 +140,9 @@ void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);
+/* From the block hook: stops before the block at addr runs (it is not
+ * counted) and resumes there. */
+void vcpu_stop_before(struct vcpu *v, uint64_t addr);
 /* Called by the front ends for every exception delivered to the guest
  * (kind: ESR on ARM, vector on x86).  Returns false, having stopped the run
  * as a guest fault, when the same exception has been taken at the same PC

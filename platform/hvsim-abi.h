@@ -8,6 +8,16 @@
 #define HVSIM_VIRT_RAM_BASE     0x40000000ULL
 #define HVSIM_VIRT_PL011_BASE   0x09000000ULL   /* PL011 UART, 4 KiB */
 #define HVSIM_VIRT_PL011_SIZE   0x1000ULL
+#define HVSIM_VIRT_GICD_BASE    0x08000000ULL   /* GICv3 Distributor, 64 KiB */
+#define HVSIM_VIRT_GICD_SIZE    0x10000ULL
+#define HVSIM_VIRT_GICR_BASE    0x080A0000ULL   /* Redistributors, 128 KiB per vCPU in MPIDR order */
+#define HVSIM_VIRT_GICR_STRIDE  0x20000ULL
+#define HVSIM_VIRT_GICR_REGION  0x00F60000ULL   /* QEMU virt's region size (DT reg) */
+/* Generic timer PPIs (QEMU virt / SBSA): level-sensitive, Group 1 */
+#define HVSIM_VIRT_PPI_HYP_TIMER   26
+#define HVSIM_VIRT_PPI_VIRT_TIMER  27
+#define HVSIM_VIRT_PPI_SEC_TIMER   29
+#define HVSIM_VIRT_PPI_PHYS_TIMER  30
 /* Boot: each ELF segment at its own address; x0 = DTB address (DTB built with
  * libfdt, at the first 2 MiB boundary above the image); EL1h, DAIF masked,
  * MMU and caches off.  Secondary vCPUs start only through PSCI CPU_ON. */

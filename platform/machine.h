@@ -25,6 +25,50 @@ struct dev_window {
 	bool user;            /* emulated by the userspace VMM (costs a round trip) */
 };
 
+/* The machine's interrupt controller and per-CPU interrupt sources (ARM:
+ * the GIC with the hypervisor's vgic, and the generic timer), as the front
+ * ends reach them: one small interface, no per-architecture fields in the
+ * vCPU layer.  `now` is always the calling vCPU's clock. */
+enum irqc_sysreg {
+	IRQC_NOT_MINE,        /* not a controller or timer register */
+	IRQC_DIRECT,          /* served by the hardware, no exit */
+	IRQC_TRAP,            /* traps to the hypervisor (an exit), which emulates it */
+};
+struct irq_ctrl_ops {
+	enum irqc_sysreg (*sysreg_class)(void *ctx, uint32_t reg, bool is_read);
+	/* The access itself, after any exit was charged (trapped: the
+	 * hypervisor emulates it); false: UNDEFINED. */
+	bool (*sysreg)(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint64_t *val, cycles_t now,
+		       bool trapped);
+	/* An exit to the hypervisor starts (before its handler runs). */
+	void (*exit)(void *ctx, unsigned cpu);
+	/* The vCPU runs and now >= check_at[cpu]: timers, kicks from other
+	 * vCPUs, maintenance.  Returns what a physical interrupt to the
+	 * hypervisor was for ("timer", "kick", "maintenance"), for which the
+	 * caller takes an IRQ exit, or NULL. */
+	const char *(*poll)(void *ctx, unsigned cpu, cycles_t now);
+	/* Before the guest runs again: injection.  Returns its cycles. */
+	cycles_t (*entry)(void *ctx, unsigned cpu, cycles_t now);
+	/* The virtual IRQ signal: taken if PSTATE.I is clear. */
+	bool (*irq_line)(void *ctx, unsigned cpu);
+	/* The guest took the IRQ exception (latency statistics). */
+	void (*irq_taken)(void *ctx, unsigned cpu, cycles_t now);
+	/* The vCPU waits for an interrupt (WFI; in_hyp: blocked in the
+	 * hypervisor after a trapped WFI or PSCI suspend, not in hardware).
+	 * Returns when it resumes if no other vCPU acts: now when a wake-up
+	 * event is pending, a later time (a timer, with the hypervisor's wake-up
+	 * cost), or UINT64_MAX.  The controller wakes a halted vCPU itself. */
+	cycles_t (*wait)(void *ctx, unsigned cpu, cycles_t now, bool in_hyp);
+};
+struct irq_ctrl {
+	const struct irq_ctrl_ops *ops;
+	void *ctx;
+	/* Earliest time cpu's interrupt state must be looked at again (poll):
+	 * a timer deadline, a kick, a local change; UINT64_MAX for none.  Front
+	 * ends compare it with the vCPU clock on every translated block. */
+	cycles_t check_at[MACHINE_MAX_CPUS];
+};
+
 struct machine {
 	enum isa isa;
 	const char *name;     /* "virt" or "pc" */
@@ -44,6 +88,7 @@ struct machine {
 
 	FILE *console;        /* guest UART output */
 	uint64_t *unassigned; /* stats: accesses to guest-physical addresses with nothing behind them */
+	struct irq_ctrl *irqc;  /* NULL: no interrupt controller modelled */
 
 	/* Set by the engine. */
 	void (*cpu_start)(struct machine *m, unsigned cpu, uint64_t entry, uint64_t arg, cycles_t when);

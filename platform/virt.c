@@ -12,11 +12,17 @@ const struct cfg_key virt_cfg_keys[] = {
 	{ "virt", "cntfrq_hz", CFG_U64, 1000, 4e9, NULL, "generic timer frequency (CNTFRQ_EL0)" },
 	{ "virt", "cpu_on_cycles", CFG_U64, 0, 1e9, NULL,
 	  "PSCI CPU_ON: time from the call until the target vCPU runs (vCPU thread wake-up)" },
+	{ "virt", "wakeup_cycles", CFG_U64, 0, 1e9, NULL,
+	  "a vCPU blocked in the hypervisor (trapped WFI, PSCI suspend) woken by an interrupt or its timer, until it runs" },
 };
 const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
 
 #define DTB_MAX (64 * 1024)
 #define APB_PCLK_PHANDLE 1
+#define GIC_PHANDLE 2
+/* devicetree interrupt specifiers (Linux dt-bindings/interrupt-controller) */
+#define FDT_GIC_PPI 1
+#define FDT_IRQ_LEVEL_HIGH 4
 
 void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
 {
@@ -27,6 +33,45 @@ void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
 static void console_putc(void *ctx, uint8_t ch)
 {
 	fputc(ch, ((struct machine *)ctx)->console);
+}
+
+/* The GIC and timer nodes as QEMU virt writes them (hw/arm/virt.c
+ * create_gic, fdt_add_timer_nodes): timer PPIs relative to 16, level-high,
+ * in the order secure physical, non-secure physical, virtual, hypervisor. */
+static int dtb_gic_timer(void *fdt)
+{
+	int e = 0;
+	char name[64];
+	snprintf(name, sizeof name, "intc@%llx", (unsigned long long)HVSIM_VIRT_GICD_BASE);
+	e |= fdt_begin_node(fdt, name);
+	e |= fdt_property_u32(fdt, "#interrupt-cells", 3);
+	e |= fdt_property(fdt, "interrupt-controller", NULL, 0);
+	e |= fdt_property_u32(fdt, "#address-cells", 2);
+	e |= fdt_property_u32(fdt, "#size-cells", 2);
+	e |= fdt_property(fdt, "ranges", NULL, 0);
+	e |= fdt_property_string(fdt, "compatible", "arm,gic-v3");
+	e |= fdt_property_u32(fdt, "#redistributor-regions", 1);
+	fdt64_t reg[4] = { cpu_to_fdt64(HVSIM_VIRT_GICD_BASE), cpu_to_fdt64(HVSIM_VIRT_GICD_SIZE),
+			   cpu_to_fdt64(HVSIM_VIRT_GICR_BASE), cpu_to_fdt64(HVSIM_VIRT_GICR_REGION) };
+	e |= fdt_property(fdt, "reg", reg, sizeof reg);
+	e |= fdt_property_u32(fdt, "phandle", GIC_PHANDLE);
+	e |= fdt_end_node(fdt);
+
+	e |= fdt_begin_node(fdt, "timer");
+	static const char compat[] = "arm,armv8-timer\0arm,armv7-timer";
+	e |= fdt_property(fdt, "compatible", compat, sizeof compat);
+	e |= fdt_property(fdt, "always-on", NULL, 0);
+	static const unsigned ppi[4] = { HVSIM_VIRT_PPI_SEC_TIMER, HVSIM_VIRT_PPI_PHYS_TIMER,
+					 HVSIM_VIRT_PPI_VIRT_TIMER, HVSIM_VIRT_PPI_HYP_TIMER };
+	fdt32_t irqs[12];
+	for (unsigned i = 0; i < 4; i++) {
+		irqs[3 * i] = cpu_to_fdt32(FDT_GIC_PPI);
+		irqs[3 * i + 1] = cpu_to_fdt32(ppi[i] - 16);
+		irqs[3 * i + 2] = cpu_to_fdt32(FDT_IRQ_LEVEL_HIGH);
+	}
+	e |= fdt_property(fdt, "interrupts", irqs, sizeof irqs);
+	e |= fdt_end_node(fdt);
+	return e;
 }
 
 /* libfdt sequential-write calls return <0 on error; only "no space" can
@@ -46,6 +91,7 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property_string(fdt, "model", "hvsim virt");
 	e |= fdt_property_u32(fdt, "#address-cells", 2);
 	e |= fdt_property_u32(fdt, "#size-cells", 2);
+	e |= fdt_property_u32(fdt, "interrupt-parent", GIC_PHANDLE);
 
 	e |= fdt_begin_node(fdt, "chosen");
 	e |= fdt_property_string(fdt, "bootargs", "");
@@ -88,6 +134,8 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property_u32(fdt, "phandle", APB_PCLK_PHANDLE);
 	e |= fdt_end_node(fdt);
 
+	e |= dtb_gic_timer(fdt);
+
 	snprintf(name, sizeof name, "pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
 	e |= fdt_begin_node(fdt, name);
 	static const char uart_compat[] = "arm,pl011\0arm,primecell";
@@ -119,10 +167,13 @@ int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const str
 		return -1;
 	v->cntfrq_hz = cfg_u64(c, "virt", "cntfrq_hz");
 	v->cpu_on_cycles = cfg_u64(c, "virt", "cpu_on_cycles");
+	v->wakeup_cycles = cfg_u64(c, "virt", "wakeup_cycles");
 	pl011_init(&v->uart, console_putc, m);
 	m->mmio[m->nmmio++] = (struct dev_window){ "pl011", HVSIM_VIRT_PL011_BASE, HVSIM_VIRT_PL011_SIZE,
 						   &pl011_ops, &v->uart, true };
 	psci_init(&v->psci, m->ncpus, m->ram_base, m->ram_size);
+	if (virt_irq_init(v, c, st) < 0)
+		return -1;
 	v->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
 	v->st_psci_calls = stats_counter(st, "platform.psci_calls", "PSCI calls handled");
 	v->st_psci_errors = stats_counter(st, "platform.psci_errors", "PSCI calls that returned an error code");
@@ -153,16 +204,8 @@ void virt_destroy(struct virt *v)
 	machine_fini(&v->m);
 }
 
-uint64_t virt_cntvct(const struct virt *v, cycles_t clock)
-{
-	return (uint64_t)((unsigned __int128)clock * v->cntfrq_hz / v->m.freq_hz);
-}
-
-cycles_t virt_cycles_at_count(const struct virt *v, uint64_t cval)
-{
-	unsigned __int128 c = ((unsigned __int128)cval * v->m.freq_hz + v->cntfrq_hz - 1) / v->cntfrq_hz;
-	return c > UINT64_MAX ? UINT64_MAX : (cycles_t)c;
-}
+uint64_t virt_cntvct(const struct virt *v, cycles_t clock) { return arch_counter_count(&v->counter, clock); }
+cycles_t virt_cycles_at_count(const struct virt *v, uint64_t cval) { return arch_counter_cycles_at(&v->counter, cval); }
 
 void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t now, struct hv_call *out)
 {

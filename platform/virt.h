@@ -1,9 +1,13 @@
 /* The ARM machine, following QEMU "virt": RAM at 0x40000000, PL011 at
- * 0x09000000, a devicetree in x0, PSCI over HVC.  The GIC and the generic
- * timer's interrupt are not modelled yet (see docs/architecture.md). */
+ * 0x09000000, a GICv3 (Distributor 0x08000000, Redistributors 0x080A0000,
+ * emulated in the kernel by the modelled KVM) with the generic timers on
+ * PPIs 27 and 30, a devicetree in x0, PSCI over HVC.  No ITS or LPIs yet
+ * (see docs/architecture.md). */
 #ifndef HVSIM_PLATFORM_VIRT_H
 #define HVSIM_PLATFORM_VIRT_H
+#include "dev/arch_timer.h"
 #include "dev/pl011.h"
+#include "gic/vgic.h"
 #include "platform/machine.h"
 #include "platform/psci.h"
 
@@ -20,6 +24,17 @@ struct hv_call {
 	int status;
 };
 
+struct virt;
+enum virt_irq_cause { VIRT_IRQ_TIMER, VIRT_IRQ_KICK, VIRT_IRQ_MAINTENANCE, VIRT_IRQ_CAUSES };
+/* Per-vCPU state of the interrupt glue (virt_irq.c). */
+struct virt_irq_cpu {
+	struct virt *v;
+	unsigned id;
+	bool seen[ARCH_TIMER_COUNT];   /* the hypervisor has handled this timer's current assertion */
+	bool in_hyp;                   /* blocked in the hypervisor since the last poll */
+	cycles_t kick_at;              /* a kick IPI is due (UINT64_MAX: none) */
+};
+
 struct virt {
 	struct machine m;
 	struct pl011 uart;
@@ -29,6 +44,14 @@ struct virt {
 	void *dtb;
 	uint64_t dtb_addr, dtb_size;
 	uint64_t *st_hypercalls, *st_psci_calls, *st_psci_errors, *st_unknown_calls;
+	/* interrupts: GIC, generic timers, the machine's irq_ctrl (virt_irq.c) */
+	struct vgic gic;
+	struct arch_counter counter;
+	struct arch_timers timers[MACHINE_MAX_CPUS];
+	struct virt_irq_cpu irqcpu[MACHINE_MAX_CPUS];
+	struct irq_ctrl irqc;
+	cycles_t wakeup_cycles;
+	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
 };
 
 extern const struct cfg_key virt_cfg_keys[];
@@ -41,6 +64,8 @@ void virt_destroy(struct virt *v);
 void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size);
 /* SMCCC call (HVC or SMC) from `caller` with x0..x3 at simulated time `now`. */
 void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t now, struct hv_call *out);
+/* GIC, timers and m.irqc (virt_irq.c); called by virt_create. */
+int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st);
 /* Generic timer count for a vCPU clock (CNTVCT_EL0 with CNTVOFF_EL2 = 0). */
 uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* First cycle at which CNTVCT_EL0 >= cval. */

@@ -68,6 +68,8 @@ static bool traps(uint64_t hcr, uint32_t reg, bool is_read)
 static void test_hcr_bits(void)
 {
 	/* Bit positions from D19.2.48 */
+	CU_ASSERT_EQUAL(HCR_FMO, 1ull << 3);
+	CU_ASSERT_EQUAL(HCR_IMO, 1ull << 4);
 	CU_ASSERT_EQUAL(HCR_TWI, 1ull << 13);
 	CU_ASSERT_EQUAL(HCR_TWE, 1ull << 14);
 	CU_ASSERT_EQUAL(HCR_TID1, 1ull << 16);
@@ -333,8 +335,9 @@ static void test_names_and_classes(void)
 		{ EL2X_SYS64, "SYS64", EC_SYS64, 0x18 },
 		{ EL2X_IABT_LOW, "IABT_LOW", EC_IABT_LOW, 0x20 },
 		{ EL2X_DABT_LOW, "DABT_LOW", EC_DABT_LOW, 0x24 },
+		{ EL2X_IRQ, "IRQ", EC_UNKNOWN, 0x00 },
 	};
-	CU_ASSERT_EQUAL(EL2X_COUNT, 6);
+	CU_ASSERT_EQUAL(EL2X_COUNT, 7);
 	for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
 		CU_ASSERT_STRING_EQUAL(el2_exit_name(t[i].x), t[i].name);
 		CU_ASSERT_EQUAL(el2_exit_ec(t[i].x), t[i].ec);
@@ -381,6 +384,7 @@ static void test_init_from_cfg(void)
 	static const char ini[] =
 		"[el2]\n"
 		"hcr_el2 = 0x8807c263f\n"
+		"cnthctl_el2 = 0x1\n"
 		"exit_cycles = 401\n"
 		"entry_cycles = 402\n"
 		"wfx_cycles = 403\n"
@@ -389,6 +393,7 @@ static void test_init_from_cfg(void)
 		"sys64_cycles = 406\n"
 		"iabt_cycles = 407\n"
 		"dabt_cycles = 408\n"
+		"irq_cycles = 409\n"
 		"mmio_user_cycles = 5k\n";
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test-el2.ini", ini), 0);
 	CU_ASSERT_EQUAL(cfg_check_complete(c), 0);
@@ -405,6 +410,8 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_EQUAL(m.handler[EL2X_SYS64], 406);
 	CU_ASSERT_EQUAL(m.handler[EL2X_IABT_LOW], 407);
 	CU_ASSERT_EQUAL(m.handler[EL2X_DABT_LOW], 408);
+	CU_ASSERT_EQUAL(m.handler[EL2X_IRQ], 409);
+	CU_ASSERT_EQUAL(m.cnthctl_el2, 1);
 	CU_ASSERT_EQUAL(m.mmio_user_cycles, 5120);
 	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false), 401 + 404 + 402);
 
@@ -418,6 +425,23 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_FALSE(el2_traps_sysreg(&m, REVIDR_EL1, true));
 	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SCTLR_EL1, false));
 	CU_ASSERT_FALSE(el2_traps_sysreg(&m, MIDR_EL1, true));
+	/* IMO and FMO are set: SGI generation traps (IHI 0069H 12.2.20-22) */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 11, 5), false));   /* ICC_SGI1R_EL1 */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 11, 6), false));   /* ICC_ASGI1R_EL1 */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 11, 7), false));   /* ICC_SGI0R_EL1 */
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 12, 0), true));   /* ICC_IAR1_EL1: ICV, no trap */
+	/* nVHE KVM: EL1PCTEN set, EL1PCEN clear: the physical timer traps, its counter does not */
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 0, 1), true));    /* CNTPCT_EL0 */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 2, 1), false));    /* CNTP_CTL_EL0 */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 2, 2), true));     /* CNTP_CVAL_EL0 */
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 2, 0), true));     /* CNTP_TVAL_EL0 */
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 3, 1), false));   /* CNTV_CTL_EL0 */
+	m.hcr_el2 &= ~(HCR_IMO | HCR_FMO);
+	m.cnthctl_el2 = CNTHCTL_EL1PCEN;
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 11, 5), false));
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 0, 12, 11, 7), false));
+	CU_ASSERT_FALSE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 2, 1), false));
+	CU_ASSERT_TRUE(el2_traps_sysreg(&m, SYS_REG(3, 3, 14, 0, 1), true));
 	cfg_free(c);
 }
 

@@ -13,6 +13,8 @@ uint64_t rt_dtb_addr;
 int rt_dtb_from_x0;
 uint64_t rt_cpu_mpidr[RT_MAX_CPUS];
 static exc_handler_t exc_handler;
+static irq_handler_t irq_handler;
+volatile unsigned rt_irq_vector;
 
 void arch_putc(int c)
 {
@@ -116,8 +118,19 @@ void exc_set_handler(exc_handler_t h)
     exc_handler = h;
 }
 
+void irq_set_handler(irq_handler_t h)
+{
+    irq_handler = h;
+}
+
 void rt_exception(struct exc_frame *f, unsigned kind)
 {
+    /* vector 1 / 5: IRQ from the current EL with SP_EL0 / SP_ELx */
+    if ((kind == 1 || kind == 5) && irq_handler) {
+        rt_irq_vector = kind;
+        irq_handler(f);
+        return;
+    }
     static const char *const type[4] = { "sync", "irq", "fiq", "serror" };
     static const char *const from[4] = { "EL1t", "EL1h", "EL0/64", "EL0/32" };
     printf("cpu%u: exception %s from %s: EC=0x%02lx ESR=0x%lx FAR=0x%lx ELR=0x%lx\n",

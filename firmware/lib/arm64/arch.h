@@ -74,6 +74,12 @@ struct exc_frame {
  * f->elr); zero makes the runtime exit with status 99. */
 typedef int (*exc_handler_t)(struct exc_frame *f);
 void exc_set_handler(exc_handler_t h);
+/* IRQs taken at EL1 (current EL, SP_EL1 or SP_EL0) go to this handler, if
+ * set; it returns to f->elr.  rt_irq_vector: the vector table entry of the
+ * IRQ being handled (1: current EL with SP_EL0, 5: with SP_ELx).  See gic.h. */
+typedef void (*irq_handler_t)(struct exc_frame *f);
+extern volatile unsigned rt_irq_vector;
+void irq_set_handler(irq_handler_t h);
 void rt_exception(struct exc_frame *f, unsigned kind);   /* called by the vectors */
 
 /* Machine facts from the devicetree blob passed in x0. */
@@ -82,6 +88,7 @@ struct fdt_info {
     uint64_t mpidr[RT_MAX_CPUS];         /* their reg, in DT order, boot CPU first */
     uint64_t mem_base, mem_size;         /* first /memory reg entry */
     uint64_t uart_base;                  /* reg of the "arm,pl011" node, 0 if none */
+    uint64_t gicd_base, gicr_base;       /* reg of the "arm,gic-v3" node, 0 if none */
 };
 enum {
     FDT_OK = 0, FDT_ERR_ADDRESS = -1, FDT_ERR_MAGIC = -2, FDT_ERR_SIZE = -3,
@@ -100,5 +107,7 @@ extern int rt_dtb_from_x0;               /* 1: x0 held it; 0: found at RAM base 
 #define RT_MPIDR_NONE     (~0ULL)
 extern uint64_t rt_cpu_mpidr[RT_MAX_CPUS];
 void rt_secondary_entry(void);           /* PSCI CPU_ON entry point (start.S) */
+
+#include "arm64/gic.h"
 
 #endif

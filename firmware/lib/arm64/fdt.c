@@ -1,7 +1,7 @@
 /* Minimal read-only flattened-devicetree walker (Devicetree Specification
  * v0.3, chapter 5).  It finds only what the guests need: the /cpus/cpu@N
- * nodes and their reg (MPIDR), the first /memory reg entry and the reg of
- * the "arm,pl011" node.  Every offset and length read from the blob is
+ * nodes and their reg (MPIDR), the first /memory reg entry, the reg of
+ * the "arm,pl011" node and the two reg entries (GICD, GICR) of "arm,gic-v3".  Every offset and length read from the blob is
  * checked against the header's block sizes before use.
  *
  * Header (§5.2), big-endian u32 fields:
@@ -28,7 +28,7 @@ static uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-enum node_kind { NODE_OTHER, NODE_CPUS, NODE_CPU, NODE_MEMORY };
+enum node_kind { NODE_OTHER, NODE_CPUS, NODE_CPU, NODE_MEMORY, NODE_GIC };
 
 struct node {
     enum node_kind kind;
@@ -77,6 +77,11 @@ static int node_done(const struct node *n, const struct node *parent, struct fdt
         if (out->ncpus < RT_MAX_CPUS)
             out->mpidr[out->ncpus] = addr;
         out->ncpus++;
+    } else if (n->kind == NODE_GIC) {
+        if (n->reg_len < 2 * (ac + sc) * 4)
+            return FDT_ERR_CELLS;
+        out->gicd_base = addr;
+        out->gicr_base = read_cells(n->reg + (ac + sc) * 4, ac);
     } else if (n->kind == NODE_MEMORY) {
         if (sc < 1)
             return FDT_ERR_CELLS;
@@ -153,8 +158,11 @@ int fdt_scan(const void *blob, struct fdt_info *out)
                 n->size_cells = be32(v);
             else if (!strcmp(pname, "reg"))
                 n->reg = v, n->reg_len = len;
-            else if (!strcmp(pname, "compatible"))
+            else if (!strcmp(pname, "compatible")) {
                 n->pl011 = strlist_has(v, len, "arm,pl011");
+                if (strlist_has(v, len, "arm,gic-v3"))
+                    n->kind = NODE_GIC;
+            }
             else if (!strcmp(pname, "device_type") && depth == 2 && strlist_has(v, len, "memory"))
                 n->kind = NODE_MEMORY;
             pos = (pos + len + 3) & ~3u;

@@ -1,0 +1,322 @@
+/* KVM-style vgic: LR flush/fold, SGI dispatch, ICC_* routing.  See vgic.h. */
+#include "gic/vgic.h"
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+
+/* Defaults and their sources: designs/default-arm64.ini */
+const struct cfg_key gic_cfg_keys[] = {
+	/* At least 2: with one LR, ICH_HCR_EL2.UIE (set on overflow) would
+	 * raise the underflow maintenance interrupt without end. */
+	{ "gic", "list_registers", CFG_U64, 2, GIC_MAX_LRS, NULL,
+	  "ICH_LR<n>_EL2 per vCPU (ICH_VTR_EL2.ListRegs + 1)" },
+	{ "gic", "spis", CFG_U64, 0, 960, NULL, "SPIs the Distributor implements (multiple of 32; GICD_TYPER.ITLinesNumber)" },
+	{ "gic", "ich_hcr_el2", CFG_U64, 0, 4294967295.0, NULL,
+	  "ICH_HCR_EL2 trap bits while the guest runs; consulted: TC TALL0 TALL1 (En is always set)" },
+	{ "gic", "lr_inject_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor: one pending interrupt written into a list register at guest entry (vgic_flush_lr_state)" },
+};
+const unsigned gic_cfg_nkeys = sizeof gic_cfg_keys / sizeof gic_cfg_keys[0];
+
+int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64_t *mpidr)
+{
+	memset(vg, 0, sizeof *vg);
+	if (gicv3_init(&vg->dist, ncpus, (unsigned)cfg_u64(c, "gic", "spis"), mpidr) < 0)
+		return -1;
+	vg->inject_cycles = cfg_u64(c, "gic", "lr_inject_cycles");
+	vg->ich_hcr = cfg_u64(c, "gic", "ich_hcr_el2");
+	uint64_t hcr = FIELD_DP(vg->ich_hcr, ICH_HCR, EN, 1);
+	for (unsigned i = 0; i < ncpus; i++)
+		gic_cpuif_reset(&vg->cpu[i], (unsigned)cfg_u64(c, "gic", "list_registers"), hcr);
+	uint64_t *o = vg->own;
+	for (unsigned t = 0; t < GIC_NTYPES; t++)
+		vg->st_delivered[t] = o++;
+	vg->st_injections = o++;
+	vg->st_overflows = o++;
+	vg->st_spurious = o++;
+	vg->st_eoi_misses = o++;
+	vg->st_sgis = o++;
+	vg->st_maintenance = o++;
+	return 0;
+}
+
+static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI" };
+
+void vgic_register_stats(struct vgic *vg, struct stats *st)
+{
+	char path[64], doc[128];
+	for (unsigned t = 0; t < GIC_NTYPES; t++) {
+		snprintf(path, sizeof path, "gic.delivered.list_register.%s", type_name[t]);
+		snprintf(doc, sizeof doc, "%ss acknowledged by the guest, injected through a list register", type_name[t]);
+		vg->st_delivered[t] = stats_counter(st, path, doc);
+	}
+	vg->h_latency = stats_hist(st, "gic.delivery_latency_cycles",
+				   "cycles from an interrupt becoming pending to the guest's IRQ exception entry");
+	vg->st_injections = stats_counter(st, "gic.lr_injections", "pending interrupts written into list registers");
+	vg->st_overflows = stats_counter(st, "gic.lr_overflows",
+					 "interrupts left in the Distributor model at a guest entry: no free list register");
+	vg->st_maintenance = stats_counter(st, "gic.maintenance_interrupts",
+					   "maintenance interrupts taken by the hypervisor (underflow: refill list registers; EOI: resample a level interrupt)");
+	vg->st_spurious = stats_counter(st, "gic.spurious_acknowledges", "ICC_IAR*_EL1 reads that returned 1023");
+	vg->st_eoi_misses = stats_counter(st, "gic.eoi_without_lr",
+					  "EOIs/deactivations matching no list register (ICH_HCR_EL2.EOIcount)");
+	vg->st_sgis = stats_counter(st, "gic.sgis_generated", "SGIs made pending, one per target vCPU");
+	vg->dist.guest_errors = stats_counter(st, "gic.guest_errors",
+					      "GICD/GICR accesses at reserved offsets, with bad widths or for absent INTIDs (RAZ/WI)");
+}
+
+enum gic_irq_type vgic_irq_type(uint32_t intid)
+{
+	return intid < GIC_NR_SGIS ? GIC_SGI : intid < GIC_NR_PRIVATE ? GIC_PPI : GIC_SPI;
+}
+
+void vgic_map_hw(struct vgic *vg, unsigned cpu, uint32_t intid)
+{
+	struct gic_irq *irq = gicv3_irq(&vg->dist, cpu, intid);
+	if (irq)
+		irq->hw = true;
+}
+
+/* ---- fold: LR state back into the interrupts (vgic_v3_fold_lr_state) ---- */
+static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
+{
+	struct gic_irq *irq = gicv3_irq(&vg->dist, cpu, gic_lr_intid(lr));
+	if (!irq)
+		return;
+	unsigned st = gic_lr_state(lr);
+	irq->active = (st & LR_ACTIVE) != 0;
+	irq->active_cpu = irq->active ? (int16_t)cpu : -1;
+	if (irq->edge && (st & LR_PENDING))
+		irq->pending_latch = true;
+	/* Level: the soft pending state goes once the guest has handled it. */
+	if (!irq->edge && st == LR_INVALID)
+		irq->pending_latch = false;
+}
+
+void vgic_fold(struct vgic *vg, unsigned cpu)
+{
+	struct gic_cpuif *c = &vg->cpu[cpu];
+	for (unsigned i = 0; i < c->nlr; i++) {
+		if (c->lr[i])
+			fold_lr(vg, cpu, c->lr[i]);
+		c->lr[i] = 0;
+	}
+	c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 0);
+	vg->need_flush[cpu] = true;
+}
+
+/* ---- flush: candidates into LRs (vgic_flush_lr_state) ---- */
+struct cand {
+	struct gic_irq *irq;
+	uint32_t intid;
+};
+
+/* KVM vgic_irq_cmp: active first, then by priority; ties by INTID here
+ * (KVM keeps ap_list insertion order). */
+static int cand_cmp(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+	if (a->irq->active != b->irq->active)
+		return a->irq->active ? -1 : 1;
+	if (a->irq->priority != b->irq->priority)
+		return a->irq->priority < b->irq->priority ? -1 : 1;
+	return a->intid < b->intid ? -1 : a->intid > b->intid;
+}
+
+static bool candidate(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq, bool private, cycles_t now)
+{
+	if (irq->active)
+		return private || irq->active_cpu == (int)cpu;
+	if (!gicv3_deliverable(&vg->dist, irq) || irq->pending_at > now)
+		return false;
+	return private || gicv3_spi_target(&vg->dist, irq) == (int)cpu;
+}
+
+static uint64_t make_lr(struct gic_irq *irq, uint32_t intid)
+{
+	unsigned st = (gicv3_pending(irq) ? LR_PENDING : 0) | (irq->active ? LR_ACTIVE : 0);
+	uint64_t lr = FIELD_DP(0, ICH_LR, VINTID, intid);
+	lr = FIELD_DP(lr, ICH_LR, PRIORITY, irq->priority);
+	lr = FIELD_DP(lr, ICH_LR, GROUP, irq->group1);
+	if (irq->hw) {
+		/* The pending state of a HW interrupt lives at the physical side:
+		 * never pending + active (vgic_v3_populate_lr). */
+		lr = FIELD_DP(lr, ICH_LR, HW, 1);
+		lr = FIELD_DP(lr, ICH_LR, PINTID, intid);
+		if (irq->active)
+			st = LR_ACTIVE;
+	} else if (!irq->edge) {
+		/* A software level interrupt is resampled when the guest
+		 * deactivates it: EOI maintenance, and no pending + active. */
+		lr = FIELD_DP(lr, ICH_LR, EOI, 1);
+		if (irq->active)
+			st = LR_ACTIVE;
+	}
+	if (irq->edge && (st & LR_PENDING))
+		irq->pending_latch = false;   /* the LR holds it now */
+	return FIELD_DP(lr, ICH_LR, STATE, st);
+}
+
+cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	if (!vg->need_flush[cpu])
+		return 0;
+	vg->need_flush[cpu] = false;
+	struct gic_cpuif *c = &vg->cpu[cpu];
+	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS];
+	unsigned n = 0, injected = 0;
+	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
+		if (candidate(vg, cpu, &vg->dist.priv[cpu][i], true, now))
+			cand[n++] = (struct cand){ &vg->dist.priv[cpu][i], i };
+	for (uint32_t i = 0; i < vg->dist.nspis; i++)
+		if (candidate(vg, cpu, &vg->dist.spi[i], false, now))
+			cand[n++] = (struct cand){ &vg->dist.spi[i], GIC_NR_PRIVATE + i };
+	qsort(cand, n, sizeof cand[0], cand_cmp);
+	for (unsigned i = 0; i < n && i < c->nlr; i++) {
+		c->lr[i] = make_lr(cand[i].irq, cand[i].intid);
+		injected += (gic_lr_state(c->lr[i]) & LR_PENDING) != 0;
+	}
+	if (n > c->nlr) {
+		*vg->st_overflows += n - c->nlr;
+		c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 1);
+	}
+	*vg->st_injections += injected;
+	if (injected)
+		DBG(LOG_GIC, "cpu%u: flush: %u candidates, %u injected", cpu, n, injected);
+	return injected * vg->inject_cycles;
+}
+
+/* ---- SGIs (vgic_v3_dispatch_sgi) ---- */
+static void sgi_to(struct vgic *vg, unsigned target, uint32_t sgi, bool allow_group1, cycles_t now, unsigned *n)
+{
+	struct gic_irq *irq = &vg->dist.priv[target][sgi];
+	/* A Group 0 access (SGI0R) generates only Group 0 SGIs; SGI1R either. */
+	if (irq->group1 && !allow_group1)
+		return;
+	gicv3_set_pending(&vg->dist, target, sgi, now);
+	(*vg->st_sgis)++;
+	(*n)++;
+}
+
+unsigned vgic_dispatch_sgi(struct vgic *vg, unsigned cpu, uint64_t val, bool allow_group1, cycles_t now)
+{
+	uint32_t sgi = (uint32_t)FIELD_EX(val, ICC_SGIR, INTID);
+	unsigned n = 0;
+	if (FIELD_EX(val, ICC_SGIR, IRM)) {          /* every PE but the sender */
+		for (unsigned t = 0; t < vg->dist.ncpus; t++)
+			if (t != cpu)
+				sgi_to(vg, t, sgi, allow_group1, now, &n);
+		return n;
+	}
+	uint64_t aff = (FIELD_EX(val, ICC_SGIR, AFF3) << 32) | (FIELD_EX(val, ICC_SGIR, AFF2) << 16) |
+		       (FIELD_EX(val, ICC_SGIR, AFF1) << 8);
+	uint64_t list = FIELD_EX(val, ICC_SGIR, TARGETS), rs = FIELD_EX(val, ICC_SGIR, RS);
+	for (unsigned bit = 0; bit < 16; bit++) {
+		if (!((list >> bit) & 1))
+			continue;
+		int t = gicv3_cpu_by_affinity(&vg->dist, aff | (rs * 16 + bit));
+		if (t >= 0)        /* absent targets are ignored (IHI 0069H 12.2.21) */
+			sgi_to(vg, (unsigned)t, sgi, allow_group1, now, &n);
+	}
+	return n;
+}
+
+/* ---- ICC_* accesses ---- */
+static bool is_sgi_reg(uint32_t reg)
+{
+	return reg == ICC_SGI1R_EL1 || reg == ICC_ASGI1R_EL1 || reg == ICC_SGI0R_EL1;
+}
+
+/* Which ICH_HCR_EL2 bit traps `reg` (12.4.4): TALL0 Group 0 registers,
+ * TALL1 Group 1 registers, TC the common ones. */
+int vgic_sysreg_traps(const struct vgic *vg, uint32_t reg)
+{
+	if (SYS_REG_OP0(reg) != 3 || SYS_REG_OP1(reg) != 0)
+		return -1;
+	unsigned crn = SYS_REG_CRN(reg), crm = SYS_REG_CRM(reg);
+	if (reg == ICC_PMR_EL1 || reg == ICC_CTLR_EL1 || reg == ICC_DIR_EL1 || reg == ICC_RPR_EL1 || is_sgi_reg(reg))
+		return FIELD_EX(vg->ich_hcr, ICH_HCR, TC) != 0;
+	if (reg == ICC_SRE_EL1)
+		return 0;
+	if (crn == 12 && crm == 8)
+		return FIELD_EX(vg->ich_hcr, ICH_HCR, TALL0) != 0;
+	if (crn == 12 && (crm == 9 || crm == 12))
+		return reg == ICC_IGRPEN0_EL1 ? FIELD_EX(vg->ich_hcr, ICH_HCR, TALL0) != 0
+					      : FIELD_EX(vg->ich_hcr, ICH_HCR, TALL1) != 0;
+	return -1;
+}
+
+static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t now)
+{
+	if (intid >= 1020) {
+		(*vg->st_spurious)++;
+		return;
+	}
+	(*vg->st_delivered[vgic_irq_type((uint32_t)intid)])++;
+	/* Polled without an IRQ exception: the acknowledge is the delivery. */
+	struct gic_irq *irq = gicv3_irq(&vg->dist, cpu, (uint32_t)intid);
+	if (irq && !irq->latency_taken) {
+		irq->latency_taken = true;
+		if (vg->h_latency && now >= irq->pending_at)
+			hist_add(vg->h_latency, now - irq->pending_at);
+	}
+	DBG(LOG_GIC, "cpu%u: acknowledged INTID %llu", cpu, (unsigned long long)intid);
+}
+
+enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, bool is_read, uint64_t *val,
+				   cycles_t now, struct gic_cpuif_events *ev)
+{
+	if (is_sgi_reg(reg)) {
+		*ev = (struct gic_cpuif_events){ .hw_deactivated = -1 };
+		if (is_read)
+			return GIC_SYSREG_UNDEF;   /* write-only */
+		vgic_dispatch_sgi(vg, cpu, *val, reg != ICC_SGI0R_EL1, now);
+		return GIC_SYSREG_OK;
+	}
+	enum gic_sysreg_result r = gic_cpuif_access(&vg->cpu[cpu], reg, is_read, val, ev);
+	if (r == GIC_SYSREG_OK && is_read && (reg == ICC_IAR1_EL1 || reg == ICC_IAR0_EL1))
+		count_ack(vg, cpu, *val, now);
+	*vg->st_eoi_misses += ev->eoi_misses;
+	return r;
+}
+
+/* ---- the vCPU's hardware view ---- */
+bool vgic_irq_line(const struct vgic *vg, unsigned cpu) { return gic_cpuif_irq_line(&vg->cpu[cpu]); }
+
+bool vgic_maintenance(const struct vgic *vg, unsigned cpu)
+{
+	uint64_t misr = gic_cpuif_misr(&vg->cpu[cpu]);
+	return FIELD_EX(misr, ICH_MISR, U) || FIELD_EX(misr, ICH_MISR, EOI);
+}
+
+static bool wakes(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq, bool private, cycles_t now)
+{
+	unsigned pmr = (unsigned)FIELD_EX(vg->cpu[cpu].vmcr, ICH_VMCR, VPMR);
+	return !irq->active && candidate(vg, cpu, irq, private, now) && irq->priority < pmr;
+}
+
+bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	if (gic_cpuif_wake(&vg->cpu[cpu]))
+		return true;
+	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
+		if (wakes(vg, cpu, &vg->dist.priv[cpu][i], true, now))
+			return true;
+	for (uint32_t i = 0; i < vg->dist.nspis; i++)
+		if (wakes(vg, cpu, &vg->dist.spi[i], false, now))
+			return true;
+	return false;
+}
+
+void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	const struct gic_cpuif *c = &vg->cpu[cpu];
+	int i = gic_cpuif_hppi_lr(c);
+	struct gic_irq *irq = i < 0 ? NULL : gicv3_irq(&vg->dist, cpu, gic_lr_intid(c->lr[i]));
+	if (!irq || irq->latency_taken)
+		return;
+	irq->latency_taken = true;
+	if (vg->h_latency && now >= irq->pending_at)
+		hist_add(vg->h_latency, now - irq->pending_at);
+}

@@ -1,0 +1,81 @@
+/* The modelled hypervisor's GICv3 support, after KVM's vgic
+ * (arch/arm64/kvm/vgic/): the Distributor and Redistributor emulation
+ * (gic/gicv3.h) plus, per vCPU, the virtual CPU interface (gic/cpuif.h)
+ * that KVM programs on every guest entry.
+ *
+ *  - fold (vgic_fold_lr_state) runs at every exit, before the exit's
+ *    handler: LR state goes back into the interrupts' state;
+ *  - flush (vgic_flush_lr_state) runs before the next guest entry: active
+ *    interrupts first, then pending and enabled ones by priority, into free
+ *    LRs.  Interrupts that do not fit stay pending in the Distributor model
+ *    and are counted (gic.lr_overflows); ICH_HCR_EL2.UIE is then set, so a
+ *    maintenance interrupt (underflow) brings the vCPU back to refill them;
+ *  - SGIs: a guest write to ICC_SGI1R_EL1 traps (HCR_EL2.IMO) and is routed
+ *    here as KVM's vgic_v3_dispatch_sgi does (target list or IRM = 1).
+ * Interrupts are injected only once they are pending in simulated time
+ * (pending_at <= now), so a vCPU whose clock lags the sender's quantum never
+ * sees an SGI before it was sent.
+ *
+ * Model library layer: knows neither Unicorn nor trace formats. */
+#ifndef HVSIM_GIC_VGIC_H
+#define HVSIM_GIC_VGIC_H
+#include "core/cfg.h"
+#include "core/stats.h"
+#include "gic/cpuif.h"
+#include "gic/gicv3.h"
+
+enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_NTYPES };
+
+struct vgic {
+	struct gicv3 dist;
+	struct gic_cpuif cpu[GIC_MAX_CPUS];
+	bool need_flush[GIC_MAX_CPUS];   /* an exit folded the LRs: flush before running */
+	cycles_t inject_cycles;          /* per pending interrupt written into an LR */
+	uint64_t ich_hcr;                /* ICH_HCR_EL2 trap bits the design sets */
+	/* statistics (point at own storage until vgic_register_stats) */
+	uint64_t *st_delivered[GIC_NTYPES], *st_injections, *st_overflows, *st_spurious, *st_eoi_misses;
+	uint64_t *st_sgis, *st_maintenance;
+	struct hist *h_latency;
+	uint64_t own[GIC_NTYPES + 6];
+};
+
+extern const struct cfg_key gic_cfg_keys[];
+extern const unsigned gic_cfg_nkeys;
+
+/* -1 + err_set on a bad design value. */
+int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64_t *mpidr);
+void vgic_register_stats(struct vgic *vg, struct stats *st);
+enum gic_irq_type vgic_irq_type(uint32_t intid);
+
+void vgic_fold(struct vgic *vg, unsigned cpu);
+/* Returns the hypervisor cycles spent injecting (0 if nothing to do). */
+cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now);
+
+/* Is `reg` an ICC_* register, and does ICH_HCR_EL2 trap it (TC, TALL0,
+ * TALL1)?  Returns -1 (not a GIC register), 0 (served by the hardware) or
+ * 1 (traps: a SYS64 exit, emulated by the hypervisor). */
+int vgic_sysreg_traps(const struct vgic *vg, uint32_t reg);
+/* The guest's access, after any trap has been taken. */
+enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, bool is_read, uint64_t *val,
+				   cycles_t now, struct gic_cpuif_events *ev);
+/* ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 (allow_group1) or ICC_SGI0R_EL1.
+ * Returns the number of vCPUs the SGI was made pending on. */
+unsigned vgic_dispatch_sgi(struct vgic *vg, unsigned cpu, uint64_t val, bool allow_group1, cycles_t now);
+
+/* Hardware view of one vCPU. */
+bool vgic_irq_line(const struct vgic *vg, unsigned cpu);
+/* Would WFI wake (KVM kvm_vgic_vcpu_pending_irq): an LR or a deliverable
+ * interrupt of this vCPU, pending by `now`, above the priority mask. */
+bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now);
+/* A maintenance interrupt is due: ICH_MISR_EL2.U (underflow, with
+ * ICH_HCR_EL2.UIE) or ICH_MISR_EL2.EOI (a software level interrupt was
+ * deactivated and must be resampled). */
+bool vgic_maintenance(const struct vgic *vg, unsigned cpu);
+/* The guest took the IRQ exception: records the delivery latency of the
+ * interrupt that raised it. */
+void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now);
+/* Connects a device's level to a physical interrupt mapped to the vCPU
+ * (LR HW bit), as KVM maps the timers (kvm_vgic_map_phys_irq). */
+void vgic_map_hw(struct vgic *vg, unsigned cpu, uint32_t intid);
+
+#endif

@@ -1,0 +1,283 @@
+/* The ARM machine's interrupt controller behind struct irq_ctrl
+ * (platform/machine.h): the GICv3 with KVM's vgic (gic/vgic.h) and the
+ * generic timers (dev/arch_timer.h), costed as KVM/arm64 runs them:
+ *  - a timer that fires while its vCPU runs raises a physical PPI that
+ *    exits to the hypervisor (an IRQ exit), which marks the virtual PPI
+ *    pending; a vCPU blocked in the hypervisor (trapped WFI, PSCI suspend)
+ *    is woken instead (KVM's background timer), after [virt] wakeup_cycles;
+ *  - the virtual timer is mapped to its physical PPI (LR HW bit): when the
+ *    guest deactivates it with the timer still asserted it fires again.  The
+ *    physical timer is emulated under nVHE (CNTHCTL_EL2.EL1PCEN = 0, every
+ *    access traps) and injected as a software level interrupt, whose LR asks
+ *    for an EOI maintenance interrupt (KVM vgic_v3_populate_lr);
+ *  - an interrupt made pending for another vCPU kicks it: a physical IPI and
+ *    an IRQ exit if it runs, a wake-up if it is halted.
+ * See virt.h. */
+#include "platform/virt.h"
+#include "core/log.h"
+#include "platform/hvsim-abi.h"
+
+/* Why the hypervisor took a physical interrupt (an IRQ exit). */
+static const char *const irq_cause_name[VIRT_IRQ_CAUSES] = {
+	[VIRT_IRQ_TIMER] = "timer", [VIRT_IRQ_KICK] = "kick", [VIRT_IRQ_MAINTENANCE] = "maintenance",
+};
+
+static const uint32_t timer_ppi[ARCH_TIMER_COUNT] = {
+	[ARCH_TIMER_VIRT] = HVSIM_VIRT_PPI_VIRT_TIMER, [ARCH_TIMER_PHYS] = HVSIM_VIRT_PPI_PHYS_TIMER,
+};
+
+static cycles_t cpu_clock(const struct virt *v, unsigned cpu)
+{
+	return v->m.sim ? v->m.sim->cpus[cpu]->clock : 0;
+}
+
+static void check_by(struct virt *v, unsigned cpu, cycles_t t)
+{
+	if (t < v->irqc.check_at[cpu])
+		v->irqc.check_at[cpu] = t;
+}
+
+/* ---- waking halted vCPUs ---- */
+static bool wake_pending(struct virt *v, unsigned cpu, cycles_t t)
+{
+	if (vgic_wake(&v->gic, cpu, t))
+		return true;
+	/* KVM kvm_cpu_has_pending_timer: the timer condition wakes the vCPU
+	 * whatever the GIC's state (kvm_timer_should_fire). */
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
+		if (arch_timer_output(&v->counter, &v->timers[cpu].t[k], t))
+			return true;
+	return false;
+}
+
+/* Wakes cpu at `when` if it is halted with something to wake it for.  A
+ * vCPU waiting in hardware (WFI not trapped) wakes on any physical
+ * interrupt to EL2 (the kick IPI); one blocked in the hypervisor only when
+ * KVM finds an interrupt for it (kvm_arch_vcpu_runnable). */
+static void wake(struct virt *v, unsigned cpu, cycles_t when, bool ipi)
+{
+	struct sim_cpu *sc = v->m.sim->cpus[cpu];
+	bool hw_wfi = ipi && !v->irqcpu[cpu].in_hyp;
+	/* Stale if the vCPU woke meanwhile or nothing is pending any more. */
+	if (sc->state != SIM_CPU_HALTED || (!hw_wfi && !wake_pending(v, cpu, when)))
+		return;
+	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
+	sim_cpu_wake(sc, when);
+	v->irqc.check_at[cpu] = 0;
+}
+
+static void wake_event(void *ctx, cycles_t when)
+{
+	struct virt_irq_cpu *c = ctx;
+	wake(c->v, c->id, when, false);
+}
+
+/* gicv3 callbacks: time of the vCPU on whose behalf the GIC is driven, and
+ * "an interrupt became deliverable to target" (KVM kvm_vcpu_kick). */
+static cycles_t gic_now(void *ctx)
+{
+	struct virt *v = ctx;
+	return cpu_clock(v, v->m.cur_cpu);
+}
+
+static void gic_kick(void *ctx, unsigned target)
+{
+	struct virt *v = ctx;
+	unsigned src = v->m.cur_cpu;
+	cycles_t now = cpu_clock(v, src);
+	check_by(v, target, now);
+	DBG(LOG_GIC, "cpu%u: kick from cpu%u at %llu", target, src, (unsigned long long)now);
+	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
+		return;   /* in the hypervisor already (entry flushes), or not running at all */
+	struct virt_irq_cpu *c = &v->irqcpu[target];
+	if (now < c->kick_at)
+		c->kick_at = now;
+	/* Woken at once, not through the event queue: events fire at quantum
+	 * starts, after a halted vCPU's clock has moved to the quantum's end. */
+	wake(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0), true);
+}
+
+/* ---- timers ---- */
+/* The timer's output as the hypervisor now knows it.  Returns true on a
+ * new assertion. */
+static bool timer_sync(struct virt *v, unsigned cpu, unsigned k, cycles_t now)
+{
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	const struct arch_timer *t = &v->timers[cpu].t[k];
+	bool out = arch_timer_output(&v->counter, t, now);
+	if (out && !c->seen[k]) {
+		c->seen[k] = true;
+		(*v->st_timer_fired[k])++;
+		gicv3_set_level(&v->gic.dist, cpu, timer_ppi[k], true, arch_timer_due(&v->counter, t));
+		return true;
+	}
+	if (!out) {
+		c->seen[k] = false;
+		gicv3_set_level(&v->gic.dist, cpu, timer_ppi[k], false, now);
+		check_by(v, cpu, arch_timer_due(&v->counter, t));
+	}
+	return false;
+}
+
+/* ---- the interface ---- */
+static bool is_timer_reg(uint32_t reg)
+{
+	return SYS_REG_OP0(reg) == 3 && SYS_REG_CRN(reg) == 14 &&
+	       ((SYS_REG_OP1(reg) == 3 && SYS_REG_CRM(reg) <= 3) || reg == CNTKCTL_EL1);
+}
+
+static enum irqc_sysreg irq_sysreg_class(void *ctx, uint32_t reg, bool is_read)
+{
+	struct virt *v = ctx;
+	if (is_timer_reg(reg))   /* CNTFRQ/CNTPCT/CNTVCT writes: left to the CPU model (UNDEFINED) */
+		return !is_read && SYS_REG_CRM(reg) == 0 ? IRQC_NOT_MINE : IRQC_DIRECT;
+	int t = vgic_sysreg_traps(&v->gic, reg);
+	return t < 0 ? IRQC_NOT_MINE : t ? IRQC_TRAP : IRQC_DIRECT;
+}
+
+static bool timer_reg_access(struct virt *v, unsigned cpu, uint32_t reg, bool is_read, uint64_t *val,
+			     cycles_t now, bool trapped)
+{
+	if (!arch_timer_access(&v->timers[cpu], &v->counter, reg, is_read, val, now))
+		return false;
+	unsigned k = SYS_REG_CRM(reg) == 2 ? ARCH_TIMER_PHYS : ARCH_TIMER_VIRT;
+	if (is_read || SYS_REG_CRM(reg) < 2)
+		return true;
+	/* An emulated (trapped) timer is updated by the hypervisor's emulation,
+	 * with no interrupt to the host; a hardware timer asserts its
+	 * physical PPI, seen at the next poll. */
+	if (trapped)
+		timer_sync(v, cpu, k, now);
+	else
+		check_by(v, cpu, arch_timer_due(&v->counter, &v->timers[cpu].t[k]));
+	return true;
+}
+
+static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint64_t *val, cycles_t now,
+		       bool trapped)
+{
+	struct virt *v = ctx;
+	v->m.cur_cpu = cpu;
+	if (is_timer_reg(reg))
+		return timer_reg_access(v, cpu, reg, is_read, val, now, trapped);
+	struct gic_cpuif_events ev;
+	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, now, &ev);
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
+		if (ev.hw_deactivated == (int)timer_ppi[k])
+			v->irqcpu[cpu].seen[k] = false;   /* the physical PPI re-arms */
+	if (!is_read && (reg == ICC_EOIR1_EL1 || reg == ICC_EOIR0_EL1 || reg == ICC_DIR_EL1))
+		check_by(v, cpu, now);   /* maintenance, re-armed timers */
+	return r == GIC_SYSREG_OK;
+}
+
+static void irq_exit(void *ctx, unsigned cpu)
+{
+	struct virt *v = ctx;
+	vgic_fold(&v->gic, cpu);
+	v->irqc.check_at[cpu] = 0;
+}
+
+static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
+{
+	struct virt *v = ctx;
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	int why = -1;
+	bool in_hyp = c->in_hyp;
+	v->m.cur_cpu = cpu;
+	c->in_hyp = false;
+	*v->st_wakeups += in_hyp;
+	v->irqc.check_at[cpu] = UINT64_MAX;
+	if (c->kick_at <= now) {
+		c->kick_at = UINT64_MAX;
+		why = in_hyp ? -1 : VIRT_IRQ_KICK;
+	} else {
+		check_by(v, cpu, c->kick_at);
+	}
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
+		if (timer_sync(v, cpu, k, now) && !in_hyp)
+			why = VIRT_IRQ_TIMER;
+	if (why < 0 && vgic_maintenance(&v->gic, cpu)) {
+		why = VIRT_IRQ_MAINTENANCE;
+		(*v->gic.st_maintenance)++;
+	}
+	if (why < 0)
+		return NULL;
+	(*v->st_irq_exits[why])++;
+	return irq_cause_name[why];
+}
+
+static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
+{
+	struct virt *v = ctx;
+	v->m.cur_cpu = cpu;
+	return vgic_flush(&v->gic, cpu, now);
+}
+
+static bool irq_line(void *ctx, unsigned cpu) { return vgic_irq_line(&((struct virt *)ctx)->gic, cpu); }
+
+static void irq_taken(void *ctx, unsigned cpu, cycles_t now) { vgic_irq_entry(&((struct virt *)ctx)->gic, cpu, now); }
+
+static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
+{
+	struct virt *v = ctx;
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
+		timer_sync(v, cpu, k, now);   /* the hypervisor samples the timers (kvm_timer_vcpu_put) */
+	v->irqcpu[cpu].in_hyp = false;
+	if (wake_pending(v, cpu, now))
+		return now;
+	v->irqcpu[cpu].in_hyp = in_hyp;
+	cycles_t due = UINT64_MAX;
+	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++) {
+		cycles_t d = arch_timer_due(&v->counter, &v->timers[cpu].t[k]);
+		due = d < due ? d : due;
+	}
+	if (due == UINT64_MAX)
+		return due;      /* only another vCPU can wake it (gic_kick) */
+	due += in_hyp ? v->wakeup_cycles : 0;
+	evq_push(&v->m.sim->events, due, wake_event, &v->irqcpu[cpu]);
+	check_by(v, cpu, due);
+	return due;
+}
+
+static const struct irq_ctrl_ops virt_irq_ops = {
+	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .poll = irq_poll,
+	.entry = irq_entry, .irq_line = irq_line, .irq_taken = irq_taken, .wait = irq_wait,
+};
+
+int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
+{
+	struct machine *m = &v->m;
+	uint64_t mpidr[MACHINE_MAX_CPUS];
+	for (unsigned i = 0; i < m->ncpus; i++)
+		mpidr[i] = psci_mpidr(i);
+	if (vgic_init(&v->gic, c, m->ncpus, mpidr) < 0)
+		return -1;
+	vgic_register_stats(&v->gic, st);
+	v->gic.dist.now = gic_now;
+	v->gic.dist.kick = gic_kick;
+	v->gic.dist.ctx = v;
+	v->counter = (struct arch_counter){ v->cntfrq_hz, m->freq_hz };
+	for (unsigned i = 0; i < m->ncpus; i++) {
+		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX };
+		vgic_map_hw(&v->gic, i, HVSIM_VIRT_PPI_VIRT_TIMER);   /* direct vtimer (kvm_timer_vcpu_load_gic) */
+	}
+	for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
+		v->irqc.check_at[i] = i < m->ncpus ? 0 : UINT64_MAX;
+	v->irqc.ops = &virt_irq_ops;
+	v->irqc.ctx = v;
+	m->irqc = &v->irqc;
+	m->mmio[m->nmmio++] = (struct dev_window){ "gicd", HVSIM_VIRT_GICD_BASE, HVSIM_VIRT_GICD_SIZE,
+						   &gicv3_dist_ops, &v->gic.dist, false };
+	m->mmio[m->nmmio++] = (struct dev_window){ "gicr", HVSIM_VIRT_GICR_BASE, HVSIM_VIRT_GICR_STRIDE * m->ncpus,
+						   &gicv3_redist_ops, &v->gic.dist, false };
+	v->st_timer_fired[ARCH_TIMER_VIRT] = stats_counter(st, "timer.fired.virtual", "virtual timer assertions (PPI 27)");
+	v->st_timer_fired[ARCH_TIMER_PHYS] = stats_counter(st, "timer.fired.physical", "EL1 physical timer assertions (PPI 30)");
+	v->st_irq_exits[VIRT_IRQ_TIMER] = stats_counter(st, "platform.irq_exits.timer",
+							"IRQ exits: a timer fired while the vCPU ran");
+	v->st_irq_exits[VIRT_IRQ_KICK] = stats_counter(st, "platform.irq_exits.kick",
+						       "IRQ exits: kick IPI from another vCPU");
+	v->st_irq_exits[VIRT_IRQ_MAINTENANCE] = stats_counter(st, "platform.irq_exits.maintenance",
+							      "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
+	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "waits for an interrupt (WFI, PSCI suspend) that blocked in the hypervisor until a wake-up");
+	return 0;
+}

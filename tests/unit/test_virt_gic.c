@@ -1,0 +1,118 @@
+/* The ARM machine's GIC and timer as a guest finds them: the devicetree
+ * nodes QEMU virt writes (hw/arm/virt.c create_gic, fdt_add_timer_nodes)
+ * and the device windows at QEMU virt's addresses. */
+#include <libfdt.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "platform/designs.h"
+#include "platform/virt.h"
+#include "tests/unit/unit.h"
+
+static struct virt vm;
+static struct stats *st;
+static struct cfg *cfg;
+
+static int make_machine(const char *set)
+{
+	static const uint8_t code[4] = { 0x1f, 0x20, 0x03, 0xd5 };   /* nop */
+	static struct elf_segment seg = { 0x40080000, 4, 4, code, 5 };
+	static struct elf_image img = { .machine = 183, .entry = 0x40080000, .segs = &seg, .nsegs = 1 };
+	cfg = cfg_new();
+	st = stats_new();
+	if (cfg_declare(cfg, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(cfg, el2_cfg_keys, el2_cfg_nkeys) < 0 ||
+	    cfg_declare(cfg, virt_cfg_keys, virt_cfg_nkeys) < 0 || cfg_declare(cfg, gic_cfg_keys, gic_cfg_nkeys) < 0 ||
+	    cfg_load_string(cfg, "default-arm64.ini", hvsim_default_design_arm64) < 0 || (set && cfg_set(cfg, set) < 0))
+		return -1;
+	return virt_create(&vm, cfg, st, &img);
+}
+
+static void done(void)
+{
+	virt_destroy(&vm);
+	stats_free(st);
+	cfg_free(cfg);
+}
+
+static const fdt32_t *prop(const void *fdt, int node, const char *name, int *len)
+{
+	const fdt32_t *p = fdt_getprop(fdt, node, name, len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	return p;
+}
+
+static void test_gic_node(void)
+{
+	CU_ASSERT_EQUAL_FATAL(make_machine("sim.vcpus=3"), 0);
+	const void *fdt = vm.dtb;
+	int len, gic = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3");
+	CU_ASSERT_TRUE_FATAL(gic >= 0);
+	CU_ASSERT_STRING_EQUAL(fdt_get_name(fdt, gic, NULL), "intc@8000000");
+	CU_ASSERT_EQUAL(fdt32_to_cpu(*prop(fdt, gic, "#interrupt-cells", &len)), 3);
+	CU_ASSERT_PTR_NOT_NULL(fdt_getprop(fdt, gic, "interrupt-controller", &len));
+	CU_ASSERT_EQUAL(len, 0);
+	CU_ASSERT_EQUAL(fdt32_to_cpu(*prop(fdt, gic, "#redistributor-regions", &len)), 1);
+	const fdt64_t *reg = (const fdt64_t *)prop(fdt, gic, "reg", &len);
+	CU_ASSERT_EQUAL_FATAL(len, 32);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[0]), 0x08000000);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[1]), 0x10000);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[2]), 0x080a0000);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[3]), 0xf60000);        /* QEMU virt's VIRT_GIC_REDIST size */
+	uint32_t phandle = fdt_get_phandle(fdt, gic);
+	CU_ASSERT_TRUE(phandle != 0);
+	CU_ASSERT_EQUAL(fdt32_to_cpu(*prop(fdt, 0, "interrupt-parent", &len)), phandle);
+	done();
+}
+
+static void test_timer_node(void)
+{
+	CU_ASSERT_EQUAL_FATAL(make_machine(NULL), 0);
+	const void *fdt = vm.dtb;
+	int len, t = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-timer");
+	CU_ASSERT_TRUE_FATAL(t >= 0);
+	CU_ASSERT_PTR_NOT_NULL(fdt_getprop(fdt, t, "always-on", &len));
+	const fdt32_t *irq = prop(fdt, t, "interrupts", &len);
+	CU_ASSERT_EQUAL_FATAL(len, 12 * 4);
+	/* <PPI 13 level-high>, <PPI 14>, <PPI 11>, <PPI 10>: secure physical 29,
+	 * non-secure physical 30, virtual 27, hypervisor 26 */
+	static const uint32_t want[12] = { 1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4 };
+	for (unsigned i = 0; i < 12; i++)
+		CU_ASSERT_EQUAL(fdt32_to_cpu(irq[i]), want[i]);
+	done();
+}
+
+static void test_windows(void)
+{
+	CU_ASSERT_EQUAL_FATAL(make_machine("sim.vcpus=3"), 0);
+	const struct dev_window *d = machine_find_mmio(&vm.m, 0x08000000), *r = machine_find_mmio(&vm.m, 0x080a0000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(d->size, 0x10000);
+	CU_ASSERT_EQUAL(r->size, 3 * 0x20000);                   /* 128 KiB per vCPU */
+	CU_ASSERT_FALSE(d->user || r->user);                     /* in the kernel, not the VMM */
+	CU_ASSERT_PTR_NULL(machine_find_mmio(&vm.m, 0x080a0000 + 3 * 0x20000));
+	/* The last Redistributor says Last; vCPU 2 is Aff0 = 2 */
+	CU_ASSERT_EQUAL(r->ops->read(r->dev, 2 * 0x20000 + 8, 4), (2u << 8) | 0x10);
+	CU_ASSERT_EQUAL(r->ops->read(r->dev, 2 * 0x20000 + 12, 4), 2);
+	CU_ASSERT_PTR_EQUAL(vm.m.irqc, &vm.irqc);
+	done();
+}
+
+static void test_bad_gic_design(void)
+{
+	CU_ASSERT_EQUAL(make_machine("gic.spis=100"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "gic.spis"));
+	virt_destroy(&vm);
+	stats_free(st);
+	cfg_free(cfg);
+}
+
+static CU_TestInfo tests[] = {
+	{ "arm,gic-v3 node", test_gic_node },
+	{ "arm,armv8-timer node", test_timer_node },
+	{ "GICD and GICR windows", test_windows },
+	{ "bad GIC design", test_bad_gic_design },
+	CU_TEST_INFO_NULL,
+};
+
+int main(void) { return unit_run("virt_gic", tests); }
