@@ -13,8 +13,10 @@
 # ignored files are copied to a scratch directory, built once (hvsim, unit
 # tests, firmware) and checked once unmutated (that run must pass).  Then
 # each mutant in turn: its file is edited in the scratch tree, rebuilt
-# incrementally, `make check-fast` runs (TEST_TIMEOUT=MUTATE_TIMEOUT s per
-# test, default 120), and the file is restored.
+# incrementally, the tests of `make check-fast` run (unit tests, then each
+# integration test; MUTATE_TIMEOUT s per test, default 120) until the first
+# failure, and the file is restored.  Stopping at the first failure gives the
+# verdict `make check-fast` would give, in a fraction of the time.
 #
 # Mutant list format: one mutant per line, three TAB-separated fields
 #   FILE <TAB> ORIGINAL <TAB> REPLACEMENT [<TAB> # comment]
@@ -74,6 +76,7 @@ if ! { ./configure && make -j"$jobs" && make -j"$jobs" firmware; } >"$log" 2>&1;
 	echo "mutate: the unmutated tree does not build" >&2
 	exit 2
 fi
+units=$(for f in tests/unit/test_*.c; do f=${f%.c}; printf 'build/%s ' "$f"; done)
 if ! make -s check-fast TEST_TIMEOUT="$timeout_s" >"$log" 2>&1; then
 	grep -E '^(FAIL|unit:|integration:)' "$log" >&2
 	echo "mutate: the unmutated tree fails make check-fast: fix that first" >&2
@@ -101,6 +104,22 @@ print(n, line)
 EOF
 }
 
+# check_fast: the tests of make check-fast, stopping at the first failure;
+# prints the failing test's name.  Unit tests first: they are the fastest.
+check_fast() {
+	local t
+	for t in build/tests/unit/test_*; do
+		case $t in *.o | *.d | *.log) continue ;; esac
+		timeout -k 5 "$timeout_s" "$t" </dev/null >/dev/null 2>&1 || { echo "${t##*/}"; return 1; }
+	done
+	for t in tests/integration/*.sh; do
+		t=${t##*/}
+		HVSIM=$src/build/hvsim TEST_TIMEOUT=$timeout_s bash tests/run-integration.sh "${t%.sh}" \
+			>/dev/null 2>&1 || { echo "${t%.sh}"; return 1; }
+	done
+	return 0
+}
+
 killed=0 survived=0 stale=0 nobuild=0 idx=0
 survivors=()
 while IFS= read -r line <&3 || [ -n "$line" ]; do
@@ -126,16 +145,15 @@ while IFS= read -r line <&3 || [ -n "$line" ]; do
 	fi
 	touch "$file"
 	what="#$idx $file:$at ${comment:-'$orig' -> '$repl'}"
-	if ! make -s -j"$jobs" all >"$log" 2>&1; then
+	if ! make -s -j"$jobs" all $units >"$log" 2>&1; then
 		echo "NOBUILD  $what"
 		nobuild=$((nobuild + 1))
-	elif make -s check-fast TEST_TIMEOUT="$timeout_s" >"$log" 2>&1; then
+	elif by=$(check_fast); then
 		echo "SURVIVED $what"
 		survived=$((survived + 1))
 		survivors+=("$idx")
 	else
-		first=$(grep -m 3 -E '^FAIL ' "$log" | sed -E 's/^FAIL ([^ ;]+).*/\1/' | tr '\n' ' ')
-		echo "KILLED   $what (by: ${first:-?})"
+		echo "KILLED   $what (by $by)"
 		killed=$((killed + 1))
 	fi
 	# Restore with a new mtime so that make rebuilds the unmutated object.
