@@ -142,6 +142,8 @@ int main(void)
     rc = el2_side(smc_traps);
     if (rc)
         return rc;
+    /* MPIDR_EL1 reads VMPIDR_EL2: bit 31 RES1, affinity of CPU 0 */
+    printf("syndromes: MPIDR_EL1=0x%lx\n", read_sysreg(mpidr_el1));
     printf("syndromes: done\n");
     return 0;
 }

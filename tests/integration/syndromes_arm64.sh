@@ -66,6 +66,9 @@ expect_eq "udf" "$(el1 syn udf | cut -d' ' -f1,3,4)" "ESR_EL1=0x02000000 ELR_EL1
 # (inject_abt64): EC 0x21 (same EL) + IL, IFSC 0x10; FAR = ELR = the address
 expect_eq "iabt" "$(el1 syn iabt)" "ESR_EL1=0x86000010 FAR_EL1=0xa000000 ELR_EL1=insn+0 SPSR_EL1=0x3c5"
 
+# MPIDR_EL1 of CPU 0 (reads VMPIDR_EL2, KVM reset_mpidr): bit 31 RES1, affinity 0
+grep -qF "syndromes: MPIDR_EL1=0x80000000" "$T/syn.out" || fail "MPIDR_EL1 is not 0x80000000"
+
 # ---- HCR_EL2.TSC off: SMC is UNDEFINED at EL1 without EL3 (D1.13): no exit,
 # EC 0x00 injected with ELR at the SMC
 hcr=$(design arm64 el2 hcr_el2)

@@ -45,6 +45,9 @@ grep -aF "<arch_putc+" "$T/syn.err" | grep -vqE "qual=0x3f(d0008|80000) " && fai
 # no qualification)
 expect_exit probe_mmio_wr 48 0x2
 expect_exit probe_mmio_rd 48 0x1 49 0x0
+# Nothing behind them: port reads float high (all ones), MMIO reads as 0
+grep -qF "syndromes: unassigned port reads and-ed 0xff, MMIO reads or-ed 0x0" "$T/syn.out" ||
+	fail "unassigned port or MMIO read values"
 # Not asserted (known defects, see the report in tests/README.md): REP OUTSB
 # exits once per byte with string and REP clear; an 8-byte MMIO access
 # exits twice as two 4-byte accesses.

@@ -73,4 +73,30 @@ expect_eq "exit clocks (short slices)" "$(sed -nE 's/^\[exit\] cpu0 @([0-9]+) .*
 expect_eq "cycles (short slices)" "$(j q "d['cycles']")" 6273
 expect_eq "idle (woken by the event)" "$(j q "d['vcpus'][0]['idle_cycles']")" 1621
 expect_eq "quanta (short slices)" "$(j q "d['sim']['quanta']")" 4
+
+# Slices of 2600 cycles: the timer is due exactly at the end of the second
+# slice [2600, 5200), so its event belongs to the third, [5200, 7800):
+#   [0,2600)  B1..B4, E3 -> 3579, halted;  [2600,5200) nothing runs (skipped,
+#   not counted);  [5200,7800) wake at 5200, B5, E4 -> 6273.  2 slices executed.
+run q2 0 "${ONE[@]}" --set sim.quantum_cycles=2600 "$fw"
+expect_eq "cycles (slice end = due)" "$(j q2 "d['cycles']")" 6273
+expect_eq "idle (slice end = due)" "$(j q2 "d['vcpus'][0]['idle_cycles']")" 1621
+expect_eq "quanta (slice end = due)" "$(j q2 "d['sim']['quanta']")" 2
+
+# CNTFRQ 60 MHz: 43.33 cycles per tick; count 200 is reached at cycle
+# ceil(200 x 2600 / 60) = 8667 (at 8666 the count is still 199): idle
+# 8667 - 3579 = 5088; B5 8667.5 + 11.5 = 8679 -> E4 @8679, + 1061 = 9740
+run frq 0 "${ONE[@]}" --set virt.cntfrq_hz=60000000 "$fw"
+expect_eq "idle (CNTFRQ 60 MHz)" "$(j frq "d['vcpus'][0]['idle_cycles']")" 5088
+expect_eq "cycles (CNTFRQ 60 MHz)" "$(j frq "d['cycles']")" 9740
+
+# --max-insns stops before the block that would exceed it (status 4:
+# unfinished): 10 = B1 + B2 (4 + 6), stopped before B3 at 1072.5 + 5 = 1077;
+# 9 = B1 only, stopped before B2 at 1072
+run lim10 4 "${ONE[@]}" --max-insns 10 "$fw"
+expect_eq "instructions (--max-insns 10)" "$(j lim10 "d['guest_instructions']")" 10
+expect_eq "cycles (--max-insns 10)" "$(j lim10 "d['cycles']")" 1077
+run lim9 4 "${ONE[@]}" --max-insns 9 "$fw"
+expect_eq "instructions (--max-insns 9)" "$(j lim9 "d['guest_instructions']")" 4
+expect_eq "cycles (--max-insns 9)" "$(j lim9 "d['cycles']")" 1072
 echo ok
