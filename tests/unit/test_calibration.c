@@ -50,6 +50,9 @@ static void test_arm_clock(void)
 	/* CNTFRQ_EL0 = 100 MHz on Kunpeng 920 (Linux boot log "arch_timer: cp15
 	 * timer(s) running at 100.00MHz"): one counter tick = 26 cycles */
 	CU_ASSERT_EQUAL(cfg_u64(c, "virt", "cntfrq_hz"), 100000000);
+	/* PSCI CPU_ON until the target vCPU thread runs: ~10 us wake-up of a
+	 * sleeping thread at 2.6 GHz (design estimate) */
+	CU_ASSERT_EQUAL(cfg_u64(c, "virt", "cpu_on_cycles"), 26000);
 	/* KVM's HCR_GUEST_FLAGS without TWE (arch/arm64/include/asm/kvm_arm.h):
 	 * TSC TSW TWI VM BSU_IS FB TACR AMO SWIO TIDCP RW TLOR FMO IMO PTW TID3 */
 	CU_ASSERT_EQUAL(cfg_u64(c, "el2", "hcr_el2"),
@@ -123,6 +126,8 @@ static void test_x86_clock_and_cpi(void)
 	struct cfg *c = default_design(false);
 	/* Xeon Gold 6142 class, 2.6 GHz base (Intel ARK) */
 	CU_ASSERT_EQUAL(cfg_u64(c, "cpu", "freq_mhz"), 2600);
+	/* mailbox wake-up until the AP's vCPU thread runs: ~10 us (estimate) */
+	CU_ASSERT_EQUAL(cfg_u64(c, "pc", "ap_wakeup_cycles"), 26000);
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(c, cpi);
 	/* Intel Optimization Reference Manual 2.5 (Skylake): 4 ALU ports, 2
