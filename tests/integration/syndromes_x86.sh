@@ -48,6 +48,17 @@ expect_exit probe_mmio_rd 48 0x1 49 0x0
 # Nothing behind them: port reads float high (all ones), MMIO reads as 0
 grep -qF "syndromes: unassigned port reads and-ed 0xff, MMIO reads or-ed 0x0" "$T/syn.out" ||
 	fail "unassigned port or MMIO read values"
+
+# #GP(0) from RDMSR of a nonexistent MSR, delivered through the guest's IDT
+# (firmware/x86/exception.S; SDM Vol. 3A 6.14.2): the handler finds error
+# code 0, RIP = the RDMSR (a fault), RFLAGS 0x2 and RSP 0x80008 as pushed,
+# and its own RSP = 0x80008 aligned down to 16, minus 6 words = 0x7ffd0.
+run gp 0 --debug exit,mmio "$FIRMWARE/x86/exception.elf"
+rip=$(sed -nE 's/.* MSR_READ .* rip=(0x[0-9a-f]+) <gp_insn\+0x0>.*/\1/p' "$T/gp.err")
+[ -n "$rip" ] || fail "no MSR_READ exit at gp_insn"
+frame=$(sed -nE 's/^\[mmio\] cpu0 unassigned write 0xd00000(..) size 4 value (0x[0-9a-f]+)$/\1=\2/p' "$T/gp.err" | tr '\n' ' ')
+expect_eq "#GP frame" "$frame" "00=0x0 04=$rip 08=0x2 0c=0x80008 10=0x7ffd0 "
+
 # Not asserted (known defects, see the report in tests/README.md): REP OUTSB
 # exits once per byte with string and REP clear; an 8-byte MMIO access
 # exits twice as two 4-byte accesses.
