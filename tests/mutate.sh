@@ -35,6 +35,9 @@
 # Recorded scores are in tests/README.md.
 set -uo pipefail
 
+# The whole script is one compound command, parsed before it runs: editing
+# this file during a (long) run cannot change what the run executes.
+{
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 list=$TOP/tests/mutants.txt
 only=
@@ -174,3 +177,5 @@ fi
 echo "mutate: $killed killed, $survived survived, $stale stale, $nobuild not building; score $killed/$total = $score%"
 [ ${#survivors[@]} -gt 0 ] && echo "mutate: survivors: ${survivors[*]} (rerun them with -o $(IFS=,; echo "${survivors[*]}"))"
 [ $stale = 0 ] && [ $nobuild = 0 ]
+exit
+}
