@@ -15,8 +15,8 @@ enum { EXCP_UDEF = 1, EXCP_SWI = 2, EXCP_PREFETCH_ABORT = 3, EXCP_DATA_ABORT = 4
 
 #define A64_WFI      0xd503207fu
 #define PSTATE_EL1H_MASKED 0x3c5u    /* EL1h, D A I F set */
-#define EC_SVC64     0x15
-#define EC_BRK64     0x3c
+#define EC_SVC64     0x15u       /* unsigned: EC << 26 overflows int from EC 0x20 on */
+#define EC_BRK64     0x3cu
 
 static uint64_t rd(struct vcpu *v, int r) { uint64_t x = 0; uc_reg_read(v->uc, r, &x); return x; }
 static void wr(struct vcpu *v, int r, uint64_t x) { uc_reg_write(v->uc, r, &x); }
