@@ -250,7 +250,7 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 		take_exit(v, EL2X_SYS64, el2_esr_sys64(r, rt, is_read), pc, false, "");
 	if (cls != IRQC_NOT_MINE) {
 		if (!irq_sysreg(v, r, is_read, &val, trapped, pc)) {
-			inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+			inject_sync(v, pc, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 			return 1;
 		}
 	} else if (trapped) {
@@ -338,18 +338,18 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 		if (el2_traps_smc(&v->set->el2))
 			smccc(v, EL2X_SMC64, pc);
 		else
-			inject_sync(v, pc - 4, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+			inject_sync(v, pc - 4, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_SWI:     /* PC after the SVC */
 		vcpu_read_phys(v, pc - 4, &insn, 4);
-		inject_sync(v, pc, (EC_SVC64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
+		inject_sync(v, pc, ((uint32_t)EC_SVC64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_BKPT:    /* PC at the BRK */
 		vcpu_read_phys(v, pc, &insn, 4);
-		inject_sync(v, pc, (EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
+		inject_sync(v, pc, ((uint32_t)EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_UDEF:    /* PC at the instruction */
-		inject_sync(v, pc, (EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
+		inject_sync(v, pc, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_PREFETCH_ABORT:   /* raised by the CPU model itself: a stage-1 fault */
 		if (mmu_off(v) && pc >> A72_PA_BITS) {
