@@ -268,9 +268,11 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	/* Returning 1 skips the instruction of a register Unicorn's CPU model
 	 * implements, and the block goes on: moving PC as well would run the
 	 * rest of the block twice.  For a register it does not implement
-	 * (ICC_*) the hook runs on the UNDEFINED path and PC must be moved. */
+	 * (ICC_*) the hook runs on the UNDEFINED path and PC must be moved.
+	 * Only registers are probed: reading a write-only SYS operation (DC
+	 * ISW, which Unicorn executes as a no-op) asserts inside Unicorn. */
 	uint64_t probe = 0;
-	if (sysreg_rw(v, r, &probe, false) != UC_ERR_OK)
+	if (cp->op0 == 3 && sysreg_rw(v, r, &probe, false) != UC_ERR_OK)
 		wr(v, UC_ARM64_REG_PC, pc + 4);
 	return 1;
 }
