@@ -108,18 +108,8 @@ static struct cfg *build_cfg(enum isa isa, const struct design_opts *o)
 		err_set("out of memory");
 		return NULL;
 	}
-	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0)
+	if (design_load_default(c, isa) < 0)
 		goto fail;
-	if (isa == ISA_A64) {
-		if (cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
-		    cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys) < 0 ||
-		    cfg_load_string(c, "designs/default-arm64.ini", hvsim_default_design_arm64) < 0)
-			goto fail;
-	} else {
-		if (cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) < 0 || cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys) < 0 ||
-		    cfg_load_string(c, "designs/default-x86.ini", hvsim_default_design_x86) < 0)
-			goto fail;
-	}
 	for (unsigned i = 0; i < o->ndesigns; i++)
 		if (cfg_load_file(c, o->designs[i]) < 0)
 			goto fail;

@@ -31,17 +31,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 
-/* The keys `hvsim run` declares for the machine (cli/hvsim.c build_cfg). */
+/* The keys `hvsim run` declares for the machine (platform/designs.c). */
 static struct cfg *schema(bool x86, bool with_defaults)
 {
 	struct cfg *c = cfg_new();
-	int r = cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys);
-	if (x86)
-		r |= cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) | cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys);
-	else
-		r |= cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) | cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys);
-	if (with_defaults)
-		r |= cfg_load_string(c, "default", x86 ? hvsim_default_design_x86 : hvsim_default_design_arm64);
+	enum isa isa = x86 ? ISA_X86_64 : ISA_A64;
+	int r = with_defaults ? design_load_default(c, isa) : design_declare(c, isa);
 	fuzz_check(r == 0, "schema and default design load");
 	return c;
 }

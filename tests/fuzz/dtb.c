@@ -146,10 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Fixed-size fields first, so that a new design key moves none of them. */
 	uint64_t img_off = take(&in, 8), img_len = take(&in, 8), cval1 = take(&in, 8), cval2 = take(&in, 4);
 	struct cfg *c = cfg_new();
-	fuzz_check(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) == 0 &&
-	           cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) == 0 &&
-	           cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) == 0 &&
-	           cfg_load_string(c, "default", hvsim_default_design_arm64) == 0, "default design loads");
+	fuzz_check(design_load_default(c, ISA_A64) == 0, "default design loads");
 	set_all(c, machine_cfg_keys, machine_cfg_nkeys, &in);
 	set_all(c, el2_cfg_keys, el2_cfg_nkeys, &in);
 	set_all(c, virt_cfg_keys, virt_cfg_nkeys, &in);

@@ -15,21 +15,12 @@
 #include "platform/virt.h"
 #include "tests/unit/unit.h"
 
-/* The default design as hvsim loads it (cli/hvsim.c build_cfg). */
+/* The default design as hvsim loads it (platform/designs.c). */
 static struct cfg *default_design(bool arm)
 {
 	struct cfg *c = cfg_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys), 0);
-	if (arm) {
-		CU_ASSERT_EQUAL_FATAL(cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys), 0);
-		CU_ASSERT_EQUAL_FATAL(cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys), 0);
-		CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "designs/default-arm64.ini", hvsim_default_design_arm64), 0);
-	} else {
-		CU_ASSERT_EQUAL_FATAL(cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys), 0);
-		CU_ASSERT_EQUAL_FATAL(cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys), 0);
-		CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "designs/default-x86.ini", hvsim_default_design_x86), 0);
-	}
+	CU_ASSERT_EQUAL_FATAL(design_load_default(c, arm ? ISA_A64 : ISA_X86_64), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_check_complete(c), 0);
 	return c;
 }
