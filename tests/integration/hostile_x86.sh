@@ -29,7 +29,7 @@ guest mmio 120 "$X86/mmio.elf"
 expect mmio 0 out '^mmio: done, 0 failures' out '^ok: cpu_start\(1\) = 0, cpu1 ran 1'
 expect_stat mmio "d['platform']['mailbox_errors']" 10
 
-guest stack 120 "$X86/stack.elf" --max-insns 50000000
+guest stack 120 "$X86/stack.elf" --max-insns 2000000
 # Unicorn 2.1.1 misses a store into already translated code once the page has
 # taken an earlier store (upstream unicorn issue #2367): the loop keeps
 # running its old translation; 2.0.1 (make check's third pass) sees it.
