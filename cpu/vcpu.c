@@ -275,7 +275,7 @@ const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off)
 /* Stops before the block at addr runs.  Unicorn 2.0.1 on x86 may report
  * the previous block's RIP after such a stop (seen after IN/OUT hooks), so
  * the resume address is kept and restored explicitly. */
-static void stop_before(struct vcpu *v, uint64_t addr)
+void vcpu_stop_before(struct vcpu *v, uint64_t addr)
 {
 	v->resume_pc = addr;
 	v->resume_valid = true;
@@ -307,7 +307,7 @@ static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint3
 		/* this translation predates the hooks: retranslate */
 		v->flush_pending = true;
 		v->cur = b;
-		stop_before(v, addr);
+		vcpu_stop_before(v, addr);
 		return NULL;
 	}
 	return decode_find(s->dc, addr, size);
@@ -337,7 +337,7 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
 	if (addr + size > s->code_hi)
 		s->code_hi = addr + size;
 	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
-		stop_before(v, addr);
+		vcpu_stop_before(v, addr);
 		return;
 	}
 	const struct decode_entry *e = decode_find(s->dc, addr, size);
@@ -347,7 +347,7 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
 		err_set("stopped after %llu guest instructions (--max-insns %llu)", (unsigned long long)s->total_insns,
 			(unsigned long long)s->max_insns);
 		sim_stop(&s->sim, SIM_STOP_LIMIT, 0);
-		stop_before(v, addr);
+		vcpu_stop_before(v, addr);
 		return;
 	}
 	count_block(v, e);
@@ -429,7 +429,10 @@ void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_
 	for (unsigned i = 0; broadcast && i < s->n; i++)
 		if (s->v[i] != v)
 			uc_ctl_remove_cache(s->v[i]->uc, addr, end);
-	/* The caller's engine is running this very block: later. */
+	/* The caller's engine is running this very block: before the next one
+	 * (the block hook stops, its slice looking over, and vcpu_run drops
+	 * them).  Stopping here instead would not do: a resume address set
+	 * inside an instruction hook is not reliable. */
 	if (v->inval_lo >= v->inval_hi) {
 		v->inval_lo = addr;
 		v->inval_hi = end;
@@ -443,20 +446,15 @@ void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_
 void vcpu_serialize(struct vcpu *v)
 {
 	/* Only another vCPU can have changed code behind this engine's back
-	 * (what this engine wrote, Unicorn 2.0.1 tracks).  The next block hook
-	 * stops (its slice looks over) before that block runs, and vcpu_run
-	 * flushes.  Stopping here instead would not do: a resume address set
-	 * inside an instruction hook is not reliable. */
-	if (v->set->n > 1) {
-		v->flush_all_pending = true;
-		v->until = 0;
-	}
+	 * (what this engine wrote, Unicorn 2.0.1 tracks). */
+	if (v->set->n > 1)
+		vcpu_invalidate_code(v, false, 0, UINT64_MAX);
 }
 
 bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
 {
 	struct vcpu *v = ud;
-	v->unmapped = (struct vcpu_unmapped){ addr, size, type };
+	v->unmapped = (struct vcpu_unmapped){ addr, size };
 	return false;
 }
 
@@ -488,16 +486,9 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 			v->flush_pending = false;
 			uc_ctl_remove_cache(v->uc, v->cur->addr, v->cur->addr + v->cur->size);
 		}
-		if (v->flush_all_pending) {
-			v->flush_all_pending = false;
-			v->until = until;
-			/* Not UC_CTL_TB_FLUSH: it rewrites Unicorn's whole translation
-			 * buffer (1 GiB per engine resident, ~1 s).  Every translation
-			 * lies in the span of the blocks hooked so far. */
-			if (s->code_lo < s->code_hi)
-				uc_ctl_remove_cache(v->uc, s->code_lo, s->code_hi);
-		}
 		if (v->inval_lo < v->inval_hi) {
+			/* Not UC_CTL_TB_FLUSH: it rewrites Unicorn's whole translation
+			 * buffer (1 GiB per engine resident, ~1 s). */
 			uc_ctl_remove_cache(v->uc, v->inval_lo, v->inval_hi);
 			v->inval_lo = v->inval_hi = 0;
 			v->until = until;
@@ -508,9 +499,4 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 		}
 	}
 	return 0;
-}
-
-void vcpu_stop_before(struct vcpu *v, uint64_t addr)
-{
-	stop_before(v, addr);
 }

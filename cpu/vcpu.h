@@ -40,7 +40,6 @@ struct mmio_ctx {
 struct vcpu_unmapped {
 	uint64_t addr;
 	int size;
-	uc_mem_type type;
 };
 
 /* Exceptions taken with no progress in between (see vcpu_exception). */
@@ -66,7 +65,6 @@ struct vcpu {
 	uint64_t insns, insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
 	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
-	bool flush_all_pending;      /* drop every translation (serialized after cross-modified code) */
 	uint64_t inval_lo, inval_hi; /* drop the translations of [lo, hi) when stopped (lo < hi) */
 	bool resume_valid;           /* stopped before a block: resume at resume_pc */
 	uint64_t resume_pc;
