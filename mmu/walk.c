@@ -206,6 +206,21 @@ static void commit(struct walk *w)
 
 static unsigned clampu(unsigned v, unsigned lo, unsigned hi) { return v < lo ? lo : v > hi ? hi : v; }
 
+/* VTCR_EL2.SL0 start levels (D8.2.7; QEMU's check_s2_mmu_setup has the
+ * same rules): level -1 only for 4K and a 52-bit IPA; level 0 not with 16K
+ * (FEAT_LPA2) nor 64K; 4K level 0 and 64K level 1 only with a PA size
+ * above 42 bits. */
+static bool vmsa_s2_start_ok(unsigned gs, int level, unsigned ia_bits, unsigned oa_bits)
+{
+	if (level < vmsa_min_level(gs) || level > 3 || (level < 0 && ia_bits != 52))
+		return false;
+	if (gs == 14 && level == 0)
+		return false;
+	if (oa_bits <= 42 && ((gs == 12 && level == 0) || (gs == 16 && level == 1)))
+		return false;
+	return true;
+}
+
 /* Sets up the levels for input ia; false with the fault filled when the
  * input is outside the stage's range or the configuration is inconsistent. */
 static bool geo_init(struct walk *w, const struct mmu_stage *st, unsigned stage, uint64_t ia, struct geo *g,
@@ -243,8 +258,7 @@ static bool geo_init(struct walk *w, const struct mmu_stage *st, unsigned stage,
 		g->level0 = st->start_level;
 		/* Start level against input size (D8.2.7, VTCR_EL2.SL0): the start table
 		 * resolves 1 .. stride+4 bits (up to 16 concatenated tables). */
-		if (g->level0 < vmsa_min_level(gs) || g->level0 > 3 || (g->level0 < 0 && ia_bits != 52) ||
-		    (g->level0 == 3 && gs != 12))
+		if (!vmsa_s2_start_ok(gs, g->level0, ia_bits, g->oa_bits))
 			return fault(w, MMU_FAULT_TRANSLATION, st, 2, 0, ia, s1ptw, type, 0);
 		int top_bits = (int)ia_bits - (int)vmsa_level_shift(gs, g->level0);
 		if (top_bits < 1 || top_bits > (int)g->stride + 4)

@@ -121,6 +121,29 @@ static inline uint64_t *env_desc(struct env *e, const struct mmu_stage *st, uint
 #define PA_DATA  0x80000000ULL
 #define VA_DATA  0x7f0040000000ULL
 
+/* Stages as the tests use them */
+static inline struct mmu_stage x86_s1(unsigned levels)
+{
+	return (struct mmu_stage){ .fmt = MMU_X86_PAGING, .levels = levels, .oa_bits = 46,
+				   .ctl = MMU_CTL_NXE | MMU_CTL_WP };
+}
+
+static inline struct mmu_stage ept(unsigned levels)
+{
+	return (struct mmu_stage){ .fmt = MMU_EPT, .levels = levels, .oa_bits = 46 };
+}
+
+static inline struct mmu_stage vmsa_s1(unsigned g, unsigned ia)
+{
+	return (struct mmu_stage){ .fmt = MMU_VMSA_S1, .granule_shift = g, .ia_bits = ia, .oa_bits = 48 };
+}
+
+static inline struct mmu_stage vmsa_s2(unsigned g, unsigned ia, int start)
+{
+	return (struct mmu_stage){ .fmt = MMU_VMSA_S2, .granule_shift = g, .ia_bits = ia, .start_level = start,
+				   .oa_bits = 48 };
+}
+
 /* A fresh memory with s2 (if any) identity-mapping the pool in 4K pages,
  * and s1 (if any) mapping the 4K page VA_DATA to GPA_DATA, all rights. */
 static inline struct env *env_setup(struct mmu_stage *s1, struct mmu_stage *s2)
@@ -170,6 +193,59 @@ static inline bool walk(struct env *e, const struct mmu_stage *s1, const struct 
 	struct mmu_regime r = { s1, s2, env_mem(e) };
 	struct mmu_access a = { addr, type, user };
 	return mmu_walk(&r, &a, res);
+}
+
+/* Builds s2 (pool identity + data) and s1 (VA_DATA -> GPA_DATA) with the
+ * given page sizes, walks a read and checks the PA and the read count. */
+static inline void nested(struct mmu_stage *s1, struct mmu_stage *s2, unsigned sh1, unsigned sh2, unsigned expect,
+		   struct mmu_result *res)
+{
+	struct env *e = env_new();
+	env_root(e, s2);
+	env_root(e, s1);
+	env_map_pool(e, s2, sh2);
+	uint64_t big = 1ULL << (sh1 > sh2 ? sh1 : sh2);
+	env_map(e, s2, GPA_DATA, PA_DATA, big, sh2, RWXU);
+	env_map(e, s1, VA_DATA, GPA_DATA, 1ULL << sh1, sh1, RWXU);
+	uint64_t off = 0x123;
+	bool ok = walk(e, s1, s2, VA_DATA + off, MMU_R, false, res);
+	if (!ok)
+		fprintf(stderr, "fault kind %d stage %d level %d\n", res->fault.kind, res->fault.stage, res->fault.level);
+	CU_ASSERT_FATAL(ok);
+	CU_ASSERT_EQUAL(res->pa, PA_DATA + off);
+	CU_ASSERT_EQUAL(res->gpa, GPA_DATA + off);
+	CU_ASSERT_EQUAL(nreads(res), expect);
+	CU_ASSERT_EQUAL(nupdates(res), 0);
+	CU_ASSERT_EQUAL(res->s1_shift, sh1);
+	CU_ASSERT_EQUAL(res->s2_shift, sh2);
+	CU_ASSERT_EQUAL(res->page_shift, sh1 < sh2 ? sh1 : sh2);
+	env_free(e);
+}
+
+/* The order: per stage-1 step i, m stage-2 reads (step i, levels top
+ * down) then the stage-1 read (step i); finally m stage-2 reads (step n). */
+static inline void check_order(const struct mmu_result *res, unsigned n, unsigned m, int s1top, int s2top, int dir)
+{
+	unsigned k = 0;
+	for (unsigned i = 0; i <= n; i++) {
+		for (unsigned j = 0; j < m; j++, k++) {
+			CU_ASSERT_EQUAL(res->ref[k].stage, 2);
+			CU_ASSERT_EQUAL(res->ref[k].step, i);
+			CU_ASSERT_EQUAL(res->ref[k].level, s2top + dir * (int)j);
+		}
+		if (i == n)
+			break;
+		CU_ASSERT_EQUAL(res->ref[k].stage, 1);
+		CU_ASSERT_EQUAL(res->ref[k].step, i);
+		CU_ASSERT_EQUAL(res->ref[k].level, s1top + dir * (int)i);
+		CU_ASSERT_EQUAL(res->ref[k].ia, VA_DATA + 0x123);
+		k++;
+	}
+	CU_ASSERT_EQUAL(k, res->nrefs);
+	/* the stage-1 leaf, and the final stage-2 leaf, are marked */
+	CU_ASSERT(res->ref[res->nrefs - 1].flags & MMU_REF_LEAF);
+	CU_ASSERT(res->ref[res->nrefs - 1 - m].flags & MMU_REF_LEAF);
+	CU_ASSERT_EQUAL(!!(res->ref[0].flags & MMU_REF_LEAF), m == 1);
 }
 
 #endif

@@ -4,82 +4,6 @@
  * x86 paging + EPT and on VMSAv8-64 stage 1 + stage 2. */
 #include "tests/unit/mmu_env.h"
 
-
-static struct mmu_stage x86_s1(unsigned levels)
-{
-	return (struct mmu_stage){ .fmt = MMU_X86_PAGING, .levels = levels, .oa_bits = 46,
-				   .ctl = MMU_CTL_NXE | MMU_CTL_WP };
-}
-
-static struct mmu_stage ept(unsigned levels)
-{
-	return (struct mmu_stage){ .fmt = MMU_EPT, .levels = levels, .oa_bits = 46 };
-}
-
-static struct mmu_stage vmsa_s1(unsigned g, unsigned ia)
-{
-	return (struct mmu_stage){ .fmt = MMU_VMSA_S1, .granule_shift = g, .ia_bits = ia, .oa_bits = 48 };
-}
-
-static struct mmu_stage vmsa_s2(unsigned g, unsigned ia, int start)
-{
-	return (struct mmu_stage){ .fmt = MMU_VMSA_S2, .granule_shift = g, .ia_bits = ia, .start_level = start,
-				   .oa_bits = 48 };
-}
-
-/* Builds s2 (pool identity + data) and s1 (VA_DATA -> GPA_DATA) with the
- * given page sizes, walks a read and checks the PA and the read count. */
-static void nested(struct mmu_stage *s1, struct mmu_stage *s2, unsigned sh1, unsigned sh2, unsigned expect,
-		   struct mmu_result *res)
-{
-	struct env *e = env_new();
-	env_root(e, s2);
-	env_root(e, s1);
-	env_map_pool(e, s2, sh2);
-	uint64_t big = 1ULL << (sh1 > sh2 ? sh1 : sh2);
-	env_map(e, s2, GPA_DATA, PA_DATA, big, sh2, RWXU);
-	env_map(e, s1, VA_DATA, GPA_DATA, 1ULL << sh1, sh1, RWXU);
-	uint64_t off = 0x123;
-	bool ok = walk(e, s1, s2, VA_DATA + off, MMU_R, false, res);
-	if (!ok)
-		fprintf(stderr, "fault kind %d stage %d level %d\n", res->fault.kind, res->fault.stage, res->fault.level);
-	CU_ASSERT_FATAL(ok);
-	CU_ASSERT_EQUAL(res->pa, PA_DATA + off);
-	CU_ASSERT_EQUAL(res->gpa, GPA_DATA + off);
-	CU_ASSERT_EQUAL(nreads(res), expect);
-	CU_ASSERT_EQUAL(nupdates(res), 0);
-	CU_ASSERT_EQUAL(res->s1_shift, sh1);
-	CU_ASSERT_EQUAL(res->s2_shift, sh2);
-	CU_ASSERT_EQUAL(res->page_shift, sh1 < sh2 ? sh1 : sh2);
-	env_free(e);
-}
-
-/* The order: per stage-1 step i, m stage-2 reads (step i, levels top
- * down) then the stage-1 read (step i); finally m stage-2 reads (step n). */
-static void check_order(const struct mmu_result *res, unsigned n, unsigned m, int s1top, int s2top, int dir)
-{
-	unsigned k = 0;
-	for (unsigned i = 0; i <= n; i++) {
-		for (unsigned j = 0; j < m; j++, k++) {
-			CU_ASSERT_EQUAL(res->ref[k].stage, 2);
-			CU_ASSERT_EQUAL(res->ref[k].step, i);
-			CU_ASSERT_EQUAL(res->ref[k].level, s2top + dir * (int)j);
-		}
-		if (i == n)
-			break;
-		CU_ASSERT_EQUAL(res->ref[k].stage, 1);
-		CU_ASSERT_EQUAL(res->ref[k].step, i);
-		CU_ASSERT_EQUAL(res->ref[k].level, s1top + dir * (int)i);
-		CU_ASSERT_EQUAL(res->ref[k].ia, VA_DATA + 0x123);
-		k++;
-	}
-	CU_ASSERT_EQUAL(k, res->nrefs);
-	/* the stage-1 leaf, and the final stage-2 leaf, are marked */
-	CU_ASSERT(res->ref[res->nrefs - 1].flags & MMU_REF_LEAF);
-	CU_ASSERT(res->ref[res->nrefs - 1 - m].flags & MMU_REF_LEAF);
-	CU_ASSERT_FALSE(res->ref[0].flags & MMU_REF_LEAF);
-}
-
 static void test_x86_ept_24(void)
 {
 	struct mmu_stage s1 = x86_s1(4), s2 = ept(4);
@@ -121,6 +45,94 @@ static void test_x86_ept_mix(void)
 static void test_vmsa_4k_24(void)
 {
 	mix_4k(vmsa_s1(12, 48), vmsa_s2(12, 48, 0), 0, 1);
+}
+
+/* Page sizes of one stage and the levels a walk then reads (by hand from
+ * the level layouts: SDM 4.5, Arm ARM D8.2). */
+struct sizes {
+	unsigned n;
+	unsigned shift[3], levels[3];
+};
+
+/* Every stage-1 size x every stage-2 size: (n+1)(m+1)-1 reads. */
+static void mix(struct mmu_stage s1t, struct mmu_stage s2t, const struct sizes *a, const struct sizes *b, int s1top,
+		int s2top, int dir)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		for (unsigned j = 0; j < b->n; j++) {
+			struct mmu_stage s1 = s1t, s2 = s2t;
+			struct mmu_result res;
+			unsigned n = a->levels[i], m = b->levels[j];
+			nested(&s1, &s2, a->shift[i], b->shift[j], (n + 1) * (m + 1) - 1, &res);
+			check_order(&res, n, m, s1top, s2top, dir);
+		}
+}
+
+static const struct sizes x86_4 = { 3, { 12, 21, 30 }, { 4, 3, 2 } };
+static const struct sizes x86_5 = { 3, { 12, 21, 30 }, { 5, 4, 3 } };
+
+static void test_x86_5level_mix(void)
+{
+	mix(x86_s1(5), ept(5), &x86_5, &x86_5, 5, 5, -1);
+	mix(x86_s1(4), ept(5), &x86_4, &x86_5, 4, 5, -1);
+	mix(x86_s1(5), ept(4), &x86_5, &x86_4, 5, 4, -1);
+}
+
+/* 16K granule: stage 1 with 48 bits starts at level 0 (4 levels), stage 2
+ * with 40 bits at level 1 (3 levels); blocks of 32 MiB at level 2. */
+static void test_vmsa_16k(void)
+{
+	static const struct sizes s1 = { 2, { 14, 25 }, { 4, 3 } }, s2 = { 2, { 14, 25 }, { 3, 2 } };
+	mix(vmsa_s1(14, 48), vmsa_s2(14, 40, 1), &s1, &s2, 0, 1, 1);
+}
+
+/* 64K granule: 48 bits start at level 1 (3 levels), 40 bits at level 2
+ * (2 levels); blocks of 512 MiB at level 2. */
+static void test_vmsa_64k(void)
+{
+	static const struct sizes s1 = { 2, { 16, 29 }, { 3, 2 } }, s2 = { 2, { 16, 29 }, { 2, 1 } };
+	mix(vmsa_s1(16, 48), vmsa_s2(16, 40, 2), &s1, &s2, 1, 2, 1);
+}
+
+/* 4K stage 2 with a 40-bit IPA starting at level 1: two concatenated
+ * level-1 tables (10 index bits); GPA bit 39 selects the second. */
+static void test_vmsa_concatenated(void)
+{
+	static const struct sizes s1 = { 3, { 12, 21, 30 }, { 4, 3, 2 } }, s2 = { 3, { 12, 21, 30 }, { 3, 2, 1 } };
+	mix(vmsa_s1(12, 48), vmsa_s2(12, 40, 1), &s1, &s2, 0, 1, 1);
+
+	struct mmu_stage st = vmsa_s2(12, 40, 1);
+	struct mmu_result res;
+	struct env *e = env_setup(NULL, &st);
+	uint64_t gpa = 1ULL << 39;
+	env_map(e, &st, gpa, PA_DATA, 4096, 12, RWXU);
+	CU_ASSERT_FATAL(walk(e, NULL, &st, gpa + 0x10, MMU_R, false, &res));
+	CU_ASSERT_EQUAL(res.pa, PA_DATA + 0x10);
+	CU_ASSERT_EQUAL(res.nrefs, 3);
+	CU_ASSERT_EQUAL(res.ref[0].pa, st.root + 512 * 8);
+	CU_ASSERT_EQUAL(res.ref[0].level, 1);
+	/* 16 tables (13 bits) are the most: 43 bits at level 1 walk, 44 do not */
+	struct mmu_stage s43 = vmsa_s2(12, 43, 1), s44 = vmsa_s2(12, 44, 1), s39 = vmsa_s2(12, 39, 0);
+	env_root(e, &s43);
+	env_map(e, &s43, 0x40000000000ULL, PA_DATA, 4096, 12, RWXU);
+	CU_ASSERT(walk(e, NULL, &s43, 0x40000000000ULL, MMU_R, false, &res));
+	s44.root = s39.root = s43.root;
+	CU_ASSERT_FALSE(walk(e, NULL, &s44, 0x1000, MMU_R, false, &res));
+	expect_fault(&res, MMU_FAULT_TRANSLATION, 2, 0, 0x04);
+	/* a start level with no index bit left is inconsistent too */
+	CU_ASSERT_FALSE(walk(e, NULL, &s39, 0x1000, MMU_R, false, &res));
+	expect_fault(&res, MMU_FAULT_TRANSLATION, 2, 0, 0x04);
+	CU_ASSERT_EQUAL(res.nrefs, 0);
+	env_free(e);
+}
+
+/* 4K with a 52-bit VA starts at level -1: five levels (FEAT_LPA2). */
+static void test_vmsa_level_minus1(void)
+{
+	struct mmu_stage s1 = vmsa_s1(12, 52), s2 = vmsa_s2(12, 48, 0);
+	struct mmu_result res;
+	nested(&s1, &s2, 12, 12, 6 * 5 - 1, &res);
+	check_order(&res, 5, 4, -1, 0, 1);
 }
 
 /* Stage 1 only and stage 2 only: n and m references. */
@@ -191,6 +203,11 @@ int main(void)
 		{ "x86 + EPT 5+5: 35 references", test_x86_ept_35 },
 		{ "x86 + EPT, 4K/2M/1G x 4K/2M/1G", test_x86_ept_mix },
 		{ "VMSA 4K, 4K/2M/1G x 4K/2M/1G", test_vmsa_4k_24 },
+		{ "x86 5-level and EPT 5-level, all sizes, 4+5 and 5+4", test_x86_5level_mix },
+		{ "VMSA 16K granule with 32M blocks", test_vmsa_16k },
+		{ "VMSA 64K granule with 512M blocks", test_vmsa_64k },
+		{ "VMSA concatenated stage-2 start tables", test_vmsa_concatenated },
+		{ "VMSA level -1 (52-bit VA)", test_vmsa_level_minus1 },
 		{ "stage 1 only, stage 2 only, none", test_single_stage },
 		{ "x86 not present", test_x86_not_present },
 		{ "EPT violation on the final GPA", test_ept_violation },
