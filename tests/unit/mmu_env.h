@@ -187,6 +187,13 @@ static inline void expect_fault(const struct mmu_result *r, enum mmu_fault_kind 
 			level, (unsigned long long)syndrome);
 }
 
+/* ... a stage-2 fault at this GPA, on a stage-1 table access or not */
+static inline void expect_gpa(const struct mmu_result *r, uint64_t gpa, bool s1ptw)
+{
+	CU_ASSERT_EQUAL(r->fault.gpa, gpa);
+	CU_ASSERT_EQUAL(r->fault.s1ptw, s1ptw);
+}
+
 static inline bool walk(struct env *e, const struct mmu_stage *s1, const struct mmu_stage *s2, uint64_t addr,
 		 unsigned type, bool user, struct mmu_result *res)
 {
@@ -246,6 +253,15 @@ static inline void check_order(const struct mmu_result *res, unsigned n, unsigne
 	CU_ASSERT(res->ref[res->nrefs - 1].flags & MMU_REF_LEAF);
 	CU_ASSERT(res->ref[res->nrefs - 1 - m].flags & MMU_REF_LEAF);
 	CU_ASSERT_EQUAL(!!(res->ref[0].flags & MMU_REF_LEAF), m == 1);
+}
+
+/* The walk faults as expect_fault says */
+static inline void fails(struct env *e, const struct mmu_stage *s1, const struct mmu_stage *s2, uint64_t addr,
+			 unsigned type, bool user, struct mmu_result *res, enum mmu_fault_kind kind, unsigned stage,
+			 int level, uint64_t syndrome)
+{
+	CU_ASSERT_FALSE(walk(e, s1, s2, addr, type, user, res));
+	expect_fault(res, kind, stage, level, syndrome);
 }
 
 #endif
