@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
+#include "core/field.h"
 #include "core/log.h"
 #include "cpu/vcpu.h"
+#include "mmu/vmsa.h"
 #include "platform/virt.h"
 
 /* Unicorn's intno for AArch64 (QEMU EXCP_*) */
@@ -125,6 +127,81 @@ static bool mmu_off(struct vcpu *v)
 	return !(sctlr & SCTLR_M);
 }
 
+/* ---- the guest's stage 1 for the translation model (cpu/xlate.c) ---- */
+/* SCTLR_EL1 (Arm ARM D19.2.118), TCR_EL1 (D19.2.139), TTBRn_EL1 (D19.2.155) */
+#define R_TCR_EL1   SYS_REG(3, 0, 2, 0, 2)
+#define R_TTBR0_EL1 SYS_REG(3, 0, 2, 0, 0)
+#define R_TTBR1_EL1 SYS_REG(3, 0, 2, 0, 1)
+FIELD(SCTLR, WXN, 19, 1)
+FIELD(TCR, T0SZ, 0, 6)
+FIELD(TCR, EPD0, 7, 1)
+FIELD(TCR, TG0, 14, 2)     /* 0 4K, 1 64K, 2 16K */
+FIELD(TCR, T1SZ, 16, 6)
+FIELD(TCR, A1, 22, 1)      /* the ASID comes from TTBR1 */
+FIELD(TCR, EPD1, 23, 1)
+FIELD(TCR, TG1, 30, 2)     /* 1 16K, 2 4K, 3 64K */
+FIELD(TCR, IPS, 32, 3)
+FIELD(TCR, AS, 36, 1)      /* 16-bit ASIDs */
+FIELD(TCR, HA, 39, 1)
+FIELD(TCR, HD, 40, 1)
+FIELD(TTBR, BADDR, 1, 47)
+FIELD(TTBR, ASID, 48, 16)
+FIELD(PSTATE, PAN, 22, 1)
+FIELD(PSTATE, EL, 2, 2)
+
+/* The translation registers, re-read after the guest writes one (hook_sysreg) */
+static const struct a64_s1regs *s1regs(struct vcpu *v)
+{
+	struct a64_s1regs *r = &v->a64.s1;
+	if (!r->valid) {
+		sysreg_rw(v, R_SCTLR_EL1, &r->sctlr, false);
+		sysreg_rw(v, R_TCR_EL1, &r->tcr, false);
+		r->ttbr[0] = rd(v, UC_ARM64_REG_TTBR0_EL1);
+		r->ttbr[1] = rd(v, UC_ARM64_REG_TTBR1_EL1);
+		r->valid = true;
+	}
+	return r;
+}
+
+static unsigned granule(unsigned tg, bool ttbr1)
+{
+	static const unsigned tg0[4] = { 12, 16, 14, 12 }, tg1[4] = { 12, 14, 12, 16 };   /* reserved: 4K */
+	return ttbr1 ? tg1[tg & 3] : tg0[tg & 3];
+}
+
+static enum xlate_s1 a64_stage1(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
+				struct mmu_fault *f)
+{
+	static const unsigned ips_bits[8] = { 32, 36, 40, 42, 44, 48, 52, 52 };
+	uint64_t ps = rd(v, UC_ARM64_REG_PSTATE);
+	const struct a64_s1regs *r = s1regs(v);
+	*user = FIELD_EX(ps, PSTATE, EL) == 0;
+	if (!(r->sctlr & SCTLR_M))
+		return XLATE_S1_OFF;
+	bool hi = (va >> 55) & 1;   /* D8.2.4: VA[55] selects TTBR1 */
+	uint64_t tcr = r->tcr, ttbr = r->ttbr[hi];
+	if (hi ? FIELD_EX(tcr, TCR, EPD1) : FIELD_EX(tcr, TCR, EPD0)) {
+		/* A walk through a disabled TTBRn: translation fault, level 0 (D8.2.x, TCR_EL1.EPDn) */
+		*f = (struct mmu_fault){ .kind = MMU_FAULT_TRANSLATION, .stage = 1, .level = 0, .va = va,
+					 .syndrome = VMSA_FSC_TRANSLATION | (type == MMU_W ? FIELD_MASK(VMSA_ISS, WNR) : 0) };
+		return XLATE_S1_FAULT;
+	}
+	unsigned pa_bits = ips_bits[FIELD_EX(tcr, TCR, IPS)];
+	uint64_t asid = FIELD_EX(FIELD_EX(tcr, TCR, A1) ? r->ttbr[1] : r->ttbr[0], TTBR, ASID);
+	*s1 = (struct mmu_stage){
+		.fmt = MMU_VMSA_S1,
+		.root = ttbr & FIELD_MASK(TTBR, BADDR),
+		.granule_shift = granule(hi ? FIELD_EX(tcr, TCR, TG1) : FIELD_EX(tcr, TCR, TG0), hi),
+		.ia_bits = 64 - (unsigned)(hi ? FIELD_EX(tcr, TCR, T1SZ) : FIELD_EX(tcr, TCR, T0SZ)),
+		/* IPS above the implemented PA size is treated as that size (D19.2.139) */
+		.oa_bits = pa_bits > A72_PA_BITS ? A72_PA_BITS : pa_bits,
+		.ctl = (FIELD_EX(tcr, TCR, HA) ? MMU_CTL_AD : 0) | (FIELD_EX(tcr, TCR, HD) ? MMU_CTL_DBM : 0) |
+		       (FIELD_EX(r->sctlr, SCTLR, WXN) ? MMU_CTL_WXN : 0) | (FIELD_EX(ps, PSTATE, PAN) ? MMU_CTL_PAN : 0),
+		.tag = (uint16_t)(FIELD_EX(tcr, TCR, AS) ? asid : asid & 0xff),
+	};
+	return XLATE_S1_ON;
+}
+
 static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, cycles_t cost, const char *what)
 {
 	if (!DBG_ON(LOG_EXIT))
@@ -236,11 +313,45 @@ static void ic_maintenance(struct vcpu *v, uint32_t r, uint64_t xt)
 		vcpu_invalidate_code(v, r == R_IC_IALLUIS, 0, UINT64_MAX);
 }
 
+/* TLBI at EL1 (Arm ARM C5.5.x; op0 1, op1 0, CRn 8, CRm 7 or 3 (Inner
+ * Shareable), op2): the modelled TLBs and walk caches of the VM's vCPUs (IS:
+ * all of them) drop the entries in scope; the CPU model drops Unicorn's own
+ * entries as it executes the instruction, and the other engines' Unicorn
+ * TLBs are flushed here (they are not running). */
+static void tlbi(struct vcpu *v, uint32_t r, uint64_t xt)
+{
+	unsigned crm = SYS_REG_CRM(r), op2 = SYS_REG_OP2(r);
+	if (!v->xl.on || SYS_REG_OP1(r) != 0 || (crm != 7 && crm != 3))
+		return;
+	/* Xt: ASID [63:48], VA[55:12] in [43:0] (sign-extended from VA bit 55) */
+	uint64_t va = (xt & field_mask(0, 44)) << 12;
+	if (va >> 55 & 1)
+		va |= field_mask(56, 8);
+	struct tlb_scope sc = { .s2tag = xlate_s2tag(v), .s1tag = (uint16_t)(xt >> 48), .addr = va };
+	switch (op2) {
+	case 0: sc.by = TLB_BY_S2; break;                                   /* VMALLE1(IS) */
+	case 1: case 5: sc.by = TLB_BY_S2 | TLB_BY_S1 | TLB_BY_ADDR; break; /* VAE1, VALE1 */
+	case 2: sc.by = TLB_BY_S2 | TLB_BY_S1 | TLB_NONGLOBAL; break;       /* ASIDE1 */
+	case 3: case 7: sc.by = TLB_BY_S2 | TLB_BY_ADDR; break;             /* VAAE1, VAALE1 */
+	default: return;
+	}
+	for (unsigned i = 0; i < v->set->n; i++) {
+		struct vcpu *o = v->set->v[i];
+		if (o != v && crm != 3)
+			continue;
+		xlate_invalidate(o, &sc);
+		if (o != v)
+			xlate_flush_unicorn(o);
+	}
+}
+
 static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud, bool is_read)
 {
 	struct vcpu *v = ud;
 	uint32_t r = SYS_REG(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
+	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1))
+		v->a64.s1.valid = false;
 	unsigned rt = reg == UC_ARM64_REG_XZR ? 31 : reg >= UC_ARM64_REG_X0 && reg <= UC_ARM64_REG_X28 ?
 		      (unsigned)(reg - UC_ARM64_REG_X0) : reg == UC_ARM64_REG_X29 ? 29 : 30;
 
@@ -261,6 +372,8 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	} else if (!emulate_untrapped(v, r, is_read, &val)) {
 		if (cp->op0 == 1 && cp->crn == 7)
 			ic_maintenance(v, r, cp->val);
+		if (cp->op0 == 1 && cp->crn == 8)
+			tlbi(v, r, cp->val);
 		return 0;   /* the CPU model executes it (or raises UNDEF) */
 	}
 	if (is_read && rt != 31)
@@ -307,7 +420,7 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 {
 	struct virt *vm = v->set->virt;
 	uint32_t insn = 0;
-	vcpu_read_phys(v, pc_after - 4, &insn, 4);
+	vcpu_read_code(v, pc_after - 4, &insn, 4);
 	uint16_t imm = (insn >> 5) & 0xffff;
 	uint32_t esr = x == EL2X_HVC64 ? el2_esr_hvc(imm) : el2_esr_smc(imm);
 	uint64_t a[4] = { rd(v, UC_ARM64_REG_X0), rd(v, UC_ARM64_REG_X1), rd(v, UC_ARM64_REG_X2), rd(v, UC_ARM64_REG_X3) };
@@ -343,11 +456,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 			inject_sync(v, pc - 4, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_SWI:     /* PC after the SVC */
-		vcpu_read_phys(v, pc - 4, &insn, 4);
+		vcpu_read_code(v, pc - 4, &insn, 4);
 		inject_sync(v, pc, ((uint32_t)EC_SVC64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_BKPT:    /* PC at the BRK */
-		vcpu_read_phys(v, pc, &insn, 4);
+		vcpu_read_code(v, pc, &insn, 4);
 		inject_sync(v, pc, ((uint32_t)EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
 	case EXCP_UDEF:    /* PC at the instruction */
@@ -407,7 +520,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	struct irq_ctrl *ic = irqc(v);
-	if (ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && irq_before_block(v, addr))
+	if (ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && !v->xl.replaying &&
+	    irq_before_block(v, addr))
 		return;
 	vcpu_block(uc, addr, size, ud);
 }
@@ -474,6 +588,29 @@ static void flush_unicorn_tlb(struct vcpu *v)
 #endif
 }
 
+/* A translation fault the model found (cpu/xlate.c).  Stage 1: a data or
+ * instruction abort taken to EL1 (D1.10: EC 0x25/0x21 from EL1, 0x24/0x20
+ * from EL0) with the walker's ISS and FAR_EL1.  Stage 2 on RAM cannot
+ * happen with the hypervisor's full tables: the exit is charged and the
+ * run stops, naming it. */
+static void deliver_mmu_fault(struct vcpu *v, uint64_t pc)
+{
+	const struct mmu_fault *f = &v->xl.fault;
+	bool fetch = v->xl.fault_type == MMU_X, el0 = FIELD_EX(rd(v, UC_ARM64_REG_PSTATE), PSTATE, EL) == 0;
+	if (f->stage == 2) {
+		enum el2_exit x = fetch ? EL2X_IABT_LOW : EL2X_DABT_LOW;
+		uint32_t esr = ((uint32_t)(fetch ? EC_IABT_LOW : EC_DABT_LOW) << ESR_EC_SHIFT) | ESR_IL | (uint32_t)f->syndrome;
+		take_exit(v, x, esr, pc, false, "stage-2 fault");
+		vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "stage-2 fault (ESR_EL2 0x%08x, HPFAR_EL2 0x%llx) on guest RAM at "
+				"IPA 0x%llx, VA 0x%llx, PC 0x%llx: the hypervisor's tables map all RAM", esr,
+				(unsigned long long)vmsa_hpfar(f->gpa), (unsigned long long)f->gpa,
+				(unsigned long long)f->va, (unsigned long long)pc);
+		return;
+	}
+	unsigned ec = fetch ? (el0 ? EC_IABT_LOW : EC_IABT_CUR) : (el0 ? EC_DABT_LOW : EC_DABT_CUR);
+	inject_sync(v, pc, ((uint32_t)ec << ESR_EC_SHIFT) | ESR_IL | (uint32_t)f->syndrome, f->va, true);
+}
+
 static int a64_after_run(struct vcpu *v, uc_err e)
 {
 	flush_unicorn_tlb(v);
@@ -505,6 +642,10 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 				(unsigned long long)pc);
 		return 0;
 	}
+	if (e == UC_ERR_EXCEPTION && xlate_take_fault(v)) {
+		deliver_mmu_fault(v, pc);
+		return 0;
+	}
 	if (e != UC_ERR_OK) {
 		if (v->set->sim.stop == SIM_STOP_ERROR)
 			return -1;
@@ -520,7 +661,7 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 		return 0;
 	/* Unicorn stops by itself after WFI. */
 	uint32_t insn = 0;
-	if (vcpu_read_phys(v, pc - 4, &insn, 4) && insn == A64_WFI) {
+	if (vcpu_read_code(v, pc - 4, &insn, 4) && insn == A64_WFI) {
 		bool trapped = el2_traps_wfi(&v->set->el2);
 		if (trapped)
 			take_exit(v, EL2X_WFX, el2_esr_wfx(false), pc - 4, false, "");
@@ -537,4 +678,5 @@ const struct arch_ops a64_ops = {
 	.run_until_addr = UINT64_MAX,   /* A64 PCs are 4-aligned: never reached */
 	.after_run = a64_after_run,
 	.describe_exception = a64_describe_exception,
+	.stage1 = a64_stage1,
 };

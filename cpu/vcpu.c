@@ -87,6 +87,8 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	s->insn_limit = max_insns ? max_insns : UINT64_MAX;
 	s->code_lo = UINT64_MAX;
 	s->exc_loop_limit = (unsigned)cfg_u64(m->cfg, "sim", "exception_loop_limit");
+	if (memvirt_init(&s->mv, m, m->cfg) < 0)
+		return -1;
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(m->cfg, cpi);
 	s->dc = decode_cache_new(m->isa, cpi);
@@ -121,6 +123,8 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	register_stats(s);
 	sim_init(&s->sim, s->sc, s->n, cfg_u64(m->cfg, "sim", "quantum_cycles"));
 	m->sim = &s->sim;
+	if (xlate_init(s) < 0)
+		return -1;
 	m->cpu_start = cpu_start;
 	s->arch->reset(s->v[0], entry, arg);
 	s->v[0]->sc.state = SIM_CPU_RUNNING;
@@ -129,6 +133,8 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 
 void vcpus_destroy(struct vcpus *s)
 {
+	xlate_fini(s);
+	memvirt_fini(&s->mv);
 	for (unsigned i = 0; i < s->n; i++) {
 		if (s->v[i] && s->v[i]->uc)
 			uc_close(s->v[i]->uc);
@@ -167,6 +173,7 @@ void vcpus_finish(struct vcpus *s)
 	*s->st_cycles = end;
 	*s->st_quanta = s->sim.quanta;
 	*s->st_blocks_decoded = decode_stats_blocks(s->dc);
+	xlate_finish(s);
 }
 
 void vcpu_stop(struct vcpu *v)
@@ -261,6 +268,22 @@ bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len)
 	return true;
 }
 
+bool vcpu_read_code(struct vcpu *v, uint64_t va, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t pa, n = 4096 - (va & 4095);
+		if (n > len)
+			n = len;
+		if (!xlate_virt_to_phys(v, va, MMU_X, &pa) || !vcpu_read_phys(v, pa, p, n))
+			return false;
+		va += n;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
 const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off)
 {
 	const struct elf_image *img = v->set->m->elf;
@@ -290,10 +313,14 @@ static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint3
 	uint8_t buf[4096];
 	const uint8_t *code = buf;
 	struct machine *m = s->m;
-	if (machine_in_ram(m, addr, size))
+	if (v->xl.on) {
+		if (size > sizeof buf || !vcpu_read_code(v, addr, buf, size))
+			code = NULL;
+	} else if (machine_in_ram(m, addr, size)) {
 		code = m->ram + (addr - m->ram_base);
-	else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK)
+	} else if (size > sizeof buf || uc_mem_read(v->uc, addr, buf, size) != UC_ERR_OK) {
 		code = NULL;   /* Unicorn translated code it cannot read back */
+	}
 	const struct dblock *b = code ? decode_block(s->dc, addr, code, size) : NULL;
 	if (!b) {
 		err_set("cannot decode the block at 0x%llx (%u bytes)", (unsigned long long)addr, size);
@@ -498,5 +525,6 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 			return -1;
 		}
 	}
+	xlate_slice_end(v);
 	return 0;
 }

@@ -11,7 +11,9 @@
 #include "cpu/decode.h"
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
+#include "cpu/xlate.h"
 #include "platform/machine.h"
+#include "platform/memvirt.h"
 
 #define VCPU_MAX_EXITS 16
 
@@ -20,10 +22,17 @@ struct vcpus;
 /* AArch64 front-end state (a64.c): the virtual IRQ signal as last
  * computed by the machine's interrupt controller, and an IRQ exception to
  * take before the next block. */
+/* The stage-1 registers as last read (translation model): SCTLR_EL1,
+ * TCR_EL1, TTBR0/1_EL1; invalid after the guest writes one. */
+struct a64_s1regs {
+	bool valid;
+	uint64_t sctlr, tcr, ttbr[2];
+};
 struct a64_state {
 	bool irq_line;
 	bool irq_take;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
+	struct a64_s1regs s1;
 };
 
 /* One MMIO mapping as Unicorn sees it: a device window, or (w == NULL) an
@@ -74,6 +83,7 @@ struct vcpu {
 	struct vcpu_exc_streak exc;
 	struct vcpu_unmapped unmapped;
 	struct a64_state a64;
+	struct xlate xl;             /* translation model ([mmu] model = on) */
 	struct mmio_ctx maps[VCPU_MAX_MAPPINGS];
 	unsigned nmaps;
 };
@@ -89,6 +99,10 @@ struct arch_ops {
 	void (*fini)(struct vcpus *s);                              /* frees arch_data; may be NULL */
 	/* One-line description of exception `kind` (as passed to vcpu_exception). */
 	void (*describe_exception)(struct vcpu *v, uint32_t kind, char *buf, size_t n);
+	/* The guest's stage 1 for an access of `type` (MMU_R/W/X) at va, from
+	 * its registers now, and whether it is a user (EL0 / CPL 3) access. */
+	enum xlate_s1 (*stage1)(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
+				struct mmu_fault *f);
 };
 
 struct vcpus {
@@ -107,6 +121,7 @@ struct vcpus {
 	const char *exit_names[VCPU_MAX_EXITS];
 	struct el2_model el2;
 	struct vmx_model vmx;
+	struct memvirt mv;        /* the hypervisor's memory virtualization ([mmu]) */
 	struct virt *virt;
 	struct pc *pc;
 	void *arch_data;          /* x86: set of hooked special addresses */
@@ -173,6 +188,9 @@ uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr
 void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val);
 /* Reads guest-physical memory (RAM only); false if outside RAM. */
 bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len);
+/* Reads the guest's instructions at virtual address va (RAM only): through
+ * the translation model when it is on, else as guest-physical. */
+bool vcpu_read_code(struct vcpu *v, uint64_t va, void *buf, size_t len);
 const char *vcpu_symbol(struct vcpu *v, uint64_t pc, uint64_t *off);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
+#include "core/field.h"
 #include "core/log.h"
 #include "cpu/vcpu.h"
 #include "platform/pc.h"
@@ -12,6 +13,7 @@
 #define X86_VEC_UD 6
 #define X86_VEC_DF 8
 #define X86_VEC_GP 13
+#define X86_VEC_PF 14
 #define RFLAGS_IF (1u << 9)
 #define RFLAGS_TF (1u << 8)
 
@@ -58,7 +60,7 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 	if (!vcpu_exception(v, rip, vec))
 		return;
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
-	if ((uint64_t)vec * 16 + 15 > idtr.limit || uc_mem_read(v->uc, idtr.base + vec * 16, gate, 16) != UC_ERR_OK ||
+	if ((uint64_t)vec * 16 + 15 > idtr.limit || !xlate_read_virt(v, idtr.base + vec * 16, gate, 16) ||
 	    !(gate[5] & 0x80)) {
 		shutdown(v, "no usable IDT gate", vec, rip);
 		return;
@@ -77,7 +79,7 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 	frame[n++] = rsp;
 	frame[n++] = rd(v, UC_X86_REG_SS);
 	uint64_t new_rsp = (rsp & ~15ULL) - n * 8;   /* 64-bit mode aligns the stack (6.14.2) */
-	if (uc_mem_write(v->uc, new_rsp, frame, n * 8) != UC_ERR_OK) {
+	if (!xlate_write_virt(v, new_rsp, frame, n * 8)) {
 		shutdown(v, "exception frame not writable", vec, rip);
 		return;
 	}
@@ -211,11 +213,11 @@ static void set_rip(struct vcpu *v, uint64_t next)
 	 * a new block that the block hook counts, so uncount the rest of this one. */
 	const struct dblock *b = v->cur;
 	if (b && next > b->addr && next < b->addr + b->size) {
-		struct machine *m = v->set->m;
 		uint32_t rest = (uint32_t)(b->addr + b->size - next);
 		const struct dblock *r = decode_lookup(v->set->dc, next, rest);
-		if (!r && machine_in_ram(m, next, rest))
-			r = decode_block(v->set->dc, next, m->ram + (next - m->ram_base), rest);
+		uint8_t code[4096];
+		if (!r && rest <= sizeof code && vcpu_read_code(v, next, code, rest))
+			r = decode_block(v->set->dc, next, code, rest);
 		if (r) {
 			v->insns -= r->ninsns;
 			v->set->total_insns -= r->ninsns;
@@ -282,11 +284,190 @@ static void do_rdtsc(struct vcpu *v, uint64_t rip)
 	set_rip(v, rip + 2);
 }
 
+/* ---- TLB maintenance for the translation model (cpu/xlate.c) ---- */
+FIELD(CR0, WP, 16, 1)
+FIELD(CR0, PG, 31, 1)
+FIELD(CR3, PCID, 0, 12)
+FIELD(CR3, NOFLUSH, 63, 1)   /* with CR4.PCIDE: keep the PCID's translations */
+FIELD(CR4, PSE, 4, 1)
+FIELD(CR4, PAE, 5, 1)
+FIELD(CR4, PGE, 7, 1)
+FIELD(CR4, LA57, 12, 1)
+FIELD(CR4, PCIDE, 17, 1)
+FIELD(CR4, SMEP, 20, 1)
+FIELD(CR4, SMAP, 21, 1)
+FIELD(EFER, NXE, 11, 1)
+FIELD(RFLAGS, AC, 18, 1)
+#define MSR_IA32_EFER 0xc0000080
+/* CPUID.80000008H:EAX[7:0] = 39 (platform/pc.c): the guest's MAXPHYADDR */
+#define GUEST_PA_BITS 39
+
+static uint64_t rd_efer(struct vcpu *v)
+{
+	uc_x86_msr msr = { .rid = MSR_IA32_EFER };
+	uc_reg_read(v->uc, UC_X86_REG_MSR, &msr);
+	return msr.value;
+}
+
+static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
+				struct mmu_fault *f)
+{
+	uint64_t cr0 = rd(v, UC_X86_REG_CR0);
+	*user = (rd(v, UC_X86_REG_CS) & 3) == 3;
+	if (!FIELD_EX(cr0, CR0, PG))
+		return XLATE_S1_OFF;
+	uint64_t cr3 = rd(v, UC_X86_REG_CR3), cr4 = rd(v, UC_X86_REG_CR4);
+	/* SMAP binds supervisor data accesses unless RFLAGS.AC (SDM Vol. 3A 4.6.1) */
+	bool smap = FIELD_EX(cr4, CR4, SMAP) && !FIELD_EX(rd(v, UC_X86_REG_RFLAGS), RFLAGS, AC);
+	*s1 = (struct mmu_stage){
+		.fmt = MMU_X86_PAGING,
+		.root = cr3 & field_mask(12, GUEST_PA_BITS - 12),
+		.levels = FIELD_EX(cr4, CR4, LA57) ? 5 : 4,
+		.oa_bits = GUEST_PA_BITS,
+		.ctl = MMU_CTL_AD | (FIELD_EX(rd_efer(v), EFER, NXE) ? MMU_CTL_NXE : 0) |
+		       (FIELD_EX(cr0, CR0, WP) ? MMU_CTL_WP : 0) | (FIELD_EX(cr4, CR4, SMEP) ? MMU_CTL_SMEP : 0) |
+		       (smap ? MMU_CTL_SMAP : 0),
+		.tag = FIELD_EX(cr4, CR4, PCIDE) ? (uint16_t)FIELD_EX(cr3, CR3, PCID) : 0,
+	};
+	return XLATE_S1_ON;
+}
+
+/* GPRs in ModRM/SIB order (SDM Vol. 2A 2.1.5) */
+static const int gpr[16] = {
+	UC_X86_REG_RAX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RBX, UC_X86_REG_RSP, UC_X86_REG_RBP,
+	UC_X86_REG_RSI, UC_X86_REG_RDI, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10, UC_X86_REG_R11,
+	UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+};
+
+/* An instruction's legacy and REX prefixes, then its opcode bytes */
+struct x86_insn {
+	const uint8_t *op;       /* first opcode byte */
+	unsigned rex, seg;       /* seg: 0x64 FS, 0x65 GS, 0 none */
+	bool addr32;
+};
+
+static void prefixes(const uint8_t *b, size_t n, struct x86_insn *in)
+{
+	size_t i = 0;
+	*in = (struct x86_insn){ 0 };
+	for (; i < 4 && i + 1 < n; i++) {
+		if (b[i] == 0x64 || b[i] == 0x65)
+			in->seg = b[i];
+		else if (b[i] == 0x67)
+			in->addr32 = true;
+		else if (b[i] != 0x66 && b[i] != 0xf2 && b[i] != 0xf3 && b[i] != 0x2e && b[i] != 0x3e &&
+			 b[i] != 0x26 && b[i] != 0x36)
+			break;
+	}
+	if ((b[i] & 0xf0) == 0x40 && i + 1 < n)
+		in->rex = b[i++];
+	in->op = b + i;
+}
+
+/* The effective address of a memory operand (SDM Vol. 2A 2.1.5, 2.2.1.6:
+ * RIP-relative uses the next instruction's address); `m` points at ModRM,
+ * `end` past the instruction's bytes read. */
+static uint64_t modrm_ea(struct vcpu *v, const struct x86_insn *in, const uint8_t *m, uint64_t rip,
+			 const uint8_t *start)
+{
+	unsigned mod = m[0] >> 6, rm = m[0] & 7;
+	const uint8_t *p = m + 1;
+	uint64_t ea = 0;
+	bool rip_rel = false;
+	if (rm == 4) {
+		unsigned sib = *p++, base = (sib & 7) | (in->rex & 1) << 3, idx = ((sib >> 3) & 7) | (in->rex & 2) << 2;
+		if (idx != 4)
+			ea += rd(v, gpr[idx]) << (sib >> 6);
+		if ((sib & 7) == 5 && mod == 0) {
+			ea += (uint64_t)(int64_t)(int32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
+			p += 4;
+		} else {
+			ea += rd(v, gpr[base]);
+		}
+	} else if (rm == 5 && mod == 0) {
+		rip_rel = true;
+	} else {
+		ea += rd(v, gpr[rm | (in->rex & 1) << 3]);
+	}
+	if (mod == 1)
+		ea += (uint64_t)(int64_t)(int8_t)*p++;
+	else if (mod == 2 || rip_rel) {
+		ea += (uint64_t)(int64_t)(int32_t)(p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24);
+		p += 4;
+	}
+	if (rip_rel)
+		ea += rip + (uint64_t)(p - start);
+	if (in->addr32)
+		ea = (uint32_t)ea;
+	if (in->seg)
+		ea += rd(v, in->seg == 0x64 ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE);
+	return ea;
+}
+
+static void invalidate(struct vcpu *v, unsigned by, uint16_t pcid, uint64_t addr)
+{
+	struct tlb_scope sc = { .by = by, .s1tag = pcid, .s2tag = xlate_s2tag(v), .addr = addr };
+	xlate_invalidate(v, &sc);
+}
+
+/* INVLPG m: the page's translations of the current PCID, global ones too
+ * (SDM Vol. 3A 4.10.4.1) */
+static void do_invlpg(struct vcpu *v, const struct x86_insn *in, const uint8_t *start, uint64_t rip)
+{
+	uint64_t cr4 = rd(v, UC_X86_REG_CR4);
+	uint16_t pcid = FIELD_EX(cr4, CR4, PCIDE) ? (uint16_t)FIELD_EX(rd(v, UC_X86_REG_CR3), CR3, PCID) : 0;
+	invalidate(v, TLB_BY_S2 | TLB_BY_S1 | TLB_BY_ADDR, pcid, modrm_ea(v, in, in->op + 2, rip, start));
+}
+
+/* MOV to CR0/CR3/CR4 (SDM Vol. 3A 4.10.4.1): CR3 drops the non-global
+ * translations (of the new PCID with CR4.PCIDE, none with bit 63 set);
+ * changing CR0.PG/WP or CR4.PGE/PAE/PSE/LA57/PCIDE/SMEP/SMAP drops all. */
+static void do_mov_cr(struct vcpu *v, const struct x86_insn *in)
+{
+	unsigned modrm = in->op[2], cr = ((modrm >> 3) & 7) | (in->rex & 4) << 1;
+	uint64_t val = rd(v, gpr[(modrm & 7) | (in->rex & 1) << 3]);
+	uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4);
+	uint64_t cr4_all = FIELD_MASK(CR4, PGE) | FIELD_MASK(CR4, PAE) | FIELD_MASK(CR4, PSE) | FIELD_MASK(CR4, LA57) |
+			   FIELD_MASK(CR4, PCIDE) | FIELD_MASK(CR4, SMEP) | FIELD_MASK(CR4, SMAP);
+	if (cr == 3) {
+		if (!FIELD_EX(cr4, CR4, PCIDE))
+			invalidate(v, TLB_BY_S2 | TLB_NONGLOBAL, 0, 0);
+		else if (!FIELD_EX(val, CR3, NOFLUSH))
+			invalidate(v, TLB_BY_S2 | TLB_BY_S1 | TLB_NONGLOBAL, (uint16_t)FIELD_EX(val, CR3, PCID), 0);
+	} else if ((cr == 0 && ((cr0 ^ val) & (FIELD_MASK(CR0, PG) | FIELD_MASK(CR0, WP)))) ||
+		   (cr == 4 && ((cr4 ^ val) & cr4_all))) {
+		invalidate(v, TLB_BY_S2, 0, 0);
+	}
+}
+
+/* MOV to CRn (0F 22 /r) or INVLPG (0F 01 /7, memory operand), after
+ * prefixes: up to 15 bytes, fewer at the end of a mapped page */
+static void tlb_special(struct vcpu *v, uint64_t addr)
+{
+	uint8_t op[16] = { 0 };
+	size_t n = sizeof op;
+	if (!xlate_read_virt(v, addr, op, n)) {
+		n = 4096 - (addr & 4095);
+		if (n > sizeof op || !xlate_read_virt(v, addr, op, n))
+			return;
+	}
+	struct x86_insn in;
+	prefixes(op, n, &in);
+	if (in.op[0] != 0x0f || in.op + 3 > op + n)
+		return;
+	if (in.op[1] == 0x22)
+		do_mov_cr(v, &in);
+	else if (in.op[1] == 0x01 && (in.op[2] >> 3 & 7) == 7 && in.op[2] >> 6 != 3)
+		do_invlpg(v, &in, op, addr);
+}
+
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	uint8_t op[2] = { 0 };
-	if (uc_mem_read(uc, addr, op, 2) != UC_ERR_OK || op[0] != 0x0f)
+	if (v->xl.on)
+		tlb_special(v, addr);
+	if (!xlate_read_virt(v, addr, op, 2) || op[0] != 0x0f)
 		return;
 	if (op[1] == 0x32)
 		do_rdmsr(v, addr);
@@ -302,6 +483,10 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	bool added = false;
 	for (uint32_t i = 0; i < b->nspecials; i++) {
 		uint64_t a = b->specials[i].addr;
+		enum x86_special k = b->specials[i].kind;
+		/* TLB maintenance matters only to the translation model */
+		if ((k == X86S_MOV_CR || k == X86S_INVLPG) && !s->v[0]->xl.on)
+			continue;
 		if (!set_insert(&d->hooked, &d->cap, &d->len, a))
 			continue;
 		for (unsigned c = 0; c < s->n; c++) {
@@ -319,7 +504,7 @@ static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	uint8_t b[3] = { 0 };
-	if (uc_mem_read(uc, rip, b, 3) != UC_ERR_OK || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
+	if (!xlate_read_virt(v, rip, b, 3) || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
 		/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
 		bool int6 = b[0] == 0xcd && b[1] == X86_VEC_UD;
 		inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
@@ -404,11 +589,38 @@ static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 static uint64_t x86_get_pc(struct vcpu *v) { return rd(v, UC_X86_REG_RIP); }
 static void x86_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_X86_REG_RIP, pc); }
 
+/* A translation fault the model found (cpu/xlate.c).  Stage 1: #PF with
+ * the walker's error code, CR2 = the faulting linear address (SDM Vol. 3A
+ * 4.7).  An EPT violation on RAM cannot happen with the hypervisor's full
+ * tables: the exit is charged and the run stops, naming it. */
+static void deliver_mmu_fault(struct vcpu *v, uint64_t rip)
+{
+	const struct mmu_fault *f = &v->xl.fault;
+	if (f->stage == 2) {
+		take_exit(v, VMXX_EPT_VIOLATION, f->syndrome, rip, false, "stage-2 fault");
+		vcpu_guest_stop(v, SIM_STOP_GUEST_FAULT, "EPT violation (qualification 0x%llx) on guest RAM at GPA 0x%llx, "
+				"linear address 0x%llx, RIP 0x%llx: the hypervisor's tables map all RAM",
+				(unsigned long long)f->syndrome, (unsigned long long)f->gpa, (unsigned long long)f->va,
+				(unsigned long long)rip);
+		return;
+	}
+	/* Unicorn 2.1.1 writes CR3 too when CR2 is written: put it back */
+	uint64_t cr3 = rd(v, UC_X86_REG_CR3);
+	wr(v, UC_X86_REG_CR2, f->va);
+	if (rd(v, UC_X86_REG_CR3) != cr3)
+		wr(v, UC_X86_REG_CR3, cr3);
+	inject(v, X86_VEC_PF, (int64_t)f->syndrome, rip);
+}
+
 static int x86_after_run(struct vcpu *v, uc_err e)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	if (v->set->sim.stop == SIM_STOP_ERROR)
 		return -1;
+	if (e == UC_ERR_EXCEPTION && xlate_take_fault(v)) {
+		deliver_mmu_fault(v, rip);
+		return 0;
+	}
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
 		/* Executing from MMIO: KVM cannot emulate it and reports an
 		 * internal error (emulation failure); the VM stops. */
@@ -433,7 +645,7 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 	if (v->stop_requested)
 		return 0;
 	uint8_t prev = 0;
-	if (vcpu_read_phys(v, rip - 1, &prev, 1) && prev == 0xf4) {   /* HLT stops Unicorn */
+	if (vcpu_read_code(v, rip - 1, &prev, 1) && prev == 0xf4) {   /* HLT stops Unicorn */
 		if (vmx_exits_on_hlt(&v->set->vmx))
 			take_exit(v, VMXX_HLT, 0, rip - 1, false, "");
 		/* No interrupt controller yet: nothing can wake a halted vCPU. */
@@ -462,4 +674,5 @@ const struct arch_ops x86_ops = {
 	.after_run = x86_after_run,
 	.fini = x86_fini,
 	.describe_exception = x86_describe_exception,
+	.stage1 = x86_stage1,
 };

@@ -5,13 +5,14 @@
 #include "gic/vgic.h"
 #include "mmu/cost.h"
 #include "platform/machine.h"
+#include "platform/memvirt.h"
 #include "platform/pc.h"
 #include "platform/virt.h"
 
 int design_declare(struct cfg *c, enum isa isa)
 {
 	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(c, tlb_cfg_keys, tlb_cfg_nkeys) < 0 ||
-	    cfg_declare(c, memh_cfg_keys, memh_cfg_nkeys) < 0)
+	    cfg_declare(c, memh_cfg_keys, memh_cfg_nkeys) < 0 || cfg_declare(c, memvirt_cfg_keys, memvirt_cfg_nkeys) < 0)
 		return -1;
 	if (isa == ISA_A64)
 		return cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||

@@ -1,0 +1,439 @@
+/* The translation front end.  See xlate.h. */
+#include "cpu/xlate.h"
+#include <stdio.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/log.h"
+#include "cpu/vcpu.h"
+#include "mmu/vmsa.h"
+#include "mmu/x86pt.h"
+
+/* An unmapped host-physical page, above every guest-physical space and the
+ * table pool: a replayed data access sent there stops with its exact
+ * address (xlate_take_fault). */
+#define XLATE_SCRATCH (1ULL << 43)
+
+/* Unicorn's target page: 4 KiB on x86, 1 KiB on AArch64 (TOOLCHAIN-NOTES) */
+static uint64_t uc_page(const struct vcpus *s)
+{
+	return s->m->isa == ISA_A64 ? 1024 : 4096;
+}
+
+/* One translation being made */
+struct xreq {
+	struct mmu_stage s1;
+	struct mmu_regime r;
+	struct mmu_access a;
+	struct mmu_result res;
+	bool phys;                /* the output is not RAM: Unicorn's physical map handles it */
+};
+
+static enum xlate_s1 regime(struct vcpu *v, uint64_t va, unsigned type, struct xreq *q)
+{
+	struct vcpus *s = v->set;
+	q->a = (struct mmu_access){ .addr = va, .type = type };
+	q->r = (struct mmu_regime){ .s2 = memvirt_stage2(&s->mv), .mem = memvirt_mem(&s->mv) };
+	q->res.nrefs = 0;
+	q->res.fault = (struct mmu_fault){ .kind = MMU_FAULT_NONE };
+	q->phys = false;
+	enum xlate_s1 k = s->arch->stage1(v, va, type, &q->s1, &q->a.user, &q->res.fault);
+	q->r.s1 = k == XLATE_S1_ON ? &q->s1 : NULL;
+	return k;
+}
+
+/* The walk.  A stage-2 fault on the final GPA of a page that is not RAM (a
+ * device, a gap, beyond the IPA space) is what the hypervisor takes as an
+ * MMIO exit: the page then goes to Unicorn's physical map, whose MMIO
+ * callbacks charge those exits as without the model; its stage-1
+ * translation comes from a walk of stage 1 alone (RAM is at HPA == GPA).
+ * q->res keeps the hardware's references for the cost. */
+static bool walk(struct vcpu *v, struct xreq *q, enum xlate_s1 k)
+{
+	if (k == XLATE_S1_FAULT)
+		return false;
+	if (mmu_walk(&q->r, &q->a, &q->res)) {
+		q->phys = !machine_in_ram(v->set->m, q->res.pa, 1);
+		return true;
+	}
+	const struct mmu_fault *f = &q->res.fault;
+	if (f->stage != 2 || f->s1ptw || machine_in_ram(v->set->m, f->gpa, 1))
+		return false;
+	struct mmu_regime r1 = q->r;
+	r1.s2 = NULL;
+	static __thread struct mmu_result t;
+	if (!mmu_walk(&r1, &q->a, &t)) {
+		q->res.fault = t.fault;
+		return false;
+	}
+	q->res.pa = t.pa;
+	q->res.gpa = t.gpa;
+	q->res.perms = t.perms;
+	q->res.s1_dirty = t.s1_dirty;
+	q->res.s2_dirty = true;
+	q->res.page_shift = t.page_shift;
+	q->phys = true;
+	return true;
+}
+
+#if XLATE_SUPPORTED
+/* The stage-1 leaf's global bit (x86 G, VMSA !nG), which mmu_result does
+ * not carry: read back from the leaf descriptor. */
+static bool leaf_global(const struct xreq *q)
+{
+	if (!q->r.s1)
+		return false;
+	for (unsigned i = 0; i < q->res.nrefs; i++) {
+		const struct mmu_ref *f = &q->res.ref[i];
+		uint64_t d;
+		if (f->stage != 1 || !(f->flags & MMU_REF_LEAF) || !q->r.mem.read(q->r.mem.ctx, f->pa, &d))
+			continue;
+		return q->s1.fmt == MMU_X86_PAGING ? FIELD_EX(d, X86PTE, G) : !FIELD_EX(d, VMSAD, NG);
+	}
+	return false;
+}
+
+/* An Accessed/Dirty write-back: the hardware walks even on a TLB hit */
+static bool wrote_back(const struct mmu_result *res)
+{
+	for (unsigned i = 0; i < res->nrefs; i++)
+		if (res->ref[i].flags & MMU_REF_UPDATE)
+			return true;
+	return false;
+}
+
+/* Charges one translation to the vCPU: the TLB lookup, and the walk the
+ * hardware makes on a miss (or to write back A/D state). */
+static void charge(struct vcpu *v, struct xreq *q, bool ok)
+{
+	struct xlate *x = &v->xl;
+	uint64_t sample = v->set->mv.sample, cyc;
+	if (sample > 1 && x->fills % sample) {
+		cyc = x->sampled ? x->sampled_cycles / x->sampled : 0;
+	} else {
+		struct mmu_cost lc, wc;
+		const struct tlb_entry *hit = mmu_cost_lookup(&x->c, &q->r, &q->a, &lc);
+		cyc = lc.cycles;
+		if (!hit || (ok && wrote_back(&q->res))) {
+			mmu_cost_walk(&x->c, &q->r, &q->a, &q->res, leaf_global(q), &wc);
+			cyc += wc.cycles;
+		}
+		x->sampled++;
+		x->sampled_cycles += cyc;
+	}
+	v->sc.clock += cyc;
+	*x->st_cycles += cyc;
+}
+
+/* Unicorn's permissions for the page.  Write permission only once the
+ * leaves are dirty, so the first write fills again and the walker sets D
+ * (or the DBM state) as the hardware would. */
+static uint32_t uc_perms(const struct xreq *q)
+{
+	uint32_t p = 0;
+	bool dirty = q->a.type == MMU_W || ((!q->r.s1 || q->res.s1_dirty) && (!q->r.s2 || q->res.s2_dirty));
+	if (q->res.perms & MMU_R)
+		p |= UC_PROT_READ;
+	if ((q->res.perms & MMU_W) && dirty)
+		p |= UC_PROT_WRITE;
+	if (q->res.perms & MMU_X)
+		p |= UC_PROT_EXEC;
+	return p;
+}
+
+static unsigned access_type(uc_mem_type type)
+{
+	return type == UC_MEM_WRITE ? MMU_W : type == UC_MEM_FETCH ? MMU_X : MMU_R;
+}
+
+static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *out, void *ud)
+{
+	struct vcpu *v = ud;
+	struct xlate *x = &v->xl;
+	unsigned t = access_type(type);
+	if (x->replaying && va == x->fault_page && t == x->fault_type) {
+		out->paddr = XLATE_SCRATCH;
+		out->perms = UC_PROT_READ | UC_PROT_WRITE;
+		return true;
+	}
+	uint64_t until = v->set->arch->run_until_addr, pmask = ~(uc_page(v->set) - 1);
+	if (t == MMU_X && (va == (until & pmask) || va == ((until - 1) & pmask))) {
+		/* uc_emu_start translates its end address (never a guest PC:
+		 * the top of the VA space on ARM, the canonical hole on x86) */
+		out->paddr = XLATE_SCRATCH;
+		out->perms = UC_PROT_EXEC;
+		return true;
+	}
+	struct xreq q;
+	enum xlate_s1 k = regime(v, va, t, &q);
+	bool ok = walk(v, &q, k);
+	if (!x->replaying) {
+		x->fills++;
+		(*x->st_fills)++;
+		*x->st_mmio += q.phys;
+		if (k != XLATE_S1_FAULT && v->set->mv.sync != MV_SYNC_EXACT)
+			charge(v, &q, ok);
+	}
+	if (x->flush) {
+		x->flush = false;
+		(*x->st_flushes)++;
+		xlate_flush_unicorn(v);
+	}
+	if (!ok) {
+		x->fault = q.res.fault;
+		x->fault_type = t;
+		x->fault_page = va;
+		x->fault_pending = true;
+		return false;
+	}
+	out->paddr = q.res.pa & ~(uc_page(v->set) - 1);
+	out->perms = uc_perms(&q);
+	return true;
+}
+
+/* tlb_sync = exact: every data access looks the modelled TLB up */
+static void hook_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
+{
+	struct vcpu *v = ud;
+	if (v->xl.replaying)
+		return;
+	struct xreq q;
+	enum xlate_s1 k = regime(v, addr, access_type(type), &q);
+	if (k == XLATE_S1_FAULT)
+		return;
+	bool ok = walk(v, &q, k);
+	charge(v, &q, ok);
+}
+#endif
+
+/* The modelled TLB dropped an entry Unicorn may still hold */
+static void on_evict(void *ctx, const struct tlb *t, const struct tlb_entry *e, enum tlb_why why)
+{
+	struct vcpu *v = ctx;
+	if (v->set->mv.sync != MV_SYNC_SLICE)
+		v->xl.flush = true;
+}
+
+static void register_stats(struct vcpu *v)
+{
+	struct xlate *x = &v->xl;
+	struct stats *st = v->set->m->stats;
+	char path[96];
+	snprintf(x->prefix, sizeof x->prefix, "vcpus.%u.mmu", v->id);
+#define XSTAT(field, name, doc) do { \
+	snprintf(path, sizeof path, "vcpus.%u.xlate.%s", v->id, name); \
+	x->field = stats_counter(st, path, doc); } while (0)
+	XSTAT(st_fills, "fills", "Unicorn TLB misses translated by the model (each looks the modelled TLB up)");
+	XSTAT(st_mmio, "fills_not_ram", "of them, pages that are not RAM (devices, gaps: Unicorn's physical map)");
+	XSTAT(st_faults_s1, "faults_stage1", "translation faults delivered to the guest (stage 1)");
+	XSTAT(st_faults_s2, "faults_stage2", "stage-2 faults taken by the hypervisor");
+	XSTAT(st_flushes, "unicorn_tlb_flushes", "flushes of Unicorn's TLB that follow the modelled one (tlb_sync)");
+	XSTAT(st_invalidations, "guest_invalidations", "guest TLB maintenance operations (TLBI, INVLPG, MOV CR3)");
+	XSTAT(st_cycles, "cycles", "cycles charged to translation: TLB lookups and walks");
+#undef XSTAT
+	mmu_caches_register_stats(&x->c, st, x->prefix);
+}
+
+static void unsupported(struct vcpus *s)
+{
+	unsigned major, minor;
+	uc_version(&major, &minor);
+	err_set("[mmu] model = on: the translation model needs Unicorn 2.1 or newer (hvsim runs with %u.%u; "
+		"./configure --install-deps fetches 2.1)", major, minor);
+	sim_stop(&s->sim, SIM_STOP_UNSUPPORTED, 0);
+}
+
+/* 1: attached; 0: this Unicorn cannot (the run is stopped); -1 + err_set */
+static int attach(struct vcpu *v)
+{
+#if XLATE_SUPPORTED
+	uc_hook h;
+	if (uc_ctl_tlb_mode(v->uc, UC_TLB_VIRTUAL) != UC_ERR_OK) {
+		unsupported(v->set);
+		return 0;
+	}
+	if (uc_hook_add(v->uc, &h, UC_HOOK_TLB_FILL, hook_fill, v, 1, 0) != UC_ERR_OK)
+		return err_set("cpu%u: cannot install the translation hook (UC_HOOK_TLB_FILL)", v->id);
+	if (v->set->mv.sync == MV_SYNC_EXACT &&
+	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, hook_access, v, 1, 0) != UC_ERR_OK)
+		return err_set("cpu%u: cannot install the per-access hook of tlb_sync = exact", v->id);
+	return 1;
+#else
+	unsupported(v->set);
+	return 0;
+#endif
+}
+
+int xlate_init(struct vcpus *s)
+{
+	if (!s->mv.on)
+		return 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		struct vcpu *v = s->v[i];
+		int a = attach(v);
+		if (a <= 0)
+			return a;
+		v->xl.on = true;
+		if (mmu_caches_init(&v->xl.c, s->m->cfg, s->m->isa == ISA_A64) < 0)
+			return -1;
+		v->xl.caches = true;
+		mmu_caches_set_evict(&v->xl.c, on_evict, v);
+		register_stats(v);
+	}
+	return 0;
+}
+
+void xlate_fini(struct vcpus *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->v[i] && s->v[i]->xl.caches) {
+			mmu_caches_free(&s->v[i]->xl.c);
+			s->v[i]->xl.caches = false;
+		}
+}
+
+void xlate_finish(struct vcpus *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		if (s->v[i]->xl.caches)
+			mmu_caches_publish_stats(&s->v[i]->xl.c, s->m->stats, s->v[i]->xl.prefix);
+}
+
+/* The exact address of a refused data access: Unicorn reports only the
+ * page.  The faulting instruction runs again from its own PC (so it is the
+ * first of its block), its access sent to an unmapped page: Unicorn stops
+ * before the instruction has any effect and names the address
+ * (vcpu_hook_unmapped).  The block hook's counting is undone. */
+static uint64_t exact_address(struct vcpu *v)
+{
+	struct vcpus *s = v->set;
+	struct xlate *x = &v->xl;
+	if (s->sim.stop != SIM_RUNNING)
+		return x->fault_page;
+	uint64_t insns = v->insns, total = s->total_insns, limit = s->insn_limit, pc = s->arch->get_pc(v);
+	cycles_t clock = v->sc.clock, until = v->until;
+	uint32_t milli = v->milli;
+	const struct dblock *cur = v->cur;
+	s->insn_limit = UINT64_MAX;
+	v->until = UINT64_MAX;
+	v->unmapped = (struct vcpu_unmapped){ 0, 0 };
+	x->replaying = true;
+	uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
+	x->replaying = false;
+	x->fault_pending = false;
+	xlate_flush_unicorn(v);   /* forget the scratch page */
+	v->insns = insns;
+	s->total_insns = total;
+	s->insn_limit = limit;
+	v->sc.clock = clock;
+	v->until = until;
+	v->milli = milli;
+	v->cur = cur;
+	v->resume_valid = false;
+	v->stop_requested = false;
+	s->arch->set_pc(v, pc);
+	uint64_t off = v->unmapped.addr - XLATE_SCRATCH;
+	if ((e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) && off < uc_page(s))
+		return x->fault_page + off;
+	DBG(LOG_CPU, "cpu%u: exact address of the fault in page 0x%llx not found (%s)", v->id,
+	    (unsigned long long)x->fault_page, uc_strerror(e));
+	return x->fault_page;
+}
+
+bool xlate_take_fault(struct vcpu *v)
+{
+	struct xlate *x = &v->xl;
+	if (!x->fault_pending)
+		return false;
+	x->fault_pending = false;
+	if (x->fault_type == MMU_X) {
+		/* A fetch faults at the instruction, or at the start of the
+		 * faulting page for one that crosses into it. */
+		uint64_t pc = v->set->arch->get_pc(v);
+		x->fault.va = pc > x->fault_page ? pc : x->fault_page;
+	} else {
+		x->fault.va = exact_address(v);
+	}
+	if (x->fault.stage == 1)
+		(*x->st_faults_s1)++;
+	else
+		(*x->st_faults_s2)++;
+	return true;
+}
+
+void xlate_invalidate(struct vcpu *v, const struct tlb_scope *scope)
+{
+	struct xlate *x = &v->xl;
+	if (!x->on)
+		return;
+	(*x->st_invalidations)++;
+	mmu_caches_invalidate(&x->c, scope);
+}
+
+uint16_t xlate_s2tag(const struct vcpu *v)
+{
+	const struct mmu_stage *s2 = memvirt_stage2(&v->set->mv);
+	return s2 ? s2->tag : 0;
+}
+
+void xlate_flush_unicorn(struct vcpu *v)
+{
+#if XLATE_SUPPORTED
+	if (v->xl.on)
+		uc_ctl_flush_tlb(v->uc);
+#endif
+}
+
+void xlate_slice_end(struct vcpu *v)
+{
+	if (v->xl.on && v->set->mv.sync == MV_SYNC_SLICE) {
+		(*v->xl.st_flushes)++;
+		xlate_flush_unicorn(v);
+	}
+}
+
+bool xlate_virt_to_phys(struct vcpu *v, uint64_t va, unsigned type, uint64_t *pa)
+{
+	if (!v->xl.on) {
+		*pa = va;
+		return true;
+	}
+	struct xreq q;
+	enum xlate_s1 k = regime(v, va, type, &q);
+	if (!walk(v, &q, k))
+		return false;
+	*pa = q.res.pa;
+	return true;
+}
+
+/* Page by page through the translation; with the model off, Unicorn's
+ * physical view as before. */
+static bool rw_virt(struct vcpu *v, uint64_t va, void *buf, size_t len, bool write)
+{
+	if (!v->xl.on)
+		return (write ? uc_mem_write(v->uc, va, buf, len) : uc_mem_read(v->uc, va, buf, len)) == UC_ERR_OK;
+	uint8_t *p = buf;
+	while (len) {
+		uint64_t pa, n = 4096 - (va & 4095);
+		if (n > len)
+			n = len;
+		if (!xlate_virt_to_phys(v, va, write ? MMU_W : MMU_R, &pa))
+			return false;
+		uc_err e = write ? uc_mem_write(v->uc, pa, p, n) : uc_mem_read(v->uc, pa, p, n);
+		if (e != UC_ERR_OK)
+			return false;
+		va += n;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+bool xlate_read_virt(struct vcpu *v, uint64_t va, void *buf, size_t len)
+{
+	return rw_virt(v, va, buf, len, false);
+}
+
+bool xlate_write_virt(struct vcpu *v, uint64_t va, const void *buf, size_t len)
+{
+	return rw_virt(v, va, (void *)buf, len, true);
+}

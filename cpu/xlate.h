@@ -1,0 +1,84 @@
+/* The translation front end: with [mmu] model = on (Unicorn 2.1 or newer),
+ * Unicorn runs with UC_TLB_VIRTUAL and asks hvsim for every translation
+ * once per miss of its own softmmu TLB (UC_HOOK_TLB_FILL).  xlate walks
+ * the guest's stage 1 (from its registers, arch_ops.stage1) and the
+ * modelled hypervisor's stage 2 (platform/memvirt) with mmu_walk, charges
+ * the walk through the modelled TLBs, walk caches and memory hierarchy
+ * (mmu/cost.h) to the vCPU clock, and returns the host page and its
+ * permissions.  A walk that faults refuses the fill: Unicorn stops at the
+ * faulting instruction and the front end delivers the fault with the
+ * syndrome the walker computed (arch_ops.mmu_fault).
+ *
+ * Unicorn's TLB is not the modelled one and its hits are invisible here;
+ * [mmu] tlb_sync says how the two are kept together (docs/architecture.md,
+ * "Translation").  Guest TLB maintenance reaches both (xlate_invalidate). */
+#ifndef HVSIM_CPU_XLATE_H
+#define HVSIM_CPU_XLATE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+#include "mmu/cost.h"
+#include "mmu/mmu.h"
+
+struct vcpu;
+struct vcpus;
+
+/* Unicorn 2.1 added UC_TLB_VIRTUAL and UC_HOOK_TLB_FILL */
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
+#define XLATE_SUPPORTED 1
+#else
+#define XLATE_SUPPORTED 0
+#endif
+
+/* What arch_ops.stage1 reports */
+enum xlate_s1 {
+	XLATE_S1_OFF,       /* translation off: GPA = VA */
+	XLATE_S1_ON,        /* *s1 describes the walk */
+	XLATE_S1_FAULT,     /* no walk is possible (VMSA EPDn, VA outside both ranges): *f filled */
+};
+
+struct xlate {
+	bool on;
+	bool caches;               /* c initialised */
+	struct mmu_caches c;
+	/* The fault of the last refused fill, delivered after Unicorn stops. */
+	bool fault_pending;
+	struct mmu_fault fault;
+	unsigned fault_type;       /* MMU_R, MMU_W or MMU_X */
+	uint64_t fault_page;       /* the page Unicorn asked for */
+	bool replaying;            /* finding the exact address of a data fault */
+	bool flush;                /* flush Unicorn's TLB before the fill returns */
+	uint64_t fills;            /* Unicorn TLB fills (sampling counts them) */
+	uint64_t sampled_cycles, sampled;   /* modelled fills and their cycles (sampling) */
+	uint64_t *st_fills, *st_mmio, *st_faults_s1, *st_faults_s2, *st_flushes, *st_cycles, *st_invalidations;
+	char prefix[32];
+};
+
+/* Set-up for every vCPU of s (after the engines exist).  With the model off
+ * nothing changes; with it on under Unicorn 2.0.1, stops the run before
+ * it starts (SIM_STOP_UNSUPPORTED).  -1 + err_set on an internal error. */
+int xlate_init(struct vcpus *s);
+void xlate_fini(struct vcpus *s);
+/* Copies the model's counters into the statistics (end of run). */
+void xlate_finish(struct vcpus *s);
+/* After uc_emu_start returned UC_ERR_EXCEPTION: true if it was a refused
+ * fill, whose fault is then in v->xl.fault with its exact address. */
+bool xlate_take_fault(struct vcpu *v);
+/* Guest TLB maintenance: drops matching entries from the modelled TLBs and
+ * walk caches (mmu/tlb.h scopes), and Unicorn's TLB with them. */
+void xlate_invalidate(struct vcpu *v, const struct tlb_scope *scope);
+/* The stage-2 tag (VMID/VPID) of the translations the model caches */
+uint16_t xlate_s2tag(const struct vcpu *v);
+/* Flushes v's Unicorn TLB (Unicorn 2.1; nothing to do without the model). */
+void xlate_flush_unicorn(struct vcpu *v);
+/* Run-slice end (tlb_sync = slice). */
+void xlate_slice_end(struct vcpu *v);
+/* Reads guest memory at a virtual address as the guest sees it now (no
+ * cost, no statistics); with the model off, as guest-physical.  False if
+ * a page is not mapped or not RAM. */
+bool xlate_read_virt(struct vcpu *v, uint64_t va, void *buf, size_t len);
+bool xlate_write_virt(struct vcpu *v, uint64_t va, const void *buf, size_t len);
+/* The host-physical address of va for a fetch (decoder), or false. */
+bool xlate_virt_to_phys(struct vcpu *v, uint64_t va, unsigned type, uint64_t *pa);
+
+#endif

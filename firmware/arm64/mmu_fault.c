@@ -1,0 +1,149 @@
+/* mmu_fault: stage-1 translation as the guest sets it up, for hvsim's
+ * translation model (tests/integration/mmu_fault.sh, [mmu] model = on).
+ * Builds 4K-granule tables (48-bit VA, TTBR1 walks disabled), turns the MMU
+ * on and checks: a non-identity mapping, a remap made visible by TLBI
+ * VAE1IS, and the data and instruction aborts of a missing page, a missing
+ * level-2 entry, a read-only page, a privileged-execute-never page and a
+ * TTBR1 address.  main prints each abort's ESR_EL1 and FAR_EL1.
+ * Exit status: 0 ok, 20 an expected abort did not arrive, 21 a value read
+ * through a mapping is wrong, 99 an unexpected exception. */
+#include "rt.h"
+
+#define RAM_BASE   0x40000000ULL
+#define MB         (1ULL << 20)
+#define AREA       (RAM_BASE + 64 * MB)   /* 2 MiB of RAM mapped with 4K pages (image and DTB are far below) */
+#define OTHER      (RAM_BASE + 66 * MB)   /* alias targets */
+#define ALIAS_VA   0x100000000ULL         /* VA 4 GiB: a 2 MiB block onto OTHER, then OTHER + 2 MiB */
+#define HOLE       (AREA + 3 * 4096)      /* invalid level-3 entry */
+#define RO         (AREA + 4 * 4096)      /* AP[2] = 1: read-only */
+#define NOEXEC     (AREA + 5 * 4096)      /* PXN = 1 */
+#define L2_HOLE    (RAM_BASE + 200 * MB)  /* no level-2 entry (beyond the 128 MiB mapped) */
+#define TTBR1_VA   0xffff000000001000ULL  /* TCR_EL1.EPD1 = 1 */
+
+/* VMSAv8-64 descriptors, 4K granule (Arm ARM D8.3) */
+#define D_TABLE    3ULL
+#define D_BLOCK    1ULL
+#define D_PAGE     3ULL
+#define D_AF       (1ULL << 10)
+#define D_SH_INNER (3ULL << 8)
+#define D_RO       (1ULL << 7)            /* AP[2] */
+#define D_PXN      (1ULL << 53)
+#define D_NORMAL   (0ULL << 2)            /* AttrIndx 0: MAIR attr0 */
+#define D_DEVICE   (1ULL << 2)            /* AttrIndx 1 */
+#define MEM        (D_AF | D_SH_INNER | D_NORMAL)
+
+static uint64_t l0[512] __attribute__((aligned(4096)));
+static uint64_t l1[512] __attribute__((aligned(4096)));
+static uint64_t l2_low[512] __attribute__((aligned(4096)));    /* VA [0, 1G): devices */
+static uint64_t l2_ram[512] __attribute__((aligned(4096)));    /* VA [1G, 2G): RAM */
+static uint64_t l2_alias[512] __attribute__((aligned(4096)));  /* VA [4G, 5G) */
+static uint64_t l3[512] __attribute__((aligned(4096)));        /* AREA */
+
+static void build_tables(void)
+{
+    l0[0] = (uint64_t)l1 | D_TABLE;
+    l1[0] = (uint64_t)l2_low | D_TABLE;
+    l1[1] = (uint64_t)l2_ram | D_TABLE;
+    l1[4] = (uint64_t)l2_alias | D_TABLE;
+    for (uint64_t a = 0x08000000; a < 0x0a000000; a += 2 * MB)    /* GIC, PL011 */
+        l2_low[a >> 21] = a | D_AF | D_DEVICE | D_BLOCK;
+    for (unsigned i = 0; i < 64; i++)                                 /* 128 MiB of RAM */
+        l2_ram[i] = (RAM_BASE + i * 2 * MB) | MEM | D_BLOCK;
+    l2_ram[(AREA - RAM_BASE) >> 21] = (uint64_t)l3 | D_TABLE;
+    for (unsigned i = 0; i < 512; i++)
+        l3[i] = (AREA + i * 4096) | MEM | D_PAGE;
+    l3[(HOLE - AREA) >> 12] = 0;
+    l3[(RO - AREA) >> 12] |= D_RO;
+    l3[(NOEXEC - AREA) >> 12] |= D_PXN;
+    l2_alias[0] = OTHER | MEM | D_BLOCK;
+}
+
+static void mmu_on(void)
+{
+    write_sysreg(mair_el1, 0xffULL);     /* attr0 Normal WB, attr1 Device-nGnRnE */
+    /* T0SZ 16, IRGN0/ORGN0 WB, SH0 inner, TG0 4K, EPD1, IPS 40 bits */
+    write_sysreg(tcr_el1, 16 | 1ULL << 8 | 1ULL << 10 | 3ULL << 12 | 1ULL << 23 | 2ULL << 32);
+    write_sysreg(ttbr0_el1, (uint64_t)l0);
+    __asm__ volatile("dsb ish; isb" ::: "memory");
+    write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) | 1 | 1 << 2 | 1 << 12);   /* M, C, I */
+    __asm__ volatile("isb" ::: "memory");
+}
+
+static volatile unsigned taken;
+static struct exc_frame last;
+
+static int on_exception(struct exc_frame *f)
+{
+    last = *f;
+    taken++;
+    if (ESR_EC(f->esr) == ESR_EC_IABT_CUR)
+        f->elr = f->x[30];               /* a call into the page: back to the caller */
+    else
+        f->elr += 4;
+    return 1;
+}
+
+static int expect(const char *name, unsigned before)
+{
+    if (taken != before + 1) {
+        printf("mmu_fault: FAIL: %s: %u exceptions\n", name, taken - before);
+        return 20;
+    }
+    printf("mmu_fault: %s ESR_EL1=0x%08lx FAR_EL1=0x%lx\n", name, last.esr, last.far);
+    return 0;
+}
+
+static uint64_t load(uint64_t a) { return *(volatile uint64_t *)a; }
+static void store(uint64_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
+
+static int aborts(void)
+{
+    int rc = 0;
+    unsigned n = taken;
+    load(HOLE + 0x128);
+    rc |= expect("load_hole", n);
+    n = taken;
+    store(HOLE + 0x230, 1);
+    rc |= expect("store_hole", n);
+    n = taken;
+    store(RO + 0x18, 1);
+    rc |= expect("store_ro", n);
+    n = taken;
+    if (load(RO + 0x18) != 0x5a5a)       /* readable */
+        rc |= 21;
+    load(L2_HOLE + 0x40);
+    rc |= expect("load_l2_hole", n);
+    n = taken;
+    load(TTBR1_VA + 8);
+    rc |= expect("load_ttbr1", n);
+    n = taken;
+    ((void (*)(void))NOEXEC)();
+    rc |= expect("exec_pxn", n);
+    return rc;
+}
+
+/* The alias maps OTHER; remapped to OTHER + 2 MiB, TLBI VAE1IS makes the
+ * change visible. */
+static int remap(void)
+{
+    store(OTHER + 8, 0x1111);
+    store(OTHER + 2 * MB + 8, 0x2222);
+    uint64_t a = load(ALIAS_VA + 8);
+    l2_alias[0] = (OTHER + 2 * MB) | MEM | D_BLOCK;
+    __asm__ volatile("dsb ishst; tlbi vae1is, %0; dsb ish; isb" : : "r"(ALIAS_VA >> 12) : "memory");
+    uint64_t b = load(ALIAS_VA + 8);
+    printf("mmu_fault: alias before 0x%lx after 0x%lx\n", a, b);
+    return a == 0x1111 && b == 0x2222 ? 0 : 21;
+}
+
+int main(void)
+{
+    exc_set_handler(on_exception);
+    build_tables();
+    store(RO + 0x18, 0x5a5a);
+    *(volatile uint32_t *)NOEXEC = 0xd65f03c0;   /* ret */
+    mmu_on();
+    int rc = remap() | aborts();
+    printf("mmu_fault: done\n");
+    return rc;
+}
