@@ -205,12 +205,26 @@ static void hook_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 }
 #endif
 
-/* The modelled TLB dropped an entry Unicorn may still hold */
+/* The modelled TLB dropped an entry Unicorn may still hold.  evict: only
+ * the last level counts (Unicorn's TLB never holds a page the model would
+ * walk for; an L1 miss that hits the L2 TLB goes unseen), evict_all: every
+ * level. */
 static void on_evict(void *ctx, const struct tlb *t, const struct tlb_entry *e, enum tlb_why why)
 {
 	struct vcpu *v = ctx;
-	if (v->set->mv.sync != MV_SYNC_SLICE)
+	const struct tlb *l2 = &v->xl.c.tlb[MMU_TLB_L2];
+	switch (v->set->mv.sync) {
+	case MV_SYNC_EVICT:
+		if (t == l2 || !l2->enabled || !l2->narrays)
+			v->xl.flush = true;
+		break;
+	case MV_SYNC_EVICT_ALL:
+	case MV_SYNC_EXACT:
 		v->xl.flush = true;
+		break;
+	case MV_SYNC_SLICE:
+		break;
+	}
 }
 
 static void register_stats(struct vcpu *v)

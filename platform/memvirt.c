@@ -12,8 +12,8 @@ const struct cfg_key memvirt_cfg_keys[] = {
 	{ "mmu", "stage2", CFG_ENUM, 0, 0, "none|nested|shadow",
 	  "none (guest stage 1 only), nested (EPT / VMSA stage 2: 2-D walk) or shadow page tables" },
 	{ "mmu", "s2_page", CFG_ENUM, 0, 0, "4k|2m|1g", "page size of the hypervisor's stage-2/EPT mappings of guest RAM" },
-	{ "mmu", "tlb_sync", CFG_ENUM, 0, 0, "evict|slice|exact",
-	  "Unicorn's TLB flushed on model evictions, at slice ends, or evict + a model lookup per access (slow)" },
+	{ "mmu", "tlb_sync", CFG_ENUM, 0, 0, "evict|evict_all|slice|exact",
+	  "Unicorn's TLB flushed when the last-level / any modelled TLB drops an entry, at slice ends, or per access" },
 	{ "mmu", "sample", CFG_U64, 1, 1e6, NULL,
 	  "model 1 Unicorn TLB fill in this many (1: all); the others cost the mean of the modelled ones" },
 };

@@ -27,9 +27,10 @@ enum memvirt_stage2 {
 	MV_S2_SHADOW,    /* the hypervisor's shadow tables: a one-dimensional walk */
 };
 enum memvirt_sync {
-	MV_SYNC_EVICT,   /* flush Unicorn's TLB whenever the modelled TLB drops an entry */
-	MV_SYNC_SLICE,   /* flush it at the end of every run slice */
-	MV_SYNC_EXACT,   /* evict, plus a modelled TLB lookup on every access (slow) */
+	MV_SYNC_EVICT,     /* flush Unicorn's TLB whenever the last-level modelled TLB drops an entry */
+	MV_SYNC_EVICT_ALL, /* ... whenever any modelled TLB level drops one */
+	MV_SYNC_SLICE,     /* flush it at the end of every run slice */
+	MV_SYNC_EXACT,     /* evict_all, plus a modelled TLB lookup on every data access (slow) */
 };
 
 struct memvirt {
