@@ -66,6 +66,7 @@ static const char main_help[] =
 	"  run ELF        run guest firmware on the modelled machine\n"
 	"  config         list or dump design keys\n"
 	"  sweep FILE     run every point of a design-space sweep\n"
+	"  report RESULTS tables from a sweep's results\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -448,6 +449,8 @@ int main(int argc, char **argv)
 			fputs(config_help, stdout);
 		else if (!strcmp(t, "sweep"))
 			fputs(sweep_help, stdout);
+		else if (!strcmp(t, "report"))
+			fputs(report_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -460,5 +463,7 @@ int main(int argc, char **argv)
 		return cmd_config(argc - 1, argv + 1);
 	if (!strcmp(cmd, "sweep"))
 		return cmd_sweep(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }

@@ -19,6 +19,7 @@
 #include "core/cfg.h"
 #include "core/err.h"
 #include "platform/designs.h"
+#include "sweep/report.h"
 
 extern char **environ;
 
@@ -356,6 +357,30 @@ static int write_sorted(const char *path, json_t **line, size_t n)
 	return rc;
 }
 
+/* FILE.csv (FILE without .jsonl) beside the results: every point, flat. */
+static int write_csv_view(const char *out)
+{
+	size_t n = strlen(out);
+	char *csv, *tmp;
+	if (asprintf(&csv, "%.*s.csv", (int)(n > 6 && !strcmp(out + n - 6, ".jsonl") ? n - 6 : n), out) < 0)
+		return err_set("out of memory");
+	if (asprintf(&tmp, "%s.tmp.%d", csv, (int)getpid()) < 0) {
+		free(csv);
+		return err_set("out of memory");
+	}
+	FILE *f = fopen(tmp, "w");
+	int rc = f ? report_flat_csv(out, f) : err_set("%s: %s", tmp, strerror(errno));
+	if (f && fclose(f) && !rc)
+		rc = err_set("%s: write failed", tmp);
+	if (!rc && rename(tmp, csv) < 0)
+		rc = err_set("%s: %s", csv, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	free(tmp);
+	free(csv);
+	return rc;
+}
+
 static void progress(const struct sweep_opts *o, size_t done, size_t total, unsigned failed, unsigned running,
 		     const struct timespec *t0, size_t started_done, bool final)
 {
@@ -476,7 +501,7 @@ int sweep_run(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *
 			json_decref(line[i]);
 			line[i] = NULL;
 		}
-	if (write_sorted(o->out, line, n) < 0)
+	if (write_sorted(o->out, line, n) < 0 || write_csv_view(o->out) < 0)
 		goto out;
 	unlink(partial);
 	rc = 0;
