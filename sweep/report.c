@@ -7,211 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
-
-struct strs {
-	char **v;
-	size_t n, cap;
-};
-
-static ssize_t strs_find(const struct strs *s, const char *x)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], x))
-			return i;
-	return -1;
-}
-
-/* Index of x in s, appending it if new; -1 on no memory. */
-static ssize_t strs_add(struct strs *s, const char *x)
-{
-	ssize_t i = strs_find(s, x);
-	if (i >= 0)
-		return i;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 16;
-		char **v = realloc(s->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	if (!(s->v[s->n] = strdup(x)))
-		return -1;
-	return s->n++;
-}
-
-static void strs_free(struct strs *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-/* ---- the results file ---- */
-struct results {
-	json_t **p;
-	size_t n;
-	size_t failed;
-};
-
-static int load_results(const char *path, struct results *r)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return err_set("%s: %s", path, strerror(errno));
-	char *buf = NULL;
-	size_t cap = 0, alloc = 0;
-	ssize_t len;
-	unsigned line = 0;
-	int rc = 0;
-	memset(r, 0, sizeof *r);
-	while ((len = getline(&buf, &cap, f)) > 0) {
-		line++;
-		json_error_t e;
-		json_t *o = json_loads(buf, 0, &e);
-		if (!json_is_object(o) || !json_is_string(json_object_get(o, "status"))) {
-			json_decref(o);
-			rc = err_set("%s:%u: not a sweep result line%s%s", path, line, o ? "" : ": ", o ? "" : e.text);
-			break;
-		}
-		if (strcmp(json_string_value(json_object_get(o, "status")), "ok")) {
-			r->failed++;
-			json_decref(o);
-			continue;
-		}
-		if (r->n == alloc) {
-			alloc = alloc ? 2 * alloc : 64;
-			json_t **p = realloc(r->p, alloc * sizeof *p);
-			if (!p) {
-				json_decref(o);
-				rc = err_set("out of memory");
-				break;
-			}
-			r->p = p;
-		}
-		r->p[r->n++] = o;
-	}
-	free(buf);
-	fclose(f);
-	return rc;
-}
-
-static void free_results(struct results *r)
-{
-	for (size_t i = 0; i < r->n; i++)
-		json_decref(r->p[i]);
-	free(r->p);
-}
-
-/* A point's value of a grouping key, as text; NULL if it has none. */
-static const char *key_of(json_t *p, const char *key, char *buf, size_t n)
-{
-	json_t *v = NULL;
-	if (!strcmp(key, "design") || !strcmp(key, "workload") || !strcmp(key, "status") ||
-	    !strcmp(key, "seed") || !strcmp(key, "rep"))
-		v = json_object_get(p, key);
-	else
-		v = json_object_get(json_object_get(p, "params"), key);
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		return buf;
-	}
-	if (json_is_null(v) && !strcmp(key, "seed"))
-		return "-";
-	return NULL;
-}
-
-/* The statistic at a dotted path ("exits.HVC64", "vcpus.0.cycles"). */
-static bool stat_of(json_t *p, const char *path, double *out)
-{
-	json_t *v = !strcmp(path, "wall_s") ? json_object_get(p, "wall_s") : json_object_get(p, "stats");
-	if (strcmp(path, "wall_s")) {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", path);
-		for (char *save, *tok = strtok_r(buf, ".", &save); tok && v; tok = strtok_r(NULL, ".", &save)) {
-			if (json_is_array(v)) {
-				char *end;
-				unsigned long i = strtoul(tok, &end, 10);
-				v = *end ? NULL : json_array_get(v, i);
-			} else {
-				v = json_object_get(v, tok);
-			}
-		}
-	}
-	if (!json_is_number(v))
-		return false;
-	*out = json_number_value(v);
-	return true;
-}
-
-/* The tuple of a point's values of keys, joined by " / "; false if any is missing. */
-static bool label_of(json_t *p, const char *const *keys, unsigned n, char *buf, size_t size, const char **missing)
-{
-	size_t at = 0;
-	buf[0] = '\0';
-	for (unsigned i = 0; i < n; i++) {
-		char tmp[64];
-		const char *v = key_of(p, keys[i], tmp, sizeof tmp);
-		if (!v) {
-			*missing = keys[i];
-			return false;
-		}
-		at += snprintf(buf + at, at < size ? size - at : 0, "%s%s", i ? " / " : "", v);
-	}
-	return at < size;
-}
-
-/* ---- statistics ---- */
-struct cell {
-	double *x;
-	size_t n, cap;
-};
-
-static int cell_add(struct cell *c, double x)
-{
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 4;
-		double *v = realloc(c->x, cap * sizeof *v);
-		if (!v)
-			return -1;
-		c->x = v;
-		c->cap = cap;
-	}
-	c->x[c->n++] = x;
-	return 0;
-}
-
-static double mean(const struct cell *c)
-{
-	double s = 0;
-	for (size_t i = 0; i < c->n; i++)
-		s += c->x[i];
-	return s / c->n;
-}
-
-/* Two-sided 97.5% quantile of Student's t with df degrees of freedom. */
-static double t975(size_t df)
-{
-	static const double t[] = { 0, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-				    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-				    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042 };
-	if (df < sizeof t / sizeof t[0])
-		return t[df];
-	return df < 60 ? 2.021 : df < 120 ? 2.000 : df < 1000 ? 1.980 : 1.960;
-}
-
-/* Half-width of the 95% confidence interval of the mean; 0 for one value. */
-static double ci95(const struct cell *c)
-{
-	if (c->n < 2)
-		return 0;
-	double m = mean(c), ss = 0;
-	for (size_t i = 0; i < c->n; i++)
-		ss += (c->x[i] - m) * (c->x[i] - m);
-	return t975(c->n - 1) * sqrt(ss / (c->n - 1)) / sqrt(c->n);
-}
+#include "sweep/results.h"
 
 /* ---- output ---- */
 struct table {
@@ -392,17 +188,6 @@ static char *fmt_num(double x, bool ratio)
 	return asprintf(&s, "%.4g", x) < 0 ? NULL : s;
 }
 
-/* "KEY=VALUE" of a filter or baseline. */
-static bool split_kv(const char *kv, char *k, size_t kn, const char **v)
-{
-	const char *eq = strchr(kv, '=');
-	if (!eq || eq == kv || (size_t)(eq - kv) >= kn)
-		return false;
-	snprintf(k, kn, "%.*s", (int)(eq - kv), kv);
-	*v = eq + 1;
-	return true;
-}
-
 /* The label with KEY's value replaced by val, when KEY is among keys. */
 static bool relabel(json_t *p, const char *const *keys, unsigned n, const char *key, const char *val, char *buf,
 		    size_t size)
@@ -411,7 +196,7 @@ static bool relabel(json_t *p, const char *const *keys, unsigned n, const char *
 	bool found = false;
 	for (unsigned i = 0; i < n; i++) {
 		char tmp[64];
-		const char *v = key_of(p, keys[i], tmp, sizeof tmp);
+		const char *v = result_key(p, keys[i], tmp, sizeof tmp);
 		if (!strcmp(keys[i], key)) {
 			v = val;
 			found = true;
@@ -458,7 +243,7 @@ static void **grid(size_t rows, size_t cols, size_t size)
 /* The cell text: mean (or ratio), "± h" with an interval (CSV: h apart). */
 static int cell_text(const struct cell *ce, double base, bool ratio, enum report_format f, char **txt, char **ci)
 {
-	double m = mean(ce), h = ci95(ce);
+	double m = cell_mean(ce), h = cell_ci95(ce);
 	if (ratio) {
 		m /= base;
 		h /= base;
@@ -487,7 +272,7 @@ int report_write(const char *results, const struct report_opts *o, FILE *out)
 	double **base = NULL;
 	bool *keep = NULL;
 	size_t nrows = 0, ncols = 0;
-	int rc = load_results(results, &R);
+	int rc = results_load(results, &R);
 	if (rc < 0)
 		return rc;
 	char corner[512] = "", bk[128] = "", rl[1024], cl[1024];
@@ -513,13 +298,13 @@ int report_write(const char *results, const struct report_opts *o, FILE *out)
 			char k[128], tmp[64];
 			const char *v = "", *pv;
 			split_kv(o->where[f], k, sizeof k, &v);
-			pv = key_of(R.p[i], k, tmp, sizeof tmp);
+			pv = result_key(R.p[i], k, tmp, sizeof tmp);
 			ok = pv && !strcmp(pv, v);
 		}
 		double x;
-		if (!ok || !stat_of(R.p[i], o->value, &x) ||
-		    !label_of(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing) ||
-		    !label_of(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing))
+		if (!ok || !result_stat(R.p[i], o->value, &x) ||
+		    !result_label(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing) ||
+		    !result_label(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing))
 			continue;
 		if (strs_add(&T.rows, rl) < 0 || strs_add(&T.cols, cl) < 0)
 			goto oom;
@@ -545,9 +330,9 @@ int report_write(const char *results, const struct report_opts *o, FILE *out)
 		double x;
 		if (!keep[i])
 			continue;
-		stat_of(R.p[i], o->value, &x);
-		label_of(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing);
-		label_of(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing);
+		result_stat(R.p[i], o->value, &x);
+		result_label(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing);
+		result_label(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing);
 		if (cell_add(&cells[strs_find(&T.rows, rl)][strs_find(&T.cols, cl)], x) < 0)
 			goto oom;
 	}
@@ -558,13 +343,13 @@ int report_write(const char *results, const struct report_opts *o, FILE *out)
 			char brl[1024], bcl[1024];
 			if (!keep[i])
 				continue;
-			label_of(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing);
-			label_of(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing);
+			result_label(R.p[i], o->rows, o->nrows, rl, sizeof rl, &missing);
+			result_label(R.p[i], o->cols, o->ncols, cl, sizeof cl, &missing);
 			in_keys |= relabel(R.p[i], o->rows, o->nrows, bk, bv, brl, sizeof brl);
 			in_keys |= relabel(R.p[i], o->cols, o->ncols, bk, bv, bcl, sizeof bcl);
 			ssize_t br = strs_find(&T.rows, brl), bc = strs_find(&T.cols, bcl);
 			base[strs_find(&T.rows, rl)][strs_find(&T.cols, cl)] =
-				br >= 0 && bc >= 0 && cells[br][bc].n ? mean(&cells[br][bc]) : NAN;
+				br >= 0 && bc >= 0 && cells[br][bc].n ? cell_mean(&cells[br][bc]) : NAN;
 		}
 		if (!in_keys) {
 			rc = err_set("--baseline %s: '%s' is not one of the row or column keys", o->baseline, bk);
@@ -581,7 +366,7 @@ int report_write(const char *results, const struct report_opts *o, FILE *out)
 				continue;
 			if (cell_text(ce, base[r][c], o->baseline, o->format, &T.txt[r][c], &T.ci[r][c]) < 0)
 				goto oom;
-			double m = o->baseline ? mean(ce) / base[r][c] : mean(ce);
+			double m = o->baseline ? cell_mean(ce) / base[r][c] : cell_mean(ce);
 			if (m > 0) {
 				logsum += log(m);
 				nlog++;
@@ -616,7 +401,7 @@ out:
 	free(keep);
 	strs_free(&T.rows);
 	strs_free(&T.cols);
-	free_results(&R);
+	results_free(&R);
 	return rc;
 }
 
@@ -714,7 +499,7 @@ int report_flat_csv(const char *path, FILE *out)
 		static const char *const keys[] = { "workload", "design", "seed", "rep", "status" };
 		fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(json_object_get(o, "point")));
 		for (unsigned k = 0; k < 5; k++) {
-			const char *v = key_of(o, keys[k], tmp, sizeof tmp);
+			const char *v = result_key(o, keys[k], tmp, sizeof tmp);
 			fputc(',', out);
 			csv_field(out, v ? v : "");
 		}
@@ -739,6 +524,6 @@ int report_flat_csv(const char *path, FILE *out)
 	free(vals);
 	strs_free(&stats);
 	strs_free(&params);
-	free_results(&R);
+	results_free(&R);
 	return rc;
 }
