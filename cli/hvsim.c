@@ -67,6 +67,7 @@ static const char main_help[] =
 	"  config         list or dump design keys\n"
 	"  sweep FILE     run every point of a design-space sweep\n"
 	"  report RESULTS tables from a sweep's results\n"
+	"  plot RESULTS   figures from a sweep's results (gnuplot)\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -451,6 +452,8 @@ int main(int argc, char **argv)
 			fputs(sweep_help, stdout);
 		else if (!strcmp(t, "report"))
 			fputs(report_help, stdout);
+		else if (!strcmp(t, "plot"))
+			fputs(plot_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -465,5 +468,7 @@ int main(int argc, char **argv)
 		return cmd_sweep(argc - 1, argv + 1);
 	if (!strcmp(cmd, "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }

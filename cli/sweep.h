@@ -6,4 +6,7 @@ int cmd_sweep(int argc, char **argv);
 /* hvsim report (cli/report.c) */
 extern const char report_help[];
 int cmd_report(int argc, char **argv);
+/* hvsim plot (cli/plot.c) */
+extern const char plot_help[];
+int cmd_plot(int argc, char **argv);
 #endif
