@@ -151,7 +151,13 @@ int cmd_sweep(int argc, char **argv)
 	self[sl] = '\0';
 	o.self = self;
 	unsigned failed;
-	int rc = sweep_run(s, &o, &failed);
+	bool mpi = sweep_mpi_launched();
+	int rc = mpi ? sweep_run_mpi(s, &o, &failed) : sweep_run(s, &o, &failed);
+	if (rc == 1) {          /* an MPI worker rank: rank 0 reports */
+		sweep_spec_free(s);
+		free(out);
+		return 0;
+	}
 	if (rc < 0)
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 	else if (failed)

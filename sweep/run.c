@@ -400,68 +400,147 @@ static void progress(const struct sweep_opts *o, size_t done, size_t total, unsi
 		failed, running, eta, tty && !final ? "\033[K" : "\n");
 }
 
+/* ---- the sweep's state, shared by the local loop and the MPI coordinator ---- */
+struct sweep_state {
+	const struct sweep_spec *s;
+	const struct sweep_opts *o;
+	size_t n, next, done, total, skipped;
+	json_t **line;             /* by point */
+	char *partial;
+	char tmpdir[32];
+	int pfd;
+	char uc[32];
+	unsigned failed;
+	struct timespec t0;
+};
+
+static int state_open(struct sweep_state *st, const struct sweep_spec *s, const struct sweep_opts *o)
+{
+	unsigned major, minor;
+	memset(st, 0, sizeof *st);
+	st->s = s;
+	st->o = o;
+	st->pfd = -1;
+	st->n = sweep_point_count(s);
+	snprintf(st->tmpdir, sizeof st->tmpdir, "/tmp/hvsim-sweep-XXXXXX");
+	unsigned v = uc_version(&major, &minor);
+	snprintf(st->uc, sizeof st->uc, "%u.%u.%u", major, minor, v >> 8 & 0xff);
+	clock_gettime(CLOCK_MONOTONIC, &st->t0);
+	for (size_t i = 0; i < st->n; i++)
+		st->total += i % o->nshards == o->shard;
+	if (!(st->line = calloc(st->n, sizeof *st->line)) || asprintf(&st->partial, "%s.partial", o->out) < 0)
+		return err_set("out of memory");
+	if (read_results(o->out, st->line, st->n, false) < 0 || read_results(st->partial, st->line, st->n, false) < 0)
+		return -1;
+	if (!mkdtemp(st->tmpdir)) {
+		st->tmpdir[0] = '\0';
+		return err_set("%s: %s", st->tmpdir, strerror(errno));
+	}
+	st->pfd = open(st->partial, O_WRONLY | O_CREAT | O_APPEND, 0644);
+	if (st->pfd < 0)
+		return err_set("%s: %s", st->partial, strerror(errno));
+	return 0;
+}
+
+/* Prepares j for the next point of this shard that has no result with the
+ * same inputs yet.  1: j is ready; 0: no point left; -1 + err_set. */
+static int state_next(struct sweep_state *st, struct job *j)
+{
+	while (st->next < st->n) {
+		size_t i = st->next++;
+		if (i % st->o->nshards != st->o->shard)
+			continue;
+		if (job_prepare(st->s, st->o, st->tmpdir, i, j) < 0)
+			return -1;
+		json_t *old = st->line[i];
+		if (!old || strcmp(json_string_value(json_object_get(old, "id")), j->id))
+			return 1;
+		st->failed += !strcmp(json_string_value(json_object_get(old, "status")) ?: "", "failed");
+		job_free(j);
+		st->done++;
+		st->skipped++;
+	}
+	return 0;
+}
+
+/* Records a point's result (taking r). */
+static int state_record(struct sweep_state *st, size_t point, json_t *r)
+{
+	bool failed = strcmp(json_string_value(json_object_get(r, "status")) ?: "", "ok");
+	st->failed += failed;
+	st->done++;
+	json_decref(st->line[point]);
+	st->line[point] = r;
+	if (failed && st->o->progress)
+		fprintf(stderr, "%ssweep: point %zu (%s, %s) failed: %s\n", isatty(2) ? "\r\033[K" : "", point,
+			json_string_value(json_object_get(r, "workload")), json_string_value(json_object_get(r, "design")),
+			json_string_value(json_object_get(r, "error")));
+	return append_line(st->pfd, r);
+}
+
+/* The final results file and its CSV view; the partial file goes. */
+static int state_finish(struct sweep_state *st)
+{
+	/* Points of other shards stay out of this shard's file. */
+	for (size_t i = 0; i < st->n; i++)
+		if (i % st->o->nshards != st->o->shard) {
+			json_decref(st->line[i]);
+			st->line[i] = NULL;
+		}
+	if (write_sorted(st->o->out, st->line, st->n) < 0 || write_csv_view(st->o->out) < 0)
+		return -1;
+	unlink(st->partial);
+	return 0;
+}
+
+static void state_close(struct sweep_state *st)
+{
+	if (st->pfd >= 0)
+		close(st->pfd);
+	for (size_t i = 0; st->line && i < st->n; i++)
+		json_decref(st->line[i]);
+	free(st->line);
+	free(st->partial);
+	if (st->tmpdir[0])
+		rmdir(st->tmpdir);
+}
+
+/* The point's result once its process ended; its files go. */
+static json_t *job_finish(const struct sweep_spec *s, struct job *j, int ws, const char *uc)
+{
+	json_t *r = job_result(s, j, ws, uc);
+	unlink(j->stats);
+	unlink(j->log);
+	return r;
+}
+
 int sweep_run(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed)
 {
-	size_t n = sweep_point_count(s);
-	json_t **line = calloc(n, sizeof *line);
+	struct sweep_state st;
 	struct job *jobs = calloc(o->jobs, sizeof *jobs);
-	char *partial = NULL, tmpdir[] = "/tmp/hvsim-sweep-XXXXXX";
-	unsigned major, minor;
-	char uc[32];
-	int rc = -1, pfd = -1;
-	*nfailed = 0;
-	if (!line || !jobs || asprintf(&partial, "%s.partial", o->out) < 0) {
-		err_set("out of memory");
-		goto out;
-	}
-	unsigned v = uc_version(&major, &minor);
-	snprintf(uc, sizeof uc, "%u.%u.%u", major, minor, v >> 8 & 0xff);
-	if (read_results(o->out, line, n, false) < 0 || read_results(partial, line, n, false) < 0)
-		goto out;
-	if (!mkdtemp(tmpdir)) {
-		err_set("%s: %s", tmpdir, strerror(errno));
-		goto out;
-	}
-	pfd = open(partial, O_WRONLY | O_CREAT | O_APPEND, 0644);
-	if (pfd < 0) {
-		err_set("%s: %s", partial, strerror(errno));
-		goto out;
-	}
-
-	size_t next = 0, done = 0, total = 0, skipped = 0;
 	unsigned running = 0;
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (size_t i = 0; i < n; i++)
-		total += i % o->nshards == o->shard;
+	int rc = -1;
+	if (!jobs) {
+		err_set("out of memory");
+		return -1;
+	}
+	if (state_open(&st, s, o) < 0)
+		goto out;
 	for (;;) {
 		/* Start points while there are free slots. */
-		while (running < o->jobs && next < n) {
-			size_t i = next++;
-			if (i % o->nshards != o->shard)
+		for (unsigned k = 0; k < o->jobs && running < o->jobs; k++) {
+			if (jobs[k].pid)
 				continue;
-			struct job *j = NULL;
-			for (unsigned k = 0; k < o->jobs; k++)
-				if (!jobs[k].pid) {
-					j = &jobs[k];
-					break;
-				}
-			if (job_prepare(s, o, tmpdir, i, j) < 0)
+			int r = state_next(&st, &jobs[k]);
+			if (r < 0)
 				goto out;
-			json_t *old = line[i];
-			if (old && !strcmp(json_string_value(json_object_get(old, "id")), j->id)) {
-				if (!strcmp(json_string_value(json_object_get(old, "status")) ?: "", "failed"))
-					(*nfailed)++;
-				job_free(j);
-				done++;
-				skipped++;
-				continue;
-			}
-			if (job_start(j) < 0)
+			if (!r)
+				break;
+			if (job_start(&jobs[k]) < 0)
 				goto out;
 			running++;
 		}
-		progress(o, done, total, *nfailed, running, &t0, skipped, false);
+		progress(o, st.done, st.total, st.failed, running, &st.t0, st.skipped, false);
 		if (!running)
 			break;
 		int ws;
@@ -474,55 +553,28 @@ int sweep_run(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *
 			struct job *j = &jobs[k];
 			if (j->pid != pid)
 				continue;
-			json_t *r = job_result(s, j, ws, uc);
-			if (!strcmp(json_string_value(json_object_get(r, "status")), "failed"))
-				(*nfailed)++;
-			json_decref(line[j->point]);
-			line[j->point] = r;
-			unlink(j->stats);
-			if (append_line(pfd, r) < 0)
-				goto out;
 			running--;
-			done++;
-			if (!strcmp(json_string_value(json_object_get(r, "status")), "ok"))
-				unlink(j->log);
-			else if (o->progress)
-				fprintf(stderr, "%ssweep: point %zu (%s, %s) failed: %s\n", isatty(2) ? "\r\033[K" : "",
-					j->point, json_string_value(json_object_get(r, "workload")),
-					json_string_value(json_object_get(r, "design")),
-					json_string_value(json_object_get(r, "error")));
+			int r = state_record(&st, j->point, job_finish(s, j, ws, st.uc));
 			job_free(j);
+			if (r < 0)
+				goto out;
 		}
 	}
-	progress(o, done, total, *nfailed, 0, &t0, skipped, true);
-	/* Points of other shards stay out of this shard's file. */
-	for (size_t i = 0; i < n; i++)
-		if (i % o->nshards != o->shard) {
-			json_decref(line[i]);
-			line[i] = NULL;
-		}
-	if (write_sorted(o->out, line, n) < 0 || write_csv_view(o->out) < 0)
-		goto out;
-	unlink(partial);
-	rc = 0;
+	progress(o, st.done, st.total, st.failed, 0, &st.t0, st.skipped, true);
+	rc = state_finish(&st);
 out:
-	if (jobs)
-		for (unsigned k = 0; k < o->jobs; k++) {
-			if (jobs[k].pid) {
-				kill(jobs[k].pid, SIGTERM);
-				waitpid(jobs[k].pid, NULL, 0);
-			}
-			job_free(&jobs[k]);
+	*nfailed = st.failed;
+	for (unsigned k = 0; k < o->jobs; k++) {
+		if (jobs[k].pid) {
+			kill(jobs[k].pid, SIGTERM);
+			waitpid(jobs[k].pid, NULL, 0);
+			unlink(jobs[k].stats);
+			unlink(jobs[k].log);
 		}
-	if (pfd >= 0)
-		close(pfd);
-	if (line)
-		for (size_t i = 0; i < n; i++)
-			json_decref(line[i]);
-	free(line);
+		job_free(&jobs[k]);
+	}
 	free(jobs);
-	free(partial);
-	rmdir(tmpdir);
+	state_close(&st);
 	return rc;
 }
 
@@ -576,3 +628,163 @@ int sweep_merge(const char *const *in, unsigned nin, const char *out)
 	free(one);
 	return rc;
 }
+
+/* ---- across machines: Open MPI ---- */
+#if HAVE_MPI
+#include <mpi.h>
+
+enum { TAG_WORK = 1, TAG_STOP, TAG_RESULT };
+
+bool sweep_mpi_launched(void)
+{
+	/* Set by Open MPI's launcher (and PMIx-based ones) in every rank. */
+	return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK");
+}
+
+/* Waits for a message without spinning a core (Open MPI's blocking receive
+ * polls): probe, sleep a millisecond, probe again. */
+static void wait_message(int source, MPI_Status *st)
+{
+	int flag = 0;
+	struct timespec ms = { 0, 1000000 };
+	for (;;) {
+		MPI_Iprobe(source, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, st);
+		if (flag)
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
+/* Rank 0: hands out points as ranks become free, records the results. */
+static int coordinate(const struct sweep_spec *s, const struct sweep_opts *o, int ranks, unsigned *nfailed)
+{
+	struct sweep_state st;
+	struct job j;
+	int busy = 0, rc = -1;
+	if (state_open(&st, s, o) < 0)
+		goto out;
+	/* Every worker starts idle: a point each, or stop. */
+	for (int r = 1; r < ranks; r++) {
+		int got = state_next(&st, &j);
+		if (got < 0)
+			goto out;
+		long point = got ? (long)j.point : -1;
+		if (got)
+			job_free(&j);
+		MPI_Send(&point, 1, MPI_LONG, r, got ? TAG_WORK : TAG_STOP, MPI_COMM_WORLD);
+		busy += got;
+	}
+	while (busy) {
+		progress(o, st.done, st.total, st.failed, busy, &st.t0, st.skipped, false);
+		MPI_Status ms;
+		int len;
+		wait_message(MPI_ANY_SOURCE, &ms);
+		MPI_Get_count(&ms, MPI_CHAR, &len);
+		char *txt = malloc(len + 1);
+		if (!txt) {
+			err_set("out of memory");
+			goto out;
+		}
+		MPI_Recv(txt, len, MPI_CHAR, ms.MPI_SOURCE, TAG_RESULT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		txt[len] = '\0';
+		busy--;
+		json_t *r = json_loads(txt, 0, NULL);
+		free(txt);
+		json_t *pt = json_object_get(r, "point");
+		if (!json_is_integer(pt) || json_integer_value(pt) < 0 || (size_t)json_integer_value(pt) >= st.n) {
+			json_decref(r);
+			err_set("rank %d sent a malformed result", ms.MPI_SOURCE);
+			goto out;
+		}
+		if (state_record(&st, json_integer_value(pt), r) < 0)
+			goto out;
+		int got = state_next(&st, &j);
+		if (got < 0)
+			goto out;
+		long point = got ? (long)j.point : -1;
+		if (got)
+			job_free(&j);
+		MPI_Send(&point, 1, MPI_LONG, ms.MPI_SOURCE, got ? TAG_WORK : TAG_STOP, MPI_COMM_WORLD);
+		busy += got;
+	}
+	progress(o, st.done, st.total, st.failed, 0, &st.t0, st.skipped, true);
+	rc = state_finish(&st);
+out:
+	*nfailed = st.failed;
+	state_close(&st);
+	return rc;
+}
+
+/* Ranks 1..N-1: run the points rank 0 sends, one at a time. */
+static int work(const struct sweep_spec *s, const struct sweep_opts *o)
+{
+	char tmpdir[] = "/tmp/hvsim-sweep-XXXXXX", uc[32];
+	unsigned major, minor, v = uc_version(&major, &minor);
+	struct job j;
+	snprintf(uc, sizeof uc, "%u.%u.%u", major, minor, v >> 8 & 0xff);
+	if (!mkdtemp(tmpdir))
+		return err_set("%s: %s", tmpdir, strerror(errno));
+	int rc = 0;
+	for (;;) {
+		MPI_Status ms;
+		long point;
+		wait_message(0, &ms);
+		MPI_Recv(&point, 1, MPI_LONG, 0, ms.MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		if (ms.MPI_TAG == TAG_STOP)
+			break;
+		int ws;
+		if ((rc = job_prepare(s, o, tmpdir, point, &j)) < 0 || (rc = job_start(&j)) < 0 ||
+		    (waitpid(j.pid, &ws, 0) < 0 && (rc = err_set("wait: %s", strerror(errno)))))
+			break;
+		json_t *r = job_finish(s, &j, ws, uc);
+		char *txt = json_dumps(r, JSON_COMPACT);
+		json_decref(r);
+		job_free(&j);
+		if (!txt) {
+			rc = err_set("out of memory");
+			break;
+		}
+		MPI_Send(txt, strlen(txt), MPI_CHAR, 0, TAG_RESULT, MPI_COMM_WORLD);
+		free(txt);
+	}
+	rmdir(tmpdir);
+	return rc;
+}
+
+int sweep_run_mpi(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed)
+{
+	int rank, ranks, rc;
+	MPI_Init(NULL, NULL);
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+	*nfailed = 0;
+	if (ranks == 1) {
+		rc = sweep_run(s, o, nfailed);
+	} else if (rank == 0) {
+		rc = coordinate(s, o, ranks, nfailed);
+	} else {
+		struct sweep_opts quiet = *o;
+		quiet.progress = false;
+		rc = work(s, &quiet);
+	}
+	/* A failed rank takes the others down rather than leave them waiting. */
+	if (rc < 0) {
+		fprintf(stderr, "hvsim: sweep (rank %d): %s\n", rank, err_msg());
+		MPI_Abort(MPI_COMM_WORLD, 3);
+	}
+	MPI_Finalize();
+	return rank == 0 ? rc : 1;
+}
+#else
+bool sweep_mpi_launched(void)
+{
+	return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK");
+}
+
+int sweep_run_mpi(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed)
+{
+	(void)s, (void)o, (void)nfailed;
+	return err_set("this hvsim was built without MPI: install libopenmpi-dev and rerun ./configure "
+		       "(or run the sweep with --shard on each machine and join with --merge)");
+}
+#endif

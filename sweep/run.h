@@ -32,6 +32,15 @@ struct sweep_opts {
  * design file, the results file not writable). */
 int sweep_run(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed);
 
+/* Started by mpirun (or another MPI launcher)? */
+bool sweep_mpi_launched(void);
+/* The sweep across the ranks of an MPI job: rank 0 hands points to the
+ * others as they become free and writes the results file (the same file a
+ * local run writes); the other ranks run points.  Needs the sweep, design
+ * and workload files at the same paths on every machine.  Returns as
+ * sweep_run on rank 0, 1 on the other ranks. */
+int sweep_run_mpi(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed);
+
 /* Joins results files (shards) into out: the union, sorted by point, each id
  * once.  -1 + err_set if two files disagree about a point. */
 int sweep_merge(const char *const *in, unsigned n, const char *out);
