@@ -26,7 +26,8 @@ const char sweep_help[] =
 	"  -o FILE         results file (default: NAME.jsonl beside the sweep file)\n"
 	"  --shard I/N     run only points with index % N == I (batch job arrays);\n"
 	"                  join the shards' files with --merge\n"
-	"  --list          print the points and their 'hvsim run' options; run nothing\n"
+	"  --list          print each point: index, input hash and the 'hvsim run'\n"
+	"                  command that runs it by hand; run nothing\n"
 	"  --merge         join results files (shards) into -o FILE\n"
 	"  --no-progress   no progress line on standard error\n"
 	"\n"
@@ -55,22 +56,6 @@ static int parse_shard(const char *arg, unsigned *i, unsigned *n)
 	*i = a;
 	*n = b;
 	return 0;
-}
-
-static void list_points(const struct sweep_spec *s)
-{
-	size_t n = sweep_point_count(s);
-	for (size_t i = 0; i < n; i++) {
-		struct sweep_point p;
-		sweep_point_get(s, i, &p);
-		const struct sweep_design *d = &s->ds[p.ds];
-		printf("%zu %s %s", i, s->wl[p.wl].name, d->name);
-		for (unsigned k = 0; k < s->nax; k++)
-			printf(" %s=%s", s->ax[k].key, s->ax[k].values.w[p.val[k]]);
-		if (p.seed >= 0)
-			printf(" seed=%s", s->seeds.w[p.seed]);
-		printf(" rep=%u\n", p.rep);
-	}
 }
 
 int cmd_sweep(int argc, char **argv)
@@ -128,9 +113,14 @@ int cmd_sweep(int argc, char **argv)
 		return EXIT_BADINPUT;
 	}
 	if (list) {
-		list_points(s);
+		int rc = 0;
+		for (size_t i = 0; !rc && i < sweep_point_count(s); i++)
+			if (i % o.nshards == o.shard)
+				rc = sweep_point_command(s, &o, i, stdout);
+		if (rc < 0)
+			fprintf(stderr, "hvsim: %s\n", err_msg());
 		sweep_spec_free(s);
-		return 0;
+		return rc < 0 ? EXIT_BADINPUT : 0;
 	}
 	if (!o.out) {
 		if (asprintf(&out, "%s/%s.jsonl", s->dir, s->name) < 0) {

@@ -51,6 +51,10 @@ static int hash_file(const char *path, uint64_t *out)
 	return 0;
 }
 
+/* argv[0..FIXED_ARGS) of a point: the executable, "run" and the options
+ * that say where statistics go, the same for every point. */
+#define FIXED_ARGS 7
+
 /* Everything a point runs with. */
 struct job {
 	size_t point;
@@ -184,11 +188,15 @@ static int job_prepare(const struct sweep_spec *s, const struct sweep_opts *o, c
 	a[j->argc++] = w->elf;
 	a[j->argc] = NULL;
 
+	/* The inputs by content, not by path: hvsim, the ELF, the effective
+	 * design (which holds every --design and --set), the workload's own
+	 * options, the repetition. */
 	uint64_t h = fnv(FNV_INIT, HVSIM_VERSION, sizeof HVSIM_VERSION);
 	h = fnv(h, &j->wl_hash, sizeof j->wl_hash);
 	h = fnv(h, j->design_ini, strlen(j->design_ini));
-	for (unsigned k = 7; k < j->argc; k++)     /* after the fixed options */
-		h = fnv(h, a[k], strlen(a[k]) + 1);
+	for (unsigned k = 0; k < w->args.n; k++)
+		h = fnv(h, a[j->argc - 1 - w->args.n + k], strlen(a[j->argc - 1 - w->args.n + k]) + 1);
+	h = fnv(h, &p.rep, sizeof p.rep);
 	snprintf(j->id, sizeof j->id, "%016" PRIx64, h);
 	return 0;
 }
@@ -398,6 +406,38 @@ static void progress(const struct sweep_opts *o, size_t done, size_t total, unsi
 	}
 	fprintf(stderr, "%ssweep: %zu/%zu points done, %u failed, %u running%s%s", tty ? "\r" : "", done, total,
 		failed, running, eta, tty && !final ? "\033[K" : "\n");
+}
+
+static void shell_word(FILE *f, const char *w)
+{
+	if (*w && !w[strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:,+")]) {
+		fputs(w, f);
+		return;
+	}
+	fputc('\'', f);
+	for (; *w; w++)
+		if (*w == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*w, f);
+	fputc('\'', f);
+}
+
+int sweep_point_command(const struct sweep_spec *s, const struct sweep_opts *o, size_t i, FILE *out)
+{
+	struct job j;
+	if (job_prepare(s, o, "/tmp", i, &j) < 0) {
+		job_free(&j);
+		return -1;
+	}
+	fprintf(out, "%zu %s hvsim run", i, j.id);
+	for (unsigned k = FIXED_ARGS; k < j.argc; k++) {
+		fputc(' ', out);
+		shell_word(out, j.argv[k]);
+	}
+	fputc('\n', out);
+	job_free(&j);
+	return 0;
 }
 
 /* ---- the sweep's state, shared by the local loop and the MPI coordinator ---- */

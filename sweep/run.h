@@ -17,6 +17,8 @@
 #ifndef HVSIM_SWEEP_RUN_H
 #define HVSIM_SWEEP_RUN_H
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include "sweep/spec.h"
 
 struct sweep_opts {
@@ -31,6 +33,10 @@ struct sweep_opts {
  * they are results), -1 + err_set when the sweep itself could not (a bad
  * design file, the results file not writable). */
 int sweep_run(const struct sweep_spec *s, const struct sweep_opts *o, unsigned *nfailed);
+
+/* Prints point i as "INDEX ID hvsim run OPTIONS... ELF": how to run it by
+ * hand.  -1 + err_set on a bad design file. */
+int sweep_point_command(const struct sweep_spec *s, const struct sweep_opts *o, size_t i, FILE *out);
 
 /* Started by mpirun (or another MPI launcher)? */
 bool sweep_mpi_launched(void);
