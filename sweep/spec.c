@@ -222,6 +222,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		}
 		if (!strcmp(key, "args"))
 			return split(L, &w->args, v, "args");
+		if (!strcmp(key, "trace"))
+			return fail(L, "workload %s: trace replay is not in this version of hvsim (no 'hvsim replay' "
+				    "yet): a workload is an 'elf'", w->name, NULL);
 		if (!strcmp(key, "status")) {
 			char *end;
 			errno = 0;

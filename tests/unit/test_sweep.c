@@ -106,6 +106,7 @@ static void test_errors(void)
 	expect_error("[workload a]\nelf = a.elf\n", "no [design NAME] section");
 	expect_error("[workload a]\nelf = a.elf\n[design d]\narch = x86\n", "no design applies to any workload");
 	expect_error("[axis p]\nkey = sim.vcpus\nrange = 1 2 *1\n", "s.ini:3: axis p: range '1 2 *1' does not go");
+	expect_error("[workload a]\ntrace = t.dat\n", "s.ini:2: workload a: trace replay is not in this version");
 	expect_error("[axis p]\nkey = novalue\n", "s.ini:2: axis p: key 'novalue' is not SECTION.KEY");
 }
 
