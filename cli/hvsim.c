@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "cli/sweep.h"
 #include "cli/versions.h"
 #include "core/cfg.h"
 #include "core/err.h"
@@ -64,6 +65,9 @@ static const char main_help[] =
 	"usage: hvsim COMMAND [options]\n"
 	"  run ELF        run guest firmware on the modelled machine\n"
 	"  config         list or dump design keys\n"
+	"  sweep FILE     run every point of a design-space sweep\n"
+	"  report RESULTS tables from a sweep's results\n"
+	"  plot RESULTS   figures from a sweep's results (gnuplot)\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -444,6 +448,12 @@ int main(int argc, char **argv)
 			fputs(run_help, stdout);
 		else if (!strcmp(t, "config"))
 			fputs(config_help, stdout);
+		else if (!strcmp(t, "sweep"))
+			fputs(sweep_help, stdout);
+		else if (!strcmp(t, "report"))
+			fputs(report_help, stdout);
+		else if (!strcmp(t, "plot"))
+			fputs(plot_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -454,5 +464,11 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config"))
 		return cmd_config(argc - 1, argv + 1);
+	if (!strcmp(cmd, "sweep"))
+		return cmd_sweep(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }

@@ -439,9 +439,17 @@ static void json_node(const struct stats *s, const struct node *n, FILE *out, un
 		}
 		const struct hist *h = l->hist;
 		fprintf(out, "{\"count\": %" PRIu64 ", \"min\": %" PRIu64 ", \"max\": %" PRIu64
-			", \"mean\": %.3f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64 "}",
+			", \"mean\": %.3f, \"p50\": %" PRIu64 ", \"p90\": %" PRIu64 ", \"p99\": %" PRIu64,
 			hist_count(h), hist_min(h), hist_max(h), hist_mean(h),
 			hist_percentile(h, 50), hist_percentile(h, 90), hist_percentile(h, 99));
+		/* The whole distribution, for CDF plots: percentiles 0..100. */
+		if (hist_count(h)) {
+			fputs(", \"percentiles\": [", out);
+			for (unsigned p = 0; p <= 100; p++)
+				fprintf(out, "%s%" PRIu64, p ? ", " : "", hist_percentile(h, p));
+			fputc(']', out);
+		}
+		fputc('}', out);
 		return;
 	}
 	if (n->nkids == 0) {

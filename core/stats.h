@@ -34,7 +34,8 @@ int stats_fmt_parse(const char *name, enum stats_fmt *out);
 /* TEXT: "path value  # doc" per counter; histograms as path.count/min/p50/p90/p99/max/mean.
  * JSON: nested objects by path component; an object whose children are all
  *       named 0..n-1 becomes an array; histograms become
- *       {"count","min","max","mean","p50","p90","p99"}; mean is a number with
+ *       {"count","min","max","mean","p50","p90","p99"} and, when not empty,
+ *       "percentiles": the 101 percentiles 0..100; mean is a number with
  *       3 decimals.  Output is valid JSON, ends with a newline.
  * CSV:  header "stat,value", one row per counter and per histogram field. */
 int stats_dump(const struct stats *s, FILE *out, enum stats_fmt fmt);
