@@ -226,6 +226,15 @@ static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
+static void a64_model_exit(struct vcpu *v, unsigned x, cycles_t cost, const char *what)
+{
+	uint64_t pc = rd(v, UC_ARM64_REG_PC);
+	log_exit(v, x, 0, pc, cost, what);
+	vcpu_exit(v, x, cost);
+	if (irqc(v))
+		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+}
+
 /* ---- interrupts: the machine's controller through struct irq_ctrl ---- */
 /* Brings the vCPU's interrupt state up to its clock: a physical interrupt
  * for the hypervisor (timer, kick, maintenance) is an IRQ exit; then the
@@ -323,6 +332,7 @@ static void tlbi(struct vcpu *v, uint32_t r, uint64_t xt)
 	unsigned crm = SYS_REG_CRM(r), op2 = SYS_REG_OP2(r);
 	if (!v->xl.on || SYS_REG_OP1(r) != 0 || (crm != 7 && crm != 3))
 		return;
+	xlate_shadow_exit(v, true, rd(v, UC_ARM64_REG_PC));
 	/* Xt: ASID [63:48], VA[55:12] in [43:0] (sign-extended from VA bit 55) */
 	uint64_t va = (xt & field_mask(0, 44)) << 12;
 	if (va >> 55 & 1)
@@ -350,8 +360,11 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	struct vcpu *v = ud;
 	uint32_t r = SYS_REG(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
-	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1))
+	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1)) {
 		v->a64.s1.valid = false;
+		if (r == R_TTBR0_EL1 || r == R_TTBR1_EL1)
+			xlate_shadow_exit(v, false, pc);
+	}
 	unsigned rt = reg == UC_ARM64_REG_XZR ? 31 : reg >= UC_ARM64_REG_X0 && reg <= UC_ARM64_REG_X28 ?
 		      (unsigned)(reg - UC_ARM64_REG_X0) : reg == UC_ARM64_REG_X29 ? 29 : 30;
 
@@ -679,4 +692,5 @@ const struct arch_ops a64_ops = {
 	.after_run = a64_after_run,
 	.describe_exception = a64_describe_exception,
 	.stage1 = a64_stage1,
+	.model_exit = a64_model_exit,
 };

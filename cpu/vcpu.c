@@ -107,6 +107,7 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 		for (unsigned x = 0; x < VMXX_COUNT; x++)
 			s->exit_names[x] = vmx_exit_name(x);
 	}
+	xlate_declare_exits(s);
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = calloc(1, sizeof *v);
 		if (!v)

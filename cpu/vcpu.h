@@ -103,6 +103,9 @@ struct arch_ops {
 	 * its registers now, and whether it is a user (EL0 / CPL 3) access. */
 	enum xlate_s1 (*stage1)(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
 				struct mmu_fault *f);
+	/* An exit the translation model takes (shadow paging, dirty logging):
+	 * class x, all its cycles (exit + handler + entry). */
+	void (*model_exit)(struct vcpu *v, unsigned x, cycles_t cost, const char *what);
 };
 
 struct vcpus {
@@ -122,6 +125,7 @@ struct vcpus {
 	struct el2_model el2;
 	struct vmx_model vmx;
 	struct memvirt mv;        /* the hypervisor's memory virtualization ([mmu]) */
+	struct xlate_vm xvm;      /* its exits and shadow paging state (cpu/xlate.c) */
 	struct virt *virt;
 	struct pc *pc;
 	void *arch_data;          /* x86: set of hooked special addresses */

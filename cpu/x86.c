@@ -33,6 +33,13 @@ static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t r
 	vcpu_exit(v, x, cost);
 }
 
+static void x86_model_exit(struct vcpu *v, unsigned x, cycles_t cost, const char *what)
+{
+	DBG(LOG_EXIT, "cpu%u @%llu %s rip=0x%llx cost=%llu %s", v->id, (unsigned long long)v->sc.clock,
+	    v->set->exit_names[x], (unsigned long long)rd(v, UC_X86_REG_RIP), (unsigned long long)cost, what);
+	vcpu_exit(v, x, cost);
+}
+
 static void shutdown(struct vcpu *v, const char *why, unsigned vec, uint64_t rip)
 {
 	take_exit(v, VMXX_TRIPLE_FAULT, 0, rip, true, why);
@@ -415,6 +422,7 @@ static void invalidate(struct vcpu *v, unsigned by, uint16_t pcid, uint64_t addr
 static void do_invlpg(struct vcpu *v, const struct x86_insn *in, const uint8_t *start, uint64_t rip)
 {
 	uint64_t cr4 = rd(v, UC_X86_REG_CR4);
+	xlate_shadow_exit(v, true, rip);
 	uint16_t pcid = FIELD_EX(cr4, CR4, PCIDE) ? (uint16_t)FIELD_EX(rd(v, UC_X86_REG_CR3), CR3, PCID) : 0;
 	invalidate(v, TLB_BY_S2 | TLB_BY_S1 | TLB_BY_ADDR, pcid, modrm_ea(v, in, in->op + 2, rip, start));
 }
@@ -427,6 +435,8 @@ static void do_mov_cr(struct vcpu *v, const struct x86_insn *in)
 	unsigned modrm = in->op[2], cr = ((modrm >> 3) & 7) | (in->rex & 4) << 1;
 	uint64_t val = rd(v, gpr[(modrm & 7) | (in->rex & 1) << 3]);
 	uint64_t cr0 = rd(v, UC_X86_REG_CR0), cr4 = rd(v, UC_X86_REG_CR4);
+	if (cr == 3)
+		xlate_shadow_exit(v, false, 0);
 	uint64_t cr4_all = FIELD_MASK(CR4, PGE) | FIELD_MASK(CR4, PAE) | FIELD_MASK(CR4, PSE) | FIELD_MASK(CR4, LA57) |
 			   FIELD_MASK(CR4, PCIDE) | FIELD_MASK(CR4, SMEP) | FIELD_MASK(CR4, SMAP);
 	if (cr == 3) {
@@ -675,4 +685,5 @@ const struct arch_ops x86_ops = {
 	.fini = x86_fini,
 	.describe_exception = x86_describe_exception,
 	.stage1 = x86_stage1,
+	.model_exit = x86_model_exit,
 };

@@ -1,6 +1,7 @@
 /* The translation front end.  See xlate.h. */
 #include "cpu/xlate.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
 #include "core/log.h"
@@ -17,6 +18,58 @@
 static uint64_t uc_page(const struct vcpus *s)
 {
 	return s->m->isa == ISA_A64 ? 1024 : 4096;
+}
+
+/* ---- small maps (open addressing, linear probing) ---- */
+static unsigned slot(const struct xlate_map *m, uint64_t key)
+{
+	uint64_t z = key + 0x9E3779B97F4A7C15ULL;   /* splitmix64 finaliser */
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return (unsigned)(z ^ (z >> 31)) & (m->cap - 1);
+}
+
+static uint64_t *map_find(const struct xlate_map *m, uint64_t key)
+{
+	if (!m->cap)
+		return NULL;
+	for (unsigned i = slot(m, key);; i = (i + 1) & (m->cap - 1)) {
+		if (m->k[i] == key)
+			return &m->v[i];
+		if (!m->k[i])
+			return NULL;
+	}
+}
+
+static bool map_put(struct xlate_map *m, uint64_t key, uint64_t val)
+{
+	if ((m->len + 1) * 2 > m->cap) {
+		struct xlate_map n = { .cap = m->cap ? m->cap * 2 : 256 };
+		if (!(n.k = calloc(n.cap, sizeof *n.k)) || !(n.v = calloc(n.cap, sizeof *n.v))) {
+			free(n.k);
+			return false;
+		}
+		for (unsigned i = 0; i < m->cap; i++)
+			if (m->k[i])
+				map_put(&n, m->k[i], m->v[i]);
+		free(m->k);
+		free(m->v);
+		*m = n;
+	}
+	unsigned i = slot(m, key);
+	while (m->k[i] && m->k[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	m->len += !m->k[i];
+	m->k[i] = key;
+	m->v[i] = val;
+	return true;
+}
+
+static void map_free(struct xlate_map *m)
+{
+	free(m->k);
+	free(m->v);
+	*m = (struct xlate_map){ 0 };
 }
 
 /* One translation being made */
@@ -99,6 +152,111 @@ static bool wrote_back(const struct mmu_result *res)
 		if (res->ref[i].flags & MMU_REF_UPDATE)
 			return true;
 	return false;
+}
+
+/* ---- shadow paging (stage2 = shadow) ----
+ * The hardware walks the hypervisor's shadow tables: a one-dimensional walk
+ * with the guest's shape (KVM's shadow pages mirror the guest's levels),
+ * modelled as the walk of the guest's own tables with no stage 2.  The
+ * hypervisor keeps the shadow coherent by write-protecting every guest
+ * page-table page it has shadowed: a guest store to one is an exit
+ * (shadow_pt_write_cycles), sent through an MMIO alias of guest RAM so that
+ * every store exits.  The first translation of a (root, page) is a hidden
+ * page fault (shadow_fault_cycles); CR3/TTBR writes and INVLPG/TLBI exit. */
+#define KEY_BIT (1ULL << 63)   /* map keys are never 0 */
+
+static uint64_t shadow_key(const struct xreq *q)
+{
+	uint64_t root = q->r.s1 ? q->s1.root : 0, va = q->a.addr >> 12;
+	return (root * 0x100000001B3ULL ^ va) | KEY_BIT;
+}
+
+static void shadow_exit(struct vcpu *v, unsigned x, cycles_t handler, uint64_t *counter)
+{
+	v->set->arch->model_exit(v, x, v->set->xvm.exit_entry + handler, "shadow paging");
+	(*counter)++;
+}
+
+/* The table a stage-1 reference read: its VA base, entry shift and index
+ * bits, so a store into it names the translations it changes. */
+static void note_table(struct vcpus *s, const struct xreq *q, const struct mmu_ref *f)
+{
+	bool x86 = q->s1.fmt == MMU_X86_PAGING;
+	unsigned g = x86 ? 12 : q->s1.granule_shift, stride = g - 3;
+	unsigned sh = x86 ? X86_LEVEL_SHIFT(f->level) : vmsa_level_shift(g, f->level);
+	uint64_t span = sh + stride >= 64 ? ~0ULL : (1ULL << (sh + stride)) - 1;
+	uint64_t val = (f->ia & ~span) | sh | stride << 6, table = f->pa & ~((1ULL << g) - 1);
+	bool added = false;
+	for (uint64_t p = table; p < table + (1ULL << g); p += 4096) {
+		uint64_t key = (p >> 12) | KEY_BIT;
+		if (!map_find(&s->xvm.pt_pages, key)) {
+			added = true;
+			map_put(&s->xvm.pt_pages, key, val);
+		}
+	}
+	/* newly write-protected: no engine may keep writing it directly */
+	for (unsigned i = 0; added && i < s->n; i++)
+		s->v[i]->xl.flush = true;
+}
+
+static void shadow_fill(struct vcpu *v, const struct xreq *q)
+{
+	struct vcpus *s = v->set;
+	for (unsigned i = 0; i < q->res.nrefs; i++) {
+		const struct mmu_ref *f = &q->res.ref[i];
+		if (f->stage == 1 && !(f->flags & MMU_REF_UPDATE))
+			note_table(s, q, f);
+	}
+	uint64_t key = shadow_key(q);
+	if (map_find(&s->xvm.shadowed, key))
+		return;
+	map_put(&s->xvm.shadowed, key, 1);
+	shadow_exit(v, q->a.type == MMU_X ? s->xvm.x_hidden_fetch : s->xvm.x_hidden, s->mv.shadow_fault_cycles,
+		    s->xvm.st_hidden);
+}
+
+/* A write fill to a write-protected table goes to the alias */
+static bool shadow_protected(const struct vcpu *v, const struct xreq *q)
+{
+	return map_find(&v->set->xvm.pt_pages, (q->res.pa >> 12) | KEY_BIT) != NULL;
+}
+
+static uint64_t alias_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
+{
+	struct vcpu *v = ud;
+	uint64_t val = 0;
+	vcpu_read_phys(v, v->set->m->ram_base + off, &val, size);
+	return val;
+}
+
+/* A store into a shadowed table: the exit and the store.  KVM updates the
+ * shadow entry in place (kvm_mmu_pte_write), so no hidden fault follows;
+ * the guest's own INVLPG/TLBI makes the change visible, as on hardware.
+ * Unicorn splits an 8-byte store into two 4-byte ones: the exit is counted
+ * on the first. */
+static void alias_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
+{
+	struct vcpu *v = ud;
+	struct vcpus *s = v->set;
+	struct machine *m = s->m;
+	if (!machine_in_ram(m, m->ram_base + off, size))
+		return;
+	memcpy(m->ram + off, &val, size);
+	if (!(off & 7))
+		shadow_exit(v, s->xvm.x_pt_write, s->mv.shadow_pt_write_cycles, s->xvm.st_pt_writes);
+}
+
+/* KVM keeps shadow roots and syncs entries on INVLPG/TLBI (FNAME(invlpg),
+ * kvm_mmu_sync_roots) rather than dropping them: no hidden fault follows. */
+void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc)
+{
+	struct vcpus *s = v->set;
+	if (!v->xl.on || s->mv.stage2 != MV_S2_SHADOW)
+		return;
+	if (page)
+		shadow_exit(v, s->xvm.x_invlpg, s->mv.shadow_invlpg_cycles, s->xvm.st_invlpg);
+	else
+		shadow_exit(v, s->xvm.x_switch, s->mv.shadow_switch_cycles, s->xvm.st_switches);
 }
 
 /* Charges one translation to the vCPU: the TLB lookup, and the walk the
@@ -187,6 +345,21 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 	}
 	out->paddr = q.res.pa & ~(uc_page(v->set) - 1);
 	out->perms = uc_perms(&q);
+	if (v->set->mv.stage2 == MV_S2_SHADOW && !q.phys && !x->replaying) {
+		shadow_fill(v, &q);
+		if (shadow_protected(v, &q)) {
+			out->perms &= ~(uint32_t)UC_PROT_WRITE;
+			if (t == MMU_W) {
+				out->paddr = v->set->xvm.alias_base + (out->paddr - v->set->m->ram_base);
+				out->perms = UC_PROT_READ | UC_PROT_WRITE;
+			}
+		}
+	}
+	if (x->flush) {   /* shadow_fill may have write-protected a table */
+		x->flush = false;
+		(*x->st_flushes)++;
+		xlate_flush_unicorn(v);
+	}
 	return true;
 }
 
@@ -256,6 +429,35 @@ static void unsupported(struct vcpus *s)
 	sim_stop(&s->sim, SIM_STOP_UNSUPPORTED, 0);
 }
 
+/* The alias of guest RAM that write-protected page tables are sent to */
+#define ALIAS_BASE (1ULL << 41)
+
+void xlate_declare_exits(struct vcpus *s)
+{
+	struct xlate_vm *xv = &s->xvm;
+	bool shadow = s->mv.on && s->mv.stage2 == MV_S2_SHADOW;
+	if (s->m->isa == ISA_A64) {
+		/* shadow paging on ARM: table stores and hidden faults are stage-2
+		 * aborts, TTBR writes and TLBI trapped (HCR_EL2.TVM, TTLB) */
+		xv->exit_entry = s->el2.exit_cycles + s->el2.entry_cycles;
+		xv->x_pt_write = xv->x_hidden = xv->x_wp = EL2X_DABT_LOW;
+		xv->x_hidden_fetch = EL2X_IABT_LOW;
+		xv->x_switch = xv->x_invlpg = EL2X_SYS64;
+		return;
+	}
+	xv->exit_entry = s->vmx.exit_cycles + s->vmx.entry_cycles;
+	xv->x_wp = VMXX_EPT_VIOLATION;
+	if (!shadow)
+		return;
+	/* SDM Vol. 3C Appendix C: #PF exits (exception bitmap), CR access 28, INVLPG 14 */
+	xv->x_pt_write = xv->x_hidden = xv->x_hidden_fetch = s->nexits;
+	s->exit_names[s->nexits++] = "EXCEPTION_NMI";
+	xv->x_switch = s->nexits;
+	s->exit_names[s->nexits++] = "CR_ACCESS";
+	xv->x_invlpg = s->nexits;
+	s->exit_names[s->nexits++] = "INVLPG";
+}
+
 /* 1: attached; 0: this Unicorn cannot (the run is stopped); -1 + err_set */
 static int attach(struct vcpu *v)
 {
@@ -270,6 +472,9 @@ static int attach(struct vcpu *v)
 	if (v->set->mv.sync == MV_SYNC_EXACT &&
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, hook_access, v, 1, 0) != UC_ERR_OK)
 		return err_set("cpu%u: cannot install the per-access hook of tlb_sync = exact", v->id);
+	if (v->set->mv.stage2 == MV_S2_SHADOW &&
+	    uc_mmio_map(v->uc, ALIAS_BASE, v->set->m->ram_size, alias_read, v, alias_write, v) != UC_ERR_OK)
+		return err_set("cpu%u: cannot map the write-protection alias of guest RAM", v->id);
 	return 1;
 #else
 	unsupported(v->set);
@@ -281,6 +486,14 @@ int xlate_init(struct vcpus *s)
 {
 	if (!s->mv.on)
 		return 0;
+	if (s->mv.stage2 == MV_S2_SHADOW) {
+		struct stats *st = s->m->stats;
+		s->xvm.alias_base = ALIAS_BASE;
+		s->xvm.st_pt_writes = stats_counter(st, "mmu.shadow.pt_write_exits", "guest stores to write-protected page tables");
+		s->xvm.st_hidden = stats_counter(st, "mmu.shadow.hidden_faults", "first translations of a (root, page): shadow misses");
+		s->xvm.st_switches = stats_counter(st, "mmu.shadow.switch_exits", "trapped CR3/TTBR writes");
+		s->xvm.st_invlpg = stats_counter(st, "mmu.shadow.invlpg_exits", "trapped INVLPG/TLBI");
+	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = s->v[i];
 		int a = attach(v);
@@ -298,6 +511,8 @@ int xlate_init(struct vcpus *s)
 
 void xlate_fini(struct vcpus *s)
 {
+	map_free(&s->xvm.pt_pages);
+	map_free(&s->xvm.shadowed);
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->v[i] && s->v[i]->xl.caches) {
 			mmu_caches_free(&s->v[i]->xl.c);
@@ -371,6 +586,11 @@ bool xlate_take_fault(struct vcpu *v)
 		(*x->st_faults_s1)++;
 	else
 		(*x->st_faults_s2)++;
+	/* Under shadow paging every guest page fault reaches the hypervisor
+	 * first, which walks the guest's tables and reflects it. */
+	if (x->fault.stage == 1 && v->set->mv.stage2 == MV_S2_SHADOW)
+		shadow_exit(v, x->fault_type == MMU_X ? v->set->xvm.x_hidden_fetch : v->set->xvm.x_hidden,
+			    v->set->mv.shadow_fault_cycles, v->set->xvm.st_hidden);
 	return true;
 }
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <unicorn/unicorn.h>
+#include "core/sim.h"
 #include "mmu/cost.h"
 #include "mmu/mmu.h"
 
@@ -37,6 +38,24 @@ enum xlate_s1 {
 	XLATE_S1_FAULT,     /* no walk is possible (VMSA EPDn, VA outside both ranges): *f filled */
 };
 
+/* A small open-addressing map of 64-bit keys (never 0) to values */
+struct xlate_map {
+	uint64_t *k, *v;
+	unsigned cap, len;
+};
+
+/* The VM's side: exit classes the model adds, shadow paging state */
+struct xlate_vm {
+	/* exit classes (indices of vcpus.exit_names) */
+	unsigned x_pt_write, x_hidden, x_hidden_fetch, x_switch, x_invlpg, x_wp, x_pml;
+	cycles_t exit_entry;           /* exit + entry round trip ([el2]/[vmx]) */
+	/* shadow paging: guest page-table pages (PA page -> VA base | level
+	 * shift of the table) and the shadowed translations (root, VA page) */
+	struct xlate_map pt_pages, shadowed;
+	uint64_t alias_base;           /* MMIO alias of guest RAM: writes to write-protected tables */
+	uint64_t *st_pt_writes, *st_hidden, *st_switches, *st_invlpg;
+};
+
 struct xlate {
 	bool on;
 	bool caches;               /* c initialised */
@@ -54,6 +73,13 @@ struct xlate {
 	char prefix[32];
 };
 
+/* Adds the exit classes the translation model needs to s->exit_names
+ * (before the statistics are registered). */
+void xlate_declare_exits(struct vcpus *s);
+/* Shadow paging: the guest switched address space (CR3/TTBR write) or
+ * invalidated a page (INVLPG/TLBI): the exit, if the design takes one.
+ * page: false for a switch; va valid for one page, else all. */
+void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc);
 /* Set-up for every vCPU of s (after the engines exist).  With the model off
  * nothing changes; with it on under Unicorn 2.0.1, stops the run before
  * it starts (SIM_STOP_UNSUPPORTED).  -1 + err_set on an internal error. */

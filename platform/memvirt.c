@@ -16,6 +16,14 @@ const struct cfg_key memvirt_cfg_keys[] = {
 	  "Unicorn's TLB flushed when the last-level / any modelled TLB drops an entry, at slice ends, or per access" },
 	{ "mmu", "sample", CFG_U64, 1, 1e6, NULL,
 	  "model 1 Unicorn TLB fill in this many (1: all); the others cost the mean of the modelled ones" },
+	{ "mmu", "shadow_pt_write_cycles", CFG_U64, 0, 1e9, NULL,
+	  "shadow paging: emulating a guest write to a write-protected page table and updating the shadow" },
+	{ "mmu", "shadow_fault_cycles", CFG_U64, 0, 1e9, NULL,
+	  "shadow paging: a hidden page fault (software walk of the guest tables, shadow entry install)" },
+	{ "mmu", "shadow_switch_cycles", CFG_U64, 0, 1e9, NULL,
+	  "shadow paging: a trapped CR3/TTBR write (find or build the shadow root)" },
+	{ "mmu", "shadow_invlpg_cycles", CFG_U64, 0, 1e9, NULL,
+	  "shadow paging: a trapped INVLPG/TLBI (zap the shadow entries)" },
 };
 const unsigned memvirt_cfg_nkeys = sizeof memvirt_cfg_keys / sizeof memvirt_cfg_keys[0];
 
@@ -131,6 +139,10 @@ int memvirt_init(struct memvirt *mv, const struct machine *m, const struct cfg *
 	mv->s2_page_shift = page_shift[cfg_enum(c, "mmu", "s2_page")];
 	mv->sync = (enum memvirt_sync)cfg_enum(c, "mmu", "tlb_sync");
 	mv->sample = cfg_u64(c, "mmu", "sample");
+	mv->shadow_pt_write_cycles = cfg_u64(c, "mmu", "shadow_pt_write_cycles");
+	mv->shadow_fault_cycles = cfg_u64(c, "mmu", "shadow_fault_cycles");
+	mv->shadow_switch_cycles = cfg_u64(c, "mmu", "shadow_switch_cycles");
+	mv->shadow_invlpg_cycles = cfg_u64(c, "mmu", "shadow_invlpg_cycles");
 	if (!mv->on || mv->stage2 != MV_S2_NESTED)
 		return 0;
 	mv->pool_size = pool_bytes(m->ram_size);

@@ -39,6 +39,8 @@ struct memvirt {
 	unsigned s2_page_shift;        /* 12, 21 or 30 */
 	enum memvirt_sync sync;
 	uint64_t sample;               /* model one Unicorn TLB fill in `sample` */
+	/* shadow paging: handler cycles of its exits (exit and entry come from [el2]/[vmx]) */
+	cycles_t shadow_pt_write_cycles, shadow_fault_cycles, shadow_switch_cycles, shadow_invlpg_cycles;
 
 	const struct machine *m;
 	bool vmsa;                     /* virt (VMSA) or pc (x86) */

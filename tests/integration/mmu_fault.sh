@@ -55,6 +55,21 @@ expect_eq "x86 stage-1 faults" "$(j x86 "d['vcpus'][0]['xlate']['faults_stage1']
 # INVLPG and the CR3 reload
 expect_eq "x86 TLB maintenance" "$(j x86 "d['vcpus'][0]['xlate']['guest_invalidations']")" 5
 
+# Shadow paging: the same faults and values; the exits the hypervisor takes
+# follow the guests' code: ARM one TTBR0 write (mmu_on), one TLBI, one store
+# into a shadowed table (the alias remap); x86 two MOV to CR3, one INVLPG,
+# two stores into the alias's page directory.  Each guest page fault goes to
+# the hypervisor first (6 of the hidden faults).
+for a in arm64 x86; do
+	run sh_$a 0 --set mmu.model=on --set mmu.stage2=shadow "$FIRMWARE/$a/mmu_fault.elf"
+	diff <(grep -a "mmu_fault:" "$T/sh_$a.out") <(grep -a "mmu_fault:" "$T/${a/arm64/a64}.out") ||
+		fail "$a: shadow paging changed what the guest saw"
+done
+expect_eq "arm64 shadow exits" "$(j sh_arm64 "[d['mmu']['shadow'][k] for k in ('switch_exits', 'invlpg_exits', 'pt_write_exits')]")" "[1, 1, 1]"
+expect_eq "x86 shadow exits" "$(j sh_x86 "[d['mmu']['shadow'][k] for k in ('switch_exits', 'invlpg_exits', 'pt_write_exits')]")" "[2, 1, 2]"
+expect_eq "x86 exits by reason" "$(j sh_x86 "[d['exits'][k] for k in ('CR_ACCESS', 'INVLPG')]")" "[2, 1]"
+expect_eq "x86 #PF exits" "$(j sh_x86 "d['exits']['EXCEPTION_NMI'] - d['mmu']['shadow']['hidden_faults']")" 2
+
 # The same guests without the model: Unicorn's own MMU raises the faults,
 # without a syndrome hvsim could deliver (exit status 5)
 run a64off 5 "$FIRMWARE/arm64/mmu_fault.elf"
