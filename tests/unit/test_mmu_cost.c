@@ -370,7 +370,54 @@ static void test_default_designs(void)
 	}
 }
 
+/* The value of counter `path` in a text dump ("path   value  # doc"), or -1 */
+static long long stat_value(const char *text, const char *path)
+{
+	size_t n = strlen(path);
+	for (const char *p = text; (p = strstr(p, path)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n, NULL, 10);
+	return -1;
+}
+
+/* Per-run figures: hit rates per level and stage, references and cycles
+ * of walks, as the cold walk above makes them. */
+static void test_stats(void)
+{
+	struct mmu_caches c = caches(true, true, true);
+	struct stats *st = stats_new();
+	mmu_caches_register_stats(&c, st, "m");
+	struct mmu_cost o;
+	mmu_cost_lookup(&c, &regime2, &rd, &o);
+	walk_issued(&c, VA, DATA, &o);
+	mmu_caches_publish_stats(&c, st, "m");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	stats_dump(st, f, STATS_TEXT);
+	fclose(f);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walks"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_refs_recorded"), 24);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_refs_issued"), 13);
+	/* 9 misses to memory (200) and 4 L1 hits (4): the EPT PTEs of the
+	 * tables at GPA 0x101000-0x103000 share the line of 0x100000's, the
+	 * final GPA's EPT PDE the line of step 0's */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_cycles_total"), 9 * 200 + 4 * 4);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.memh.l1_hits"), 4);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pde.lookups"), 5);   /* steps 0-3 and the final GPA */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pde.hits"), 3);      /* steps 1-3 */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pdpte.hits"), 1);    /* the final GPA */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s1.pde.lookups"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.ntlb.lookups"), 5);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.tlb.l2.lookups"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_cycles.count"), 1);
+	free(buf);
+	stats_free(st);
+	mmu_caches_free(&c);
+}
+
 static CU_TestInfo tests[] = {
+	{ "statistics", test_stats },
 	{ "default designs", test_default_designs },
 	{ "no walk caches: 24 references", test_no_caches },
 	{ "cold walk caches: 13 of 24", test_cold_walk_caches },
