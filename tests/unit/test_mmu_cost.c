@@ -416,7 +416,74 @@ static void test_stats(void)
 	mmu_caches_free(&c);
 }
 
+/* What one entry of each table level maps: the page and block sizes of
+ * each architecture (SDM Vol. 3A 4.5; Arm ARM D8 translation granules) */
+static void test_level_sizes(void)
+{
+	static const struct mmu_stage x = { .fmt = MMU_X86_PAGING }, g4 = { .fmt = MMU_VMSA_S1, .granule_shift = 12 },
+			 g16 = { .fmt = MMU_VMSA_S2, .granule_shift = 14 }, g64 = { .fmt = MMU_VMSA_S1, .granule_shift = 16 };
+	static const struct { const struct mmu_stage *st; int level; unsigned shift; } cases[] = {
+		{ &x, 1, 12 }, { &x, 2, 21 }, { &x, 3, 30 }, { &x, 4, 39 }, { &x, 5, 48 },
+		{ &g4, 3, 12 }, { &g4, 2, 21 }, { &g4, 1, 30 }, { &g4, 0, 39 },
+		{ &g16, 3, 14 }, { &g16, 2, 25 }, { &g16, 1, 36 }, { &g16, 0, 47 },
+		{ &g64, 3, 16 }, { &g64, 2, 29 }, { &g64, 1, 42 },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int slot = pwc_slot(cases[i].st->fmt, cases[i].level);
+		CU_ASSERT_FATAL(slot >= 0);
+		CU_ASSERT_EQUAL(pwc_entry_shift(cases[i].st, (unsigned)slot), cases[i].shift);
+	}
+	CU_ASSERT_EQUAL(pwc_slot(MMU_EPT, 6), -1);
+	CU_ASSERT_EQUAL(pwc_slot(MMU_VMSA_S1, -2), -1);
+	CU_ASSERT_EQUAL(pwc_slot(MMU_VMSA_S1, 4), -1);
+}
+
+/* VMSA, 4K granule, 39-bit VA (levels 1-3) under a stage 2 starting at
+ * level 1: 3 x (3 + 1) + 3 = 15 references. */
+static void vmsa_walk(struct mmu_result *r, uint64_t va, uint64_t gpa)
+{
+	memset(r, 0, sizeof *r);
+	for (unsigned i = 0; i < 3; i++) {
+		for (int l = 1; l <= 3; l++)
+			add(r, 2, l, (uint8_t)i, tables[i], 0x2000000 + (uint64_t)l * 0x1000 + ((tables[i] >> (39 - 9 * l)) & 511) * 8, l == 3);
+		int level = 1 + (int)i;
+		add(r, 1, level, (uint8_t)i, va, tables[i] + 0x40000000 + ((va >> (39 - 9 * level)) & 511) * 8, level == 3);
+	}
+	for (int l = 1; l <= 3; l++)
+		add(r, 2, l, 3, gpa, 0x2000000 + (uint64_t)l * 0x1000 + ((gpa >> (39 - 9 * l)) & 511) * 8, l == 3);
+	r->pa = gpa + 0x40000000;
+	r->page_shift = r->s1_shift = r->s2_shift = 12;
+}
+
+/* Cold: 3 + 1 + 1 (stage-2 level-2 cache for the tables' 2M) + 3 stage-1
+ * + 2 (final GPA: stage-2 level-1 hit) = 10.  Warm, next page: stage-1
+ * level-2 hit, entry holds an IPA: the L3 table's sub-walk (1) + L3 read
+ * (1) + final (1) = 3. */
+static void test_vmsa(void)
+{
+	static const struct mmu_stage v1 = { .fmt = MMU_VMSA_S1, .granule_shift = 12, .ia_bits = 39, .tag = 1 };
+	static const struct mmu_stage v2 = { .fmt = MMU_VMSA_S2, .granule_shift = 12, .start_level = 1, .tag = 2 };
+	struct mmu_regime r = { .s1 = &v1, .s2 = &v2 };
+	struct mmu_caches c = caches(true, false, false);
+	c.vmsa = true;
+	struct mmu_result res;
+	struct mmu_cost o;
+	struct mmu_access a = { .addr = 0x40201000, .type = MMU_R };
+	vmsa_walk(&res, a.addr, DATA);
+	CU_ASSERT_EQUAL(res.nrefs, 15);
+	mmu_cost_walk(&c, &r, &a, &res, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 10);
+	a.addr += 0x1000;
+	vmsa_walk(&res, a.addr, DATA + 0x1000);
+	mmu_cost_walk(&c, &r, &a, &res, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 3);
+	CU_ASSERT_EQUAL(c.pwc.s1[3].st.hits, 1);   /* slot 3 = VMSA level 2 */
+	mmu_caches_free(&c);
+}
+
 static CU_TestInfo tests[] = {
+	{ "level sizes", test_level_sizes },
+	{ "VMSA two-stage walk", test_vmsa },
 	{ "statistics", test_stats },
 	{ "default designs", test_default_designs },
 	{ "no walk caches: 24 references", test_no_caches },
