@@ -290,7 +290,12 @@ unsigned mmu_caches_invalidate(struct mmu_caches *c, const struct tlb_scope *s)
 	unsigned n = 0;
 	for (unsigned i = 0; i < MMU_NTLBS; i++)
 		n += tlb_invalidate(&c->tlb[i], s);
-	return n + pwc_invalidate_s1(&c->pwc, s);
+	if (s->by & TLB_LAST_LEVEL)
+		return n;
+	struct tlb_scope walk = *s;
+	if (s->by & TLB_WALK_ANY_ADDR)
+		walk.by &= ~TLB_BY_ADDR;
+	return n + pwc_invalidate_s1(&c->pwc, &walk);
 }
 
 unsigned mmu_caches_invalidate_s2(struct mmu_caches *c, const struct tlb_scope *s)

@@ -100,7 +100,8 @@ const struct tlb_entry *mmu_cost_lookup(struct mmu_caches *c, const struct mmu_r
 void mmu_cost_walk(struct mmu_caches *c, const struct mmu_regime *r, const struct mmu_access *a,
 		   const struct mmu_result *res, bool global, struct mmu_cost *out);
 
-/* Guest TLB maintenance: the TLBs and stage-1 walk caches (s), or the
+/* Guest TLB maintenance: the TLBs and stage-1 walk caches (s; see
+ * TLB_WALK_ANY_ADDR and TLB_LAST_LEVEL for the walk caches), or the
  * stage-2 side: the nested TLB and stage-2 walk caches (TLB_BY_S2,
  * TLB_BY_ADDR of a GPA).  Stage-2 invalidation by VMID/VPID also drops the
  * TLB entries of that VMID/VPID (combined translations, SDM Vol. 3C

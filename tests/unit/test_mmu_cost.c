@@ -341,6 +341,30 @@ static void test_evict_callback(void)
 	mmu_caches_free(&c);
 }
 
+/* Walk-cache side of an invalidation by address: Arm TLBI VAE1 drops the
+ * entries on the VA's path only; x86 INVLPG every entry of the PCID (SDM
+ * 4.10.4.1); Arm's last-level forms none. */
+static void test_invalidate_walk_caches(void)
+{
+	static const struct { unsigned extra, removed_pwc; } cases[] = {
+		{ 0, 3 },                   /* TLBI VAE1: PML4E/PDPTE/PDE of VA */
+		{ TLB_WALK_ANY_ADDR, 5 },   /* INVLPG: also the PDPTE/PDE of the other VA */
+		{ TLB_LAST_LEVEL, 0 },      /* TLBI VALE1 */
+	};
+	for (unsigned k = 0; k < 3; k++) {
+		struct mmu_caches c = caches(true, true, true);
+		struct mmu_cost o;
+		walk_issued(&c, VA, DATA, &o);
+		walk_issued(&c, VA + (1ull << 30), DATA, &o);   /* same PML4E, another PDPTE and PDE */
+		unsigned before = tlb_count(&c.pwc.s1[1]) + tlb_count(&c.pwc.s1[2]) + tlb_count(&c.pwc.s1[3]);
+		CU_ASSERT_EQUAL(before, 5);
+		struct tlb_scope s = { .by = TLB_BY_S2 | TLB_BY_S1 | TLB_BY_ADDR | cases[k].extra, .s1tag = 3,
+				       .s2tag = 5, .addr = VA };
+		CU_ASSERT_EQUAL(mmu_caches_invalidate(&c, &s), 2 + cases[k].removed_pwc);
+		mmu_caches_free(&c);
+	}
+}
+
 /* Both default designs build the caches with the published geometries */
 static void test_default_designs(void)
 {
@@ -498,6 +522,7 @@ static CU_TestInfo tests[] = {
 	{ "large page fractured", test_fracture },
 	{ "memory hierarchy", test_memh },
 	{ "eviction callback", test_evict_callback },
+	{ "walk caches on invalidation by address", test_invalidate_walk_caches },
 	CU_TEST_INFO_NULL,
 };
 
