@@ -4,6 +4,7 @@
 #include "cpu/vmx.h"
 #include "gic/vgic.h"
 #include "mmu/cost.h"
+#include "mmu/dirty.h"
 #include "platform/machine.h"
 #include "platform/memvirt.h"
 #include "platform/pc.h"
@@ -12,7 +13,8 @@
 int design_declare(struct cfg *c, enum isa isa)
 {
 	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(c, tlb_cfg_keys, tlb_cfg_nkeys) < 0 ||
-	    cfg_declare(c, memh_cfg_keys, memh_cfg_nkeys) < 0 || cfg_declare(c, memvirt_cfg_keys, memvirt_cfg_nkeys) < 0)
+	    cfg_declare(c, memh_cfg_keys, memh_cfg_nkeys) < 0 || cfg_declare(c, dirty_cfg_keys, dirty_cfg_nkeys) < 0 ||
+	    cfg_declare(c, memvirt_cfg_keys, memvirt_cfg_nkeys) < 0)
 		return -1;
 	if (isa == ISA_A64)
 		return cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
