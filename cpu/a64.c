@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "cpu/vcpu.h"
 #include "mmu/vmsa.h"
+#include "platform/hvsim-abi.h"
 #include "platform/virt.h"
 
 /* Unicorn's intno for AArch64 (QEMU EXCP_*) */
@@ -439,6 +440,11 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 	uint64_t a[4] = { rd(v, UC_ARM64_REG_X0), rd(v, UC_ARM64_REG_X1), rd(v, UC_ARM64_REG_X2), rd(v, UC_ARM64_REG_X3) };
 	take_exit(v, x, esr, pc_after - 4, false, "");
 	struct hv_call r;
+	uint64_t pages;
+	if (a[0] == HVSIM_HC_A64_DIRTY_ROUND && xlate_dirty_round(v, a[1], &pages)) {
+		wr(v, UC_ARM64_REG_X0, pages);
+		return;
+	}
 	vm->m.cur_cpu = v->id;
 	virt_smccc(vm, v->id, a, v->sc.clock, &r);
 	wr(v, UC_ARM64_REG_X0, r.ret);

@@ -495,6 +495,7 @@ void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost)
 	*v->st_exit_cycles[x] += cost;
 	hist_add(v->h_run, v->insns - v->insns_at_exit);
 	v->insns_at_exit = v->insns;
+	xlate_exit_hook(v);
 }
 
 static int vcpu_run(struct sim_cpu *sc, cycles_t until)

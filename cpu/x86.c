@@ -8,6 +8,7 @@
 #include "core/field.h"
 #include "core/log.h"
 #include "cpu/vcpu.h"
+#include "platform/hvsim-abi.h"
 #include "platform/pc.h"
 
 #define X86_VEC_UD 6
@@ -522,6 +523,12 @@ static void handle_invalid(uc_engine *uc, struct vcpu *v)
 	}
 	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
 	struct hv_call r;
+	uint64_t pages;
+	if (rd(v, UC_X86_REG_RAX) == HVSIM_HC_X86_DIRTY_ROUND && xlate_dirty_round(v, rd(v, UC_X86_REG_RBX), &pages)) {
+		wr(v, UC_X86_REG_RAX, pages);
+		wr(v, UC_X86_REG_RIP, rip + 3);
+		return;
+	}
 	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
 	wr(v, UC_X86_REG_RAX, r.ret);
 	wr(v, UC_X86_REG_RIP, rip + 3);

@@ -259,6 +259,32 @@ void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc)
 		shadow_exit(v, s->xvm.x_switch, s->mv.shadow_switch_cycles, s->xvm.st_switches);
 }
 
+/* ---- dirty logging ([dirty] mode: wp, pml, dbm; mmu/dirty.h) ----
+ * Unicorn must see the first write to each page in a round: a fill grants
+ * write permission only to pages already dirty in this round, and the end
+ * of a round (all pages clean again) flushes every engine's TLB.  The first
+ * write fill of a page is then exactly the write that takes the
+ * write-protection fault (wp), logs the GPA (pml: a PML-full exit on the
+ * 513th) or sets the hardware dirty state (dbm, no exit). */
+static void dirty_fill(struct vcpu *v, const struct xreq *q, uint32_t *perms)
+{
+	struct xlate_vm *xv = &v->set->xvm;
+	struct dirty *d = &xv->dirty;
+	uint64_t gpa = q->res.gpa, page = (gpa - d->base) >> 12;
+	if (gpa < d->base || page >= d->npages)
+		return;
+	if (q->a.type == MMU_W) {
+		bool exited = false;
+		uint64_t cyc = dirty_write(d, v->id, gpa, &exited);
+		if (exited)
+			v->set->arch->model_exit(v, d->mode == DIRTY_PML ? xv->x_pml : xv->x_wp, cyc, "dirty logging");
+		else
+			v->sc.clock += cyc;
+	}
+	if (!d->dirty[page])
+		*perms &= ~(uint32_t)UC_PROT_WRITE;
+}
+
 /* Charges one translation to the vCPU: the TLB lookup, and the walk the
  * hardware makes on a miss (or to write back A/D state). */
 static void charge(struct vcpu *v, struct xreq *q, bool ok)
@@ -355,6 +381,8 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 			}
 		}
 	}
+	if (v->set->xvm.dirty_on && !q.phys && !x->replaying)
+		dirty_fill(v, &q, &out->perms);
 	if (x->flush) {   /* shadow_fill may have write-protected a table */
 		x->flush = false;
 		(*x->st_flushes)++;
@@ -436,6 +464,7 @@ void xlate_declare_exits(struct vcpus *s)
 {
 	struct xlate_vm *xv = &s->xvm;
 	bool shadow = s->mv.on && s->mv.stage2 == MV_S2_SHADOW;
+	bool pml = s->mv.on && cfg_enum(s->m->cfg, "dirty", "mode") == DIRTY_PML;
 	if (s->m->isa == ISA_A64) {
 		/* shadow paging on ARM: table stores and hidden faults are stage-2
 		 * aborts, TTBR writes and TLBI trapped (HCR_EL2.TVM, TTLB) */
@@ -447,6 +476,10 @@ void xlate_declare_exits(struct vcpus *s)
 	}
 	xv->exit_entry = s->vmx.exit_cycles + s->vmx.entry_cycles;
 	xv->x_wp = VMXX_EPT_VIOLATION;
+	if (pml) {   /* SDM Vol. 3C Appendix C: page-modification log full, 62 */
+		xv->x_pml = s->nexits;
+		s->exit_names[s->nexits++] = "PML_FULL";
+	}
 	if (!shadow)
 		return;
 	/* SDM Vol. 3C Appendix C: #PF exits (exception bitmap), CR access 28, INVLPG 14 */
@@ -494,6 +527,14 @@ int xlate_init(struct vcpus *s)
 		s->xvm.st_switches = stats_counter(st, "mmu.shadow.switch_exits", "trapped CR3/TTBR writes");
 		s->xvm.st_invlpg = stats_counter(st, "mmu.shadow.invlpg_exits", "trapped INVLPG/TLBI");
 	}
+	if (cfg_enum(s->m->cfg, "dirty", "mode") != DIRTY_OFF) {
+		if (s->mv.stage2 == MV_S2_NONE)
+			return err_set("dirty.mode needs the hypervisor's second stage (mmu.stage2 = nested or shadow)");
+		if (dirty_init(&s->xvm.dirty, s->m->cfg, s->m->isa == ISA_A64, s->xvm.exit_entry, s->n, s->m->ram_base,
+			       s->m->ram_size) < 0)
+			return -1;
+		s->xvm.dirty_on = true;
+	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = s->v[i];
 		int a = attach(v);
@@ -511,6 +552,9 @@ int xlate_init(struct vcpus *s)
 
 void xlate_fini(struct vcpus *s)
 {
+	if (s->xvm.dirty_on)
+		dirty_free(&s->xvm.dirty);
+	s->xvm.dirty_on = false;
 	map_free(&s->xvm.pt_pages);
 	map_free(&s->xvm.shadowed);
 	for (unsigned i = 0; i < s->n; i++)
@@ -522,6 +566,8 @@ void xlate_fini(struct vcpus *s)
 
 void xlate_finish(struct vcpus *s)
 {
+	if (s->xvm.dirty_on)
+		dirty_publish_stats(&s->xvm.dirty, s->m->stats, "dirty");
 	for (unsigned i = 0; i < s->n; i++)
 		if (s->v[i]->xl.caches)
 			mmu_caches_publish_stats(&s->v[i]->xl.c, s->m->stats, s->v[i]->xl.prefix);
@@ -601,6 +647,33 @@ void xlate_invalidate(struct vcpu *v, const struct tlb_scope *scope)
 		return;
 	(*x->st_invalidations)++;
 	mmu_caches_invalidate(&x->c, scope);
+}
+
+bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages)
+{
+	struct vcpus *s = v->set;
+	if (!s->xvm.dirty_on)
+		return false;
+	struct dirty_round r;
+	dirty_end_round(&s->xvm.dirty, &r);
+	*pages = r.pages;
+	DBG(LOG_CPU, "cpu%u: dirty round %llu: %llu pages, %llu exits", v->id, (unsigned long long)round,
+	    (unsigned long long)r.pages, (unsigned long long)r.exits);
+	/* Every page clean and write-protected again (or its dirty state
+	 * cleared): the hypervisor flushes the VM's TLBs (kvm_flush_remote_tlbs). */
+	struct tlb_scope sc = { .by = TLB_BY_S2, .s2tag = xlate_s2tag(v) };
+	for (unsigned i = 0; i < s->n; i++) {
+		mmu_caches_invalidate_s2(&s->v[i]->xl.c, &sc);
+		xlate_flush_unicorn(s->v[i]);
+	}
+	return true;
+}
+
+void xlate_exit_hook(struct vcpu *v)
+{
+	struct xlate_vm *xv = &v->set->xvm;
+	if (xv->dirty_on && xv->dirty.mode == DIRTY_PML)
+		v->sc.clock += dirty_pml_drain(&xv->dirty, v->id);
 }
 
 uint16_t xlate_s2tag(const struct vcpu *v)

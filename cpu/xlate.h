@@ -19,6 +19,7 @@
 #include <unicorn/unicorn.h>
 #include "core/sim.h"
 #include "mmu/cost.h"
+#include "mmu/dirty.h"
 #include "mmu/mmu.h"
 
 struct vcpu;
@@ -53,6 +54,9 @@ struct xlate_vm {
 	 * shift of the table) and the shadowed translations (root, VA page) */
 	struct xlate_map pt_pages, shadowed;
 	uint64_t alias_base;           /* MMIO alias of guest RAM: writes to write-protected tables */
+	/* dirty logging ([dirty] mode), over all of guest RAM */
+	bool dirty_on;
+	struct dirty dirty;
 	uint64_t *st_pt_writes, *st_hidden, *st_switches, *st_invlpg;
 };
 
@@ -80,6 +84,12 @@ void xlate_declare_exits(struct vcpus *s);
  * invalidated a page (INVLPG/TLBI): the exit, if the design takes one.
  * page: false for a switch; va valid for one page, else all. */
 void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc);
+/* The guest's end-of-round marker (HVSIM_HC_*_DIRTY_ROUND): true with
+ * *pages = the pages found dirty since the last one, false without dirty
+ * logging (the call is then the machine's unknown hypercall). */
+bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages);
+/* KVM drains the PML log at every VM exit (vmx_flush_pml_buffer) */
+void xlate_exit_hook(struct vcpu *v);
 /* Set-up for every vCPU of s (after the engines exist).  With the model off
  * nothing changes; with it on under Unicorn 2.0.1, stops the run before
  * it starts (SIM_STOP_UNSUPPORTED).  -1 + err_set on an internal error. */

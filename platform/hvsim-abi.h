@@ -56,6 +56,10 @@
 #define HVSIM_HC_A64_PING             0xC6000000U  /* x0 <- x1 + 1 */
 #define HVSIM_HC_A64_EXIT             0xC6000001U  /* stop the machine; x1 = exit status (0..255) */
 #define HVSIM_HC_A64_CYCLES           0xC6000002U  /* x0 <- calling vCPU's simulated cycle count */
+/* End of a dirty-logging round ([dirty] mode != off): the hypervisor
+ * harvests and clears its dirty log; x1 = round; x0 <- pages found dirty
+ * since the previous marker (NOT_SUPPORTED without dirty logging) */
+#define HVSIM_HC_A64_DIRTY_ROUND      0xC6000004U
 
 /* ---------------- x86 machine ---------------- */
 #define HVSIM_PC_RAM_BASE             0x0ULL
@@ -84,5 +88,7 @@
 #define HVSIM_HC_X86_PING             0x48560000U  /* rax <- rbx + 1 */
 #define HVSIM_HC_X86_EXIT             0x48560001U  /* stop the machine; rbx = exit status (0..255) */
 #define HVSIM_HC_X86_CYCLES           0x48560002U  /* rax <- calling vCPU's simulated cycle count */
+/* As HVSIM_HC_A64_DIRTY_ROUND: rbx = round; rax <- pages (-1000 without dirty logging) */
+#define HVSIM_HC_X86_DIRTY_ROUND      0x48560004U
 
 #endif

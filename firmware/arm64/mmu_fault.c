@@ -13,6 +13,7 @@
 #define MB         (1ULL << 20)
 #define AREA       (RAM_BASE + 64 * MB)   /* 2 MiB of RAM mapped with 4K pages (image and DTB are far below) */
 #define OTHER      (RAM_BASE + 66 * MB)   /* alias targets */
+#define DIRTY      (RAM_BASE + 80 * MB)   /* dirty-logging rounds: DIRTY_PAGES pages */
 #define ALIAS_VA   0x100000000ULL         /* VA 4 GiB: a 2 MiB block onto OTHER, then OTHER + 2 MiB */
 #define HOLE       (AREA + 3 * 4096)      /* invalid level-3 entry */
 #define RO         (AREA + 4 * 4096)      /* AP[2] = 1: read-only */
@@ -136,6 +137,31 @@ static int remap(void)
     return a == 0x1111 && b == 0x2222 ? 0 : 21;
 }
 
+static uint64_t dirty_round(uint64_t k)
+{
+    return smccc_hvc(HVSIM_HC_A64_DIRTY_ROUND, k, 0, 0);
+}
+
+/* Dirty-logging rounds ([dirty] mode): the hypervisor's count of pages
+ * dirtied in a round that writes DIRTY_PAGES pages once, one that writes
+ * them three times, and one that writes none of them.  The rounds also
+ * dirty the stack: the same pages in each. */
+#define DIRTY_PAGES 600
+static void dirty_rounds(void)
+{
+    uint64_t n[3];
+    dirty_round(0);
+    for (uint64_t p = 0; p < DIRTY_PAGES; p++)
+        store(DIRTY + p * 4096, p);
+    n[0] = dirty_round(1);
+    for (uint64_t k = 0; k < 3; k++)
+        for (uint64_t p = 0; p < DIRTY_PAGES; p++)
+            store(DIRTY + p * 4096 + 8 * k, p);
+    n[1] = dirty_round(2);
+    n[2] = dirty_round(3);
+    printf("mmu_fault: dirty rounds %ld %ld %ld\n", (long)n[0], (long)n[1], (long)n[2]);
+}
+
 int main(void)
 {
     exc_set_handler(on_exception);
@@ -143,6 +169,7 @@ int main(void)
     store(RO + 0x18, 0x5a5a);
     *(volatile uint32_t *)NOEXEC = 0xd65f03c0;   /* ret */
     mmu_on();
+    dirty_rounds();
     int rc = remap() | aborts();
     printf("mmu_fault: done\n");
     return rc;

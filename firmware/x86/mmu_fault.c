@@ -14,6 +14,7 @@
 #define MB        (1ULL << 20)
 #define AREA      (64 * MB)                /* 2 MiB mapped with 4K pages */
 #define OTHER     (66 * MB)                /* alias targets */
+#define DIRTY     (80 * MB)                /* dirty-logging rounds: DIRTY_PAGES pages */
 #define ALIAS_VA  0x8000000000ULL          /* PML4 index 1 */
 #define HOLE      (AREA + 3 * 4096)        /* P = 0 */
 #define RO        (AREA + 4 * 4096)        /* R/W = 0 */
@@ -147,6 +148,31 @@ static int remap(void)
     return a == 0x1111 && b == 0x2222 && c == 0x1111 ? 0 : 21;
 }
 
+static uint64_t dirty_round(uint64_t k)
+{
+    return vmcall(HVSIM_HC_X86_DIRTY_ROUND, k, 0, 0, 0);
+}
+
+/* Dirty-logging rounds ([dirty] mode): the hypervisor's count of pages
+ * dirtied in a round that writes DIRTY_PAGES pages once, one that writes
+ * them three times, and one that writes none of them.  The rounds also
+ * dirty the stack: the same pages in each. */
+#define DIRTY_PAGES 600
+static void dirty_rounds(void)
+{
+    uint64_t n[3];
+    dirty_round(0);
+    for (uint64_t p = 0; p < DIRTY_PAGES; p++)
+        probe_store(DIRTY + p * 4096, p);
+    n[0] = dirty_round(1);
+    for (uint64_t k = 0; k < 3; k++)
+        for (uint64_t p = 0; p < DIRTY_PAGES; p++)
+            probe_store(DIRTY + p * 4096 + 8 * k, p);
+    n[1] = dirty_round(2);
+    n[2] = dirty_round(3);
+    printf("mmu_fault: dirty rounds %ld %ld %ld\n", (long)n[0], (long)n[1], (long)n[2]);
+}
+
 int main(void)
 {
     exc_init();
@@ -155,6 +181,7 @@ int main(void)
     probe_store(RO + 0x18, 0x5a5a);
     *(volatile uint8_t *)NOEXEC = 0xc3;  /* ret */
     paging_on();
+    dirty_rounds();
     int rc = remap() | faults();
     printf("mmu_fault: done\n");
     return rc;

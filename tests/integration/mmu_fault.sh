@@ -70,6 +70,31 @@ expect_eq "x86 shadow exits" "$(j sh_x86 "[d['mmu']['shadow'][k] for k in ('swit
 expect_eq "x86 exits by reason" "$(j sh_x86 "[d['exits'][k] for k in ('CR_ACCESS', 'INVLPG')]")" "[2, 1]"
 expect_eq "x86 #PF exits" "$(j sh_x86 "d['exits']['EXCEPTION_NMI'] - d['mmu']['shadow']['hidden_faults']")" 2
 
+# Dirty logging ([dirty] mode, mmu/dirty.h): the guests write 600 pages once
+# in round 1, three times in round 2 and not at all in round 3, and print the
+# pages the hypervisor harvested at each marker (the x86 rounds also dirty
+# one stack page: the probe calls).  Without dirty logging the marker is an
+# unknown hypercall (SMCCC NOT_SUPPORTED -1; KVM -KVM_ENOSYS -1000).
+expect a64 dirty "rounds -1 -1 -1"
+expect x86 dirty "rounds -1000 -1000 -1000"
+run wp_a64 0 --set mmu.model=on --set dirty.mode=wp "$FIRMWARE/arm64/mmu_fault.elf"
+run dbm_a64 0 --set mmu.model=on --set dirty.mode=dbm "$FIRMWARE/arm64/mmu_fault.elf"
+run wp_x86 0 --set mmu.model=on --set dirty.mode=wp "$FIRMWARE/x86/mmu_fault.elf"
+run pml_x86 0 --set mmu.model=on --set dirty.mode=pml "$FIRMWARE/x86/mmu_fault.elf"
+for r in wp_a64 dbm_a64; do expect $r dirty "rounds 600 600 0"; done
+for r in wp_x86 pml_x86; do expect $r dirty "rounds 601 601 0"; done
+# write protection: one exit per first write to a page in a round
+for r in wp_a64 wp_x86; do expect_eq "$r exits = pages" "$(j $r "d['dirty']['exits'] - d['dirty']['pages']")" 0; done
+# DBM: none; PML: one PML-full exit per 512 newly logged pages of a vCPU
+# (the 513th), the log drained at every other exit: one in each of the
+# rounds of 601 pages, with no other exit in them
+expect_eq "dbm exits" "$(j dbm_a64 "d['dirty']['exits']")" 0
+expect_eq "pml exits" "$(j pml_x86 "[d['dirty']['exits'], d['exits']['PML_FULL'], d['exits']['EPT_VIOLATION']]")" "[2, 2, 0]"
+run pml_a64 3 --set mmu.model=on --set dirty.mode=pml "$FIRMWARE/arm64/mmu_fault.elf"
+grep -q "pml needs Intel VMX" "$T/pml_a64.err" || fail "PML accepted on the ARM machine"
+run none_x86 3 --set mmu.model=on --set mmu.stage2=none --set dirty.mode=wp "$FIRMWARE/x86/mmu_fault.elf"
+grep -q "needs the hypervisor's second stage" "$T/none_x86.err" || fail "dirty logging accepted without a stage 2"
+
 # The same guests without the model: Unicorn's own MMU raises the faults,
 # without a syndrome hvsim could deliver (exit status 5)
 run a64off 5 "$FIRMWARE/arm64/mmu_fault.elf"
