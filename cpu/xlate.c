@@ -534,6 +534,7 @@ int xlate_init(struct vcpus *s)
 			       s->m->ram_size) < 0)
 			return -1;
 		s->xvm.dirty_on = true;
+		s->xvm.next_round = s->mv.dirty_round_cycles;
 	}
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = s->v[i];
@@ -649,23 +650,28 @@ void xlate_invalidate(struct vcpu *v, const struct tlb_scope *scope)
 	mmu_caches_invalidate(&x->c, scope);
 }
 
-bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages)
+/* Ends a dirty-logging round: harvest, every page clean again (write-
+ * protected, dirty flag or DBM state cleared), and the hypervisor flushes
+ * the VM's TLBs (kvm_flush_remote_tlbs).  Returns the pages harvested. */
+static uint64_t end_round(struct vcpus *s)
 {
-	struct vcpus *s = v->set;
-	if (!s->xvm.dirty_on)
-		return false;
 	struct dirty_round r;
 	dirty_end_round(&s->xvm.dirty, &r);
-	*pages = r.pages;
-	DBG(LOG_CPU, "cpu%u: dirty round %llu: %llu pages, %llu exits", v->id, (unsigned long long)round,
-	    (unsigned long long)r.pages, (unsigned long long)r.exits);
-	/* Every page clean and write-protected again (or its dirty state
-	 * cleared): the hypervisor flushes the VM's TLBs (kvm_flush_remote_tlbs). */
-	struct tlb_scope sc = { .by = TLB_BY_S2, .s2tag = xlate_s2tag(v) };
+	struct tlb_scope sc = { .by = TLB_BY_S2, .s2tag = xlate_s2tag(s->v[0]) };
 	for (unsigned i = 0; i < s->n; i++) {
 		mmu_caches_invalidate_s2(&s->v[i]->xl.c, &sc);
 		xlate_flush_unicorn(s->v[i]);
 	}
+	return r.pages;
+}
+
+bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages)
+{
+	if (!v->set->xvm.dirty_on)
+		return false;
+	*pages = end_round(v->set);
+	DBG(LOG_CPU, "cpu%u: dirty round %llu ended: %llu pages", v->id, (unsigned long long)round,
+	    (unsigned long long)*pages);
 	return true;
 }
 
@@ -692,6 +698,12 @@ void xlate_flush_unicorn(struct vcpu *v)
 
 void xlate_slice_end(struct vcpu *v)
 {
+	struct xlate_vm *xv = &v->set->xvm;
+	cycles_t every = v->set->mv.dirty_round_cycles;
+	if (xv->dirty_on && every && v->id == 0 && v->sc.clock >= xv->next_round) {
+		end_round(v->set);
+		xv->next_round = (v->sc.clock / every + 1) * every;
+	}
 	if (v->xl.on && v->set->mv.sync == MV_SYNC_SLICE) {
 		(*v->xl.st_flushes)++;
 		xlate_flush_unicorn(v);

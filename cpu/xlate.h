@@ -57,6 +57,7 @@ struct xlate_vm {
 	/* dirty logging ([dirty] mode), over all of guest RAM */
 	bool dirty_on;
 	struct dirty dirty;
+	cycles_t next_round;           /* mmu.dirty_round_cycles: when the next round ends */
 	uint64_t *st_pt_writes, *st_hidden, *st_switches, *st_invlpg;
 };
 

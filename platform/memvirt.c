@@ -16,6 +16,8 @@ const struct cfg_key memvirt_cfg_keys[] = {
 	  "Unicorn's TLB flushed when the last-level / any modelled TLB drops an entry, at slice ends, or per access" },
 	{ "mmu", "sample", CFG_U64, 1, 1e6, NULL,
 	  "model 1 Unicorn TLB fill in this many (1: all); the others cost the mean of the modelled ones" },
+	{ "mmu", "dirty_round_cycles", CFG_U64, 0, 1e15, NULL,
+	  "dirty logging: also end a round whenever vCPU 0's clock passes a multiple of this (0: only at DIRTY_ROUND)" },
 	{ "mmu", "shadow_pt_write_cycles", CFG_U64, 0, 1e9, NULL,
 	  "shadow paging: emulating a guest write to a write-protected page table and updating the shadow" },
 	{ "mmu", "shadow_fault_cycles", CFG_U64, 0, 1e9, NULL,
@@ -139,6 +141,7 @@ int memvirt_init(struct memvirt *mv, const struct machine *m, const struct cfg *
 	mv->s2_page_shift = page_shift[cfg_enum(c, "mmu", "s2_page")];
 	mv->sync = (enum memvirt_sync)cfg_enum(c, "mmu", "tlb_sync");
 	mv->sample = cfg_u64(c, "mmu", "sample");
+	mv->dirty_round_cycles = cfg_u64(c, "mmu", "dirty_round_cycles");
 	mv->shadow_pt_write_cycles = cfg_u64(c, "mmu", "shadow_pt_write_cycles");
 	mv->shadow_fault_cycles = cfg_u64(c, "mmu", "shadow_fault_cycles");
 	mv->shadow_switch_cycles = cfg_u64(c, "mmu", "shadow_switch_cycles");

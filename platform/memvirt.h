@@ -39,6 +39,7 @@ struct memvirt {
 	unsigned s2_page_shift;        /* 12, 21 or 30 */
 	enum memvirt_sync sync;
 	uint64_t sample;               /* model one Unicorn TLB fill in `sample` */
+	cycles_t dirty_round_cycles;   /* dirty logging: a round ends every this many cycles (0: at the guest's marker only) */
 	/* shadow paging: handler cycles of its exits (exit and entry come from [el2]/[vmx]) */
 	cycles_t shadow_pt_write_cycles, shadow_fault_cycles, shadow_switch_cycles, shadow_invlpg_cycles;
 

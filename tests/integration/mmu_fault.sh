@@ -90,6 +90,10 @@ for r in wp_a64 wp_x86; do expect_eq "$r exits = pages" "$(j $r "d['dirty']['exi
 # rounds of 601 pages, with no other exit in them
 expect_eq "dbm exits" "$(j dbm_a64 "d['dirty']['exits']")" 0
 expect_eq "pml exits" "$(j pml_x86 "[d['dirty']['exits'], d['exits']['PML_FULL'], d['exits']['EPT_VIOLATION']]")" "[2, 2, 0]"
+# rounds also end every mmu.dirty_round_cycles of vCPU 0 (checked at slice
+# ends, 100k cycles apart): the 4 markers plus one per million cycles run
+run timed_x86 0 --set mmu.model=on --set dirty.mode=wp --set mmu.dirty_round_cycles=1000000 "$FIRMWARE/x86/mmu_fault.elf"
+expect_eq "timed rounds" "$(j timed_x86 "d['dirty']['rounds'] - d['vcpus'][0]['cycles'] // 1000000")" 4
 run pml_a64 3 --set mmu.model=on --set dirty.mode=pml "$FIRMWARE/arm64/mmu_fault.elf"
 grep -q "pml needs Intel VMX" "$T/pml_a64.err" || fail "PML accepted on the ARM machine"
 run none_x86 3 --set mmu.model=on --set mmu.stage2=none --set dirty.mode=wp "$FIRMWARE/x86/mmu_fault.elf"
