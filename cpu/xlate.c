@@ -21,6 +21,7 @@ static uint64_t uc_page(const struct vcpus *s)
 }
 
 /* ---- small maps (open addressing, linear probing) ---- */
+#if XLATE_SUPPORTED
 static unsigned slot(const struct xlate_map *m, uint64_t key)
 {
 	uint64_t z = key + 0x9E3779B97F4A7C15ULL;   /* splitmix64 finaliser */
@@ -64,6 +65,8 @@ static bool map_put(struct xlate_map *m, uint64_t key, uint64_t val)
 	m->v[i] = val;
 	return true;
 }
+
+#endif
 
 static void map_free(struct xlate_map *m)
 {
@@ -128,6 +131,25 @@ static bool walk(struct vcpu *v, struct xreq *q, enum xlate_s1 k)
 	return true;
 }
 
+static void shadow_exit(struct vcpu *v, unsigned x, cycles_t handler, uint64_t *counter)
+{
+	v->set->arch->model_exit(v, x, v->set->xvm.exit_entry + handler, "shadow paging");
+	(*counter)++;
+}
+
+/* KVM keeps shadow roots and syncs entries on INVLPG/TLBI (FNAME(invlpg),
+ * kvm_mmu_sync_roots) rather than dropping them: no hidden fault follows. */
+void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc)
+{
+	struct vcpus *s = v->set;
+	if (!v->xl.on || s->mv.stage2 != MV_S2_SHADOW)
+		return;
+	if (page)
+		shadow_exit(v, s->xvm.x_invlpg, s->mv.shadow_invlpg_cycles, s->xvm.st_invlpg);
+	else
+		shadow_exit(v, s->xvm.x_switch, s->mv.shadow_switch_cycles, s->xvm.st_switches);
+}
+
 #if XLATE_SUPPORTED
 /* The stage-1 leaf's global bit (x86 G, VMSA !nG), which mmu_result does
  * not carry: read back from the leaf descriptor. */
@@ -169,12 +191,6 @@ static uint64_t shadow_key(const struct xreq *q)
 {
 	uint64_t root = q->r.s1 ? q->s1.root : 0, va = q->a.addr >> 12;
 	return (root * 0x100000001B3ULL ^ va) | KEY_BIT;
-}
-
-static void shadow_exit(struct vcpu *v, unsigned x, cycles_t handler, uint64_t *counter)
-{
-	v->set->arch->model_exit(v, x, v->set->xvm.exit_entry + handler, "shadow paging");
-	(*counter)++;
 }
 
 /* The table a stage-1 reference read: its VA base, entry shift and index
@@ -244,19 +260,6 @@ static void alias_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val
 	memcpy(m->ram + off, &val, size);
 	if (!(off & 7))
 		shadow_exit(v, s->xvm.x_pt_write, s->mv.shadow_pt_write_cycles, s->xvm.st_pt_writes);
-}
-
-/* KVM keeps shadow roots and syncs entries on INVLPG/TLBI (FNAME(invlpg),
- * kvm_mmu_sync_roots) rather than dropping them: no hidden fault follows. */
-void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc)
-{
-	struct vcpus *s = v->set;
-	if (!v->xl.on || s->mv.stage2 != MV_S2_SHADOW)
-		return;
-	if (page)
-		shadow_exit(v, s->xvm.x_invlpg, s->mv.shadow_invlpg_cycles, s->xvm.st_invlpg);
-	else
-		shadow_exit(v, s->xvm.x_switch, s->mv.shadow_switch_cycles, s->xvm.st_switches);
 }
 
 /* ---- dirty logging ([dirty] mode: wp, pml, dbm; mmu/dirty.h) ----

@@ -81,9 +81,9 @@ struct xlate {
 /* Adds the exit classes the translation model needs to s->exit_names
  * (before the statistics are registered). */
 void xlate_declare_exits(struct vcpus *s);
-/* Shadow paging: the guest switched address space (CR3/TTBR write) or
- * invalidated a page (INVLPG/TLBI): the exit, if the design takes one.
- * page: false for a switch; va valid for one page, else all. */
+/* Shadow paging: the guest switched address space (CR3/TTBR write, page
+ * false) or invalidated translations (INVLPG/TLBI, page true): the exit,
+ * if the design takes one.  pc: where (for the exit's log line). */
 void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc);
 /* The guest's end-of-round marker (HVSIM_HC_*_DIRTY_ROUND): true with
  * *pages = the pages found dirty since the last one, false without dirty
