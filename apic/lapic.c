@@ -321,10 +321,20 @@ unsigned apic_route(struct lapic *const *lapics, unsigned n, const struct lapic 
 	return 1;
 }
 
+/* An error is latched for the next ESR write and signalled through the LVT
+ * error entry (10.5.3). */
+static void apic_error(struct lapic *l, unsigned esr_bit)
+{
+	l->esr_pending |= (uint8_t)(1u << esr_bit);
+	/* an illegal vector in the error entry itself raises no second error */
+	if (FIELD_EX(rd(l, APIC_LVTERR), APIC_LVT, VECTOR) >= APIC_MIN_VECTOR)
+		lapic_lvt_deliver(l, APIC_LVTERR);
+}
+
 static bool accept_fixed(struct lapic *l, const struct apic_msg *m)
 {
 	if (m->vector < APIC_MIN_VECTOR) {
-		l->esr_pending |= 1u << APIC_ESR_RECV_ILLEGAL_VECTOR_SHIFT;
+		apic_error(l, APIC_ESR_RECV_ILLEGAL_VECTOR_SHIFT);
 		return false;
 	}
 	/* A software-disabled APIC drops fixed interrupts (KVM __apic_accept_irq). */
@@ -596,7 +606,7 @@ static void write_icr(struct lapic *l, uint64_t icr, struct lapic_event *ev)
 	ev->msg = apic_decode_icr(icr, x2);
 	if (ev->msg.vector < APIC_MIN_VECTOR &&
 	    (ev->msg.mode == APIC_DM_FIXED || ev->msg.mode == APIC_DM_LOWEST))
-		l->esr_pending |= 1u << APIC_ESR_SEND_ILLEGAL_VECTOR_SHIFT;
+		apic_error(l, APIC_ESR_SEND_ILLEGAL_VECTOR_SHIFT);
 }
 
 static void write_reg(struct lapic *l, unsigned off, uint32_t v, cycles_t now, struct lapic_event *ev)

@@ -71,3 +71,22 @@ int pi_highest_pir(const struct pi_desc *d)
 			return v;
 	return -1;
 }
+
+bool pi_vcpu_run(struct pi_desc *d, uint8_t nv, uint32_t pcpu, bool x2apic)
+{
+	pi_set_nv(d, nv);
+	pi_set_ndst(d, pcpu, x2apic);
+	pi_set_sn(d, false);
+	/* posts while suppressed left PIR bits without ON */
+	if (pi_highest_pir(d) >= 0)
+		pi_set_on(d, true);
+	return pi_on(d);
+}
+
+void pi_vcpu_block(struct pi_desc *d, uint8_t wakeup_vector)
+{
+	pi_set_nv(d, wakeup_vector);
+	pi_set_sn(d, false);
+}
+
+void pi_vcpu_preempt(struct pi_desc *d) { pi_set_sn(d, true); }

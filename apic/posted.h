@@ -52,4 +52,17 @@ void pi_set_ndst(struct pi_desc *d, uint32_t apic_id, bool x2apic);
 /* The APIC ID NDST names, in the destination APIC's mode. */
 uint32_t pi_ndst_apic_id(const struct pi_desc *d, bool x2apic);
 
+/* The hypervisor's side, as KVM keeps the descriptor (vmx/posted_intr.c):
+ *  - the vCPU is about to run on the physical CPU with APIC ID pcpu: NV =
+ *    the notification vector, NDST = that CPU, SN = 0, ON set if the PIR
+ *    holds anything (vmx_vcpu_pi_load).  Returns ON: something was posted
+ *    meanwhile (sync the PIR before entry);
+ *  - the vCPU blocks (HLT): NV = the wake-up vector, NDST unchanged, SN = 0,
+ *    so a post interrupts the host, which wakes the vCPU (pi_enable_wakeup_handler);
+ *  - the vCPU is preempted while runnable: SN = 1, posts only set PIR and it
+ *    looks at them when it runs again (vmx_vcpu_pi_put). */
+bool pi_vcpu_run(struct pi_desc *d, uint8_t notification_vector, uint32_t pcpu, bool x2apic);
+void pi_vcpu_block(struct pi_desc *d, uint8_t wakeup_vector);
+void pi_vcpu_preempt(struct pi_desc *d);
+
 #endif

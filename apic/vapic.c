@@ -5,6 +5,17 @@
 
 #define VTPR_LEN 8                  /* WRMSR 808H stores bytes 87H:80H (30.5) */
 
+const char *vapic_controls_invalid(const struct vapic_controls *c)
+{
+	if (c->virtualize_x2apic && c->virtualize_apic_accesses)
+		return "virtualize x2APIC mode with virtualize APIC accesses";
+	if ((c->virtualize_x2apic || c->apic_register_virt || c->virtual_intr_delivery) && !c->use_tpr_shadow)
+		return "APIC virtualization without use TPR shadow";
+	if ((c->posted_interrupts || c->ipi_virt) && !c->virtual_intr_delivery)
+		return "posted interrupts without virtual-interrupt delivery";
+	return NULL;
+}
+
 void vapic_init(struct vapic *v, const struct vapic_controls *ctl)
 {
 	*v = (struct vapic){ .ctl = *ctl };

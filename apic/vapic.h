@@ -79,6 +79,14 @@ struct vapic_result {
 	uint32_t notify_ndst;
 };
 
+/* The VM-entry checks on these controls (SDM 27.2.1.1): "virtualize x2APIC
+ * mode" excludes "virtualize APIC accesses"; x2APIC virtualization,
+ * APIC-register virtualization and virtual-interrupt delivery need "use TPR
+ * shadow"; posted-interrupt processing needs virtual-interrupt delivery;
+ * IPI virtualization is checked here as needing virtual-interrupt delivery
+ * too (it posts through the PIR -> VIRR path).  NULL when valid, else the
+ * rule broken (VM entry fails: invalid control field). */
+const char *vapic_controls_invalid(const struct vapic_controls *c);
 void vapic_init(struct vapic *v, const struct vapic_controls *ctl);
 uint8_t vapic_rvi(const struct vapic *v);
 uint8_t vapic_svi(const struct vapic *v);

@@ -437,6 +437,12 @@ static void test_xapic_registers(void)
 	CU_ASSERT_EQUAL(mrd(l, 0x280), 0x20);                   /* send illegal vector */
 	mwr(l, 0x280, 0);
 	CU_ASSERT_EQUAL(mrd(l, 0x280), 0);
+	/* the LVT error entry signals an error; vector 0 there raises nothing more */
+	mwr(l, 0x370, 0xe3);
+	CU_ASSERT_FALSE(lapic_accept(l, &(struct apic_msg){ .vector = 2, .level = true }));
+	CU_ASSERT_EQUAL(lapic_pending_vector(l), 0xe3);
+	mwr(l, 0x370, 0x00);
+	CU_ASSERT_FALSE(lapic_accept(l, &(struct apic_msg){ .vector = 2, .level = true }));
 }
 
 static void test_apic_base(void)

@@ -71,7 +71,17 @@ static void test_evaluation_delivery(void)
 	CU_ASSERT_TRUE(r.trap_like);
 	CU_ASSERT_EQUAL(vapic_svi(&v), 0);              /* the EOI was done before the exit */
 	/* interrupt-window exiting holds off recognition */
+	/* the bitmap is indexed by the full vector: 61H is bit 33 of bitmap 1 */
+	v.eoi_exit[1] = 1ull << 33;
+	vapic_self_ipi_virtualize(&v, 0x41);
+	CU_ASSERT_EQUAL(vapic_deliver(&v), 0x41);
+	CU_ASSERT_EQUAL(vapic_mmio_write(&v, 0xb0, 4, 0).outcome, VAPIC_VIRTUALIZED);
+	vapic_self_ipi_virtualize(&v, 0x61);
+	CU_ASSERT_EQUAL(vapic_deliver(&v), 0x61);
+	expect_exit(vapic_mmio_write(&v, 0xb0, 4, 0), APIC_EXIT_EOI_INDUCED, 0x61);
+	/* interrupt-window exiting holds off recognition */
 	v.ctl.intr_window_exiting = true;
+	vapic_self_ipi_virtualize(&v, 0x71);
 	CU_ASSERT_EQUAL(vapic_pending(&v), -1);
 }
 
@@ -132,6 +142,33 @@ static void test_pi_desc_layout(void)
 	CU_ASSERT_TRUE(pi_post_urgent(&d, 0x31));       /* urgent ignores SN */
 	CU_ASSERT_TRUE(pi_on(&d));
 	CU_ASSERT_EQUAL(pi_highest_pir(&d), 0xe1);
+	CU_ASSERT_EQUAL(pi_nv(&d), 0xf2);
+}
+
+/* The hypervisor's descriptor states: running (notification vector to its
+ * CPU), blocked (wake-up vector), preempted (suppressed). */
+static void test_pi_vcpu_states(void)
+{
+	struct pi_desc d;
+	memset(&d, 0, sizeof d);
+	CU_ASSERT_FALSE(pi_vcpu_run(&d, 0xf2, 3, true));
+	CU_ASSERT_EQUAL(d.b[34], 0xf2);
+	CU_ASSERT_EQUAL(d.b[36], 3);
+	CU_ASSERT_TRUE(pi_post(&d, 0x40));              /* runs: notification to CPU 3 */
+	pi_set_on(&d, false);
+	pi_vcpu_preempt(&d);
+	CU_ASSERT_FALSE(pi_post(&d, 0x41));             /* preempted: PIR only */
+	CU_ASSERT_FALSE(pi_on(&d));
+	CU_ASSERT_TRUE(pi_vcpu_run(&d, 0xf2, 5, false));  /* 41H waits in the PIR: ON */
+	pi_set_on(&d, false);
+	memset(d.b, 0, 32);
+	CU_ASSERT_EQUAL(d.b[37], 5);
+	CU_ASSERT_EQUAL(d.b[36], 0);
+	pi_vcpu_block(&d, 0xf1);
+	CU_ASSERT_TRUE(pi_post(&d, 0x42));              /* blocked: the wake-up vector */
+	CU_ASSERT_EQUAL(pi_nv(&d), 0xf1);
+	CU_ASSERT_FALSE(pi_sn(&d));
+	CU_ASSERT_TRUE(pi_vcpu_run(&d, 0xf2, 5, false));   /* ON: sync the PIR before entry */
 	CU_ASSERT_EQUAL(pi_nv(&d), 0xf2);
 }
 
@@ -282,7 +319,7 @@ static struct pi_desc *pid_at(void *ctx, uint64_t addr)
 
 static void test_ipi_virtualization(void)
 {
-	static const uint64_t table[4] = { 0x10000 | 1, 0x10040 | 1, 0x10040, 0x20000 | 1 };
+	static const uint64_t table[5] = { 0x10000 | 1, 0x10040 | 1, 0x10040, 0x20000 | 1, 0x10000 | 1 };
 	memset(pids, 0, sizeof pids);
 	pi_set_nv(&pids[1], 0xf2);
 	pi_set_ndst(&pids[1], 7, true);
@@ -301,7 +338,7 @@ static void test_ipi_virtualization(void)
 	r = vapic_wrmsr(&v, 0x830, (1ull << 32) | 0x52);
 	CU_ASSERT_EQUAL(r.outcome, VAPIC_VIRTUALIZED);
 	CU_ASSERT_FALSE(r.notify);                      /* ON already set */
-	/* the VMM completes: invalid entry, beyond the last index, PID nowhere */
+	/* the VMM completes: invalid entry, beyond the last index (3; entry 4 is valid), PID nowhere */
 	expect_exit(vapic_wrmsr(&v, 0x830, (2ull << 32) | 0x51), APIC_EXIT_APIC_WRITE, 0x300);
 	expect_exit(vapic_wrmsr(&v, 0x830, (4ull << 32) | 0x51), APIC_EXIT_APIC_WRITE, 0x300);
 	expect_exit(vapic_wrmsr(&v, 0x830, (3ull << 32) | 0x51), APIC_EXIT_APIC_WRITE, 0x300);
@@ -337,6 +374,21 @@ static void test_ipi_virtualization(void)
 	CU_ASSERT_EQUAL(vapic_wrmsr(&v, 0x830, 0x73).outcome, VAPIC_NOT_VIRTUALIZED);
 }
 
+static void test_controls_valid(void)
+{
+	CU_ASSERT_PTR_NULL(vapic_controls_invalid(&(struct vapic_controls){ 0 }));
+	CU_ASSERT_PTR_NULL(vapic_controls_invalid(&(struct vapic_controls){ .use_tpr_shadow = true,
+		.virtualize_apic_accesses = true, .apic_register_virt = true, .virtual_intr_delivery = true,
+		.posted_interrupts = true, .ipi_virt = true }));
+	CU_ASSERT_PTR_NOT_NULL(vapic_controls_invalid(&(struct vapic_controls){ .use_tpr_shadow = true,
+		.virtualize_apic_accesses = true, .virtualize_x2apic = true }));
+	CU_ASSERT_PTR_NOT_NULL(vapic_controls_invalid(&(struct vapic_controls){ .virtual_intr_delivery = true }));
+	CU_ASSERT_PTR_NOT_NULL(vapic_controls_invalid(&(struct vapic_controls){ .apic_register_virt = true }));
+	CU_ASSERT_PTR_NOT_NULL(vapic_controls_invalid(&(struct vapic_controls){ .use_tpr_shadow = true,
+		.posted_interrupts = true }));
+	CU_ASSERT_PTR_NULL(vapic_controls_invalid(&(struct vapic_controls){ .virtualize_apic_accesses = true }));
+}
+
 /* ---------------------------------------------------------------- timer designs */
 static void test_timer_designs(void)
 {
@@ -367,10 +419,12 @@ static CU_TestInfo tests[] = {
 	{ "virtual-interrupt evaluation and delivery, EOI virtualization", test_evaluation_delivery },
 	{ "PPR and TPR virtualization, CR8", test_ppr_tpr_virtualization },
 	{ "posted-interrupt descriptor layout and posting", test_pi_desc_layout },
+	{ "PI descriptor run / block / preempt", test_pi_vcpu_states },
 	{ "PIR to VIRR", test_pir_to_virr },
 	{ "APIC-access page under each control combination", test_access_page_controls },
 	{ "x2APIC MSR virtualization", test_x2apic_msrs },
 	{ "IPI virtualization", test_ipi_virtualization },
+	{ "VM-entry checks on the controls", test_controls_valid },
 	{ "timer designs", test_timer_designs },
 	CU_TEST_INFO_NULL,
 };
