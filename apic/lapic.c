@@ -554,7 +554,7 @@ static void write_svr(struct lapic *l, uint32_t v)
 			wr(l, off, rd(l, off) | LVT_MASKED);
 }
 
-static void write_lvt(struct lapic *l, unsigned off, uint32_t v, cycles_t now, struct lapic_event *ev)
+static void write_lvt(struct lapic *l, unsigned off, uint32_t v, struct lapic_event *ev)
 {
 	uint32_t keep = rd(l, off) & ~lvt_writable(off);
 	if (!lapic_sw_enabled(l))
@@ -571,7 +571,6 @@ static void write_lvt(struct lapic *l, unsigned off, uint32_t v, cycles_t now, s
 		ev->timer_changed = true;
 	}
 	wr(l, off, keep | (v & lvt_writable(off)));
-	(void)now;
 }
 
 static void write_tdcr(struct lapic *l, uint32_t v, cycles_t now, struct lapic_event *ev)
@@ -627,7 +626,7 @@ static void write_reg(struct lapic *l, unsigned off, uint32_t v, cycles_t now, s
 	case APIC_ICR2: wr(l, off, v & ICR2_W); break;
 	case APIC_TMICT: write_tmict(l, v, now, ev); break;
 	case APIC_TDCR: write_tdcr(l, v, now, ev); break;
-	default: write_lvt(l, off, v, now, ev); break;
+	default: write_lvt(l, off, v, ev); break;
 	}
 }
 
