@@ -2,6 +2,7 @@
 #include "platform/designs.h"
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
+#include "dev/msidev.h"
 #include "gic/vgic.h"
 #include "platform/machine.h"
 #include "platform/pc.h"
@@ -9,7 +10,8 @@
 
 int design_declare(struct cfg *c, enum isa isa)
 {
-	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0)
+	/* both machines carry the MSI device (issues 6 and 7) */
+	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(c, msidev_cfg_keys, msidev_cfg_nkeys) < 0)
 		return -1;
 	if (isa == ISA_A64)
 		return cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
