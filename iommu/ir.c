@@ -199,12 +199,6 @@ bool ir_is_interrupt_addr(uint64_t addr)
 	return addr >= MSI_ADDR_BASE && addr < MSI_ADDR_BASE + MSI_ADDR_SIZE;
 }
 
-bool ir_fault_qualified(enum vtd_ir_fault f)
-{
-	return f == VTD_FR_IR_NOT_PRESENT || f == VTD_FR_IR_IRTE_RSVD || f == VTD_FR_IR_SID ||
-	       f == VTD_FR_IR_PID || f == VTD_FR_IR_PID_RSVD;
-}
-
 static void compat_decode(uint64_t addr, uint32_t data, struct ir_irq *q)
 {
 	q->dest = FIELD_EX(addr, MSI_ADDR, DEST);

@@ -134,7 +134,9 @@ struct ir_result {
 	uint8_t pvector;          /* IR_POSTED: vector to post */
 	bool urgent;              /* IR_POSTED: URG */
 	enum vtd_ir_fault fault;  /* IR_BLOCKED */
-	bool fpd;                 /* IRTE FPD (valid once the IRTE was read): qualified faults not recorded */
+	bool fpd;                 /* the IRTE's FPD, once it was read: every fault found from then on
+				   * (0x22, 0x24, 0x26; 0x27, 0x28 by the machine) is "qualified" (7.1.3)
+				   * and not recorded when FPD is set */
 	bool irte_read;           /* an IRTE was obtained (from memory or the IEC) */
 	uint32_t index;           /* interrupt_index (remappable requests) */
 	uint16_t sid;             /* requester ID */
@@ -148,7 +150,5 @@ bool ir_is_interrupt_addr(uint64_t addr);
 /* The request (addr, data) from requester sid.  Counts it; records
  * nothing (vtd_interrupt records faults). */
 void ir_remap(struct vtd_ir *ir, uint64_t addr, uint32_t data, uint16_t sid, struct ir_result *r);
-/* Whether fault reason f is qualified (suppressed by FPD, 7.1.3). */
-bool ir_fault_qualified(enum vtd_ir_fault f);
 
 #endif

@@ -127,7 +127,7 @@ static void record_fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, 
 static void fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, uint32_t index, bool fpd)
 {
 	v->fault_reasons[(reason - 0x20) & 15]++;
-	if (fpd && ir_fault_qualified(reason))
+	if (fpd)
 		v->faults_fpd++;
 	else
 		record_fault(v, sid, reason, index);

@@ -440,7 +440,12 @@ static void test_fpd(void)
 	CU_ASSERT_EQUAL(r.fault, 0x26);
 	r = req(&v, 3, 0x0108);
 	CU_ASSERT_EQUAL(r.fault, 0x24);
-	CU_ASSERT_EQUAL(v.faults_fpd, 3);
+	/* a posted entry with FPD: the machine's descriptor fault is silenced too */
+	put_irte(4, LO_P | 2, HI_P);
+	r = req(&v, 4, 0x0108);
+	CU_ASSERT_EQUAL(r.kind, IR_POSTED);
+	vtd_post_fault(&v, &r, VTD_FR_IR_PID);
+	CU_ASSERT_EQUAL(v.faults_fpd, 4);
 	CU_ASSERT_EQUAL(v.faults_recorded, 0);
 	CU_ASSERT_EQUAL(rd(&v, 0x34, 4), 0);
 	/* FPD does not hide faults found before an entry is read */
