@@ -2,7 +2,7 @@
 #include "iommu/ir.h"
 #include <string.h>
 
-/* ---- IRTE (9.10, 9.11) ---- */
+/* ---- IRTE (9.9, 9.10) ---- */
 
 static bool above_haw(uint64_t addr, unsigned haw)
 {
@@ -19,13 +19,13 @@ static enum vtd_ir_fault decode_remapped(const uint64_t raw[2], const struct irt
 	e->tm = FIELD_EX(raw[0], IRTE_LO, TM);
 	e->dlm = FIELD_EX(raw[0], IRTE_LO, DLM);
 	e->dst = m->eime ? FIELD_EX(raw[0], IRTE_LO, DST) : FIELD_EX(raw[0], IRTE_LO, DST_XAPIC);
-	/* 011b and 110b are reserved delivery modes (9.10 DLM) */
+	/* 011b and 110b are not defined delivery modes (9.9 DLM): programmed wrongly */
 	return e->dlm == 3 || e->dlm == 6 ? VTD_FR_IR_IRTE_RSVD : VTD_FR_NONE;
 }
 
 static enum vtd_ir_fault decode_posted(const uint64_t raw[2], const struct irte_mode *m, struct irte *e)
 {
-	/* IM is reserved without posted-interrupt support (CAP_REG.PI, 9.11) */
+	/* IM is reserved without posted-interrupt support (CAP_REG.PI, 9.10) */
 	if (!m->pi || (raw[0] & IRTE_LO_RSVD_POSTED) || (raw[1] & IRTE_HI_RSVD_POSTED))
 		return VTD_FR_IR_IRTE_RSVD;
 	e->urg = FIELD_EX(raw[0], IRTE_LO, URG);
@@ -38,7 +38,7 @@ enum vtd_ir_fault irte_decode(const uint64_t raw[2], const struct irte_mode *m, 
 {
 	memset(e, 0, sizeof *e);
 	e->p = FIELD_EX(raw[0], IRTE_LO, P);
-	/* FPD counts whatever P says (9.10): a not-present entry may silence its faults */
+	/* FPD counts whatever P says (9.9): a not-present entry may silence its faults */
 	e->fpd = FIELD_EX(raw[0], IRTE_LO, FPD);
 	if (!e->p)
 		return VTD_FR_IR_NOT_PRESENT;
@@ -83,7 +83,7 @@ void irte_encode(const struct irte *e, bool eime, uint64_t raw[2])
 
 bool irte_sid_ok(const struct irte *e, uint16_t rid)
 {
-	/* SQ: which low bits (function number bits) are not compared (9.10) */
+	/* SQ: which low bits (function number bits) are not compared (9.9) */
 	static const uint16_t sq_mask[4] = { 0xffff, 0xfffb, 0xfff9, 0xfff8 };
 	switch (e->svt) {
 	case SVT_SID_SQ:
@@ -174,7 +174,7 @@ unsigned iec_count(const struct iec *c)
 	return n;
 }
 
-/* ---- requests (5.1.4) ---- */
+/* ---- requests (5.1.2-5.1.4) ---- */
 
 void ir_init(struct vtd_ir *ir, const struct vtd_mem *mem, unsigned haw, bool pi, bool eim, unsigned iec_entries)
 {
@@ -237,21 +237,22 @@ static enum vtd_ir_fault fetch(struct vtd_ir *ir, struct ir_result *r, uint64_t 
 	return f;
 }
 
-static void remappable(struct vtd_ir *ir, uint64_t addr, uint32_t data, struct ir_result *r)
+static void remappable(struct vtd_ir *ir, uint32_t data, struct ir_result *r)
 {
-	r->index = FIELD_EX(addr, MSI_ADDR, HANDLE_LO) | FIELD_EX(addr, MSI_ADDR, HANDLE_15) << 15;
-	if (FIELD_EX(addr, MSI_ADDR, SHV)) {
-		/* data 31:16 reserved with a subhandle (5.1.4.2; QEMU checks them only then) */
+	if (r->shv) {
+		/* data 31:16 reserved with a subhandle, ignored without (5.1.2.2, Table 14) */
 		if (FIELD_EX(data, MSI_DATA, RSVD_REMAP)) {
 			block(ir, r, VTD_FR_IR_REQ_RSVD);
 			return;
 		}
-		r->index += FIELD_EX(data, MSI_DATA, SUBHANDLE);   /* interrupt_index = handle + subhandle (5.1.4.3) */
+		r->index += FIELD_EX(data, MSI_DATA, SUBHANDLE);   /* handle + subhandle (5.1.3) */
 	}
 	uint64_t raw[2];
 	struct irte e;
 	enum vtd_ir_fault f = fetch(ir, r, raw, &e);
-	if (f == VTD_FR_NONE && !irte_sid_ok(&e, r->sid))
+	/* A present entry's requester is verified before its format (5.1.4) */
+	bool sid_checkable = f == VTD_FR_NONE || (f == VTD_FR_IR_IRTE_RSVD && e.svt != SVT_RESERVED);
+	if (sid_checkable && !irte_sid_ok(&e, r->sid))
 		f = VTD_FR_IR_SID;
 	if (f != VTD_FR_NONE) {
 		block(ir, r, f);
@@ -278,12 +279,17 @@ void ir_remap(struct vtd_ir *ir, uint64_t addr, uint32_t data, uint16_t sid, str
 		r->kind = IR_NOT_INTERRUPT;
 		return;
 	}
-	/* Remapping off: every request passes as compatibility format (5.1.1) */
+	/* The handle bits, whatever the format: hardware logs them as the
+	 * fault's interrupt index for blocked compatibility requests too
+	 * (Linux DMAR reports "fault index 0xa00 [fault reason 0x25]") */
+	r->index = FIELD_EX(addr, MSI_ADDR, HANDLE_LO) | FIELD_EX(addr, MSI_ADDR, HANDLE_15) << 15;
+	r->shv = FIELD_EX(addr, MSI_ADDR, SHV);
+	/* Remapping off: every request is processed as compatibility format (5.1.4) */
 	if (ir->enabled && FIELD_EX(addr, MSI_ADDR, IF)) {
-		remappable(ir, addr, data, r);
+		remappable(ir, data, r);
 		return;
 	}
-	/* Intel 64: compatibility format blocked under EIME or with CFIS clear (5.1.4.1) */
+	/* Intel 64: compatibility format blocked under EIME or with CFIS clear (5.1.4) */
 	if (ir->enabled && (ir->eime || !ir->cfis)) {
 		block(ir, r, VTD_FR_IR_COMPAT);
 		return;

@@ -1,5 +1,5 @@
-/* VT-d interrupt remapping (Intel VT-d spec rev. 4.x, chapter 5; IRTE
- * formats 9.10 and 9.11): an interrupt request -- a DWORD write by a device
+/* VT-d interrupt remapping (Intel VT-d spec rev. 5.10, D51397-018,
+ * chapter 5; IRTE formats 9.9 and 9.10): an interrupt request -- a DWORD write by a device
  * to 0xFEEx_xxxx with its requester ID -- is decoded, its interrupt
  * remapping table entry (IRTE) read from memory or from the interrupt entry
  * cache, checked (present, reserved fields, source-id), and turned into a
@@ -11,7 +11,7 @@
  *             the machine posts (apic/, pi_post) and notifies
  *   compat    a compatibility-format request passed through untranslated
  *             (interrupt remapping off, or GSTS.CFIS = 1), decoded the same way
- *   blocked   a fault reason (7.1.3), for the fault recording registers
+ *   blocked   a fault reason (5.1.4.1, Table 15), for the fault recording registers
  *
  * Tables live in guest memory and are read only through struct vtd_mem: an
  * address with no memory behind it is the spec's "table access error",
@@ -68,7 +68,7 @@ struct irte {
 enum vtd_ir_fault irte_decode(const uint64_t raw[2], const struct irte_mode *m, struct irte *e);
 /* The inverse for an entry irte_decode accepted (tests, fuzzing). */
 void irte_encode(const struct irte *e, bool eime, uint64_t raw[2]);
-/* Source-id verification (9.10 SVT/SQ): SVT 01 compares the requester ID
+/* Source-id verification (9.9 SVT/SQ): SVT 01 compares the requester ID
  * with SID under the SQ mask, 10 checks that its bus is in
  * [SID[7:0], SID[15:8]], 00 verifies nothing. */
 bool irte_sid_ok(const struct irte *e, uint16_t requester_id);
@@ -76,7 +76,7 @@ bool irte_sid_ok(const struct irte *e, uint16_t requester_id);
 /* ---- interrupt entry cache (IEC): fully associative, LRU, deterministic.
  * Holds IRTEs that decoded without fault, by interrupt_index; only the
  * IEC invalidate descriptor removes entries (the spec requires software to
- * invalidate after changing an IRTE or the table pointer, 6.5.2.7). ---- */
+ * invalidate after changing an IRTE or the table pointer, 6.4, 6.7). ---- */
 #define IEC_MAX_ENTRIES 64
 struct iec_entry {
 	bool valid;
@@ -95,7 +95,7 @@ bool iec_lookup(struct iec *c, uint16_t index, uint64_t raw[2]);
 void iec_fill(struct iec *c, uint16_t index, const uint64_t raw[2]);
 void iec_invalidate_all(struct iec *c);
 /* Index-selective: the 2^im indexes sharing iidx's bits above the low im
- * bits (6.5.2.7; im >= 16 covers every index). */
+ * bits (6.5.2.8, Table 25; im >= 16 covers every index). */
 void iec_invalidate_index(struct iec *c, uint16_t iidx, unsigned im);
 unsigned iec_count(const struct iec *c);
 
@@ -135,10 +135,11 @@ struct ir_result {
 	bool urgent;              /* IR_POSTED: URG */
 	enum vtd_ir_fault fault;  /* IR_BLOCKED */
 	bool fpd;                 /* the IRTE's FPD, once it was read: every fault found from then on
-				   * (0x22, 0x24, 0x26; 0x27, 0x28 by the machine) is "qualified" (7.1.3)
+				   * (0x22, 0x24, 0x26; 0x27, 0x28 by the machine) is "qualified" (5.1.4.1)
 				   * and not recorded when FPD is set */
 	bool irte_read;           /* an IRTE was obtained (from memory or the IEC) */
-	uint32_t index;           /* interrupt_index (remappable requests) */
+	uint32_t index;           /* interrupt_index: the handle (+ subhandle), for any format */
+	bool shv;                 /* the request's SubHandle Valid bit */
 	uint16_t sid;             /* requester ID */
 	bool iec_hit;             /* the IRTE came from the IEC, no memory read */
 };

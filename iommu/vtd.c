@@ -50,9 +50,9 @@ int vtd_init(struct vtd *v, const struct vtd_config *cfg, const struct vtd_mem *
 	return 0;
 }
 
-/* ---- events (7.4: fault event; 6.5.2.8: invalidation completion event) ----
- * A new condition sets IP unless it is already pending; with IM clear the
- * message goes out at once and IP clears. */
+/* ---- events (7.3 fault event; 6.5.2.10 invalidation completion event) ----
+ * A new condition sets IP and, with IM clear, sends the message at once and
+ * clears IP; a masked one stays pending in IP until software clears IM. */
 
 static void event_send(struct vtd *v, uint32_t *ctl, uint32_t addr, uint32_t uaddr, uint32_t data)
 {
@@ -64,16 +64,9 @@ static void event_send(struct vtd *v, uint32_t *ctl, uint32_t addr, uint32_t uad
 
 static void event_raise(struct vtd *v, uint32_t *ctl, uint32_t addr, uint32_t uaddr, uint32_t data)
 {
-	if (FIELD_EX(*ctl, EVT_CTL, IP))
-		return;
 	*ctl = FIELD_DP(*ctl, EVT_CTL, IP, 1);
 	if (!FIELD_EX(*ctl, EVT_CTL, IM))
 		event_send(v, ctl, addr, uaddr, data);
-}
-
-static void fault_event(struct vtd *v)
-{
-	event_raise(v, &v->fectl, v->feaddr, v->feuaddr, v->fedata);
 }
 
 static bool ppf(const struct vtd *v)
@@ -89,17 +82,33 @@ static uint32_t fsts_read(const struct vtd *v)
 	return (uint32_t)FIELD_DP(v->fsts, FSTS_REG, PPF, ppf(v));
 }
 
-/* Software cleared the last status: a pending, masked event is dropped (7.4.1). */
+/* The status fields that stand for an interrupt condition not yet serviced
+ * by software (7.3): PPF, PFO, IQE, ICE, ITE. */
+static uint32_t fault_conditions(const struct vtd *v)
+{
+	return fsts_read(v) & (uint32_t)(FIELD_MASK(FSTS_REG, PFO) | FIELD_MASK(FSTS_REG, PPF) |
+					 FIELD_MASK(FSTS_REG, IQE) | FIELD_MASK(FSTS_REG, ICE) | FIELD_MASK(FSTS_REG, ITE));
+}
+
+/* A new condition (PPF or IQE set); `before`: the conditions before it.
+ * No event while an earlier one is unserviced (7.3). */
+static void fault_event(struct vtd *v, uint32_t before)
+{
+	if (!before)
+		event_raise(v, &v->fectl, v->feaddr, v->feuaddr, v->fedata);
+}
+
+/* Software serviced every condition: a pending, masked event is dropped (7.3). */
 static void fault_status_cleared(struct vtd *v)
 {
-	uint32_t s = fsts_read(v);
-	if (!FIELD_EX(s, FSTS_REG, PPF) && !FIELD_EX(s, FSTS_REG, PFO) && !FIELD_EX(s, FSTS_REG, IQE) &&
-	    !FIELD_EX(s, FSTS_REG, ICE) && !FIELD_EX(s, FSTS_REG, ITE))
+	if (!fault_conditions(v))
 		v->fectl = FIELD_DP(v->fectl, EVT_CTL, IP, 0);
 }
 
-/* ---- primary fault logging (7.3.1) ---- */
+/* ---- primary fault logging (7.2.1) ---- */
 
+/* No compression of faults from one requester (IMPLEMENTATION DEFINED: 7.2.1
+ * allows it, QEMU and this model do not). */
 static void record_fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, uint32_t index)
 {
 	if (FIELD_EX(v->fsts, FSTS_REG, PFO)) {
@@ -108,11 +117,11 @@ static void record_fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, 
 	}
 	struct vtd_frcd *f = &v->frcd[v->fr_index];
 	if (FIELD_EX(f->hi, FRCD_HI, F)) {
-		v->fsts = FIELD_DP(v->fsts, FSTS_REG, PFO, 1);
+		v->fsts = FIELD_DP(v->fsts, FSTS_REG, PFO, 1);   /* PPF is set: no event */
 		v->faults_overflow++;
-		fault_event(v);
 		return;
 	}
+	uint32_t before = fault_conditions(v);
 	bool pending = ppf(v);
 	f->lo = FIELD_DP(0, FRCD_LO, IIDX, index);   /* FI[63:48] = interrupt_index, 47:12 zero */
 	f->hi = FIELD_DP(FIELD_DP(FIELD_DP(0, FRCD_HI, SID, sid), FRCD_HI, FR, reason), FRCD_HI, F, 1);
@@ -120,8 +129,7 @@ static void record_fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, 
 	if (!pending)
 		v->fsts = FIELD_DP(v->fsts, FSTS_REG, FRI, v->fr_index);
 	v->fr_index = (v->fr_index + 1) % v->cfg.nfr;
-	if (!pending)
-		fault_event(v);
+	fault_event(v, before);
 }
 
 static void fault(struct vtd *v, uint16_t sid, enum vtd_ir_fault reason, uint32_t index, bool fpd)
@@ -149,13 +157,14 @@ void vtd_post_fault(struct vtd *v, const struct ir_result *r, enum vtd_ir_fault 
 
 static void iq_error(struct vtd *v, enum vtd_iqei why)
 {
+	uint32_t before = fault_conditions(v);
 	v->fsts = FIELD_DP(v->fsts, FSTS_REG, IQE, 1);
 	v->iqercd = FIELD_DP(0, IQERCD_REG, IQEI, why);
 	v->iq_errors++;
-	fault_event(v);
+	fault_event(v, before);
 }
 
-/* Interrupt entry cache invalidate (6.5.2.7). */
+/* Interrupt entry cache invalidate (6.5.2.8). */
 static enum vtd_iqei iq_iec(struct vtd *v, const uint64_t d[2])
 {
 	if ((d[0] & IEC_DSC_LO_RSVD) || d[1])
@@ -167,7 +176,7 @@ static enum vtd_iqei iq_iec(struct vtd *v, const uint64_t d[2])
 	return IQEI_NONE;
 }
 
-/* Invalidation wait (6.5.2.8): everything before it is complete (the queue
+/* Invalidation wait (6.5.2.9): everything before it is complete (the queue
  * runs in order, so FN needs nothing more). */
 static enum vtd_iqei iq_wait(struct vtd *v, const uint64_t d[2])
 {
@@ -175,11 +184,13 @@ static enum vtd_iqei iq_wait(struct vtd *v, const uint64_t d[2])
 		return IQEI_RSVD;
 	if (FIELD_EX(d[0], WAIT_DSC, SW)) {
 		uint32_t data = FIELD_EX(d[0], WAIT_DSC, STDATA);
+		uint64_t addr = v->cfg.haw < 64 ? d[1] & ((1ULL << v->cfg.haw) - 1) : d[1];   /* bits above HAW ignored */
 		/* IMPLEMENTATION DEFINED: a status address with no memory behind it
-		 * is a lost write (no error is architected); counted */
-		if (!v->ir.mem.write(v->ir.mem.ctx, d[1], &data, sizeof data))
+		 * is undefined (6.5.2.9); the write is lost and counted */
+		if (!v->ir.mem.write(v->ir.mem.ctx, addr, &data, sizeof data))
 			(*v->guest_errors)++;
 	}
+	/* No new completion event while IWC is still set (6.5.2.10) */
 	if (FIELD_EX(d[0], WAIT_DSC, IF) && !FIELD_EX(v->ics, ICS_REG, IWC)) {
 		v->ics = FIELD_DP(v->ics, ICS_REG, IWC, 1);
 		event_raise(v, &v->iectl, v->ieaddr, v->ieuaddr, v->iedata);
@@ -204,7 +215,7 @@ static enum vtd_iqei iq_descriptor(struct vtd *v, const uint64_t d[2])
 }
 
 /* Fetch and complete descriptors from IQH up to IQT; stop at an error with
- * IQH on the bad descriptor (6.5.2.10).  At most iq_entries steps. */
+ * IQH on the bad descriptor (6.5.2.11).  At most iq_entries steps. */
 static void iq_run(struct vtd *v)
 {
 	if (!FIELD_EX(v->gsts, GSTS_REG, QIES) || FIELD_EX(v->fsts, FSTS_REG, IQE))
@@ -231,7 +242,7 @@ static void iq_run(struct vtd *v)
 	}
 }
 
-/* ---- global command (11.4.4) ---- */
+/* ---- global command (11.4.4.1) ---- */
 
 static void set_status(struct vtd *v, unsigned shift, bool on)
 {
@@ -243,7 +254,7 @@ static void gcmd_qie(struct vtd *v, bool on)
 	if (on == FIELD_EX(v->gsts, GSTS_REG, QIES))
 		return;
 	set_status(v, GSTS_REG_QIES_SHIFT, on);
-	v->iqh = 0;   /* the queue restarts at its base either way */
+	v->iqh = 0;   /* reset when disabled (6.5.2); the queue restarts at its base */
 	if (on) {
 		v->iq_base = FIELD_EX(v->iqa, IQA_REG, IQA) << 12;
 		v->iq_entries = 256u << FIELD_EX(v->iqa, IQA_REG, QS);
@@ -262,7 +273,7 @@ static void gcmd_write(struct vtd *v, uint32_t val)
 	v->ir.enabled = FIELD_EX(val, GCMD_REG, IRE);
 	set_status(v, GSTS_REG_IRES_SHIFT, v->ir.enabled);
 	if (!v->ir.enabled)
-		v->fr_index = 0;   /* reset while no translation is enabled (7.3.1; TES is always 0) */
+		v->fr_index = 0;   /* reset while no translation is enabled (7.2.1; TES is always 0) */
 	v->ir.cfis = FIELD_EX(val, GCMD_REG, CFI);
 	set_status(v, GSTS_REG_CFIS_SHIFT, v->ir.cfis);
 	if (FIELD_EX(val, GCMD_REG, TE) || FIELD_EX(val, GCMD_REG, SRTP) || FIELD_EX(val, GCMD_REG, WBF))

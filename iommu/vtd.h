@@ -1,7 +1,7 @@
-/* A VT-d remapping unit's register file (Intel VT-d spec rev. 4.x, 11.4)
+/* A VT-d remapping unit's register file (Intel VT-d spec rev. 5.10, 11.4)
  * with interrupt remapping (iommu/ir.h), the invalidation queue (6.5.2:
  * interrupt entry cache and wait descriptors) and primary fault logging
- * (7.2, 7.3: circular fault recording registers, overflow, fault events).
+ * (7.2.1, 7.3: circular fault recording registers, overflow, fault events).
  * A dev_ops device on a 4 KiB MMIO window (the DRHD's register base).
  *
  *   guest -- MMIO --> vtd_ops (GCMD: SIRTP latches IRTA_REG, IRE, CFI, QIE;
@@ -47,7 +47,7 @@ struct vtd {
 	uint64_t iq_base;        /* latched from IQA_REG when QIE is set */
 	uint32_t iq_entries;
 	struct vtd_frcd frcd[VTD_MAX_FRCD];
-	unsigned fr_index;       /* next fault recording register (7.3.1) */
+	unsigned fr_index;       /* next fault recording register (7.2.1) */
 	/* Set by the owner: hardware-generated interrupts (fault event,
 	 * invalidation completion event), always compatibility format and
 	 * never remapped (5.1.6). NULL: dropped. */

@@ -1,9 +1,9 @@
 /* Intel VT-d layouts, one place each (Intel Virtualization Technology for
- * Directed I/O, Architecture Specification, rev. 4.x): the remapping
+ * Directed I/O, Architecture Specification, rev. 5.10, D51397-018): the remapping
  * unit's register offsets and fields (11.4), the interrupt remapping table
- * entry in its remapped (9.10) and posted (9.11) formats, the remappable
- * MSI address/data (5.1.4), the invalidation descriptors the queue accepts
- * (6.5.2) and the interrupt-remapping fault reasons (7.1.3).
+ * entry in its remapped (9.9) and posted (9.10) formats, the remappable
+ * MSI address/data (5.1.2), the invalidation descriptors the queue accepts
+ * (6.5.2) and the interrupt-remapping fault reasons (5.1.4.1).
  *
  * Only what interrupt remapping and the invalidation queue use is declared
  * field by field; DMA-remapping registers (RTADDR, CCMD, IOTLB) are named
@@ -77,7 +77,7 @@ FIELD(ECAP_REG, IRO, 8, 10)
 FIELD(ECAP_REG, MHMV, 20, 4)
 FIELD(ECAP_REG, SMTS, 43, 1)
 
-/* GCMD_REG (11.4.4, write-only, reads 0) and GSTS_REG (11.4.5) share a
+/* GCMD_REG (11.4.4.1, write-only, reads 0) and GSTS_REG (11.4.4.2) share a
  * layout: 31 TE/TES | 30 SRTP/RTPS | 29 SFL/FLS | 28 EAFL/AFLS | 27 WBF/WBFS
  *  26 QIE/QIES | 25 IRE/IRES | 24 SIRTP/IRTPS | 23 CFI/CFIS */
 FIELD(GCMD_REG, CFI, 23, 1)
@@ -105,7 +105,7 @@ FIELD(FSTS_REG, FRI, 8, 8)
 FIELD(EVT_CTL, IP, 30, 1)
 FIELD(EVT_CTL, IM, 31, 1)
 
-/* FRCD_REG (11.4.7.x), 128 bits as two quadwords.
+/* FRCD_REG (11.4.7.6), 128 bits as two quadwords.
  *  low:  63:12 FI | for interrupt-remapping faults 63:48 = interrupt_index, 47:12 = 0
  *  high: 127 F (RW1C) | 126 T | 125:124 AT | 103:96 FR | 79:64 SID */
 FIELD(FRCD_LO, FI, 12, 52)
@@ -116,14 +116,14 @@ FIELD(FRCD_HI, AT, 60, 2)
 FIELD(FRCD_HI, T, 62, 1)       /* DMA faults only: 0 for interrupt faults */
 FIELD(FRCD_HI, F, 63, 1)
 
-/* IQH_REG / IQT_REG (11.4.8.1-2): 18:4 QH / QT, in 128-bit descriptors */
+/* IQH_REG / IQT_REG (11.4.9.1-2): 18:4 QH / QT, in 128-bit descriptors */
 FIELD(IQ_PTR, Q, 4, 15)
-/* IQA_REG (11.4.8.3): 63:12 IQA | 11 DW (256-bit descriptors: SMTS only) | 2:0 QS
+/* IQA_REG (11.4.9.3): 63:12 IQA | 11 DW (256-bit descriptors: SMTS only) | 2:0 QS
  * (2^QS 4-KiB pages, so 2^(QS + 8) 128-bit descriptors) */
 FIELD(IQA_REG, QS, 0, 3)
 FIELD(IQA_REG, DW, 11, 1)
 FIELD(IQA_REG, IQA, 12, 52)
-/* ICS_REG (11.4.9.1): 0 IWC (RW1C) */
+/* ICS_REG (11.4.9.4): 0 IWC (RW1C) */
 FIELD(ICS_REG, IWC, 0, 1)
 /* IQERCD_REG (11.4.9.9): 63:48 ICESID | 47:32 ITESID | 3:0 IQEI */
 FIELD(IQERCD_REG, IQEI, 0, 4)
@@ -136,12 +136,12 @@ enum vtd_iqei {
 	IQEI_WIDTH = 5,            /* invalid descriptor width */
 };
 
-/* IRTA_REG (11.4.10.1): 63:12 IRTA | 11 EIME | 3:0 S (2^(S + 1) entries) */
+/* IRTA_REG (11.4.10): 63:12 IRTA | 11 EIME | 3:0 S (2^(S + 1) entries) */
 FIELD(IRTA_REG, S, 0, 4)
 FIELD(IRTA_REG, EIME, 11, 1)
 FIELD(IRTA_REG, IRTA, 12, 52)
 
-/* ---- interrupt remapping table entry, 128 bits (9.10, 9.11) ----
+/* ---- interrupt remapping table entry, 128 bits (9.9, 9.10) ----
  * Remapped format (IM = 0), low quadword:
  *  63:32 DST | 31:24 rsvd | 23:16 V | 15 IM | 14:12 rsvd | 11:8 AVAIL
  *   7:5 DLM | 4 TM | 3 RH | 2 DM | 1 FPD | 0 P
@@ -177,19 +177,19 @@ FIELD(IRTE_HI, PDA_H, 32, 32)
 #define IRTE_HI_RSVD_REMAP   0xfffffffffff00000ULL   /* 127:84 */
 #define IRTE_HI_RSVD_POSTED  0x00000000fff00000ULL   /* 95:84 */
 #define IRTE_SIZE 16
-/* SVT (9.10): source validation type */
+/* SVT (9.9): source validation type */
 enum { SVT_NONE = 0, SVT_SID_SQ = 1, SVT_BUS_RANGE = 2, SVT_RESERVED = 3 };
-/* DLM encodings as the LAPIC's delivery modes (9.10, SDM Vol. 3A 11.6.1):
- * 011b and 110b are reserved */
+/* DLM encodings as the LAPIC's delivery modes (9.9, SDM Vol. 3A 11.6.1):
+ * 011b and 110b are not defined */
 enum { DLM_FIXED = 0, DLM_LOWEST = 1, DLM_SMI = 2, DLM_NMI = 4, DLM_INIT = 5, DLM_EXTINT = 7 };
 
-/* ---- interrupt requests (5.1.4): a DWORD write to 0xFEEx_xxxx ----
- * Compatibility format (bit 4 = 0; SDM Vol. 3A 11.11.1):
+/* ---- interrupt requests (5.1.2): a DWORD write to 0xFEEx_xxxx ----
+ * Compatibility format (bit 4 = 0, 5.1.2.1; SDM Vol. 3A 11.11.1):
  *  address 31:20 0xFEE | 19:12 Destination ID | 3 RH | 2 DM
  *  data    15 TM | 14 level | 10:8 delivery mode | 7:0 vector
- * Remappable format (bit 4 = 1, 5.1.4.2):
+ * Remappable format (bit 4 = 1, 5.1.2.2):
  *  address 31:20 0xFEE | 19:5 handle[14:0] | 4 = 1 | 3 SHV | 2 handle[15] | 1:0 ignored
- *  data    31:16 reserved | 15:0 subhandle (used when SHV = 1) */
+ *  data    31:16 reserved if SHV = 1, else ignored | 15:0 subhandle (SHV = 1) */
 FIELD(MSI_ADDR, DM, 2, 1)
 FIELD(MSI_ADDR, RH, 3, 1)
 FIELD(MSI_ADDR, IF, 4, 1)
@@ -216,17 +216,17 @@ enum vtd_inv_type {
 	INV_CC = 1, INV_IOTLB = 2, INV_DEV_TLB = 3, INV_IEC = 4, INV_WAIT = 5,
 	INV_PIOTLB = 6, INV_PC = 7, INV_PDEV_TLB = 8,   /* scalable mode only */
 };
-/* Interrupt entry cache invalidate descriptor (6.5.2.7):
+/* Interrupt entry cache invalidate descriptor (6.5.2.8):
  *  47:32 IIDX | 31:27 IM (2^IM indexes) | 4 G (0 global, 1 index-selective) | 3:0 = 4
  *  reserved: 63:48, 26:12, 8:5 and the whole high quadword */
 FIELD(IEC_DSC, G, 4, 1)
 FIELD(IEC_DSC, IM, 27, 5)
 FIELD(IEC_DSC, IIDX, 32, 16)
 #define IEC_DSC_LO_RSVD 0xffff000007fff1e0ULL
-/* Invalidation wait descriptor (6.5.2.8):
+/* Invalidation wait descriptor (6.5.2.9):
  *  low:  63:32 Status Data | 7 PD | 6 FN | 5 SW | 4 IF | 3:0 = 5; reserved 31:12, 8
- *  high: 63:2 Status Address | 1:0 reserved
- *  (PD, page-request drain, is reserved without ECAP.PRS) */
+ *  high: 63:2 Status Address (bits above HAW ignored) | 1:0 reserved
+ *  (PD, page-request drain, is reserved without ECAP.PDS) */
 FIELD(WAIT_DSC, IF, 4, 1)
 FIELD(WAIT_DSC, SW, 5, 1)
 FIELD(WAIT_DSC, FN, 6, 1)
@@ -235,9 +235,9 @@ FIELD(WAIT_DSC, STDATA, 32, 32)
 #define WAIT_DSC_LO_RSVD 0x00000000fffff180ULL   /* 31:12, 8, 7 (PD); 11:9 is TYPE_HI */
 #define WAIT_DSC_HI_RSVD 0x3ULL
 
-/* ---- interrupt-remapping fault reasons (7.1.3, Table "Interrupt Remapping
- * Fault Conditions"); "qualified" ones are not recorded when the IRTE's FPD
- * is set, because they are detected after the IRTE was read. ---- */
+/* ---- interrupt-remapping fault reasons (5.1.4.1, Table 15 "Interrupt
+ * Remapping Fault Conditions"); "qualified" ones are not recorded when the
+ * IRTE's FPD is set: they are found after the IRTE was read. ---- */
 enum vtd_ir_fault {
 	VTD_FR_NONE = 0,
 	VTD_FR_IR_REQ_RSVD = 0x20,    /* remappable request with a reserved field set */
@@ -249,6 +249,10 @@ enum vtd_ir_fault {
 	VTD_FR_IR_SID = 0x26,         /* source-id verification failed (qualified) */
 	VTD_FR_IR_PID = 0x27,         /* posted-interrupt descriptor access failed (qualified) */
 	VTD_FR_IR_PID_RSVD = 0x28,    /* posted-interrupt descriptor reserved field set (qualified) */
+	/* not produced: every request reaching the unit is a DWORD write, ECAP.EIMER = IRREQ = 0 */
+	VTD_FR_IR_INVALID_MSI = 0x29, /* a write to 0xFEEx_xxxx that is no valid interrupt */
+	VTD_FR_IR_EIMER = 0x2a,       /* EIME = 0 where ECAP.EIMER requires 1 */
+	VTD_FR_IR_IRREQ = 0x2b,       /* an MSI with remapping off where ECAP.IRREQ requires it on */
 };
 
 #endif
