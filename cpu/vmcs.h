@@ -33,6 +33,8 @@ enum vmcs_type { VMCS_TYPE_CONTROL, VMCS_TYPE_EXIT_INFO, VMCS_TYPE_GUEST, VMCS_T
 /* 16-bit guest-state fields (B.1.2) */
 #define VMCS_GUEST_INTR_STATUS             0x0810   /* RVI [7:0], SVI [15:8] */
 #define VMCS_GUEST_PML_INDEX               0x0812
+FIELD(GUEST_INTR_STATUS, RVI, 0, 8)                 /* requesting virtual interrupt (25.4.2) */
+FIELD(GUEST_INTR_STATUS, SVI, 8, 8)                 /* servicing virtual interrupt */
 /* 64-bit control fields (B.2.1) */
 #define VMCS_IO_BITMAP_A                   0x2000
 #define VMCS_IO_BITMAP_B                   0x2002

@@ -252,21 +252,31 @@ static bool d_exception(const struct vmx_model *m, const struct vmx_event *e, st
 	return take(x, EXIT_REASON_EXCEPTION_NMI, "EXCEPTION_BITMAP");
 }
 
-/* External interrupts exit whatever RFLAGS.IF; "acknowledge interrupt on
- * exit" puts the vector in the exit interruption information (28.2.2) */
+/* External interrupts exit whatever RFLAGS.IF, unless blocked for another
+ * reason, by STI or MOV SS (26.3): they stay pending.  "Acknowledge
+ * interrupt on exit" puts the vector in the exit interruption information
+ * (28.2.2). */
 static bool d_ext_intr(const struct vmx_model *m, const struct vmx_event *e, struct vmx_exit_info *x)
 {
 	if (!(vmx_pin(m) & PIN_BASED_EXT_INTR_MASK))
 		return stay(x, "EXT_INTR_EXITING");
+	if (e->guest.interruptibility & (VMX_INTR_STATE_STI | VMX_INTR_STATE_MOV_SS))
+		return stay(x, "blocked by STI or MOV SS");
 	if (vmx_exit_ctls(m) & VM_EXIT_ACK_INTR_ON_EXIT)
 		x->intr_info = vmx_intr_info(e->intr.vector, VMX_INTR_EXT, false);
 	return take(x, EXIT_REASON_EXTERNAL_INTERRUPT, "EXT_INTR_EXITING");
 }
 
+/* An NMI exits unless blocked by MOV SS, or by NMI blocking when virtual
+ * NMIs are off (with them on, bit 3 is virtual-NMI blocking, which real
+ * NMIs ignore; 26.3) */
 static bool d_nmi(const struct vmx_model *m, const struct vmx_event *e, struct vmx_exit_info *x)
 {
-	if (!(vmx_pin(m) & PIN_BASED_NMI_EXITING))
+	uint32_t pin = vmx_pin(m), is = e->guest.interruptibility;
+	if (!(pin & PIN_BASED_NMI_EXITING))
 		return stay(x, "NMI_EXITING");
+	if (is & VMX_INTR_STATE_MOV_SS || (is & VMX_INTR_STATE_NMI && !(pin & PIN_BASED_VIRTUAL_NMIS)))
+		return stay(x, "blocked by MOV SS or NMI");
 	x->intr_info = vmx_intr_info(2, VMX_INTR_NMI, false);
 	return take(x, EXIT_REASON_EXCEPTION_NMI, "NMI_EXITING");
 }

@@ -1,6 +1,7 @@
 /* VMX basic exit reasons.  See vmx_reason.h. */
 #include "cpu/vmx_reason.h"
 #include <stddef.h>
+#include <string.h>
 
 static const struct {
 	const char *name;
@@ -53,3 +54,13 @@ static const struct {
 
 const char *vmx_reason_name(unsigned r) { return r < VMX_NR_EXIT_REASONS ? reasons[r].name : NULL; }
 bool vmx_reason_kvm_named(unsigned r) { return r < VMX_NR_EXIT_REASONS && reasons[r].kvm; }
+
+int vmx_reason_by_name(const char *name)
+{
+	if (!strcmp(name, "PENDING_INTERRUPT"))
+		return EXIT_REASON_INTERRUPT_WINDOW;
+	for (unsigned r = 0; r < VMX_NR_EXIT_REASONS; r++)
+		if (reasons[r].name && !strcmp(reasons[r].name, name))
+			return (int)r;
+	return -1;
+}

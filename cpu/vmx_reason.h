@@ -96,5 +96,8 @@ enum vmx_exit_reason {
 const char *vmx_reason_name(unsigned r);
 /* True when KVM's VMX_EXIT_REASONS names r (KVM prints others as numbers). */
 bool vmx_reason_kvm_named(unsigned r);
+/* The reason a name stands for, as a trace prints it; -1 if none.  Also
+ * takes "PENDING_INTERRUPT", the name older kernels print for 7. */
+int vmx_reason_by_name(const char *name);
 
 #endif

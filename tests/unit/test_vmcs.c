@@ -60,6 +60,8 @@ static void test_widths_and_types(void)
 	CU_ASSERT_EQUAL(vmcs_write(&v, VMCS_GUEST_INTR_STATUS, 0x123456789abcdef0ULL, false), VMCS_OK);
 	CU_ASSERT_EQUAL(vmcs_read(&v, VMCS_GUEST_INTR_STATUS, &r), VMCS_OK);
 	CU_ASSERT_EQUAL(r, 0xdef0);
+	CU_ASSERT_EQUAL(FIELD_EX(r, GUEST_INTR_STATUS, RVI), 0xf0);
+	CU_ASSERT_EQUAL(FIELD_EX(r, GUEST_INTR_STATUS, SVI), 0xde);
 	CU_ASSERT_EQUAL(vmcs_write(&v, VMCS_TPR_THRESHOLD, 0x123456789abcdef0ULL, false), VMCS_OK);
 	CU_ASSERT_EQUAL(vmcs_read(&v, VMCS_TPR_THRESHOLD, &r), VMCS_OK);
 	CU_ASSERT_EQUAL(r, 0x9abcdef0);
@@ -182,6 +184,11 @@ static void test_reason_names(void)
 		CU_ASSERT_STRING_EQUAL(vmx_reason_name(kvm_names[i].r), kvm_names[i].name);
 		CU_ASSERT_TRUE(vmx_reason_kvm_named(kvm_names[i].r));
 	}
+	for (unsigned i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(vmx_reason_by_name(kvm_names[i].name), (int)kvm_names[i].r);
+	CU_ASSERT_EQUAL(vmx_reason_by_name("PENDING_INTERRUPT"), 7);   /* older kernels */
+	CU_ASSERT_EQUAL(vmx_reason_by_name("cpuid"), -1);
+	CU_ASSERT_EQUAL(vmx_reason_by_name(""), -1);
 	for (unsigned r = 0; r < 200; r++)
 		named += vmx_reason_kvm_named(r);
 	CU_ASSERT_EQUAL(named, n);   /* no name KVM does not print is passed off as KVM's */

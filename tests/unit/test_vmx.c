@@ -338,6 +338,13 @@ static void test_external_interrupt(void)
 	vmcs_set(&m->vmcs, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
 	CU_ASSERT_TRUE(vmx_decide(m, &e, &X));
 	CU_ASSERT_EQUAL(X.intr_info, 0x80000020u);
+	/* RFLAGS.IF does not block it; STI and MOV SS blocking do */
+	e.guest = (struct vmx_guest){ .rflags = 0, .interruptibility = VMX_INTR_STATE_NMI };
+	CU_ASSERT_TRUE(vmx_decide(m, &e, &X));
+	e.guest.interruptibility = VMX_INTR_STATE_STI;
+	CU_ASSERT_FALSE(vmx_decide(m, &e, &X));
+	e.guest.interruptibility = VMX_INTR_STATE_MOV_SS;
+	CU_ASSERT_FALSE(vmx_decide(m, &e, &X));
 }
 
 static void test_nmi(void)
@@ -346,6 +353,14 @@ static void test_nmi(void)
 	CU_ASSERT_TRUE(ev(ctls(PIN_BASED_NMI_EXITING, 0, 0), (struct vmx_event){ .kind = VMX_EV_NMI }));
 	CU_ASSERT_EQUAL(X.reason, 0);
 	CU_ASSERT_EQUAL(X.intr_info, 0x80000202u);   /* valid, type NMI (2), vector 2 */
+	struct vmx_event e = { .kind = VMX_EV_NMI, .guest = { .interruptibility = VMX_INTR_STATE_MOV_SS } };
+	CU_ASSERT_FALSE(vmx_decide(ctls(PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS, 0, 0), &e, &X));
+	e.guest.interruptibility = VMX_INTR_STATE_STI;      /* STI does not block NMIs here */
+	CU_ASSERT_TRUE(vmx_decide(ctls(PIN_BASED_NMI_EXITING, 0, 0), &e, &X));
+	e.guest.interruptibility = VMX_INTR_STATE_NMI;      /* NMI blocking, virtual NMIs off */
+	CU_ASSERT_FALSE(vmx_decide(ctls(PIN_BASED_NMI_EXITING, 0, 0), &e, &X));
+	/* virtual NMIs on: bit 3 is virtual-NMI blocking, which a real NMI ignores */
+	CU_ASSERT_TRUE(vmx_decide(ctls(PIN_BASED_NMI_EXITING | PIN_BASED_VIRTUAL_NMIS, 0, 0), &e, &X));
 }
 
 static void test_exceptions(void)
