@@ -85,6 +85,8 @@ void vmx_init(struct vmx_model *m, const struct cfg *c)
 	for (unsigned i = 0; i < sizeof ctl_keys / sizeof ctl_keys[0]; i++)
 		vmcs_set(&m->vmcs, ctl_keys[i].enc, cfg_u64(c, "vmx", ctl_keys[i].key));
 	m->misc = cfg_u64(c, "vmx", "misc");
+	/* KVM's first VPID (allocate_vpid: 0 is the host's); per-vCPU VPIDs are the caller's */
+	vmcs_set(&m->vmcs, VMCS_VIRTUAL_PROCESSOR_ID, 1);
 	m->mmio_spte_cache = cfg_bool(c, "vmx", "mmio_spte_cache");
 	m->exit_cycles = cfg_u64(c, "vmx", "exit_cycles");
 	m->entry_cycles = cfg_u64(c, "vmx", "entry_cycles");
@@ -120,6 +122,71 @@ uint64_t vmx_tertiary(const struct vmx_model *m)
 	if (!(vmx_primary(m) & CPU_BASED_ACTIVATE_TERTIARY_CONTROLS))
 		return 0;
 	return vmcs_get(&m->vmcs, VMCS_TERTIARY_VM_EXEC_CONTROL);
+}
+
+/* ---- control checks (27.2.1.1) ---- */
+static const char *const ctls_err_names[] = {
+	[VMX_CTLS_OK] = "ok",
+	[VMX_CTLS_VNMI_WITHOUT_NMI_EXITING] = "virtual NMIs without NMI exiting",
+	[VMX_CTLS_NMI_WINDOW_WITHOUT_VNMI] = "NMI-window exiting without virtual NMIs",
+	[VMX_CTLS_APICV_WITHOUT_TPR_SHADOW] = "x2APIC mode, APIC-register virtualization or virtual-interrupt delivery without TPR shadow",
+	[VMX_CTLS_X2APIC_AND_APIC_ACCESSES] = "virtualize x2APIC mode together with virtualize APIC accesses",
+	[VMX_CTLS_VID_WITHOUT_EXT_INTR_EXITING] = "virtual-interrupt delivery without external-interrupt exiting",
+	[VMX_CTLS_POSTED_WITHOUT_VID_OR_ACK] = "posted interrupts without virtual-interrupt delivery or acknowledge interrupt on exit",
+	[VMX_CTLS_POSTED_BAD_VECTOR] = "posted-interrupt notification vector above 255",
+	[VMX_CTLS_VPID_ZERO] = "enable VPID with VPID 0",
+	[VMX_CTLS_UG_WITHOUT_EPT] = "unrestricted guest without EPT",
+	[VMX_CTLS_PML_WITHOUT_EPT] = "PML without EPT",
+	[VMX_CTLS_SAVE_TIMER_WITHOUT_TIMER] = "save VMX-preemption timer value without the timer",
+	[VMX_CTLS_TPR_THRESHOLD_RESERVED] = "TPR threshold bits 31:4 set without virtual-interrupt delivery",
+};
+
+const char *vmx_ctls_err_name(enum vmx_ctls_err e)
+{
+	return (unsigned)e < sizeof ctls_err_names / sizeof ctls_err_names[0] ? ctls_err_names[e] : "?";
+}
+
+static enum vmx_ctls_err check_apic_ctls(const struct vmx_model *m, uint32_t pin, uint32_t p, uint32_t s)
+{
+	const uint32_t apicv = SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE | SECONDARY_EXEC_APIC_REGISTER_VIRT |
+			       SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY;
+	if (!(p & CPU_BASED_TPR_SHADOW) && s & apicv)
+		return VMX_CTLS_APICV_WITHOUT_TPR_SHADOW;
+	if (s & SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE && s & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES)
+		return VMX_CTLS_X2APIC_AND_APIC_ACCESSES;
+	if (s & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY && !(pin & PIN_BASED_EXT_INTR_MASK))
+		return VMX_CTLS_VID_WITHOUT_EXT_INTR_EXITING;
+	if (pin & PIN_BASED_POSTED_INTR) {
+		if (!(s & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) || !(vmx_exit_ctls(m) & VM_EXIT_ACK_INTR_ON_EXIT))
+			return VMX_CTLS_POSTED_WITHOUT_VID_OR_ACK;
+		if (vmcs_get(&m->vmcs, VMCS_POSTED_INTR_NV) >> 8)
+			return VMX_CTLS_POSTED_BAD_VECTOR;
+	}
+	if (p & CPU_BASED_TPR_SHADOW && !(s & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY) &&
+	    vmcs_get(&m->vmcs, VMCS_TPR_THRESHOLD) >> 4)
+		return VMX_CTLS_TPR_THRESHOLD_RESERVED;
+	return VMX_CTLS_OK;
+}
+
+enum vmx_ctls_err vmx_check_controls(const struct vmx_model *m)
+{
+	uint32_t pin = vmx_pin(m), p = vmx_primary(m), s = vmx_secondary(m);
+	if (pin & PIN_BASED_VIRTUAL_NMIS && !(pin & PIN_BASED_NMI_EXITING))
+		return VMX_CTLS_VNMI_WITHOUT_NMI_EXITING;
+	if (p & CPU_BASED_NMI_WINDOW_EXITING && !(pin & PIN_BASED_VIRTUAL_NMIS))
+		return VMX_CTLS_NMI_WINDOW_WITHOUT_VNMI;
+	enum vmx_ctls_err e = check_apic_ctls(m, pin, p, s);
+	if (e != VMX_CTLS_OK)
+		return e;
+	if (s & SECONDARY_EXEC_ENABLE_VPID && !vmcs_get(&m->vmcs, VMCS_VIRTUAL_PROCESSOR_ID))
+		return VMX_CTLS_VPID_ZERO;
+	if (s & SECONDARY_EXEC_UNRESTRICTED_GUEST && !(s & SECONDARY_EXEC_ENABLE_EPT))
+		return VMX_CTLS_UG_WITHOUT_EPT;
+	if (s & SECONDARY_EXEC_ENABLE_PML && !(s & SECONDARY_EXEC_ENABLE_EPT))
+		return VMX_CTLS_PML_WITHOUT_EPT;
+	if (vmx_exit_ctls(m) & VM_EXIT_SAVE_VMX_PREEMPTION_TIMER && !(pin & PIN_BASED_VMX_PREEMPTION_TIMER))
+		return VMX_CTLS_SAVE_TIMER_WITHOUT_TIMER;
+	return VMX_CTLS_OK;
 }
 
 /* ---- bitmaps ---- */

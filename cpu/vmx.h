@@ -72,6 +72,27 @@ uint32_t vmx_secondary(const struct vmx_model *m);
 uint64_t vmx_tertiary(const struct vmx_model *m);
 uint32_t vmx_exit_ctls(const struct vmx_model *m);
 
+/* VM-entry checks on the control combination (SDM 27.2.1.1) that a design
+ * can get wrong; the first failing one, or VMX_CTLS_OK.  Entry with such
+ * controls fails with VM-instruction error 7. */
+enum vmx_ctls_err {
+	VMX_CTLS_OK,
+	VMX_CTLS_VNMI_WITHOUT_NMI_EXITING,       /* virtual NMIs need NMI exiting */
+	VMX_CTLS_NMI_WINDOW_WITHOUT_VNMI,        /* NMI-window exiting needs virtual NMIs */
+	VMX_CTLS_APICV_WITHOUT_TPR_SHADOW,       /* x2APIC mode, APIC-register virt., VID need TPR shadow */
+	VMX_CTLS_X2APIC_AND_APIC_ACCESSES,       /* virtualize x2APIC mode excludes virtualize APIC accesses */
+	VMX_CTLS_VID_WITHOUT_EXT_INTR_EXITING,   /* virtual-interrupt delivery needs external-interrupt exiting */
+	VMX_CTLS_POSTED_WITHOUT_VID_OR_ACK,      /* posted interrupts need VID and acknowledge-on-exit */
+	VMX_CTLS_POSTED_BAD_VECTOR,              /* posted-interrupt notification vector bits 15:8 */
+	VMX_CTLS_VPID_ZERO,                      /* enable VPID with VPID 0 */
+	VMX_CTLS_UG_WITHOUT_EPT,                 /* unrestricted guest needs EPT */
+	VMX_CTLS_PML_WITHOUT_EPT,                /* PML needs EPT */
+	VMX_CTLS_SAVE_TIMER_WITHOUT_TIMER,       /* saving the preemption timer needs the timer */
+	VMX_CTLS_TPR_THRESHOLD_RESERVED,         /* TPR threshold bits 31:4 without VID */
+};
+enum vmx_ctls_err vmx_check_controls(const struct vmx_model *m);
+const char *vmx_ctls_err_name(enum vmx_ctls_err e);
+
 /* ---- bitmaps (SDM 25.6.4, 25.6.9) ---- */
 void vmx_io_intercept(struct vmx_model *m, uint16_t port, bool on);
 /* msr outside 0-1FFF and C0000000-C0001FFF: no bit (such accesses always exit) */

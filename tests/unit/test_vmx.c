@@ -7,6 +7,7 @@
 #include "core/cfg.h"
 #include "core/err.h"
 #include "cpu/vmx.h"
+#include "platform/designs.h"
 #include "tests/unit/unit.h"
 
 static struct vmx_model M;   /* 12 KiB of bitmaps: not on the stack */
@@ -796,7 +797,50 @@ static void test_cfg_errors(void)
 	cfg_free(c);
 }
 
+static void test_control_checks(void)
+{
+	/* the default design passes */
+	struct cfg *c = cfg_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL_FATAL(design_load_default(c, ISA_X86_64), 0);
+	vmx_init(&M, c);
+	CU_ASSERT_EQUAL(vmx_check_controls(&M), VMX_CTLS_OK);
+	CU_ASSERT_EQUAL(vmcs_get(&M.vmcs, VMCS_VIRTUAL_PROCESSOR_ID), 1);
+	cfg_free(c);
+	/* 27.2.1.1, one rule at a time */
+	const uint32_t tpr = CPU_BASED_TPR_SHADOW | SEC;
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(PIN_BASED_VIRTUAL_NMIS, 0, 0)), VMX_CTLS_VNMI_WITHOUT_NMI_EXITING);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(PIN_BASED_NMI_EXITING, CPU_BASED_NMI_WINDOW_EXITING, 0)),
+			VMX_CTLS_NMI_WINDOW_WITHOUT_VNMI);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(PIN_BASED_EXT_INTR_MASK, SEC, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)),
+			VMX_CTLS_APICV_WITHOUT_TPR_SHADOW);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, tpr, SECONDARY_EXEC_VIRTUALIZE_X2APIC_MODE |
+							   SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES)),
+			VMX_CTLS_X2APIC_AND_APIC_ACCESSES);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, tpr, SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)),
+			VMX_CTLS_VID_WITHOUT_EXT_INTR_EXITING);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(PIN_BASED_EXT_INTR_MASK | PIN_BASED_POSTED_INTR, tpr,
+						SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY)),
+			VMX_CTLS_POSTED_WITHOUT_VID_OR_ACK);   /* no acknowledge-on-exit */
+	vmcs_set(&M.vmcs, VMCS_VM_EXIT_CONTROLS, VM_EXIT_ACK_INTR_ON_EXIT);
+	CU_ASSERT_EQUAL(vmx_check_controls(&M), VMX_CTLS_OK);
+	vmcs_set(&M.vmcs, VMCS_POSTED_INTR_NV, 0x100);
+	CU_ASSERT_EQUAL(vmx_check_controls(&M), VMX_CTLS_POSTED_BAD_VECTOR);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, SEC, SECONDARY_EXEC_ENABLE_VPID)), VMX_CTLS_VPID_ZERO);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, SEC, SECONDARY_EXEC_UNRESTRICTED_GUEST)), VMX_CTLS_UG_WITHOUT_EPT);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, SEC, SECONDARY_EXEC_ENABLE_PML)), VMX_CTLS_PML_WITHOUT_EPT);
+	CU_ASSERT_EQUAL(vmx_check_controls(ctls(0, 0, SECONDARY_EXEC_UNRESTRICTED_GUEST)), VMX_CTLS_OK);   /* inactive */
+	ctls(0, 0, 0);
+	vmcs_set(&M.vmcs, VMCS_VM_EXIT_CONTROLS, VM_EXIT_SAVE_VMX_PREEMPTION_TIMER);
+	CU_ASSERT_EQUAL(vmx_check_controls(&M), VMX_CTLS_SAVE_TIMER_WITHOUT_TIMER);
+	ctls(0, CPU_BASED_TPR_SHADOW, 0);
+	vmcs_set(&M.vmcs, VMCS_TPR_THRESHOLD, 0x10);
+	CU_ASSERT_EQUAL(vmx_check_controls(&M), VMX_CTLS_TPR_THRESHOLD_RESERVED);
+	CU_ASSERT_STRING_EQUAL(vmx_ctls_err_name(VMX_CTLS_PML_WITHOUT_EPT), "PML without EPT");
+}
+
 static CU_TestInfo tests[] = {
+	{ "VM-entry control checks", test_control_checks },
 	{ "unconditional exits", test_always },
 	{ "primary-control instructions", test_primary_instructions },
 	{ "secondary-control instructions", test_secondary_instructions },
