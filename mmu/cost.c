@@ -74,7 +74,6 @@ struct walk {
 	int s2_skip_step;     /* sub-walk skipped because the stage-1 entry held a PA (-1: none) */
 	int sub_step;         /* sub-walk being processed (-1: none) */
 	bool sub_ntlb_hit;
-	unsigned sub_first;   /* its first reference */
 	int sub_pwc_slot;     /* deepest stage-2 slot that hit in this sub-walk (-1: none) */
 	struct mmu_cost *out;
 	enum ref_fate { ISSUE, SKIP_PWC, SKIP_NTLB } f[MMU_MAX_REFS];
@@ -91,13 +90,18 @@ static int slot_of(const struct walk *w, const struct mmu_ref *ref)
 	return st ? pwc_slot(st->fmt, ref->level) : -1;
 }
 
+static unsigned nrefs(const struct mmu_result *res)
+{
+	return res->nrefs < MMU_MAX_REFS ? res->nrefs : MMU_MAX_REFS;
+}
+
 /* Is the read at k followed, in the same (sub-)walk, by a deeper read? */
 static bool leads_on(const struct mmu_result *res, unsigned k)
 {
 	const struct mmu_ref *ref = &res->ref[k];
 	if (ref->flags & (MMU_REF_LEAF | MMU_REF_UPDATE))
 		return false;
-	for (unsigned j = k + 1; j < res->nrefs; j++) {
+	for (unsigned j = k + 1; j < nrefs(res); j++) {
 		const struct mmu_ref *q = &res->ref[j];
 		if (q->stage == ref->stage && !(q->flags & MMU_REF_UPDATE) &&
 		    (ref->stage == 1 ? q->step == ref->step + 1 : q->step == ref->step))
@@ -106,32 +110,24 @@ static bool leads_on(const struct mmu_result *res, unsigned k)
 	return false;
 }
 
-/* Index of the stage-1 read of a step, or -1 */
-static int s1_read(const struct mmu_result *res, int step)
-{
-	for (unsigned k = 0; k < res->nrefs; k++)
-		if (res->ref[k].stage == 1 && res->ref[k].step == step && !(res->ref[k].flags & MMU_REF_UPDATE))
-			return (int)k;
-	return -1;
-}
-
-/* Deepest stage-1 walk-cache hit: the walk resumes after that step */
+/* Deepest stage-1 walk-cache hit: the walk resumes after that step.
+ * Only a read that led to a further stage-1 read can be cached. */
 static void decide_s1(struct walk *w)
 {
 	w->s1_from = 0;
 	w->s2_skip_step = -1;
 	if (!w->r->s1)
 		return;
-	for (int step = MMU_MAX_REFS - 1; step >= 0; step--) {
-		int k = s1_read(w->res, step);
-		int slot = k < 0 ? -1 : slot_of(w, &w->res->ref[k]);
-		if (slot < 0 || slot >= PWC_SLOTS || s1_read(w->res, step + 1) < 0)
+	for (int k = (int)nrefs(w->res) - 1; k >= 0; k--) {
+		const struct mmu_ref *ref = &w->res->ref[k];
+		int slot = slot_of(w, ref);
+		if (ref->stage != 1 || slot < 0 || slot >= PWC_SLOTS || !leads_on(w->res, (unsigned)k))
 			continue;
-		struct tlb *pwc = &w->c->pwc.s1[slot];
-		if (tlb_lookup(pwc, w->r->s1 ? w->res->ref[k].ia : 0, w->s1tag, w->s2tag)) {
-			w->s1_from = step + 1;
+		if (tlb_lookup(&w->c->pwc.s1[slot], ref->ia, w->s1tag, w->s2tag)) {
+			w->out->s1_pwc_slot = slot;
+			w->s1_from = ref->step + 1;
 			if (w->c->pwc.s1_holds_pa && w->r->s2)
-				w->s2_skip_step = step + 1;
+				w->s2_skip_step = ref->step + 1;
 			return;
 		}
 	}
@@ -143,17 +139,19 @@ static void decide_sub(struct walk *w, unsigned first)
 {
 	const struct mmu_ref *ref = &w->res->ref[first];
 	w->sub_step = ref->step;
-	w->sub_first = first;
 	w->sub_pwc_slot = -1;
 	w->sub_ntlb_hit = tlb_lookup(&w->c->pwc.ntlb, ref->ia, 0, w->s2tag) != NULL;
-	if (w->sub_ntlb_hit)
+	if (w->sub_ntlb_hit) {
+		w->out->ntlb_hits++;
 		return;
-	for (int k = (int)w->res->nrefs - 1; k >= (int)first; k--) {
+	}
+	for (int k = (int)nrefs(w->res) - 1; k >= (int)first; k--) {
 		const struct mmu_ref *q = &w->res->ref[k];
 		int slot = slot_of(w, q);
 		if (q->stage != 2 || q->step != ref->step || slot < 0 || slot >= PWC_SLOTS || !leads_on(w->res, (unsigned)k))
 			continue;
 		if (tlb_lookup(&w->c->pwc.s2[slot], q->ia, 0, w->s2tag)) {
+			w->out->s2_pwc_hits++;
 			w->sub_pwc_slot = slot;
 			return;
 		}
@@ -195,9 +193,9 @@ static void fill_ntlb(struct walk *w, const struct mmu_ref *leaf)
 static bool in_fault(const struct walk *w, const struct mmu_ref *ref)
 {
 	const struct mmu_result *res = w->res;
-	if (res->fault.kind == MMU_FAULT_NONE || !res->nrefs)
+	if (res->fault.kind == MMU_FAULT_NONE || !nrefs(res))
 		return false;
-	const struct mmu_ref *last = &res->ref[res->nrefs - 1];
+	const struct mmu_ref *last = &res->ref[nrefs(res) - 1];
 	return ref->stage == last->stage && ref->step == last->step;
 }
 
@@ -219,9 +217,25 @@ static void fill_from(struct walk *w, unsigned stage, int step, unsigned upto)
 	}
 }
 
+/* An Accessed/Dirty write-back (the walker records them after the reads)
+ * goes with the read of the same descriptor. */
+static enum ref_fate update_fate(const struct walk *w, unsigned k)
+{
+	const struct mmu_ref *u = &w->res->ref[k];
+	for (unsigned j = 0; j < k; j++) {
+		const struct mmu_ref *q = &w->res->ref[j];
+		if (!(q->flags & MMU_REF_UPDATE) && q->stage == u->stage && q->step == u->step && q->level == u->level &&
+		    q->pa == u->pa)
+			return w->f[j];
+	}
+	return ISSUE;
+}
+
 static enum ref_fate fate(struct walk *w, unsigned k)
 {
 	const struct mmu_ref *ref = &w->res->ref[k];
+	if (ref->flags & MMU_REF_UPDATE)
+		return update_fate(w, k);
 	if (w->r->s1 && ref->step < w->s1_from)
 		return SKIP_PWC;
 	if (ref->stage == 1 || !w->r->s2)
@@ -235,7 +249,8 @@ static enum ref_fate fate(struct walk *w, unsigned k)
 	}
 	if (w->sub_ntlb_hit)
 		return SKIP_NTLB;
-	return slot_of(w, ref) <= w->sub_pwc_slot ? SKIP_PWC : ISSUE;
+	int slot = slot_of(w, ref);
+	return slot >= 0 && slot <= w->sub_pwc_slot ? SKIP_PWC : ISSUE;
 }
 
 static void fill_tlbs(struct walk *w, const struct mmu_access *a, bool global)
@@ -268,8 +283,9 @@ void mmu_cost_walk(struct mmu_caches *c, const struct mmu_regime *r, const struc
 			  .sub_step = -1, .out = out };
 	memset(out, 0, sizeof *out);
 	out->tlb_hit = -1;
+	out->s1_pwc_slot = -1;
 	decide_s1(&w);
-	unsigned n = res->nrefs < MMU_MAX_REFS ? res->nrefs : MMU_MAX_REFS;
+	unsigned n = nrefs(res);
 	for (unsigned k = 0; k < n; k++) {
 		w.f[k] = fate(&w, k);
 		if (w.f[k] == ISSUE)
@@ -293,7 +309,12 @@ unsigned mmu_caches_invalidate(struct mmu_caches *c, const struct tlb_scope *s)
 	unsigned n = 0;
 	for (unsigned i = 0; i < MMU_NTLBS; i++)
 		n += tlb_invalidate(&c->tlb[i], s);
-	return n + pwc_invalidate_s1(&c->pwc, s);
+	if (s->by & TLB_LAST_LEVEL)
+		return n;
+	struct tlb_scope walk = *s;
+	if (s->by & TLB_WALK_ANY_ADDR)
+		walk.by &= ~TLB_BY_ADDR;
+	return n + pwc_invalidate_s1(&c->pwc, &walk);
 }
 
 unsigned mmu_caches_invalidate_s2(struct mmu_caches *c, const struct tlb_scope *s)

@@ -48,8 +48,6 @@ struct mmu_cost_counts {
 	uint64_t refs_issued;         /* of them, issued to memory */
 	uint64_t walk_cycles;
 	uint64_t lookup_cycles;       /* TLB hit and probe latencies */
-	uint64_t pwc_probes[2][PWC_SLOTS], pwc_hits[2][PWC_SLOTS];
-	uint64_t ntlb_probes, ntlb_hits;
 };
 
 struct mmu_caches {
@@ -57,6 +55,7 @@ struct mmu_caches {
 	struct pwc pwc;
 	struct memh memh;
 	uint64_t l1_hit_cycles, l2_hit_cycles;
+	bool vmsa;                    /* names the walk-cache levels as VMSA does (else as x86) */
 	struct mmu_cost_counts n;
 	struct hist *h_walk_cycles;   /* NULL until mmu_caches_register_stats */
 };
@@ -69,6 +68,8 @@ struct mmu_cost {
 	struct mmu_ref issued[MMU_MAX_REFS];   /* walk: the references issued, in order */
 	unsigned served[MMU_MAX_REFS];         /* walk: memory level that served each (memh nlevels = memory) */
 	unsigned skipped_pwc, skipped_ntlb;    /* walk: references dropped by each */
+	int s1_pwc_slot;                       /* walk: stage-1 walk-cache level that hit (pwc.h slot), -1 none */
+	unsigned s2_pwc_hits, ntlb_hits;       /* walk: stage-2 sub-walks shortened / skipped */
 };
 
 /* Geometry and latencies without a design file (tests, other models) */
@@ -80,6 +81,7 @@ struct mmu_caches_geom {
 	unsigned memh_levels;
 	uint64_t mem_cycles, l1_hit_cycles, l2_hit_cycles;
 	bool tlb_on, pwc_on, memh_on;
+	bool vmsa;
 };
 int mmu_caches_init_geom(struct mmu_caches *c, const struct mmu_caches_geom *g);
 /* From a design: `vmsa` picks the walk-cache key names ([walkcache] l0..l2
@@ -100,7 +102,8 @@ const struct tlb_entry *mmu_cost_lookup(struct mmu_caches *c, const struct mmu_r
 void mmu_cost_walk(struct mmu_caches *c, const struct mmu_regime *r, const struct mmu_access *a,
 		   const struct mmu_result *res, bool global, struct mmu_cost *out);
 
-/* Guest TLB maintenance: the TLBs and stage-1 walk caches (s), or the
+/* Guest TLB maintenance: the TLBs and stage-1 walk caches (s; see
+ * TLB_WALK_ANY_ADDR and TLB_LAST_LEVEL for the walk caches), or the
  * stage-2 side: the nested TLB and stage-2 walk caches (TLB_BY_S2,
  * TLB_BY_ADDR of a GPA).  Stage-2 invalidation by VMID/VPID also drops the
  * TLB entries of that VMID/VPID (combined translations, SDM Vol. 3C
@@ -114,7 +117,14 @@ void mmu_caches_set_evict(struct mmu_caches *c, tlb_evict_fn fn, void *ctx);
 
 /* Statistics under prefix ("vcpu.0.mmu"): a histogram of walk cycles now,
  * and mmu_caches_publish_stats copies the counters (call it at the end of a
- * run; it sets absolute values, so calling it twice is harmless). */
+ * run; it sets absolute values, so calling it twice is harmless):
+ *   tlb.{l1d,l1i,l2}.{lookups,hits,replaced,invalidated}
+ *   walkcache.{s1,s2}.<level>.{...}  (x86: pml5e pml4e pdpte pde; VMSA: l0 l1 l2)
+ *   walkcache.ntlb.{...}
+ *   walks, walks_faulted, walk_refs_recorded, walk_refs_issued,
+ *   walk_cycles_total, tlb_cycles_total, memh.l<n>_hits, memh.mem_accesses
+ * Hit rate = hits / lookups; references and cycles per walk = the totals
+ * divided by walks (and the walk_cycles histogram). */
 void mmu_caches_register_stats(struct mmu_caches *c, struct stats *st, const char *prefix);
 void mmu_caches_publish_stats(const struct mmu_caches *c, struct stats *st, const char *prefix);
 

@@ -130,16 +130,18 @@ static int memh_from_cfg(const struct cfg *cfg, struct mmu_caches_geom *g)
 	return 0;
 }
 
+/* Walk-cache levels by slot, as each architecture names them */
+static const char *const x86_levels[PWC_SLOTS] = { "pml5e", "pml4e", "pdpte", "pde" };
+static const char *const vmsa_levels[PWC_SLOTS] = { "lm1", "l0", "l1", "l2" };
+
 static int pwc_from_cfg(const struct cfg *cfg, bool vmsa, struct pwc_geom *g)
 {
-	static const char *const x86[PWC_SLOTS] = { "pml5e", "pml4e", "pdpte", "pde" };
-	static const char *const arm[PWC_SLOTS] = { NULL, "l0", "l1", "l2" };
 	for (unsigned st = 0; st < 2; st++)
 		for (unsigned s = 0; s < PWC_SLOTS; s++) {
-			const char *lvl = vmsa ? arm[s] : x86[s];
+			const char *lvl = vmsa ? vmsa_levels[s] : x86_levels[s];
 			char name[32];
-			if (!lvl)
-				continue;
+			if (vmsa && s == 0)
+				continue;   /* level -1: 52-bit addresses with 4K/16K granules, no key */
 			snprintf(name, sizeof name, "s%u_%s", st + 1, lvl);
 			if (geom_of(cfg, "walkcache", name, TLB_ALL_CLASSES, &g->lvl[st][s]) < 0)
 				return -1;
@@ -159,6 +161,7 @@ int mmu_caches_init(struct mmu_caches *c, const struct cfg *cfg, bool vmsa)
 			return -1;
 	if (memh_from_cfg(cfg, &g) < 0 || pwc_from_cfg(cfg, vmsa, &g.pwc) < 0)
 		return -1;
+	g.vmsa = vmsa;
 	g.tlb_on = cfg_bool(cfg, "tlb", "enabled");
 	g.pwc_on = cfg_bool(cfg, "walkcache", "enabled");
 	g.l1_hit_cycles = cfg_u64(cfg, "tlb", "l1_hit_cycles");
@@ -185,6 +188,7 @@ int mmu_caches_init_geom(struct mmu_caches *c, const struct mmu_caches_geom *g)
 	c->memh.enabled = g->memh_on;
 	c->l1_hit_cycles = g->l1_hit_cycles;
 	c->l2_hit_cycles = g->l2_hit_cycles;
+	c->vmsa = g->vmsa;
 	return 0;
 fail:
 	mmu_caches_free(c);
@@ -234,10 +238,11 @@ void mmu_caches_publish_stats(const struct mmu_caches *c, struct stats *st, cons
 	for (unsigned i = 0; i < MMU_NTLBS; i++)
 		put_tlb(st, prefix, names[i], &c->tlb[i]);
 	for (unsigned s = 0; s < PWC_SLOTS; s++) {
+		const char *lvl = c->vmsa ? vmsa_levels[s] : x86_levels[s];
 		char n[32];
-		snprintf(n, sizeof n, "walkcache.s1.slot%u", s);
+		snprintf(n, sizeof n, "walkcache.s1.%s", lvl);
 		put_tlb(st, prefix, n, &c->pwc.s1[s]);
-		snprintf(n, sizeof n, "walkcache.s2.slot%u", s);
+		snprintf(n, sizeof n, "walkcache.s2.%s", lvl);
 		put_tlb(st, prefix, n, &c->pwc.s2[s]);
 	}
 	put_tlb(st, prefix, "walkcache.ntlb", &c->pwc.ntlb);

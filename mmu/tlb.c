@@ -53,9 +53,8 @@ static struct tlb_entry *find(const struct tlb *t, uint64_t ia, uint16_t s1tag, 
 {
 	for (unsigned i = 0; i < t->narrays; i++) {
 		const struct tlb_array *a = &t->a[i];
-		for (unsigned shift = 0; shift < 64; shift++) {
-			if (!(a->shifts >> shift & 1))
-				continue;
+		for (uint64_t m = a->shifts; m; m &= m - 1) {
+			unsigned shift = (unsigned)__builtin_ctzll(m);
 			uint64_t vpn = ia >> shift;
 			struct tlb_entry *set = set_of(a, vpn);
 			for (unsigned w = 0; w < a->g.ways; w++)

@@ -113,14 +113,23 @@ bool tlb_fill(struct tlb *t, const struct tlb_entry *e, struct tlb_entry *victim
  *   TLB_NONGLOBAL it is not global.
  * No criterion: everything.  Examples: TLBI VMALLE1 = S2; TLBI ASIDE1 =
  * S2|S1|NONGLOBAL; TLBI VAE1 = S2|S1|ADDR (global entries of the VA go too:
- * Arm ARM, TLBI VAE1); TLBI VAAE1 = S2|ADDR; INVLPG = S2|S1|ADDR (SDM Vol. 3A
- * 4.10.4.1: global translations too); MOV to CR3 with CR4.PCIDE=0 = S2|
- * NONGLOBAL; INVPCID type 0 = S2|S1|ADDR|NONGLOBAL, type 1 = S2|S1|NONGLOBAL,
- * type 2 = S2, type 3 = S2|NONGLOBAL (SDM Vol. 2 INVPCID). */
+ * Arm ARM, TLBI VAE1); TLBI VALE1 = that |LAST_LEVEL; TLBI VAAE1 = S2|ADDR;
+ * INVLPG = S2|S1|ADDR|WALK_ANY_ADDR (SDM Vol. 3A 4.10.4.1: global
+ * translations of the page too); MOV to CR3 with CR4.PCIDE=0 = S2|NONGLOBAL;
+ * INVPCID type 0 = S2|S1|ADDR|NONGLOBAL|WALK_ANY_ADDR, type 1 =
+ * S2|S1|NONGLOBAL, type 2 = S2, type 3 = S2|NONGLOBAL (SDM Vol. 2 INVPCID). */
 #define TLB_BY_S2      1u
 #define TLB_BY_S1      2u
 #define TLB_BY_ADDR    4u
 #define TLB_NONGLOBAL  8u
+/* For mmu_caches_invalidate's walk caches only (TLBs ignore them):
+ * TLB_WALK_ANY_ADDR: walk-cache entries go whatever their address (x86:
+ *   INVLPG and INVPCID drop every paging-structure-cache entry of the
+ *   PCID, SDM Vol. 3A 4.10.4.1);
+ * TLB_LAST_LEVEL: walk caches are left alone (Arm TLBI VALE1, VAALE1 and
+ *   the other last-level forms). */
+#define TLB_WALK_ANY_ADDR 16u
+#define TLB_LAST_LEVEL    32u
 struct tlb_scope {
 	unsigned by;
 	uint16_t s1tag, s2tag;

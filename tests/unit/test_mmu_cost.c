@@ -142,6 +142,9 @@ static void test_warm_holds_pa(void)
 	struct mmu_cost o;
 	walk_issued(&c, VA, DATA, &o);
 	CU_ASSERT_EQUAL(walk_issued(&c, VA + 0x1000, DATA + 0x1000, &o), 2);
+	CU_ASSERT_EQUAL(o.s1_pwc_slot, 3);   /* PDE cache */
+	CU_ASSERT_EQUAL(o.s2_pwc_hits, 1);   /* the final GPA's sub-walk */
+	CU_ASSERT_EQUAL(o.ntlb_hits, 0);
 	CU_ASSERT_EQUAL(o.issued[0].stage, 1);
 	CU_ASSERT_EQUAL(o.issued[0].level, 1);
 	CU_ASSERT_EQUAL(o.issued[1].stage, 2);
@@ -161,6 +164,32 @@ static void test_warm_holds_gpa(void)
 	mmu_caches_free(&c);
 }
 
+/* Accessed/Dirty write-backs come after the reads (mmu/walk.c) and are
+ * issued with the read of the same descriptor.  Cold walk (13 issued) plus
+ * write-backs of step 1's EPT PTE (read: issued) and EPT PML4E (skipped by
+ * the EPT PDE cache): 14; a write-back starts no sub-walk of its own. */
+static void test_updates(void)
+{
+	struct mmu_caches c = caches(true, true, true);
+	struct mmu_cost o;
+	struct mmu_result r;
+	walk2d(&r, VA, tables, DATA);
+	struct mmu_ref pte = r.ref[8], pml4e = r.ref[5];
+	CU_ASSERT_TRUE(pte.stage == 2 && pte.step == 1 && pte.level == 1);
+	CU_ASSERT_TRUE(pml4e.stage == 2 && pml4e.step == 1 && pml4e.level == 4);
+	r.ref[r.nrefs] = pte;
+	r.ref[r.nrefs++].flags = MMU_REF_UPDATE;
+	r.ref[r.nrefs] = pml4e;
+	r.ref[r.nrefs++].flags = MMU_REF_UPDATE;
+	struct mmu_access a = { .addr = VA, .type = MMU_W };
+	mmu_cost_walk(&c, &regime2, &a, &r, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 14);
+	CU_ASSERT_EQUAL(o.issued[13].flags, MMU_REF_UPDATE);
+	CU_ASSERT_EQUAL(o.issued[13].pa, pte.pa);
+	CU_ASSERT_EQUAL(c.pwc.ntlb.st.lookups, 5);
+	mmu_caches_free(&c);
+}
+
 /* Nested TLB: the same walk again with stage-1 caches flushed by VMID
  * (nothing else): every table GPA and the final GPA hit the nested TLB,
  * so only the 4 guest reads issue. */
@@ -173,6 +202,8 @@ static void test_nested_tlb(void)
 	CU_ASSERT(mmu_caches_invalidate(&c, &s) > 0);
 	CU_ASSERT_EQUAL(walk_issued(&c, VA, DATA, &o), 4);
 	CU_ASSERT_EQUAL(o.skipped_ntlb, 20);
+	CU_ASSERT_EQUAL(o.ntlb_hits, 5);
+	CU_ASSERT_EQUAL(o.s1_pwc_slot, -1);
 	CU_ASSERT_EQUAL(c.pwc.ntlb.st.hits, 5);
 	/* stage-2 invalidation by VMID empties the nested TLB and EPT walk caches */
 	struct tlb_scope s2s = { .by = TLB_BY_S2, .s2tag = 5 };
@@ -341,6 +372,30 @@ static void test_evict_callback(void)
 	mmu_caches_free(&c);
 }
 
+/* Walk-cache side of an invalidation by address: Arm TLBI VAE1 drops the
+ * entries on the VA's path only; x86 INVLPG every entry of the PCID (SDM
+ * 4.10.4.1); Arm's last-level forms none. */
+static void test_invalidate_walk_caches(void)
+{
+	static const struct { unsigned extra, removed_pwc; } cases[] = {
+		{ 0, 3 },                   /* TLBI VAE1: PML4E/PDPTE/PDE of VA */
+		{ TLB_WALK_ANY_ADDR, 5 },   /* INVLPG: also the PDPTE/PDE of the other VA */
+		{ TLB_LAST_LEVEL, 0 },      /* TLBI VALE1 */
+	};
+	for (unsigned k = 0; k < 3; k++) {
+		struct mmu_caches c = caches(true, true, true);
+		struct mmu_cost o;
+		walk_issued(&c, VA, DATA, &o);
+		walk_issued(&c, VA + (1ull << 30), DATA, &o);   /* same PML4E, another PDPTE and PDE */
+		unsigned before = tlb_count(&c.pwc.s1[1]) + tlb_count(&c.pwc.s1[2]) + tlb_count(&c.pwc.s1[3]);
+		CU_ASSERT_EQUAL(before, 5);
+		struct tlb_scope s = { .by = TLB_BY_S2 | TLB_BY_S1 | TLB_BY_ADDR | cases[k].extra, .s1tag = 3,
+				       .s2tag = 5, .addr = VA };
+		CU_ASSERT_EQUAL(mmu_caches_invalidate(&c, &s), 2 + cases[k].removed_pwc);
+		mmu_caches_free(&c);
+	}
+}
+
 /* Both default designs build the caches with the published geometries */
 static void test_default_designs(void)
 {
@@ -370,13 +425,128 @@ static void test_default_designs(void)
 	}
 }
 
+/* The value of counter `path` in a text dump ("path   value  # doc"), or -1 */
+static long long stat_value(const char *text, const char *path)
+{
+	size_t n = strlen(path);
+	for (const char *p = text; (p = strstr(p, path)); p += n)
+		if ((p == text || p[-1] == '\n') && p[n] == ' ')
+			return strtoll(p + n, NULL, 10);
+	return -1;
+}
+
+/* Per-run figures: hit rates per level and stage, references and cycles
+ * of walks, as the cold walk above makes them. */
+static void test_stats(void)
+{
+	struct mmu_caches c = caches(true, true, true);
+	struct stats *st = stats_new();
+	mmu_caches_register_stats(&c, st, "m");
+	struct mmu_cost o;
+	mmu_cost_lookup(&c, &regime2, &rd, &o);
+	walk_issued(&c, VA, DATA, &o);
+	mmu_caches_publish_stats(&c, st, "m");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	stats_dump(st, f, STATS_TEXT);
+	fclose(f);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walks"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_refs_recorded"), 24);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_refs_issued"), 13);
+	/* 9 misses to memory (200) and 4 L1 hits (4): the EPT PTEs of the
+	 * tables at GPA 0x101000-0x103000 share the line of 0x100000's, the
+	 * final GPA's EPT PDE the line of step 0's */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_cycles_total"), 9 * 200 + 4 * 4);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.memh.l1_hits"), 4);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pde.lookups"), 5);   /* steps 0-3 and the final GPA */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pde.hits"), 3);      /* steps 1-3 */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s2.pdpte.hits"), 1);    /* the final GPA */
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.s1.pde.lookups"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walkcache.ntlb.lookups"), 5);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.tlb.l2.lookups"), 1);
+	CU_ASSERT_EQUAL(stat_value(buf, "m.walk_cycles.count"), 1);
+	free(buf);
+	stats_free(st);
+	mmu_caches_free(&c);
+}
+
+/* What one entry of each table level maps: the page and block sizes of
+ * each architecture (SDM Vol. 3A 4.5; Arm ARM D8 translation granules) */
+static void test_level_sizes(void)
+{
+	static const struct mmu_stage x = { .fmt = MMU_X86_PAGING }, g4 = { .fmt = MMU_VMSA_S1, .granule_shift = 12 },
+			 g16 = { .fmt = MMU_VMSA_S2, .granule_shift = 14 }, g64 = { .fmt = MMU_VMSA_S1, .granule_shift = 16 };
+	static const struct { const struct mmu_stage *st; int level; unsigned shift; } cases[] = {
+		{ &x, 1, 12 }, { &x, 2, 21 }, { &x, 3, 30 }, { &x, 4, 39 }, { &x, 5, 48 },
+		{ &g4, 3, 12 }, { &g4, 2, 21 }, { &g4, 1, 30 }, { &g4, 0, 39 },
+		{ &g16, 3, 14 }, { &g16, 2, 25 }, { &g16, 1, 36 }, { &g16, 0, 47 },
+		{ &g64, 3, 16 }, { &g64, 2, 29 }, { &g64, 1, 42 },
+	};
+	for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int slot = pwc_slot(cases[i].st->fmt, cases[i].level);
+		CU_ASSERT_FATAL(slot >= 0);
+		CU_ASSERT_EQUAL(pwc_entry_shift(cases[i].st, (unsigned)slot), cases[i].shift);
+	}
+	CU_ASSERT_EQUAL(pwc_slot(MMU_EPT, 6), -1);
+	CU_ASSERT_EQUAL(pwc_slot(MMU_VMSA_S1, -2), -1);
+	CU_ASSERT_EQUAL(pwc_slot(MMU_VMSA_S1, 4), -1);
+}
+
+/* VMSA, 4K granule, 39-bit VA (levels 1-3) under a stage 2 starting at
+ * level 1: 3 x (3 + 1) + 3 = 15 references. */
+static void vmsa_walk(struct mmu_result *r, uint64_t va, uint64_t gpa)
+{
+	memset(r, 0, sizeof *r);
+	for (unsigned i = 0; i < 3; i++) {
+		for (int l = 1; l <= 3; l++)
+			add(r, 2, l, (uint8_t)i, tables[i], 0x2000000 + (uint64_t)l * 0x1000 + ((tables[i] >> (39 - 9 * l)) & 511) * 8, l == 3);
+		int level = 1 + (int)i;
+		add(r, 1, level, (uint8_t)i, va, tables[i] + 0x40000000 + ((va >> (39 - 9 * level)) & 511) * 8, level == 3);
+	}
+	for (int l = 1; l <= 3; l++)
+		add(r, 2, l, 3, gpa, 0x2000000 + (uint64_t)l * 0x1000 + ((gpa >> (39 - 9 * l)) & 511) * 8, l == 3);
+	r->pa = gpa + 0x40000000;
+	r->page_shift = r->s1_shift = r->s2_shift = 12;
+}
+
+/* Cold: 3 + 1 + 1 (stage-2 level-2 cache for the tables' 2M) + 3 stage-1
+ * + 2 (final GPA: stage-2 level-1 hit) = 10.  Warm, next page: stage-1
+ * level-2 hit, entry holds an IPA: the L3 table's sub-walk (1) + L3 read
+ * (1) + final (1) = 3. */
+static void test_vmsa(void)
+{
+	static const struct mmu_stage v1 = { .fmt = MMU_VMSA_S1, .granule_shift = 12, .ia_bits = 39, .tag = 1 };
+	static const struct mmu_stage v2 = { .fmt = MMU_VMSA_S2, .granule_shift = 12, .start_level = 1, .tag = 2 };
+	struct mmu_regime r = { .s1 = &v1, .s2 = &v2 };
+	struct mmu_caches c = caches(true, false, false);
+	c.vmsa = true;
+	struct mmu_result res;
+	struct mmu_cost o;
+	struct mmu_access a = { .addr = 0x40201000, .type = MMU_R };
+	vmsa_walk(&res, a.addr, DATA);
+	CU_ASSERT_EQUAL(res.nrefs, 15);
+	mmu_cost_walk(&c, &r, &a, &res, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 10);
+	a.addr += 0x1000;
+	vmsa_walk(&res, a.addr, DATA + 0x1000);
+	mmu_cost_walk(&c, &r, &a, &res, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 3);
+	CU_ASSERT_EQUAL(c.pwc.s1[3].st.hits, 1);   /* slot 3 = VMSA level 2 */
+	mmu_caches_free(&c);
+}
+
 static CU_TestInfo tests[] = {
+	{ "level sizes", test_level_sizes },
+	{ "VMSA two-stage walk", test_vmsa },
+	{ "statistics", test_stats },
 	{ "default designs", test_default_designs },
 	{ "no walk caches: 24 references", test_no_caches },
 	{ "cold walk caches: 13 of 24", test_cold_walk_caches },
 	{ "warm, PWC entry holds PA: 2", test_warm_holds_pa },
 	{ "warm, PWC entry holds GPA: 3", test_warm_holds_gpa },
 	{ "nested TLB skips sub-walks", test_nested_tlb },
+	{ "A/D write-backs", test_updates },
 	{ "stage-1 caches only: 9 or 5", test_s1_only },
 	{ "walk caches are tagged", test_pwc_tags },
 	{ "faulting walk", test_fault_fills_nothing_last },
@@ -384,6 +554,7 @@ static CU_TestInfo tests[] = {
 	{ "large page fractured", test_fracture },
 	{ "memory hierarchy", test_memh },
 	{ "eviction callback", test_evict_callback },
+	{ "walk caches on invalidation by address", test_invalidate_walk_caches },
 	CU_TEST_INFO_NULL,
 };
 
