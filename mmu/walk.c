@@ -241,8 +241,9 @@ static bool geo_init(struct walk *w, const struct mmu_stage *st, unsigned stage,
 		return true;
 	}
 	unsigned gs = vmsa_granule_ok(st->granule_shift) ? st->granule_shift : 12;
-	/* Out-of-range TnSZ is CONSTRAINED UNPREDICTABLE: clamped to 16..52 bits,
-	 * and to at least one level. */
+	/* An out-of-range TnSZ is CONSTRAINED UNPREDICTABLE: we clamp the
+	 * input size to 25..52 bits (a granule and at least one index bit).
+	 * An unknown granule counts as 4K. */
 	unsigned ia_bits = clampu(st->ia_bits, gs + 1 > 25 ? gs + 1 : 25, 52);
 	g->g = gs;
 	g->stride = vmsa_stride(gs);
