@@ -133,7 +133,11 @@ static bool fault(struct walk *w, enum mmu_fault_kind k, const struct mmu_stage 
 	case MMU_EPT:
 		if (k == MMU_FAULT_RESERVED)
 			break;   /* a misconfiguration has no exit qualification */
-		s = FIELD_DP(s, EPTQ, READ, type == MMU_R);
+		/* A guest paging-structure write (an A/D update, or any guest
+		 * paging access with EPTP[6]) is a read-modify-write: it sets
+		 * bit 1, and bit 0 as KVM's nested walker does (whether it does
+		 * is implementation-specific, SDM Table 28-7). */
+		s = FIELD_DP(s, EPTQ, READ, type == MMU_R || (s1ptw && type == MMU_W));
 		s = FIELD_DP(s, EPTQ, WRITE, type == MMU_W);
 		s = FIELD_DP(s, EPTQ, FETCH, type == MMU_X);
 		s = FIELD_DP(s, EPTQ, RWX, rwx);

@@ -4,7 +4,8 @@
  * misconfigurations (29.3.3.1), execute-only, EPT A/D (29.3.5).
  * #PF error code: P 1, W/R 2, U/S 4, RSVD 8, I/D 0x10.
  * Qualification: read 1, write 2, fetch 4, R/W/X rights 8/0x10/0x20,
- * linear address valid 0x80, final translation 0x100. */
+ * linear address valid 0x80, final translation 0x100; a guest
+ * paging-structure write is a read-modify-write (read and write). */
 #include "tests/unit/mmu_env.h"
 
 #include "mmu/ept.h"
@@ -259,7 +260,7 @@ static void test_guest_ad_needs_ept_write(void)
 	*env_desc(e, &s2, pt, 1) &= ~FIELD_MASK(EPTE, W);
 	CU_ASSERT(walk(e, &s1, &s2, VA_DATA, MMU_R, false, &res));
 	*env_desc(e, &s1, VA_DATA, 1) &= ~FIELD_MASK(X86PTE, A);
-	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x2 | 0x28 | 0x80);
+	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x3 | 0x28 | 0x80);
 	expect_gpa(&res, pt + 8 * ((VA_DATA >> 12) & 511), true);
 	CU_ASSERT_EQUAL(*env_desc(e, &s1, VA_DATA, 1) & FIELD_MASK(X86PTE, A), 0);
 	env_free(e);
@@ -297,7 +298,7 @@ static void test_ept_ad(void)
 	CU_ASSERT(*env_desc(e, &s2, GPA_DATA, 3) & FIELD_MASK(EPTE, A));
 	/* a read-only guest table page now faults on the read itself */
 	*env_desc(e, &s2, s1.root, 1) &= ~FIELD_MASK(EPTE, W);
-	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x2 | 0x28 | 0x80);
+	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x3 | 0x28 | 0x80);
 	env_free(e);
 }
 
