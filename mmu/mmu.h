@@ -123,7 +123,9 @@ struct mmu_result {
 	uint64_t gpa;             /* stage-1 output (== addr with no stage 1) */
 	unsigned s1_shift, s2_shift;  /* log2 size of each stage's mapping (0: stage absent) */
 	unsigned page_shift;      /* the combined mapping: the smaller of the two */
-	unsigned perms;           /* MMU_R/W/X/U/UX granted by every stage */
+	unsigned perms;           /* MMU_R/W/X: what the access's privilege may do through every
+				   * stage (a later access of another type re-checks against it);
+				   * MMU_U/UX: the page is user-accessible / user-executable */
 	bool s1_dirty, s2_dirty;  /* the leaf's dirty state after this access (D bit / DBM writable) */
 	unsigned nrefs;
 	struct mmu_ref ref[MMU_MAX_REFS];

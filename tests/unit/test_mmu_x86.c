@@ -96,6 +96,13 @@ static void test_reserved(void)
 	rsvd(WP | NXE, 4, FIELD_MASK(X86PTE, PS), 12);
 	rsvd(WP | NXE, 2, 1ULL << 13, 21);          /* 2 MiB page: bits 20:13 */
 	rsvd(WP | NXE, 3, 1ULL << 29, 30);          /* 1 GiB page: bits 29:13 */
+	/* PS in a PML5E (5-level paging) */
+	struct mmu_stage s5 = x86_s1(5);
+	struct mmu_result r5;
+	struct env *e5 = env_setup(&s5, NULL);
+	*env_desc(e5, &s5, VA_DATA, 5) |= FIELD_MASK(X86PTE, PS);
+	fails(e5, &s5, NULL, VA_DATA, MMU_W, true, &r5, MMU_FAULT_RESERVED, 1, 5, 0xf);
+	env_free(e5);
 	/* PAT (bit 12) of a large page is not reserved */
 	struct mmu_stage s1;
 	struct mmu_result res;
@@ -229,6 +236,16 @@ static void test_ept_misconfig(void)
 	misconfig(0, 4, 1u << 3, 0);                           /* bits 7:3 of a PML4E */
 	misconfig(0, 4, FIELD_MASK(EPTE, PS), 0);
 	misconfig(0, 2, 1u << 6, 0);                           /* of a PDE referencing a PT */
+	/* a 1 GiB page: bits 29:12 reserved */
+	struct mmu_stage s1, s2;
+	struct mmu_result res;
+	struct env *e = ept_env(&s1, &s2, 0, RWXU);
+	env_map(e, &s2, 1ULL << 32, 1ULL << 32, 1ULL << 30, 30, RWXU);
+	CU_ASSERT(walk(e, NULL, &s2, (1ULL << 32) + 0x12345678, MMU_R, false, &res));
+	CU_ASSERT_EQUAL(res.pa, (1ULL << 32) + 0x12345678);
+	*env_desc(e, &s2, 1ULL << 32, 3) |= 1u << 12;
+	fails(e, NULL, &s2, 1ULL << 32, MMU_R, false, &res, MMU_FAULT_RESERVED, 2, 3, 0);
+	env_free(e);
 }
 
 /* A stage-1 table the EPT does not map: violation at the guest-paging
