@@ -45,6 +45,7 @@ command -v python3 >/dev/null 2>&1 || die "python3 not found"
 # Relative paths are given from the source root (as `make bench` does).
 HVSIM_NAME=$HVSIM
 case $HVSIM in /*) ;; */*) HVSIM=$PWD/$HVSIM ;; esac
+case ${MMU_BENCH:-} in /* | '') ;; *) MMU_BENCH=$PWD/$MMU_BENCH ;; esac
 cd "$(dirname "$0")/.." || die "cannot enter the source root"
 command -v "$HVSIM" >/dev/null 2>&1 || die "hvsim binary '$HVSIM' not found (run make)"
 

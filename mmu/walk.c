@@ -8,8 +8,10 @@
  *
  * Choices the specs leave open, as KVM's and QEMU's walkers make them:
  * - Accessed/Dirty/AF/DBM write-backs are made only when the whole access
- *   translates (a fault leaves memory unchanged) and are recorded after the
- *   reads, as MMU_REF_UPDATE references, one per descriptor written.
+ *   translates (Intel processors walk first, then set A/D if the walk
+ *   succeeded, as KVM's walker also does; a fault leaves memory unchanged)
+ *   and are recorded after the reads, as MMU_REF_UPDATE references, one
+ *   per descriptor written.
  *   The stage-2 write permission a stage-1 write-back needs is checked when
  *   the stage-1 walk ends, before the final stage-2 walk.
  * - A descriptor outside RAM (mem.read false): on the pc machine unassigned
