@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "cli/trace.h"
 #include "cli/versions.h"
 #include "core/cfg.h"
 #include "core/err.h"
@@ -64,6 +65,7 @@ static const char main_help[] =
 	"usage: hvsim COMMAND [options]\n"
 	"  run ELF        run guest firmware on the modelled machine\n"
 	"  config         list or dump design keys\n"
+	"  trace stat T   what a KVM exit trace holds (ftrace text, perf script, trace.dat)\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -444,6 +446,8 @@ int main(int argc, char **argv)
 			fputs(run_help, stdout);
 		else if (!strcmp(t, "config"))
 			fputs(config_help, stdout);
+		else if (!strcmp(t, "trace"))
+			fputs(trace_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -454,5 +458,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (!strcmp(cmd, "config"))
 		return cmd_config(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }
