@@ -144,12 +144,16 @@ struct rh_slot {
 static struct rh_slot rh[RH_SIZE];
 static bool rh_built;
 
+/* The length and the first and last (up to) eight bytes, mixed: cheap, and
+ * enough to spread these names (a probe compares the whole name). */
 static uint32_t rh_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	uint64_t a = 0, b = 0;
+	memcpy(&a, s, n < 8 ? n : 8);
+	if (n > 8)
+		memcpy(&b, s + n - 8, 8);
+	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ n) * 0xff51afd7ed558ccdull;
+	return (uint32_t)(h >> 32);
 }
 
 static void rh_add(const struct trace_name *t, size_t n, bool svm)

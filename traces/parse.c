@@ -22,12 +22,34 @@ static void skip_blanks(struct cur *c)
 		c->p++;
 }
 
-/* The literal s at the cursor: consumed. */
-static bool lit(struct cur *c, const char *s)
+static inline uint64_t load8(const char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+	return v;
+}
+
+/* The literal s at the cursor: consumed.  Always inlined, so that n and the
+ * literal's words are constants: a compare of one or two words. */
+static inline __attribute__((always_inline)) bool lit(struct cur *c, const char *s)
 {
 	size_t n = strlen(s);
-	if ((size_t)(c->e - c->p) < n || memcmp(c->p, s, n))
+	if ((size_t)(c->e - c->p) < n)
 		return false;
+	if (n >= 8) {
+		if (load8(c->p) != load8(s) || load8(c->p + n - 8) != load8(s + n - 8) ||
+		    (n > 16 && memcmp(c->p + 8, s + 8, n - 16)))
+			return false;
+	} else if (n >= 4) {
+		uint32_t a, b, x, y;
+		memcpy(&a, c->p, 4), memcpy(&x, s, 4), memcpy(&b, c->p + n - 4, 4), memcpy(&y, s + n - 4, 4);
+		if (a != x || b != y)
+			return false;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (c->p[i] != s[i])
+				return false;
+	}
 	c->p += n;
 	return true;
 }
@@ -54,23 +76,72 @@ static const signed char hexval[256] = {
 	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
 
-/* A hexadecimal number, "0x" optional; at most 64 bits. */
+/* Eight hex digits at s (all of them digits or letters a-f/A-F) -> *v; the
+ * bytes are checked and converted eight at a time (a kvm_exit line has some
+ * eighty hex digits). */
+static inline __attribute__((always_inline)) bool hex8(const char *s, uint64_t *v)
+{
+	uint64_t x, ones = 0x0101010101010101ull, high = 0x80 * ones;
+	memcpy(&x, s, 8);
+	uint64_t lower = x | 0x20 * ones;	/* letters to lower case, digits unchanged */
+	uint64_t digit = (x + 0x50 * ones) & ~(x + 0x46 * ones);	/* 0x30 <= b < 0x3a */
+	uint64_t alpha = (lower + 0x1f * ones) & ~(lower + 0x19 * ones);	/* 0x61 <= b|0x20 < 0x67 */
+	if ((x & high) || ((digit | alpha) & high) != high)
+		return false;
+	x = (x & 0x0f * ones) + 9 * ((x >> 6) & ones);	/* one nibble per byte */
+	x = __builtin_bswap64(x);	/* first digit most significant */
+	x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+	x = (x | x >> 8) & 0x0000ffff0000ffffull;
+	*v = (x | x >> 16) & 0xffffffffull;
+	return true;
+}
+
+static bool is_hex(const char *s, const char *e) { return s < e && hexval[(unsigned char)*s]; }
+
+/* A hexadecimal number, "0x" optional; at most 64 bits.  The kernel prints
+ * most fields zero-padded to 8 or 16 digits: those take one or two hex8(). */
 static bool hexnum(struct cur *c, uint64_t *v)
 {
-	if (c->e - c->p > 2 && c->p[0] == '0' && (c->p[1] == 'x' || c->p[1] == 'X') && hexval[(unsigned char)c->p[2]])
-		c->p += 2;
 	const char *s = c->p;
-	uint64_t x = 0;
-	while (s < c->e && *s == '0')
-		s++;
+	if (c->e - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x' && hexval[(unsigned char)s[2]])
+		s += 2;
+	uint64_t hi, lo, x = 0;
+	if (c->e - s >= 16 && hex8(s, &hi) && hex8(s + 8, &lo) && !is_hex(s + 16, c->e)) {
+		*v = hi << 32 | lo;
+		c->p = s + 16;
+		return true;
+	}
+	if (c->e - s >= 8 && hex8(s, &lo) && !is_hex(s + 8, c->e)) {
+		*v = lo;
+		c->p = s + 8;
+		return true;
+	}
 	const char *d = s;
-	while (s < c->e && hexval[(unsigned char)*s])
-		x = x << 4 | (uint64_t)(hexval[(unsigned char)*s++] - 1);
-	if (s == c->p || s - d > 16)
+	for (; is_hex(s, c->e); s++) {
+		if (x >> 60)
+			return false;
+		x = x << 4 | (uint64_t)(hexval[(unsigned char)*s] - 1);
+	}
+	if (s == d)
 		return false;
 	c->p = s;
 	*v = x;
 	return true;
+}
+
+/* "0x" and exactly 8 or 16 digits then a blank or the end, as the kernel
+ * prints %016llx and %08x fields: inlined; anything else takes hexnum(). */
+static inline __attribute__((always_inline)) bool fixhex(struct cur *c, long digits, uint64_t *v)
+{
+	const char *s = c->p, *end = s + 2 + digits;
+	uint64_t hi = 0, lo;
+	if (c->e - s >= 2 + digits && s[0] == '0' && s[1] == 'x' && hex8(end - 8, &lo) &&
+	    (digits == 8 || hex8(s + 2, &hi)) && (end == c->e || *end == ' ')) {
+		*v = hi << 32 | lo;
+		c->p = end;
+		return true;
+	}
+	return hexnum(c, v);
 }
 
 static bool hex32(struct cur *c, uint32_t *v)
@@ -201,6 +272,34 @@ static bool is_x86_key(struct cur t)
 	       tok_is(t, "intr_info") || tok_is(t, "error_code") || tok_is(t, "requests");
 }
 
+/* The kernel's form with a one-word name, which is nearly every line of a
+ * real trace: "NAME rip 0x.. info1 0x.. info2 0x.. intr_info 0x..
+ * error_code 0x..[ requests 0x..]".  -1 (cursor untouched) for any other. */
+static int x86_exit_kernel(struct cur *c, struct trace_event *ev)
+{
+	struct trace_x86_exit *x = &ev->u.x86;
+	struct cur k = *c;
+	const char *sp = k.p;
+	while (sp < k.e && *sp != ' ')
+		sp++;
+	if (sp == k.e || trace_x86_reason_lookup(k.p, (size_t)(sp - k.p), &x->reason, &x->svm) < 0)
+		return -1;
+	k.p = sp;
+	uint64_t ii, ec;
+	if (!lit(&k, " rip ") || !hexnum(&k, &x->rip) || !lit(&k, " info1 ") || !fixhex(&k, 16, &x->info1) ||
+	    !lit(&k, " info2 ") || !fixhex(&k, 16, &x->info2) || !lit(&k, " intr_info ") || !fixhex(&k, 8, &ii) ||
+	    ii > UINT32_MAX || !lit(&k, " error_code ") || !fixhex(&k, 8, &ec) || ec > UINT32_MAX ||
+	    (lit(&k, " requests ") && !(fixhex(&k, 16, &x->requests) && (x->have |= TX_REQUESTS))) || !at_end(&k)) {
+		*x = (struct trace_x86_exit){ .have = x->have & TX_VCPU };
+		return -1;
+	}
+	x->have |= TX_RIP | TX_INFO | TX_INTR_INFO | TX_ERROR_CODE;
+	x->intr_info = (uint32_t)ii;
+	x->error_code = (uint32_t)ec;
+	*c = k;
+	return 0;
+}
+
 /* "[vcpu N ]reason NAME [rip 0x.. info1 0x.. ...]": the kernel's, the
  * plugin's ("info A B") and the old kernels' forms alike. */
 static int x86_exit(struct cur *c, struct trace_event *ev, const char **why)
@@ -216,6 +315,8 @@ static int x86_exit(struct cur *c, struct trace_event *ev, const char **why)
 	if (!lit(c, "reason "))
 		FAIL("kvm_exit without reason");
 	skip_blanks(c);
+	if (x86_exit_kernel(c, ev) == 0)
+		return 0;
 	const char *rs = c->p, *re = c->p;
 	struct cur t;
 	for (;;) {
@@ -266,10 +367,10 @@ static int arm_exit(struct cur *c, struct trace_event *ev, const char **why)
 static int exit_args(struct cur *c, struct trace_event *ev, const char **why)
 {
 	ev->kind = TEV_EXIT;
-	struct cur t = *c;
-	if (skip_to(&t, ": HSR_EC: "))
-		return arm_exit(c, ev, why);
-	return x86_exit(c, ev, why);
+	/* x86 lines start "vcpu " or "reason ", arm64 ones "TRAP: HSR_EC: ..." */
+	if (c->e - c->p >= 4 && (!memcmp(c->p, "vcpu", 4) || !memcmp(c->p, "reas", 4)))
+		return x86_exit(c, ev, why);
+	return arm_exit(c, ev, why);
 }
 
 /* x86 "vcpu N, rip 0x.. intr_info 0x.. error_code 0x..[immediate exit]"
@@ -611,31 +712,32 @@ static const struct {
 	const char *name;
 	uint8_t kind, arch;
 	args_fn fn;
+	size_t len;
 } events[] = {
-	{ "kvm_exit", TEV_EXIT, 0, exit_args },
-	{ "kvm_entry", TEV_ENTRY, 0, entry_args },
-	{ "kvm_msr", TEV_MSR, TRACE_ARCH_X86, msr_args },
-	{ "kvm_pio", TEV_PIO, TRACE_ARCH_X86, pio_args },
-	{ "kvm_mmio", TEV_MMIO, TRACE_ARCH_X86, mmio_args },
-	{ "kvm_apic", TEV_APIC, TRACE_ARCH_X86, apic_args },
-	{ "kvm_apic_ipi", TEV_APIC_IPI, TRACE_ARCH_X86, ipi_args },
-	{ "kvm_apic_accept_irq", TEV_APIC_ACCEPT_IRQ, TRACE_ARCH_X86, accept_args },
-	{ "kvm_inj_virq", TEV_INJ_VIRQ, TRACE_ARCH_X86, virq_args },
-	{ "kvm_eoi", TEV_EOI, TRACE_ARCH_X86, eoi_args },
-	{ "kvm_pi_irte_update", TEV_PI_IRTE_UPDATE, TRACE_ARCH_X86, irte_args },
-	{ "kvm_page_fault", TEV_PAGE_FAULT, TRACE_ARCH_X86, pf_args },
-	{ "kvm_vcpu_wakeup", TEV_VCPU_WAKEUP, TRACE_ARCH_NONE, wakeup_args },
-	{ "kvm_userspace_exit", TEV_USERSPACE_EXIT, TRACE_ARCH_NONE, uexit_args },
-	{ "kvm_hypercall", TEV_HYPERCALL, TRACE_ARCH_X86, hcall_args },
-	{ "kvm_cpuid", TEV_CPUID, TRACE_ARCH_X86, cpuid_args },
-	{ "kvm_guest_fault", TEV_GUEST_FAULT, TRACE_ARCH_ARM64, gfault_args },
-	{ "kvm_mmio_emulate", TEV_MMIO_EMULATE, TRACE_ARCH_ARM64, mmio_emul_args },
-	{ "kvm_irq_line", TEV_IRQ_LINE, TRACE_ARCH_ARM64, irq_line_args },
-	{ "vgic_update_irq_pending", TEV_VGIC_UPDATE_IRQ_PENDING, TRACE_ARCH_ARM64, irq_pending_args },
-	{ "kvm_timer_update_irq", TEV_TIMER_UPDATE_IRQ, TRACE_ARCH_ARM64, irq_pending_args },
-	{ "kvm_wfx_arm64", TEV_WFX_ARM64, TRACE_ARCH_ARM64, wfx_args },
-	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args },
-	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args },
+	{ "kvm_exit", TEV_EXIT, 0, exit_args, sizeof "kvm_exit" - 1 },
+	{ "kvm_entry", TEV_ENTRY, 0, entry_args, sizeof "kvm_entry" - 1 },
+	{ "kvm_msr", TEV_MSR, TRACE_ARCH_X86, msr_args, sizeof "kvm_msr" - 1 },
+	{ "kvm_pio", TEV_PIO, TRACE_ARCH_X86, pio_args, sizeof "kvm_pio" - 1 },
+	{ "kvm_mmio", TEV_MMIO, TRACE_ARCH_X86, mmio_args, sizeof "kvm_mmio" - 1 },
+	{ "kvm_apic", TEV_APIC, TRACE_ARCH_X86, apic_args, sizeof "kvm_apic" - 1 },
+	{ "kvm_apic_ipi", TEV_APIC_IPI, TRACE_ARCH_X86, ipi_args, sizeof "kvm_apic_ipi" - 1 },
+	{ "kvm_apic_accept_irq", TEV_APIC_ACCEPT_IRQ, TRACE_ARCH_X86, accept_args, sizeof "kvm_apic_accept_irq" - 1 },
+	{ "kvm_inj_virq", TEV_INJ_VIRQ, TRACE_ARCH_X86, virq_args, sizeof "kvm_inj_virq" - 1 },
+	{ "kvm_eoi", TEV_EOI, TRACE_ARCH_X86, eoi_args, sizeof "kvm_eoi" - 1 },
+	{ "kvm_pi_irte_update", TEV_PI_IRTE_UPDATE, TRACE_ARCH_X86, irte_args, sizeof "kvm_pi_irte_update" - 1 },
+	{ "kvm_page_fault", TEV_PAGE_FAULT, TRACE_ARCH_X86, pf_args, sizeof "kvm_page_fault" - 1 },
+	{ "kvm_vcpu_wakeup", TEV_VCPU_WAKEUP, TRACE_ARCH_NONE, wakeup_args, sizeof "kvm_vcpu_wakeup" - 1 },
+	{ "kvm_userspace_exit", TEV_USERSPACE_EXIT, TRACE_ARCH_NONE, uexit_args, sizeof "kvm_userspace_exit" - 1 },
+	{ "kvm_hypercall", TEV_HYPERCALL, TRACE_ARCH_X86, hcall_args, sizeof "kvm_hypercall" - 1 },
+	{ "kvm_cpuid", TEV_CPUID, TRACE_ARCH_X86, cpuid_args, sizeof "kvm_cpuid" - 1 },
+	{ "kvm_guest_fault", TEV_GUEST_FAULT, TRACE_ARCH_ARM64, gfault_args, sizeof "kvm_guest_fault" - 1 },
+	{ "kvm_mmio_emulate", TEV_MMIO_EMULATE, TRACE_ARCH_ARM64, mmio_emul_args, sizeof "kvm_mmio_emulate" - 1 },
+	{ "kvm_irq_line", TEV_IRQ_LINE, TRACE_ARCH_ARM64, irq_line_args, sizeof "kvm_irq_line" - 1 },
+	{ "vgic_update_irq_pending", TEV_VGIC_UPDATE_IRQ_PENDING, TRACE_ARCH_ARM64, irq_pending_args, sizeof "vgic_update_irq_pending" - 1 },
+	{ "kvm_timer_update_irq", TEV_TIMER_UPDATE_IRQ, TRACE_ARCH_ARM64, irq_pending_args, sizeof "kvm_timer_update_irq" - 1 },
+	{ "kvm_wfx_arm64", TEV_WFX_ARM64, TRACE_ARCH_ARM64, wfx_args, sizeof "kvm_wfx_arm64" - 1 },
+	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args, sizeof "kvm_sys_access" - 1 },
+	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 
@@ -650,7 +752,7 @@ const char *trace_kind_name(enum trace_kind k)
 enum trace_kind trace_kind_lookup(const char *name, size_t n)
 {
 	for (size_t i = 0; i < NEVENTS; i++)
-		if (strlen(events[i].name) == n && !memcmp(events[i].name, name, n))
+		if (events[i].len == n && !memcmp(events[i].name, name, n))
 			return (enum trace_kind)events[i].kind;
 	return TEV_OTHER;
 }
@@ -659,7 +761,7 @@ int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, str
 		     const char **why)
 {
 	for (size_t i = 0; i < NEVENTS; i++) {
-		if (strlen(events[i].name) != nlen || memcmp(events[i].name, name, nlen))
+		if (events[i].len != nlen || memcmp(events[i].name, name, nlen))
 			continue;
 		struct cur c = { a, a + n };
 		ev->kind = events[i].kind;
@@ -672,11 +774,12 @@ int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, str
 
 /* ---- the line around the event ---- */
 
-/* "secs.frac" (frac up to 9 digits) -> ns; a bare counter (trace_clock
- * counter, x86-tsc) is taken as it is. */
-static bool timestamp(struct cur t, uint64_t *ns)
+/* "secs.frac:" (frac up to 9 digits) -> ns, the cursor after the colon; a
+ * bare counter (trace_clock counter, x86-tsc) is taken as it is. */
+static bool timestamp(struct cur *c, uint64_t *ns)
 {
 	int64_t s;
+	struct cur t = *c;
 	if (!decnum(&t, &s) || s < 0 || (uint64_t)s > UINT64_MAX / 1000000000u)
 		return false;
 	uint64_t v = (uint64_t)s, frac = 0;
@@ -684,20 +787,25 @@ static bool timestamp(struct cur t, uint64_t *ns)
 		int digits = 0;
 		for (; !at_end(&t) && *t.p >= '0' && *t.p <= '9' && digits < 9; t.p++, digits++)
 			frac = frac * 10 + (uint64_t)(*t.p - '0');
-		if (!digits || (!at_end(&t) && *t.p >= '0' && *t.p <= '9'))
+		if (!digits)
 			return false;
 		for (; digits < 9; digits++)
 			frac *= 10;
 		v = v * 1000000000u + frac;
 	}
+	if (!lit(&t, ":"))
+		return false;
 	*ns = v;
-	return at_end(&t);
+	*c = t;
+	return true;
 }
 
 /* The first "[digits]" followed by a blank: the CPU; NULL if none. */
 static const char *cpu_field(struct cur c, int32_t *cpu)
 {
-	for (const char *b = c.p; (b = memchr(b, '[', (size_t)(c.e - b))); b++) {
+	for (const char *b = c.p; b < c.e; b++) {
+		if (*b != '[')
+			continue;	/* a plain loop: the comm before it is short */
 		const char *d = b + 1;
 		int64_t v = 0;
 		while (d < c.e && *d >= '0' && *d <= '9' && v < 1000000)
@@ -748,17 +856,21 @@ static int header_line(struct cur c, uint64_t *lost, const char **why)
 	FAIL("not an event line");
 }
 
-/* The event name: "kvm_exit:" or perf's "kvm:kvm_exit:". */
-static bool event_name(struct cur t, struct cur *name)
+/* The event name: "kvm_exit:" or perf's "kvm:kvm_exit:" (the system
+ * dropped), then a blank or the end. */
+static bool event_name(struct cur *c, struct cur *name)
 {
-	if (t.e - t.p < 2 || t.e[-1] != ':')
-		return false;
-	t.e--;
-	const char *colon = memchr(t.p, ':', (size_t)(t.e - t.p));
-	if (colon)
-		t.p = colon + 1;
-	*name = t;
-	return t.p < t.e;
+	skip_blanks(c);
+	name->p = c->p;
+	for (const char *q = c->p; (q = memchr(q, ':', (size_t)(c->e - q))); q++) {
+		if (q + 1 == c->e || q[1] == ' ' || q[1] == '\t') {
+			name->e = q;
+			c->p = q + 1;
+			return name->e > name->p && !memchr(name->p, ' ', (size_t)(name->e - name->p));
+		}
+		name->p = q + 1;
+	}
+	return false;
 }
 
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
@@ -779,14 +891,17 @@ int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *
 	if (!b)
 		return header_line(c, lost, why);
 	ev->pid = pid_before(c.p, b);
-	c.p = memchr(b, ']', (size_t)(c.e - b)) + 1;
-	struct cur t = token(&c), name;
-	if (t.e - t.p < 2 || t.e[-1] != ':' || !timestamp((struct cur){ t.p, t.e - 1 }, &ev->ts_ns)) {
-		t = token(&c);	/* the first was the flags ("d..1.") */
-		if (t.e - t.p < 2 || t.e[-1] != ':' || !timestamp((struct cur){ t.p, t.e - 1 }, &ev->ts_ns))
-			FAIL("no timestamp after the CPU");
-	}
-	if (!event_name(token(&c), &name))
+	while (*b != ']')
+		b++;
+	c.p = b + 1;
+	skip_blanks(&c);
+	if (!at_end(&c) && (*c.p < '0' || *c.p > '9'))
+		token(&c);	/* the flags ("d..1.") */
+	skip_blanks(&c);
+	if (!timestamp(&c, &ev->ts_ns))
+		FAIL("no timestamp after the CPU");
+	struct cur name;
+	if (!event_name(&c, &name))
 		FAIL("no event name after the timestamp");
 	skip_blanks(&c);
 	ev->name = name.p;

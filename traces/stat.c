@@ -14,6 +14,7 @@
 
 struct exit_slot {
 	uint64_t key;		/* 0: empty */
+	uint64_t rk;		/* reason_key(&ev) */
 	int32_t group;		/* vCPU id, or -1 - thread id when the vCPU is unknown */
 	struct trace_event ev;	/* the first exit seen: names the reason */
 	uint64_t count;
@@ -65,7 +66,7 @@ static void add_exit(struct trace_stat *s, const struct trace_event *ev)
 	*(ev->arch == TRACE_ARCH_ARM64 ? &s->exits_arm : &s->exits_x86) += 1;
 	for (uint64_t h = mix(key) & (EXIT_SLOTS - 1);; h = (h + 1) & (EXIT_SLOTS - 1)) {
 		struct exit_slot *e = &s->slots[h];
-		if (e->key == key && e->group == group && reason_key(&e->ev) == rk) {
+		if (e->key == key && e->group == group && e->rk == rk) {
 			e->count++;
 			return;
 		}
@@ -75,7 +76,7 @@ static void add_exit(struct trace_stat *s, const struct trace_event *ev)
 				return;
 			}
 			s->nexit_slots++;
-			*e = (struct exit_slot){ key, group, *ev, 1 };
+			*e = (struct exit_slot){ key, rk, group, *ev, 1 };
 			e->ev.name = NULL;
 			return;
 		}
