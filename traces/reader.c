@@ -58,7 +58,7 @@ enum trace_format trace_sniff(const char *buf, size_t n)
 {
 	if (n >= sizeof dat_magic && !memcmp(buf, dat_magic, sizeof dat_magic))
 		return TRACE_FMT_TRACEDAT;
-	bool text = false;
+	bool text = false, other = false;
 	const char *p = buf, *e = buf + n;
 	for (int lines = 0; p < e && lines < 64; lines++) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
@@ -71,12 +71,13 @@ enum trace_format trace_sniff(const char *buf, size_t n)
 			return ev.name > p && ev.name[-1] == ':' ? TRACE_FMT_PERF : TRACE_FMT_FTRACE;
 		if (r == 0 && len && *p == '#')
 			text = true;	/* ftrace's "# tracer: nop" header */
+		other |= r < 0;
 		if (!nl)
 			break;
 		p = nl + 1;
 	}
-	/* Nothing but blank lines and comments is an empty ftrace trace. */
-	if (text || p >= e)
+	/* Nothing but headers, blank lines and comments is an empty ftrace trace. */
+	if (text || !other)
 		return TRACE_FMT_FTRACE;
 	return TRACE_FMT_UNKNOWN;
 }
@@ -123,10 +124,14 @@ static const char *next_line(struct trace_reader *r, size_t *n)
 				continue;
 			}
 			r->lineno++;
+			if (len > TRACE_MAX_LINE) {
+				note_malformed(r, r->lineno, "line too long");
+				continue;
+			}
 			*n = len;
 			return s;
 		}
-		if (r->len - r->pos >= TRACE_MAX_LINE && !r->skipping) {
+		if (r->len - r->pos > TRACE_MAX_LINE && !r->skipping) {
 			r->lineno++;
 			r->skipping = true;
 			note_malformed(r, r->lineno, "line too long");
@@ -278,12 +283,13 @@ static int next_text(struct trace_reader *r, struct trace_event *ev)
 	const char *s;
 	while ((s = next_line(r, &n))) {
 		const char *why = NULL;
-		r->n.lines++;
+		r->n.lines = r->lineno;
 		int rc = trace_parse_line(s, n, ev, &r->n.lost, &why);
 		ev->line = r->lineno;
 		if ((rc = account(r, rc, ev, why)) != 0)
 			return rc;
 	}
+	r->n.lines = r->lineno;
 	if (ferror(r->f))
 		return err_set("%s: read error: %s", r->name, strerror(errno));
 	return 0;

@@ -27,7 +27,7 @@ struct name_slot {
 
 struct trace_stat {
 	uint64_t kinds[TEV_NKINDS];
-	uint64_t exits, exits_x86, exits_arm, overflow_exits, overflow_names;
+	uint64_t exits, exits_x86, exits_svm, exits_arm, overflow_exits, overflow_names;
 	uint64_t first_ns, last_ns;
 	bool any;
 	unsigned nunknown;
@@ -64,6 +64,7 @@ static void add_exit(struct trace_stat *s, const struct trace_event *ev)
 	uint64_t rk = reason_key(ev), key = rk ^ ((uint64_t)(uint32_t)group << 20);
 	s->exits++;
 	*(ev->arch == TRACE_ARCH_ARM64 ? &s->exits_arm : &s->exits_x86) += 1;
+	s->exits_svm += ev->arch == TRACE_ARCH_X86 && ev->u.x86.svm;
 	for (uint64_t h = mix(key) & (EXIT_SLOTS - 1);; h = (h + 1) & (EXIT_SLOTS - 1)) {
 		struct exit_slot *e = &s->slots[h];
 		if (e->key == key && e->group == group && e->rk == rk) {
@@ -214,7 +215,11 @@ static const char *arch_word(const struct trace_stat *s)
 {
 	if (s->exits_x86 && s->exits_arm)
 		return "x86 and arm64";
-	return s->exits_arm ? "arm64" : "x86";
+	if (s->exits_arm)
+		return "arm64";
+	if (!s->exits_svm)
+		return "x86 VMX";
+	return s->exits_svm == s->exits_x86 ? "x86 SVM" : "x86 VMX and SVM";
 }
 
 static void text_header(const struct trace_stat *s, const struct trace_counts *c, const char *name,
