@@ -359,6 +359,8 @@ static int arm_exit(struct cur *c, struct trace_event *ev, const char **why)
 		FAIL("bad arm64 exit type");
 	if (!lit(c, " HSR_EC: ") || !hex32(c, &a->ec) || !lit(c, " (") || !skip_to(c, "), PC: ") || !hexnum(c, &a->pc))
 		FAIL("bad arm64 kvm_exit");
+	if (a->ec > 0x3f)	/* ESR_EL2.EC is bits [31:26] */
+		FAIL("arm64 EC out of range");
 	if (!trace_arm_ec_name(a->ec))
 		a->unknown = true;
 	return 0;

@@ -14,9 +14,8 @@
 
 struct exit_slot {
 	uint64_t key;		/* 0: empty */
-	uint64_t rk;		/* reason_key(&ev) */
+	uint64_t rk;		/* reason_key(): names the reason */
 	int32_t group;		/* vCPU id, or -1 - thread id when the vCPU is unknown */
-	struct trace_event ev;	/* the first exit seen: names the reason */
 	uint64_t count;
 };
 
@@ -33,6 +32,7 @@ struct trace_stat {
 	unsigned nunknown;
 	uint64_t unknown_lines[KEEP_UNKNOWN];
 	unsigned nexit_slots, nname_slots;
+	uint16_t used[EXIT_SLOTS];	/* the slots in use, in the order filled */
 	struct exit_slot slots[EXIT_SLOTS];
 	struct name_slot names[NAME_SLOTS];
 };
@@ -42,13 +42,30 @@ void trace_stat_free(struct trace_stat *s) { free(s); }
 uint64_t trace_stat_exits(const struct trace_stat *s) { return s->exits; }
 
 /* What tells two exits apart in the tables: arch, VMX/SVM, the
- * FAILED_VMENTRY flag, the reason; arm64 type and EC. */
+ * FAILED_VMENTRY flag, the reason; arm64 type and EC.  key_exit() turns it
+ * back into an exit for trace_exit_name(). */
 static uint64_t reason_key(const struct trace_event *ev)
 {
 	if (ev->arch == TRACE_ARCH_ARM64)
-		return 2ull << 60 | (uint64_t)ev->u.arm.type << 8 | ev->u.arm.ec;
+		return 2ull << 60 | (uint64_t)ev->u.arm.type << 8 | (ev->u.arm.ec & 0xff);
 	const struct trace_x86_exit *x = &ev->u.x86;
 	return 1ull << 60 | (uint64_t)x->svm << 40 | (uint64_t)x->failed_vmentry << 36 | x->reason;
+}
+
+static struct trace_event key_exit(uint64_t rk)
+{
+	struct trace_event ev = { .kind = TEV_EXIT };
+	if (rk >> 60 == 2) {
+		ev.arch = TRACE_ARCH_ARM64;
+		ev.u.arm.type = (uint32_t)(rk >> 8);
+		ev.u.arm.ec = rk & 0xff;
+	} else {
+		ev.arch = TRACE_ARCH_X86;
+		ev.u.x86.svm = rk >> 40 & 1;
+		ev.u.x86.failed_vmentry = rk >> 36 & 1;
+		ev.u.x86.reason = (uint32_t)rk;
+	}
+	return ev;
 }
 
 static uint64_t mix(uint64_t k)
@@ -76,9 +93,8 @@ static void add_exit(struct trace_stat *s, const struct trace_event *ev)
 				s->overflow_exits++;
 				return;
 			}
-			s->nexit_slots++;
-			*e = (struct exit_slot){ key, rk, group, *ev, 1 };
-			e->ev.name = NULL;
+			s->used[s->nexit_slots++] = (uint16_t)h;
+			*e = (struct exit_slot){ key, rk, group, 1 };
 			return;
 		}
 	}
@@ -144,7 +160,7 @@ void trace_stat_add(struct trace_stat *s, const struct trace_event *ev)
 struct row {
 	char name[48];
 	int32_t group;
-	uint64_t count;
+	uint64_t rk, count;
 };
 
 static int by_count(const void *a, const void *b)
@@ -163,27 +179,39 @@ static int by_group(const void *a, const void *b)
 	return by_count(a, b);
 }
 
-/* Rows summed by reason name (per_group: by vCPU and reason name). */
+static int by_key(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->group != y->group)
+		return x->group < y->group ? -1 : 1;
+	return x->rk < y->rk ? -1 : x->rk > y->rk;
+}
+
+/* Rows summed by reason (per_group: by vCPU and reason), largest first. */
 static struct row *exit_rows(const struct trace_stat *s, bool per_group, size_t *n)
 {
 	struct row *rows = calloc(s->nexit_slots + 1, sizeof *rows);
 	size_t k = 0;
-	for (size_t i = 0; rows && i < EXIT_SLOTS; i++) {
-		const struct exit_slot *e = &s->slots[i];
-		if (!e->key)
-			continue;
-		struct row r = { .group = per_group ? e->group : 0, .count = e->count };
-		trace_exit_name(&e->ev, r.name, sizeof r.name);
-		size_t j = 0;
-		while (j < k && (rows[j].group != r.group || strcmp(rows[j].name, r.name)))
-			j++;
-		if (j < k)
-			rows[j].count += r.count;
-		else
-			rows[k++] = r;
+	if (!rows) {
+		*n = 0;
+		return NULL;
 	}
-	if (rows)
-		qsort(rows, k, sizeof *rows, per_group ? by_group : by_count);
+	for (size_t i = 0; i < s->nexit_slots; i++) {
+		const struct exit_slot *e = &s->slots[s->used[i]];
+		rows[i] = (struct row){ .group = per_group ? e->group : 0, .rk = e->rk, .count = e->count };
+	}
+	qsort(rows, s->nexit_slots, sizeof *rows, by_key);
+	for (size_t i = 0; i < s->nexit_slots; i++) {
+		if (k && !by_key(&rows[k - 1], &rows[i])) {
+			rows[k - 1].count += rows[i].count;
+			continue;
+		}
+		rows[k] = rows[i];
+		struct trace_event x = key_exit(rows[k].rk);
+		trace_exit_name(&x, rows[k].name, sizeof rows[k].name);
+		k++;
+	}
+	qsort(rows, k, sizeof *rows, per_group ? by_group : by_count);
 	*n = k;
 	return rows;
 }
