@@ -70,13 +70,13 @@ int main(int argc, char **argv)
 			 v, ns / 1000000000, ns / 1000 % 1000000);
 		printf("%s kvm_exit: vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
 		       " info2 0x%016x intr_info 0x%08x error_code 0x%08x requests 0x%016x\n",
-		       head, v, x->name, 0xffffffff81000000ull + (r >> 40), (r >> 8) & 0x1ff, 0,
+		       head, v, x->name, (uint64_t)0xffffffff81000000ull + (r >> 40), (r >> 8) & 0x1ff, 0,
 		       x->num == 1 ? 0x800000ecu : 0, 0, 0);
 		if (only_exits)
 			continue;
 		companion(x->num, r, head);
 		printf("%s kvm_entry: vcpu %u, rip 0x%" PRIx64 " intr_info 0x00000000 error_code 0x00000000\n", head, v,
-		       0xffffffff81000000ull + (r >> 40));
+		       (uint64_t)(0xffffffff81000000ull + (r >> 40)));
 	}
 	return fflush(stdout) ? 1 : 0;
 }
