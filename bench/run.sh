@@ -10,6 +10,8 @@
 #   QEMU_A64, QEMU_X86   QEMU binaries (default qemu-system-aarch64, qemu-system-x86_64)
 #   BENCH_BIG_RAM_MB_ARM64, BENCH_BIG_RAM_MB_X86   guest RAM for the memory
 #                  footprint run (default 16384 and 4000)
+#   MMU_BENCH      the page-table walker's own benchmark (make bench builds
+#                  build/bench/mmu_walk); unset: that part is skipped
 #
 # Exit status: 0 unless a run failed (unexpected exit status, timeout or
 # missing output); 2 for bad settings.  Slow runs, checksum mismatches and
@@ -43,6 +45,7 @@ command -v python3 >/dev/null 2>&1 || die "python3 not found"
 # Relative paths are given from the source root (as `make bench` does).
 HVSIM_NAME=$HVSIM
 case $HVSIM in /*) ;; */*) HVSIM=$PWD/$HVSIM ;; esac
+case ${MMU_BENCH:-} in /* | '') ;; *) MMU_BENCH=$PWD/$MMU_BENCH ;; esac
 cd "$(dirname "$0")/.." || die "cannot enter the source root"
 command -v "$HVSIM" >/dev/null 2>&1 || die "hvsim binary '$HVSIM' not found (run make)"
 
@@ -309,6 +312,13 @@ for ARCH in arm64 x86; do
         printf '%s\n' "${NONDET:-no}" >> "$RESULTS"
     done
 done
+
+# ---- the page-table walker alone (mmu/walk.c), walks per second ----
+if [ -n "${MMU_BENCH:-}" ]; then
+    echo
+    echo "== mmu: page-table walks"
+    "$MMU_BENCH" || fail "mmu walker benchmark ($MMU_BENCH) failed"
+fi
 
 # ---- memory footprint: bench_touch touches 64 MiB of a large guest RAM ----
 echo

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "cli/sweep.h"
+#include "cli/trace.h"
 #include "cli/versions.h"
 #include "core/cfg.h"
 #include "core/err.h"
@@ -68,6 +69,7 @@ static const char main_help[] =
 	"  sweep FILE     run every point of a design-space sweep\n"
 	"  report RESULTS tables from a sweep's results\n"
 	"  plot RESULTS   figures from a sweep's results (gnuplot)\n"
+	"  trace stat T   what a KVM exit trace holds (ftrace text, perf script, trace.dat)\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -454,6 +456,8 @@ int main(int argc, char **argv)
 			fputs(report_help, stdout);
 		else if (!strcmp(t, "plot"))
 			fputs(plot_help, stdout);
+		else if (!strcmp(t, "trace"))
+			fputs(trace_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -470,5 +474,7 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace"))
+		return cmd_trace(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }

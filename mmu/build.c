@@ -45,6 +45,17 @@ static unsigned ia_limit(const struct mmu_stage *st, const struct bgeo *g)
 	return g->dir < 0 ? 12 + 9 * g->n : st->ia_bits;
 }
 
+/* Inside the stage's input range: below 2^lim, or for a stage 1 the upper
+ * range (x86: canonical, bits above lim-1 copies of bit lim-1; VMSA: the
+ * TTBR1 range, bits above lim all ones). */
+static bool in_range(const struct mmu_stage *st, unsigned lim, uint64_t a)
+{
+	if (st->fmt == MMU_X86_PAGING)
+		lim--;
+	uint64_t top = a >> lim;
+	return top == 0 || (top == ~0ULL >> lim && (st->fmt == MMU_X86_PAGING || st->fmt == MMU_VMSA_S1));
+}
+
 bool mmu_leaf_level(const struct mmu_stage *st, unsigned page_shift, int *level)
 {
 	struct bgeo g;
@@ -221,7 +232,8 @@ int mmu_map(const struct mmu_builder *b, uint64_t ia, uint64_t oa, uint64_t size
 	if ((ia | oa | size) & (page - 1))
 		return err_set("mmu: 0x%" PRIx64 "+0x%" PRIx64 " -> 0x%" PRIx64 " is not aligned to 2^%u", ia, size, oa,
 			       page_shift);
-	if (size && (((ia + size - 1) >> lim) || ia + size < ia))
+	if (size && (!in_range(st, lim, ia) || !in_range(st, lim, ia + size - 1) ||
+		     (ia >> lim) != ((ia + size - 1) >> lim)))
 		return err_set("mmu: 0x%" PRIx64 "+0x%" PRIx64 " is beyond the %u-bit input size", ia, size, lim);
 	unsigned ob = st->oa_bits ? st->oa_bits : 52;
 	if (size && (((oa + size - 1) >> ob) || oa + size < oa))

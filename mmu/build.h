@@ -33,7 +33,9 @@ int mmu_build_root(const struct mmu_builder *b, uint64_t *root);
 
 /* Maps [ia, ia + size) onto [oa, oa + size) with leaves of 1 << page_shift
  * bytes (4K/2M/1G on x86 and EPT; the granule, and its block sizes, on
- * VMSA), granting perms (MMU_R/W/X/U/UX; for x86 R is implied) with memory
+ * VMSA).  ia may be in a stage 1's upper range: an x86 canonical address
+ * with bit 47 (56) set, or VMSA's TTBR1 range (give that range its own
+ * root).  Granting perms (MMU_R/W/X/U/UX; for x86 R is implied) with memory
  * attribute attr (EPT memory type, VMSA AttrIndx or MemAttr, x86 PWT/PCD
  * bits 3-4; MMU_ATTR_DEFAULT).  Leaves are written accessed (A/AF set) and
  * not dirty.  -1 with err_set() on a misaligned range, a page size the

@@ -74,7 +74,6 @@ struct walk {
 	int s2_skip_step;     /* sub-walk skipped because the stage-1 entry held a PA (-1: none) */
 	int sub_step;         /* sub-walk being processed (-1: none) */
 	bool sub_ntlb_hit;
-	unsigned sub_first;   /* its first reference */
 	int sub_pwc_slot;     /* deepest stage-2 slot that hit in this sub-walk (-1: none) */
 	struct mmu_cost *out;
 	enum ref_fate { ISSUE, SKIP_PWC, SKIP_NTLB } f[MMU_MAX_REFS];
@@ -91,12 +90,12 @@ static int slot_of(const struct walk *w, const struct mmu_ref *ref)
 	return st ? pwc_slot(st->fmt, ref->level) : -1;
 }
 
-/* Is the read at k followed, in the same (sub-)walk, by a deeper read? */
 static unsigned nrefs(const struct mmu_result *res)
 {
 	return res->nrefs < MMU_MAX_REFS ? res->nrefs : MMU_MAX_REFS;
 }
 
+/* Is the read at k followed, in the same (sub-)walk, by a deeper read? */
 static bool leads_on(const struct mmu_result *res, unsigned k)
 {
 	const struct mmu_ref *ref = &res->ref[k];
@@ -125,6 +124,7 @@ static void decide_s1(struct walk *w)
 		if (ref->stage != 1 || slot < 0 || slot >= PWC_SLOTS || !leads_on(w->res, (unsigned)k))
 			continue;
 		if (tlb_lookup(&w->c->pwc.s1[slot], ref->ia, w->s1tag, w->s2tag)) {
+			w->out->s1_pwc_slot = slot;
 			w->s1_from = ref->step + 1;
 			if (w->c->pwc.s1_holds_pa && w->r->s2)
 				w->s2_skip_step = ref->step + 1;
@@ -139,17 +139,19 @@ static void decide_sub(struct walk *w, unsigned first)
 {
 	const struct mmu_ref *ref = &w->res->ref[first];
 	w->sub_step = ref->step;
-	w->sub_first = first;
 	w->sub_pwc_slot = -1;
 	w->sub_ntlb_hit = tlb_lookup(&w->c->pwc.ntlb, ref->ia, 0, w->s2tag) != NULL;
-	if (w->sub_ntlb_hit)
+	if (w->sub_ntlb_hit) {
+		w->out->ntlb_hits++;
 		return;
+	}
 	for (int k = (int)nrefs(w->res) - 1; k >= (int)first; k--) {
 		const struct mmu_ref *q = &w->res->ref[k];
 		int slot = slot_of(w, q);
 		if (q->stage != 2 || q->step != ref->step || slot < 0 || slot >= PWC_SLOTS || !leads_on(w->res, (unsigned)k))
 			continue;
 		if (tlb_lookup(&w->c->pwc.s2[slot], q->ia, 0, w->s2tag)) {
+			w->out->s2_pwc_hits++;
 			w->sub_pwc_slot = slot;
 			return;
 		}
@@ -215,9 +217,25 @@ static void fill_from(struct walk *w, unsigned stage, int step, unsigned upto)
 	}
 }
 
+/* An Accessed/Dirty write-back (the walker records them after the reads)
+ * goes with the read of the same descriptor. */
+static enum ref_fate update_fate(const struct walk *w, unsigned k)
+{
+	const struct mmu_ref *u = &w->res->ref[k];
+	for (unsigned j = 0; j < k; j++) {
+		const struct mmu_ref *q = &w->res->ref[j];
+		if (!(q->flags & MMU_REF_UPDATE) && q->stage == u->stage && q->step == u->step && q->level == u->level &&
+		    q->pa == u->pa)
+			return w->f[j];
+	}
+	return ISSUE;
+}
+
 static enum ref_fate fate(struct walk *w, unsigned k)
 {
 	const struct mmu_ref *ref = &w->res->ref[k];
+	if (ref->flags & MMU_REF_UPDATE)
+		return update_fate(w, k);
 	if (w->r->s1 && ref->step < w->s1_from)
 		return SKIP_PWC;
 	if (ref->stage == 1 || !w->r->s2)
@@ -265,6 +283,7 @@ void mmu_cost_walk(struct mmu_caches *c, const struct mmu_regime *r, const struc
 			  .sub_step = -1, .out = out };
 	memset(out, 0, sizeof *out);
 	out->tlb_hit = -1;
+	out->s1_pwc_slot = -1;
 	decide_s1(&w);
 	unsigned n = nrefs(res);
 	for (unsigned k = 0; k < n; k++) {

@@ -68,6 +68,8 @@ struct mmu_cost {
 	struct mmu_ref issued[MMU_MAX_REFS];   /* walk: the references issued, in order */
 	unsigned served[MMU_MAX_REFS];         /* walk: memory level that served each (memh nlevels = memory) */
 	unsigned skipped_pwc, skipped_ntlb;    /* walk: references dropped by each */
+	int s1_pwc_slot;                       /* walk: stage-1 walk-cache level that hit (pwc.h slot), -1 none */
+	unsigned s2_pwc_hits, ntlb_hits;       /* walk: stage-2 sub-walks shortened / skipped */
 };
 
 /* Geometry and latencies without a design file (tests, other models) */

@@ -37,7 +37,9 @@ enum mmu_format {
 struct mmu_stage {
 	enum mmu_format fmt;
 	uint64_t root;            /* CR3 / EPTP / TTBRn_EL1 / VTTBR_EL2 table base address
-				   * (for stage 1 under a stage 2: a GPA) */
+				   * (for stage 1 under a stage 2: a GPA).  VMSA stage 1: the
+				   * caller passes the TTBR of the VA's range (TTBR1 when the
+				   * bits above ia_bits are ones); the walker checks the range */
 	unsigned levels;          /* x86 paging and EPT: 4 or 5 */
 	unsigned granule_shift;   /* VMSA: 12, 14 or 16 (4K, 16K, 64K) */
 	unsigned ia_bits;         /* VMSA: input address size, 64 - TnSZ */
@@ -50,7 +52,8 @@ struct mmu_stage {
 #define MMU_CTL_WP    (1u << 1)   /* x86 CR0.WP: supervisor writes honour R/W */
 #define MMU_CTL_SMEP  (1u << 2)   /* x86 CR4.SMEP */
 #define MMU_CTL_SMAP  (1u << 3)   /* x86 CR4.SMAP (the access is not implicit and RFLAGS.AC=0) */
-#define MMU_CTL_AD    (1u << 4)   /* hardware Accessed/Dirty: EPTP[6], TCR_EL1.HA, VTCR_EL2.HA */
+#define MMU_CTL_AD    (1u << 4)   /* hardware Accessed/Dirty: EPTP[6], TCR_EL1.HA, VTCR_EL2.HA
+				     * (x86 paging always updates A/D) */
 #define MMU_CTL_DBM   (1u << 5)   /* VMSA hardware dirty state through DBM: TCR.HD, VTCR.HD */
 #define MMU_CTL_XO    (1u << 6)   /* EPT execute-only translations (IA32_VMX_EPT_VPID_CAP[0]) */
 #define MMU_CTL_WXN   (1u << 7)   /* VMSA SCTLR_EL1.WXN */
@@ -120,7 +123,9 @@ struct mmu_result {
 	uint64_t gpa;             /* stage-1 output (== addr with no stage 1) */
 	unsigned s1_shift, s2_shift;  /* log2 size of each stage's mapping (0: stage absent) */
 	unsigned page_shift;      /* the combined mapping: the smaller of the two */
-	unsigned perms;           /* MMU_R/W/X/U/UX granted by every stage */
+	unsigned perms;           /* MMU_R/W/X: what the access's privilege may do through every
+				   * stage (a later access of another type re-checks against it);
+				   * MMU_U/UX: the page is user-accessible / user-executable */
 	bool s1_dirty, s2_dirty;  /* the leaf's dirty state after this access (D bit / DBM writable) */
 	unsigned nrefs;
 	struct mmu_ref ref[MMU_MAX_REFS];

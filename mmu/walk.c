@@ -8,8 +8,10 @@
  *
  * Choices the specs leave open, as KVM's and QEMU's walkers make them:
  * - Accessed/Dirty/AF/DBM write-backs are made only when the whole access
- *   translates (a fault leaves memory unchanged) and are recorded after the
- *   reads, as MMU_REF_UPDATE references, one per descriptor written.
+ *   translates (Intel processors walk first, then set A/D if the walk
+ *   succeeded, as KVM's walker also does; a fault leaves memory unchanged)
+ *   and are recorded after the reads, as MMU_REF_UPDATE references, one
+ *   per descriptor written.
  *   The stage-2 write permission a stage-1 write-back needs is checked when
  *   the stage-1 walk ends, before the final stage-2 walk.
  * - A descriptor outside RAM (mem.read false): on the pc machine unassigned
@@ -133,7 +135,11 @@ static bool fault(struct walk *w, enum mmu_fault_kind k, const struct mmu_stage 
 	case MMU_EPT:
 		if (k == MMU_FAULT_RESERVED)
 			break;   /* a misconfiguration has no exit qualification */
-		s = FIELD_DP(s, EPTQ, READ, type == MMU_R);
+		/* A guest paging-structure write (an A/D update, or any guest
+		 * paging access with EPTP[6]) is a read-modify-write: it sets
+		 * bit 1, and bit 0 as KVM's nested walker does (whether it does
+		 * is implementation-specific, SDM Table 28-7). */
+		s = FIELD_DP(s, EPTQ, READ, type == MMU_R || (s1ptw && type == MMU_W));
 		s = FIELD_DP(s, EPTQ, WRITE, type == MMU_W);
 		s = FIELD_DP(s, EPTQ, FETCH, type == MMU_X);
 		s = FIELD_DP(s, EPTQ, RWX, rwx);
@@ -241,8 +247,9 @@ static bool geo_init(struct walk *w, const struct mmu_stage *st, unsigned stage,
 		return true;
 	}
 	unsigned gs = vmsa_granule_ok(st->granule_shift) ? st->granule_shift : 12;
-	/* Out-of-range TnSZ is CONSTRAINED UNPREDICTABLE: clamped to 16..52 bits,
-	 * and to at least one level. */
+	/* An out-of-range TnSZ is CONSTRAINED UNPREDICTABLE: we clamp the
+	 * input size to 25..52 bits (a granule and at least one index bit).
+	 * An unknown granule counts as 4K. */
 	unsigned ia_bits = clampu(st->ia_bits, gs + 1 > 25 ? gs + 1 : 25, 52);
 	g->g = gs;
 	g->stride = vmsa_stride(gs);

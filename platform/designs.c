@@ -2,6 +2,7 @@
 #include "platform/designs.h"
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
+#include "dev/msidev.h"
 #include "gic/vgic.h"
 #include "mmu/cost.h"
 #include "mmu/dirty.h"
@@ -12,9 +13,10 @@
 
 int design_declare(struct cfg *c, enum isa isa)
 {
+	/* keys both machines have: sim/cpu, the TLBs and caches, the MSI device, [mmu] */
 	if (cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(c, tlb_cfg_keys, tlb_cfg_nkeys) < 0 ||
 	    cfg_declare(c, memh_cfg_keys, memh_cfg_nkeys) < 0 || cfg_declare(c, dirty_cfg_keys, dirty_cfg_nkeys) < 0 ||
-	    cfg_declare(c, memvirt_cfg_keys, memvirt_cfg_nkeys) < 0)
+	    cfg_declare(c, msidev_cfg_keys, msidev_cfg_nkeys) < 0 || cfg_declare(c, memvirt_cfg_keys, memvirt_cfg_nkeys) < 0)
 		return -1;
 	if (isa == ISA_A64)
 		return cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||

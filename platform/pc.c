@@ -154,7 +154,9 @@ void pc_cpuid(const struct pc *p, unsigned cpu, uint32_t leaf, uint32_t subleaf,
 		o[1] = str4("Genu"); o[3] = str4("ineI"); o[2] = str4("ntel");
 		break;
 	case 1:
-		o[0] = 0x000506e3;   /* family 6, model 0x5e (Skylake), stepping 3 */
+		/* Xeon Gold 6142 (the default design): Skylake-SP H0, family 6,
+		 * model 0x55, stepping 4 (Intel microcode 06-55-04) */
+		o[0] = 0x00050654;
 		/* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH line/8 [15:8] */
 		o[1] = (cpu << 24) | (p->m.ncpus << 16) | (8 << 8);
 		o[2] = 1u << 31;     /* ECX: hypervisor present */
@@ -162,9 +164,9 @@ void pc_cpuid(const struct pc *p, unsigned cpu, uint32_t leaf, uint32_t subleaf,
 		o[3] = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 15) | (1u << 16) |
 		       (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
 		break;
-	case 0x40000000:   /* hypervisor vendor leaf */
-		o[0] = 0x40000000;
-		o[1] = str4("hvsi"); o[2] = str4("mhvs"); o[3] = str4("im\0\0");
+	case 0x40000000:   /* hypervisor leaf as KVM reports it: max leaf 0x40000001, "KVMKVMKVM\0\0\0" */
+		o[0] = 0x40000001;
+		o[1] = str4("KVMK"); o[2] = str4("VMKV"); o[3] = str4("M\0\0\0");
 		break;
 	case 0x80000000:
 		o[0] = 0x80000008;

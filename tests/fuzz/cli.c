@@ -1,7 +1,8 @@
 /* Fuzz target: the command line (cli/hvsim.c, built with -Dmain=hvsim_main).
  * Input: the arguments after argv[0], separated by NUL bytes (at most 80).
  * It runs in a private temporary directory holding a few files the fuzzer can
- * name (*.elf: ELF files the loader rejects, *.ini: designs); an argument
+ * name (*.elf: ELF files the loader rejects, *.ini: designs; `trace stat`
+ * reads them as traces), with /dev/null as standard input; an argument
  * containing '/' is refused, so nothing outside that directory is read and
  * no valid ELF is reachable: no guest ever runs and nothing is written.
  * Promises checked: the exit status is 0, 2 (usage) or 3 (bad input), never
@@ -78,6 +79,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(1);
 	}
 	atexit(cleanup);
+	/* `trace stat -` reads standard input: give it an empty one, never a terminal */
+	if (!freopen("/dev/null", "r", stdin)) {
+		perror("fuzz-cli: /dev/null");
+		exit(1);
+	}
 	write_elf("a.elf", EM_AARCH64, HVSIM_VIRT_RAM_BASE + (32ULL << 30));
 	write_elf("x.elf", EM_X86_64, HVSIM_PC_RAM_BASE + (32ULL << 30));
 	for (unsigned i = 0; i < sizeof files / sizeof files[0]; i++) {

@@ -45,4 +45,19 @@ static inline void fuzz_memfd_write(int fd, const void *data, size_t size)
 	}
 }
 
+/* An input read front to back: fuzz_take gives the next `bytes` bytes as a
+ * little-endian number (0 past the end). */
+struct fuzz_input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static inline uint64_t fuzz_take(struct fuzz_input *in, unsigned bytes)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < bytes && in->n; i++, in->p++, in->n--)
+		x |= (uint64_t)*in->p << (8 * i);
+	return x;
+}
+
 #endif

@@ -168,11 +168,11 @@ static void test_x86_user_round_trips(void)
 	CU_ASSERT_EQUAL(vmx_exit_cost(&m, VMXX_EPT_VIOLATION, true), 7200);
 	CU_ASSERT_EQUAL(vmx_exit_cost(&m, VMXX_EPT_MISCONFIG, true), 6100);
 	CU_ASSERT_EQUAL(vmx_exit_cost(&m, VMXX_HLT, false), 900);
-	/* KVM's primary controls with EPT (vmx.c setup_vmcs_config): HLT,
-	 * MWAIT, TPR shadow, MOV DR, unconditional I/O, MSR bitmaps, MONITOR,
-	 * secondary controls */
-	CU_ASSERT_EQUAL(m.procbased_ctls, (1u << 7) | (1u << 10) | (1u << 21) | (1u << 23) | (1u << 24) |
-					  (1u << 28) | (1u << 29) | (1u << 31));
+	/* KVM's primary controls with EPT (vmx.c setup_vmcs_config,
+	 * vmx_exec_control): TSC offsetting, HLT, MWAIT, RDPMC, TPR shadow,
+	 * MOV DR, unconditional I/O, MSR bitmaps, MONITOR, secondary controls */
+	CU_ASSERT_EQUAL(vmx_primary(&m), (1u << 3) | (1u << 7) | (1u << 10) | (1u << 11) | (1u << 21) | (1u << 23) |
+					 (1u << 24) | (1u << 28) | (1u << 29) | (1u << 31));
 	CU_ASSERT_TRUE(m.mmio_spte_cache);   /* KVM enable_mmio_caching default */
 	cfg_free(c);
 }

@@ -124,6 +124,18 @@ static void test_refusals(void)
 	CU_ASSERT_FATAL(mmu_map(&(struct mmu_builder){ &x, env_mem(e), env_alloc, e }, 0, 0, 1 << 21, 21, RWXU,
 				MMU_ATTR_DEFAULT) == 0);
 	refused(e, &x, 0x1000, 0x1000, 0x1000, 12, "already mapped");
+	/* upper-half addresses: x86 canonical ones, VMSA's TTBR1 range */
+	struct mmu_result res;
+	CU_ASSERT(mmu_map(&(struct mmu_builder){ &x, env_mem(e), env_alloc, e }, 0xffff800000000000ULL, 0x5000,
+			  0x1000, 12, RWXU, MMU_ATTR_DEFAULT) == 0);
+	CU_ASSERT(walk(e, &x, NULL, 0xffff800000000010ULL, MMU_R, false, &res) && res.pa == 0x5010);
+	refused(e, &x, 0xffff000000000000ULL, 0, 0x1000, 12, "input size");
+	refused(e, &x, 0x00007ffffffff000ULL, 0, 0x2000, 12, "input size");
+	struct mmu_stage v = vmsa_s1(12, 39);
+	env_root(e, &v);
+	CU_ASSERT(mmu_map(&(struct mmu_builder){ &v, env_mem(e), env_alloc, e }, 0xffffff8000000000ULL, 0x6000,
+			  0x1000, 12, RWXU, MMU_ATTR_DEFAULT) == 0);
+	CU_ASSERT(walk(e, &v, NULL, 0xffffff8000000020ULL, MMU_R, false, &res) && res.pa == 0x6020);
 	/* beside it is fine */
 	CU_ASSERT(mmu_map(&(struct mmu_builder){ &x, env_mem(e), env_alloc, e }, 1 << 21, 0, 0x1000, 12, RWXU,
 			  MMU_ATTR_DEFAULT) == 0);

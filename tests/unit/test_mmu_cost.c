@@ -142,6 +142,9 @@ static void test_warm_holds_pa(void)
 	struct mmu_cost o;
 	walk_issued(&c, VA, DATA, &o);
 	CU_ASSERT_EQUAL(walk_issued(&c, VA + 0x1000, DATA + 0x1000, &o), 2);
+	CU_ASSERT_EQUAL(o.s1_pwc_slot, 3);   /* PDE cache */
+	CU_ASSERT_EQUAL(o.s2_pwc_hits, 1);   /* the final GPA's sub-walk */
+	CU_ASSERT_EQUAL(o.ntlb_hits, 0);
 	CU_ASSERT_EQUAL(o.issued[0].stage, 1);
 	CU_ASSERT_EQUAL(o.issued[0].level, 1);
 	CU_ASSERT_EQUAL(o.issued[1].stage, 2);
@@ -161,6 +164,32 @@ static void test_warm_holds_gpa(void)
 	mmu_caches_free(&c);
 }
 
+/* Accessed/Dirty write-backs come after the reads (mmu/walk.c) and are
+ * issued with the read of the same descriptor.  Cold walk (13 issued) plus
+ * write-backs of step 1's EPT PTE (read: issued) and EPT PML4E (skipped by
+ * the EPT PDE cache): 14; a write-back starts no sub-walk of its own. */
+static void test_updates(void)
+{
+	struct mmu_caches c = caches(true, true, true);
+	struct mmu_cost o;
+	struct mmu_result r;
+	walk2d(&r, VA, tables, DATA);
+	struct mmu_ref pte = r.ref[8], pml4e = r.ref[5];
+	CU_ASSERT_TRUE(pte.stage == 2 && pte.step == 1 && pte.level == 1);
+	CU_ASSERT_TRUE(pml4e.stage == 2 && pml4e.step == 1 && pml4e.level == 4);
+	r.ref[r.nrefs] = pte;
+	r.ref[r.nrefs++].flags = MMU_REF_UPDATE;
+	r.ref[r.nrefs] = pml4e;
+	r.ref[r.nrefs++].flags = MMU_REF_UPDATE;
+	struct mmu_access a = { .addr = VA, .type = MMU_W };
+	mmu_cost_walk(&c, &regime2, &a, &r, false, &o);
+	CU_ASSERT_EQUAL(o.nissued, 14);
+	CU_ASSERT_EQUAL(o.issued[13].flags, MMU_REF_UPDATE);
+	CU_ASSERT_EQUAL(o.issued[13].pa, pte.pa);
+	CU_ASSERT_EQUAL(c.pwc.ntlb.st.lookups, 5);
+	mmu_caches_free(&c);
+}
+
 /* Nested TLB: the same walk again with stage-1 caches flushed by VMID
  * (nothing else): every table GPA and the final GPA hit the nested TLB,
  * so only the 4 guest reads issue. */
@@ -173,6 +202,8 @@ static void test_nested_tlb(void)
 	CU_ASSERT(mmu_caches_invalidate(&c, &s) > 0);
 	CU_ASSERT_EQUAL(walk_issued(&c, VA, DATA, &o), 4);
 	CU_ASSERT_EQUAL(o.skipped_ntlb, 20);
+	CU_ASSERT_EQUAL(o.ntlb_hits, 5);
+	CU_ASSERT_EQUAL(o.s1_pwc_slot, -1);
 	CU_ASSERT_EQUAL(c.pwc.ntlb.st.hits, 5);
 	/* stage-2 invalidation by VMID empties the nested TLB and EPT walk caches */
 	struct tlb_scope s2s = { .by = TLB_BY_S2, .s2tag = 5 };
@@ -515,6 +546,7 @@ static CU_TestInfo tests[] = {
 	{ "warm, PWC entry holds PA: 2", test_warm_holds_pa },
 	{ "warm, PWC entry holds GPA: 3", test_warm_holds_gpa },
 	{ "nested TLB skips sub-walks", test_nested_tlb },
+	{ "A/D write-backs", test_updates },
 	{ "stage-1 caches only: 9 or 5", test_s1_only },
 	{ "walk caches are tagged", test_pwc_tags },
 	{ "faulting walk", test_fault_fills_nothing_last },

@@ -63,6 +63,12 @@ static void test_lru_order(void)
 	fill(&t, 10 << 12, 12, 1, 1, false);
 	CU_ASSERT_EQUAL(tlb_count(&t), 4);
 	CU_ASSERT_EQUAL(evicted, 4);
+	/* a way freed by invalidation is taken before any valid one */
+	struct tlb_scope one = { .by = TLB_BY_ADDR, .addr = 12 << 12 };
+	CU_ASSERT_EQUAL(tlb_invalidate(&t, &one), 1);
+	fill(&t, 20 << 12, 12, 1, 1, false);
+	CU_ASSERT_EQUAL(evicted_replaced, 4);
+	CU_ASSERT_PTR_NOT_NULL(tlb_probe(&t, 11 << 12, 1, 1));   /* the LRU one stayed */
 	tlb_free(&t);
 }
 

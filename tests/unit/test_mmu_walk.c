@@ -121,6 +121,18 @@ static void test_vmsa_concatenated(void)
 	/* a start level with no index bit left is inconsistent too */
 	fails(e, NULL, &s39, 0x1000, MMU_R, false, &res, MMU_FAULT_TRANSLATION, 2, 0, 0x04);
 	CU_ASSERT_EQUAL(res.nrefs, 0);
+	/* start levels VTCR_EL2.SL0 cannot give: 16K level 0 (without LPA2),
+	 * 64K level 1 with a PA size of 42 bits or less, level -1 below 52 bits */
+	struct mmu_stage bad[] = { vmsa_s2(14, 48, 0), vmsa_s2(16, 48, 1), vmsa_s2(12, 48, -1) };
+	bad[1].oa_bits = 40;
+	for (unsigned i = 0; i < 3; i++) {
+		bad[i].root = s43.root;
+		fails(e, NULL, &bad[i], 0x1000, MMU_R, false, &res, MMU_FAULT_TRANSLATION, 2, 0, 0x04);
+	}
+	/* with 44 bits the configuration is accepted: the walk reads */
+	bad[1].oa_bits = 44;
+	(void)walk(e, NULL, &bad[1], 0x1000, MMU_R, false, &res);
+	CU_ASSERT(res.nrefs > 0);
 	env_free(e);
 }
 

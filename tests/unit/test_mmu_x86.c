@@ -4,7 +4,8 @@
  * misconfigurations (29.3.3.1), execute-only, EPT A/D (29.3.5).
  * #PF error code: P 1, W/R 2, U/S 4, RSVD 8, I/D 0x10.
  * Qualification: read 1, write 2, fetch 4, R/W/X rights 8/0x10/0x20,
- * linear address valid 0x80, final translation 0x100. */
+ * linear address valid 0x80, final translation 0x100; a guest
+ * paging-structure write is a read-modify-write (read and write). */
 #include "tests/unit/mmu_env.h"
 
 #include "mmu/ept.h"
@@ -95,6 +96,13 @@ static void test_reserved(void)
 	rsvd(WP | NXE, 4, FIELD_MASK(X86PTE, PS), 12);
 	rsvd(WP | NXE, 2, 1ULL << 13, 21);          /* 2 MiB page: bits 20:13 */
 	rsvd(WP | NXE, 3, 1ULL << 29, 30);          /* 1 GiB page: bits 29:13 */
+	/* PS in a PML5E (5-level paging) */
+	struct mmu_stage s5 = x86_s1(5);
+	struct mmu_result r5;
+	struct env *e5 = env_setup(&s5, NULL);
+	*env_desc(e5, &s5, VA_DATA, 5) |= FIELD_MASK(X86PTE, PS);
+	fails(e5, &s5, NULL, VA_DATA, MMU_W, true, &r5, MMU_FAULT_RESERVED, 1, 5, 0xf);
+	env_free(e5);
 	/* PAT (bit 12) of a large page is not reserved */
 	struct mmu_stage s1;
 	struct mmu_result res;
@@ -228,6 +236,16 @@ static void test_ept_misconfig(void)
 	misconfig(0, 4, 1u << 3, 0);                           /* bits 7:3 of a PML4E */
 	misconfig(0, 4, FIELD_MASK(EPTE, PS), 0);
 	misconfig(0, 2, 1u << 6, 0);                           /* of a PDE referencing a PT */
+	/* a 1 GiB page: bits 29:12 reserved */
+	struct mmu_stage s1, s2;
+	struct mmu_result res;
+	struct env *e = ept_env(&s1, &s2, 0, RWXU);
+	env_map(e, &s2, 1ULL << 32, 1ULL << 32, 1ULL << 30, 30, RWXU);
+	CU_ASSERT(walk(e, NULL, &s2, (1ULL << 32) + 0x12345678, MMU_R, false, &res));
+	CU_ASSERT_EQUAL(res.pa, (1ULL << 32) + 0x12345678);
+	*env_desc(e, &s2, 1ULL << 32, 3) |= 1u << 12;
+	fails(e, NULL, &s2, 1ULL << 32, MMU_R, false, &res, MMU_FAULT_RESERVED, 2, 3, 0);
+	env_free(e);
 }
 
 /* A stage-1 table the EPT does not map: violation at the guest-paging
@@ -259,7 +277,7 @@ static void test_guest_ad_needs_ept_write(void)
 	*env_desc(e, &s2, pt, 1) &= ~FIELD_MASK(EPTE, W);
 	CU_ASSERT(walk(e, &s1, &s2, VA_DATA, MMU_R, false, &res));
 	*env_desc(e, &s1, VA_DATA, 1) &= ~FIELD_MASK(X86PTE, A);
-	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x2 | 0x28 | 0x80);
+	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x3 | 0x28 | 0x80);
 	expect_gpa(&res, pt + 8 * ((VA_DATA >> 12) & 511), true);
 	CU_ASSERT_EQUAL(*env_desc(e, &s1, VA_DATA, 1) & FIELD_MASK(X86PTE, A), 0);
 	env_free(e);
@@ -297,7 +315,7 @@ static void test_ept_ad(void)
 	CU_ASSERT(*env_desc(e, &s2, GPA_DATA, 3) & FIELD_MASK(EPTE, A));
 	/* a read-only guest table page now faults on the read itself */
 	*env_desc(e, &s2, s1.root, 1) &= ~FIELD_MASK(EPTE, W);
-	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x2 | 0x28 | 0x80);
+	fails(e, &s1, &s2, VA_DATA, MMU_R, false, &res, MMU_FAULT_PERMISSION, 2, 1, 0x3 | 0x28 | 0x80);
 	env_free(e);
 }
 

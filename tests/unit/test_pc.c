@@ -121,6 +121,30 @@ static void test_vmcall(void)
 	CU_ASSERT_EQUAL(hypercalls, 3);
 }
 
+/* CPUID of the default design's Xeon Gold 6142: Skylake-SP H0, signature
+ * 0x50654 (Intel microcode file 06-55-04); KVM's hypervisor leaf */
+static void test_cpuid_signature(void)
+{
+	struct pc *p = fresh_pc();
+	uint32_t o[4];
+	pc_cpuid(p, 0, 1, 0, o);
+	CU_ASSERT_EQUAL(o[0], 0x00050654);
+	CU_ASSERT_EQUAL((o[0] >> 8) & 0xf, 6);                            /* family */
+	CU_ASSERT_EQUAL(((o[0] >> 12) & 0xf0) | ((o[0] >> 4) & 0xf), 0x55); /* extended model : model */
+	CU_ASSERT_EQUAL(o[0] & 0xf, 4);                                   /* stepping */
+	pc_cpuid(p, 0, 0, 0, o);
+	char vendor[13] = { 0 };
+	memcpy(vendor, &o[1], 4);
+	memcpy(vendor + 4, &o[3], 4);
+	memcpy(vendor + 8, &o[2], 4);
+	CU_ASSERT_STRING_EQUAL(vendor, "GenuineIntel");
+	pc_cpuid(p, 0, 0x40000000, 0, o);
+	char sig[13] = { 0 };
+	memcpy(sig, &o[1], 12);                                           /* EBX ECX EDX */
+	CU_ASSERT_EQUAL(memcmp(sig, "KVMKVMKVM\0\0\0", 12), 0);
+	CU_ASSERT_EQUAL(o[0], 0x40000001);                                /* KVM_CPUID_FEATURES */
+}
+
 /* ---- the wakeup mailbox, through a real pc_create ---- */
 
 static unsigned started_cpu, starts;
@@ -245,6 +269,7 @@ static CU_TestInfo tests[] = {
 	{ "IA32_TSC_AUX reserved bits raise #GP", test_tsc_aux },
 	{ "IA32_TSC writes ignored, said once", test_tsc_write },
 	{ "VMCALL numbers use all of RAX", test_vmcall },
+	{ "CPUID signature and hypervisor leaf", test_cpuid_signature },
 	{ "wakeup mailbox bounds", test_mailbox_bounds },
 	{ "x86 segments load at 1 MiB or above", test_load_min },
 	CU_TEST_INFO_NULL,

@@ -1,0 +1,108 @@
+#!/bin/sh
+# make bench, trace readers: throughput of `hvsim trace stat` on synthetic
+# ftrace text (bench/gen_trace.c, deterministic, written to a temporary file
+# that is removed after: 10M exits take about 2.2 GB), its peak
+# resident set at 1M and 10M exits (must stay flat: the reader streams), and
+# the reference trace.dat read by hvsim beside `trace-cmd report` printing
+# it, when trace-cmd is installed.  CPU time is hvsim's own (user + system,
+# the generator runs in another process).  See bench/README.md.
+#
+# Environment: HVSIM (default ./hvsim), GEN_TRACE (default build/bench/gen_trace),
+#   TRACE_BENCH_EXITS (default 10000000), TRACE_REF (the reference trace.dat,
+#   default ../shared/traces-reference/pvm_emul_boot_smp2_io/trace.dat).
+# Exit status: 0 unless a run failed; the 5M exits/s goal is reported, not enforced.
+set -u
+HVSIM=${HVSIM:-./hvsim}
+GEN_TRACE=${GEN_TRACE:-build/bench/gen_trace}
+N=${TRACE_BENCH_EXITS:-10000000}
+REF=${TRACE_REF:-../shared/traces-reference/pvm_emul_boot_smp2_io/trace.dat}
+case $N in ''|*[!0-9]*) echo "bench: TRACE_BENCH_EXITS='$N' is not a number" >&2; exit 2 ;; esac
+[ -x "$GEN_TRACE" ] || { echo "bench: $GEN_TRACE not built (make bench builds it)" >&2; exit 2; }
+
+echo
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/hvsim-trace-bench.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+echo "== trace readers: hvsim trace stat on synthetic ftrace text (bench/gen_trace.c)"
+python3 - "$HVSIM" "$GEN_TRACE" "$N" "$REF" "$TMP" <<'PY'
+import json, os, shutil, subprocess, sys, time
+
+hvsim, gen, n, ref, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+failed = False
+
+def piped(exits, mode):
+    """hvsim trace stat --json on a generated file: hvsim's CPU seconds, wall seconds, peak RSS (KiB), summary."""
+    path = os.path.join(tmp, "trace.txt")
+    with open(path, "wb") as f:
+        subprocess.run([gen, str(exits), "4"] + (["exits"] if mode == "exits" else []), stdout=f, check=True)
+    try:
+        t0 = time.monotonic()
+        h = subprocess.Popen([hvsim, "trace", "stat", "--json", path], stdout=subprocess.PIPE)
+        out = h.stdout.read()
+        _, status, ru = os.wait4(h.pid, 0)
+        wall = time.monotonic() - t0
+    finally:
+        os.unlink(path)
+    if status != 0:
+        raise RuntimeError("exit status %d" % status)
+    return ru.ru_utime + ru.ru_stime, wall, ru.ru_maxrss, json.loads(out)
+
+def report(label, exits, mode):
+    global failed
+    try:
+        cpu, wall, rss, d = piped(exits, mode)
+    except (OSError, RuntimeError, subprocess.CalledProcessError, ValueError) as e:
+        print("  FAIL: %s: %s" % (label, e))
+        failed = True
+        return None
+    if d["exits_total"] != exits or d["malformed"]["count"]:
+        print("  FAIL: %s: %d exits, %d malformed (expected %d, 0)" % (label, d["exits_total"],
+              d["malformed"]["count"], exits))
+        failed = True
+    print("  %-34s %9d lines %6.2f s CPU %6.2f s wall  %6.2f M exits/s  %6.2f M lines/s  peak RSS %5.1f MiB"
+          % (label, d["lines"], cpu, wall, exits / cpu / 1e6, d["lines"] / cpu / 1e6, rss / 1024))
+    return cpu, rss
+
+small = min(1000000, n)
+r1 = report("%dM kvm_exit lines" % (small // 1000000) if small >= 1000000 else "%d kvm_exit lines" % small,
+            small, "exits")
+rn = report("%dM kvm_exit lines" % (n // 1000000) if n >= 1000000 else "%d kvm_exit lines" % n, n, "exits")
+report("%dM exits with entries, companions" % (small // 1000000) if small >= 1000000 else "%d exits, mixed" % small,
+       small, "mixed")
+if r1 and rn:
+    grow = rn[1] - r1[1]
+    print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, r1[1] / 1024, n, rn[1] / 1024,
+          "flat" if grow <= 1024 else "*** GREW by %.1f MiB ***" % (grow / 1024)))
+    rate = n / rn[0] / 1e6
+    print("  goal: >= 5 M exits/s from text on one core (CPU time): %.2f M exits/s, %s"
+          % (rate, "met" if rate >= 5 else "NOT met on this host now"))
+
+print()
+print("== trace readers: the reference trace.dat (%s)" % ref)
+if not os.path.exists(ref):
+    print("  note: not found: skipped")
+else:
+    def timed(cmd):
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        return status, ru.ru_utime + ru.ru_stime, time.monotonic() - t0, err
+    st, cpu, wall, err = timed([hvsim, "trace", "stat", ref])
+    if st != 0 and b"without libtracecmd" in err:
+        print("  note: hvsim was built without libtracecmd: skipped")
+    elif st != 0:
+        print("  FAIL: hvsim trace stat %s: %s" % (ref, err.decode(errors="replace").strip()))
+        failed = True
+    else:
+        print("  %-34s %6.2f s CPU %6.2f s wall" % ("hvsim trace stat", cpu, wall))
+        if shutil.which("trace-cmd"):
+            st2, cpu2, wall2, _ = timed(["trace-cmd", "report", "-i", ref])
+            print("  %-34s %6.2f s CPU %6.2f s wall%s" % ("trace-cmd report (prints it)", cpu2, wall2,
+                  "" if st2 == 0 else "  (exit status %d)" % st2))
+            if cpu > 0:
+                print("  hvsim reads it in %.2fx the CPU time of trace-cmd report" % (cpu / cpu2 if cpu2 else 0))
+        else:
+            print("  note: trace-cmd not installed: no comparison")
+sys.exit(1 if failed else 0)
+PY

@@ -1,0 +1,916 @@
+/* One line of ftrace text or `perf script` output -> struct trace_event.
+ *
+ * A hand-rolled tokenizer over the line (no sscanf, no regex: a trace has
+ * tens of millions of lines).  Line layouts:
+ *   ftrace, trace_pipe:   "  comm-pid  [cpu] flags  secs.usecs: event: args"
+ *   trace-cmd report:     "  comm-pid  [cpu]  secs.usecs: event:  args"
+ *   perf script:          "  comm  tid [cpu] secs.usecs: kvm:event: args"
+ * The comm may hold blanks ("CPU 0/KVM"); the first "[digits]" is the CPU. */
+#include <string.h>
+
+#include "traces/trace.h"
+
+struct cur {
+	const char *p, *e;
+};
+
+static bool at_end(const struct cur *c) { return c->p >= c->e; }
+
+static void skip_blanks(struct cur *c)
+{
+	while (c->p < c->e && (*c->p == ' ' || *c->p == '\t'))
+		c->p++;
+}
+
+static inline uint64_t load8(const char *s)
+{
+	uint64_t v;
+	memcpy(&v, s, 8);
+	return v;
+}
+
+/* The literal s at the cursor: consumed.  Always inlined, so that n and the
+ * literal's words are constants: a compare of one or two words. */
+static inline __attribute__((always_inline)) bool lit(struct cur *c, const char *s)
+{
+	size_t n = strlen(s);
+	if ((size_t)(c->e - c->p) < n)
+		return false;
+	if (n >= 8) {
+		if (load8(c->p) != load8(s) || load8(c->p + n - 8) != load8(s + n - 8) ||
+		    (n > 16 && memcmp(c->p + 8, s + 8, n - 16)))
+			return false;
+	} else if (n >= 4) {
+		uint32_t a, b, x, y;
+		memcpy(&a, c->p, 4), memcpy(&x, s, 4), memcpy(&b, c->p + n - 4, 4), memcpy(&y, s + n - 4, 4);
+		if (a != x || b != y)
+			return false;
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (c->p[i] != s[i])
+				return false;
+	}
+	c->p += n;
+	return true;
+}
+
+/* Moves past the next occurrence of key. */
+static bool skip_to(struct cur *c, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *q = c->p; (size_t)(c->e - q) >= n; q++) {
+		q = memchr(q, key[0], (size_t)(c->e - q));
+		if (!q || (size_t)(c->e - q) < n)
+			return false;
+		if (!memcmp(q, key, n)) {
+			c->p = q + n;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const signed char hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+	['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+/* Eight hex digits at s (all of them digits or letters a-f/A-F) -> *v; the
+ * bytes are checked and converted eight at a time (a kvm_exit line has some
+ * eighty hex digits). */
+static inline __attribute__((always_inline)) bool hex8(const char *s, uint64_t *v)
+{
+	uint64_t x, ones = 0x0101010101010101ull, high = 0x80 * ones;
+	memcpy(&x, s, 8);
+	uint64_t lower = x | 0x20 * ones;	/* letters to lower case, digits unchanged */
+	uint64_t digit = (x + 0x50 * ones) & ~(x + 0x46 * ones);	/* 0x30 <= b < 0x3a */
+	uint64_t alpha = (lower + 0x1f * ones) & ~(lower + 0x19 * ones);	/* 0x61 <= b|0x20 < 0x67 */
+	if ((x & high) || ((digit | alpha) & high) != high)
+		return false;
+	x = (x & 0x0f * ones) + 9 * ((x >> 6) & ones);	/* one nibble per byte */
+	x = __builtin_bswap64(x);	/* first digit most significant */
+	x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+	x = (x | x >> 8) & 0x0000ffff0000ffffull;
+	*v = (x | x >> 16) & 0xffffffffull;
+	return true;
+}
+
+static bool is_hex(const char *s, const char *e) { return s < e && hexval[(unsigned char)*s]; }
+
+/* A hexadecimal number, "0x" optional; at most 64 bits.  The kernel prints
+ * most fields zero-padded to 8 or 16 digits: those take one or two hex8(). */
+static bool hexnum(struct cur *c, uint64_t *v)
+{
+	const char *s = c->p;
+	if (c->e - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x' && hexval[(unsigned char)s[2]])
+		s += 2;
+	uint64_t hi, lo, x = 0;
+	if (c->e - s >= 16 && hex8(s, &hi) && hex8(s + 8, &lo) && !is_hex(s + 16, c->e)) {
+		*v = hi << 32 | lo;
+		c->p = s + 16;
+		return true;
+	}
+	if (c->e - s >= 8 && hex8(s, &lo) && !is_hex(s + 8, c->e)) {
+		*v = lo;
+		c->p = s + 8;
+		return true;
+	}
+	const char *d = s;
+	for (; is_hex(s, c->e); s++) {
+		if (x >> 60)
+			return false;
+		x = x << 4 | (uint64_t)(hexval[(unsigned char)*s] - 1);
+	}
+	if (s == d)
+		return false;
+	c->p = s;
+	*v = x;
+	return true;
+}
+
+/* "0x" and exactly 8 or 16 digits then a blank or the end, as the kernel
+ * prints %016llx and %08x fields: inlined; anything else takes hexnum(). */
+static inline __attribute__((always_inline)) bool fixhex(struct cur *c, long digits, uint64_t *v)
+{
+	const char *s = c->p, *end = s + 2 + digits;
+	uint64_t hi = 0, lo;
+	if (c->e - s >= 2 + digits && s[0] == '0' && s[1] == 'x' && hex8(end - 8, &lo) &&
+	    (digits == 8 || hex8(s + 2, &hi)) && (end == c->e || *end == ' ')) {
+		*v = hi << 32 | lo;
+		c->p = end;
+		return true;
+	}
+	return hexnum(c, v);
+}
+
+static bool hex32(struct cur *c, uint32_t *v)
+{
+	uint64_t x;
+	if (!hexnum(c, &x) || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* A decimal number, optionally negative; fits in int64. */
+static bool decnum(struct cur *c, int64_t *v)
+{
+	const char *s = c->p;
+	bool neg = s < c->e && *s == '-';
+	s += neg;
+	const char *d = s;
+	uint64_t x = 0;
+	while (s < c->e && *s >= '0' && *s <= '9') {
+		if (x > (UINT64_MAX - 9) / 10 / 2)
+			return false;
+		x = x * 10 + (uint64_t)(*s++ - '0');
+	}
+	if (s == d)
+		return false;
+	c->p = s;
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return true;
+}
+
+static bool dec32(struct cur *c, int32_t *v)
+{
+	int64_t x;
+	if (!decnum(c, &x) || x < INT32_MIN || x > UINT32_MAX)
+		return false;
+	*v = (int32_t)x;
+	return true;
+}
+
+static bool udec32(struct cur *c, uint32_t *v)
+{
+	int64_t x;
+	if (!decnum(c, &x) || x < 0 || x > UINT32_MAX)
+		return false;
+	*v = (uint32_t)x;
+	return true;
+}
+
+/* The next blank-delimited token. */
+static struct cur token(struct cur *c)
+{
+	skip_blanks(c);
+	struct cur t = { c->p, c->p };
+	while (c->p < c->e && *c->p != ' ' && *c->p != '\t')
+		c->p++;
+	t.e = c->p;
+	return t;
+}
+
+static bool tok_is(struct cur t, const char *s)
+{
+	size_t n = strlen(s);
+	return (size_t)(t.e - t.p) == n && !memcmp(t.p, s, n);
+}
+
+#define FAIL(msg) do { *why = (msg); return -1; } while (0)
+
+/* ---- x86 kvm_exit ---- */
+
+/* "UNKNOWN (n)" (trace-cmd's kvm plugin), "0x5a" (the kernel's
+ * __print_symbolic for a value it cannot name), or a name of either table. */
+static int x86_reason(struct trace_x86_exit *x, const char *s, size_t n, const char **why)
+{
+	static const char fv[] = " FAILED_VMENTRY";
+	if (n > sizeof fv - 1 && !memcmp(s + n - (sizeof fv - 1), fv, sizeof fv - 1)) {
+		x->failed_vmentry = true;
+		n -= sizeof fv - 1;
+	}
+	if (trace_x86_reason_lookup(s, n, &x->reason, &x->svm) == 0)
+		return 0;
+	struct cur c = { s, s + n };
+	uint64_t v;
+	int64_t d;
+	if (lit(&c, "UNKNOWN (") && decnum(&c, &d) && d >= 0 && d <= UINT32_MAX && lit(&c, ")") && at_end(&c))
+		v = (uint64_t)d;
+	else if ((c = (struct cur){ s, s + n }, lit(&c, "0x")) && (c.p -= 2, hexnum(&c, &v)) && at_end(&c) &&
+		 v <= UINT32_MAX)
+		;
+	else
+		FAIL("unknown exit reason name");
+	x->reason = (uint32_t)v;
+	/* A number alone does not say VMX or SVM: VMX basic reasons are 16 bits. */
+	x->svm = v > 0xffff;
+	x->unknown = trace_x86_reason_name(x->reason, x->svm) == NULL;
+	return 0;
+}
+
+/* One "key value" pair after the reason. */
+static int x86_field(struct trace_x86_exit *x, struct cur key, struct cur *c, const char **why)
+{
+	bool ok;
+	switch (key.e - key.p) {
+	case 3: ok = tok_is(key, "rip") && hexnum((skip_blanks(c), c), &x->rip), x->have |= TX_RIP; break;
+	case 4:
+		ok = tok_is(key, "info") && hexnum((skip_blanks(c), c), &x->info1) &&
+		     hexnum((skip_blanks(c), c), &x->info2);
+		x->have |= TX_INFO;
+		break;
+	case 5:
+		ok = (tok_is(key, "info1") && hexnum((skip_blanks(c), c), &x->info1)) ||
+		     (tok_is(key, "info2") && hexnum((skip_blanks(c), c), &x->info2));
+		x->have |= TX_INFO;
+		break;
+	case 8: ok = tok_is(key, "requests") && hexnum((skip_blanks(c), c), &x->requests), x->have |= TX_REQUESTS; break;
+	case 9: ok = tok_is(key, "intr_info") && hex32((skip_blanks(c), c), &x->intr_info), x->have |= TX_INTR_INFO; break;
+	case 10: ok = tok_is(key, "error_code") && hex32((skip_blanks(c), c), &x->error_code), x->have |= TX_ERROR_CODE; break;
+	default: ok = false;
+	}
+	if (!ok)
+		FAIL("bad kvm_exit field");
+	return 0;
+}
+
+static bool is_x86_key(struct cur t)
+{
+	return tok_is(t, "rip") || tok_is(t, "info") || tok_is(t, "info1") || tok_is(t, "info2") ||
+	       tok_is(t, "intr_info") || tok_is(t, "error_code") || tok_is(t, "requests");
+}
+
+/* The kernel's form with a one-word name, which is nearly every line of a
+ * real trace: "NAME rip 0x.. info1 0x.. info2 0x.. intr_info 0x..
+ * error_code 0x..[ requests 0x..]".  -1 (cursor untouched) for any other. */
+static int x86_exit_kernel(struct cur *c, struct trace_event *ev)
+{
+	struct trace_x86_exit *x = &ev->u.x86;
+	struct cur k = *c;
+	const char *sp = k.p;
+	while (sp < k.e && *sp != ' ')
+		sp++;
+	if (sp == k.e || trace_x86_reason_lookup(k.p, (size_t)(sp - k.p), &x->reason, &x->svm) < 0)
+		return -1;
+	k.p = sp;
+	uint64_t ii, ec;
+	if (!lit(&k, " rip ") || !hexnum(&k, &x->rip) || !lit(&k, " info1 ") || !fixhex(&k, 16, &x->info1) ||
+	    !lit(&k, " info2 ") || !fixhex(&k, 16, &x->info2) || !lit(&k, " intr_info ") || !fixhex(&k, 8, &ii) ||
+	    ii > UINT32_MAX || !lit(&k, " error_code ") || !fixhex(&k, 8, &ec) || ec > UINT32_MAX ||
+	    (lit(&k, " requests ") && !(fixhex(&k, 16, &x->requests) && (x->have |= TX_REQUESTS))) || !at_end(&k)) {
+		*x = (struct trace_x86_exit){ .have = x->have & TX_VCPU };
+		return -1;
+	}
+	x->have |= TX_RIP | TX_INFO | TX_INTR_INFO | TX_ERROR_CODE;
+	x->intr_info = (uint32_t)ii;
+	x->error_code = (uint32_t)ec;
+	*c = k;
+	return 0;
+}
+
+/* "[vcpu N ]reason NAME [rip 0x.. info1 0x.. ...]": the kernel's, the
+ * plugin's ("info A B") and the old kernels' forms alike. */
+static int x86_exit(struct cur *c, struct trace_event *ev, const char **why)
+{
+	struct trace_x86_exit *x = &ev->u.x86;
+	ev->arch = TRACE_ARCH_X86;
+	if (lit(c, "vcpu ")) {
+		if (!dec32(c, &ev->vcpu) || ev->vcpu < 0)
+			FAIL("bad kvm_exit vcpu");
+		x->have |= TX_VCPU;
+		skip_blanks(c);
+	}
+	if (!lit(c, "reason "))
+		FAIL("kvm_exit without reason");
+	skip_blanks(c);
+	if (x86_exit_kernel(c, ev) == 0)
+		return 0;
+	const char *rs = c->p, *re = c->p;
+	struct cur t;
+	for (;;) {
+		t = token(c);
+		if (t.p == t.e || is_x86_key(t))
+			break;
+		re = t.e;
+	}
+	if (re == rs)
+		FAIL("kvm_exit without reason");
+	if (x86_reason(x, rs, (size_t)(re - rs), why) < 0)
+		return -1;
+	while (t.p != t.e) {
+		if (x86_field(x, t, c, why) < 0)
+			return -1;
+		t = token(c);
+	}
+	return 0;
+}
+
+/* ---- arm64 kvm_exit, kvm_entry ---- */
+
+/* "TRAP: HSR_EC: 0x0024 (DABT_LOW), PC: 0x..." (trace_arm.h). */
+static int arm_exit(struct cur *c, struct trace_event *ev, const char **why)
+{
+	struct trace_arm_exit *a = &ev->u.arm;
+	ev->arch = TRACE_ARCH_ARM64;
+	uint64_t v;
+	if (lit(c, "IRQ:"))
+		a->type = TRACE_ARM_IRQ;
+	else if (lit(c, "SERROR:"))
+		a->type = TRACE_ARM_SERROR;
+	else if (lit(c, "TRAP:"))
+		a->type = TRACE_ARM_TRAP;
+	else if (lit(c, "HYP_GONE:"))
+		a->type = TRACE_ARM_HYP_GONE;
+	else if (hexnum(c, &v) && v <= UINT32_MAX && lit(c, ":"))
+		a->type = (uint32_t)v, a->unknown = !trace_arm_type_name(a->type);
+	else
+		FAIL("bad arm64 exit type");
+	if (!lit(c, " HSR_EC: ") || !hex32(c, &a->ec) || !lit(c, " (") || !skip_to(c, "), PC: ") || !hexnum(c, &a->pc))
+		FAIL("bad arm64 kvm_exit");
+	if (a->ec > 0x3f)	/* ESR_EL2.EC is bits [31:26] */
+		FAIL("arm64 EC out of range");
+	if (!trace_arm_ec_name(a->ec))
+		a->unknown = true;
+	return 0;
+}
+
+static int exit_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	ev->kind = TEV_EXIT;
+	/* x86 lines start "vcpu " or "reason ", arm64 ones "TRAP: HSR_EC: ..." */
+	if (c->e - c->p >= 4 && (!memcmp(c->p, "vcpu", 4) || !memcmp(c->p, "reas", 4)))
+		return x86_exit(c, ev, why);
+	return arm_exit(c, ev, why);
+}
+
+/* x86 "vcpu N, rip 0x.. intr_info 0x.. error_code 0x..[immediate exit]"
+ * (shorter on older kernels: "vcpu N, rip 0x..", "vcpu N"); arm64 "PC: 0x..". */
+static int entry_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	ev->kind = TEV_ENTRY;
+	if (lit(c, "PC: ")) {
+		ev->arch = TRACE_ARCH_ARM64;
+		if (!hexnum(c, &ev->u.entry.pc))
+			FAIL("bad kvm_entry PC");
+		return 0;
+	}
+	ev->arch = TRACE_ARCH_X86;
+	if (!lit(c, "vcpu ") || !dec32(c, &ev->vcpu) || ev->vcpu < 0)
+		FAIL("bad kvm_entry");
+	if (lit(c, ", rip ") && !hexnum(c, &ev->u.entry.pc))
+		FAIL("bad kvm_entry rip");
+	if (lit(c, " intr_info ") && (!hex32(c, &ev->u.entry.intr_info) || !lit(c, " error_code ") ||
+				      !hex32(c, &ev->u.entry.error_code)))
+		FAIL("bad kvm_entry intr_info");
+	ev->u.entry.immediate_exit = lit(c, "[immediate exit]");
+	return 0;
+}
+
+/* ---- x86 companions (arch/x86/kvm/trace.h) ---- */
+
+/* "msr_write 4b564d01 = 0xe8c21[ (#GP)]" */
+static int msr_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	bool w = lit(c, "msr_write ");
+	if (!w && !lit(c, "msr_read "))
+		FAIL("bad kvm_msr direction");
+	ev->u.msr.write = w;
+	if (!hex32(c, &ev->u.msr.index) || !lit(c, " = ") || !hexnum(c, &ev->u.msr.value))
+		FAIL("bad kvm_msr");
+	ev->u.msr.gp = lit(c, " (#GP)");
+	return 0;
+}
+
+/* "pio_write at 0x70 size 1 count 1 val 0x8f [(...)]" (val: newer kernels) */
+static int pio_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	bool w = lit(c, "pio_write at ");
+	if (!w && !lit(c, "pio_read at "))
+		FAIL("bad kvm_pio direction");
+	ev->u.pio.write = w;
+	if (!hex32(c, &ev->u.pio.port) || !lit(c, " size ") || !udec32(c, &ev->u.pio.size) || !lit(c, " count ") ||
+	    !udec32(c, &ev->u.pio.count))
+		FAIL("bad kvm_pio");
+	if (lit(c, " val ") && !hex32(c, &ev->u.pio.value))
+		FAIL("bad kvm_pio value");
+	return 0;
+}
+
+/* "mmio write len 4 gpa 0xfee000f0 val 0x1ff" */
+static int mmio_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	uint8_t t;
+	if (lit(c, "mmio unsatisfied-read "))
+		t = 0;
+	else if (lit(c, "mmio read "))
+		t = 1;
+	else if (lit(c, "mmio write "))
+		t = 2;
+	else
+		FAIL("bad kvm_mmio type");
+	ev->u.mmio.type = t;
+	if (!lit(c, "len ") || !udec32(c, &ev->u.mmio.len) || !lit(c, " gpa ") || !hexnum(c, &ev->u.mmio.gpa) ||
+	    !lit(c, " val ") || !hexnum(c, &ev->u.mmio.value))
+		FAIL("bad kvm_mmio");
+	return 0;
+}
+
+/* "apic_write APIC_SPIV = 0x1ff" (an unnamed register prints in hex) */
+static int apic_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	bool w = lit(c, "apic_write ");
+	if (!w && !lit(c, "apic_read "))
+		FAIL("bad kvm_apic direction");
+	ev->u.apic.write = w;
+	struct cur r = token(c);
+	if (trace_apic_reg_lookup(r.p, (size_t)(r.e - r.p), &ev->u.apic.reg) < 0) {
+		if (!hex32(&r, &ev->u.apic.reg) || !at_end(&r))
+			FAIL("bad kvm_apic register");
+		ev->u.apic.reg_unknown = true;
+	}
+	if (!lit(c, " = ") || !hexnum(c, &ev->u.apic.value))
+		FAIL("bad kvm_apic value");
+	return 0;
+}
+
+/* "(INIT|..." : the delivery mode name up to '|'. */
+static bool dm_name(struct cur *c, uint32_t *dm)
+{
+	const char *s = c->p;
+	const char *bar = memchr(s, '|', (size_t)(c->e - s));
+	if (!bar || trace_apic_dm_lookup(s, (size_t)(bar - s), dm) < 0)
+		return false;
+	c->p = bar + 1;
+	return true;
+}
+
+/* "dst 0 vec 16 (SIPI|physical|assert|edge|all-but-self)" */
+static int ipi_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "dst ") || !hex32(c, &ev->u.ipi.dest) || !lit(c, " vec ") || !udec32(c, &ev->u.ipi.vector) ||
+	    !lit(c, " (") || !dm_name(c, &ev->u.ipi.dm))
+		FAIL("bad kvm_apic_ipi");
+	ev->u.ipi.logical = lit(c, "logical|");
+	if (!ev->u.ipi.logical && !lit(c, "physical|"))
+		FAIL("bad kvm_apic_ipi destination mode");
+	ev->u.ipi.assert = lit(c, "assert|");
+	if (!ev->u.ipi.assert && !lit(c, "de-assert|"))
+		FAIL("bad kvm_apic_ipi level");
+	ev->u.ipi.level = lit(c, "level|");
+	if (!ev->u.ipi.level && !lit(c, "edge|"))
+		FAIL("bad kvm_apic_ipi trigger");
+	static const char *const sh[] = { "dst)", "self)", "all)", "all-but-self)" };
+	for (uint32_t i = 0; i < 4; i++)
+		if (lit(c, sh[i])) {
+			ev->u.ipi.shorthand = i;
+			return 0;
+		}
+	FAIL("bad kvm_apic_ipi shorthand");
+}
+
+/* "apicid 1 vec 0 (INIT|edge)" */
+static int accept_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "apicid ") || !hex32(c, &ev->u.accept.apicid) || !lit(c, " vec ") ||
+	    !udec32(c, &ev->u.accept.vector) || !lit(c, " (") || !dm_name(c, &ev->u.accept.dm))
+		FAIL("bad kvm_apic_accept_irq");
+	ev->u.accept.level = lit(c, "level)");
+	if (!ev->u.accept.level && !lit(c, "edge)"))
+		FAIL("bad kvm_apic_accept_irq trigger");
+	return 0;
+}
+
+/* "IRQ 0x20[ [reinjected]]", "Soft/INTn 0x80"; old kernels "irq 32". */
+static int virq_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	bool ok;
+	if (lit(c, "irq "))
+		ok = udec32(c, &ev->u.virq.vector);
+	else {
+		ev->u.virq.soft = lit(c, "Soft/INTn ");
+		ok = (ev->u.virq.soft || lit(c, "IRQ ")) && hex32(c, &ev->u.virq.vector);
+		ev->u.virq.reinjected = lit(c, " [reinjected]");
+	}
+	if (!ok || ev->u.virq.vector > 255)
+		FAIL("bad kvm_inj_virq");
+	return 0;
+}
+
+/* "apicid 0 vector 34" (-1: no vector in service) */
+static int eoi_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "apicid ") || !hex32(c, &ev->u.eoi.apicid) || !lit(c, " vector ") || !dec32(c, &ev->u.eoi.vector))
+		FAIL("bad kvm_eoi");
+	return 0;
+}
+
+/* "PI is enabled and being updated for irq 34, vcpu 1, gsi: 0x18, gvec: 0x22"
+ * (older: "VT-d PI is ..." with ", pi_desc_addr: 0x..." after) */
+static int irte_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	struct cur t = *c;
+	ev->u.irte.set = skip_to(&t, "enabled");
+	if (!skip_to(c, " for irq ") || !udec32(c, &ev->u.irte.host_irq) || !lit(c, ", vcpu ") ||
+	    !dec32(c, &ev->u.irte.vcpu) || !lit(c, ", gsi: ") || !hex32(c, &ev->u.irte.gsi) || !lit(c, ", gvec: ") ||
+	    !hex32(c, &ev->u.irte.gvec))
+		FAIL("bad kvm_pi_irte_update");
+	return 0;
+}
+
+/* "vcpu 0 rip 0x.. address 0x.. error_code 0x.."; old "address 7fc036d000 error_code 582". */
+static int pf_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (lit(c, "vcpu ") && (!dec32(c, &ev->vcpu) || ev->vcpu < 0 || !lit(c, " ")))
+		FAIL("bad kvm_page_fault vcpu");
+	if (lit(c, "rip ") && (!hexnum(c, &ev->u.pf.rip) || !lit(c, " ")))
+		FAIL("bad kvm_page_fault rip");
+	if (!lit(c, "address ") || !hexnum(c, &ev->u.pf.address) || !lit(c, " error_code ") ||
+	    !hexnum(c, &ev->u.pf.error_code))
+		FAIL("bad kvm_page_fault");
+	return 0;
+}
+
+/* "wait time 766732166 ns, polling valid" */
+static int wakeup_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	int64_t ns;
+	ev->u.wakeup.waited = lit(c, "wait time ");
+	if ((!ev->u.wakeup.waited && !lit(c, "poll time ")) || !decnum(c, &ns) || ns < 0 || !lit(c, " ns"))
+		FAIL("bad kvm_vcpu_wakeup");
+	ev->u.wakeup.ns = (uint64_t)ns;
+	ev->u.wakeup.valid = !lit(c, ", polling invalid");
+	return 0;
+}
+
+/* "reason KVM_EXIT_IO (2)"; "reason restart (4)" / "reason error (N)":
+ * KVM_RUN itself failed with -N. */
+static int uexit_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "reason "))
+		FAIL("bad kvm_userspace_exit");
+	bool failed = lit(c, "restart (") || lit(c, "error (");
+	int32_t v;
+	if ((!failed && !skip_to(c, " (")) || !dec32(c, &v) || v < 0 || !lit(c, ")"))
+		FAIL("bad kvm_userspace_exit");
+	if (failed)
+		ev->u.uexit.err = -v;
+	else
+		ev->u.uexit.reason = (uint32_t)v;
+	return 0;
+}
+
+/* "nr 0x1 a0 0x.. a1 0x.. a2 0x.. a3 0x.." */
+static int hcall_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	static const char *const k[] = { " a0 ", " a1 ", " a2 ", " a3 " };
+	if (!lit(c, "nr ") || !hexnum(c, &ev->u.hcall.nr))
+		FAIL("bad kvm_hypercall");
+	for (int i = 0; i < 4; i++)
+		if (!lit(c, k[i]) || !hexnum(c, &ev->u.hcall.a[i]))
+			FAIL("bad kvm_hypercall argument");
+	return 0;
+}
+
+/* "func 40000000 idx 6 rax 40000001 rbx .. rcx .. rdx 4d, cpuid entry found" (idx: newer kernels) */
+static int cpuid_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "func ") || !hex32(c, &ev->u.cpuid.function))
+		FAIL("bad kvm_cpuid");
+	if (lit(c, " idx ") && !hex32(c, &ev->u.cpuid.index))
+		FAIL("bad kvm_cpuid index");
+	if (!lit(c, " rax ") || !hexnum(c, &ev->u.cpuid.rax) || !lit(c, " rbx ") || !hexnum(c, &ev->u.cpuid.rbx) ||
+	    !lit(c, " rcx ") || !hexnum(c, &ev->u.cpuid.rcx) || !lit(c, " rdx ") || !hexnum(c, &ev->u.cpuid.rdx))
+		FAIL("bad kvm_cpuid registers");
+	ev->u.cpuid.found = !lit(c, ", cpuid entry not found");
+	return 0;
+}
+
+/* ---- arm64 companions (arch/arm64/kvm/trace_arm.h, trace_handle_exit.h, vgic/trace.h) ---- */
+
+/* "ipa 0x9000000, hsr 0x93c08007, hxfar 0x9000000, pc 0xffff8000081234" (%# prints 0 bare) */
+static int gfault_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "ipa ") || !hexnum(c, &ev->u.gfault.ipa) || !lit(c, ", hsr ") || !hexnum(c, &ev->u.gfault.esr) ||
+	    !lit(c, ", hxfar ") || !hexnum(c, &ev->u.gfault.far) || !lit(c, ", pc ") || !hexnum(c, &ev->u.gfault.pc))
+		FAIL("bad kvm_guest_fault");
+	return 0;
+}
+
+/* "Emulate MMIO at: 0x.. (instr: 93c08007, cpsr: 60000005)" */
+static int mmio_emul_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "Emulate MMIO at: ") || !hexnum(c, &ev->u.mmio_emul.pc) || !lit(c, " (instr: ") ||
+	    !hexnum(c, &ev->u.mmio_emul.instr) || !lit(c, ", cpsr: ") || !hexnum(c, &ev->u.mmio_emul.cpsr))
+		FAIL("bad kvm_mmio_emulate");
+	return 0;
+}
+
+/* "Inject VGIC SPI interrupt (2), vcpu->idx: 0, num: 33, level: 1" */
+static int irq_line_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "Inject ") || !skip_to(c, " interrupt (") || !udec32(c, &ev->u.irq_line.type) ||
+	    !lit(c, "), vcpu->idx: ") || !dec32(c, &ev->u.irq_line.vcpu_idx) || !lit(c, ", num: ") ||
+	    !dec32(c, &ev->u.irq_line.irq) || !lit(c, ", level: ") || !dec32(c, &ev->u.irq_line.level))
+		FAIL("bad kvm_irq_line");
+	return 0;
+}
+
+/* "VCPU: 0, IRQ 27, level: 1" (vgic_update_irq_pending; old kernels "Inject
+ * IRQ27 (true) to CPU 0"); kvm_timer_update_irq prints "level 1". */
+static int irq_pending_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (lit(c, "Inject IRQ")) {
+		if (!udec32(c, &ev->u.irq_pending.irq) || !lit(c, " ("))
+			FAIL("bad vgic_update_irq_pending");
+		ev->u.irq_pending.level = lit(c, "true) to CPU ");
+		if ((!ev->u.irq_pending.level && !lit(c, "false) to CPU ")) || !dec32(c, &ev->vcpu) || ev->vcpu < 0)
+			FAIL("bad vgic_update_irq_pending");
+		return 0;
+	}
+	if (!lit(c, "VCPU: ") || !dec32(c, &ev->vcpu) || ev->vcpu < 0 || !lit(c, ", IRQ ") ||
+	    !udec32(c, &ev->u.irq_pending.irq) || !(lit(c, ", level: ") || lit(c, ", level ")) ||
+	    !dec32(c, &ev->u.irq_pending.level))
+		FAIL("bad interrupt-pending event");
+	return 0;
+}
+
+/* "guest executed wfi at: 0x.." */
+static int wfx_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	ev->u.wfx.wfe = lit(c, "guest executed wfe at: ");
+	if ((!ev->u.wfx.wfe && !lit(c, "guest executed wfi at: ")) || !hexnum(c, &ev->u.wfx.pc))
+		FAIL("bad kvm_wfx_arm64");
+	return 0;
+}
+
+static bool small_dec(struct cur *c, uint8_t *v)
+{
+	int64_t x;
+	if (!decnum(c, &x) || x < 0 || x > 255)
+		return false;
+	*v = (uint8_t)x;
+	return true;
+}
+
+/* "PC: ffff800008012345 CNTVCT_EL0 (3,3,14,0,2) read" */
+static int sys_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "PC: ") || !hexnum(c, &ev->u.sys.pc) || !skip_to(c, " (") || !small_dec(c, &ev->u.sys.op0) ||
+	    !lit(c, ",") || !small_dec(c, &ev->u.sys.op1) || !lit(c, ",") || !small_dec(c, &ev->u.sys.crn) ||
+	    !lit(c, ",") || !small_dec(c, &ev->u.sys.crm) || !lit(c, ",") || !small_dec(c, &ev->u.sys.op2) ||
+	    !lit(c, ") "))
+		FAIL("bad kvm_sys_access");
+	ev->u.sys.write = lit(c, "write");
+	if (!ev->u.sys.write && !lit(c, "read"))
+		FAIL("bad kvm_sys_access direction");
+	return 0;
+}
+
+/* "HVC at 0x.. (r0: 0x.., imm: 0x0)" */
+static int hvc_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "HVC at ") || !hexnum(c, &ev->u.hvc.pc) || !lit(c, " (r0: ") || !hexnum(c, &ev->u.hvc.r0) ||
+	    !lit(c, ", imm: ") || !hexnum(c, &ev->u.hvc.imm))
+		FAIL("bad kvm_hvc_arm64");
+	return 0;
+}
+
+/* ---- dispatch by event name ---- */
+typedef int (*args_fn)(struct cur *, struct trace_event *, const char **);
+
+static const struct {
+	const char *name;
+	uint8_t kind, arch;
+	args_fn fn;
+	size_t len;
+} events[] = {
+	{ "kvm_exit", TEV_EXIT, 0, exit_args, sizeof "kvm_exit" - 1 },
+	{ "kvm_entry", TEV_ENTRY, 0, entry_args, sizeof "kvm_entry" - 1 },
+	{ "kvm_msr", TEV_MSR, TRACE_ARCH_X86, msr_args, sizeof "kvm_msr" - 1 },
+	{ "kvm_pio", TEV_PIO, TRACE_ARCH_X86, pio_args, sizeof "kvm_pio" - 1 },
+	{ "kvm_mmio", TEV_MMIO, TRACE_ARCH_X86, mmio_args, sizeof "kvm_mmio" - 1 },
+	{ "kvm_apic", TEV_APIC, TRACE_ARCH_X86, apic_args, sizeof "kvm_apic" - 1 },
+	{ "kvm_apic_ipi", TEV_APIC_IPI, TRACE_ARCH_X86, ipi_args, sizeof "kvm_apic_ipi" - 1 },
+	{ "kvm_apic_accept_irq", TEV_APIC_ACCEPT_IRQ, TRACE_ARCH_X86, accept_args, sizeof "kvm_apic_accept_irq" - 1 },
+	{ "kvm_inj_virq", TEV_INJ_VIRQ, TRACE_ARCH_X86, virq_args, sizeof "kvm_inj_virq" - 1 },
+	{ "kvm_eoi", TEV_EOI, TRACE_ARCH_X86, eoi_args, sizeof "kvm_eoi" - 1 },
+	{ "kvm_pi_irte_update", TEV_PI_IRTE_UPDATE, TRACE_ARCH_X86, irte_args, sizeof "kvm_pi_irte_update" - 1 },
+	{ "kvm_page_fault", TEV_PAGE_FAULT, TRACE_ARCH_X86, pf_args, sizeof "kvm_page_fault" - 1 },
+	{ "kvm_vcpu_wakeup", TEV_VCPU_WAKEUP, TRACE_ARCH_NONE, wakeup_args, sizeof "kvm_vcpu_wakeup" - 1 },
+	{ "kvm_userspace_exit", TEV_USERSPACE_EXIT, TRACE_ARCH_NONE, uexit_args, sizeof "kvm_userspace_exit" - 1 },
+	{ "kvm_hypercall", TEV_HYPERCALL, TRACE_ARCH_X86, hcall_args, sizeof "kvm_hypercall" - 1 },
+	{ "kvm_cpuid", TEV_CPUID, TRACE_ARCH_X86, cpuid_args, sizeof "kvm_cpuid" - 1 },
+	{ "kvm_guest_fault", TEV_GUEST_FAULT, TRACE_ARCH_ARM64, gfault_args, sizeof "kvm_guest_fault" - 1 },
+	{ "kvm_mmio_emulate", TEV_MMIO_EMULATE, TRACE_ARCH_ARM64, mmio_emul_args, sizeof "kvm_mmio_emulate" - 1 },
+	{ "kvm_irq_line", TEV_IRQ_LINE, TRACE_ARCH_ARM64, irq_line_args, sizeof "kvm_irq_line" - 1 },
+	{ "vgic_update_irq_pending", TEV_VGIC_UPDATE_IRQ_PENDING, TRACE_ARCH_ARM64, irq_pending_args, sizeof "vgic_update_irq_pending" - 1 },
+	{ "kvm_timer_update_irq", TEV_TIMER_UPDATE_IRQ, TRACE_ARCH_ARM64, irq_pending_args, sizeof "kvm_timer_update_irq" - 1 },
+	{ "kvm_wfx_arm64", TEV_WFX_ARM64, TRACE_ARCH_ARM64, wfx_args, sizeof "kvm_wfx_arm64" - 1 },
+	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args, sizeof "kvm_sys_access" - 1 },
+	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
+};
+#define NEVENTS (sizeof events / sizeof events[0])
+
+const char *trace_kind_name(enum trace_kind k)
+{
+	for (size_t i = 0; i < NEVENTS; i++)
+		if (events[i].kind == k)
+			return events[i].name;
+	return "other";
+}
+
+enum trace_kind trace_kind_lookup(const char *name, size_t n)
+{
+	for (size_t i = 0; i < NEVENTS; i++)
+		if (events[i].len == n && !memcmp(events[i].name, name, n))
+			return (enum trace_kind)events[i].kind;
+	return TEV_OTHER;
+}
+
+int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, struct trace_event *ev,
+		     const char **why)
+{
+	for (size_t i = 0; i < NEVENTS; i++) {
+		if (events[i].len != nlen || memcmp(events[i].name, name, nlen))
+			continue;
+		struct cur c = { a, a + n };
+		ev->kind = events[i].kind;
+		ev->arch = events[i].arch;
+		return events[i].fn(&c, ev, why);
+	}
+	ev->kind = TEV_OTHER;
+	return 0;
+}
+
+/* ---- the line around the event ---- */
+
+/* "secs.frac:" (frac up to 9 digits) -> ns, the cursor after the colon; a
+ * bare counter (trace_clock counter, x86-tsc) is taken as it is. */
+static bool timestamp(struct cur *c, uint64_t *ns)
+{
+	int64_t s;
+	struct cur t = *c;
+	if (!decnum(&t, &s) || s < 0 || (uint64_t)s > UINT64_MAX / 1000000000u)
+		return false;
+	uint64_t v = (uint64_t)s, frac = 0;
+	if (lit(&t, ".")) {
+		int digits = 0;
+		for (; !at_end(&t) && *t.p >= '0' && *t.p <= '9' && digits < 9; t.p++, digits++)
+			frac = frac * 10 + (uint64_t)(*t.p - '0');
+		if (!digits)
+			return false;
+		for (; digits < 9; digits++)
+			frac *= 10;
+		v = v * 1000000000u + frac;
+	}
+	if (!lit(&t, ":"))
+		return false;
+	*ns = v;
+	*c = t;
+	return true;
+}
+
+/* The first "[digits]" followed by a blank: the CPU; NULL if none. */
+static const char *cpu_field(struct cur c, int32_t *cpu)
+{
+	for (const char *b = c.p; b < c.e; b++) {
+		if (*b != '[')
+			continue;	/* a plain loop: the comm before it is short */
+		const char *d = b + 1;
+		int64_t v = 0;
+		while (d < c.e && *d >= '0' && *d <= '9' && v < 1000000)
+			v = v * 10 + (*d++ - '0');
+		if (d > b + 1 && d + 1 < c.e && d[0] == ']' && (d[1] == ' ' || d[1] == '\t') && v < 1000000) {
+			*cpu = (int32_t)v;
+			return b;
+		}
+	}
+	return NULL;
+}
+
+/* The thread id just before the CPU field: "comm-pid", "comm pid" or "comm pid/tid". */
+static int32_t pid_before(const char *start, const char *b)
+{
+	const char *q = b;
+	while (q > start && (q[-1] == ' ' || q[-1] == '\t'))
+		q--;
+	const char *end = q;
+	while (q > start && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q == end || end - q > 9 || (q > start && q[-1] != '-' && q[-1] != ' ' && q[-1] != '/' && q[-1] != '\t'))
+		return -1;
+	int32_t v = 0;
+	for (; q < end; q++)
+		v = v * 10 + (*q - '0');
+	return v;
+}
+
+/* A line with no event: headers of trace, trace-cmd report and perf, and
+ * lost-event notes ("CPU:2 [LOST 1234 EVENTS]"). */
+static int header_line(struct cur c, uint64_t *lost, const char **why)
+{
+	struct cur t = c;
+	if (skip_to(&t, "[LOST ")) {
+		int64_t n;
+		if (!decnum(&t, &n) || n < 0 || !lit(&t, " EVENTS]"))
+			FAIL("bad lost-events line");
+		*lost += (uint64_t)n;
+		return 0;
+	}
+	if (lit(&c, "cpus=") || lit(&c, "version = "))
+		return 0;
+	t = c;
+	int64_t n;
+	if (lit(&t, "CPU ") && decnum(&t, &n) && lit(&t, " is empty"))
+		return 0;
+	FAIL("not an event line");
+}
+
+/* The event name: "kvm_exit:" or perf's "kvm:kvm_exit:" (the system
+ * dropped), then a blank or the end. */
+static bool event_name(struct cur *c, struct cur *name)
+{
+	skip_blanks(c);
+	name->p = c->p;
+	for (const char *q = c->p; (q = memchr(q, ':', (size_t)(c->e - q))); q++) {
+		if (q + 1 == c->e || q[1] == ' ' || q[1] == '\t') {
+			name->e = q;
+			c->p = q + 1;
+			return name->e > name->p && !memchr(name->p, ' ', (size_t)(name->e - name->p));
+		}
+		name->p = q + 1;
+	}
+	return false;
+}
+
+int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	struct cur c = { s, s + n };
+	while (c.e > c.p && (c.e[-1] == '\r' || c.e[-1] == '\n' || c.e[-1] == ' ' || c.e[-1] == '\t'))
+		c.e--;
+	skip_blanks(&c);
+	if (at_end(&c) || *c.p == '#')
+		return 0;
+	ev->cpu = ev->vcpu = ev->pid = -1;
+	ev->arch = TRACE_ARCH_NONE;
+	ev->kind = TEV_OTHER;
+	ev->name = NULL;
+	ev->name_len = 0;
+	memset(&ev->u, 0, sizeof ev->u);
+	const char *b = cpu_field(c, &ev->cpu);
+	if (!b)
+		return header_line(c, lost, why);
+	ev->pid = pid_before(c.p, b);
+	while (*b != ']')
+		b++;
+	c.p = b + 1;
+	skip_blanks(&c);
+	if (!at_end(&c) && (*c.p < '0' || *c.p > '9'))
+		token(&c);	/* the flags ("d..1.") */
+	skip_blanks(&c);
+	if (!timestamp(&c, &ev->ts_ns))
+		FAIL("no timestamp after the CPU");
+	struct cur name;
+	if (!event_name(&c, &name))
+		FAIL("no event name after the timestamp");
+	skip_blanks(&c);
+	ev->name = name.p;
+	ev->name_len = (uint32_t)(name.e - name.p);
+	if (trace_parse_args(name.p, (size_t)(name.e - name.p), c.p, (size_t)(c.e - c.p), ev, why) < 0)
+		return -1;
+	if (ev->vcpu >= TRACE_MAX_VCPU)
+		FAIL("vcpu id out of range");
+	return 1;
+}

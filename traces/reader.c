@@ -1,0 +1,340 @@
+/* Streaming trace reader: a line buffer over a FILE (bounded memory: one
+ * buffer, lines longer than TRACE_MAX_LINE skipped as malformed), format
+ * sniffing, the thread -> vCPU map, malformed-line bookkeeping. */
+#define _GNU_SOURCE	/* F_SETPIPE_SZ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/err.h"
+#include "traces/tracedat.h"
+#include "traces/trace.h"
+
+#define BUF_SIZE (1u << 20)	/* well over TRACE_MAX_LINE */
+#define PID_SLOTS 4096		/* threads remembered (power of two) */
+
+struct pid_slot {
+	int32_t pid, vcpu;	/* pid 0: empty (the idle task runs no vCPU) */
+};
+
+struct trace_reader {
+	char *name;
+	FILE *f;
+	bool own_f, strict, eof, skipping;
+	enum trace_format fmt;
+	char *buf;
+	size_t pos, len;
+	uint64_t lineno;
+	struct tracedat *dat;
+	struct trace_counts n;
+	unsigned npids;
+	struct pid_slot pids[PID_SLOTS];
+};
+
+static const char *const fmt_names[] = {
+	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_FTRACE] = "ftrace", [TRACE_FMT_PERF] = "perf",
+	[TRACE_FMT_TRACEDAT] = "trace.dat", [TRACE_FMT_UNKNOWN] = "unknown",
+};
+
+const char *trace_format_name(enum trace_format f) { return f <= TRACE_FMT_UNKNOWN ? fmt_names[f] : "?"; }
+
+int trace_format_parse(const char *s, enum trace_format *f)
+{
+	for (int i = TRACE_FMT_AUTO; i < TRACE_FMT_UNKNOWN; i++)
+		if (!strcmp(s, fmt_names[i])) {
+			*f = (enum trace_format)i;
+			return 0;
+		}
+	if (!strcmp(s, "trace-dat") || !strcmp(s, "tracedat")) {
+		*f = TRACE_FMT_TRACEDAT;
+		return 0;
+	}
+	return err_set("'%s' is not a trace format (auto, ftrace, perf, trace.dat)", s);
+}
+
+/* trace-cmd's file magic (trace-cmd.dat(5)): 0x17 0x08 0x44 "tracing". */
+static const char dat_magic[10] = "\027\010Dtracing";
+
+enum trace_format trace_sniff(const char *buf, size_t n)
+{
+	if (n >= sizeof dat_magic && !memcmp(buf, dat_magic, sizeof dat_magic))
+		return TRACE_FMT_TRACEDAT;
+	bool text = false, other = false;
+	const char *p = buf, *e = buf + n;
+	for (int lines = 0; p < e && lines < 64; lines++) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		size_t len = (size_t)((nl ? nl : e) - p);
+		struct trace_event ev;
+		uint64_t lost = 0;
+		const char *why;
+		int r = trace_parse_line(p, len, &ev, &lost, &why);
+		if (r == 1)	/* perf names the system: "kvm:kvm_exit:" */
+			return ev.name > p && ev.name[-1] == ':' ? TRACE_FMT_PERF : TRACE_FMT_FTRACE;
+		if (r == 0 && len && *p == '#')
+			text = true;	/* ftrace's "# tracer: nop" header */
+		other |= r < 0;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	/* Nothing but headers, blank lines and comments is an empty ftrace trace. */
+	if (text || !other)
+		return TRACE_FMT_FTRACE;
+	return TRACE_FMT_UNKNOWN;
+}
+
+/* Reads more into the buffer, keeping the unread part; false at the end. */
+static bool fill(struct trace_reader *r)
+{
+	if (r->eof)
+		return false;
+	if (r->pos) {
+		memmove(r->buf, r->buf + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	size_t got = fread(r->buf + r->len, 1, BUF_SIZE - r->len, r->f);
+	r->len += got;
+	if (got == 0)
+		r->eof = true;
+	return got > 0;
+}
+
+static void note_malformed(struct trace_reader *r, uint64_t line, const char *why)
+{
+	r->n.malformed++;
+	if (r->n.nkept < TRACE_KEEP_MALFORMED) {
+		struct trace_malformed *m = &r->n.kept[r->n.nkept++];
+		m->line = line;
+		snprintf(m->why, sizeof m->why, "%s", why);
+	}
+}
+
+/* The next line (without its newline) or NULL at the end; a line longer
+ * than TRACE_MAX_LINE is reported malformed and skipped whole. */
+static const char *next_line(struct trace_reader *r, size_t *n)
+{
+	for (;;) {
+		char *s = r->buf + r->pos;
+		char *nl = memchr(s, '\n', r->len - r->pos);
+		if (nl || (r->eof && r->pos < r->len)) {
+			size_t len = nl ? (size_t)(nl - s) : r->len - r->pos;
+			r->pos += len + (nl != NULL);
+			if (r->skipping) {
+				r->skipping = false;
+				continue;
+			}
+			r->lineno++;
+			if (len > TRACE_MAX_LINE) {
+				note_malformed(r, r->lineno, "line too long");
+				continue;
+			}
+			*n = len;
+			return s;
+		}
+		if (r->len - r->pos > TRACE_MAX_LINE && !r->skipping) {
+			r->lineno++;
+			r->skipping = true;
+			note_malformed(r, r->lineno, "line too long");
+		}
+		if (r->skipping)
+			r->pos = r->len;	/* drop it, keep looking for its end */
+		if (!fill(r) && r->pos >= r->len)
+			return NULL;
+	}
+}
+
+/* ---- thread -> vCPU: companion events carry no vCPU, their thread does ---- */
+static struct pid_slot *pid_slot(struct trace_reader *r, int32_t pid, bool add)
+{
+	uint32_t h = ((uint32_t)pid * 2654435761u) & (PID_SLOTS - 1);
+	for (;; h = (h + 1) & (PID_SLOTS - 1)) {
+		struct pid_slot *s = &r->pids[h];
+		if (s->pid == pid)
+			return s;
+		if (s->pid == 0) {
+			if (!add || r->npids >= PID_SLOTS / 2)	/* full enough: learn no more threads */
+				return NULL;
+			r->npids++;
+			s->pid = pid;
+			return s;
+		}
+	}
+}
+
+static void map_vcpu(struct trace_reader *r, struct trace_event *ev)
+{
+	if (ev->pid <= 0)
+		return;
+	if (ev->vcpu >= 0 && (ev->kind == TEV_EXIT || ev->kind == TEV_ENTRY)) {
+		struct pid_slot *s = pid_slot(r, ev->pid, true);
+		if (s)
+			s->vcpu = ev->vcpu;
+	} else if (ev->vcpu < 0) {
+		struct pid_slot *s = pid_slot(r, ev->pid, false);
+		if (s)
+			ev->vcpu = s->vcpu;
+	}
+}
+
+/* ---- open, next, close ---- */
+static struct trace_reader *reader_new(const char *name, bool strict)
+{
+	struct trace_reader *r = calloc(1, sizeof *r);
+	if (!r || !(r->name = strdup(name))) {
+		free(r);
+		err_set("out of memory");
+		return NULL;
+	}
+	r->strict = strict;
+	return r;
+}
+
+static int open_text(struct trace_reader *r, enum trace_format fmt)
+{
+	if (!(r->buf = malloc(BUF_SIZE)))
+		return err_set("out of memory");
+	/* `trace-cmd report | hvsim ...`: a larger pipe means fewer reads and
+	 * context switches (a hint: failure changes nothing). */
+	struct stat st;
+	int fd = fileno(r->f);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
+		(void)fcntl(fd, F_SETPIPE_SZ, BUF_SIZE);
+	fill(r);
+	if (ferror(r->f))
+		return err_set("%s: read error: %s", r->name, strerror(errno));
+	enum trace_format seen = trace_sniff(r->buf, r->len);
+	if (fmt == TRACE_FMT_AUTO)
+		fmt = seen;
+	if (fmt == TRACE_FMT_UNKNOWN)
+		return err_set("%s: not a trace hvsim knows (ftrace text, perf script, trace.dat): no event line "
+			       "in its first lines; --format names the format", r->name);
+	if (fmt == TRACE_FMT_TRACEDAT)
+		return err_set("%s: a trace.dat cannot be read from a stream: give its path", r->name);
+	r->fmt = fmt;
+	return 0;
+}
+
+struct trace_reader *trace_open_stream(FILE *f, const char *name, enum trace_format fmt, bool strict)
+{
+	struct trace_reader *r = reader_new(name, strict);
+	if (!r)
+		return NULL;
+	r->f = f;
+	if (open_text(r, fmt) < 0) {
+		trace_close(r);
+		return NULL;
+	}
+	return r;
+}
+
+static bool is_tracedat(FILE *f)
+{
+	char m[sizeof dat_magic];
+	bool yes = fread(m, 1, sizeof m, f) == sizeof m && !memcmp(m, dat_magic, sizeof m);
+	rewind(f);
+	return yes;
+}
+
+struct trace_reader *trace_open(const char *path, enum trace_format fmt, bool strict)
+{
+	bool in = !strcmp(path, "-");
+	FILE *f = in ? stdin : fopen(path, "rb");
+	if (!f) {
+		err_set("%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!in && (fmt == TRACE_FMT_TRACEDAT || (fmt == TRACE_FMT_AUTO && is_tracedat(f)))) {
+		fclose(f);
+		struct trace_reader *r = reader_new(path, strict);
+		if (r && !(r->dat = tracedat_open(path))) {
+			trace_close(r);
+			return NULL;
+		}
+		if (r)
+			r->fmt = TRACE_FMT_TRACEDAT;
+		return r;
+	}
+	struct trace_reader *r = trace_open_stream(f, in ? "<stdin>" : path, fmt, strict);
+	if (r)
+		r->own_f = !in;
+	else if (!in)
+		fclose(f);
+	return r;
+}
+
+/* Bookkeeping shared by both kinds of input: 1 to return the record, 0 to
+ * go on, -1 for a strict stop. */
+static int account(struct trace_reader *r, int rc, struct trace_event *ev, const char *why)
+{
+	if (rc < 0) {
+		note_malformed(r, ev->line, why);
+		if (r->strict)
+			return err_set("%s:%llu: %s", r->name, (unsigned long long)ev->line, why);
+		return 0;
+	}
+	if (rc == 0) {
+		r->n.skipped++;
+		return 0;
+	}
+	if (ev->kind == TEV_EXIT && (ev->arch == TRACE_ARCH_ARM64 ? ev->u.arm.unknown : ev->u.x86.unknown))
+		r->n.unknown++;
+	map_vcpu(r, ev);
+	r->n.events++;
+	return 1;
+}
+
+static int next_text(struct trace_reader *r, struct trace_event *ev)
+{
+	size_t n;
+	const char *s;
+	while ((s = next_line(r, &n))) {
+		const char *why = NULL;
+		r->n.lines = r->lineno;
+		int rc = trace_parse_line(s, n, ev, &r->n.lost, &why);
+		ev->line = r->lineno;
+		if ((rc = account(r, rc, ev, why)) != 0)
+			return rc;
+	}
+	r->n.lines = r->lineno;
+	if (ferror(r->f))
+		return err_set("%s: read error: %s", r->name, strerror(errno));
+	return 0;
+}
+
+static int next_dat(struct trace_reader *r, struct trace_event *ev)
+{
+	for (;;) {
+		const char *why = NULL;
+		int rc = tracedat_next(r->dat, ev, &r->n.lost, &why);
+		if (rc == TRACEDAT_END)
+			return 0;
+		r->n.lines++;
+		ev->line = r->n.lines;
+		if ((rc = account(r, rc, ev, why)) != 0)
+			return rc;
+	}
+}
+
+int trace_next(struct trace_reader *r, struct trace_event *ev)
+{
+	return r->dat ? next_dat(r, ev) : next_text(r, ev);
+}
+
+enum trace_format trace_reader_format(const struct trace_reader *r) { return r->fmt; }
+const struct trace_counts *trace_reader_counts(const struct trace_reader *r) { return &r->n; }
+
+void trace_close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	if (r->own_f)
+		fclose(r->f);
+	if (r->dat)
+		tracedat_close(r->dat);
+	free(r->buf);
+	free(r->name);
+	free(r);
+}
