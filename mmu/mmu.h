@@ -87,8 +87,9 @@ struct mmu_ref {
 };
 #define MMU_REF_LEAF    1u    /* the descriptor that mapped the address (page or block) */
 #define MMU_REF_UPDATE  2u    /* a write-back of Accessed/Dirty state (also counted as a reference) */
-/* 5+5 levels: 35 reads, plus Accessed/Dirty write-backs */
-#define MMU_MAX_REFS 64
+/* 5+5 levels: 35 reads, plus at most one Accessed/Dirty write-back per
+ * descriptor read */
+#define MMU_MAX_REFS 72
 
 enum mmu_fault_kind {
 	MMU_FAULT_NONE,

@@ -168,9 +168,7 @@ static unsigned wakeup(struct pc *p, uint64_t apic_id, uint64_t vector)
 static struct cfg *pc_cfg(void)
 {
 	struct cfg *c = cfg_new();
-	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, machine_cfg_keys, machine_cfg_nkeys), 0);
-	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys), 0);
-	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys), 0);
+	CU_ASSERT_EQUAL_FATAL(design_declare(c, ISA_X86_64), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "default-x86.ini", hvsim_default_design_x86), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.vcpus=2"), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_set(c, "sim.ram_mb=16"), 0);

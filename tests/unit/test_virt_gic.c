@@ -20,9 +20,7 @@ static int make_machine(const char *set)
 	static struct elf_image img = { .machine = 183, .entry = 0x40080000, .segs = &seg, .nsegs = 1 };
 	cfg = cfg_new();
 	st = stats_new();
-	if (cfg_declare(cfg, machine_cfg_keys, machine_cfg_nkeys) < 0 || cfg_declare(cfg, el2_cfg_keys, el2_cfg_nkeys) < 0 ||
-	    cfg_declare(cfg, virt_cfg_keys, virt_cfg_nkeys) < 0 || cfg_declare(cfg, gic_cfg_keys, gic_cfg_nkeys) < 0 ||
-	    cfg_load_string(cfg, "default-arm64.ini", hvsim_default_design_arm64) < 0 || (set && cfg_set(cfg, set) < 0))
+	if (design_declare(cfg, ISA_A64) < 0 || cfg_load_string(cfg, "default-arm64.ini", hvsim_default_design_arm64) < 0 || (set && cfg_set(cfg, set) < 0))
 		return -1;
 	return virt_create(&vm, cfg, st, &img);
 }
