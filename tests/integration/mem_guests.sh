@@ -42,20 +42,8 @@ fi
 if ! "$HVSIM" --version 2>/dev/null | grep -qi 'unicorn 2\.[1-9]'; then
 	echo "the translation model needs Unicorn 2.1"; exit 77
 fi
-# walk references of a run: every integer statistic named like walk*ref*
-# (mmu-wire's names; nested objects flattened), summed
-refs() {
-	python3 - "$T/$1.json" <<'PY'
-import json, re, sys
-def walk(o, k=''):
-    if isinstance(o, dict):
-        for kk, v in o.items():
-            yield from walk(v, k + '.' + kk)
-    elif isinstance(o, int) and re.search(r'walk.*ref', k):
-        yield o
-print(sum(walk(json.load(open(sys.argv[1])))))
-PY
-}
+# walk references of a run (the model's vcpus[i].mmu.walk_refs_recorded)
+refs() { j "$1" "sum(c.get('mmu', {}).get('walk_refs_recorded', 0) for c in d['vcpus'])"; }
 for a in arm64 x86; do
 	for s in 4k 2m 1g; do
 		run nested-$a-$s 0 --design designs/mem-nested-$s.ini "${gups_args[@]}" "$FIRMWARE/$a/gups.elf"
