@@ -4,6 +4,11 @@
 #ifndef HVSIM_ABI_H
 #define HVSIM_ABI_H
 
+/* Guest parameters: the design keys guest.arg0..arg3 (0 unless set, e.g.
+ * --set guest.arg0=64M), read by the ARG hypercall of either machine; an
+ * index beyond them returns the machine's "not supported" value. */
+#define HVSIM_GUEST_ARGS              4
+
 /* ---------------- ARM machine (follows QEMU "virt") ---------------- */
 #define HVSIM_VIRT_RAM_BASE     0x40000000ULL
 #define HVSIM_VIRT_PL011_BASE   0x09000000ULL   /* PL011 UART, 4 KiB */
@@ -56,6 +61,7 @@
 #define HVSIM_HC_A64_PING             0xC6000000U  /* x0 <- x1 + 1 */
 #define HVSIM_HC_A64_EXIT             0xC6000001U  /* stop the machine; x1 = exit status (0..255) */
 #define HVSIM_HC_A64_CYCLES           0xC6000002U  /* x0 <- calling vCPU's simulated cycle count */
+#define HVSIM_HC_A64_ARG              0xC6000003U  /* x0 <- design value guest.arg<x1> (x1 < HVSIM_GUEST_ARGS) */
 /* End of a dirty-logging round ([dirty] mode != off): the hypervisor
  * harvests and clears its dirty log; x1 = round; x0 <- pages found dirty
  * since the previous marker (NOT_SUPPORTED without dirty logging) */
@@ -88,6 +94,7 @@
 #define HVSIM_HC_X86_PING             0x48560000U  /* rax <- rbx + 1 */
 #define HVSIM_HC_X86_EXIT             0x48560001U  /* stop the machine; rbx = exit status (0..255) */
 #define HVSIM_HC_X86_CYCLES           0x48560002U  /* rax <- calling vCPU's simulated cycle count */
+#define HVSIM_HC_X86_ARG              0x48560003U  /* rax <- design value guest.arg<rbx> (rbx < HVSIM_GUEST_ARGS) */
 /* As HVSIM_HC_A64_DIRTY_ROUND: rbx = round; rax <- pages (-1000 without dirty logging) */
 #define HVSIM_HC_X86_DIRTY_ROUND      0x48560004U
 

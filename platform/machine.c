@@ -14,6 +14,11 @@ const struct cfg_key machine_cfg_keys[] = {
 	  "temporal-decoupling quantum: vCPUs interleave every this many cycles; cross-vCPU effects may be this late" },
 	{ "sim", "exception_loop_limit", CFG_U64, 2, 1e6, NULL,
 	  "guest-fault stop after this many identical exceptions at one PC with no instruction retired between" },
+	{ "guest", "arg0", CFG_U64, 0, (double)UINT64_MAX, NULL,
+	  "parameter 0 the guest reads with the ARG hypercall (hvsim-abi.h); 0 = the guest's own default" },
+	{ "guest", "arg1", CFG_U64, 0, (double)UINT64_MAX, NULL, "guest parameter 1 (ARG hypercall)" },
+	{ "guest", "arg2", CFG_U64, 0, (double)UINT64_MAX, NULL, "guest parameter 2 (ARG hypercall)" },
+	{ "guest", "arg3", CFG_U64, 0, (double)UINT64_MAX, NULL, "guest parameter 3 (ARG hypercall)" },
 	{ "cpu", "freq_mhz", CFG_U64, 1, 100000, NULL, "core clock (converts cycles to time)" },
 	{ "cpu", "cpi_alu", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer ALU/move instruction" },
 	{ "cpu", "cpi_muldiv", CFG_DOUBLE, 0.01, 1000, NULL, "base cycles per integer multiply/divide" },
@@ -48,6 +53,11 @@ int machine_init(struct machine *m, enum isa isa, const char *name, const struct
 	m->freq_hz = cfg_u64(c, "cpu", "freq_mhz") * 1000000ULL;
 	m->ram_base = ram_base;
 	m->ram_size = cfg_u64(c, "sim", "ram_mb") << 20;
+	for (unsigned i = 0; i < MACHINE_GUEST_ARGS; i++) {
+		char key[8];
+		snprintf(key, sizeof key, "arg%u", i);
+		m->guest_arg[i] = cfg_u64(c, "guest", key);
+	}
 	/* Anonymous memory: page-aligned for Unicorn (uc_mem_map_ptr), zero on
 	 * first touch, no swap reserved, so host memory follows what the guest
 	 * touches, not ram_mb. */

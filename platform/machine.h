@@ -12,9 +12,11 @@
 #include "cpu/decode.h"
 #include "dev/dev.h"
 #include "loader/elf.h"
+#include "platform/hvsim-abi.h"
 
 #define MACHINE_MAX_CPUS 64
 #define MACHINE_MAX_WINDOWS 8
+#define MACHINE_GUEST_ARGS HVSIM_GUEST_ARGS  /* [guest] arg0..arg3, read by the ARG hypercall */
 
 /* A device window: MMIO (address space) or port I/O (x86). */
 struct dev_window {
@@ -79,6 +81,7 @@ struct machine {
 	unsigned ncpus;
 	uint64_t freq_hz;     /* core clock: cycles <-> seconds */
 	uint64_t ram_base, ram_size;
+	uint64_t guest_arg[MACHINE_GUEST_ARGS];
 	uint8_t *ram;         /* host copy, shared by every vCPU engine */
 
 	struct dev_window mmio[MACHINE_MAX_WINDOWS];

@@ -248,6 +248,7 @@ void pc_vmcall(struct pc *p, unsigned cpu, uint64_t rax, uint64_t rbx, cycles_t 
 	case HVSIM_HC_X86_PING:   out->ret = rbx + 1; break;
 	case HVSIM_HC_X86_EXIT:   out->act = HV_STOP; out->status = (int)(rbx & 0xff); break;
 	case HVSIM_HC_X86_CYCLES: out->ret = now; break;
+	case HVSIM_HC_X86_ARG:    out->ret = rbx < MACHINE_GUEST_ARGS ? p->m.guest_arg[rbx] : (uint64_t)-1000; break;
 	default:
 		/* KVM returns -KVM_ENOSYS (-1000) for unknown hypercalls */
 		DBG(LOG_PSCI, "cpu%u: unknown hypercall 0x%llx", cpu, (unsigned long long)rax);

@@ -249,6 +249,9 @@ void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t n
 	case HVSIM_HC_A64_CYCLES:
 		out->ret = now;
 		break;
+	case HVSIM_HC_A64_ARG:
+		out->ret = x[1] < MACHINE_GUEST_ARGS ? v->m.guest_arg[x[1]] : (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED;
+		break;
 	default:
 		(*v->st_unknown_calls)++;
 		DBG(LOG_PSCI, "cpu%u: unknown SMCCC function 0x%llx", caller, (unsigned long long)x[0]);

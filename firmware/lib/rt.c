@@ -30,3 +30,11 @@ void rt_secondary_main(unsigned id, uint64_t arg)
         printf("cpu%u: started without an entry function\n", id);
     cpu_off();
 }
+
+#ifdef RT_QEMU
+uint64_t hv_arg(unsigned i)
+{
+    (void)i;
+    return 0;
+}
+#endif

@@ -54,6 +54,10 @@ __attribute__((noreturn)) void hv_exit(int status);
 uint64_t hv_ping(uint64_t x);                         /* hvsim returns x + 1 */
 uint64_t hv_cycles(void);                             /* calling vCPU's simulated cycles */
 #endif
+/* Guest parameter i (< HVSIM_GUEST_ARGS): the design value guest.arg<i>
+ * (ARG hypercall); 0, "use the guest's default", when unset and in RT_QEMU
+ * builds, which contain no hvsim hypercalls. */
+uint64_t hv_arg(unsigned i);
 unsigned cpu_count(void);                             /* CPUs the machine reports */
 unsigned cpu_id(void);                                /* this CPU's index, 0 = boot CPU */
 typedef void (*cpu_entry_t)(uint64_t arg);

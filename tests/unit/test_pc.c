@@ -111,7 +111,7 @@ static void test_vmcall(void)
 
 	/* The upper half of RAX is part of the number: these are unknown. */
 	static const uint64_t unknown[] = {
-		1ULL << 32 | HVSIM_HC_X86_EXIT, 0xffffffff00000000ULL | HVSIM_HC_X86_PING, 0, 0x48560003U,
+		1ULL << 32 | HVSIM_HC_X86_EXIT, 0xffffffff00000000ULL | HVSIM_HC_X86_PING, 0, 0x485600ffU,
 	};
 	for (unsigned i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
 		pc_vmcall(p, 0, unknown[i], 41, 0, &r);
@@ -119,6 +119,20 @@ static void test_vmcall(void)
 		CU_ASSERT_EQUAL(r.act, HV_NONE);
 	}
 	CU_ASSERT_EQUAL(hypercalls, 3);
+
+	/* ARG: guest.arg0..3 from the design; an index beyond them is refused
+	 * like an unknown call, never read past the array. */
+	p->m.guest_arg[3] = 0x5eed;
+	pc_vmcall(p, 0, HVSIM_HC_X86_ARG, 3, 0, &r);
+	CU_ASSERT_EQUAL(r.ret, 0x5eed);
+	pc_vmcall(p, 0, HVSIM_HC_X86_ARG, 0, 0, &r);
+	CU_ASSERT_EQUAL(r.ret, 0);
+	CU_ASSERT_EQUAL(hypercalls, 5);
+	static const uint64_t bad[] = { HVSIM_GUEST_ARGS, 1ULL << 32, UINT64_MAX };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		pc_vmcall(p, 0, HVSIM_HC_X86_ARG, bad[i], 0, &r);
+		CU_ASSERT_EQUAL(r.ret, (uint64_t)-1000);
+	}
 }
 
 /* CPUID of the default design's Xeon Gold 6142: Skylake-SP H0, signature

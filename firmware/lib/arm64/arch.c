@@ -80,6 +80,12 @@ uint64_t hv_cycles(void)
 {
     return smccc_hvc(HVSIM_HC_A64_CYCLES, 0, 0, 0);
 }
+
+uint64_t hv_arg(unsigned i)
+{
+    uint64_t v = smccc_hvc(HVSIM_HC_A64_ARG, i, 0, 0);
+    return v == (uint64_t)(int64_t)SMCCC_RET_NOT_SUPPORTED ? 0 : v;   /* older hvsim */
+}
 #endif
 
 /* ---- CPUs ---- */

@@ -50,6 +50,12 @@ uint64_t hv_cycles(void)
 {
     return vmcall(HVSIM_HC_X86_CYCLES, 0, 0, 0, 0);
 }
+
+uint64_t hv_arg(unsigned i)
+{
+    uint64_t v = vmcall(HVSIM_HC_X86_ARG, i, 0, 0, 0);
+    return v == (uint64_t)-1000 ? 0 : v;   /* -KVM_ENOSYS: older hvsim */
+}
 #endif
 
 unsigned cpu_count(void)
