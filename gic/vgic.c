@@ -62,6 +62,8 @@ void vgic_register_stats(struct vgic *vg, struct stats *st)
 	vg->st_eoi_misses = stats_counter(st, "gic.eoi_without_lr",
 					  "EOIs/deactivations matching no list register (ICH_HCR_EL2.EOIcount)");
 	vg->st_sgis = stats_counter(st, "gic.sgis_generated", "SGIs made pending, one per target vCPU");
+	vg->dist.table_errors = stats_counter(st, "gic.lpi_table_errors",
+					      "LPI configuration/pending table accesses outside RAM or beyond GICR_PROPBASER.IDbits (LPI left as it was)");
 	vg->dist.guest_errors = stats_counter(st, "gic.guest_errors",
 					      "GICD/GICR accesses at reserved offsets, with bad widths or for absent INTIDs (RAZ/WI)");
 }

@@ -1,12 +1,13 @@
 /* The ARM machine, following QEMU "virt": RAM at 0x40000000, PL011 at
  * 0x09000000, a GICv3 (Distributor 0x08000000, Redistributors 0x080A0000,
  * emulated in the kernel by the modelled KVM) with the generic timers on
- * PPIs 27 and 30, a devicetree in x0, PSCI over HVC.  No ITS or LPIs yet
- * (see docs/architecture.md). */
+ * PPIs 27 and 30, an ITS (0x08080000) for LPIs, a devicetree in x0, PSCI
+ * over HVC (see docs/architecture.md). */
 #ifndef HVSIM_PLATFORM_VIRT_H
 #define HVSIM_PLATFORM_VIRT_H
 #include "dev/arch_timer.h"
 #include "dev/pl011.h"
+#include "gic/its.h"
 #include "gic/vgic.h"
 #include "platform/machine.h"
 #include "platform/psci.h"
@@ -46,6 +47,7 @@ struct virt {
 	uint64_t *st_hypercalls, *st_psci_calls, *st_psci_errors, *st_unknown_calls;
 	/* interrupts: GIC, generic timers, the machine's irq_ctrl (virt_irq.c) */
 	struct vgic gic;
+	struct its its;
 	struct arch_counter counter;
 	struct arch_timers timers[MACHINE_MAX_CPUS];
 	struct virt_irq_cpu irqcpu[MACHINE_MAX_CPUS];
