@@ -268,7 +268,7 @@ int vgic_sysreg_traps(const struct vgic *vg, uint32_t reg)
 
 static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t now)
 {
-	if (intid >= 1020) {
+	if (intid >= 1020 && intid < GIC_LPI_BASE) {
 		(*vg->st_spurious)++;
 		return;
 	}
