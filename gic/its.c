@@ -257,7 +257,7 @@ static void cmd_mapd(struct its *its, const struct its_cmd *c)
 	if (c->valid && c->size + 1 > ITS_EVENT_BITS)
 		return (void)fail(its, ITS_E_ITTSIZE_OOR, "MAPD", c->size);
 	uint8_t probe;
-	uint64_t itt_end = c->itt + (ITS_ENTRY_SIZE << (c->size + 1)) - 1;
+	uint64_t itt_end = c->itt + ((uint64_t)ITS_ENTRY_SIZE << (c->size + 1)) - 1;   /* size < 16 here */
 	if (c->valid && (!mem(its, c->itt, &probe, 1) || !mem(its, itt_end, &probe, 1)))
 		return (void)fail(its, ITS_E_TABLE_OUTSIDE_RAM, "MAPD ITT", c->itt);
 	struct its_device *d = find_device(its, c->devid);

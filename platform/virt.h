@@ -68,6 +68,15 @@ void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size);
 void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t now, struct hv_call *out);
 /* GIC, timers and m.irqc (virt_irq.c); called by virt_create. */
 int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st);
+/* An MSI from a device model (the msi_write(ctx, addr, data, requester_id)
+ * callback of dev/msidev, ctx = the struct virt): a 32-bit write of `data`
+ * to guest-physical `addr` with the requester's DeviceID as side-band.  A
+ * write to GITS_TRANSLATER becomes its_translate(DeviceID, EventID = data);
+ * any other address is not an MSI doorbell on this machine (counted as an
+ * ITS register error).  The ITS's work runs in the host's irqfd context, not
+ * on a vCPU: its cycles are not charged to a vCPU.  Returns true when an
+ * LPI was made pending. */
+bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id);
 /* Generic timer count for a vCPU clock (CNTVCT_EL0 with CNTVOFF_EL2 = 0). */
 uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* First cycle at which CNTVCT_EL0 >= cval. */

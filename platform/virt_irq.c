@@ -289,6 +289,18 @@ static void its_xlate_write(void *dev, uint64_t off, unsigned size, uint64_t val
 	charge_its(v);
 }
 
+bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id)
+{
+	struct virt *v = ctx;
+	if (addr != HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE + GITS_TRANSLATER) {
+		(*v->its.st_errors[ITS_E_REGISTER])++;
+		return false;
+	}
+	bool ok = its_translate(&v->its, requester_id, data);
+	its_take_cycles(&v->its);
+	return ok;
+}
+
 static const struct dev_ops its_ctrl_glue = { its_ctrl_read, its_ctrl_write };
 static const struct dev_ops its_xlate_glue = { its_xlate_read, its_xlate_write };
 

@@ -115,11 +115,18 @@ static void test_its(void)
 	CU_ASSERT_EQUAL(fdt_parent_offset(fdt, n), fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3"));
 	CU_ASSERT_PTR_NOT_NULL(fdt_getprop(fdt, n, "msi-controller", &len));
 	CU_ASSERT_EQUAL(fdt32_to_cpu(*prop(fdt, n, "#msi-cells", &len)), 1);
-	const fdt64_t *reg = fdt_getprop(fdt, n, "reg", &len);
+	fdt64_t reg[2];                 /* properties are only 4-byte aligned */
+	const void *p = fdt_getprop(fdt, n, "reg", &len);
 	CU_ASSERT_EQUAL_FATAL(len, 16);
+	memcpy(reg, p, sizeof reg);
 	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[0]), 0x08080000);
 	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[1]), 0x20000);
 	CU_ASSERT_STRING_EQUAL(fdt_get_name(fdt, n, NULL), "its@8080000");
+	/* A device's MSI: only GITS_TRANSLATER is a doorbell; the ITS is off */
+	CU_ASSERT_FALSE(virt_msi_write(&vm, 0x08090044, 1, 7));
+	CU_ASSERT_EQUAL(*vm.its.st_errors[ITS_E_REGISTER], 1);
+	CU_ASSERT_FALSE(virt_msi_write(&vm, 0x08090040, 1, 7));
+	CU_ASSERT_EQUAL(*vm.its.st_errors[ITS_E_DISABLED], 1);
 	done();
 }
 
