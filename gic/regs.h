@@ -163,7 +163,7 @@ enum { GITS_BASER_TYPE_NONE = 0, GITS_BASER_TYPE_DEVICE = 1, GITS_BASER_TYPE_VPE
 FIELD(GITS_L1E, PA, 12, 40)
 FIELD(GITS_L1E, VALID, 63, 1)
 
-/* ITS commands: 32 bytes, four little-endian doublewords (5.3, table 5-?).
+/* ITS commands: 32 bytes, four little-endian doublewords (5.3, one section per command).
  *  DW0: 63:32 DeviceID | 7:0 command number
  *  DW1: 63:32 pINTID (MAPTI) | 31:0 EventID;  MAPD: 4:0 Size (EventID bits - 1)
  *  DW2: 63 Valid (MAPD, MAPC) | 51:8 ITT_addr (MAPD, 256-byte aligned) |
