@@ -106,7 +106,8 @@ static uint64_t acknowledge(struct gic_cpuif *c, unsigned group)
 	if (i == NO_LR)
 		return GIC_INTID_SPURIOUS;
 	uint64_t *lr = &c->lr[i];
-	*lr = FIELD_DP(*lr, ICH_LR, STATE, LR_ACTIVE);
+	/* An LPI has no active state: its LR becomes invalid (VirtualReadIAR). */
+	*lr = FIELD_DP(*lr, ICH_LR, STATE, gic_lr_intid(*lr) >= GIC_LPI_BASE ? LR_INVALID : LR_ACTIVE);
 	c->apr[group] |= 1u << ap_index(gic_cpuif_group_priority(c, lr_priority(*lr), group));
 	return gic_lr_intid(*lr);
 }
@@ -120,11 +121,13 @@ static int find_active_lr(const struct gic_cpuif *c, uint32_t intid)
 }
 
 /* VirtualDeactivate: clears the active state of the LR holding intid; with
- * no such LR the hypervisor is told through ICH_HCR_EL2.EOIcount (LPIs
- * excepted, none here). */
+ * no such LR the hypervisor is told through ICH_HCR_EL2.EOIcount, except
+ * for an LPI, which has nothing to deactivate. */
 static void deactivate(struct gic_cpuif *c, uint32_t intid, struct gic_cpuif_events *ev)
 {
 	int i = find_active_lr(c, intid);
+	if (i == NO_LR && intid >= GIC_LPI_BASE)
+		return;
 	if (i == NO_LR) {
 		uint64_t n = FIELD_EX(c->hcr, ICH_HCR, EOICOUNT);
 		c->hcr = FIELD_DP(c->hcr, ICH_HCR, EOICOUNT, n + 1);   /* wraps at 32, as the 5-bit field does */

@@ -39,7 +39,7 @@ struct gic_irq *gicv3_irq(struct gicv3 *g, unsigned cpu, uint32_t intid)
 		return cpu < g->ncpus ? &g->priv[cpu][intid] : NULL;
 	if (intid - GIC_NR_PRIVATE < g->nspis)
 		return &g->spi[intid - GIC_NR_PRIVATE];
-	return NULL;
+	return gicv3_lpi(g, intid);
 }
 
 bool gicv3_pending(const struct gic_irq *irq)
@@ -65,12 +65,17 @@ int gicv3_spi_target(const struct gicv3 *g, const struct gic_irq *irq)
 
 bool gicv3_deliverable(const struct gicv3 *g, const struct gic_irq *irq)
 {
-	/* KVM's GICD_CTLR has one enable (EnableGrp1) gating both groups. */
+	/* KVM's GICD_CTLR has one enable (EnableGrp1) gating both groups;
+	 * an LPI also needs its Redistributor's EnableLPIs (5.1). */
+	if (irq->lpi && !g->enable_lpis[irq->lpi_cpu])
+		return false;
 	return g->enable_grp1 && irq->enabled && gicv3_pending(irq);
 }
 
 static int target_of(const struct gicv3 *g, int cpu, const struct gic_irq *irq)
 {
+	if (irq->lpi)
+		return irq->lpi_cpu;
 	return irq >= g->spi && irq < g->spi + GIC_MAX_SPIS ? gicv3_spi_target(g, irq) : cpu;
 }
 
@@ -116,6 +121,138 @@ void gicv3_set_pending(struct gicv3 *g, unsigned cpu, uint32_t intid, cycles_t n
 	notify(g, (int)cpu, irq, was);
 }
 
+/* ---- LPIs (5.1) ---- */
+struct gic_irq *gicv3_lpi(struct gicv3 *g, uint32_t intid)
+{
+	if (intid < GIC_LPI_BASE)
+		return NULL;
+	for (unsigned i = 0; i < GIC_MAX_LPIS; i++)
+		if (g->lpi[i].lpi == intid)
+			return &g->lpi[i];
+	return NULL;
+}
+
+static bool table_access(struct gicv3 *g, uint64_t addr, void *buf, unsigned len, bool write)
+{
+	g->mem_accesses++;
+	if (g->mem && g->mem(g->ctx, addr, buf, len, write))
+		return true;
+	(*g->table_errors)++;
+	DBG(LOG_GIC, "guest error: LPI table %s at 0x%llx outside RAM", write ? "write" : "read",
+	    (unsigned long long)addr);
+	return false;
+}
+
+/* The configuration byte of intid from cpu's GICR_PROPBASER (5.1.1): the
+ * table holds one byte per LPI from 8192 up to 2^(IDbits + 1). */
+static bool read_config(struct gicv3 *g, unsigned cpu, uint32_t intid, uint8_t *prop)
+{
+	uint64_t pb = g->propbaser[cpu];
+	unsigned bits = (unsigned)FIELD_EX(pb, GICR_PROPBASER, IDBITS) + 1;
+	if (bits > GIC_INTID_BITS)
+		bits = GIC_INTID_BITS;
+	if (bits < 14 || intid >= (1u << bits)) {
+		(*g->table_errors)++;
+		DBG(LOG_GIC, "guest error: LPI %u beyond GICR_PROPBASER.IDbits (%u bits) of cpu%u", intid, bits, cpu);
+		return false;
+	}
+	uint64_t pa = FIELD_EX(pb, GICR_PROPBASER, PA) << GICR_PROPBASER_PA_SHIFT;
+	return table_access(g, pa + intid - GIC_LPI_BASE, prop, 1, false);
+}
+
+bool gicv3_lpi_reload(struct gicv3 *g, struct gic_irq *lpi)
+{
+	uint8_t prop;
+	if (!read_config(g, (unsigned)lpi->lpi_cpu, lpi->lpi, &prop))
+		return false;
+	bool was = gicv3_deliverable(g, lpi);
+	lpi->enabled = FIELD_EX(prop, LPI_PROP, ENABLE);
+	lpi->priority = (uint8_t)(prop & GIC_PRI_MASK);   /* bits 7:2, of which the top GIC_PRI_BITS are implemented */
+	notify(g, lpi->lpi_cpu, lpi, was);
+	return true;
+}
+
+/* The pending table of cpu: bit n of the table is INTID n (5.1.2). */
+static uint64_t pend_byte(const struct gicv3 *g, unsigned cpu, uint32_t intid)
+{
+	return (FIELD_EX(g->pendbaser[cpu], GICR_PENDBASER, PA) << GICR_PENDBASER_PA_SHIFT) + intid / 8;
+}
+
+static void sync_pending_in(struct gicv3 *g, struct gic_irq *lpi, cycles_t now)
+{
+	uint8_t b;
+	unsigned cpu = (unsigned)lpi->lpi_cpu;
+	if (!g->enable_lpis[cpu] || !table_access(g, pend_byte(g, cpu, lpi->lpi), &b, 1, false))
+		return;
+	if ((b >> (lpi->lpi % 8)) & 1)
+		gicv3_lpi_set_pending(g, lpi, true, now);
+}
+
+static void sync_pending_out(struct gicv3 *g, struct gic_irq *lpi)
+{
+	uint8_t b;
+	uint64_t a = pend_byte(g, (unsigned)lpi->lpi_cpu, lpi->lpi);
+	if (!table_access(g, a, &b, 1, false))
+		return;
+	b = (uint8_t)((b & ~(1u << (lpi->lpi % 8))) | (lpi->pending_latch << (lpi->lpi % 8)));
+	table_access(g, a, &b, 1, true);
+}
+
+struct gic_irq *gicv3_lpi_map(struct gicv3 *g, uint32_t intid, unsigned cpu, cycles_t now)
+{
+	struct gic_irq *l = gicv3_lpi(g, intid);
+	if (l) {
+		gicv3_lpi_move(g, l, cpu);
+		return l;
+	}
+	for (unsigned i = 0; i < GIC_MAX_LPIS && !l; i++)
+		if (!g->lpi[i].lpi)
+			l = &g->lpi[i];
+	if (!l)
+		return NULL;
+	/* LPIs are edge-triggered, Group 1, without an active state (5.1). */
+	*l = (struct gic_irq){ .group1 = true, .edge = true, .active_cpu = -1, .lpi = intid, .lpi_cpu = (int16_t)cpu };
+	gicv3_lpi_reload(g, l);
+	sync_pending_in(g, l, now);
+	return l;
+}
+
+void gicv3_lpi_unmap(struct gicv3 *g, struct gic_irq *lpi)
+{
+	memset(lpi, 0, sizeof *lpi);
+}
+
+void gicv3_lpi_move(struct gicv3 *g, struct gic_irq *lpi, unsigned cpu)
+{
+	if (lpi->lpi_cpu == (int)cpu)
+		return;
+	lpi->lpi_cpu = (int16_t)cpu;
+	notify(g, (int)cpu, lpi, false);
+}
+
+void gicv3_lpi_set_pending(struct gicv3 *g, struct gic_irq *lpi, bool pending, cycles_t now)
+{
+	bool was = gicv3_deliverable(g, lpi);
+	if (pending)
+		make_pending(lpi, now);
+	lpi->pending_latch = pending;
+	notify(g, lpi->lpi_cpu, lpi, was);
+}
+
+uint64_t gic_reg64_read(uint64_t reg, uint32_t off, unsigned size)
+{
+	return size == 8 ? reg : (uint32_t)(reg >> (8 * (off & 4)));
+}
+
+uint64_t gic_reg64_write(uint64_t reg, uint32_t off, unsigned size, uint64_t v)
+{
+	if (size == 8)
+		return v;
+	if (off & 4)
+		return (reg & 0xffffffffull) | (v << 32);
+	return (reg & ~0xffffffffull) | (uint32_t)v;
+}
+
 /* ---- reset ---- */
 static void reset_irq(struct gic_irq *irq, uint32_t intid)
 {
@@ -134,6 +271,7 @@ int gicv3_init(struct gicv3 *g, unsigned ncpus, unsigned nspis, const uint64_t *
 	g->ncpus = ncpus;
 	g->nspis = nspis;
 	g->guest_errors = &g->own_errors;
+	g->table_errors = &g->own_table_errors;
 	for (unsigned c = 0; c < ncpus; c++) {
 		g->mpidr[c] = mpidr[c];
 		for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
@@ -310,7 +448,8 @@ static void wr_gicd_ctlr(struct acc *a, uint64_t v)
 static uint64_t rd_gicd_typer(struct acc *a)
 {
 	uint64_t v = FIELD_DP(0, GICD_TYPER, ITLINES, (a->g->nspis + GIC_NR_PRIVATE) / 32 - 1);
-	return FIELD_DP(v, GICD_TYPER, IDBITS, 10 - 1);   /* 10 INTID bits: no LPIs (KVM without an ITS) */
+	v = FIELD_DP(v, GICD_TYPER, LPIS, 1);
+	return FIELD_DP(v, GICD_TYPER, IDBITS, GIC_INTID_BITS - 1);
 }
 
 static uint64_t iidr(void)
@@ -329,8 +468,7 @@ static struct gic_irq *irouter_irq(struct acc *a) { return acc_irq(a, a->off / 8
 static uint64_t rd_irouter(struct acc *a)
 {
 	struct gic_irq *irq = irouter_irq(a);
-	uint64_t v = irq ? irq->irouter : 0;
-	return a->size == 8 ? v : (uint32_t)(v >> (8 * (a->off & 4)));
+	return gic_reg64_read(irq ? irq->irouter : 0, a->off, a->size);
 }
 
 static void wr_irouter(struct acc *a, uint64_t v)
@@ -338,13 +476,7 @@ static void wr_irouter(struct acc *a, uint64_t v)
 	struct gic_irq *irq = irouter_irq(a);
 	if (!irq)
 		return;
-	uint64_t r = irq->irouter;
-	if (a->size == 8)
-		r = v;
-	else if (a->off & 4)
-		r = (r & 0xffffffffull) | (v << 32);
-	else
-		r = (r & ~0xffffffffull) | (uint32_t)v;
+	uint64_t r = gic_reg64_write(irq->irouter, a->off, a->size, v);
 	int old = gicv3_spi_target(a->g, irq);
 	/* Only the affinity fields are kept: IRM (1-of-N) is RAZ/WI as in KVM. */
 	irq->irouter = r & (FIELD_MASK(GICD_IROUTER, AFF0_2) | FIELD_MASK(GICD_IROUTER, AFF3));
@@ -390,17 +522,88 @@ static uint64_t rd_gicr_typer(struct acc *a)
 	uint64_t v = FIELD_DP(0, GICR_TYPER, AFFINITY, aff);
 	v = FIELD_DP(v, GICR_TYPER, PROC_NUM, (unsigned)a->cpu);
 	v = FIELD_DP(v, GICR_TYPER, LAST, (unsigned)a->cpu == a->g->ncpus - 1);
-	return a->size == 8 ? v : (uint32_t)(v >> (8 * (a->off & 4)));
+	v = FIELD_DP(v, GICR_TYPER, PLPIS, 1);
+	return gic_reg64_read(v, a->off, a->size);   /* DirectLPI = 0: LPIs come from the ITS only */
+}
+
+static uint64_t rd_gicr_ctlr(struct acc *a)
+{
+	return FIELD_DP(0, GICR_CTLR, ENABLE_LPIS, a->g->enable_lpis[a->cpu]);   /* RWP = 0: effects are immediate */
+}
+
+/* EnableLPIs 0 -> 1 reads the pending table for this Redistributor's LPIs,
+ * 1 -> 0 writes their pending state back (see gicv3.h). */
+static void wr_gicr_ctlr(struct acc *a, uint64_t v)
+{
+	struct gicv3 *g = a->g;
+	bool en = FIELD_EX(v, GICR_CTLR, ENABLE_LPIS), was = g->enable_lpis[a->cpu];
+	if (en == was)
+		return;
+	if (!en)
+		for (unsigned i = 0; i < GIC_MAX_LPIS; i++)
+			if (g->lpi[i].lpi && g->lpi[i].lpi_cpu == a->cpu)
+				sync_pending_out(g, &g->lpi[i]);
+	g->enable_lpis[a->cpu] = en;
+	for (unsigned i = 0; i < GIC_MAX_LPIS; i++)
+		if (g->lpi[i].lpi && g->lpi[i].lpi_cpu == a->cpu) {
+			if (en)
+				sync_pending_in(g, &g->lpi[i], a->now);
+			notify(g, a->cpu, &g->lpi[i], false);
+		}
+}
+
+static uint64_t *lpi_baser(struct acc *a, bool prop)
+{
+	return prop ? &a->g->propbaser[a->cpu] : &a->g->pendbaser[a->cpu];
+}
+
+static uint64_t rd_propbaser(struct acc *a) { return gic_reg64_read(*lpi_baser(a, true), a->off, a->size); }
+static uint64_t rd_pendbaser(struct acc *a)
+{
+	/* PTZ is write-only: reads as 0 (12.11.29). */
+	uint64_t v = *lpi_baser(a, false) & ~FIELD_MASK(GICR_PENDBASER, PTZ);
+	return gic_reg64_read(v, a->off, a->size);
+}
+
+/* Writable fields only; while EnableLPIs = 1 the write is UNPREDICTABLE and
+ * ignored, as KVM does (vgic_mmio_write_propbase). */
+static void wr_lpi_baser(struct acc *a, uint64_t v, bool prop, uint64_t mask)
+{
+	if (a->g->enable_lpis[a->cpu]) {
+		guest_error(a->g, prop ? "GICR_PROPBASER written with EnableLPIs = 1" : "GICR_PENDBASER written with EnableLPIs = 1",
+			    a->cpu, a->off, a->size);
+		return;
+	}
+	uint64_t *r = lpi_baser(a, prop);
+	*r = gic_reg64_write(*r, a->off, a->size, v) & mask;
+}
+
+static void wr_propbaser(struct acc *a, uint64_t v)
+{
+	wr_lpi_baser(a, v, true, FIELD_MASK(GICR_PROPBASER, IDBITS) | FIELD_MASK(GICR_PROPBASER, INNER_CACHE) |
+				 FIELD_MASK(GICR_PROPBASER, SHAREABILITY) | FIELD_MASK(GICR_PROPBASER, PA) |
+				 FIELD_MASK(GICR_PROPBASER, OUTER_CACHE));
+}
+
+static void wr_pendbaser(struct acc *a, uint64_t v)
+{
+	wr_lpi_baser(a, v, false, FIELD_MASK(GICR_PENDBASER, INNER_CACHE) | FIELD_MASK(GICR_PENDBASER, SHAREABILITY) |
+				  FIELD_MASK(GICR_PENDBASER, PA) | FIELD_MASK(GICR_PENDBASER, OUTER_CACHE) |
+				  FIELD_MASK(GICR_PENDBASER, PTZ));
 }
 
 static const struct gic_reg rd_regs[] = {
-	{ GICR_CTLR, 4, W32, raz, wi, "GICR_CTLR" },          /* EnableLPIs RAZ/WI: no LPIs */
+	{ GICR_CTLR, 4, W32, rd_gicr_ctlr, wr_gicr_ctlr, "GICR_CTLR" },
 	{ GICR_IIDR, 4, W32, rd_iidr, wi, "GICR_IIDR" },
 	{ GICR_TYPER, 8, W32 | W64, rd_gicr_typer, wi, "GICR_TYPER" },
 	{ GICR_STATUSR, 4, W32, raz, wi, "GICR_STATUSR" },
 	{ GICR_WAKER, 4, W32, raz, wi, "GICR_WAKER" },        /* KVM: RAZ/WI (always awake) */
-	{ GICR_PROPBASER, 8, W32 | W64, raz, wi, "GICR_PROPBASER" },   /* PLPIS = 0 */
-	{ GICR_PENDBASER, 8, W32 | W64, raz, wi, "GICR_PENDBASER" },
+	{ GICR_SETLPIR, 0x10, W32 | W64, raz, wi, "GICR_SETLPIR/CLRLPIR" },   /* DirectLPI = 0 */
+	{ GICR_PROPBASER, 8, W32 | W64, rd_propbaser, wr_propbaser, "GICR_PROPBASER" },
+	{ GICR_PENDBASER, 8, W32 | W64, rd_pendbaser, wr_pendbaser, "GICR_PENDBASER" },
+	{ GICR_INVLPIR, 8, W32 | W64, raz, wi, "GICR_INVLPIR" },
+	{ GICR_INVALLR, 8, W32 | W64, raz, wi, "GICR_INVALLR" },
+	{ GICR_SYNCR, 4, W32, raz, wi, "GICR_SYNCR" },                    /* Busy = 0 */
 	{ GICR_PIDR2, 4, W32, rd_pidr2, wi, "GICR_PIDR2" },
 };
 

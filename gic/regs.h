@@ -18,6 +18,8 @@
 #define GIC_PRI_MASK       0xf8u        /* GENMASK(7, 8 - GIC_PRI_BITS) */
 #define GIC_PRE_BITS       5            /* preemption bits: ICH_VTR_EL2.PREbits + 1 */
 #define GIC_IDLE_PRIORITY  0xffu        /* running priority with nothing active */
+#define GIC_LPI_BASE       8192         /* first LPI INTID (IHI 0069H 2.2.1) */
+#define GIC_INTID_BITS     16           /* GICD_TYPER.IDbits + 1: LPIs 8192-65535 (KVM INTERRUPT_ID_BITS_ITS) */
 
 /* ---- Distributor, 64 KiB frame (12.9) ---- */
 enum {
@@ -43,6 +45,7 @@ FIELD(GICD_CTLR, RWP, 31, 1)
  *  25 No1N | 24 A3V | 23:19 IDbits | 18 DVIS | 17 LPIS | 16 MBIS | 7:5 CPUNumber | 4:0 ITLinesNumber */
 FIELD(GICD_TYPER, ITLINES, 0, 5)
 FIELD(GICD_TYPER, LPIS, 17, 1)
+FIELD(GICD_TYPER, MBIS, 16, 1)
 FIELD(GICD_TYPER, IDBITS, 19, 5)
 /* GICD_IIDR / GICR_IIDR (12.9.24):
  *  31:24 ProductID | 19:16 Variant | 15:12 Revision | 11:0 Implementer */
@@ -73,12 +76,110 @@ enum {
 /* GICR_TYPER (12.11.35):
  *  63:32 Affinity_Value (Aff3.Aff2.Aff1.Aff0) | 23:8 Processor_Number | 4 Last | 3 DirectLPI | 0 PLPIS */
 FIELD(GICR_TYPER, PLPIS, 0, 1)
+FIELD(GICR_TYPER, DIRECT_LPI, 3, 1)
 FIELD(GICR_TYPER, LAST, 4, 1)
 FIELD(GICR_TYPER, PROC_NUM, 8, 16)
 FIELD(GICR_TYPER, AFFINITY, 32, 32)
+/* GICR_CTLR (12.11.2): 31 UWP | 26 DPG1S | 25 DPG1NS | 24 DPG0 | 3 RWP | 1 CES | 0 EnableLPIs */
+FIELD(GICR_CTLR, ENABLE_LPIS, 0, 1)
+FIELD(GICR_CTLR, RWP, 3, 1)
+/* GICR_PROPBASER (12.11.28):
+ *  58:56 OuterCache | 51:12 Physical_Address | 11:10 Shareability | 9:7 InnerCache | 4:0 IDbits */
+FIELD(GICR_PROPBASER, IDBITS, 0, 5)
+FIELD(GICR_PROPBASER, INNER_CACHE, 7, 3)
+FIELD(GICR_PROPBASER, SHAREABILITY, 10, 2)
+FIELD(GICR_PROPBASER, PA, 12, 40)
+FIELD(GICR_PROPBASER, OUTER_CACHE, 56, 3)
+/* GICR_PENDBASER (12.11.29):
+ *  62 PTZ | 58:56 OuterCache | 51:16 Physical_Address | 11:10 Shareability | 9:7 InnerCache */
+FIELD(GICR_PENDBASER, INNER_CACHE, 7, 3)
+FIELD(GICR_PENDBASER, SHAREABILITY, 10, 2)
+FIELD(GICR_PENDBASER, PA, 16, 36)
+FIELD(GICR_PENDBASER, OUTER_CACHE, 56, 3)
+FIELD(GICR_PENDBASER, PTZ, 62, 1)
+/* LPI configuration table entry, one byte per LPI (5.1.1): 7:2 Priority | 0 Enable */
+FIELD(LPI_PROP, ENABLE, 0, 1)
+FIELD(LPI_PROP, PRIORITY, 2, 6)
+
 /* GICR_WAKER (12.11.42): 2 ChildrenAsleep | 1 ProcessorSleep */
 FIELD(GICR_WAKER, PROCESSOR_SLEEP, 1, 1)
 FIELD(GICR_WAKER, CHILDREN_ASLEEP, 2, 1)
+
+/* ---- ITS: control frame (ITS_base) then translation frame, 64 KiB each (12.19) ---- */
+enum {
+	GITS_CTLR = 0x0000, GITS_IIDR = 0x0004, GITS_TYPER = 0x0008, GITS_MPIDR = 0x0018,
+	GITS_CBASER = 0x0080, GITS_CWRITER = 0x0088, GITS_CREADR = 0x0090,
+	GITS_BASER = 0x0100, GITS_NR_BASER = 8, GITS_PIDR2 = 0xffe8,
+	GITS_FRAME_SIZE = 0x10000,
+	GITS_TRANSLATER = 0x0040,      /* in the translation frame (ITS_base + 0x10000) */
+};
+/* GITS_CTLR (12.19.6): 31 Quiescent | 7:4 ITS_Number | 1 ImDe | 0 Enabled */
+FIELD(GITS_CTLR, ENABLED, 0, 1)
+FIELD(GITS_CTLR, QUIESCENT, 31, 1)
+/* GITS_TYPER (12.19.14):
+ *  37 VMOVP | 36 CIL | 35:32 CIDbits | 31:24 HCC | 19 PTA | 18 SEIS | 17:13 Devbits |
+ *  12:8 ID_bits | 7:4 ITT_entry_size | 2 CCT | 1 Virtual | 0 Physical */
+FIELD(GITS_TYPER, PHYSICAL, 0, 1)
+FIELD(GITS_TYPER, VIRTUAL, 1, 1)
+FIELD(GITS_TYPER, CCT, 2, 1)
+FIELD(GITS_TYPER, ITT_ENTRY_SIZE, 4, 4)
+FIELD(GITS_TYPER, IDBITS, 8, 5)
+FIELD(GITS_TYPER, DEVBITS, 13, 5)
+FIELD(GITS_TYPER, SEIS, 18, 1)
+FIELD(GITS_TYPER, PTA, 19, 1)
+FIELD(GITS_TYPER, HCC, 24, 8)
+FIELD(GITS_TYPER, CIDBITS, 32, 4)
+FIELD(GITS_TYPER, CIL, 36, 1)
+/* GITS_CBASER (12.19.3):
+ *  63 Valid | 61:59 InnerCache | 55:53 OuterCache | 51:12 Physical_Address | 11:10 Shareability | 7:0 Size */
+FIELD(GITS_CBASER, SIZE, 0, 8)
+FIELD(GITS_CBASER, SHAREABILITY, 10, 2)
+FIELD(GITS_CBASER, PA, 12, 40)
+FIELD(GITS_CBASER, OUTER_CACHE, 53, 3)
+FIELD(GITS_CBASER, INNER_CACHE, 59, 3)
+FIELD(GITS_CBASER, VALID, 63, 1)
+/* GITS_CWRITER (12.19.5): 19:5 Offset | 0 Retry;  GITS_CREADR (12.19.4): 19:5 Offset | 0 Stalled */
+FIELD(GITS_CWRITER, RETRY, 0, 1)
+FIELD(GITS_CWRITER, OFFSET, 5, 15)
+FIELD(GITS_CREADR, STALLED, 0, 1)
+FIELD(GITS_CREADR, OFFSET, 5, 15)
+/* GITS_BASER<n> (12.19.1):
+ *  63 Valid | 62 Indirect | 61:59 InnerCache | 58:56 Type | 55:53 OuterCache | 52:48 Entry_Size |
+ *  47:12 Physical_Address (64K pages: 15:12 hold PA[51:48]) | 11:10 Shareability | 9:8 Page_Size | 7:0 Size */
+FIELD(GITS_BASER, SIZE, 0, 8)
+FIELD(GITS_BASER, PAGE_SIZE, 8, 2)
+FIELD(GITS_BASER, SHAREABILITY, 10, 2)
+FIELD(GITS_BASER, PA, 12, 36)
+FIELD(GITS_BASER, PA_48_51, 12, 4)
+FIELD(GITS_BASER, ENTRY_SIZE, 48, 5)
+FIELD(GITS_BASER, OUTER_CACHE, 53, 3)
+FIELD(GITS_BASER, TYPE, 56, 3)
+FIELD(GITS_BASER, INNER_CACHE, 59, 3)
+FIELD(GITS_BASER, INDIRECT, 62, 1)
+FIELD(GITS_BASER, VALID, 63, 1)
+enum { GITS_BASER_TYPE_NONE = 0, GITS_BASER_TYPE_DEVICE = 1, GITS_BASER_TYPE_VPE = 2,
+       GITS_BASER_TYPE_COLLECTION = 4 };
+/* Level-1 entry of a two-level (Indirect) table (12.19.1): 63 Valid | 51:12 level-2 page address */
+FIELD(GITS_L1E, PA, 12, 40)
+FIELD(GITS_L1E, VALID, 63, 1)
+
+/* ITS commands: 32 bytes, four little-endian doublewords (5.3, one section per command).
+ *  DW0: 63:32 DeviceID | 7:0 command number
+ *  DW1: 63:32 pINTID (MAPTI) | 31:0 EventID;  MAPD: 4:0 Size (EventID bits - 1)
+ *  DW2: 63 Valid (MAPD, MAPC) | 51:8 ITT_addr (MAPD, 256-byte aligned) |
+ *       50:16 RDbase (MAPC, SYNC, MOVALL: processor number with PTA = 0) | 15:0 ICID
+ *  DW3: 50:16 RDbase2 (MOVALL) */
+#define ITS_CMD_SIZE 32
+FIELD(ITS_CMD0, CMD, 0, 8)
+FIELD(ITS_CMD0, DEVICEID, 32, 32)
+FIELD(ITS_CMD1, EVENTID, 0, 32)
+FIELD(ITS_CMD1, SIZE, 0, 5)
+FIELD(ITS_CMD1, PINTID, 32, 32)
+FIELD(ITS_CMD2, ICID, 0, 16)
+FIELD(ITS_CMD2, ITT_ADDR, 8, 44)
+FIELD(ITS_CMD2, RDBASE, 16, 35)
+FIELD(ITS_CMD2, VALID, 63, 1)
+FIELD(ITS_CMD3, RDBASE2, 16, 35)
 
 /* ---- virtual CPU interface, EL2 view (12.4) ---- */
 /* ICH_LR<n>_EL2 (12.4.6):

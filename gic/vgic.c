@@ -41,7 +41,7 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 	return 0;
 }
 
-static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI" };
+static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI", "LPI" };
 
 void vgic_register_stats(struct vgic *vg, struct stats *st)
 {
@@ -62,12 +62,16 @@ void vgic_register_stats(struct vgic *vg, struct stats *st)
 	vg->st_eoi_misses = stats_counter(st, "gic.eoi_without_lr",
 					  "EOIs/deactivations matching no list register (ICH_HCR_EL2.EOIcount)");
 	vg->st_sgis = stats_counter(st, "gic.sgis_generated", "SGIs made pending, one per target vCPU");
+	vg->dist.table_errors = stats_counter(st, "gic.lpi_table_errors",
+					      "LPI configuration/pending table accesses outside RAM or beyond GICR_PROPBASER.IDbits (LPI left as it was)");
 	vg->dist.guest_errors = stats_counter(st, "gic.guest_errors",
 					      "GICD/GICR accesses at reserved offsets, with bad widths or for absent INTIDs (RAZ/WI)");
 }
 
 enum gic_irq_type vgic_irq_type(uint32_t intid)
 {
+	if (intid >= GIC_LPI_BASE)
+		return GIC_LPI;
 	return intid < GIC_NR_SGIS ? GIC_SGI : intid < GIC_NR_PRIVATE ? GIC_PPI : GIC_SPI;
 }
 
@@ -130,7 +134,28 @@ static bool candidate(const struct vgic *vg, unsigned cpu, const struct gic_irq 
 		return private || irq->active_cpu == (int)cpu;
 	if (!gicv3_deliverable(&vg->dist, irq) || irq->pending_at > now)
 		return false;
+	if (irq->lpi)
+		return irq->lpi_cpu == (int)cpu;
 	return private || gicv3_spi_target(&vg->dist, irq) == (int)cpu;
+}
+
+/* Every interrupt that may concern cpu, with its INTID: its SGIs and PPIs,
+ * the SPIs, the mapped LPIs.  Returns the count. */
+static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)(const struct vgic *, unsigned,
+		const struct gic_irq *, bool, cycles_t), struct cand *out)
+{
+	struct gicv3 *d = &vg->dist;
+	unsigned n = 0;
+	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
+		if (ok(vg, cpu, &d->priv[cpu][i], true, now))
+			out[n++] = (struct cand){ &d->priv[cpu][i], i };
+	for (uint32_t i = 0; i < d->nspis; i++)
+		if (ok(vg, cpu, &d->spi[i], false, now))
+			out[n++] = (struct cand){ &d->spi[i], GIC_NR_PRIVATE + i };
+	for (uint32_t i = 0; i < GIC_MAX_LPIS; i++)
+		if (d->lpi[i].lpi && ok(vg, cpu, &d->lpi[i], false, now))
+			out[n++] = (struct cand){ &d->lpi[i], d->lpi[i].lpi };
+	return n;
 }
 
 static uint64_t make_lr(struct gic_irq *irq, uint32_t intid)
@@ -164,14 +189,8 @@ cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
 		return 0;
 	vg->need_flush[cpu] = false;
 	struct gic_cpuif *c = &vg->cpu[cpu];
-	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS];
-	unsigned n = 0, injected = 0;
-	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
-		if (candidate(vg, cpu, &vg->dist.priv[cpu][i], true, now))
-			cand[n++] = (struct cand){ &vg->dist.priv[cpu][i], i };
-	for (uint32_t i = 0; i < vg->dist.nspis; i++)
-		if (candidate(vg, cpu, &vg->dist.spi[i], false, now))
-			cand[n++] = (struct cand){ &vg->dist.spi[i], GIC_NR_PRIVATE + i };
+	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
+	unsigned n = each_irq(vg, cpu, now, candidate, cand), injected = 0;
 	qsort(cand, n, sizeof cand[0], cand_cmp);
 	for (unsigned i = 0; i < n && i < c->nlr; i++) {
 		c->lr[i] = make_lr(cand[i].irq, cand[i].intid);
@@ -249,7 +268,7 @@ int vgic_sysreg_traps(const struct vgic *vg, uint32_t reg)
 
 static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t now)
 {
-	if (intid >= 1020) {
+	if (intid >= 1020 && intid < GIC_LPI_BASE) {
 		(*vg->st_spurious)++;
 		return;
 	}
@@ -298,15 +317,10 @@ static bool wakes(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq
 
 bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
 {
+	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	if (gic_cpuif_wake(&vg->cpu[cpu]))
 		return true;
-	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
-		if (wakes(vg, cpu, &vg->dist.priv[cpu][i], true, now))
-			return true;
-	for (uint32_t i = 0; i < vg->dist.nspis; i++)
-		if (wakes(vg, cpu, &vg->dist.spi[i], false, now))
-			return true;
-	return false;
+	return each_irq((struct vgic *)vg, cpu, now, wakes, cand) > 0;
 }
 
 void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now)

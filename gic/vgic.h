@@ -24,7 +24,7 @@
 #include "gic/cpuif.h"
 #include "gic/gicv3.h"
 
-enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_NTYPES };
+enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_LPI, GIC_NTYPES };
 
 struct vgic {
 	struct gicv3 dist;

@@ -3,6 +3,7 @@
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
 #include "dev/msidev.h"
+#include "gic/its.h"
 #include "gic/vgic.h"
 #include "mmu/cost.h"
 #include "mmu/dirty.h"
@@ -20,7 +21,7 @@ int design_declare(struct cfg *c, enum isa isa)
 		return -1;
 	if (isa == ISA_A64)
 		return cfg_declare(c, el2_cfg_keys, el2_cfg_nkeys) < 0 || cfg_declare(c, virt_cfg_keys, virt_cfg_nkeys) < 0 ||
-		       cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys) < 0 ||
+		       cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys) < 0 || cfg_declare(c, its_cfg_keys, its_cfg_nkeys) < 0 ||
 		       cfg_declare(c, walkcache_vmsa_cfg_keys, walkcache_vmsa_cfg_nkeys) < 0 ? -1 : 0;
 	return cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) < 0 || cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys) < 0 ||
 	       cfg_declare(c, walkcache_x86_cfg_keys, walkcache_x86_cfg_nkeys) < 0 ? -1 : 0;

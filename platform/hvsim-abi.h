@@ -15,6 +15,8 @@
 #define HVSIM_VIRT_PL011_SIZE   0x1000ULL
 #define HVSIM_VIRT_GICD_BASE    0x08000000ULL   /* GICv3 Distributor, 64 KiB */
 #define HVSIM_VIRT_GICD_SIZE    0x10000ULL
+#define HVSIM_VIRT_ITS_BASE     0x08080000ULL   /* GICv3 ITS: control frame + translation frame, 64 KiB each */
+#define HVSIM_VIRT_ITS_SIZE     0x20000ULL
 #define HVSIM_VIRT_GICR_BASE    0x080A0000ULL   /* Redistributors, 128 KiB per vCPU in MPIDR order */
 #define HVSIM_VIRT_GICR_STRIDE  0x20000ULL
 #define HVSIM_VIRT_GICR_REGION  0x00F60000ULL   /* QEMU virt's region size (DT reg) */

@@ -20,6 +20,7 @@ const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
 #define DTB_MAX (64 * 1024)
 #define APB_PCLK_PHANDLE 1
 #define GIC_PHANDLE 2
+#define ITS_PHANDLE 3
 /* devicetree interrupt specifiers (Linux dt-bindings/interrupt-controller) */
 #define FDT_GIC_PPI 1
 #define FDT_IRQ_LEVEL_HIGH 4
@@ -33,6 +34,22 @@ void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
 static void console_putc(void *ctx, uint8_t ch)
 {
 	fputc(ch, ((struct machine *)ctx)->console);
+}
+
+/* The ITS as a child of the GIC node, as QEMU virt's create_its writes it. */
+static int dtb_its(void *fdt)
+{
+	int e = 0;
+	char name[64];
+	snprintf(name, sizeof name, "its@%llx", (unsigned long long)HVSIM_VIRT_ITS_BASE);
+	e |= fdt_begin_node(fdt, name);
+	e |= fdt_property_string(fdt, "compatible", "arm,gic-v3-its");
+	e |= fdt_property(fdt, "msi-controller", NULL, 0);
+	e |= fdt_property_u32(fdt, "#msi-cells", 1);
+	fdt64_t reg[2] = { cpu_to_fdt64(HVSIM_VIRT_ITS_BASE), cpu_to_fdt64(HVSIM_VIRT_ITS_SIZE) };
+	e |= fdt_property(fdt, "reg", reg, sizeof reg);
+	e |= fdt_property_u32(fdt, "phandle", ITS_PHANDLE);
+	return e | fdt_end_node(fdt);
 }
 
 /* The GIC and timer nodes as QEMU virt writes them (hw/arm/virt.c
@@ -55,6 +72,7 @@ static int dtb_gic_timer(void *fdt)
 			   cpu_to_fdt64(HVSIM_VIRT_GICR_BASE), cpu_to_fdt64(HVSIM_VIRT_GICR_REGION) };
 	e |= fdt_property(fdt, "reg", reg, sizeof reg);
 	e |= fdt_property_u32(fdt, "phandle", GIC_PHANDLE);
+	e |= dtb_its(fdt);
 	e |= fdt_end_node(fdt);
 
 	e |= fdt_begin_node(fdt, "timer");

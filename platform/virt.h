@@ -1,12 +1,13 @@
 /* The ARM machine, following QEMU "virt": RAM at 0x40000000, PL011 at
  * 0x09000000, a GICv3 (Distributor 0x08000000, Redistributors 0x080A0000,
  * emulated in the kernel by the modelled KVM) with the generic timers on
- * PPIs 27 and 30, a devicetree in x0, PSCI over HVC.  No ITS or LPIs yet
- * (see docs/architecture.md). */
+ * PPIs 27 and 30, an ITS (0x08080000) for LPIs, a devicetree in x0, PSCI
+ * over HVC (see docs/architecture.md). */
 #ifndef HVSIM_PLATFORM_VIRT_H
 #define HVSIM_PLATFORM_VIRT_H
 #include "dev/arch_timer.h"
 #include "dev/pl011.h"
+#include "gic/its.h"
 #include "gic/vgic.h"
 #include "platform/machine.h"
 #include "platform/psci.h"
@@ -46,6 +47,7 @@ struct virt {
 	uint64_t *st_hypercalls, *st_psci_calls, *st_psci_errors, *st_unknown_calls;
 	/* interrupts: GIC, generic timers, the machine's irq_ctrl (virt_irq.c) */
 	struct vgic gic;
+	struct its its;
 	struct arch_counter counter;
 	struct arch_timers timers[MACHINE_MAX_CPUS];
 	struct virt_irq_cpu irqcpu[MACHINE_MAX_CPUS];
@@ -66,6 +68,15 @@ void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size);
 void virt_smccc(struct virt *v, unsigned caller, const uint64_t x[4], cycles_t now, struct hv_call *out);
 /* GIC, timers and m.irqc (virt_irq.c); called by virt_create. */
 int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st);
+/* An MSI from a device model (the msi_write(ctx, addr, data, requester_id)
+ * callback of dev/msidev, ctx = the struct virt): a 32-bit write of `data`
+ * to guest-physical `addr` with the requester's DeviceID as side-band.  A
+ * write to GITS_TRANSLATER becomes its_translate(DeviceID, EventID = data);
+ * any other address is not an MSI doorbell on this machine (counted as an
+ * ITS register error).  The ITS's work runs in the host's irqfd context, not
+ * on a vCPU: its cycles are not charged to a vCPU.  Returns true when an
+ * LPI was made pending. */
+bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id);
 /* Generic timer count for a vCPU clock (CNTVCT_EL0 with CNTVOFF_EL2 = 0). */
 uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* First cycle at which CNTVCT_EL0 >= cval. */

@@ -14,6 +14,7 @@
  *    an IRQ exit if it runs, a wake-up if it is halted.
  * See virt.h. */
 #include "platform/virt.h"
+#include <string.h>
 #include "core/log.h"
 #include "platform/hvsim-abi.h"
 
@@ -239,6 +240,70 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 	return due;
 }
 
+/* ---- the ITS: guest memory for its tables, costs to the driving vCPU ---- */
+static bool gic_mem(void *ctx, uint64_t addr, void *buf, unsigned len, bool write)
+{
+	struct machine *m = &((struct virt *)ctx)->m;
+	if (!machine_in_ram(m, addr, len))
+		return false;
+	uint8_t *p = m->ram + (addr - m->ram_base);
+	memcpy(write ? p : buf, write ? buf : p, len);
+	return true;
+}
+
+static void charge_its(struct virt *v)
+{
+	cycles_t c = its_take_cycles(&v->its);
+	if (v->m.sim)
+		v->m.sim->cpus[v->m.cur_cpu]->clock += c;
+}
+
+static uint64_t its_ctrl_read(void *dev, uint64_t off, unsigned size)
+{
+	struct virt *v = dev;
+	uint64_t r = its_ctrl_ops.read(&v->its, off, size);
+	charge_its(v);
+	return r;
+}
+
+static void its_ctrl_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct virt *v = dev;
+	its_ctrl_ops.write(&v->its, off, size, val);
+	charge_its(v);
+}
+
+/* The translation frame: only GITS_TRANSLATER (32 or 16 bits) does
+ * anything.  A CPU's write carries DeviceID 0, as QEMU's virt does for an
+ * access without a requester ID (MemTxAttrs.requester_id = 0). */
+static uint64_t its_xlate_read(void *dev, uint64_t off, unsigned size) { return 0; }
+
+static void its_xlate_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct virt *v = dev;
+	if (off != GITS_TRANSLATER || (size != 4 && size != 2)) {
+		(*v->its.st_errors[ITS_E_REGISTER])++;
+		return;
+	}
+	its_translate(&v->its, 0, (uint32_t)val);
+	charge_its(v);
+}
+
+bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id)
+{
+	struct virt *v = ctx;
+	if (addr != HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE + GITS_TRANSLATER) {
+		(*v->its.st_errors[ITS_E_REGISTER])++;
+		return false;
+	}
+	bool ok = its_translate(&v->its, requester_id, data);
+	its_take_cycles(&v->its);
+	return ok;
+}
+
+static const struct dev_ops its_ctrl_glue = { its_ctrl_read, its_ctrl_write };
+static const struct dev_ops its_xlate_glue = { its_xlate_read, its_xlate_write };
+
 static const struct irq_ctrl_ops virt_irq_ops = {
 	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .poll = irq_poll,
 	.entry = irq_entry, .irq_line = irq_line, .irq_taken = irq_taken, .wait = irq_wait,
@@ -253,6 +318,10 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	if (vgic_init(&v->gic, c, m->ncpus, mpidr) < 0)
 		return -1;
 	vgic_register_stats(&v->gic, st);
+	if (its_init(&v->its, &v->gic.dist, c) < 0)
+		return -1;
+	its_register_stats(&v->its, st);
+	v->gic.dist.mem = gic_mem;
 	v->gic.dist.now = gic_now;
 	v->gic.dist.kick = gic_kick;
 	v->gic.dist.ctx = v;
@@ -268,6 +337,12 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	m->irqc = &v->irqc;
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicd", HVSIM_VIRT_GICD_BASE, HVSIM_VIRT_GICD_SIZE,
 						   &gicv3_dist_ops, &v->gic.dist, false };
+	/* KVM emulates the ITS control frame in the kernel; the translation
+	 * frame has no in-kernel handler: a CPU write goes to the VMM, which
+	 * signals the MSI (QEMU kvm_its_send_msi, KVM_SIGNAL_MSI). */
+	m->mmio[m->nmmio++] = (struct dev_window){ "gits", HVSIM_VIRT_ITS_BASE, GITS_FRAME_SIZE, &its_ctrl_glue, v, false };
+	m->mmio[m->nmmio++] = (struct dev_window){ "gits_translater", HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE,
+						   GITS_FRAME_SIZE, &its_xlate_glue, v, true };
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicr", HVSIM_VIRT_GICR_BASE, HVSIM_VIRT_GICR_STRIDE * m->ncpus,
 						   &gicv3_redist_ops, &v->gic.dist, false };
 	v->st_timer_fired[ARCH_TIMER_VIRT] = stats_counter(st, "timer.fired.virtual", "virtual timer assertions (PPI 27)");

@@ -66,8 +66,8 @@ static void test_dist_reset(void)
 {
 	setup(4, 0);
 	CU_ASSERT_EQUAL(d_rd(0x0000, 4), 0x50);          /* GICD_CTLR: ARE (4) | DS (6), RAO/WI */
-	/* GICD_TYPER: ITLinesNumber = 96 / 32 - 1 = 2, IDbits = 10 - 1, no LPIs */
-	CU_ASSERT_EQUAL(d_rd(0x0004, 4), 0x2 | (9u << 19));
+	/* GICD_TYPER: ITLinesNumber = 96 / 32 - 1 = 2, LPIS (17), IDbits = 16 - 1 */
+	CU_ASSERT_EQUAL(d_rd(0x0004, 4), 0x2 | (1u << 17) | (15u << 19));
 	CU_ASSERT_EQUAL(d_rd(0x0008, 4), 0x4b00243b);    /* GICD_IIDR: KVM 'K', rev 2, Arm 0x43b */
 	CU_ASSERT_EQUAL(d_rd(0x000c, 4), 0);             /* GICD_TYPER2 */
 	CU_ASSERT_EQUAL(d_rd(0x0010, 4), 0);             /* GICD_STATUSR */
@@ -89,13 +89,13 @@ static void test_dist_reset(void)
 static void test_redist_reset(void)
 {
 	setup(4, 0);
-	CU_ASSERT_EQUAL(r_rd(0, 0x0000, 4), 0);          /* GICR_CTLR: no LPIs */
+	CU_ASSERT_EQUAL(r_rd(0, 0x0000, 4), 0);          /* GICR_CTLR: EnableLPIs = 0 */
 	CU_ASSERT_EQUAL(r_rd(0, 0x0004, 4), 0x4b00243b); /* GICR_IIDR = GICD_IIDR */
-	/* GICR_TYPER: Affinity [63:32], Processor_Number [23:8], Last [4] */
-	CU_ASSERT_EQUAL(r_rd(1, 0x0008, 4), 0x100);
+	/* GICR_TYPER: Affinity [63:32], Processor_Number [23:8], Last [4], DirectLPI [3] = 0, PLPIS [0] */
+	CU_ASSERT_EQUAL(r_rd(1, 0x0008, 4), 0x101);
 	CU_ASSERT_EQUAL(r_rd(1, 0x000c, 4), 0x1);
-	CU_ASSERT_EQUAL(r_rd(1, 0x0008, 8), 0x100000100ull);
-	CU_ASSERT_EQUAL(r_rd(19, 0x0008, 4), (19u << 8) | 0x10);
+	CU_ASSERT_EQUAL(r_rd(1, 0x0008, 8), 0x100000101ull);
+	CU_ASSERT_EQUAL(r_rd(19, 0x0008, 4), (19u << 8) | 0x11);
 	CU_ASSERT_EQUAL(r_rd(19, 0x000c, 4), 0x103);      /* Aff1 = 1, Aff0 = 3 */
 	CU_ASSERT_EQUAL(r_rd(0, 0x0014, 4), 0);          /* GICR_WAKER */
 	CU_ASSERT_EQUAL(r_rd(0, 0x0070, 8), 0);          /* GICR_PROPBASER */
@@ -116,7 +116,7 @@ static void test_raz_wi(void)
 	setup(4, 0);
 	d_wr(0x0004, 4, 0);                     /* TYPER, IIDR: read-only */
 	d_wr(0x0008, 4, 0);
-	CU_ASSERT_EQUAL(d_rd(0x0004, 4), 0x2 | (9u << 19));
+	CU_ASSERT_EQUAL(d_rd(0x0004, 4), 0x2 | (1u << 17) | (15u << 19));
 	CU_ASSERT_EQUAL(d_rd(0x0008, 4), 0x4b00243b);
 	d_wr(0x0820, 4, 0xffffffff);            /* ITARGETSR: RES0 with ARE */
 	CU_ASSERT_EQUAL(d_rd(0x0820, 4), 0);
@@ -129,10 +129,12 @@ static void test_raz_wi(void)
 	CU_ASSERT_FALSE(g->priv[0][27].enabled);
 	r_wr(0, 0x0014, 4, 0x2);                /* WAKER.ProcessorSleep: RAZ/WI (KVM) */
 	CU_ASSERT_EQUAL(r_rd(0, 0x0014, 4), 0);
-	r_wr(0, 0x0000, 4, 1);                  /* EnableLPIs: no LPIs */
-	CU_ASSERT_EQUAL(r_rd(0, 0x0000, 4), 0);
-	r_wr(0, 0x0070, 8, 0x12345000);
-	CU_ASSERT_EQUAL(r_rd(0, 0x0070, 8), 0);
+	r_wr(0, 0x0070, 8, 0x12345000);         /* PROPBASER: writable while EnableLPIs = 0 */
+	CU_ASSERT_EQUAL(r_rd(0, 0x0070, 8), 0x12345000);
+	r_wr(0, 0x0000, 4, 1);                  /* EnableLPIs */
+	CU_ASSERT_EQUAL(r_rd(0, 0x0000, 4), 1);
+	r_wr(0, 0x00a0, 8, 8192);               /* INVLPIR: DirectLPI = 0, RAZ/WI */
+	CU_ASSERT_EQUAL(r_rd(0, 0x00c0, 4), 0); /* SYNCR.Busy */
 	r_wr(0, 0x10c00, 4, 0);                 /* SGI configuration is fixed */
 	CU_ASSERT_EQUAL(r_rd(0, 0x10c00, 4), 0xaaaaaaaa);
 	r_wr(0, 0x10c04, 4, 0xffffffff);        /* PPIs read-only (KVM) */

@@ -89,10 +89,44 @@ static void test_windows(void)
 	CU_ASSERT_EQUAL(r->size, 3 * 0x20000);                   /* 128 KiB per vCPU */
 	CU_ASSERT_FALSE(d->user || r->user);                     /* in the kernel, not the VMM */
 	CU_ASSERT_PTR_NULL(machine_find_mmio(&vm.m, 0x080a0000 + 3 * 0x20000));
-	/* The last Redistributor says Last; vCPU 2 is Aff0 = 2 */
-	CU_ASSERT_EQUAL(r->ops->read(r->dev, 2 * 0x20000 + 8, 4), (2u << 8) | 0x10);
+	/* The last Redistributor says Last; vCPU 2 is Aff0 = 2; PLPIS */
+	CU_ASSERT_EQUAL(r->ops->read(r->dev, 2 * 0x20000 + 8, 4), (2u << 8) | 0x10 | 1);
 	CU_ASSERT_EQUAL(r->ops->read(r->dev, 2 * 0x20000 + 12, 4), 2);
 	CU_ASSERT_PTR_EQUAL(vm.m.irqc, &vm.irqc);
+	done();
+}
+
+/* The ITS at QEMU virt's 0x08080000: control frame in the kernel, the
+ * translation frame (GITS_TRANSLATER) in the VMM; a DT child of the GIC. */
+static void test_its(void)
+{
+	CU_ASSERT_EQUAL_FATAL(make_machine(NULL), 0);
+	const struct dev_window *c = machine_find_mmio(&vm.m, 0x08080000), *t = machine_find_mmio(&vm.m, 0x08090040);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(c->size, 0x10000);
+	CU_ASSERT_EQUAL(t->base, 0x08090000);
+	CU_ASSERT_FALSE(c->user);
+	CU_ASSERT_TRUE(t->user);
+	CU_ASSERT_EQUAL(c->ops->read(c->dev, 0x8, 4) & 1, 1);    /* GITS_TYPER.Physical */
+	const void *fdt = vm.dtb;
+	int len, n = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3-its");
+	CU_ASSERT_TRUE_FATAL(n >= 0);
+	CU_ASSERT_EQUAL(fdt_parent_offset(fdt, n), fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3"));
+	CU_ASSERT_PTR_NOT_NULL(fdt_getprop(fdt, n, "msi-controller", &len));
+	CU_ASSERT_EQUAL(fdt32_to_cpu(*prop(fdt, n, "#msi-cells", &len)), 1);
+	fdt64_t reg[2];                 /* properties are only 4-byte aligned */
+	const void *p = fdt_getprop(fdt, n, "reg", &len);
+	CU_ASSERT_EQUAL_FATAL(len, 16);
+	memcpy(reg, p, sizeof reg);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[0]), 0x08080000);
+	CU_ASSERT_EQUAL(fdt64_to_cpu(reg[1]), 0x20000);
+	CU_ASSERT_STRING_EQUAL(fdt_get_name(fdt, n, NULL), "its@8080000");
+	/* A device's MSI: only GITS_TRANSLATER is a doorbell; the ITS is off */
+	CU_ASSERT_FALSE(virt_msi_write(&vm, 0x08090044, 1, 7));
+	CU_ASSERT_EQUAL(*vm.its.st_errors[ITS_E_REGISTER], 1);
+	CU_ASSERT_FALSE(virt_msi_write(&vm, 0x08090040, 1, 7));
+	CU_ASSERT_EQUAL(*vm.its.st_errors[ITS_E_DISABLED], 1);
 	done();
 }
 
@@ -109,6 +143,7 @@ static CU_TestInfo tests[] = {
 	{ "arm,gic-v3 node", test_gic_node },
 	{ "arm,armv8-timer node", test_timer_node },
 	{ "GICD and GICR windows", test_windows },
+	{ "ITS windows and node", test_its },
 	{ "bad GIC design", test_bad_gic_design },
 	CU_TEST_INFO_NULL,
 };

@@ -109,5 +109,6 @@ extern uint64_t rt_cpu_mpidr[RT_MAX_CPUS];
 void rt_secondary_entry(void);           /* PSCI CPU_ON entry point (start.S) */
 
 #include "arm64/gic.h"
+#include "arm64/its.h"
 
 #endif

@@ -1,0 +1,153 @@
+/* GICv3 Interrupt Translation Service as a KVM guest sees it (KVM's
+ * in-kernel vITS, arch/arm64/kvm/vgic/vgic-its.c; Arm IHI 0069H chapter 5
+ * and 12.19): GITS_CTLR, IIDR, TYPER, CBASER, CWRITER, CREADR, BASER<n>
+ * and GITS_TRANSLATER, the command queue and every GICv3 command.
+ *
+ * Model library layer: knows neither Unicorn nor trace formats.  LPIs are
+ * made pending in the Redistributors of gic/gicv3.h.
+ *
+ * Implementation choices (each IMPLEMENTATION DEFINED or a limit):
+ *  - GITS_TYPER: Physical = 1, Virtual = 0 (no GICv4), PTA = 0 (a
+ *    collection targets a processor number, as KVM), 16 DeviceID bits, 16
+ *    EventID bits, ITT entry 8 bytes, CIL = 1 with 8 collection ID bits,
+ *    HCC = 0, SEIS = 0 (no SError on command errors), CCT = 0.
+ *  - GITS_BASER0 is the device table, GITS_BASER1 the collection table
+ *    (entries 8 bytes, as KVM's ABI v0), the others RAZ/WI.  Flat and
+ *    two-level (Indirect) tables, 4K/16K/64K pages.
+ *  - Table contents: cached in hvsim, not written to guest memory (KVM does
+ *    the same while the VM runs and writes its ABI format only on save).
+ *    The tables' memory is still checked: a DeviceID or ICID must fit the
+ *    table the guest provided, the table's entry must lie in RAM, a
+ *    two-level table's level-1 entry is read from guest memory (it is the
+ *    guest's: its Valid bit says whether the level-2 page exists), the ITT
+ *    of MAPD must lie in RAM.  The cache holds ITS_MAX_DEVICES devices and
+ *    ITS_MAX_ITES translations; beyond them a MAP command fails (counted
+ *    as "out of resources", as KVM's -ENOMEM).
+ *  - Command errors: KVM's choice, the command is ignored and the queue
+ *    goes on (CREADR advances, GITS_CREADR.Stalled stays 0); each error is
+ *    counted by its spec code (E_ITS_*).  GICv4 command numbers are in the
+ *    dispatch table and fail as "not supported by this ITS" (Virtual = 0).
+ *    A command that cannot be read (queue outside RAM) stalls the queue:
+ *    CREADR.Stalled = 1 until a CWRITER write with Retry = 1 (GIC-600).
+ *  - A CWRITER offset at or beyond the queue's size is ignored and counted
+ *    (KVM vgic_mmio_write_its_cwriter); at most one queue's worth of commands
+ *    is processed per CWRITER write, so a queue never loops.
+ *  - Commands are processed only while GITS_CTLR.Enabled = 1 (12.19.6);
+ *    the translation of an MSI too.
+ *
+ * Costs: the design's [its] section (its_cfg_keys), charged through
+ * its->cycles to whoever drove the ITS (the vCPU writing CWRITER or
+ * GITS_TRANSLATER, or the device's requester). */
+#ifndef HVSIM_GIC_ITS_H
+#define HVSIM_GIC_ITS_H
+#include "core/cfg.h"
+#include "core/stats.h"
+#include "gic/gicv3.h"
+
+#define ITS_DEV_BITS 16
+#define ITS_EVENT_BITS 16
+#define ITS_CID_BITS 8
+#define ITS_MAX_DEVICES 64
+#define ITS_MAX_ITES 1024
+#define ITS_MAX_COLLECTIONS (1u << ITS_CID_BITS)
+#define ITS_ENTRY_SIZE 8         /* DTE, CTE and ITT entry (KVM ABI v0) */
+#define ITS_CACHE_MAX 64
+
+/* Command numbers (IHI 0069H 5.3, Linux GITS_CMD_*). */
+enum its_cmd_nr {
+	ITS_MOVI = 0x01, ITS_INT = 0x03, ITS_CLEAR = 0x04, ITS_SYNC = 0x05, ITS_MAPD = 0x08,
+	ITS_MAPC = 0x09, ITS_MAPTI = 0x0a, ITS_MAPI = 0x0b, ITS_INV = 0x0c, ITS_INVALL = 0x0d,
+	ITS_MOVALL = 0x0e, ITS_DISCARD = 0x0f,
+	/* GICv4.0 / GICv4.1 */
+	ITS_VMOVI = 0x21, ITS_VMOVP = 0x22, ITS_VSGI = 0x23, ITS_VSYNC = 0x25, ITS_VMAPP = 0x29,
+	ITS_VMAPTI = 0x2a, ITS_VMAPI = 0x2b, ITS_VINVALL = 0x2d, ITS_INVDB = 0x2e,
+	ITS_NR_CMDS = 0x30,
+};
+
+/* Error kinds, counted one by one.  The spec's codes (Linux E_ITS_*) are
+ * given beside them in its.c. */
+enum its_error {
+	ITS_E_UNMAPPED_DEVICE,      /* command or MSI for a DeviceID without a valid MAPD */
+	ITS_E_DEVICE_OOR,           /* DeviceID beyond Devbits or the device table */
+	ITS_E_ID_OOR,               /* EventID beyond the device's ITT size */
+	ITS_E_PHYSICALID_OOR,       /* pINTID not an LPI (below 8192 or beyond IDbits) */
+	ITS_E_COLLECTION_OOR,       /* ICID beyond CIDbits or the collection table */
+	ITS_E_UNMAPPED_COLLECTION,  /* ICID without a valid MAPC */
+	ITS_E_UNMAPPED_INTERRUPT,   /* EventID without a mapping */
+	ITS_E_PROCNUM_OOR,          /* target processor number not a vCPU */
+	ITS_E_ITTSIZE_OOR,          /* MAPD Size beyond IDbits */
+	ITS_E_TABLE_OUTSIDE_RAM,    /* a device/collection table entry, ITT or level-1 entry not in RAM */
+	ITS_E_NO_TABLE,             /* GITS_BASER<n> of the needed table not valid */
+	ITS_E_UNSUPPORTED,          /* unknown command number, or GICv4 (GITS_TYPER.Virtual = 0) */
+	ITS_E_RESOURCES,            /* the model's cache is full (ITS_MAX_DEVICES, ITS_MAX_ITES, GIC_MAX_LPIS) */
+	ITS_E_CWRITER_OOR,          /* CWRITER offset beyond the queue */
+	ITS_E_QUEUE_OUTSIDE_RAM,    /* command queue not in RAM: stalled */
+	ITS_E_DISABLED,             /* MSI while GITS_CTLR.Enabled = 0 */
+	ITS_E_REGISTER,             /* reserved offset, bad width, write while enabled */
+	ITS_NERRORS,
+};
+
+struct its_device {
+	bool valid;
+	uint32_t id;
+	uint8_t event_bits;         /* MAPD Size + 1 */
+	uint64_t itt;
+};
+
+struct its_ite {
+	bool valid;
+	uint32_t devid, eventid, intid;
+	uint16_t icid;
+};
+
+struct its_collection {
+	bool valid;
+	uint16_t target;            /* processor number (PTA = 0) */
+};
+
+/* A decoded command (field getters in its.c). */
+struct its_cmd {
+	uint64_t dw[4];
+	uint8_t nr;
+	uint32_t devid, eventid, intid, size;
+	uint16_t icid;
+	bool valid;
+	uint64_t itt, rdbase, rdbase2;
+};
+
+struct its_costs {
+	cycles_t cmd, translate_hit, translate_miss, table_read;
+	unsigned cache_entries;
+};
+
+struct its {
+	struct gicv3 *gic;
+	bool enabled;
+	uint64_t cbaser, cwriter, creadr, baser[2];
+	struct its_device dev[ITS_MAX_DEVICES];
+	struct its_ite ite[ITS_MAX_ITES];
+	struct its_collection coll[ITS_MAX_COLLECTIONS];
+	/* translation cache (KVM's LPI translation cache): (DeviceID, EventID) */
+	struct { uint32_t devid, eventid; uint64_t used; bool valid; } cache[ITS_CACHE_MAX];
+	uint64_t cache_clock;
+	struct its_costs cost;
+	cycles_t cycles;            /* cost of the work since the owner last took it */
+	/* statistics (own storage until its_register_stats) */
+	uint64_t *st_errors[ITS_NERRORS], *st_cmds[ITS_NR_CMDS], *st_translations, *st_cache_hits, *st_cache_misses;
+	uint64_t own[ITS_NERRORS + ITS_NR_CMDS + 3];
+};
+
+extern const struct cfg_key its_cfg_keys[];
+extern const unsigned its_cfg_nkeys;
+extern const struct dev_ops its_ctrl_ops;   /* the 64 KiB control frame (ITS_base) */
+
+int its_init(struct its *its, struct gicv3 *gic, const struct cfg *c);
+void its_register_stats(struct its *its, struct stats *st);
+/* An MSI: a write of event_id to GITS_TRANSLATER by device_id (side-band
+ * DeviceID of the requester).  Returns true if an LPI was made pending. */
+bool its_translate(struct its *its, uint32_t device_id, uint32_t event_id);
+/* The cycles spent since the last call, and reset. */
+cycles_t its_take_cycles(struct its *its);
+const char *its_error_name(enum its_error e);
+
+#endif
