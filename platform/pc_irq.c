@@ -96,7 +96,7 @@ static const char *const cause_name[PC_IRQ_CAUSES] = { [PC_IRQ_TIMER] = "timer",
 
 static cycles_t cpu_clock(const struct pc_irq *p, unsigned cpu)
 {
-	return p->m->sim ? p->m->sim->cpus[cpu]->clock : 0;
+	return p->m->sim && cpu < p->m->sim->ncpus ? p->m->sim->cpus[cpu]->clock : 0;
 }
 
 static void check_by(struct pc_irq *p, unsigned cpu, cycles_t t)

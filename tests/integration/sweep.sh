@@ -54,7 +54,8 @@ set -- $b
 # Resume: points already in the file (and in a .partial left by a kill,
 # whose last line was torn) are not run again.
 head -n 2 "$T/j1.jsonl" >"$T/r.jsonl.partial"
-sed -n 3p "$T/j1.jsonl" | head -c 100 >>"$T/r.jsonl.partial"
+line3=$(sed -n 3p "$T/j1.jsonl")   # not "sed | head -c": under pipefail sed may die of SIGPIPE
+printf '%s' "${line3:0:100}" >>"$T/r.jsonl.partial"
 "$HVSIM" sweep -j 2 --no-progress -o "$T/r.jsonl" "$T/s.ini" || fail "resumed sweep"
 cmp -s <(head -n 2 "$T/j1.jsonl") <(head -n 2 "$T/r.jsonl") || fail "resumed sweep ran done points again"
 cmp -s <(strip "$T/j1.jsonl") <(strip "$T/r.jsonl") || fail "resumed sweep differs from a whole one"
