@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/cfg.h"
+#include "core/err.h"
 #include "core/stats.h"
 #include "platform/designs.h"
 #include "platform/pc.h"
@@ -99,10 +100,30 @@ static void test_windows(void)
 	destroy();
 }
 
+/* INIT then SIPI to an AP that never ran (8.4.4.1): the AP would start in
+ * real mode at vector << 12, which hvsim refuses with a clear stop; a SIPI
+ * to an AP the mailbox started is ignored (not awaited). */
+static void test_sipi(void)
+{
+	create();
+	const struct dev_window *l = machine_find_mmio(&p.m, 0xfee00000u);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+	p.m.cur_cpu = 0;
+	l->ops->write(l->dev, 0x310, 4, 1u << 24);           /* ICR2: APIC ID 1 */
+	l->ops->write(l->dev, 0x300, 4, 0x4500);             /* INIT, level assert */
+	CU_ASSERT_EQUAL(sim.stop, SIM_RUNNING);
+	l->ops->write(l->dev, 0x300, 4, 0x4608);             /* SIPI, vector 8 */
+	CU_ASSERT_EQUAL(sim.stop, SIM_STOP_UNSUPPORTED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "real mode at 0x8000"));
+	destroy();
+	sim.stop = SIM_RUNNING;
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_APIC_BASE and CPUID's APIC bits", test_apic_base },
 	{ "x2APIC MSR range boundaries", test_x2apic_range },
 	{ "xAPIC and I/O APIC windows bounds", test_windows },
+	{ "INIT-SIPI to a real-mode entry refused", test_sipi },
 	CU_TEST_INFO_NULL,
 };
 
