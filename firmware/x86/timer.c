@@ -6,9 +6,12 @@
  *    0) at the PERIODS-th interrupt: PERIODS interrupts;
  *  - TSC-deadline: vector DEADLINE, IA32_TSC_DEADLINE = now + DELTA,
  *    DEADLINES times: each interrupt arrives no earlier than its deadline.
- * So the run takes 1 + PERIODS + DEADLINES = 9 timer interrupts.
+ *  - masked: a one-shot expiry while RFLAGS.IF = 0 (the vCPU runs, so a
+ *    host-timer exit), taken once the guest executes STI: the hypervisor
+ *    waits for the interrupt window (one INTERRUPT_WINDOW exit).
+ * So the run takes 1 + PERIODS + DEADLINES + 1 = 10 timer interrupts.
  * Exit status: 0 ok; 50 one-shot; 51 periodic; 52 TSC deadline; 53 an
- * unexpected vector. */
+ * unexpected vector; 54 masked one-shot. */
 #include "apic.h"
 
 #define ONESHOT   0x50
@@ -18,6 +21,7 @@
 #define PERIODS   5
 #define DEADLINES 3
 #define DELTA     50000
+#define SPIN      500000    /* TSC ticks with IF = 0: well past the expiry */
 
 static volatile unsigned oneshots, periods, deadlines, bad;
 static volatile uint64_t fired_tsc;
@@ -69,6 +73,19 @@ int main(void)
     }
     if (deadlines != DEADLINES || bad)
         return bad ? 53 : 52;
-    printf("timer: TSC deadline: %u interrupts\ntimer: PASS\n", deadlines);
+    printf("timer: TSC deadline: %u interrupts\n", deadlines);
+
+    apic_write(APIC_LVTT, ONESHOT);
+    apic_write(APIC_TMICT, COUNT);
+    uint64_t t0 = rdtsc();
+    while (rdtsc() - t0 < SPIN)                  /* expires meanwhile, IF = 0 */
+        cpu_relax();
+    if (oneshots != 1)
+        return 54;
+    __asm__ volatile("sti" ::: "memory");
+    while (oneshots == 1)
+        cpu_relax();
+    __asm__ volatile("cli" ::: "memory");
+    printf("timer: masked one-shot taken after STI\ntimer: PASS\n");
     return 0;
 }
