@@ -420,14 +420,7 @@ static void wait_for_interrupt(struct vcpu *v, bool in_hyp)
 {
 	struct irq_ctrl *ic = irqc(v);
 	cycles_t t = ic->ops->wait(ic->ctx, v->id, v->sc.clock, in_hyp);
-	if (t <= v->sc.clock)
-		return;
-	if (t <= v->until) {          /* wakes within this slice: just advance */
-		v->sc.idle_cycles += t - v->sc.clock;
-		v->sc.clock = t;
-		return;
-	}
-	vcpu_halt(v, SIM_CPU_HALTED);  /* the controller wakes it (timer event or kick) */
+	vcpu_wait_until(v, t);
 }
 
 static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)

@@ -103,9 +103,9 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	} else {
 		s->arch = &x86_ops;
 		vmx_init(&s->vmx, m->cfg);
-		s->nexits = VMXX_COUNT;
-		for (unsigned x = 0; x < VMXX_COUNT; x++)
-			s->exit_names[x] = vmx_exit_name(x);
+		s->nexits = X86X_COUNT;
+		for (unsigned x = 0; x < X86X_COUNT; x++)
+			s->exit_names[x] = x86_exit_name(x);
 	}
 	xlate_declare_exits(s);
 	for (unsigned i = 0; i < s->n; i++) {
@@ -181,6 +181,18 @@ void vcpu_stop(struct vcpu *v)
 {
 	v->stop_requested = true;
 	uc_emu_stop(v->uc);
+}
+
+void vcpu_wait_until(struct vcpu *v, cycles_t t)
+{
+	if (t <= v->sc.clock)
+		return;
+	if (t <= v->until) {          /* wakes within this slice: just advance */
+		v->sc.idle_cycles += t - v->sc.clock;
+		v->sc.clock = t;
+		return;
+	}
+	vcpu_halt(v, SIM_CPU_HALTED);  /* the controller wakes it (timer event or kick) */
 }
 
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st)

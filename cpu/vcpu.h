@@ -136,6 +136,10 @@ struct vcpus {
 };
 
 extern const struct arch_ops a64_ops, x86_ops;
+/* x86 exit classes of the interrupt path, after vmx's (whose handler
+ * costs come from the machine, pc_irq_exit_cycles). */
+enum { X86X_EXTERNAL_INTERRUPT = VMXX_COUNT, X86X_INTERRUPT_WINDOW, X86X_COUNT };
+const char *x86_exit_name(unsigned x);
 /* x86: hooks the RDMSR/WRMSR/RDTSC of a newly decoded block on every engine;
  * true if any was new (the block must then be retranslated). */
 bool x86_hook_specials(struct vcpus *s, const struct dblock *b);
@@ -157,6 +161,9 @@ void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);
+/* Waiting for an interrupt until t (the machine's irq_ctrl wait): idles
+ * within the run slice, else halts (the controller wakes the vCPU). */
+void vcpu_wait_until(struct vcpu *v, cycles_t t);
 /* From the block hook: stops before the block at addr runs (it is not
  * counted) and resumes there. */
 void vcpu_stop_before(struct vcpu *v, uint64_t addr);

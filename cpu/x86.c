@@ -21,17 +21,38 @@
 static uint64_t rd(struct vcpu *v, int r) { uint64_t x = 0; uc_reg_read(v->uc, r, &x); return x; }
 static void wr(struct vcpu *v, int r, uint64_t x) { uc_reg_write(v->uc, r, &x); }
 
-static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t rip, bool user, const char *what)
+static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
+
+static unsigned x86_exit_reason(unsigned x)
 {
-	cycles_t cost = vmx_exit_cost(&v->set->vmx, x, user);
+	if (x < VMXX_COUNT)
+		return vmx_exit_reason(x);
+	return x == X86X_EXTERNAL_INTERRUPT ? EXIT_REASON_EXTERNAL_INTERRUPT : EXIT_REASON_INTERRUPT_WINDOW;
+}
+
+/* Charges exit class x (VMXX_* or X86X_*) costing `cost` cycles. */
+static void charge_exit(struct vcpu *v, unsigned x, cycles_t cost, uint64_t qual, uint64_t rip, const char *what)
+{
 	if (DBG_ON(LOG_EXIT)) {
 		uint64_t off;
 		const char *fn = vcpu_symbol(v, rip, &off);
 		log_dbg(LOG_EXIT, "cpu%u @%llu %s (reason %u) qual=0x%llx rip=0x%llx <%s+0x%llx> cost=%llu %s", v->id,
-			(unsigned long long)v->sc.clock, vmx_exit_name(x), vmx_exit_reason(x), (unsigned long long)qual,
+			(unsigned long long)v->sc.clock, x86_exit_name(x), x86_exit_reason(x), (unsigned long long)qual,
 			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 	}
 	vcpu_exit(v, x, cost);
+	if (irqc(v))
+		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+}
+
+static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t rip, bool user, const char *what)
+{
+	charge_exit(v, x, vmx_exit_cost(&v->set->vmx, x, user), qual, rip, what);
+}
+
+const char *x86_exit_name(unsigned x)
+{
+	return vmx_reason_name(x86_exit_reason(x));
 }
 
 static void x86_model_exit(struct vcpu *v, unsigned x, cycles_t cost, const char *what)
@@ -157,6 +178,10 @@ struct x86_data {
 	bool ud_echoes;
 	const struct vcpu *echo_v;   /* whose next INTR is that echo, if any */
 	uint64_t echo_rip;           /* the RIP hook_invalid left */
+	/* interrupts, per vCPU: the controller's signal as last computed, an
+	 * injection to perform before the next block, INTR_WINDOW_EXITING set */
+	struct { bool line, take, window; } irq[MACHINE_MAX_CPUS];
+	struct vmx_model *win;       /* the design's controls with INTR_WINDOW_EXITING, as KVM toggles it */
 };
 
 static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t key)
@@ -568,6 +593,108 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 	inject(v, intno, has_err ? 0 : -1, rip);
 }
 
+/* ---- interrupts: the machine's controller through struct irq_ctrl ----
+ * Legacy injection (no APIC virtualization): an interrupt reaches the guest
+ * on a VM entry, through the IDT, when RFLAGS.IF = 1 and no STI shadow;
+ * checked on block boundaries, as QEMU's TCG takes interrupts between blocks. */
+static struct x86_data *xd(struct vcpu *v) { return v->set->arch_data; }
+
+/* The STI shadow (SDM Vol. 2B STI): QEMU ends the translation block after
+ * STI, so a block that follows the previous one straight after an STI
+ * (0xFB) starts in the shadow.  Blocking by MOV SS / POP SS is not seen. */
+static bool sti_shadow(struct vcpu *v, uint64_t addr)
+{
+	uint8_t b = 0;
+	return v->cur && v->cur->addr + v->cur->size == addr && vcpu_read_phys(v, addr - 1, &b, 1) && b == 0xfb;
+}
+
+static cycles_t hw_round_trip(struct vcpu *v) { return v->set->vmx.exit_cycles + v->set->vmx.entry_cycles; }
+
+/* A physical interrupt for the hypervisor (kick IPI, host timer) is an
+ * EXTERNAL_INTERRUPT exit; then the entry emulates what is pending. */
+static void irq_sync(struct vcpu *v, uint64_t rip)
+{
+	struct irq_ctrl *ic = irqc(v);
+	if (v->sc.clock >= ic->check_at[v->id]) {
+		const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
+		if (why)
+			charge_exit(v, X86X_EXTERNAL_INTERRUPT, hw_round_trip(v) +
+				    pc_irq_exit_cycles(v->set->pc, PC_EXIT_EXTERNAL_INTERRUPT), 0, rip, why);
+		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
+	}
+	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
+}
+
+/* The interrupt window (SDM Vol. 3C 26.7.5): KVM asks for it when an
+ * interrupt waits for RFLAGS.IF; it exits once the guest opens it. */
+static void irq_window(struct vcpu *v, bool open, uint64_t rip)
+{
+	struct x86_data *d = xd(v);
+	if (!open) {
+		d->irq[v->id].window = pc_irq_window_exiting(v->set->pc);
+		return;
+	}
+	if (!d->irq[v->id].window || !d->win)
+		return;
+	d->irq[v->id].window = false;
+	struct vmx_event ev = { .kind = VMX_EV_INTR_WINDOW, .guest = { .rflags = rd(v, UC_X86_REG_RFLAGS) } };
+	struct vmx_exit_info x;
+	if (vmx_decide(d->win, &ev, &x))
+		charge_exit(v, X86X_INTERRUPT_WINDOW, hw_round_trip(v) +
+			    pc_irq_exit_cycles(v->set->pc, PC_EXIT_INTERRUPT_WINDOW), 0, rip, x.cause);
+}
+
+/* Before the block at addr: if an interrupt can be taken, stop before the
+ * block; x86_after_run injects it. */
+static bool irq_before_block(struct vcpu *v, uint64_t addr)
+{
+	if (v->set->sim.stop != SIM_RUNNING)
+		return false;
+	irq_sync(v, addr);
+	if (!xd(v)->irq[v->id].line)
+		return false;
+	bool open = (rd(v, UC_X86_REG_RFLAGS) & RFLAGS_IF) && !sti_shadow(v, addr);
+	irq_window(v, open, addr);
+	if (!open)
+		return false;
+	xd(v)->irq[v->id].take = true;
+	vcpu_stop_before(v, addr);
+	return true;
+}
+
+/* Injection on VM entry: the vector the LAPIC acknowledges, through the
+ * IDT like an exception without error code (SDM Vol. 3A 6.14); the return
+ * address is the next instruction. */
+static void take_irq(struct vcpu *v)
+{
+	struct irq_ctrl *ic = irqc(v);
+	cycles_t cost = 0;
+	int vec = ic->ops->irq_ack(ic->ctx, v->id, v->sc.clock, &cost);
+	v->sc.clock += cost;
+	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
+	if (vec >= 0)
+		inject(v, (unsigned)vec, -1, rd(v, UC_X86_REG_RIP));
+}
+
+static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+{
+	struct vcpu *v = ud;
+	struct irq_ctrl *ic = irqc(v);
+	if (ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr))
+		return;
+	vcpu_block(uc, addr, size, ud);
+}
+
+/* HLT: wait for an interrupt (in_hyp: HLT exited, the vCPU blocks in the
+ * hypervisor).  RFLAGS.IF is not consulted: a HLT with IF = 0 wakes on a
+ * pending interrupt and goes on without taking it. */
+static void wait_for_interrupt(struct vcpu *v, bool in_hyp)
+{
+	struct irq_ctrl *ic = irqc(v);
+	cycles_t t = ic ? ic->ops->wait(ic->ctx, v->id, v->sc.clock, in_hyp) : UINT64_MAX;
+	vcpu_wait_until(v, t);
+}
+
 static int x86_create(struct vcpu *v)
 {
 	uc_hook h;
@@ -575,13 +702,20 @@ static int x86_create(struct vcpu *v)
 		return err_set("out of memory");
 	unsigned major, minor;
 	uc_version(&major, &minor);   /* the library loaded, not the headers */
-	((struct x86_data *)v->set->arch_data)->ud_echoes = major > 2 || (major == 2 && minor >= 1);
+	struct x86_data *d = v->set->arch_data;
+	d->ud_echoes = major > 2 || (major == 2 && minor >= 1);
+	if (!d->win) {
+		if (!(d->win = malloc(sizeof *d->win)))
+			return err_set("out of memory");
+		*d->win = v->set->vmx;
+		vmcs_set(&d->win->vmcs, VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_primary(d->win) | CPU_BASED_INTR_WINDOW_EXITING);
+	}
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
 	if (vcpu_map_phys(v, 1ULL << 39, mmio_read, mmio_write) < 0)
 		return -1;
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, v, 1, 0) ||
@@ -596,6 +730,7 @@ static int x86_create(struct vcpu *v)
  * interrupts off, RDI = argument (APIC ID for APs). */
 static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
+	memset(&xd(v)->irq[v->id], 0, sizeof xd(v)->irq[v->id]);
 	wr(v, UC_X86_REG_RDI, arg);
 	wr(v, UC_X86_REG_RSP, 0);
 	wr(v, UC_X86_REG_RFLAGS, 2);
@@ -659,14 +794,19 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 	}
 	if (e != UC_ERR_OK)
 		return err_set("cpu%u: Unicorn stopped at 0x%llx: %s", v->id, (unsigned long long)rip, uc_strerror(e));
+	if (xd(v)->irq[v->id].take) {   /* stopped before a block to inject */
+		xd(v)->irq[v->id].take = false;
+		take_irq(v);
+		return 0;
+	}
 	if (v->stop_requested)
 		return 0;
 	uint8_t prev = 0;
 	if (vcpu_read_code(v, rip - 1, &prev, 1) && prev == 0xf4) {   /* HLT stops Unicorn */
-		if (vmx_exits_on_hlt(&v->set->vmx))
+		bool exits = vmx_exits_on_hlt(&v->set->vmx);
+		if (exits)
 			take_exit(v, VMXX_HLT, 0, rip - 1, false, "");
-		/* No interrupt controller yet: nothing can wake a halted vCPU. */
-		vcpu_halt(v, SIM_CPU_HALTED);
+		wait_for_interrupt(v, exits);
 	}
 	return 0;
 }
@@ -677,6 +817,7 @@ static void x86_fini(struct vcpus *s)
 	if (d) {
 		free(d->hooked);
 		free(d->mmio_seen);
+		free(d->win);
 		free(d);
 		s->arch_data = NULL;
 	}

@@ -28,9 +28,12 @@ struct dev_window {
 };
 
 /* The machine's interrupt controller and per-CPU interrupt sources (ARM:
- * the GIC with the hypervisor's vgic, and the generic timer), as the front
- * ends reach them: one small interface, no per-architecture fields in the
- * vCPU layer.  `now` is always the calling vCPU's clock. */
+ * the GIC with the hypervisor's vgic, and the generic timer; x86: the local
+ * APICs and the I/O APIC), as the front ends reach them: one small
+ * interface, no per-architecture fields in the vCPU layer.  `now` is always
+ * the calling vCPU's clock.  On x86 the APIC registers are reached through
+ * the machine's MSRs and MMIO windows, not sysreg_class/sysreg (NULL), and
+ * poll's physical interrupt is an EXTERNAL_INTERRUPT exit. */
 enum irqc_sysreg {
 	IRQC_NOT_MINE,        /* not a controller or timer register */
 	IRQC_DIRECT,          /* served by the hardware, no exit */
@@ -55,6 +58,11 @@ struct irq_ctrl_ops {
 	bool (*irq_line)(void *ctx, unsigned cpu);
 	/* The guest took the IRQ exception (latency statistics). */
 	void (*irq_taken)(void *ctx, unsigned cpu, cycles_t now);
+	/* x86 (NULL on ARM): the hypervisor injects the interrupt irq_line
+	 * signals, the guest being able to take it: the vector acknowledged
+	 * (INTA, IRR to ISR) or -1, and in *cycles the injection's cost.  The
+	 * latency statistics are recorded here (irq_taken is not called). */
+	int (*irq_ack)(void *ctx, unsigned cpu, cycles_t now, cycles_t *cycles);
 	/* The vCPU waits for an interrupt (WFI; in_hyp: blocked in the
 	 * hypervisor after a trapped WFI or PSCI suspend, not in hardware).
 	 * Returns when it resumes if no other vCPU acts: now when a wake-up

@@ -76,6 +76,7 @@ static void mailbox_wakeup(struct pc *p)
 		return;
 	}
 	p->started[id] = true;
+	pc_irq_cpu_started(p, id);
 	DBG(LOG_PSCI, "mailbox: wakeup APIC ID %u at 0x%llx", id, (unsigned long long)vec);
 	cycles_t now = p->m.sim->cpus[p->m.cur_cpu]->clock;
 	p->m.cpu_start(&p->m, id, vec, id, now + p->ap_wakeup_cycles);
@@ -124,6 +125,8 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 				     "RDMSR/WRMSR of MSRs that do not exist or setting reserved bits (#GP injected)");
 	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
 	p->started[0] = true;
+	if (pc_irq_init(p, c, st) < 0)
+		return -1;
 	for (unsigned i = 0; i < m->ncpus; i++)
 		p->msr[i].misc_enable = 1;   /* fast-strings enable, the reset value KVM reports */
 	for (unsigned i = 0; i < img->nsegs; i++)
@@ -136,6 +139,7 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 
 void pc_destroy(struct pc *p)
 {
+	pc_irq_fini(p);
 	machine_fini(&p->m);
 }
 
@@ -159,9 +163,10 @@ void pc_cpuid(const struct pc *p, unsigned cpu, uint32_t leaf, uint32_t subleaf,
 		o[0] = 0x00050654;
 		/* EBX: initial APIC ID [31:24], logical processors [23:16], CLFLUSH line/8 [15:8] */
 		o[1] = (cpu << 24) | (p->m.ncpus << 16) | (8 << 8);
-		o[2] = 1u << 31;     /* ECX: hypervisor present */
-		/* EDX: FPU TSC MSR PAE CX8 CMOV PAT CLFSH FXSR SSE SSE2; no APIC (bit 9): not modelled yet */
-		o[3] = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 15) | (1u << 16) |
+		/* ECX: x2APIC [21], TSC-deadline [24], hypervisor present [31] */
+		o[2] = (1u << 21) | (1u << 24) | (1u << 31);
+		/* EDX: FPU TSC MSR PAE CX8 APIC CMOV PAT CLFSH FXSR SSE SSE2 */
+		o[3] = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 15) | (1u << 16) |
 		       (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
 		break;
 	case 0x40000000:   /* hypervisor leaf as KVM reports it: max leaf 0x40000001, "KVMKVMKVM\0\0\0" */
@@ -197,6 +202,9 @@ static bool native_msr(uint32_t msr)
 
 enum msr_result pc_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, cycles_t now, uint64_t *val)
 {
+	enum msr_result r;
+	if (pc_apic_rdmsr(p, cpu, msr, val, &r))
+		return r;
 	switch (msr) {
 	case MSR_IA32_TSC:         *val = now; return MSR_HANDLED;   /* TSC runs at the core clock */
 	case MSR_IA32_MISC_ENABLE: *val = p->msr[cpu].misc_enable; return MSR_HANDLED;
@@ -210,6 +218,9 @@ enum msr_result pc_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, cycles_t now,
 
 enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val)
 {
+	enum msr_result r;
+	if (pc_apic_wrmsr(p, cpu, msr, val, &r))
+		return r;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/* Once: a guest writing the TSC in a loop must not flood stderr. */

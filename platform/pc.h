@@ -1,7 +1,8 @@
 /* The x86 machine: RAM from 0, 16550 COM1 at 0x3f8, isa-debug-exit at 0xf4,
  * application processors started through the ACPI multiprocessor wakeup
- * mailbox (platform/hvsim-abi.h).  The LAPIC/IOAPIC are not modelled yet:
- * CPUID reports no APIC and IA32_APIC_BASE does not exist (#GP). */
+ * mailbox (platform/hvsim-abi.h), one local APIC per vCPU (xAPIC page at
+ * 0xFEE00000, x2APIC MSRs) and an I/O APIC at 0xFEC00000, emulated by the
+ * modelled KVM without APIC virtualization (pc_irq.c). */
 #ifndef HVSIM_PLATFORM_PC_H
 #define HVSIM_PLATFORM_PC_H
 #include "dev/uart16550.h"
@@ -18,6 +19,11 @@ struct pc_cpu_msrs {
 	uint64_t tsc_aux, misc_enable;
 };
 
+/* Exits of the interrupt path that hvsim's VMX exit classes lack (their
+ * handler costs are the machine's, [lapic]) */
+enum pc_irq_exit { PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_IRQ_EXITS };
+struct pc_irq;   /* LAPICs, I/O APIC and their glue: pc_irq.c */
+
 struct pc {
 	struct machine m;
 	struct uart16550 com1;
@@ -27,10 +33,13 @@ struct pc {
 	cycles_t ap_wakeup_cycles;
 	bool tsc_write_warned;   /* the guest was told once that TSC writes are ignored */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
+	struct pc_irq *irq;   /* interrupts: LAPICs, I/O APIC, the machine's irq_ctrl (pc_irq.c) */
 };
 
 extern const struct cfg_key pc_cfg_keys[];
 extern const unsigned pc_cfg_nkeys;
+extern const struct cfg_key lapic_cfg_keys[];
+extern const unsigned lapic_cfg_nkeys;
 
 int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img);
 void pc_destroy(struct pc *p);
@@ -41,5 +50,20 @@ enum msr_result pc_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, cycles_t now,
 enum msr_result pc_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val);
 /* VMCALL: RAX = number, RBX = argument */
 void pc_vmcall(struct pc *p, unsigned cpu, uint64_t rax, uint64_t rbx, cycles_t now, struct hv_call *out);
+
+/* LAPICs, I/O APIC, their windows and m.irqc (pc_irq.c); called by
+ * pc_create.  -1 + err_set on failure. */
+int pc_irq_init(struct pc *p, const struct cfg *c, struct stats *st);
+void pc_irq_fini(struct pc *p);
+/* IA32_APIC_BASE, IA32_TSC_DEADLINE and the x2APIC MSRs: false for any
+ * other MSR; else *r is MSR_HANDLED or MSR_GP. */
+bool pc_apic_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t *val, enum msr_result *r);
+bool pc_apic_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val, enum msr_result *r);
+/* A vCPU started by the wakeup mailbox: its LAPIC leaves wait-for-SIPI. */
+void pc_irq_cpu_started(struct pc *p, unsigned cpu);
+/* Handler cycles of the exits the interrupt path causes ([lapic]). */
+cycles_t pc_irq_exit_cycles(const struct pc *p, enum pc_irq_exit x);
+/* Does the hypervisor ask for the interrupt window ([lapic] irq_window_exiting)? */
+bool pc_irq_window_exiting(const struct pc *p);
 
 #endif
