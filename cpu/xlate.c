@@ -352,6 +352,17 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 	}
 	struct xreq q;
 	enum xlate_s1 k = regime(v, va, t, &q);
+	/* Entries made with stage 1 off (the MMU off: the hypervisor's stage 2
+	 * alone, global, ASID 0) must not serve the guest once it turns its
+	 * MMU on, nor the other way round: the modelled TLBs start again when
+	 * stage 1 is switched (on x86 the MOV to CR0 already invalidates). */
+	if (x->s1_was_on != (q.r.s1 != NULL)) {
+		if (x->s1_was_on >= 0) {
+			struct tlb_scope sc = { .by = TLB_BY_S2, .s2tag = xlate_s2tag(v) };
+			mmu_caches_invalidate(&x->c, &sc);
+		}
+		x->s1_was_on = q.r.s1 != NULL;
+	}
 	bool ok = walk(v, &q, k);
 	if (!x->replaying) {
 		x->fills++;
@@ -545,6 +556,7 @@ int xlate_init(struct vcpus *s)
 		if (a <= 0)
 			return a;
 		v->xl.on = true;
+		v->xl.s1_was_on = -1;
 		if (mmu_caches_init(&v->xl.c, s->m->cfg, s->m->isa == ISA_A64) < 0)
 			return -1;
 		v->xl.caches = true;

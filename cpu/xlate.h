@@ -72,6 +72,7 @@ struct xlate {
 	uint64_t fault_page;       /* the page Unicorn asked for */
 	bool replaying;            /* finding the exact address of a data fault */
 	bool flush;                /* flush Unicorn's TLB before the fill returns */
+	int s1_was_on;             /* stage 1 on at the last fill (-1: no fill yet) */
 	uint64_t fills;            /* Unicorn TLB fills (sampling counts them) */
 	uint64_t sampled_cycles, sampled;   /* modelled fills and their cycles (sampling) */
 	uint64_t *st_fills, *st_mmio, *st_faults_s1, *st_faults_s2, *st_flushes, *st_cycles, *st_invalidations;

@@ -37,8 +37,8 @@ def run(a, elf, design, sets, soft=False):
         for s in sets:
             cmd += ["--set", s]
         p = subprocess.run(cmd + [elf], capture_output=True, text=True)
-        if p.returncode == 3 and soft and "unknown key" in p.stderr:
-            return None, p.stderr.strip()      # the model lacks this design's key
+        if p.returncode == 3 and soft and ("unknown key" in p.stderr or "dirty.mode" in p.stderr):
+            return None, p.stderr.strip()      # the model lacks this design's key, or not on this machine
         if p.returncode != 0:
             sys.exit(f"mem-tables: {' '.join(cmd + [elf])}: exit status {p.returncode}\n{p.stdout}{p.stderr}")
         return p.stdout, json.load(open(f.name))
@@ -71,9 +71,14 @@ def pct(c, prefix):
     return f"{100 * c.get(prefix + '.hits', 0) / n:.0f}" if n else "-"
 
 
-def wc_rates(c, stage):
-    """Walk-cache hit rates per slot (level) of one stage: "L0/L1/L2/L3"."""
-    return "/".join(pct(c, f"mmu.walkcache.{stage}.slot{i}") for i in range(4))
+# Walk-cache levels as each architecture names them (the statistics' keys),
+# from the top of the walk down.
+WC_LEVELS = {"arm64": ["lm1", "l0", "l1", "l2"], "x86": ["pml5e", "pml4e", "pdpte", "pde"]}
+
+
+def wc_rates(c, arch, stage):
+    """Walk-cache hit rates per level of one stage, top level first."""
+    return "/".join(pct(c, f"mmu.walkcache.{stage}.{lv}") for lv in WC_LEVELS[arch])
 
 
 def gups_table(a, arch, out):
@@ -83,7 +88,7 @@ def gups_table(a, arch, out):
     u = a.updates
     out.append(f"\n### {arch}: GUPS, cost of {2 * u} updates (runs with {2 * u} minus {u} per pass)\n")
     out.append("| footprint | design | walk caches | cycles | efficiency | walks | refs/walk | refs to memory hierarchy/walk "
-               "| cycles/walk | L1D TLB hit % | L2 TLB hit % | walk cache s1 L0/L1/L2/L3 hit % | s2 L0/L1/L2/L3 | nested TLB hit % | exits |")
+               "| cycles/walk | L1D TLB hit % | L2 TLB hit % | walk cache s1 hit % by level | s2 | nested TLB hit % | exits |")
     out.append("|" + "---|" * 15)
     for fp in a.footprints:
         ram = max(1024, -(-int(size_mib(fp) * 1.25 + 64) // 1024) * 1024)
@@ -101,7 +106,7 @@ def gups_table(a, arch, out):
                 exits = ", ".join(f"{k[6:]} {v}" for k, v in c.items() if k.startswith("exits.") and v) or "0"
                 out.append(f"| {fp} | {d} | {'on' if wc == 'true' else 'off'} | {cyc} | {100 * native / cyc:.1f}% | {walks} | "
                            f"{per('mmu.walk_refs_recorded')} | {per('mmu.walk_refs_issued')} | {per('mmu.walk_cycles_total')} | "
-                           f"{pct(c, 'mmu.tlb.l1d')} | {pct(c, 'mmu.tlb.l2')} | {wc_rates(c, 's1')} | {wc_rates(c, 's2')} | "
+                           f"{pct(c, 'mmu.tlb.l1d')} | {pct(c, 'mmu.tlb.l2')} | {wc_rates(c, arch, 's1')} | {wc_rates(c, arch, 's2')} | "
                            f"{pct(c, 'mmu.walkcache.ntlb')} | {exits} |")
 
 
@@ -116,7 +121,9 @@ def dirty_table(a, arch, out):
     for d in DIRTY:
         con, st = run(a, elf, d, args, soft=True)
         if con is None:
-            out.append(f"| {d} | - | - | - | not modelled by this hvsim ({st.split(': ', 1)[-1]}) |")
+            why = st.split(': ', 1)[-1]
+            kind = "not on this machine" if "dirty.mode" in st else "not modelled by this hvsim"
+            out.append(f"| {d} | - | - | - | {kind} ({why}) |")
             continue
         pages = sum(int(x) for x in re.findall(r"round \d+: (\d+) pages written", con))
         c = diff(counters(st), base)       # the logging method's own exits
