@@ -6,8 +6,9 @@
 set -eu
 hvsim=${1:-./hvsim}
 mkdir -p docs/results/memory
-if ! "$hvsim" run -q --set mmu.model=on --max-insns 1 firmware/arm64/hello.elf >/dev/null 2>&1 &&
-   [ $? -eq 5 ]; then
+rc=0
+"$hvsim" run -q --set mmu.model=on --max-insns 1 firmware/arm64/hello.elf >/dev/null 2>&1 || rc=$?
+if [ "$rc" = 5 ]; then
 	echo "experiments/memory: skipped: the translation model needs Unicorn 2.1" >&2
 	exit 0
 fi
