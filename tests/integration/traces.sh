@@ -1,6 +1,6 @@
 # hvsim trace stat: every text format from the samples in tests/data/traces,
 # standard input, --strict, --format, bad usage, and the reference trace.dat
-# (shared/traces-reference, beside the source tree) when hvsim has libtracecmd.
+# (tests/data/traces/pvm_emul_boot_smp2_io) when hvsim has libtracecmd.
 . "$(dirname "$0")/lib.bash"
 D=${TOP:-.}/tests/data/traces
 st() { local rc=0; "$HVSIM" trace stat "$@" >"$T/o" 2>"$T/e" || rc=$?; echo $rc; }
@@ -51,7 +51,8 @@ expect_eq "--format ftrace on junk" "$(st --format ftrace "$T/junk.txt")" 0
 expect_eq "help trace" "$("$HVSIM" help trace >/dev/null; echo $?)" 0
 
 # the reference trace.dat: a host that emulated every instruction, so no kvm_exit
-REF=${TOP:-.}/../shared/traces-reference/pvm_emul_boot_smp2_io
+# (a copy of shared/traces-reference/pvm_emul_boot_smp2_io, with its summary)
+REF=${TOP:-.}/tests/data/traces/pvm_emul_boot_smp2_io
 [ -f "$REF/trace.dat" ] || { echo "SKIP: no reference trace.dat at $REF"; exit 77; }
 rc=$(st --json "$REF/trace.dat")
 if [ "$rc" = 3 ] && grep -q "without libtracecmd" "$T/e"; then
