@@ -9,13 +9,13 @@
 #
 # Environment: HVSIM (default ./hvsim), GEN_TRACE (default build/bench/gen_trace),
 #   TRACE_BENCH_EXITS (default 10000000), TRACE_REF (the reference trace.dat,
-#   default ../shared/traces-reference/pvm_emul_boot_smp2_io/trace.dat).
+#   default tests/data/traces/pvm_emul_boot_smp2_io/trace.dat).
 # Exit status: 0 unless a run failed; the 5M exits/s goal is reported, not enforced.
 set -u
 HVSIM=${HVSIM:-./hvsim}
 GEN_TRACE=${GEN_TRACE:-build/bench/gen_trace}
 N=${TRACE_BENCH_EXITS:-10000000}
-REF=${TRACE_REF:-../shared/traces-reference/pvm_emul_boot_smp2_io/trace.dat}
+REF=${TRACE_REF:-tests/data/traces/pvm_emul_boot_smp2_io/trace.dat}
 case $N in ''|*[!0-9]*) echo "bench: TRACE_BENCH_EXITS='$N' is not a number" >&2; exit 2 ;; esac
 [ -x "$GEN_TRACE" ] || { echo "bench: $GEN_TRACE not built (make bench builds it)" >&2; exit 2; }
 
