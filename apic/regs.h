@@ -157,9 +157,7 @@ FIELD(PID_PTR, VALID, 0, 1)
 FIELD(PID_PTR, ADDR, 6, 58)
 
 /* ---- APIC virtualization, VMX side (Vol. 3C) ---- */
-/* Guest interrupt status (25.4.2): 15:8 SVI | 7:0 RVI */
-FIELD(GUEST_INTR_STATUS, RVI, 0, 8)
-FIELD(GUEST_INTR_STATUS, SVI, 8, 8)
+/* Guest interrupt status (25.4.2): the VMCS field, in cpu/vmcs.h */
 /* TPR threshold (25.6.8): 3:0 */
 FIELD(TPR_THRESHOLD, VALUE, 0, 4)
 /* APIC-access exit qualification (28.2.1, Table 28-6):

@@ -1,5 +1,6 @@
 /* APIC virtualization.  See vapic.h. */
 #include "apic/vapic.h"
+#include "cpu/vmcs.h"      /* GUEST_INTR_STATUS: a VMCS field */
 
 #include <string.h>
 
