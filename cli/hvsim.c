@@ -164,6 +164,22 @@ static int peek_machine(const char *path, enum isa *isa)
 	return 0;
 }
 
+/* Average cycles per exit by part, one line per exit class that has any. */
+static void print_exit_parts(FILE *out, const struct vcpus *s)
+{
+	fprintf(out, "  cost by part (cycles per exit)\n");
+	for (unsigned x = 0; x < s->nexits; x++) {
+		uint64_t n = *s->st_exit_count[x];
+		if (!n)
+			continue;
+		fprintf(out, "  %-16s", s->exit_names[x]);
+		for (unsigned p = 0; p < s->nparts; p++)
+			if (*s->st_exit_parts[x][p])
+				fprintf(out, " %s %llu", s->part_names[p], (unsigned long long)(*s->st_exit_parts[x][p] / n));
+		fputc('\n', out);
+	}
+}
+
 static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason why, int status)
 {
 	const struct machine *m = s->m;
@@ -190,6 +206,7 @@ static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason
 				fprintf(out, "  %-16s %10llu %14llu %12llu\n", s->exit_names[x],
 					(unsigned long long)*s->st_exit_count[x], (unsigned long long)*s->st_exit_cycles[x],
 					(unsigned long long)(*s->st_exit_cycles[x] / *s->st_exit_count[x]));
+		print_exit_parts(out, s);
 	}
 	fprintf(out, "  %-6s %14s %14s %14s %10s\n", "vcpu", "instructions", "cycles", "idle", "exits");
 	for (unsigned i = 0; i < s->n; i++)

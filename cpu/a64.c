@@ -218,22 +218,24 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
 
 /* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
  * its handler runs; the next guest entry restores and injects (irq_sync). */
-static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
-	cycles_t cost = el2_exit_cost(&v->set->el2, x, user);
-	log_exit(v, x, esr, pc, cost, what);
-	vcpu_exit(v, x, cost);
+	log_exit(v, x, esr, pc, cost_total(c), what);
+	vcpu_exit(v, x, c);
 	if (irqc(v))
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
-static void a64_model_exit(struct vcpu *v, unsigned x, cycles_t cost, const char *what)
+static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
 {
-	uint64_t pc = rd(v, UC_ARM64_REG_PC);
-	log_exit(v, x, 0, pc, cost, what);
-	vcpu_exit(v, x, cost);
-	if (irqc(v))
-		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+	struct cost c;
+	el2_exit_parts(&v->set->el2, x, user, &c);
+	charge_exit(v, x, esr, pc, &c, what);
+}
+
+static void a64_model_exit(struct vcpu *v, unsigned x, const struct cost *c, const char *what)
+{
+	charge_exit(v, x, 0, rd(v, UC_ARM64_REG_PC), c, what);
 }
 
 /* ---- interrupts: the machine's controller through struct irq_ctrl ---- */

@@ -176,3 +176,22 @@ const char *esr_ec_name(unsigned ec)
 	}
 	return NULL;
 }
+
+static const char *const part_names[EL2P_COUNT] = {
+	[EL2P_EXIT] = "exit", [EL2P_HANDLER] = "handler", [EL2P_ENTRY] = "entry", [EL2P_USER] = "user",
+};
+const char *el2_part_name(enum el2_part p) { return part_names[p]; }
+
+void el2_switch_parts(const struct el2_model *m, struct cost *c)
+{
+	*c = (struct cost){ 0 };
+	c->part[EL2P_EXIT] = m->exit_cycles;
+	c->part[EL2P_ENTRY] = m->entry_cycles;
+}
+
+void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, struct cost *c)
+{
+	el2_switch_parts(m, c);
+	c->part[EL2P_HANDLER] = m->handler[x];
+	c->part[EL2P_USER] = user ? m->mmio_user_cycles : 0;
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/cfg.h"
+#include "core/cost.h"
 #include "core/sim.h"
 
 /* ESR_ELx: EC [31:26], IL [25], ISS [24:0] */
@@ -130,11 +131,26 @@ uint32_t el2_esr_iabt_low(unsigned ifsc);
  * (kvm_inject_size_fault). */
 uint32_t el2_esr_injected_abort(bool instruction, bool from_el0, unsigned fsc);
 
-/* Cycles charged to the vCPU for one exit of class x (exit + handler +
- * entry); `user` adds the userspace VMM round trip. */
+/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>). */
+enum el2_part {
+	EL2P_EXIT,       /* trap to EL2 + guest context save */
+	EL2P_HANDLER,    /* the hypervisor's work for this exit class */
+	EL2P_ENTRY,      /* context restore + ERET */
+	EL2P_USER,       /* round trip to the userspace VMM (emulated device) */
+	EL2P_COUNT
+};
+const char *el2_part_name(enum el2_part p);
+/* One exit of class x, by part; `user` adds the userspace VMM round trip. */
+void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, struct cost *c);
+/* The world switch alone (exit and entry parts, no handler). */
+void el2_switch_parts(const struct el2_model *m, struct cost *c);
+
+/* Cycles charged to the vCPU for one exit of class x: the sum of its parts. */
 static inline cycles_t el2_exit_cost(const struct el2_model *m, enum el2_exit x, bool user)
 {
-	return m->exit_cycles + m->handler[x] + m->entry_cycles + (user ? m->mmio_user_cycles : 0);
+	struct cost c;
+	el2_exit_parts(m, x, user, &c);
+	return cost_total(&c);
 }
 
 #endif

@@ -28,6 +28,12 @@ static void register_stats(struct vcpus *s)
 		snprintf(doc, sizeof doc, "cycles charged to %s exits (exit + handler + entry)", s->exit_names[x]);
 		s->st_exit_cycles[x] = stats_counter(st, path, doc);
 	}
+	for (unsigned x = 0; x < s->nexits; x++)
+		for (unsigned p = 0; p < s->nparts; p++) {
+			snprintf(path, sizeof path, "exit_parts.%s.%s", s->exit_names[x], s->part_names[p]);
+			snprintf(doc, sizeof doc, "cycles of %s exits spent in part %s", s->exit_names[x], s->part_names[p]);
+			s->st_exit_parts[x][p] = stats_counter(st, path, doc);
+		}
 	s->st_quanta = stats_counter(st, "sim.quanta", "scheduler quanta executed");
 	s->st_blocks_decoded = stats_counter(st, "sim.blocks_decoded", "distinct translated blocks decoded");
 
@@ -100,12 +106,20 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 		s->nexits = EL2X_COUNT;
 		for (unsigned x = 0; x < EL2X_COUNT; x++)
 			s->exit_names[x] = el2_exit_name(x);
+		s->nparts = EL2P_COUNT;
+		s->handler_part = EL2P_HANDLER;
+		for (unsigned p = 0; p < EL2P_COUNT; p++)
+			s->part_names[p] = el2_part_name(p);
 	} else {
 		s->arch = &x86_ops;
 		vmx_init(&s->vmx, m->cfg);
 		s->nexits = X86X_COUNT;
 		for (unsigned x = 0; x < X86X_COUNT; x++)
 			s->exit_names[x] = x86_exit_name(x);
+		s->nparts = VMXP_COUNT;
+		s->handler_part = VMXP_HANDLER;
+		for (unsigned p = 0; p < VMXP_COUNT; p++)
+			s->part_names[p] = vmx_part_name(p);
 	}
 	xlate_declare_exits(s);
 	for (unsigned i = 0; i < s->n; i++) {
@@ -167,6 +181,8 @@ void vcpus_finish(struct vcpus *s)
 		for (unsigned x = 0; x < s->nexits; x++) {
 			*s->st_exit_count[x] += *v->st_exit_count[x];
 			*s->st_exit_cycles[x] += *v->st_exit_cycles[x];
+			for (unsigned p = 0; p < s->nparts; p++)
+				*s->st_exit_parts[x][p] += v->exit_parts[x][p];
 		}
 		if (v->sc.clock > end)
 			end = v->sc.clock;
@@ -498,8 +514,11 @@ bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	return false;
 }
 
-void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost)
+void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 {
+	cycles_t cost = cost_total(c);
+	for (unsigned p = 0; p < COST_PARTS_MAX; p++)
+		v->exit_parts[x][p] += c->part[p];
 	v->sc.clock += cost;
 	(*v->st_exits)++;
 	*v->st_exit_cycles_total += cost;

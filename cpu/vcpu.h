@@ -6,6 +6,7 @@
 #ifndef HVSIM_CPU_VCPU_H
 #define HVSIM_CPU_VCPU_H
 #include <unicorn/unicorn.h>
+#include "core/cost.h"
 #include "core/stats.h"
 #include "core/sim.h"
 #include "cpu/decode.h"
@@ -79,6 +80,7 @@ struct vcpu {
 	uint64_t resume_pc;
 	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
+	cycles_t exit_parts[VCPU_MAX_EXITS][COST_PARTS_MAX];  /* cycles by exit class and part */
 	struct hist *h_run;
 	struct vcpu_exc_streak exc;
 	struct vcpu_unmapped unmapped;
@@ -104,8 +106,8 @@ struct arch_ops {
 	enum xlate_s1 (*stage1)(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
 				struct mmu_fault *f);
 	/* An exit the translation model takes (shadow paging, dirty logging):
-	 * class x, all its cycles (exit + handler + entry). */
-	void (*model_exit)(struct vcpu *v, unsigned x, cycles_t cost, const char *what);
+	 * class x, its cost by part. */
+	void (*model_exit)(struct vcpu *v, unsigned x, const struct cost *c, const char *what);
 };
 
 struct vcpus {
@@ -122,6 +124,8 @@ struct vcpus {
 	unsigned exc_loop_limit;
 	unsigned nexits;
 	const char *exit_names[VCPU_MAX_EXITS];
+	unsigned nparts, handler_part;   /* the exit model's cost parts (el2_part, vmx_part) */
+	const char *part_names[COST_PARTS_MAX];
 	struct el2_model el2;
 	struct vmx_model vmx;
 	struct memvirt mv;        /* the hypervisor's memory virtualization ([mmu]) */
@@ -132,6 +136,7 @@ struct vcpus {
 	/* machine-wide statistics, filled at the end */
 	uint64_t *st_insns, *st_cycles, *st_exits, *st_exit_cycles_total;
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
+	uint64_t *st_exit_parts[VCPU_MAX_EXITS][COST_PARTS_MAX];
 	uint64_t *st_quanta, *st_blocks_decoded;
 };
 
@@ -156,8 +161,8 @@ void vcpus_finish(struct vcpus *s);
 /* ---- for the front ends ---- */
 /* UC_HOOK_BLOCK callback (ud: the struct vcpu). */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud);
-/* Charges one exit of class x costing `cost` cycles. */
-void vcpu_exit(struct vcpu *v, unsigned x, cycles_t cost);
+/* Charges one exit of class x costing c (by part). */
+void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);

@@ -320,3 +320,22 @@ uint32_t vmx_intr_info(unsigned vector, enum vmx_intr_type type, bool deliver_co
 	v = FIELD_DP(v, VMX_INTR_INFO, DELIVER_CODE, deliver_code);
 	return (uint32_t)FIELD_DP(v, VMX_INTR_INFO, VALID, 1);
 }
+
+static const char *const part_names[VMXP_COUNT] = {
+	[VMXP_EXIT] = "exit", [VMXP_HANDLER] = "handler", [VMXP_ENTRY] = "entry", [VMXP_USER] = "user",
+};
+const char *vmx_part_name(enum vmx_part p) { return part_names[p]; }
+
+void vmx_switch_parts(const struct vmx_model *m, struct cost *c)
+{
+	*c = (struct cost){ 0 };
+	c->part[VMXP_EXIT] = m->exit_cycles;
+	c->part[VMXP_ENTRY] = m->entry_cycles;
+}
+
+void vmx_exit_parts(const struct vmx_model *m, enum vmx_exit x, bool user, struct cost *c)
+{
+	vmx_switch_parts(m, c);
+	c->part[VMXP_HANDLER] = m->handler[x];
+	c->part[VMXP_USER] = user ? m->user_cycles : 0;
+}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/cfg.h"
+#include "core/cost.h"
 #include "core/field.h"
 #include "core/sim.h"
 #include "cpu/vmcs.h"
@@ -59,9 +60,25 @@ enum vmx_exit_reason vmx_exit_reason(enum vmx_exit x);
 /* The accounted class of basic reason r; VMXX_COUNT if hvsim has none. */
 enum vmx_exit vmx_exit_class(unsigned r);
 
+/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>). */
+enum vmx_part {
+	VMXP_EXIT,       /* VM exit: hardware transition + state save */
+	VMXP_HANDLER,    /* the hypervisor's work for this exit class */
+	VMXP_ENTRY,      /* VM entry: state load + hardware transition */
+	VMXP_USER,       /* round trip to the userspace VMM (emulated device) */
+	VMXP_COUNT
+};
+const char *vmx_part_name(enum vmx_part p);
+/* The VM exit and entry alone (no handler). */
+void vmx_switch_parts(const struct vmx_model *m, struct cost *c);
+/* One exit of class x, by part; `user` adds the userspace VMM round trip. */
+void vmx_exit_parts(const struct vmx_model *m, enum vmx_exit x, bool user, struct cost *c);
+
 static inline cycles_t vmx_exit_cost(const struct vmx_model *m, enum vmx_exit x, bool user)
 {
-	return m->exit_cycles + m->handler[x] + m->entry_cycles + (user ? m->user_cycles : 0);
+	struct cost c;
+	vmx_exit_parts(m, x, user, &c);
+	return cost_total(&c);
 }
 
 /* Control words as the processor applies them: the secondary (tertiary)

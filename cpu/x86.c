@@ -30,9 +30,10 @@ static unsigned x86_exit_reason(unsigned x)
 	return x == X86X_EXTERNAL_INTERRUPT ? EXIT_REASON_EXTERNAL_INTERRUPT : EXIT_REASON_INTERRUPT_WINDOW;
 }
 
-/* Charges exit class x (VMXX_* or X86X_*) costing `cost` cycles. */
-static void charge_exit(struct vcpu *v, unsigned x, cycles_t cost, uint64_t qual, uint64_t rip, const char *what)
+/* Charges exit class x (VMXX_* or X86X_*) costing c. */
+static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64_t qual, uint64_t rip, const char *what)
 {
+	cycles_t cost = cost_total(c);
 	if (DBG_ON(LOG_EXIT)) {
 		uint64_t off;
 		const char *fn = vcpu_symbol(v, rip, &off);
@@ -40,14 +41,16 @@ static void charge_exit(struct vcpu *v, unsigned x, cycles_t cost, uint64_t qual
 			(unsigned long long)v->sc.clock, x86_exit_name(x), x86_exit_reason(x), (unsigned long long)qual,
 			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 	}
-	vcpu_exit(v, x, cost);
+	vcpu_exit(v, x, c);
 	if (irqc(v))
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
 static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t rip, bool user, const char *what)
 {
-	charge_exit(v, x, vmx_exit_cost(&v->set->vmx, x, user), qual, rip, what);
+	struct cost c;
+	vmx_exit_parts(&v->set->vmx, x, user, &c);
+	charge_exit(v, x, &c, qual, rip, what);
 }
 
 const char *x86_exit_name(unsigned x)
@@ -55,11 +58,11 @@ const char *x86_exit_name(unsigned x)
 	return vmx_reason_name(x86_exit_reason(x));
 }
 
-static void x86_model_exit(struct vcpu *v, unsigned x, cycles_t cost, const char *what)
+static void x86_model_exit(struct vcpu *v, unsigned x, const struct cost *c, const char *what)
 {
 	DBG(LOG_EXIT, "cpu%u @%llu %s rip=0x%llx cost=%llu %s", v->id, (unsigned long long)v->sc.clock,
-	    v->set->exit_names[x], (unsigned long long)rd(v, UC_X86_REG_RIP), (unsigned long long)cost, what);
-	vcpu_exit(v, x, cost);
+	    v->set->exit_names[x], (unsigned long long)rd(v, UC_X86_REG_RIP), (unsigned long long)cost_total(c), what);
+	vcpu_exit(v, x, c);
 }
 
 static void shutdown(struct vcpu *v, const char *why, unsigned vec, uint64_t rip)
@@ -608,7 +611,14 @@ static bool sti_shadow(struct vcpu *v, uint64_t addr)
 	return v->cur && v->cur->addr + v->cur->size == addr && vcpu_read_phys(v, addr - 1, &b, 1) && b == 0xfb;
 }
 
-static cycles_t hw_round_trip(struct vcpu *v) { return v->set->vmx.exit_cycles + v->set->vmx.entry_cycles; }
+/* An exit of the interrupt path: the VM exit and entry, the handler from [lapic]. */
+static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t rip, const char *why)
+{
+	struct cost c;
+	vmx_switch_parts(&v->set->vmx, &c);
+	c.part[VMXP_HANDLER] = pc_irq_exit_cycles(v->set->pc, k);
+	charge_exit(v, x, &c, 0, rip, why);
+}
 
 /* A physical interrupt for the hypervisor (kick IPI, host timer) is an
  * EXTERNAL_INTERRUPT exit; then the entry emulates what is pending. */
@@ -618,8 +628,7 @@ static void irq_sync(struct vcpu *v, uint64_t rip)
 	if (v->sc.clock >= ic->check_at[v->id]) {
 		const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
 		if (why)
-			charge_exit(v, X86X_EXTERNAL_INTERRUPT, hw_round_trip(v) +
-				    pc_irq_exit_cycles(v->set->pc, PC_EXIT_EXTERNAL_INTERRUPT), 0, rip, why);
+			irq_path_exit(v, X86X_EXTERNAL_INTERRUPT, PC_EXIT_EXTERNAL_INTERRUPT, rip, why);
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	}
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
@@ -640,8 +649,7 @@ static void irq_window(struct vcpu *v, bool open, uint64_t rip)
 	struct vmx_event ev = { .kind = VMX_EV_INTR_WINDOW, .guest = { .rflags = rd(v, UC_X86_REG_RFLAGS) } };
 	struct vmx_exit_info x;
 	if (vmx_decide(d->win, &ev, &x))
-		charge_exit(v, X86X_INTERRUPT_WINDOW, hw_round_trip(v) +
-			    pc_irq_exit_cycles(v->set->pc, PC_EXIT_INTERRUPT_WINDOW), 0, rip, x.cause);
+		irq_path_exit(v, X86X_INTERRUPT_WINDOW, PC_EXIT_INTERRUPT_WINDOW, rip, x.cause);
 }
 
 /* Before the block at addr: if an interrupt can be taken, stop before the

@@ -131,9 +131,17 @@ static bool walk(struct vcpu *v, struct xreq *q, enum xlate_s1 k)
 	return true;
 }
 
+/* An exit the translation model takes: the world switch and its handler. */
+static void model_exit(struct vcpu *v, unsigned x, cycles_t handler, const char *what)
+{
+	struct cost c = v->set->xvm.sw;
+	c.part[v->set->handler_part] += handler;
+	v->set->arch->model_exit(v, x, &c, what);
+}
+
 static void shadow_exit(struct vcpu *v, unsigned x, cycles_t handler, uint64_t *counter)
 {
-	v->set->arch->model_exit(v, x, v->set->xvm.exit_entry + handler, "shadow paging");
+	model_exit(v, x, handler, "shadow paging");
 	(*counter)++;
 }
 
@@ -280,7 +288,7 @@ static void dirty_fill(struct vcpu *v, const struct xreq *q, uint32_t *perms)
 		bool exited = false;
 		uint64_t cyc = dirty_write(d, v->id, gpa, &exited);
 		if (exited)
-			v->set->arch->model_exit(v, d->mode == DIRTY_PML ? xv->x_pml : xv->x_wp, cyc, "dirty logging");
+			model_exit(v, d->mode == DIRTY_PML ? xv->x_pml : xv->x_wp, cyc - xv->exit_entry, "dirty logging");
 		else
 			v->sc.clock += cyc;
 	}
@@ -482,13 +490,15 @@ void xlate_declare_exits(struct vcpus *s)
 	if (s->m->isa == ISA_A64) {
 		/* shadow paging on ARM: table stores and hidden faults are stage-2
 		 * aborts, TTBR writes and TLBI trapped (HCR_EL2.TVM, TTLB) */
-		xv->exit_entry = s->el2.exit_cycles + s->el2.entry_cycles;
+		el2_switch_parts(&s->el2, &xv->sw);
+		xv->exit_entry = cost_total(&xv->sw);
 		xv->x_pt_write = xv->x_hidden = xv->x_wp = EL2X_DABT_LOW;
 		xv->x_hidden_fetch = EL2X_IABT_LOW;
 		xv->x_switch = xv->x_invlpg = EL2X_SYS64;
 		return;
 	}
-	xv->exit_entry = s->vmx.exit_cycles + s->vmx.entry_cycles;
+	vmx_switch_parts(&s->vmx, &xv->sw);
+	xv->exit_entry = cost_total(&xv->sw);
 	xv->x_wp = VMXX_EPT_VIOLATION;
 	if (pml) {   /* SDM Vol. 3C Appendix C: page-modification log full, 62 */
 		xv->x_pml = s->nexits;

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <unicorn/unicorn.h>
+#include "core/cost.h"
 #include "core/sim.h"
 #include "mmu/cost.h"
 #include "mmu/dirty.h"
@@ -49,7 +50,8 @@ struct xlate_map {
 struct xlate_vm {
 	/* exit classes (indices of vcpus.exit_names) */
 	unsigned x_pt_write, x_hidden, x_hidden_fetch, x_switch, x_invlpg, x_wp, x_pml;
-	cycles_t exit_entry;           /* exit + entry round trip ([el2]/[vmx]) */
+	struct cost sw;                /* the world switch by part ([el2]/[vmx]), no handler */
+	cycles_t exit_entry;           /* its total */
 	/* shadow paging: guest page-table pages (PA page -> VA base | level
 	 * shift of the table) and the shadowed translations (root, VA page) */
 	struct xlate_map pt_pages, shadowed;

@@ -66,4 +66,22 @@ cycles_t pc_irq_exit_cycles(const struct pc *p, enum pc_irq_exit x);
 /* Does the hypervisor ask for the interrupt window ([lapic] irq_window_exiting)? */
 bool pc_irq_window_exiting(const struct pc *p);
 
+/* ---- the interrupt path for devices (MSI device, VT-d) ----
+ * A decoded interrupt message (compatibility-format MSI, remapped IRTE) onto
+ * the APIC bus at time `when`, as the I/O APIC sends its messages. */
+struct apic_msg;
+void pc_irq_send(struct pc *p, const struct apic_msg *m, cycles_t when);
+/* Posted interrupts: each vCPU's posted-interrupt descriptor lives in the
+ * modelled hypervisor's memory (never guest RAM) at a host-physical address
+ * a posted IRTE or the PID-pointer table of IPI virtualization can hold. */
+uint64_t pc_irq_pid_hpa(const struct pc *p, unsigned cpu);
+/* Does the design run vCPUs with posted-interrupt processing (the IOMMU side
+ * then writes posted IRTEs, as KVM's vmx_pi_update_irte)? */
+bool pc_irq_posting(const struct pc *p);
+/* Posts `vector` to the descriptor at host-physical pda and sends the
+ * notification it asks for: a running target takes it without an exit, a
+ * halted one is woken.  False if pda names no descriptor (the IOMMU records
+ * VT-d fault 0x27). */
+bool pc_irq_post(struct pc *p, uint64_t pda, uint8_t vector, bool urgent, cycles_t when);
+
 #endif

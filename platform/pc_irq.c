@@ -244,6 +244,11 @@ static void ioapic_send(void *ctx, const struct apic_msg *m)
 	route(p, -1, m, cpu_clock(p, p->m->cur_cpu));
 }
 
+void pc_irq_send(struct pc *pc, const struct apic_msg *m, cycles_t when)
+{
+	route(pc->irq, -1, m, when);
+}
+
 /* ---- APIC register accesses (emulated by the hypervisor) ---- */
 static void charge(struct pc_irq *p, unsigned cpu, enum pc_apic_access k)
 {
