@@ -226,10 +226,25 @@ static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, c
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
+/* List registers KVM saves at this exit and restores at the next entry:
+ * those the last flush wrote (its used_lrs), whatever the guest has done
+ * with them since; the fold at the exit clears them. */
+static unsigned lrs_in_use(struct vcpu *v)
+{
+	const struct virt *vm = v->set->virt;
+	if (!vm || !irqc(v))
+		return 0;
+	const struct gic_cpuif *c = &vm->gic.cpu[v->id];
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nlr; i++)
+		n += c->lr[i] != 0;
+	return n;
+}
+
 static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
 {
 	struct cost c;
-	el2_exit_parts(&v->set->el2, x, user, &c);
+	el2_exit_parts(&v->set->el2, x, user, lrs_in_use(v), &c);
 	charge_exit(v, x, esr, pc, &c, what);
 }
 
@@ -291,6 +306,13 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
 	return true;
 }
 
+/* ICC_* (IHI 0069H 12.2): op0 3, op1 0, CRn 12, or ICC_PMR_EL1 (CRn 4, CRm 6) */
+static bool is_icc(uint32_t r)
+{
+	return SYS_REG_OP0(r) == 3 && SYS_REG_OP1(r) == 0 &&
+	       (SYS_REG_CRN(r) == 12 || (SYS_REG_CRN(r) == 4 && SYS_REG_CRM(r) == 6));
+}
+
 /* An ICC_* or generic-timer register.  Trapped accesses are emulated in
  * the hypervisor (the exit already folded the LRs; the next block re-enters
  * and injects); the others are served by the hardware, after any pending
@@ -298,8 +320,11 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
 static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, bool trapped, uint64_t pc)
 {
 	struct irq_ctrl *ic = irqc(v);
-	if (!trapped)
+	if (!trapped) {
 		irq_sync(v, pc);
+		if (is_icc(r))   /* served by the virtual CPU interface (ICV_*) */
+			v->sc.clock += el2_icv_access_cycles(&v->set->el2);
+	}
 	if (!ic->ops->sysreg(ic->ctx, v->id, r, is_read, val, v->sc.clock, trapped))
 		return false;
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
