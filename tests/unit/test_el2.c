@@ -560,6 +560,10 @@ static void test_cfg_errors(void)
 	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nrun_loop_cycles = 2000000000\n"), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "bad.ini:2"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.run_loop_cycles"));
+	/* the world switch is one of two named kinds */
+	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nworld_switch = hvhe\n"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.world_switch"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "nvhe|vhe"));
 	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nhcr_el2 = TWI\n"), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.hcr_el2"));
 	/* A design missing a key is incomplete */
