@@ -92,6 +92,19 @@ static int dtb_gic_timer(void *fdt)
 	return e;
 }
 
+/* /chosen as QEMU writes it (hw/arm/boot.c arm_load_dtb): bootargs from
+ * -append, linux,initrd-start/-end as 64-bit cells (#address-cells 2). */
+static int dtb_chosen(const struct virt *v, void *fdt)
+{
+	int e = fdt_begin_node(fdt, "chosen");
+	e |= fdt_property_string(fdt, "bootargs", v->boot && v->boot->bootargs ? v->boot->bootargs : "");
+	if (v->initrd_end > v->initrd_start) {
+		e |= fdt_property_u64(fdt, "linux,initrd-start", v->initrd_start);
+		e |= fdt_property_u64(fdt, "linux,initrd-end", v->initrd_end);
+	}
+	return e;
+}
+
 /* libfdt sequential-write calls return <0 on error; only "no space" can
  * happen with our fixed content, so one check at the end suffices. */
 static int build_dtb(struct virt *v)
@@ -111,8 +124,7 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property_u32(fdt, "#size-cells", 2);
 	e |= fdt_property_u32(fdt, "interrupt-parent", GIC_PHANDLE);
 
-	e |= fdt_begin_node(fdt, "chosen");
-	e |= fdt_property_string(fdt, "bootargs", "");
+	e |= dtb_chosen(v, fdt);
 	snprintf(name, sizeof name, "/pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
 	e |= fdt_property_string(fdt, "stdout-path", name);
 	e |= fdt_end_node(fdt);
@@ -177,9 +189,38 @@ static int build_dtb(struct virt *v)
 	return 0;
 }
 
+/* QEMU's placement (hw/arm/boot.c arm_setup_direct_kernel_boot,
+ * arm_load_dtb): the initrd at RAM + min(RAM / 2, 128 MiB), above the image
+ * if that is higher, 4 KiB aligned; the DTB 2 MiB aligned after it. */
+static int place_initrd(struct virt *v, uint64_t image_end)
+{
+	struct machine *m = &v->m;
+	const struct virt_boot *b = v->boot;
+	uint64_t half = m->ram_size / 2 < (128ULL << 20) ? m->ram_size / 2 : 128ULL << 20, at = m->ram_base + half;
+	if (at < image_end)
+		at = image_end;
+	at = (at + 0xfff) & ~0xfffULL;
+	size_t n = b->initrd ? b->initrd_size : 0;
+	if (!machine_in_ram(m, at, n ? n : 1))
+		return err_set("no room for the initrd (%zu bytes) at 0x%llx: RAM ends at 0x%llx, raise sim.ram_mb", n,
+			       (unsigned long long)at, (unsigned long long)(m->ram_base + m->ram_size));
+	if (n)
+		memcpy(m->ram + (at - m->ram_base), b->initrd, n);
+	v->initrd_start = at;
+	v->initrd_end = at + n;
+	return 0;
+}
+
 int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img)
 {
+	return virt_create_boot(v, c, st, img, NULL);
+}
+
+int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img,
+		     const struct virt_boot *boot)
+{
 	memset(v, 0, sizeof *v);
+	v->boot = boot;
 	struct machine *m = &v->m;
 	if (machine_init(m, ISA_A64, "virt", c, st, HVSIM_VIRT_RAM_BASE) < 0)
 		return -1;
@@ -199,13 +240,18 @@ int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const str
 					    "SMCCC calls with an unknown function ID (returned NOT_SUPPORTED)");
 
 	machine_load_elf(m, img);
-	if (build_dtb(v) < 0)
-		return -1;
-	/* The DTB goes at the first 2 MiB boundary above the image, as for a Linux Image. */
 	uint64_t end = 0;
 	for (unsigned i = 0; i < img->nsegs; i++)
 		if (img->segs[i].paddr + img->segs[i].memsz > end)
 			end = img->segs[i].paddr + img->segs[i].memsz;
+	if (boot && (boot->initrd || boot->raw)) {
+		if (place_initrd(v, end) < 0)
+			return -1;
+		end = v->initrd_end;
+	}
+	if (build_dtb(v) < 0)
+		return -1;
+	/* The DTB goes at the first 2 MiB boundary above the image (and initrd), as for a Linux Image. */
 	v->dtb_addr = (end + 0x1fffff) & ~0x1fffffULL;
 	if (!machine_in_ram(m, v->dtb_addr, v->dtb_size))
 		return err_set("no room for the devicetree above the image (ends at 0x%llx; RAM ends at 0x%llx): raise sim.ram_mb",
