@@ -55,6 +55,8 @@ static const char run_help[] =
 	"  --initrd FILE          ARM: loaded at RAM + min(RAM/2, 128 MiB) (above the image),\n"
 	"                         linux,initrd-start/-end in /chosen; the DTB goes above it\n"
 	"  --dump-dtb FILE        ARM: write the generated devicetree to FILE and exit 0\n"
+	"  --semihosting          ARM: HLT #0xF000 is an Arm semihosting call (console,\n"
+	"                         SYS_EXIT with the guest's status, the simulated clock)\n"
 	"\n"
 	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
 	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
@@ -276,9 +278,11 @@ static int cmd_run(int argc, char **argv)
 		{ "stats-format", required_argument, 0, 'f' }, { "debug", required_argument, 0, 'g' },
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
 		{ "kernel", required_argument, 0, 'K' }, { "append", required_argument, 0, 'A' },
-		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' }, { 0, 0, 0, 0 },
+		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' },
+		{ "semihosting", no_argument, 0, 'S' }, { 0, 0, 0, 0 },
 	};
 	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL;
+	bool semihosting = false;
 	struct design_opts d = { 0 };
 	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
 	const char *stats_path = NULL;
@@ -316,6 +320,7 @@ static int cmd_run(int argc, char **argv)
 		case 'A': append = optarg; break;
 		case 'I': initrd_path = optarg; break;
 		case 'D': dump_dtb = optarg; break;
+		case 'S': semihosting = true; break;
 		case 'h': fputs(run_help, stdout); return 0;
 		default: return usage("%s", "bad option for 'run'");
 		}
@@ -332,8 +337,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		return EXIT_BADINPUT;
 	}
-	if ((append || initrd_path || dump_dtb) && isa != ISA_A64)
-		return usage("%s", "run: --append, --initrd and --dump-dtb are for the ARM machine");
+	if ((append || initrd_path || dump_dtb || semihosting) && isa != ISA_A64)
+		return usage("%s", "run: --append, --initrd, --dump-dtb and --semihosting are for the ARM machine");
 	struct cfg *cfg = build_cfg(isa, &d);
 	if (!cfg) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
@@ -345,7 +350,7 @@ static int cmd_run(int argc, char **argv)
 	else
 		pc_ram_window(cfg, &ram_base, &ram_size);
 	struct elf_image img;
-	struct virt_boot boot = { .bootargs = append, .raw = raw };
+	struct virt_boot boot = { .bootargs = append, .raw = raw, .semihosting = semihosting };
 	uint8_t *initrd = NULL;
 	if ((raw ? raw_load(path, ram_base, ram_size, &img) :
 		   elf_load(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size, &img)) < 0 ||

@@ -10,6 +10,7 @@
 #include "cpu/vcpu.h"
 #include "mmu/vmsa.h"
 #include "platform/hvsim-abi.h"
+#include "platform/semihost.h"
 #include "platform/virt.h"
 
 /* Unicorn's intno for AArch64 (QEMU EXCP_*) */
@@ -514,6 +515,32 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 	}
 }
 
+/* ---- Arm semihosting (--semihosting): HLT #0xF000, W0 = operation, X1 =
+ * parameter; the result in X0, then the next instruction. ---- */
+#define A64_HLT_SEMIHOST 0xd45e0000u   /* HLT #0xF000 (C6.2.92: imm16 at [20:5]) */
+
+static bool read_virt(void *ctx, uint64_t va, void *buf, size_t len) { return xlate_read_virt(ctx, va, buf, len); }
+static bool write_virt(void *ctx, uint64_t va, const void *buf, size_t len) { return xlate_write_virt(ctx, va, buf, len); }
+
+static bool semihosting(struct vcpu *v, uint64_t pc)
+{
+	const struct virt_boot *b = v->set->virt ? v->set->virt->boot : NULL;
+	uint32_t insn = 0;
+	if (!b || !b->semihosting || !vcpu_read_code(v, pc, &insn, 4) || insn != A64_HLT_SEMIHOST)
+		return false;
+	struct machine *m = v->set->m;
+	struct semihost_io io = { read_virt, write_virt, v, m->console, v->sc.clock, m->freq_hz };
+	struct semihost_result r;
+	semihost_call(&io, (uint32_t)rd(v, UC_ARM64_REG_X0), rd(v, UC_ARM64_REG_X1), &r);
+	wr(v, UC_ARM64_REG_X0, r.ret);
+	wr(v, UC_ARM64_REG_PC, pc + 4);
+	if (r.exit) {
+		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
+		vcpu_stop(v);
+	}
+	return true;
+}
+
 /* Why a fault Unicorn's CPU model raised cannot reach the guest: it gives
  * no syndrome.  With Unicorn 2.1 hvsim's walker translates every access
  * (cpu/xlate.c) and delivers the stage-1 faults itself; what is left here
@@ -548,7 +575,9 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 		vcpu_read_code(v, pc, &insn, 4);
 		inject_sync(v, pc, ((uint32_t)EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
-	case EXCP_UDEF:    /* PC at the instruction */
+	case EXCP_UDEF:    /* PC at the instruction (HLT too: no external debug) */
+		if (semihosting(v, pc))
+			return;
 		inject_sync(v, pc, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_PREFETCH_ABORT:   /* raised by the CPU model itself: a stage-1 fault */

@@ -92,15 +92,21 @@ static int dtb_gic_timer(void *fdt)
 	return e;
 }
 
+/* One cell as QEMU writes it (qemu_fdt_setprop_cell), two above 4 GiB */
+static int prop_addr(void *fdt, const char *name, uint64_t a)
+{
+	return a >> 32 ? fdt_property_u64(fdt, name, a) : fdt_property_u32(fdt, name, (uint32_t)a);
+}
+
 /* /chosen as QEMU writes it (hw/arm/boot.c arm_load_dtb): bootargs from
- * -append, linux,initrd-start/-end as 64-bit cells (#address-cells 2). */
+ * -append, linux,initrd-start/-end. */
 static int dtb_chosen(const struct virt *v, void *fdt)
 {
 	int e = fdt_begin_node(fdt, "chosen");
 	e |= fdt_property_string(fdt, "bootargs", v->boot && v->boot->bootargs ? v->boot->bootargs : "");
 	if (v->initrd_end > v->initrd_start) {
-		e |= fdt_property_u64(fdt, "linux,initrd-start", v->initrd_start);
-		e |= fdt_property_u64(fdt, "linux,initrd-end", v->initrd_end);
+		e |= prop_addr(fdt, "linux,initrd-start", v->initrd_start);
+		e |= prop_addr(fdt, "linux,initrd-end", v->initrd_end);
 	}
 	return e;
 }

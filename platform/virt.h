@@ -74,6 +74,7 @@ struct virt_boot {
 	const uint8_t *initrd;       /* linux,initrd-start/-end; NULL: none */
 	size_t initrd_size;
 	bool raw;                    /* a raw image: QEMU's placement even without initrd */
+	bool semihosting;            /* HLT #0xF000 is an Arm semihosting call (platform/semihost.h) */
 };
 int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img,
 		     const struct virt_boot *boot);

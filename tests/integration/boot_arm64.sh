@@ -49,3 +49,23 @@ PY
 # Bad input: one line, exit 3
 run missing 3 --kernel "$T/nonexistent"
 grep -q "nonexistent: cannot open" "$T/missing.err" || fail "$(cat "$T/missing.err")"
+
+# Arm semihosting (IHI 0095): the console calls print, SYS_OPEN(":tt", 4)
+# gives handle 1, SYS_WRITE returns 0 bytes left, the clocks advance, an
+# operation hvsim does not serve (SYS_REMOVE) returns -1, SYS_EXIT_EXTENDED
+# (ADP_Stopped_ApplicationExit, 7) ends the run with status 7.
+run semi 7 --semihosting --kernel "$FIRMWARE/arm64/boot.bin" --append semihosting
+cat > "$T/semi.want" <<'OUT'
+boot: semihosting SYS_WRITE0
+boot: SYS_WRITEC
+boot: SYS_WRITE to :tt
+boot: handle 1, left 0, clock ok, elapsed ok, tickfreq ok
+boot: SYS_REMOVE returns -1
+OUT
+grep -a -A4 '^boot: semihosting SYS_WRITE0' "$T/semi.out" | diff - "$T/semi.want" || fail "semihosting output differs"
+# Without --semihosting, HLT #0xF000 is UNDEFINED (no external debug): the
+# runtime reports EC 0 at the HLT and exits 99
+run nosemi 99 --kernel "$FIRMWARE/arm64/boot.bin" --append semihosting
+grep -qa 'exception sync from EL1h: EC=0x00 ESR=0x2000000' "$T/nosemi.out" || fail "HLT without --semihosting: $(tail -3 "$T/nosemi.out")"
+# Not for the x86 machine
+run x86semi 2 --semihosting "$FIRMWARE/x86/hello.elf"

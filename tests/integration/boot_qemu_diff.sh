@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Differential test: the raw image of firmware/arm64/boot.c prints the same
+# lines, and exits with the same status, on QEMU (-M virt -kernel -append
+# -initrd -semihosting, 128 MiB) and on hvsim (run --kernel --append
+# --initrd --semihosting): the DTB and initrd addresses, the command line,
+# the initrd's hash, the semihosting console.  Skipped without QEMU.
+. "$(dirname "$0")/lib.bash"
+qemu=${QEMU_A64:-qemu-system-aarch64}
+command -v "$qemu" >/dev/null || { echo "no $qemu"; exit 77; }
+printf 'initrd %s\n' $(seq 1 500) > "$T/initrd"
+args="console=ttyAMA0 semihosting"
+rc=0
+timeout 120 "$qemu" -M virt,gic-version=3,virtualization=off -cpu cortex-a72 -m 128M -nographic -monitor none \
+	-semihosting -kernel "$FIRMWARE/arm64/boot.bin" -append "$args" -initrd "$T/initrd" >"$T/qemu.out" 2>&1 || rc=$?
+expect_eq "QEMU exit status" "$rc" 7
+run h 7 --set sim.ram_mb=128 --semihosting --kernel "$FIRMWARE/arm64/boot.bin" --append "$args" --initrd "$T/initrd"
+diff "$T/h.out" "$T/qemu.out" || fail "hvsim and QEMU differ"
+grep -qF "boot: SYS_REMOVE returns -1" "$T/h.out" || fail "the guest did not finish"
+echo ok
