@@ -58,8 +58,14 @@ static const char run_help[] =
 	"  --semihosting          ARM: HLT #0xF000 is an Arm semihosting call (console,\n"
 	"                         SYS_EXIT with the guest's status, the simulated clock)\n"
 	"\n"
-	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
-	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
+	"  --exit-status MODE     guest (default): the exit status below; hvsim: 0 when the\n"
+	"                         guest exited (its status then on stderr as 'hvsim: guest\n"
+	"                         exit status N'), else hvsim's own 2, 3, 4, 5 or 70, so\n"
+	"                         that a script can tell the guest's failure from hvsim's\n"
+	"\n"
+	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; semihosting\n"
+	"SYS_EXIT; x86 port 0xf4 write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the\n"
+	"guest did not finish\n"
 	"(every vCPU halted or off with nothing to wake it, a guest fault the machine\n"
 	"cannot continue from such as a triple fault or an exception loop, or a limit:\n"
 	"--max-insns, --max-cycles, --timeout); 5 the guest needs something hvsim does\n"
@@ -279,10 +285,10 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
 		{ "kernel", required_argument, 0, 'K' }, { "append", required_argument, 0, 'A' },
 		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' },
-		{ "semihosting", no_argument, 0, 'S' }, { 0, 0, 0, 0 },
+		{ "semihosting", no_argument, 0, 'S' }, { "exit-status", required_argument, 0, 'E' }, { 0, 0, 0, 0 },
 	};
 	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL;
-	bool semihosting = false;
+	bool semihosting = false, verdict_only = false;
 	struct design_opts d = { 0 };
 	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
 	const char *stats_path = NULL;
@@ -321,6 +327,11 @@ static int cmd_run(int argc, char **argv)
 		case 'I': initrd_path = optarg; break;
 		case 'D': dump_dtb = optarg; break;
 		case 'S': semihosting = true; break;
+		case 'E':
+			if (strcmp(optarg, "guest") && strcmp(optarg, "hvsim"))
+				return usage("--exit-status: '%s' is not guest or hvsim", optarg);
+			verdict_only = !strcmp(optarg, "hvsim");
+			break;
 		case 'h': fputs(run_help, stdout); return 0;
 		default: return usage("%s", "bad option for 'run'");
 		}
@@ -406,6 +417,10 @@ static int cmd_run(int argc, char **argv)
 		case SIM_STOP_EXIT:
 		case SIM_STOP_ALL_OFF:
 			status = why == SIM_STOP_EXIT ? s.sim.exit_status : 0;
+			if (verdict_only) {
+				fprintf(stderr, "hvsim: guest exit status %d\n", status);
+				status = 0;
+			}
 			break;
 		case SIM_STOP_DEADLOCK:
 			fprintf(stderr, "hvsim: every vCPU is halted or off and nothing can wake one\n");

@@ -69,3 +69,10 @@ run nosemi 99 --kernel "$FIRMWARE/arm64/boot.bin" --append semihosting
 grep -qa 'exception sync from EL1h: EC=0x00 ESR=0x2000000' "$T/nosemi.out" || fail "HLT without --semihosting: $(tail -3 "$T/nosemi.out")"
 # Not for the x86 machine
 run x86semi 2 --semihosting "$FIRMWARE/x86/hello.elf"
+
+# --exit-status hvsim: the guest's status 7 goes to stderr, hvsim's verdict
+# (0: the guest exited) is the exit status; hvsim's own codes stay.
+run verdict 0 --exit-status hvsim --semihosting --kernel "$FIRMWARE/arm64/boot.bin" --append semihosting
+expect_eq "guest status line" "$(cat "$T/verdict.err")" "hvsim: guest exit status 7"
+run verdict_bad 3 --exit-status hvsim --kernel "$T/nonexistent"
+run verdict_usage 2 --exit-status other "$FIRMWARE/arm64/hello.elf"
