@@ -54,6 +54,9 @@ static const char run_help[] =
 	"  --append ARGS          ARM: /chosen/bootargs of the generated devicetree\n"
 	"  --initrd FILE          ARM: loaded at RAM + min(RAM/2, 128 MiB) (above the image),\n"
 	"                         linux,initrd-start/-end in /chosen; the DTB goes above it\n"
+	"  --dtb FILE             ARM: this devicetree instead of the generated one (/chosen\n"
+	"                         set as above); each way it does not describe the modelled\n"
+	"                         machine (RAM, vCPUs, PL011, GICv3, PSCI) is reported\n"
 	"  --dump-dtb FILE        ARM: write the generated devicetree to FILE and exit 0\n"
 	"  --semihosting          ARM: HLT #0xF000 is an Arm semihosting call (console,\n"
 	"                         SYS_EXIT with the guest's status, the simulated clock)\n"
@@ -285,9 +288,10 @@ static int cmd_run(int argc, char **argv)
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
 		{ "kernel", required_argument, 0, 'K' }, { "append", required_argument, 0, 'A' },
 		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' },
-		{ "semihosting", no_argument, 0, 'S' }, { "exit-status", required_argument, 0, 'E' }, { 0, 0, 0, 0 },
+		{ "semihosting", no_argument, 0, 'S' }, { "exit-status", required_argument, 0, 'E' },
+		{ "dtb", required_argument, 0, 'T' }, { 0, 0, 0, 0 },
 	};
-	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL;
+	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL, *dtb_path = NULL;
 	bool semihosting = false, verdict_only = false;
 	struct design_opts d = { 0 };
 	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
@@ -327,6 +331,7 @@ static int cmd_run(int argc, char **argv)
 		case 'I': initrd_path = optarg; break;
 		case 'D': dump_dtb = optarg; break;
 		case 'S': semihosting = true; break;
+		case 'T': dtb_path = optarg; break;
 		case 'E':
 			if (strcmp(optarg, "guest") && strcmp(optarg, "hvsim"))
 				return usage("--exit-status: '%s' is not guest or hvsim", optarg);
@@ -348,8 +353,8 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		return EXIT_BADINPUT;
 	}
-	if ((append || initrd_path || dump_dtb || semihosting) && isa != ISA_A64)
-		return usage("%s", "run: --append, --initrd, --dump-dtb and --semihosting are for the ARM machine");
+	if ((append || initrd_path || dump_dtb || semihosting || dtb_path) && isa != ISA_A64)
+		return usage("%s", "run: --append, --initrd, --dtb, --dump-dtb and --semihosting are for the ARM machine");
 	struct cfg *cfg = build_cfg(isa, &d);
 	if (!cfg) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
@@ -362,15 +367,20 @@ static int cmd_run(int argc, char **argv)
 		pc_ram_window(cfg, &ram_base, &ram_size);
 	struct elf_image img;
 	struct virt_boot boot = { .bootargs = append, .raw = raw, .semihosting = semihosting };
-	uint8_t *initrd = NULL;
+	uint8_t *initrd = NULL, *user_dtb = NULL;
 	if ((raw ? raw_load(path, ram_base, ram_size, &img) :
 		   elf_load(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size, &img)) < 0 ||
-	    (initrd_path && raw_read_file(initrd_path, &initrd, &boot.initrd_size) < 0)) {
+	    (initrd_path && raw_read_file(initrd_path, &initrd, &boot.initrd_size) < 0) ||
+	    (dtb_path && raw_read_file(dtb_path, &user_dtb, &boot.dtb_size) < 0)) {
+		free(initrd);
+		free(user_dtb);
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		cfg_free(cfg);
 		return EXIT_BADINPUT;
 	}
 	boot.initrd = initrd;
+	boot.dtb = user_dtb;
+	boot.dtb_name = dtb_path;
 	FILE *stats_out = NULL;
 	if (stats_path && !(stats_out = open_stats(stats_path))) {
 		fprintf(stderr, "hvsim: %s: cannot write: %s\n", stats_path, strerror(errno));
@@ -459,6 +469,7 @@ static int cmd_run(int argc, char **argv)
 	stats_free(st);
 	elf_free(&img);
 	free(initrd);
+	free(user_dtb);
 	cfg_free(cfg);
 	return status;
 }

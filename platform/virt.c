@@ -1,6 +1,8 @@
 /* ARM "virt" machine.  See virt.h. */
 #include "platform/virt.h"
 #include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -217,6 +219,106 @@ static int place_initrd(struct virt *v, uint64_t image_end)
 	return 0;
 }
 
+/* ---- --dtb: the user's devicetree ---- */
+/* The first (address, size) of a node's reg, with QEMU virt's 2 + 2 cells */
+static bool reg0(const void *fdt, int node, unsigned i, uint64_t *addr)
+{
+	int len = 0;
+	const fdt64_t *r = fdt_getprop(fdt, node, "reg", &len);
+	if (!r || len < (int)((i + 1) * 16))
+		return false;
+	*addr = fdt64_to_cpu(r[2 * i]);
+	return true;
+}
+
+static void mismatch(const struct virt *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mismatch(const struct virt *v, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	log_warn("%s: does not match the modelled machine: %s", v->boot->dtb_name, what);
+}
+
+/* A device node by compatible string, and its reg[i] address */
+static void check_dev(const struct virt *v, const void *fdt, const char *compat, unsigned i, uint64_t want,
+		      const char *what)
+{
+	int n = fdt_node_offset_by_compatible(fdt, -1, compat);
+	uint64_t a = 0;
+	if (n < 0)
+		mismatch(v, "no \"%s\" node (hvsim models %s at 0x%llx)", compat, what, (unsigned long long)want);
+	else if (!reg0(fdt, n, i, &a) || a != want)
+		mismatch(v, "%s at 0x%llx, the devicetree says 0x%llx", what, (unsigned long long)want,
+			 (unsigned long long)a);
+}
+
+/* What a QEMU virt devicetree must say for hvsim's machine: RAM, the CPU
+ * count, the PL011, the GICv3 Distributor and Redistributors, PSCI over
+ * HVC.  Each difference is one warning line. */
+static void check_user_dtb(const struct virt *v, const void *fdt)
+{
+	const struct machine *m = &v->m;
+	int n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof "memory");
+	uint64_t a = 0;
+	const fdt64_t *r = n >= 0 ? fdt_getprop(fdt, n, "reg", NULL) : NULL;
+	if (!r || !reg0(fdt, n, 0, &a) || a != m->ram_base || fdt64_to_cpu(r[1]) != m->ram_size)
+		mismatch(v, "RAM [0x%llx, +%llu MiB), the devicetree's memory node says 0x%llx, %llu MiB (sim.ram_mb)",
+			 (unsigned long long)m->ram_base, (unsigned long long)(m->ram_size >> 20), (unsigned long long)a,
+			 r ? (unsigned long long)(fdt64_to_cpu(r[1]) >> 20) : 0ULL);
+	unsigned cpus = 0;
+	for (n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "cpu", sizeof "cpu"); n >= 0;
+	     n = fdt_node_offset_by_prop_value(fdt, n, "device_type", "cpu", sizeof "cpu"))
+		cpus++;
+	if (cpus != m->ncpus)
+		mismatch(v, "%u vCPUs (sim.vcpus), the devicetree has %u cpu nodes", m->ncpus, cpus);
+	check_dev(v, fdt, "arm,pl011", 0, HVSIM_VIRT_PL011_BASE, "the PL011");
+	check_dev(v, fdt, "arm,gic-v3", 0, HVSIM_VIRT_GICD_BASE, "the GICv3 Distributor");
+	check_dev(v, fdt, "arm,gic-v3", 1, HVSIM_VIRT_GICR_BASE, "the GICv3 Redistributors");
+	n = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+	const char *method = n >= 0 ? fdt_getprop(fdt, n, "method", NULL) : NULL;
+	if (!method || strcmp(method, "hvc"))
+		mismatch(v, "%s", "PSCI over HVC, the devicetree has no arm,psci-0.2 node with method \"hvc\"");
+}
+
+static int set_addr(void *fdt, int node, const char *name, uint64_t a)
+{
+	return a >> 32 ? fdt_setprop_u64(fdt, node, name, a) : fdt_setprop_u32(fdt, node, name, (uint32_t)a);
+}
+
+/* The user's blob, /chosen set as for the generated one (QEMU fixes up a
+ * -dtb the same way). */
+static int user_dtb(struct virt *v)
+{
+	const struct virt_boot *b = v->boot;
+	if (b->dtb_size < sizeof(struct fdt_header) || fdt_check_header(b->dtb) != 0 ||
+	    fdt_totalsize(b->dtb) > b->dtb_size)
+		return err_set("%s: not a flattened devicetree (bad header or truncated)", b->dtb_name);
+	size_t n = fdt_totalsize(b->dtb) + 4096 + (b->bootargs ? strlen(b->bootargs) : 0);
+	void *fdt = calloc(1, n);
+	if (!fdt || fdt_open_into(b->dtb, fdt, (int)n) != 0) {
+		free(fdt);
+		return err_set("%s: cannot open the devicetree", b->dtb_name);
+	}
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	if (chosen < 0)
+		chosen = fdt_add_subnode(fdt, 0, "chosen");
+	int e = chosen < 0 ? chosen : fdt_setprop_string(fdt, chosen, "bootargs", b->bootargs ? b->bootargs : "");
+	if (!e && v->initrd_end > v->initrd_start)
+		e = set_addr(fdt, chosen, "linux,initrd-start", v->initrd_start) |
+		    set_addr(fdt, chosen, "linux,initrd-end", v->initrd_end);
+	if (e || fdt_pack(fdt) != 0) {
+		free(fdt);
+		return err_set("%s: cannot set /chosen (libfdt)", b->dtb_name);
+	}
+	check_user_dtb(v, fdt);
+	v->dtb = fdt;
+	v->dtb_size = fdt_totalsize(fdt);
+	return 0;
+}
+
 int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img)
 {
 	return virt_create_boot(v, c, st, img, NULL);
@@ -255,7 +357,7 @@ int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, cons
 			return -1;
 		end = v->initrd_end;
 	}
-	if (build_dtb(v) < 0)
+	if ((boot && boot->dtb ? user_dtb(v) : build_dtb(v)) < 0)
 		return -1;
 	/* The DTB goes at the first 2 MiB boundary above the image (and initrd), as for a Linux Image. */
 	v->dtb_addr = (end + 0x1fffff) & ~0x1fffffULL;

@@ -75,6 +75,12 @@ struct virt_boot {
 	size_t initrd_size;
 	bool raw;                    /* a raw image: QEMU's placement even without initrd */
 	bool semihosting;            /* HLT #0xF000 is an Arm semihosting call (platform/semihost.h) */
+	/* --dtb: the user's devicetree instead of the generated one; /chosen
+	 * gets bootargs and the initrd as above, and every way it does not
+	 * describe the modelled machine is reported (log_warn) */
+	const void *dtb;
+	size_t dtb_size;
+	const char *dtb_name;
 };
 int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img,
 		     const struct virt_boot *boot);

@@ -76,3 +76,21 @@ run verdict 0 --exit-status hvsim --semihosting --kernel "$FIRMWARE/arm64/boot.b
 expect_eq "guest status line" "$(cat "$T/verdict.err")" "hvsim: guest exit status 7"
 run verdict_bad 3 --exit-status hvsim --kernel "$T/nonexistent"
 run verdict_usage 2 --exit-status other "$FIRMWARE/arm64/hello.elf"
+
+# --dtb: the user's devicetree, /chosen set by hvsim.  One made for another
+# machine (256 MiB, 1 vCPU) runs, with one warning per difference; one made
+# for this machine gives none; a file that is not a DTB is bad input.
+"$HVSIM" run --set sim.ram_mb=256 --set sim.vcpus=1 --kernel "$FIRMWARE/arm64/boot.bin" --dump-dtb "$T/other.dtb"
+"$HVSIM" run --set sim.ram_mb=128 --set sim.vcpus=2 --kernel "$FIRMWARE/arm64/boot.bin" --dump-dtb "$T/same.dtb"
+run udtb 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/other.dtb" --kernel "$FIRMWARE/arm64/boot.bin" --append "from user dtb" --initrd "$T/initrd"
+expect_eq "user dtb bootargs" "$(grep -a '^boot: bootargs' "$T/udtb.out")" 'boot: bootargs "from user dtb"'
+expect_eq "user dtb initrd" "$(grep -a '^boot: initrd' "$T/udtb.out")" "boot: initrd at 0x44000000, $len bytes, fnv1a $fnv"
+cat > "$T/udtb.want" <<OUT
+hvsim: warning: $T/other.dtb: does not match the modelled machine: RAM [0x40000000, +128 MiB), the devicetree's memory node says 0x40000000, 256 MiB (sim.ram_mb)
+hvsim: warning: $T/other.dtb: does not match the modelled machine: 2 vCPUs (sim.vcpus), the devicetree has 1 cpu nodes
+OUT
+diff "$T/udtb.err" "$T/udtb.want" || fail "--dtb warnings"
+run sdtb 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/same.dtb" --kernel "$FIRMWARE/arm64/boot.bin"
+[ ! -s "$T/sdtb.err" ] || fail "warnings for a matching devicetree: $(cat "$T/sdtb.err")"
+run baddtb 3 --dtb "$T/initrd" --kernel "$FIRMWARE/arm64/boot.bin"
+grep -q "initrd: not a flattened devicetree" "$T/baddtb.err" || fail "$(cat "$T/baddtb.err")"

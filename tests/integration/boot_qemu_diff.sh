@@ -16,4 +16,12 @@ expect_eq "QEMU exit status" "$rc" 7
 run h 7 --set sim.ram_mb=128 --semihosting --kernel "$FIRMWARE/arm64/boot.bin" --append "$args" --initrd "$T/initrd"
 diff "$T/h.out" "$T/qemu.out" || fail "hvsim and QEMU differ"
 grep -qF "boot: SYS_REMOVE returns -1" "$T/h.out" || fail "the guest did not finish"
+# QEMU's own devicetree for the same machine (dumpdtb) matches hvsim's model;
+# the one of a GICv2 machine is reported, with the GIC named.
+"$qemu" -M virt,gic-version=3,virtualization=off,dumpdtb="$T/q3.dtb" -cpu cortex-a72 -m 128M -smp 2 >/dev/null 2>&1
+"$qemu" -M virt,gic-version=2,virtualization=off,dumpdtb="$T/q2.dtb" -cpu cortex-a72 -m 128M -smp 2 >/dev/null 2>&1
+run q3 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/q3.dtb" --kernel "$FIRMWARE/arm64/boot.bin"
+[ ! -s "$T/q3.err" ] || fail "warnings for QEMU's GICv3 devicetree: $(cat "$T/q3.err")"
+run q2 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/q2.dtb" --kernel "$FIRMWARE/arm64/boot.bin"
+grep -q 'no "arm,gic-v3" node (hvsim models the GICv3 Distributor at 0x8000000)' "$T/q2.err" || fail "GICv2 not reported: $(cat "$T/q2.err")"
 echo ok
