@@ -24,7 +24,10 @@ const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
 #define GIC_PHANDLE 2
 #define ITS_PHANDLE 3
 /* devicetree interrupt specifiers (Linux dt-bindings/interrupt-controller) */
+#define FDT_GIC_SPI 0
 #define FDT_GIC_PPI 1
+/* QEMU virt's a15irqmap[VIRT_UART] */
+#define HVSIM_VIRT_UART_SPI 1
 #define FDT_IRQ_LEVEL_HIGH 4
 
 void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
@@ -113,6 +116,22 @@ static int dtb_chosen(const struct virt *v, void *fdt)
 	return e;
 }
 
+/* PSCI as QEMU virt writes it (hw/arm/virt.c fdt_add_psci_node): the 0.2+
+ * compatibles, the conduit, and the 0.1-style function IDs, which for
+ * PSCI 0.2 are the standard SMC64 ones (DEN 0022D 5.1). */
+static int dtb_psci(void *fdt)
+{
+	int e = fdt_begin_node(fdt, "psci");
+	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
+	e |= fdt_property(fdt, "compatible", compat, sizeof compat);
+	e |= fdt_property_string(fdt, "method", "hvc");
+	e |= fdt_property_u32(fdt, "cpu_suspend", PSCI_0_2_FN_CPU_SUSPEND);
+	e |= fdt_property_u32(fdt, "cpu_off", PSCI_0_2_FN_CPU_OFF);
+	e |= fdt_property_u32(fdt, "cpu_on", PSCI_0_2_FN_CPU_ON);
+	e |= fdt_property_u32(fdt, "migrate", 0xc4000005);   /* MIGRATE (DEN 0022D 5.1.11): not implemented, advertised as QEMU does */
+	return e | fdt_end_node(fdt);
+}
+
 /* libfdt sequential-write calls return <0 on error; only "no space" can
  * happen with our fixed content, so one check at the end suffices. */
 static int build_dtb(struct virt *v)
@@ -158,11 +177,7 @@ static int build_dtb(struct virt *v)
 	}
 	e |= fdt_end_node(fdt);
 
-	e |= fdt_begin_node(fdt, "psci");
-	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
-	e |= fdt_property(fdt, "compatible", psci_compat, sizeof psci_compat);
-	e |= fdt_property_string(fdt, "method", "hvc");
-	e |= fdt_end_node(fdt);
+	e |= dtb_psci(fdt);
 
 	e |= fdt_begin_node(fdt, "apb-pclk");
 	e |= fdt_property_string(fdt, "compatible", "fixed-clock");
@@ -184,6 +199,10 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property(fdt, "clocks", clocks, sizeof clocks);
 	static const char clock_names[] = "uartclk\0apb_pclk";
 	e |= fdt_property(fdt, "clock-names", clock_names, sizeof clock_names);
+	/* SPI 1, level-high, as QEMU virt (VIRT_UART); hvsim's PL011 never
+	 * fills its FIFO, so a driver never waits for this interrupt */
+	fdt32_t uart_irq[3] = { cpu_to_fdt32(FDT_GIC_SPI), cpu_to_fdt32(HVSIM_VIRT_UART_SPI), cpu_to_fdt32(FDT_IRQ_LEVEL_HIGH) };
+	e |= fdt_property(fdt, "interrupts", uart_irq, sizeof uart_irq);
 	e |= fdt_end_node(fdt);
 
 	e |= fdt_end_node(fdt);

@@ -24,4 +24,13 @@ run q3 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/q3.dtb" --kernel "$FIR
 [ ! -s "$T/q3.err" ] || fail "warnings for QEMU's GICv3 devicetree: $(cat "$T/q3.err")"
 run q2 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/q2.dtb" --kernel "$FIRMWARE/arm64/boot.bin"
 grep -q 'no "arm,gic-v3" node (hvsim models the GICv3 Distributor at 0x8000000)' "$T/q2.err" || fail "GICv2 not reported: $(cat "$T/q2.err")"
+# The generated devicetree has QEMU virt's nodes, with the same properties,
+# for the devices hvsim models (phandle numbers aside)
+"$HVSIM" run --set sim.ram_mb=128 --set sim.vcpus=2 --kernel "$FIRMWARE/arm64/boot.bin" --dump-dtb "$T/h.dtb"
+props() {
+	python3 "$(dirname "$0")/fdt_props.py" "$1" |
+		grep -E '^/(memory@40000000|cpus/cpu@[01]|psci|pl011@9000000|intc@8000000|intc@8000000/its@8080000|timer|apb-pclk) ' |
+		grep -vE ' (phandle|clocks) ' | sort
+}
+diff <(props "$T/h.dtb") <(props "$T/q3.dtb") || fail "the generated devicetree differs from QEMU virt's"
 echo ok
