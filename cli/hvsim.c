@@ -369,7 +369,8 @@ static int cmd_run(int argc, char **argv)
 	struct virt_boot boot = { .bootargs = append, .raw = raw, .semihosting = semihosting };
 	uint8_t *initrd = NULL, *user_dtb = NULL;
 	if ((raw ? raw_load(path, ram_base, ram_size, &img) :
-		   elf_load(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size, &img)) < 0 ||
+		   elf_load_dyn(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size,
+				isa == ISA_A64 ? ram_base + RAW_DEFAULT_OFFSET : 0, &img)) < 0 ||
 	    (initrd_path && raw_read_file(initrd_path, &initrd, &boot.initrd_size) < 0) ||
 	    (dtb_path && raw_read_file(dtb_path, &user_dtb, &boot.dtb_size) < 0)) {
 		free(initrd);

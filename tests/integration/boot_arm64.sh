@@ -94,3 +94,10 @@ run sdtb 7 --set sim.ram_mb=128 --set sim.vcpus=2 --dtb "$T/same.dtb" --kernel "
 [ ! -s "$T/sdtb.err" ] || fail "warnings for a matching devicetree: $(cat "$T/sdtb.err")"
 run baddtb 3 --dtb "$T/initrd" --kernel "$FIRMWARE/arm64/boot.bin"
 grep -q "initrd: not a flattened devicetree" "$T/baddtb.err" || fail "$(cat "$T/baddtb.err")"
+
+# An ET_DYN ELF (the same guest linked at 0) is loaded like a raw image:
+# lowest segment at RAM + 0x80000, entry moved with it
+run dyn 7 --set sim.ram_mb=128 --kernel "$FIRMWARE/arm64/boot-dyn.elf" --append "dyn"
+expect_eq "ET_DYN bootargs" "$(grep -a '^boot: bootargs' "$T/dyn.out")" 'boot: bootargs "dyn"'
+"$HVSIM" run -q --debug elf --set sim.ram_mb=128 "$FIRMWARE/arm64/boot-dyn.elf" >/dev/null 2>"$T/dyn.log" || :
+grep -q "boot-dyn.elf: AArch64, entry 0x40080000" "$T/dyn.log" || fail "ET_DYN not at RAM + 0x80000: $(head -3 "$T/dyn.log")"
