@@ -239,14 +239,17 @@ static int place_initrd(struct virt *v, uint64_t image_end)
 }
 
 /* ---- --dtb: the user's devicetree ---- */
-/* The first (address, size) of a node's reg, with QEMU virt's 2 + 2 cells */
-static bool reg0(const void *fdt, int node, unsigned i, uint64_t *addr)
+/* Cell pair i of a node's reg (QEMU virt's 2 + 2 cells), 4-byte aligned
+ * in the blob: read by bytes */
+static bool reg_cell(const void *fdt, int node, unsigned i, uint64_t *val)
 {
 	int len = 0;
-	const fdt64_t *r = fdt_getprop(fdt, node, "reg", &len);
-	if (!r || len < (int)((i + 1) * 16))
+	const uint8_t *r = fdt_getprop(fdt, node, "reg", &len);
+	if (!r || len < (int)((i + 1) * 8))
 		return false;
-	*addr = fdt64_to_cpu(r[2 * i]);
+	fdt64_t raw;
+	memcpy(&raw, r + 8 * i, sizeof raw);
+	*val = fdt64_to_cpu(raw);
 	return true;
 }
 
@@ -269,7 +272,7 @@ static void check_dev(const struct virt *v, const void *fdt, const char *compat,
 	uint64_t a = 0;
 	if (n < 0)
 		mismatch(v, "no \"%s\" node (hvsim models %s at 0x%llx)", compat, what, (unsigned long long)want);
-	else if (!reg0(fdt, n, i, &a) || a != want)
+	else if (!reg_cell(fdt, n, 2 * i, &a) || a != want)
 		mismatch(v, "%s at 0x%llx, the devicetree says 0x%llx", what, (unsigned long long)want,
 			 (unsigned long long)a);
 }
@@ -281,12 +284,11 @@ static void check_user_dtb(const struct virt *v, const void *fdt)
 {
 	const struct machine *m = &v->m;
 	int n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof "memory");
-	uint64_t a = 0;
-	const fdt64_t *r = n >= 0 ? fdt_getprop(fdt, n, "reg", NULL) : NULL;
-	if (!r || !reg0(fdt, n, 0, &a) || a != m->ram_base || fdt64_to_cpu(r[1]) != m->ram_size)
+	uint64_t a = 0, size = 0;
+	if (n < 0 || !reg_cell(fdt, n, 0, &a) || !reg_cell(fdt, n, 1, &size) || a != m->ram_base || size != m->ram_size)
 		mismatch(v, "RAM [0x%llx, +%llu MiB), the devicetree's memory node says 0x%llx, %llu MiB (sim.ram_mb)",
 			 (unsigned long long)m->ram_base, (unsigned long long)(m->ram_size >> 20), (unsigned long long)a,
-			 r ? (unsigned long long)(fdt64_to_cpu(r[1]) >> 20) : 0ULL);
+			 (unsigned long long)(size >> 20));
 	unsigned cpus = 0;
 	for (n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "cpu", sizeof "cpu"); n >= 0;
 	     n = fdt_node_offset_by_prop_value(fdt, n, "device_type", "cpu", sizeof "cpu"))
