@@ -543,14 +543,54 @@ static bool semihosting(struct vcpu *v, uint64_t pc)
 
 /* Why a fault Unicorn's CPU model raised cannot reach the guest: it gives
  * no syndrome.  With Unicorn 2.1 hvsim's walker translates every access
- * (cpu/xlate.c) and delivers the stage-1 faults itself; what is left here
- * is an alignment fault. */
+ * (cpu/xlate.c) and delivers the stage-1 faults itself, and alignment
+ * faults are decoded (alignment_fault): nothing is expected here. */
 #if XLATE_SUPPORTED
 #define S1_FAULTS_WHY "delivering it to the guest is not modelled yet (Unicorn gives no syndrome)"
 #else
 #define S1_FAULTS_WHY "delivering stage-1 faults to the guest needs Unicorn 2.1, where hvsim's walker translates " \
 	"(./configure --install-deps fetches it; Unicorn 2.0 gives no syndrome)"
 #endif
+
+/* ---- alignment faults: Unicorn raises them (exclusives, and Device
+ * memory with the MMU off) with the PC of the access but no syndrome or
+ * address; the address comes from the instruction and its registers. ---- */
+#define FSC_ALIGNMENT 0x21   /* D19.2.45 DFSC 0b100001 */
+
+static uint64_t xreg_or_sp(struct vcpu *v, unsigned n, bool sp)
+{
+	return n < 31 ? rd(v, xreg(n)) : sp ? rd(v, UC_ARM64_REG_SP) : 0;
+}
+
+/* Xm extended as the option field says (C6.2.x ExtendReg), then shifted */
+static uint64_t ext_reg(struct vcpu *v, const struct a64_ldst *d)
+{
+	uint64_t x = xreg_or_sp(v, d->rm, false);
+	switch (d->extend) {
+	case 2: x = (uint32_t)x; break;                     /* UXTW */
+	case 6: x = (uint64_t)(int64_t)(int32_t)x; break;   /* SXTW */
+	default: break;                                     /* LSL (UXTX), SXTX */
+	}
+	return x << d->shift;
+}
+
+static bool alignment_fault(struct vcpu *v, uint64_t pc)
+{
+	uint32_t insn = 0;
+	struct a64_ldst d;
+	if (!vcpu_read_code(v, pc, &insn, 4) || !a64_decode_ldst(insn, &d))
+		return false;
+	uint64_t addr = xreg_or_sp(v, d.rn, true);
+	if (d.add_offset)
+		addr += d.use_rm ? ext_reg(v, &d) : (uint64_t)d.imm;
+	/* Only a misaligned access can be an alignment fault; with the MMU on
+	 * an aligned one is a stage-1 fault of Unicorn's MMU (2.0.1). */
+	if (!(addr & (d.align - 1)) || (!d.exclusive && !mmu_off(v)))
+		return false;
+	uint32_t esr = el2_esr_injected_abort(false, from_el0(v), FSC_ALIGNMENT) | (d.write ? ISS_DABT_WNR : 0);
+	inject_sync(v, pc, esr, addr, true);
+	return true;
+}
 
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
@@ -591,9 +631,11 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 				(unsigned long long)pc, S1_FAULTS_WHY);
 		return;
 	case EXCP_DATA_ABORT:
+		if (alignment_fault(v, pc))
+			return;
 		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "data abort at PC 0x%llx raised by the CPU model (%s): %s",
 				(unsigned long long)pc, mmu_off(v) ? "with the MMU off: an unaligned access to Device "
-				"memory or an address beyond the 44-bit PA size" : "a stage-1 fault or an alignment fault",
+				"memory or an address beyond the 44-bit PA size" : "a stage-1 fault",
 				S1_FAULTS_WHY);
 		return;
 	default:

@@ -4,8 +4,9 @@
  *
  * Part 1, MMU off: SVC (ESR, ELR, SPSR, SP_EL0 and SP_EL1 banking), an
  * UNDEFINED instruction, an EL1 register read at EL0 (UNDEFINED), a fetch
- * from an address with no memory (external instruction abort), many SVCs
- * in a row, and virtual-timer IRQs taken while EL0 runs.
+ * from an address with no memory (external instruction abort), misaligned
+ * exclusives at EL0 and EL1 (alignment faults), many SVCs in a row, and
+ * virtual-timer IRQs taken while EL0 runs.
  * Part 2, MMU on with the guest's own tables (4K granule): from EL0, a
  * translation fault, a permission fault and an access-flag fault that the
  * kernel fixes (the access is retried and succeeds), a load from an EL1-only
@@ -73,6 +74,12 @@ static int (*fixup)(struct exc_frame *f);   /* part 2: fix a fault and retry */
 static int on_sync(struct exc_frame *f)
 {
     uint64_t self = (uint64_t)f;
+    if ((f->spsr & 0xf) == 5 && ESR_EC(f->esr) == ESR_EC_DABT_CUR && (f->esr & 0x3f) == 0x21) {
+        last = *f;                       /* the kernel's own alignment fault */
+        taken++;
+        f->elr += 4;
+        return 1;
+    }
     if ((f->spsr & 0xf) != 0 || self < kstack_lo || self >= kstack_hi)
         return 0;                        /* only EL0's, on the kernel stack */
     if (ESR_EC(f->esr) == 0x15) {        /* SVC64 */
@@ -149,6 +156,15 @@ static uint64_t u_mrs(uint64_t a)
     return a + (x & 0);
 }
 
+static uint64_t u_load(uint64_t a) { return *(volatile uint64_t *)a; }
+
+static uint64_t u_ldxr(uint64_t a)
+{
+    uint64_t x;
+    __asm__ volatile("ldxr %0, [%1]" : "=r"(x) : "r"(a) : "memory");   /* exclusives must be aligned */
+    return x;
+}
+
 static uint64_t u_jump(uint64_t a)
 {
     ((void (*)(void))a)();
@@ -205,6 +221,13 @@ static void part1(void)
     n = taken;
     check(run_user(u_jump, GAP, USER_SP) == 7, 23, "return after the instruction abort");
     show("fetch_gap", n);
+    n = taken;
+    run_user(u_ldxr, (uint64_t)user_stack + 4, USER_SP);
+    show("ldxr_unaligned", n);
+    n = taken;
+    uint64_t value;
+    __asm__ volatile("ldaxr %0, [%1]" : "=r"(value) : "r"((uint64_t)user_stack + 2) : "memory");
+    show("ldaxr_unaligned_el1", n);
     check(run_user(u_svcs, 1000, USER_SP) == 1000, 24, "1000 SVCs");
     /* 40 timer IRQs taken at EL0 while it makes SVCs */
     irq_target = 40;
@@ -311,7 +334,6 @@ static int fix(struct exc_frame *f)
     return 1;
 }
 
-static uint64_t u_load(uint64_t a) { return *(volatile uint64_t *)a; }
 static uint64_t u_store(uint64_t a) { *(volatile uint64_t *)a = 0x600d; return *(volatile uint64_t *)a; }
 
 static void part2(void)

@@ -6,7 +6,8 @@
 #    0x24 instruction / data abort from a lower EL; WnR [6]; FSC [5:0]
 #    0b0001LL translation, 0b0010LL access flag, 0b0011LL permission fault
 #    at level LL, 0b010000 synchronous external abort (KVM's injected
-#    abort for a fetch from an IPA with no memory).
+#    abort for a fetch from an IPA with no memory), 0b100001 alignment fault
+#    (a misaligned exclusive, at EL0 and at EL1).
 #  - D1.10.2: ELR_EL1 = the faulting instruction for aborts and UNDEFINED;
 #    SPSR_EL1 = the EL0t PSTATE (M[3:0] = 0, DAIF clear).
 #  - FAR_EL1 = the faulting address itself.
@@ -30,6 +31,11 @@ part1() {
 	expect undef "ESR_EL1=0x02000000 FAR_EL1=0x0 ELR_EL1=$(sym u_undef) SPSR_EL1=0x0"
 	expect mrs_el1 "ESR_EL1=0x02000000 FAR_EL1=0x0 ELR_EL1=$(sym u_mrs) SPSR_EL1=0x0"
 	expect fetch_gap "ESR_EL1=0x82000010 FAR_EL1=0x1000 ELR_EL1=0x1000 SPSR_EL1=0x0"
+	# exclusives need alignment (B2.5.2): DFSC 0b100001, FAR = the address
+	local stack; stack=$(sym user_stack)
+	expect ldxr_unaligned "ESR_EL1=0x92000021 FAR_EL1=$(printf 0x%x $((stack + 4))) ELR_EL1=$(sym u_ldxr) SPSR_EL1=0x0"
+	local l; l=$(grep -aF "el0: ldaxr_unaligned_el1 " "$T/a.out" || :)
+	expect_eq "EL1 alignment fault" "${l%% ELR_EL1=*}" "el0: ldaxr_unaligned_el1 ESR_EL1=0x96000021 FAR_EL1=$(printf 0x%x $((stack + 2)))"
 	grep -qaE "^el0: svcs [0-9]+ irqs 40 \(svcs made while waiting: yes\)" "$T/a.out" || fail "IRQ line: $(grep -a 'el0: svcs' "$T/a.out")"
 	grep -qaF "el0: part 1 done" "$T/a.out" || fail "part 1 did not finish"
 	if grep -aF "FAIL" "$T/a.out"; then fail "the guest found a failure"; fi
