@@ -368,11 +368,8 @@ static void part2(void)
 
 int main(void)
 {
-    uint64_t ksp;
-    __asm__ volatile("mov %0, sp" : "=r"(ksp));
     kstack_lo = (uint64_t)rt_stacks;
     kstack_hi = (uint64_t)rt_stacks + RT_STACK_SIZE;
-    (void)ksp;
     exc_set_handler(on_sync);
     irq_set_handler(on_irq);
     gic_init();
