@@ -23,6 +23,7 @@ struct pc_cpu_msrs {
  * handler costs are the machine's, [lapic]) */
 enum pc_irq_exit { PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_IRQ_EXITS };
 struct pc_irq;   /* LAPICs, I/O APIC and their glue: pc_irq.c */
+struct pc_iommu; /* the MSI device and the VT-d units: pc_iommu.c */
 
 struct pc {
 	struct machine m;
@@ -34,12 +35,15 @@ struct pc {
 	bool tsc_write_warned;   /* the guest was told once that TSC writes are ignored */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
 	struct pc_irq *irq;   /* interrupts: LAPICs, I/O APIC, the machine's irq_ctrl (pc_irq.c) */
+	struct pc_iommu *iommu;   /* the passed-through MSI device, guest vIOMMU, host IOMMU (pc_iommu.c) */
 };
 
 extern const struct cfg_key pc_cfg_keys[];
 extern const unsigned pc_cfg_nkeys;
 extern const struct cfg_key lapic_cfg_keys[];
 extern const unsigned lapic_cfg_nkeys;
+extern const struct cfg_key pc_iommu_cfg_keys[];   /* [iommu] */
+extern const unsigned pc_iommu_cfg_nkeys;
 
 int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img);
 void pc_destroy(struct pc *p);
@@ -83,5 +87,15 @@ bool pc_irq_posting(const struct pc *p);
  * halted one is woken.  False if pda names no descriptor (the IOMMU records
  * VT-d fault 0x27). */
 bool pc_irq_post(struct pc *p, uint64_t pda, uint8_t vector, bool urgent, cycles_t when);
+
+/* ---- the device path (pc_iommu.c): the MSI device's window, the guest's
+ * VT-d unit, the host IOMMU's remapping; called by pc_create after
+ * pc_irq_init.  -1 + err_set on failure. ---- */
+int pc_iommu_init(struct pc *p, const struct cfg *c, struct stats *st);
+void pc_iommu_fini(struct pc *p);
+/* The MSI device's DWORD write (msi_write_fn, ctx = the struct pc): through
+ * the guest's vIOMMU, then the host's remapping, to the LAPIC or a posted
+ * descriptor. */
+void pc_msi_write(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when);
 
 #endif

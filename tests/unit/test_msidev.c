@@ -137,7 +137,7 @@ static void test_index_bounds(void)
 	CU_ASSERT_EQUAL(rd(&d, qoff(63, 0x8)), 0);
 	CU_ASSERT_EQUAL(d.own_errors, 6);
 	/* reserved offsets, read-only registers, bad widths and alignment, outside the window */
-	CU_ASSERT_EQUAL(rd(&d, 0x018), 0);
+	CU_ASSERT_EQUAL(rd(&d, 0x01c), 0);
 	wr(&d, 0x004, 9);
 	wr(&d, qoff(0, 0x14), 0x99);
 	CU_ASSERT_EQUAL(rd(&d, qoff(0, 0x14)), 0x10);
