@@ -7,7 +7,7 @@
 # that never delivers stops at the limit instead of idling forever.
 . "$(dirname "$0")/lib.bash"
 fw="$FIRMWARE/x86/ipi.elf"
-run ipi 0 --max-cycles 100000000 "$fw"
+run ipi 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" "$fw"
 grep -qF "ipi: PASS" "$T/ipi.out" || fail "guest did not pass"
 expect_eq "interrupts injected" "$(j ipi "d['lapic']['delivered']['injected']")" 40
 expect_eq "messages accepted" "$(j ipi "d['lapic']['messages']")" 40
@@ -23,7 +23,7 @@ expect_eq "kick exits" "$(j ipi "d['exits']['EXTERNAL_INTERRUPT']")" "$(j ipi "d
 expect_eq INTERRUPT_WINDOW "$(j ipi "d['exits']['INTERRUPT_WINDOW']")" 0
 # without HLT exiting a halted vCPU waits in hardware: every kick is an exit
 ctls=$(design x86 vmx procbased_ctls)
-run nohlt 0 --max-cycles 100000000 --set vmx.procbased_ctls=$(printf '0x%x' $(( ctls & ~(1 << 7) ))) "$fw"
+run nohlt 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" --set vmx.procbased_ctls=$(printf '0x%x' $(( ctls & ~(1 << 7) ))) "$fw"
 expect_eq "HLT exits without HLT exiting" "$(j nohlt "d['exits']['HLT']")" 0
 expect_eq "kicks without HLT exiting" "$(j nohlt "d['exits']['EXTERNAL_INTERRUPT']")" 40
 expect_eq "wake-ups without HLT exiting" "$(j nohlt "d['platform']['vcpu_wakeups']")" 0

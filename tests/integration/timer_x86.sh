@@ -7,7 +7,7 @@
 # each expiry is an exit.  The masked expiry costs an INTERRUPT_WINDOW exit.
 . "$(dirname "$0")/lib.bash"
 fw="$FIRMWARE/x86/timer.elf"
-run timer 0 --max-cycles 100000000 "$fw"
+run timer 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" "$fw"
 grep -qF "timer: PASS" "$T/timer.out" || fail "guest did not pass"
 expect_eq "interrupts injected" "$(j timer "d['lapic']['delivered']['injected']")" 10
 expect_eq "timer expiries" "$(j timer "d['lapic']['timer_fired']")" 10
@@ -22,11 +22,11 @@ expect_eq "EOI writes" "$(j timer "d['lapic']['accesses']['eoi']")" 10
 lat=$(( $(design x86 lapic wakeup_cycles) + $(design x86 lapic inject_cycles) ))
 expect_eq "latency (woken)" "$(j timer "d['lapic']['delivery_latency_cycles']['min']")" $lat
 # a hypervisor that never asks for the window injects at the first entry with IF = 1
-run nowin 0 --max-cycles 100000000 --set lapic.irq_window_exiting=false "$fw"
+run nowin 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" --set lapic.irq_window_exiting=false "$fw"
 expect_eq "INTERRUPT_WINDOW without window exiting" "$(j nowin "d['exits']['INTERRUPT_WINDOW']")" 0
 expect_eq "injected without window exiting" "$(j nowin "d['lapic']['delivered']['injected']")" 10
 ctls=$(design x86 vmx procbased_ctls)
-run nohlt 0 --max-cycles 100000000 --set vmx.procbased_ctls=$(printf '0x%x' $(( ctls & ~(1 << 7) ))) "$fw"
+run nohlt 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" --set vmx.procbased_ctls=$(printf '0x%x' $(( ctls & ~(1 << 7) ))) "$fw"
 expect_eq "timer exits without HLT exiting" "$(j nohlt "d['exits']['EXTERNAL_INTERRUPT']")" 10
 expect_eq "timer IRQ exits" "$(j nohlt "d['platform']['irq_exits']['timer']")" 10
 expect_eq "wake-ups without HLT exiting" "$(j nohlt "d['platform']['vcpu_wakeups']")" 0
