@@ -94,16 +94,6 @@ const struct cfg_key pc_iommu_cfg_keys[] = {
 };
 const unsigned pc_iommu_cfg_nkeys = sizeof pc_iommu_cfg_keys / sizeof pc_iommu_cfg_keys[0];
 
-/* ---- the posted-interrupt side (branch x86-apicv implements it) ----
- * Until it is linked in: no posting. */
-__attribute__((weak)) bool pc_irq_posting(const struct pc *p) { (void)p; return false; }
-__attribute__((weak)) uint64_t pc_irq_pid_hpa(const struct pc *p, unsigned cpu) { (void)p; (void)cpu; return 0; }
-__attribute__((weak)) bool pc_irq_post(struct pc *p, uint64_t pda, uint8_t vector, bool urgent, cycles_t when)
-{
-	(void)p; (void)pda; (void)vector; (void)urgent; (void)when;
-	return false;
-}
-
 static cycles_t clock_now(const struct pc *p)
 {
 	const struct sim *s = p->m.sim;

@@ -592,8 +592,7 @@ static void trap_emulate(struct pc_irq *p, unsigned cpu, int reason, unsigned of
 	struct lapic *l = &p->lapic[cpu];
 	if (reason == APIC_EXIT_EOI_INDUCED) {
 		charge(p, cpu, PC_APIC_EOI);
-		if (apic_vec_test(l->regs, APIC_TMR, off & 0xff))
-			ioapic_eoi(&p->ioapic, (uint8_t)off);
+		ioapic_eoi(&p->ioapic, (uint8_t)off);   /* by vector: a posted level interrupt sets no TMR bit */
 		return;
 	}
 	struct lapic_event ev;
