@@ -245,7 +245,11 @@ static int run(void)
     if (!doorbells(0, V_REMAP, ROUNDS))
         return 62;
     irte(0, V_REMAP2, sid, 1);                    /* not invalidated: the IEC still has the old one */
-    if (!doorbells(0, V_REMAP, 1) || cnt[V_REMAP2])
+    unsigned before = cnt[V_REMAP] + cnt[V_REMAP2];
+    mmio_write32(DEV + D_DOORBELL, 0);
+    while (cnt[V_REMAP] + cnt[V_REMAP2] == before)
+        sti_hlt();
+    if (cnt[V_REMAP2])
         return 63;
     iq_submit(4 | 1u << 4);                       /* IEC invalidate, index 0, IM 0 */
     if (!doorbells(0, V_REMAP2, 1))
