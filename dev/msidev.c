@@ -212,8 +212,9 @@ static bool write32(struct msidev *d, uint64_t off, uint32_t val)
 	case MSIDEV_CTRL:
 		d->enable = FIELD_EX(val, MSIDEV_CTRL, ENABLE);
 		d->mask_all = FIELD_EX(val, MSIDEV_CTRL, MASK_ALL);
+		/* MSI-X on: the function may not use INTx (PCI 3.0 6.8.2.3, MSI-X Enable) */
 		if (d->enable && d->intx)
-			set_intx(d, false, d->now(d->ctx));   /* MSI-X on: the function may not use INTx (PCI 3.0 6.8.2.3, MSI-X Enable) */
+			set_intx(d, false, d->now(d->ctx));
 		unmasked(d, d->now(d->ctx));
 		return true;
 	case MSIDEV_INTX_STATUS:
