@@ -576,6 +576,7 @@ static void ipiv_flush(struct pc_irq *p, unsigned cpu, cycles_t now)
 {
 	int vec = p->ipiv_target >= 0 ? pi_highest_pir(&p->ipiv_scratch) : -1;
 	if (vec >= 0) {
+		(*p->st_ipis)++;
 		p->cpu[cpu].hw_cycles += p->ipiv_cycles;
 		post_at(p, (unsigned)p->ipiv_target, (uint8_t)vec, false, now);
 	}
