@@ -15,7 +15,7 @@ check() {
 }
 run legacy 0 --max-cycles 100000000 --design "$TOP/designs/x86-legacy.ini" "$fw"
 check legacy
-# APIC-register virtualization: KVM (since 6.2, "KVM: VMX: Intercept reads
+# APIC-register virtualization: KVM (Linux 6.x, "KVM: VMX: Intercept reads
 # to invalid and write-only x2APIC registers") intercepts the reads of
 # 800H and 8FFH and injects #GP; the model lets every read in 800H-8FFH
 # reach the virtual-APIC page (platform/pc_irq.c x2apic_intercepted).
