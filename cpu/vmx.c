@@ -323,6 +323,7 @@ uint32_t vmx_intr_info(unsigned vector, enum vmx_intr_type type, bool deliver_co
 
 static const char *const part_names[VMXP_COUNT] = {
 	[VMXP_EXIT] = "exit", [VMXP_HANDLER] = "handler", [VMXP_ENTRY] = "entry", [VMXP_USER] = "user",
+	[VMXP_APIC] = "apic",
 };
 const char *vmx_part_name(enum vmx_part p) { return part_names[p]; }
 

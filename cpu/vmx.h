@@ -66,6 +66,7 @@ enum vmx_part {
 	VMXP_HANDLER,    /* the hypervisor's work for this exit class */
 	VMXP_ENTRY,      /* VM entry: state load + hardware transition */
 	VMXP_USER,       /* round trip to the userspace VMM (emulated device) */
+	VMXP_APIC,       /* APIC register emulation behind the exit ([lapic]) */
 	VMXP_COUNT
 };
 const char *vmx_part_name(enum vmx_part p);

@@ -90,6 +90,14 @@
 #define HVSIM_MAILBOX_WAKEUP_VECTOR   0x08   /* u64 */
 #define HVSIM_MAILBOX_CMD_NOOP        0
 #define HVSIM_MAILBOX_CMD_WAKEUP      1
+/* The MSI device (dev/msidev.h: a passed-through SR-IOV-VF-like function)
+ * and its PCI requester ID ([msidev] requester_id); with MSI-X disabled its
+ * INTx line drives I/O APIC pin HVSIM_PC_MSIDEV_GSI (level, active high as
+ * the model sees it).  A guest-visible VT-d unit (interrupt remapping,
+ * CAP.PI = 0) at QEMU q35's intel-iommu address when [iommu] present. */
+#define HVSIM_PC_MSIDEV               0xFE000000ULL
+#define HVSIM_PC_MSIDEV_GSI           16
+#define HVSIM_PC_VTD                  0xFED90000ULL
 
 /* hvsim hypercalls on x86: VMCALL, KVM's register convention: RAX = number,
  * RBX, RCX, RDX, RSI = arguments, result in RAX. */

@@ -125,7 +125,7 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 				     "RDMSR/WRMSR of MSRs that do not exist or setting reserved bits (#GP injected)");
 	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
 	p->started[0] = true;
-	if (pc_irq_init(p, c, st) < 0)
+	if (pc_irq_init(p, c, st) < 0 || pc_iommu_init(p, c, st) < 0)
 		return -1;
 	for (unsigned i = 0; i < m->ncpus; i++)
 		p->msr[i].misc_enable = 1;   /* fast-strings enable, the reset value KVM reports */
@@ -139,6 +139,7 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 
 void pc_destroy(struct pc *p)
 {
+	pc_iommu_fini(p);
 	pc_irq_fini(p);
 	machine_fini(&p->m);
 }
