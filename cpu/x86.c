@@ -257,6 +257,9 @@ static void set_rip(struct vcpu *v, uint64_t next)
 		if (r) {
 			v->insns -= r->ninsns;
 			v->set->total_insns -= r->ninsns;
+			/* an exit in this block counted them too: they never ran */
+			if (v->insns_at_exit > v->insns)
+				v->insns_at_exit = v->insns;
 			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->milli - r->cost_milli;
 			v->sc.clock = milli / 1000;
 			v->milli = milli % 1000;
