@@ -16,7 +16,7 @@
 #include "platform/machine.h"
 #include "platform/memvirt.h"
 
-#define VCPU_MAX_EXITS 16
+#define VCPU_MAX_EXITS 24
 
 struct vcpus;
 
@@ -141,9 +141,13 @@ struct vcpus {
 };
 
 extern const struct arch_ops a64_ops, x86_ops;
-/* x86 exit classes of the interrupt path, after vmx's (whose handler
- * costs come from the machine, pc_irq_exit_cycles). */
-enum { X86X_EXTERNAL_INTERRUPT = VMXX_COUNT, X86X_INTERRUPT_WINDOW, X86X_COUNT };
+/* x86 exit classes of the interrupt path, after vmx's, in the order of
+ * enum pc_irq_exit (their handler costs come from the machine,
+ * pc_irq_exit_cycles). */
+enum {
+	X86X_EXTERNAL_INTERRUPT = VMXX_COUNT, X86X_INTERRUPT_WINDOW, X86X_APIC_ACCESS, X86X_APIC_WRITE,
+	X86X_EOI_INDUCED, X86X_PREEMPTION_TIMER, X86X_COUNT
+};
 const char *x86_exit_name(unsigned x);
 /* x86: hooks the RDMSR/WRMSR/RDTSC of a newly decoded block on every engine;
  * true if any was new (the block must then be retranslated). */

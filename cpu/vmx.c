@@ -330,8 +330,8 @@ uint32_t vmx_intr_info(unsigned vector, enum vmx_intr_type type, bool deliver_co
 }
 
 static const char *const part_names[VMXP_COUNT] = {
-	[VMXP_EXIT] = "exit", [VMXP_SAVE] = "save", [VMXP_HANDLER] = "handler", [VMXP_USER] = "user",
-	[VMXP_RESTORE] = "restore", [VMXP_ENTRY] = "entry",
+	[VMXP_EXIT] = "exit", [VMXP_SAVE] = "save", [VMXP_HANDLER] = "handler", [VMXP_APIC] = "apic",
+	[VMXP_USER] = "user", [VMXP_RESTORE] = "restore", [VMXP_ENTRY] = "entry",
 };
 const char *vmx_part_name(enum vmx_part p) { return part_names[p]; }
 

@@ -69,6 +69,7 @@ enum vmx_part {
 	VMXP_EXIT,       /* VM exit: the hardware transition (SDM ch. 28) */
 	VMXP_SAVE,       /* KVM after the exit: guest GPRs, RSB refill, exit information (vmx_vcpu_run) */
 	VMXP_HANDLER,    /* the hypervisor's work for this exit class */
+	VMXP_APIC,       /* APIC register emulation behind the exit ([lapic]) */
 	VMXP_USER,       /* round trip to the userspace VMM (emulated device) */
 	VMXP_RESTORE,    /* KVM before the entry: request checks, dirty VMCS fields, GPRs, buffer clearing */
 	VMXP_ENTRY,      /* VM entry: the hardware transition (SDM ch. 27) */

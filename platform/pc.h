@@ -2,7 +2,10 @@
  * application processors started through the ACPI multiprocessor wakeup
  * mailbox (platform/hvsim-abi.h), one local APIC per vCPU (xAPIC page at
  * 0xFEE00000, x2APIC MSRs) and an I/O APIC at 0xFEC00000, emulated by the
- * modelled KVM without APIC virtualization (pc_irq.c). */
+ * modelled KVM with the APIC virtualization the design's VMCS controls
+ * enable: none (legacy injection), APIC-register virtualization and
+ * virtual-interrupt delivery, posted interrupts, IPI virtualization
+ * (pc_irq.c). */
 #ifndef HVSIM_PLATFORM_PC_H
 #define HVSIM_PLATFORM_PC_H
 #include "dev/uart16550.h"
@@ -20,8 +23,11 @@ struct pc_cpu_msrs {
 };
 
 /* Exits of the interrupt path that hvsim's VMX exit classes lack (their
- * handler costs are the machine's, [lapic]) */
-enum pc_irq_exit { PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_IRQ_EXITS };
+ * handler costs are the machine's, [lapic] and [apicv]) */
+enum pc_irq_exit {
+	PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_EXIT_APIC_ACCESS, PC_EXIT_APIC_WRITE,
+	PC_EXIT_EOI_INDUCED, PC_EXIT_PREEMPTION_TIMER, PC_IRQ_EXITS
+};
 struct pc_irq;   /* LAPICs, I/O APIC and their glue: pc_irq.c */
 
 struct pc {
@@ -66,10 +72,37 @@ void pc_irq_cpu_started(struct pc *p, unsigned cpu);
 /* MOV to/from CR8 (SDM Vol. 3A 10.8.6.1): the TPR, bits 7:4 = CR8[3:0]. */
 uint8_t pc_apic_tpr(const struct pc *p, unsigned cpu);
 void pc_apic_set_tpr(struct pc *p, unsigned cpu, uint8_t tpr);
-/* Handler cycles of the exits the interrupt path causes ([lapic]). */
+/* Handler cycles of the exits the interrupt path causes ([lapic], [apicv]). */
 cycles_t pc_irq_exit_cycles(const struct pc *p, enum pc_irq_exit x);
-/* Does the hypervisor ask for the interrupt window ([lapic] irq_window_exiting)? */
+/* Does the hypervisor ask for the interrupt window ([lapic]
+ * irq_window_exiting; never with virtual-interrupt delivery, where the
+ * processor delivers once RFLAGS.IF allows, SDM 30.2.1)? */
 bool pc_irq_window_exiting(const struct pc *p);
+/* The exit the last poll (irq_ctrl poll) asked for: EXTERNAL_INTERRUPT or
+ * PREEMPTION_TIMER. */
+enum pc_irq_exit pc_irq_poll_exit(const struct pc *p, unsigned cpu);
+/* The APIC emulation cycles the hypervisor spent since the last call (the
+ * `apic` part of the exit that caused it). */
+cycles_t pc_irq_apic_cycles(struct pc *p, unsigned cpu);
+
+/* ---- APIC virtualization: guest APIC accesses the processor handles ----
+ * The result of such an access: done (virtualized, perhaps followed by a
+ * trap-like exit), #GP, and the exit taken if any (the hypervisor's
+ * emulation behind it is done; its cycles: pc_irq_apic_cycles). */
+struct pc_apic_result {
+	bool gp;
+	int exit;                 /* enum pc_irq_exit, -1 none */
+	uint64_t qual, value;     /* the exit qualification; a read's value */
+};
+/* Is gpa in vCPU cpu's APIC-access page ("virtualize APIC accesses" on,
+ * xAPIC mode)?  Accesses there never take the EPT path. */
+bool pc_apic_page(const struct pc *p, unsigned cpu, uint64_t gpa);
+struct pc_apic_result pc_apic_mmio(struct pc *p, unsigned cpu, uint64_t gpa, unsigned size, bool write,
+				   uint64_t val);
+/* RDMSR/WRMSR of an x2APIC MSR that the MSR bitmap, as KVM sets it for this
+ * vCPU now, does not intercept: true and *r (SDM 30.5); false if it exits. */
+bool pc_apic_msr_virtual(struct pc *p, unsigned cpu, uint32_t msr, bool write, uint64_t val,
+			 struct pc_apic_result *r);
 
 /* ---- the interrupt path for devices (MSI device, VT-d) ----
  * A decoded interrupt message (compatibility-format MSI, remapped IRTE) onto
