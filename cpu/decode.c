@@ -347,9 +347,11 @@ static struct iclass x86_classify(const cs_insn *in)
 	case X86_INS_RDTSC: r.special = X86S_RDTSC; break;
 	case X86_INS_INVLPG: r.special = X86S_INVLPG; break;
 	case X86_INS_MOV:
-		if (x->op_count == 2 && x->operands[0].type == X86_OP_REG && x->operands[0].reg >= X86_REG_CR0 &&
-		    x->operands[0].reg <= X86_REG_CR15)
-			r.special = X86S_MOV_CR;
+		/* to or from a control register (MOV from CR8 reads the TPR) */
+		for (unsigned i = 0; x->op_count == 2 && i < 2; i++)
+			if (x->operands[i].type == X86_OP_REG && x->operands[i].reg >= X86_REG_CR0 &&
+			    x->operands[i].reg <= X86_REG_CR15)
+				r.special = X86S_MOV_CR;
 		break;
 	}
 	if (X86_IN(in->id, x86_system) || x86_group(d, X86_GRP_INT) || x86_group(d, X86_GRP_IRET) ||

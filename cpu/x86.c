@@ -304,6 +304,9 @@ static void set_rip(struct vcpu *v, uint64_t next)
 		if (r) {
 			v->insns -= r->ninsns;
 			v->set->total_insns -= r->ninsns;
+			/* an exit in this block counted them too: they never ran */
+			if (v->insns_at_exit > v->insns)
+				v->insns_at_exit = v->insns;
 			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->milli - r->cost_milli;
 			v->sc.clock = milli / 1000;
 			v->milli = milli % 1000;
@@ -575,12 +578,53 @@ static void tlb_special(struct vcpu *v, uint64_t addr)
 		do_invlpg(v, &in, op, addr);
 }
 
+/* MOV to/from CR8 (REX.R 0F 22/20 /r): the TPR (SDM Vol. 3A 10.8.6.1,
+ * TPR[7:4] = CR8[3:0]).  An exit only under CR8-load/store exiting (KVM
+ * without TPR shadow); with TPR shadow the access goes to VTPR in the
+ * virtual-APIC page, which is the LAPIC model's page.  KVM's TPR threshold
+ * stays 0 here (nothing pending below the TPR is tracked), so
+ * TPR_BELOW_THRESHOLD does not occur.  False: not a CR8 move. */
+static bool mov_cr8(struct vcpu *v, uint64_t addr)
+{
+	uint8_t b[16] = { 0 };
+	size_t n = 4096 - (addr & 4095) < sizeof b ? 4096 - (addr & 4095) : sizeof b;
+	struct x86_insn in;
+	if (!xlate_read_virt(v, addr, b, n))
+		return false;
+	prefixes(b, n, &in);
+	if (in.op + 3 > b + n || in.op[0] != 0x0f || (in.op[1] != 0x22 && in.op[1] != 0x20))
+		return false;
+	unsigned modrm = in.op[2], cr = ((modrm >> 3) & 7) | (in.rex & 4) << 1, r = (modrm & 7) | (in.rex & 1) << 3;
+	if (cr != 8)
+		return false;
+	bool to = in.op[1] == 0x22;
+	uint64_t val = to ? rd(v, gpr[r]) : 0, next = addr + (uint64_t)(in.op + 3 - b);
+	if (to && val >> 4) {   /* reserved bits 63:4: #GP(0) (SDM Vol. 2B MOV CR) */
+		set_rip(v, addr);
+		inject(v, X86_VEC_GP, 0, addr);
+		return true;
+	}
+	struct vmx_event ev = { .kind = VMX_EV_CR, .insn_len = (uint8_t)(next - addr),
+				.cr = { .cr = 8, .type = to ? VMX_CR_MOV_TO : VMX_CR_MOV_FROM, .gpr = (uint8_t)r, .value = val } };
+	struct vmx_exit_info x;
+	if (vmx_decide(&v->set->vmx, &ev, &x) && x.reason == EXIT_REASON_CR_ACCESS)
+		take_exit(v, VMXX_CR_ACCESS, x.qual, addr, false, x.cause);
+	if (to)
+		pc_apic_set_tpr(v->set->pc, v->id, (uint8_t)(val << 4));
+	else
+		wr(v, gpr[r], pc_apic_tpr(v->set->pc, v->id) >> 4);
+	set_rip(v, next);
+	return true;
+}
+
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	uint8_t op[2] = { 0 };
 	if (v->xl.on)
 		tlb_special(v, addr);
+	if (mov_cr8(v, addr))
+		return;
 	if (!xlate_read_virt(v, addr, op, 2) || op[0] != 0x0f)
 		return;
 	if (op[1] == 0x32)
@@ -598,8 +642,9 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	for (uint32_t i = 0; i < b->nspecials; i++) {
 		uint64_t a = b->specials[i].addr;
 		enum x86_special k = b->specials[i].kind;
-		/* TLB maintenance matters only to the translation model */
-		if ((k == X86S_MOV_CR || k == X86S_INVLPG) && !s->v[0]->xl.on)
+		/* TLB maintenance matters only to the translation model; MOV CR
+		 * always (CR8 is the TPR) */
+		if (k == X86S_INVLPG && !s->v[0]->xl.on)
 			continue;
 		if (!set_insert(&d->hooked, &d->cap, &d->len, a))
 			continue;

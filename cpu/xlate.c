@@ -509,8 +509,7 @@ void xlate_declare_exits(struct vcpus *s)
 	/* SDM Vol. 3C Appendix C: #PF exits (exception bitmap), CR access 28, INVLPG 14 */
 	xv->x_pt_write = xv->x_hidden = xv->x_hidden_fetch = s->nexits;
 	s->exit_names[s->nexits++] = "EXCEPTION_NMI";
-	xv->x_switch = s->nexits;
-	s->exit_names[s->nexits++] = "CR_ACCESS";
+	xv->x_switch = VMXX_CR_ACCESS;
 	xv->x_invlpg = s->nexits;
 	s->exit_names[s->nexits++] = "INVLPG";
 }

@@ -74,6 +74,10 @@
 #define HVSIM_PC_LOAD_MIN             0x100000ULL  /* ELF segments must start at or above 1 MiB */
 #define HVSIM_PC_COM1                 0x3f8        /* 16550 UART, 8 ports */
 #define HVSIM_PC_DEBUG_EXIT           0xf4         /* isa-debug-exit: write v => exit status (v << 1) | 1 */
+#define HVSIM_PC_ELCR                 0x4d0        /* 8259 ELCR1/ELCR2, emulated in the kernel (2 ports) */
+/* CPUID 40000010H (QEMU's timing leaf for KVM guests): EAX = TSC kHz (the
+ * design's core clock: RDTSC counts simulated cycles), EBX = APIC bus kHz. */
+#define HVSIM_CPUID_TIMING            0x40000010U
 /* Boot: 64-bit mode, paging off (identity), interrupts off, RIP = ELF entry,
  * RSP = 0.  The BSP is APIC ID 0.  CPUID.1:EBX[31:24] is the initial APIC ID
  * and CPUID.1:EBX[23:16] the number of logical processors.

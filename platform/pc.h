@@ -38,6 +38,8 @@ struct pc {
 	struct pc_cpu_msrs msr[MACHINE_MAX_CPUS];
 	bool started[MACHINE_MAX_CPUS];
 	cycles_t ap_wakeup_cycles;
+	uint8_t elcr[2];          /* 8259 edge/level control, in the kernel (KVM's i8259) */
+	uint32_t apic_bus_khz;    /* CPUID 0x40000010 EBX */
 	bool tsc_write_warned;   /* the guest was told once that TSC writes are ignored */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
 	struct pc_irq *irq;   /* interrupts: LAPICs, I/O APIC, the machine's irq_ctrl (pc_irq.c) */
@@ -71,6 +73,9 @@ bool pc_apic_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t *val, enum
 bool pc_apic_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val, enum msr_result *r);
 /* A vCPU started by the wakeup mailbox: its LAPIC leaves wait-for-SIPI. */
 void pc_irq_cpu_started(struct pc *p, unsigned cpu);
+/* MOV to/from CR8 (SDM Vol. 3A 10.8.6.1): the TPR, bits 7:4 = CR8[3:0]. */
+uint8_t pc_apic_tpr(const struct pc *p, unsigned cpu);
+void pc_apic_set_tpr(struct pc *p, unsigned cpu, uint8_t tpr);
 /* Handler cycles of the exits the interrupt path causes ([lapic], [apicv]). */
 cycles_t pc_irq_exit_cycles(const struct pc *p, enum pc_irq_exit x);
 /* Does the hypervisor ask for the interrupt window ([lapic]

@@ -700,6 +700,19 @@ void pc_irq_cpu_started(struct pc *pc, unsigned cpu)
 	p->irqc.check_at[cpu] = 0;
 }
 
+uint8_t pc_apic_tpr(const struct pc *pc, unsigned cpu)
+{
+	return pc->irq ? (uint8_t)apic_reg_get(pc->irq->lapic[cpu].regs, APIC_TPR) : 0;
+}
+
+void pc_apic_set_tpr(struct pc *pc, unsigned cpu, uint8_t tpr)
+{
+	if (!pc->irq)
+		return;
+	apic_reg_put(pc->irq->lapic[cpu].regs, APIC_TPR, tpr);
+	check_by(pc->irq, cpu, 0);   /* a lower priority may make an interrupt deliverable */
+}
+
 cycles_t pc_irq_exit_cycles(const struct pc *pc, enum pc_irq_exit x) { return pc->irq->exit_handler[x]; }
 bool pc_irq_window_exiting(const struct pc *pc) { return pc->irq->irq_window_exiting && !pc->irq->vid; }
 enum pc_irq_exit pc_irq_poll_exit(const struct pc *pc, unsigned cpu) { return pc->irq->cpu[cpu].poll_exit; }

@@ -32,9 +32,9 @@ CPUID=1050   # kvm-unit-tests x86/vmexit.c "cpuid" ~1,000-1,100 cycles on recent
 VMCALL=1100  # kvm-unit-tests vmexit "vmcall" close to cpuid (estimate)
 RDMSR=1000   # kvm-unit-tests vmexit "rdmsr" ~1,000 (estimate)
 WRMSR=1100   # slightly above rdmsr (estimate)
-PIO_USER=6400    # VM exit + entry 500 (Agesen et al. ATC 2012) + PIO 700 + QEMU round trip 5200
-EPTV_USER=7200   # 500 + EPT violation 1500 + 5200
-EPTM_USER=6100   # 500 + EPT misconfig 400 + 5200
+PIO_USER=6400    # exit 260 + save 130 + PIO 400 + QEMU round trip 5200 + restore 150 + entry 260
+EPTV_USER=7200   # switch 800 + EPT violation 1200 + 5200
+EPTM_USER=6100   # switch 800 + EPT misconfig 100 + 5200
 run x86 33 "$FIRMWARE/x86/exits.elf"
 grep -qF "exits: done" "$T/x86.out" || fail "x86 guest did not finish"
 for x in CPUID:$CPUID VMCALL:$VMCALL MSR_READ:$RDMSR MSR_WRITE:$WRMSR IO_INSTRUCTION:$PIO_USER \

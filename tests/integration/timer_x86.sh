@@ -24,7 +24,8 @@ expect_eq "EOI writes" "$(j timer "d['lapic']['accesses']['eoi']")" 13
 # a delivery to a halted vCPU: the host's wake-up, then the injection; to
 # a running one at least the exit, its handler, the entry and the injection
 woken=$(( $(design x86 lapic wakeup_cycles) + $(design x86 lapic inject_cycles) ))
-running=$(( $(design x86 vmx exit_cycles) + $(design x86 vmx entry_cycles) + $(design x86 lapic kick_cycles) + $(design x86 lapic inject_cycles) ))
+running=$(( $(design x86 vmx exit_cycles) + $(design x86 vmx save_cycles) + $(design x86 vmx restore_cycles) +
+	$(design x86 vmx entry_cycles) + $(design x86 lapic kick_cycles) + $(design x86 lapic inject_cycles) ))
 [ "$(j timer "d['lapic']['delivery_latency_cycles']['max']")" -ge $woken ] || fail "no delivery took a wake-up"
 min=$(j timer "d['lapic']['delivery_latency_cycles']['min']")
 [ "$min" -ge $running ] && [ "$min" -lt $woken ] || fail "minimum latency $min: expected a running delivery, at least $running"
