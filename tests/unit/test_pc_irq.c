@@ -242,6 +242,37 @@ static void test_rvi_vppr(void)
 	destroy();
 }
 
+/* x2APIC under APICv: the MSR bitmap as KVM sets it passes SELF IPI, EOI
+ * and the reads but the current count (839H) to the processor, which
+ * virtualizes the self-IPI (30.1.5: VIRR, RVI) and the EOI; ICR writes
+ * still exit without IPI virtualization. */
+static void test_x2apic_virtual(void)
+{
+	struct pc_apic_result r;
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));   /* xAPIC mode: intercepted */
+	CU_ASSERT_EQUAL(pc_wrmsr(&p, 0, 0x1b, 0xfee00d00u), MSR_HANDLED);   /* EN | EXTD | BSP */
+	CU_ASSERT_FALSE(pc_apic_page(&p, 0, 0xfee00080u));                    /* no APIC-access page now */
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT_FALSE(r.gp);
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));
+	CU_ASSERT_EQUAL(ack(0), 0x47);
+	CU_ASSERT_EQUAL(stat("lapic.delivered.virtual"), 1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 0, &r));            /* EOI */
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 1, &r));            /* non-zero EOI: #GP (30.5) */
+	CU_ASSERT(r.gp);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x802, false, 0, &r));           /* ID read */
+	CU_ASSERT_EQUAL(r.value, 0);
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x839, false, 0, &r));     /* TMCCT: intercepted */
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x830, true, 0x40, &r));   /* ICR: MSR_WRITE exit */
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 0);
+	destroy();
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_APIC_BASE and CPUID's APIC bits", test_apic_base },
 	{ "x2APIC MSR range boundaries", test_x2apic_range },
@@ -251,6 +282,7 @@ static CU_TestInfo tests[] = {
 	{ "post to a running vCPU: notification processed, PIR to VIRR", test_posted_running },
 	{ "post to a blocked vCPU: wake-up vector, PIR synced on entry", test_posted_blocked },
 	{ "RVI against VPPR, virtualized TPR and EOI", test_rvi_vppr },
+	{ "x2APIC MSRs under APICv: bitmap, self-IPI, EOI", test_x2apic_virtual },
 	CU_TEST_INFO_NULL,
 };
 
