@@ -316,6 +316,8 @@ static bool wake_pending(struct pc_irq *p, unsigned cpu, cycles_t t)
 /* ---- waking halted vCPUs ---- */
 static void wake(struct pc_irq *p, unsigned cpu, cycles_t when)
 {
+	if (!p->m->sim || cpu >= p->m->sim->ncpus)
+		return;   /* a machine not running yet (unit tests of devices) */
 	struct sim_cpu *sc = p->m->sim->cpus[cpu];
 	if (sc->state != SIM_CPU_HALTED || !wake_pending(p, cpu, when))
 		return;   /* stale: woken meanwhile, or nothing to wake for */
