@@ -316,6 +316,8 @@ static bool wake_pending(struct pc_irq *p, unsigned cpu, cycles_t t)
 /* ---- waking halted vCPUs ---- */
 static void wake(struct pc_irq *p, unsigned cpu, cycles_t when)
 {
+	if (!p->m->sim || cpu >= p->m->sim->ncpus)
+		return;   /* a machine not running yet (unit tests of devices) */
 	struct sim_cpu *sc = p->m->sim->cpus[cpu];
 	if (sc->state != SIM_CPU_HALTED || !wake_pending(p, cpu, when))
 		return;   /* stale: woken meanwhile, or nothing to wake for */
@@ -611,15 +613,27 @@ static void trap_emulate(struct pc_irq *p, unsigned cpu, int reason, unsigned of
 		act(p, cpu, &ev, now);
 }
 
-/* What follows a virtualized access (r: its outcome) at register `off`.
- * TPR below threshold needs a TPR threshold, which the modelled KVM leaves
- * at 0 (no exit). */
-static struct pc_apic_result after_vapic(struct pc_irq *p, unsigned cpu, unsigned off, bool write,
+/* A self-IPI the processor virtualized (30.1.5): pending from now on */
+static void self_ipi_pending(struct pc_irq *p, unsigned cpu, unsigned off, uint64_t val, cycles_t now)
+{
+	bool self = off == APIC_SELF_IPI || (off == APIC_ICR && vapic_icr_is_self_ipi((uint32_t)val));
+	unsigned vec = (unsigned)val & 0xff;
+	if (self && p->cpu[cpu].pending_at[vec] == UINT64_MAX)
+		set_pending(p, cpu, vec, now, PC_PATH_VIRTUAL);
+}
+
+/* What follows a virtualized access (r: its outcome) at register `off`
+ * (writes: of val).  TPR below threshold needs a TPR threshold, which the
+ * modelled KVM leaves at 0 (no exit). */
+static struct pc_apic_result after_vapic(struct pc_irq *p, unsigned cpu, unsigned off, bool write, uint64_t val,
 					 const struct vapic_result *r, cycles_t now)
 {
 	struct pc_apic_result out = { .gp = r->outcome == VAPIC_GP, .exit = -1, .value = r->value };
-	if (r->outcome == VAPIC_VIRTUALIZED)   /* with no exit at all */
+	if (r->outcome == VAPIC_VIRTUALIZED) {   /* with no exit at all */
 		(*p->st_virtualized[write ? write_kind(off & 0xff0u) : PC_APIC_READ])++;
+		if (write)
+			self_ipi_pending(p, cpu, off & 0xff0u, val, now);
+	}
 	if (r->outcome == VAPIC_EXIT && r->trap_like && r->exit_reason != APIC_EXIT_TPR_BELOW_THRESHOLD) {
 		bool eoi = r->exit_reason == APIC_EXIT_EOI_INDUCED;
 		out.exit = eoi ? PC_EXIT_EOI_INDUCED : PC_EXIT_APIC_WRITE;
@@ -649,7 +663,7 @@ struct pc_apic_result pc_apic_mmio(struct pc *pc, unsigned cpu, uint64_t gpa, un
 	p->m->cur_cpu = cpu;
 	struct vapic_result r = write ? vapic_mmio_write(va, off, size, val) : vapic_mmio_read(va, off, size, false);
 	if (r.outcome != VAPIC_EXIT || r.trap_like)
-		return after_vapic(p, cpu, off, write, &r, now);
+		return after_vapic(p, cpu, off, write, val, &r, now);
 	struct pc_apic_result out = { .exit = PC_EXIT_APIC_ACCESS, .qual = r.qual };
 	if (write)
 		mmio_wr(p, cpu, off, size, val);
@@ -663,7 +677,7 @@ struct pc_apic_result pc_apic_mmio(struct pc *pc, unsigned cpu, uint64_t gpa, un
  * with APIC-register virtualization every read but the current count;
  * with virtual-interrupt delivery EOI and SELF IPI writes; with IPI
  * virtualization the ICR. */
-static bool x2apic_intercepted(const struct pc_irq *p, const struct vapic *va, uint32_t msr, bool write)
+static bool x2apic_intercepted(const struct vapic *va, uint32_t msr, bool write)
 {
 	unsigned off = (msr - X2APIC_MSR_BASE) << 4;
 	if (!va->ctl.virtualize_x2apic)
@@ -683,13 +697,13 @@ bool pc_apic_msr_virtual(struct pc *pc, unsigned cpu, uint32_t msr, bool write, 
 	if (!p || cpu >= p->m->ncpus || msr < X2APIC_MSR_BASE || msr > X2APIC_MSR_LAST)
 		return false;
 	struct vapic *va = &p->cpu[cpu].va;
-	if (x2apic_intercepted(p, va, msr, write))
+	if (x2apic_intercepted(va, msr, write))
 		return false;
 	p->m->cur_cpu = cpu;
 	struct vapic_result vr = write ? vapic_wrmsr(va, msr, val) : vapic_rdmsr(va, msr);
 	if (vr.outcome == VAPIC_NOT_VIRTUALIZED)
 		return false;   /* the physical x2APIC would take it: KVM's bitmap never lets that happen */
-	*r = after_vapic(p, cpu, (msr - X2APIC_MSR_BASE) << 4, write, &vr, cpu_clock(p, cpu));
+	*r = after_vapic(p, cpu, (msr - X2APIC_MSR_BASE) << 4, write, val, &vr, cpu_clock(p, cpu));
 	return true;
 }
 

@@ -8,6 +8,7 @@
  * wake-up, and virtual-interrupt delivery by RVI against VPPR. */
 #include <string.h>
 
+#include "apic/lapic.h"
 #include "core/cfg.h"
 #include "core/err.h"
 #include "core/stats.h"
@@ -242,6 +243,63 @@ static void test_rvi_vppr(void)
 	destroy();
 }
 
+/* x2APIC under APICv: the MSR bitmap as KVM sets it passes SELF IPI, EOI
+ * and the reads but the current count (839H) to the processor, which
+ * virtualizes the self-IPI (30.1.5: VIRR, RVI) and the EOI; ICR writes
+ * still exit without IPI virtualization. */
+static void test_x2apic_virtual(void)
+{
+	struct pc_apic_result r;
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));   /* xAPIC mode: intercepted */
+	CU_ASSERT_EQUAL(pc_wrmsr(&p, 0, 0x1b, 0xfee00d00u), MSR_HANDLED);   /* EN | EXTD | BSP */
+	CU_ASSERT_FALSE(pc_apic_page(&p, 0, 0xfee00080u));                    /* no APIC-access page now */
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT_FALSE(r.gp);
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));
+	CU_ASSERT_EQUAL(ack(0), 0x47);
+	CU_ASSERT_EQUAL(stat("lapic.delivered.virtual"), 1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 0, &r));            /* EOI */
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 1, &r));            /* non-zero EOI: #GP (30.5) */
+	CU_ASSERT(r.gp);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x802, false, 0, &r));           /* ID read */
+	CU_ASSERT_EQUAL(r.value, 0);
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x839, false, 0, &r));     /* TMCCT: intercepted */
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x830, true, 0x40, &r));   /* ICR: MSR_WRITE exit */
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 0);
+	destroy();
+}
+
+/* A level-triggered vector's EOI exits (KVM sets its EOI-exit bit, SDM
+ * 30.1.4): EOI_INDUCED, trap-like, qualification = the vector; an edge
+ * vector's EOI does not. */
+static void test_eoi_induced(void)
+{
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	struct apic_msg m = { .vector = 0x55, .mode = APIC_DM_FIXED, .dest = 0, .level = true, .trig_level = true };
+	pc_irq_send(&p, &m, 0);
+	p.m.irqc->ops->entry(p.m.irqc->ctx, 0, 0);
+	CU_ASSERT_EQUAL(ack(0), 0x55);
+	struct pc_apic_result r = pc_apic_mmio(&p, 0, 0xfee000b0u, 4, true, 0);
+	CU_ASSERT_EQUAL(r.exit, PC_EXIT_EOI_INDUCED);
+	CU_ASSERT_EQUAL(r.qual, 0x55);
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 1);   /* the hypervisor's part of it */
+	m.vector = 0x56;
+	m.trig_level = false;
+	pc_irq_send(&p, &m, 0);
+	p.m.irqc->ops->entry(p.m.irqc->ctx, 0, 0);
+	CU_ASSERT_EQUAL(ack(0), 0x56);
+	r = pc_apic_mmio(&p, 0, 0xfee000b0u, 4, true, 0);
+	CU_ASSERT_EQUAL(r.exit, -1);
+	destroy();
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_APIC_BASE and CPUID's APIC bits", test_apic_base },
 	{ "x2APIC MSR range boundaries", test_x2apic_range },
@@ -251,6 +309,8 @@ static CU_TestInfo tests[] = {
 	{ "post to a running vCPU: notification processed, PIR to VIRR", test_posted_running },
 	{ "post to a blocked vCPU: wake-up vector, PIR synced on entry", test_posted_blocked },
 	{ "RVI against VPPR, virtualized TPR and EOI", test_rvi_vppr },
+	{ "x2APIC MSRs under APICv: bitmap, self-IPI, EOI", test_x2apic_virtual },
+	{ "EOI-exit bitmap: EOI_INDUCED for a level-triggered vector", test_eoi_induced },
 	CU_TEST_INFO_NULL,
 };
 
