@@ -41,6 +41,7 @@ static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64
 			(unsigned long long)v->sc.clock, x86_exit_name(x), x86_exit_reason(x), (unsigned long long)qual,
 			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 	}
+	vcpu_note_exit(v, qual, rip);
 	vcpu_exit(v, x, c);
 	if (irqc(v))
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
@@ -231,6 +232,7 @@ static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, false);
 	mmio_exit(c, c->base + off, false);
 	return vcpu_dev_read(c->v, c->w, c->base + off, size);
 }
@@ -238,6 +240,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, true);
 	mmio_exit(c, c->base + off, true);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }

@@ -778,14 +778,15 @@ int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, str
 
 /* "secs.frac:" (frac up to 9 digits) -> ns, the cursor after the colon; a
  * bare counter (trace_clock counter, x86-tsc) is taken as it is. */
-static bool timestamp(struct cur *c, uint64_t *ns)
+static bool timestamp(struct cur *c, uint64_t *ns, bool *raw)
 {
 	int64_t s;
 	struct cur t = *c;
 	if (!decnum(&t, &s) || s < 0 || (uint64_t)s > UINT64_MAX / 1000000000u)
 		return false;
 	uint64_t v = (uint64_t)s, frac = 0;
-	if (lit(&t, ".")) {
+	*raw = !lit(&t, ".");
+	if (!*raw) {
 		int digits = 0;
 		for (; !at_end(&t) && *t.p >= '0' && *t.p <= '9' && digits < 9; t.p++, digits++)
 			frac = frac * 10 + (uint64_t)(*t.p - '0');
@@ -900,7 +901,7 @@ int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *
 	if (!at_end(&c) && (*c.p < '0' || *c.p > '9'))
 		token(&c);	/* the flags ("d..1.") */
 	skip_blanks(&c);
-	if (!timestamp(&c, &ev->ts_ns))
+	if (!timestamp(&c, &ev->ts_ns, &ev->ts_raw))
 		FAIL("no timestamp after the CPU");
 	struct cur name;
 	if (!event_name(&c, &name))

@@ -75,7 +75,8 @@ struct trace_arm_exit {
 
 /* One record.  Fields a form does not print stay 0. */
 struct trace_event {
-	uint64_t ts_ns;		/* trace timestamp in ns */
+	uint64_t ts_ns;		/* trace timestamp in ns, or a bare counter (ts_raw) */
+	bool ts_raw;		/* the line's timestamp had no fraction: a counter clock (x86-tsc, counter) */
 	uint64_t line;		/* input line (text) or record number (trace.dat), from 1 */
 	int32_t cpu;		/* host CPU, -1 if not given */
 	int32_t vcpu;		/* vCPU id: from the event, else from the thread's last kvm_exit/kvm_entry; -1 unknown */
@@ -150,6 +151,8 @@ struct trace_reader *trace_open_stream(FILE *f, const char *name, enum trace_for
 int trace_next(struct trace_reader *r, struct trace_event *ev);
 enum trace_format trace_reader_format(const struct trace_reader *r);
 const struct trace_counts *trace_reader_counts(const struct trace_reader *r);
+/* Bytes read so far (text formats; 0 for trace.dat): for a progress bar. */
+uint64_t trace_reader_bytes(const struct trace_reader *r);
 void trace_close(struct trace_reader *r);
 
 /* The format of a trace whose first bytes are buf[0..n). */
