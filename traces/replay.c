@@ -45,6 +45,8 @@ struct replay {
 	uint64_t exit_lines, no_entry, no_vcpu;
 	struct replay_side total_src, total[REPLAY_MAX_DESIGNS];
 	uint64_t *vcyc;			/* after finish: [nv][nd + 1] cycles; [nv][0] recorded */
+	int32_t pids[4096];		/* arm64: threads in order of appearance are the vCPUs */
+	unsigned npids;
 	struct pi_desc scratch_pid;	/* IPI virtualization posts here: only the exit decision matters */
 	uint64_t pid_table[256];
 };
@@ -55,7 +57,7 @@ struct replay {
  * (vmx_set_virtual_apic_mode) and passes the x2APIC MSRs APICv handles
  * through the MSR bitmap (vmx_update_msr_bitmap_x2apic): reads with
  * APIC-register virtualization, TPR/EOI/SELF IPI writes with virtual-interrupt
- * delivery, ICR writes with IPI virtualization. */
+ * delivery, ICR writes with IPI virtualization; the TPR always (TPR shadow). */
 static void x2apic_policy(struct replay_design *d)
 {
 	struct vmx_model *m = &d->vmx;
@@ -64,8 +66,9 @@ static void x2apic_policy(struct replay_design *d)
 	for (uint32_t msr = X2APIC_MSR_BASE; msr <= X2APIC_MSR_LAST; msr++)
 		if (d->apicv.apic_register_virt)
 			vmx_msr_intercept(m, msr, false, false);
+	vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_TPR / 16, false, false);
+	vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_TPR / 16, true, false);
 	if (d->apicv.virtual_intr_delivery) {
-		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_TPR / 16, true, false);
 		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_EOI / 16, true, false);
 		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_SELF_IPI / 16, true, false);
 	}
@@ -689,6 +692,21 @@ static void open_exit(struct replay *r, struct rvcpu *v, const struct trace_even
 	r->exit_lines++;
 }
 
+/* arm64 kvm_exit and kvm_entry name no vCPU: each host thread is one, in
+ * the order threads first appear (hvsim's export starts with vCPU 0's). */
+static int32_t thread_vcpu(struct replay *r, int32_t pid)
+{
+	if (pid <= 0)
+		return -1;
+	for (unsigned i = 0; i < r->npids; i++)
+		if (r->pids[i] == pid)
+			return (int32_t)i;
+	if (r->npids == sizeof r->pids / sizeof r->pids[0])
+		return -1;
+	r->pids[r->npids] = pid;
+	return (int32_t)r->npids++;
+}
+
 static bool is_companion(enum trace_kind k)
 {
 	return k != TEV_OTHER && k != TEV_EXIT && k != TEV_ENTRY;
@@ -706,11 +724,14 @@ int replay_add(struct replay *r, const struct trace_event *ev)
 		return -1;
 	if (r->arch == TRACE_ARCH_NONE)
 		return 0;	/* before the first exit: only the origin matters */
-	if (ev->vcpu < 0 && ev->kind != TEV_EXIT) {
+	int32_t id = ev->vcpu;
+	if (id < 0 && r->arch == TRACE_ARCH_ARM64)
+		id = thread_vcpu(r, ev->pid);
+	if (id < 0 && ev->kind != TEV_EXIT) {
 		r->no_vcpu++;
 		return 0;
 	}
-	struct rvcpu *v = vcpu_of(r, ev->vcpu);
+	struct rvcpu *v = vcpu_of(r, id);
 	if (!v) {
 		err_set("out of memory");
 		return -1;
