@@ -1,5 +1,6 @@
 /* hvsim replay / compare output: text tables, JSON, CSV, and statistics
  * with hvsim run's keys (core/stats). */
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,7 +348,11 @@ static int put_map(struct stats *st, const struct replay *r, int v, const char *
 	for (unsigned k = 0; k < replay_nreasons(r); k++) {
 		if (all ? !shown(r, k, v) : !a[k])
 			continue;
-		snprintf(path, sizeof path, "%s%s", prefix, replay_reason_name(r, k));
+		/* statistics keys are [A-Za-z0-9_]: "PF excp" -> PF_excp, "unknown 0x46" -> unknown_0x46 */
+		int n = snprintf(path, sizeof path, "%s%s", prefix, replay_reason_name(r, k));
+		for (size_t i = strlen(prefix); i < (size_t)n && i < sizeof path - 1; i++)
+			if (!isalnum((unsigned char)path[i]) && path[i] != '_')
+				path[i] = '_';
 		if (put(st, path, doc, a[k]) < 0)
 			return -1;
 	}
