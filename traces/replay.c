@@ -288,6 +288,32 @@ static int first_touch(struct rvcpu *v, uint64_t page)
 	}
 }
 
+/* An access to MMIO at gpa: the APIC-access page under APIC
+ * virtualization (SDM 30.4), else KVM's MMIO SPTEs: the first access to a
+ * page per vCPU is an EPT violation, later ones EPT misconfigurations. */
+static void mmio_at(struct dctx *c, uint64_t gpa, unsigned len, bool write, uint64_t value)
+{
+	if (c->d->apicv.virtualize_apic_accesses && gpa >> 12 == APIC_DEFAULT_BASE >> 12) {
+		struct vapic *va = vapic_of(c, false);
+		unsigned off = gpa & 0xfff;
+		if (va) {
+			struct vapic_result r = write ? vapic_mmio_write(va, off, len ? len : 4, value)
+						      : vapic_mmio_read(va, off, len ? len : 4, false);
+			if (vapic_outcome(c, &r))
+				return;
+		}
+	}
+	int first = c->d->vmx.mmio_spte_cache ? first_touch(c->v, gpa >> 12) : 1;
+	unsigned reason = c->ex->u.x86.reason;
+	if (first < 0) {
+		x86_by_class(c, reason, NULL);
+		undecided(c, "too many MMIO pages");
+		return;
+	}
+	x86_by_class(c, first ? EXIT_REASON_EPT_VIOLATION : EXIT_REASON_EPT_MISCONFIG,
+		     first ? "MMIO: no SPTE yet" : "MMIO SPTE");
+}
+
 /* MMIO (EPT_VIOLATION/EPT_MISCONFIG with a kvm_mmio): the APIC-access page
  * under APIC virtualization, else KVM's MMIO SPTEs: the first access to a
  * page per vCPU is an EPT violation, later ones EPT misconfigurations. */
@@ -302,25 +328,32 @@ static void x86_mmio(struct dctx *c)
 		undecided(c, "no kvm_mmio");
 		return;
 	}
-	uint64_t gpa = m->u.mmio.gpa;
-	if (c->d->apicv.virtualize_apic_accesses && gpa >> 12 == APIC_DEFAULT_BASE >> 12) {
-		struct vapic *va = vapic_of(c, false);
-		unsigned off = gpa & 0xfff, len = m->u.mmio.len ? m->u.mmio.len : 4;
-		if (va) {
-			struct vapic_result r = m->u.mmio.type == 2 ? vapic_mmio_write(va, off, len, m->u.mmio.value)
-								     : vapic_mmio_read(va, off, len, false);
-			if (vapic_outcome(c, &r))
-				return;
-		}
+	mmio_at(c, m->u.mmio.gpa, m->u.mmio.len, m->u.mmio.type == 2, m->u.mmio.value);
+}
+
+/* An APICv host's APIC_ACCESS (qualification: offset [11:0], access type
+ * [15:12], Table 28-6) is an access to the APIC page: decided again as one. */
+static void x86_apic_access(struct dctx *c)
+{
+	uint64_t q = c->ex->u.x86.info1;
+	unsigned type = (unsigned)(q >> 12 & 15);
+	const struct trace_event *a = companion(c, TEV_APIC);
+	if (!(c->ex->u.x86.have & TX_INFO) || type > VMX_APIC_LINEAR_WRITE) {
+		kept(c, vmx_reason_name(EXIT_REASON_APIC_ACCESS), switch_plus(c->d, c->d->write_cycles), NULL);
+		return undecided(c, "no linear-access qualification");
 	}
-	int first = c->d->vmx.mmio_spte_cache ? first_touch(c->v, gpa >> 12) : 1;
-	if (first < 0) {
-		x86_by_class(c, reason, NULL);
-		undecided(c, "too many MMIO pages");
-		return;
-	}
-	x86_by_class(c, first ? EXIT_REASON_EPT_VIOLATION : EXIT_REASON_EPT_MISCONFIG,
-		     first ? "MMIO: no SPTE yet" : "MMIO SPTE");
+	mmio_at(c, APIC_DEFAULT_BASE | (q & 0xfff), 4, type == VMX_APIC_LINEAR_WRITE, a ? a->u.apic.value : 0);
+}
+
+/* APIC_WRITE and EOI_INDUCED follow an access APICv completed: kept under a
+ * design with virtual-interrupt delivery; without, the access itself
+ * would exit, as an MSR or MMIO access the trace does not say. */
+static void x86_apicv_exit(struct dctx *c, unsigned reason)
+{
+	cycles_t h = reason == EXIT_REASON_EOI_INDUCED ? c->d->eoi_cycles : c->d->write_cycles;
+	kept(c, vmx_reason_name(reason), switch_plus(c->d, h), "virtual-interrupt delivery");
+	if (!c->d->apicv.virtual_intr_delivery)
+		undecided(c, "xAPIC or x2APIC access: the trace does not say");
 }
 
 static void x86_ext_intr(struct dctx *c)
@@ -336,12 +369,13 @@ static void x86_ext_intr(struct dctx *c)
 	kept(c, vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), switch_plus(c->d, c->d->kick_cycles), xi.cause);
 }
 
-/* Instructions that one control decides (or none): reason -> event kind. */
+/* Instructions that one control decides (or none): reason -> event kind.
+ * Not PAUSE: KVM's PAUSE exits come from PAUSE-loop exiting, not modelled. */
 static const struct { uint16_t reason; enum vmx_event_kind kind; } x86_insns[] = {
 	{ EXIT_REASON_CPUID, VMX_EV_CPUID }, { EXIT_REASON_HLT, VMX_EV_HLT }, { EXIT_REASON_INVD, VMX_EV_INVD },
 	{ EXIT_REASON_INVLPG, VMX_EV_INVLPG }, { EXIT_REASON_RDPMC, VMX_EV_RDPMC }, { EXIT_REASON_RDTSC, VMX_EV_RDTSC },
 	{ EXIT_REASON_VMCALL, VMX_EV_VMCALL }, { EXIT_REASON_MWAIT_INSTRUCTION, VMX_EV_MWAIT },
-	{ EXIT_REASON_MONITOR_INSTRUCTION, VMX_EV_MONITOR }, { EXIT_REASON_PAUSE_INSTRUCTION, VMX_EV_PAUSE },
+	{ EXIT_REASON_MONITOR_INSTRUCTION, VMX_EV_MONITOR },
 	{ EXIT_REASON_WBINVD, VMX_EV_WBINVD }, { EXIT_REASON_XSETBV, VMX_EV_XSETBV }, { EXIT_REASON_RDRAND, VMX_EV_RDRAND },
 	{ EXIT_REASON_RDSEED, VMX_EV_RDSEED }, { EXIT_REASON_INVPCID, VMX_EV_INVPCID }, { EXIT_REASON_RDTSCP, VMX_EV_RDTSCP },
 	{ EXIT_REASON_TRIPLE_FAULT, VMX_EV_TRIPLE_FAULT },
@@ -365,6 +399,9 @@ static void x86_decide(struct dctx *c)
 		case EXIT_REASON_EPT_VIOLATION:
 		case EXIT_REASON_EPT_MISCONFIG: return x86_mmio(c);
 		case EXIT_REASON_EXTERNAL_INTERRUPT: return x86_ext_intr(c);
+		case EXIT_REASON_APIC_ACCESS: return x86_apic_access(c);
+		case EXIT_REASON_APIC_WRITE:
+		case EXIT_REASON_EOI_INDUCED: return x86_apicv_exit(c, x->reason);
 		case EXIT_REASON_INTERRUPT_WINDOW:
 			if (!c->d->irq_window_exiting)
 				return removed(c, "[lapic] irq_window_exiting off");

@@ -169,6 +169,17 @@ static void test_apic_access(void)
 	toggle(l, legacy, "EPT_VIOLATION", NULL);
 }
 
+/* An APICv host's APIC_ACCESS (EOI write: offset 0B0H, linear write,
+ * Table 28-6) replayed: an emulated MMIO access without APICv, virtualized
+ * with it.  PAUSE exits (PAUSE-loop exiting) are not decided. */
+static void test_apic_exits(void)
+{
+	const char *const l[] = { X86("APIC_ACCESS", "0x00000000000010b0"), NULL };
+	toggle(l, legacy, "EPT_VIOLATION", NULL);
+	const char *const p[] = { X86("PAUSE_INSTRUCTION", "0x0"), NULL };
+	expect(decide(p), RO_UNMODELLED, NULL);
+}
+
 static void test_unknown(void)
 {
 	const char *const l[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason UNKNOWN rip 0x1 info1 0x0 info2 0x0 "
@@ -234,6 +245,7 @@ int main(void)
 		{ "APICv EOI", test_apicv_eoi }, { "IPI virtualization", test_ipiv }, { "TPR shadow", test_tpr_shadow },
 		{ "posted interrupts", test_posted }, { "MSR bitmap", test_msr_bitmap }, { "I/O bitmap", test_io_bitmap },
 		{ "HLT exiting", test_hlt }, { "MMIO SPTE", test_mmio }, { "APIC-access page", test_apic_access },
+		{ "APIC exits", test_apic_exits },
 		{ "unknown and SVM", test_unknown }, { "WFI trapping", test_wfi }, { "TID3", test_tid3 },
 		{ "userspace round trip", test_user_cost }, CU_TEST_INFO_NULL,
 	};
