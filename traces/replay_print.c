@@ -76,7 +76,7 @@ static void text_table(const struct replay *r, int v, FILE *out)
 	unsigned nd = replay_ndesigns(r);
 	fprintf(out, "  %-22s %10s %14s", "reason", "trace", "cycles");
 	for (unsigned i = 0; i < nd; i++)
-		fprintf(out, " | %-10.10s %14s", replay_design(r, i)->name, "cycles");
+		fprintf(out, " | %14.14s %14s", replay_design(r, i)->name, "cycles");
 	fputc('\n', out);
 	for (unsigned k = 0; k < replay_nreasons(r); k++) {
 		if (!shown(r, k, v))
@@ -85,7 +85,7 @@ static void text_table(const struct replay *r, int v, FILE *out)
 		fprintf(out, "  %-22s %10" PRIu64 " %14" PRIu64, replay_reason_name(r, k), s->n[k], s->cyc[k]);
 		for (unsigned i = 0; i < nd; i++) {
 			s = replay_side(r, (int)i, v);
-			fprintf(out, " | %10" PRIu64 " %14" PRIu64, s->n[k], s->cyc[k]);
+			fprintf(out, " | %14" PRIu64 " %14" PRIu64, s->n[k], s->cyc[k]);
 		}
 		fputc('\n', out);
 	}
@@ -93,7 +93,7 @@ static void text_table(const struct replay *r, int v, FILE *out)
 	fprintf(out, "  %-22s %10" PRIu64 " %14" PRIu64, "exits", s->exits, s->exit_cycles);
 	for (unsigned i = 0; i < nd; i++) {
 		s = replay_side(r, (int)i, v);
-		fprintf(out, " | %10" PRIu64 " %14" PRIu64, s->exits, s->exit_cycles);
+		fprintf(out, " | %14" PRIu64 " %14" PRIu64, s->exits, s->exit_cycles);
 	}
 	fputc('\n', out);
 }
@@ -107,7 +107,7 @@ static void text_cycles(const struct replay *r, int v, FILE *out)
 			span += replay_cycles(r, -1, (int)k);
 	fprintf(out, "  %-22s %25" PRIu64, "cycles", c0);
 	for (unsigned i = 0; i < replay_ndesigns(r); i++)
-		fprintf(out, " | %25" PRIu64, replay_cycles(r, (int)i, v));
+		fprintf(out, " | %29" PRIu64, replay_cycles(r, (int)i, v));
 	fprintf(out, "\n  %-22s %24.1f%%", "guest time", 100.0 * ratio(g, span));
 	for (unsigned i = 0; i < replay_ndesigns(r); i++) {
 		uint64_t sp = v < 0 ? 0 : replay_cycles(r, (int)i, v);
@@ -115,7 +115,7 @@ static void text_cycles(const struct replay *r, int v, FILE *out)
 			for (unsigned k = 0; k < replay_nvcpus(r); k++)
 				sp += replay_cycles(r, (int)i, (int)k);
 		uint64_t gi = sp - replay_side(r, (int)i, v)->exit_cycles - replay_side(r, (int)i, v)->instead_cycles;
-		fprintf(out, " | %24.1f%%", 100.0 * ratio(gi, sp));
+		fprintf(out, " | %28.1f%%", 100.0 * ratio(gi, sp));
 	}
 	fputc('\n', out);
 }
@@ -123,9 +123,9 @@ static void text_cycles(const struct replay *r, int v, FILE *out)
 static void text_ratios(const struct replay *r, FILE *out)
 {
 	uint64_t c0 = replay_cycles(r, -1, -1), e0 = replay_side(r, -1, -1)->exits;
-	fprintf(out, "\nratios to the trace:   %-10s %10s %10s\n", "design", "exits", "cycles");
+	fprintf(out, "\nratios to the trace:   %-16s %10s %10s\n", "design", "exits", "cycles");
 	for (unsigned i = 0; i < replay_ndesigns(r); i++)
-		fprintf(out, "                       %-10.10s %10.3f %10.3f\n", replay_design(r, i)->name,
+		fprintf(out, "                       %-16.16s %10.3f %10.3f\n", replay_design(r, i)->name,
 			ratio(replay_side(r, (int)i, -1)->exits, e0), ratio(replay_cycles(r, (int)i, -1), c0));
 }
 
