@@ -89,6 +89,10 @@ static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	else
 		fprintf(f, "kvm_exit: TRAP: HSR_EC: 0x%04x (%s), PC: 0x%016" PRIx64 "\n", ec, ecn ? ecn : "UNKNOWN",
 			v->note.pc);
+	if (v->note.lrs) {   /* no KVM event says it; the exit's cost depends on it */
+		head(f, v, ts);
+		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u\n", v->note.lrs);
+	}
 	if (ec == EC_WFX && x != EL2X_IRQ) {
 		head(f, v, ts);
 		fprintf(f, "kvm_wfx_arm64: guest executed %s at: 0x%016" PRIx64 "\n", esr & ISS_WFX_TI_WFE ? "wfe" : "wfi",

@@ -34,6 +34,9 @@ struct a64_state {
 	bool irq_take;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	struct a64_s1regs s1;
+	/* Unicorn 2.0.1: QEMU's translation flags last seen at EL1 (a64.c resync_el) */
+	uint32_t hflags_el1;
+	bool hflags_valid, hflags_dirty;
 };
 
 /* One MMIO mapping as Unicorn sees it: a device window, or (w == NULL) an
@@ -67,7 +70,7 @@ struct vcpu_exc_streak {
  * (cpu/export.c): the qualification or ESR_EL2, the PC, an MMIO access. */
 struct vcpu_exit_note {
 	uint64_t syndrome, pc, addr;
-	unsigned len;
+	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
 	bool has_addr, write;
 };
 

@@ -707,6 +707,17 @@ static int hvc_args(struct cur *c, struct trace_event *ev, const char **why)
 	return 0;
 }
 
+/* Any text; hvsim's export writes "hvsim: vgic lrs N" after an arm64 exit:
+ * the list registers in use while the guest ran (saved at the exit), which
+ * the world switch's cost depends on and no KVM event prints. */
+static int mark_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	(void)why;
+	if (lit(c, "hvsim: vgic lrs ") && udec32(c, &ev->u.mark.lrs) && ev->u.mark.lrs <= 16)
+		ev->u.mark.has_lrs = true;
+	return 0;
+}
+
 /* ---- dispatch by event name ---- */
 typedef int (*args_fn)(struct cur *, struct trace_event *, const char **);
 
@@ -740,6 +751,7 @@ static const struct {
 	{ "kvm_wfx_arm64", TEV_WFX_ARM64, TRACE_ARCH_ARM64, wfx_args, sizeof "kvm_wfx_arm64" - 1 },
 	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args, sizeof "kvm_sys_access" - 1 },
 	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
+	{ "tracing_mark_write", TEV_MARK, TRACE_ARCH_NONE, mark_args, sizeof "tracing_mark_write" - 1 },
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 

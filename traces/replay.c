@@ -421,9 +421,17 @@ static enum el2_exit el2_class_of_ec(uint32_t ec)
 	return EL2X_COUNT;
 }
 
+/* List registers in use while the guest ran: hvsim's export notes them;
+ * a KVM trace does not say (0: the vGIC part of the switch is not charged). */
+static unsigned lrs_of(const struct dctx *c)
+{
+	const struct trace_event *m = companion(c, TEV_MARK);
+	return m && m->u.mark.has_lrs ? m->u.mark.lrs : 0;
+}
+
 static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
 {
-	kept(c, el2_exit_name(x), el2_exit_cost(&c->d->el2, x, to_user(c)), cause);
+	kept(c, el2_exit_name(x), el2_exit_cost(&c->d->el2, x, to_user(c), lrs_of(c)), cause);
 }
 
 static void arm_decide(struct dctx *c)
@@ -490,7 +498,7 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 static cycles_t wake_cost(const struct replay_design *d)
 {
 	if (d->arch == TRACE_ARCH_ARM64)
-		return el2_exit_cost(&d->el2, EL2X_IRQ, false);
+		return el2_exit_cost(&d->el2, EL2X_IRQ, false, 0);
 	return switch_plus(d, d->kick_cycles);
 }
 

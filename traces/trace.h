@@ -42,6 +42,8 @@ enum trace_kind {
 	/* arm64 */
 	TEV_GUEST_FAULT, TEV_MMIO_EMULATE, TEV_IRQ_LINE, TEV_VGIC_UPDATE_IRQ_PENDING, TEV_TIMER_UPDATE_IRQ,
 	TEV_WFX_ARM64, TEV_SYS_ACCESS, TEV_HVC_ARM64,
+	/* trace_marker writes; hvsim's export notes there what no KVM event says */
+	TEV_MARK,
 	TEV_NKINDS,
 };
 
@@ -110,6 +112,7 @@ struct trace_event {
 		struct { uint64_t pc; bool wfe; } wfx;
 		struct { uint64_t pc; uint8_t op0, op1, crn, crm, op2; bool write; } sys;
 		struct { uint64_t pc, r0, imm; } hvc;
+		struct { uint32_t lrs; bool has_lrs; } mark;	/* "hvsim: vgic lrs N": list registers in use at the exit */
 	} u;
 };
 
