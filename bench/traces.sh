@@ -1,5 +1,6 @@
 #!/bin/sh
-# make bench, trace readers: throughput of `hvsim trace stat` on synthetic
+# make bench, trace readers and replay: throughput of `hvsim trace stat` and
+# `hvsim replay` (under designs/x86-legacy.ini) on synthetic
 # ftrace text (bench/gen_trace.c, deterministic, written to a temporary file
 # that is removed after: 10M exits take about 2.2 GB), its peak
 # resident set at 1M and 10M exits (must stay flat: the reader streams), and
@@ -30,14 +31,14 @@ import json, os, shutil, subprocess, sys, time
 hvsim, gen, n, ref, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 failed = False
 
-def piped(exits, mode):
-    """hvsim trace stat --json on a generated file: hvsim's CPU seconds, wall seconds, peak RSS (KiB), summary."""
+def piped(exits, mode, cmd=None):
+    """hvsim trace stat --json (or cmd) on a generated file: hvsim's CPU seconds, wall seconds, peak RSS (KiB), summary."""
     path = os.path.join(tmp, "trace.txt")
     with open(path, "wb") as f:
         subprocess.run([gen, str(exits), "4"] + (["exits"] if mode == "exits" else []), stdout=f, check=True)
     try:
         t0 = time.monotonic()
-        h = subprocess.Popen([hvsim, "trace", "stat", "--json", path], stdout=subprocess.PIPE)
+        h = subprocess.Popen((cmd or [hvsim, "trace", "stat", "--json"]) + [path], stdout=subprocess.PIPE)
         out = h.stdout.read()
         _, status, ru = os.wait4(h.pid, 0)
         wall = time.monotonic() - t0
@@ -63,6 +64,24 @@ def report(label, exits, mode):
           % (label, d["lines"], cpu, wall, exits / cpu / 1e6, d["lines"] / cpu / 1e6, rss / 1024))
     return cpu, rss
 
+REPLAY = [hvsim, "replay", "--json", "--design", "designs/x86-legacy.ini"]
+
+def replay_report(label, exits):
+    """hvsim replay on a generated trace with entries and companions: exits/s, peak RSS."""
+    global failed
+    try:
+        cpu, wall, rss, d = piped(exits, "mixed", REPLAY)
+    except (OSError, RuntimeError, subprocess.CalledProcessError, ValueError) as e:
+        print("  FAIL: %s: %s" % (label, e))
+        failed = True
+        return None
+    if d["kvm_exit_lines"] != exits or d["malformed"]:
+        print("  FAIL: %s: %d exits, %d malformed (expected %d, 0)" % (label, d["kvm_exit_lines"], d["malformed"], exits))
+        failed = True
+    print("  %-34s %6.2f s CPU %6.2f s wall  %6.2f M exits/s  peak RSS %5.1f MiB"
+          % (label, cpu, wall, exits / cpu / 1e6, rss / 1024))
+    return cpu, rss
+
 small = min(1000000, n)
 r1 = report("%dM kvm_exit lines" % (small // 1000000) if small >= 1000000 else "%d kvm_exit lines" % small,
             small, "exits")
@@ -74,6 +93,18 @@ if r1 and rn:
     print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, r1[1] / 1024, n, rn[1] / 1024,
           "flat" if grow <= 1024 else "*** GREW by %.1f MiB ***" % (grow / 1024)))
     rate = n / rn[0] / 1e6
+    print("  goal: >= 5 M exits/s from text on one core (CPU time): %.2f M exits/s, %s"
+          % (rate, "met" if rate >= 5 else "NOT met on this host now"))
+
+print()
+print("== replay: hvsim replay --design designs/x86-legacy.ini (exits with entries and companions)")
+p1 = replay_report("replay %d exits" % small, small)
+pn = replay_report("replay %d exits" % n, n)
+if p1 and pn:
+    grow = pn[1] - p1[1]
+    print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, p1[1] / 1024, n, pn[1] / 1024,
+          "flat" if grow <= 1024 else "*** GREW by %.1f MiB ***" % (grow / 1024)))
+    rate = n / pn[0] / 1e6
     print("  goal: >= 5 M exits/s from text on one core (CPU time): %.2f M exits/s, %s"
           % (rate, "met" if rate >= 5 else "NOT met on this host now"))
 
@@ -96,6 +127,9 @@ else:
         failed = True
     else:
         print("  %-34s %6.2f s CPU %6.2f s wall" % ("hvsim trace stat", cpu, wall))
+        st3, cpu3, wall3, _ = timed([hvsim, "replay", ref])
+        print("  %-34s %6.2f s CPU %6.2f s wall%s" % ("hvsim replay (no kvm_exit in it)", cpu3, wall3,
+              "" if st3 == 0 else "  (exit status %d)" % st3))
         if shutil.which("trace-cmd"):
             st2, cpu2, wall2, _ = timed(["trace-cmd", "report", "-i", ref])
             print("  %-34s %6.2f s CPU %6.2f s wall%s" % ("trace-cmd report (prints it)", cpu2, wall2,

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "config.h"
+#include "cli/design.h"
+#include "cli/replay.h"
 #include "cli/sweep.h"
 #include "cli/trace.h"
 #include "cli/versions.h"
@@ -15,6 +17,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "cpu/export.h"
 #include "cpu/vcpu.h"
 #include "loader/elf.h"
 #include "loader/raw.h"
@@ -47,6 +50,10 @@ static const char run_help[] =
 	"  --stats FILE           write every statistic to FILE\n"
 	"  --stats-format FMT     text, json or csv (default text)\n"
 	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config,gic or all\n"
+	"  --trace-out FILE       write the run's VM exits and the events around them as\n"
+	"                         ftrace text (kvm_exit, kvm_msr, kvm_pio, kvm_mmio, ...,\n"
+	"                         kvm_entry; timestamps in cycles) for hvsim replay;\n"
+	"                         also 'hvsim trace export ELF -o FILE [options]'\n"
 	"  -q, --quiet            no summary\n"
 	"  --kernel IMAGE         ARM: boot IMAGE as QEMU virt's -kernel does: an ELF at its\n"
 	"                         addresses, a raw image or Linux arm64 Image at RAM +\n"
@@ -90,6 +97,9 @@ static const char main_help[] =
 	"  report RESULTS tables from a sweep's results\n"
 	"  plot RESULTS   figures from a sweep's results (gnuplot)\n"
 	"  trace stat T   what a KVM exit trace holds (ftrace text, perf script, trace.dat)\n"
+	"  trace export   run guest firmware and write its exits as an ftrace text trace\n"
+	"  replay T       re-cost a KVM exit trace under a design\n"
+	"  compare T      replay a trace under several designs, side by side\n"
 	"  help [CMD]     help for a command\n"
 	"  --version      print the version, and the Unicorn and Capstone in use\n"
 	"See hvsim(1).\n";
@@ -110,14 +120,7 @@ static int usage2(const char *opt, const char *arg)
 }
 
 /* ---- designs ---- */
-struct design_opts {
-	const char *designs[16];
-	unsigned ndesigns;
-	const char *sets[64];
-	unsigned nsets;
-};
-
-static int add_opt(const char **arr, unsigned *n, unsigned max, const char *v, const char *what)
+int add_opt(const char **arr, unsigned *n, unsigned max, const char *v, const char *what)
 {
 	if (*n == max) {
 		fprintf(stderr, "hvsim: too many %s options (at most %u)\n", what, max);
@@ -127,7 +130,7 @@ static int add_opt(const char **arr, unsigned *n, unsigned max, const char *v, c
 	return 0;
 }
 
-static struct cfg *build_cfg(enum isa isa, const struct design_opts *o)
+struct cfg *build_cfg(enum isa isa, const struct design_opts *o)
 {
 	struct cfg *c = cfg_new();
 	if (!c) {
@@ -289,11 +292,12 @@ static int cmd_run(int argc, char **argv)
 		{ "kernel", required_argument, 0, 'K' }, { "append", required_argument, 0, 'A' },
 		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' },
 		{ "semihosting", no_argument, 0, 'S' }, { "exit-status", required_argument, 0, 'E' },
-		{ "dtb", required_argument, 0, 'T' }, { 0, 0, 0, 0 },
+		{ "dtb", required_argument, 0, 'T' }, { "trace-out", required_argument, 0, 'X' }, { 0, 0, 0, 0 },
 	};
 	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL, *dtb_path = NULL;
 	bool semihosting = false, verdict_only = false;
 	struct design_opts d = { 0 };
+	const char *trace_out = NULL;
 	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
 	const char *stats_path = NULL;
 	enum stats_fmt fmt = STATS_TEXT;
@@ -326,6 +330,7 @@ static int cmd_run(int argc, char **argv)
 				return usage("--debug: %s", err_msg());
 			break;
 		case 'q': quiet = true; break;
+		case 'X': trace_out = optarg; break;
 		case 'K': kernel = optarg; break;
 		case 'A': append = optarg; break;
 		case 'I': initrd_path = optarg; break;
@@ -410,6 +415,8 @@ static int cmd_run(int argc, char **argv)
 	if (rc == 0)
 		rc = vcpus_create(&s, m, isa == ISA_A64 ? &virt : NULL, isa == ISA_A64 ? NULL : &pc, img.entry, arg,
 				  max_insns);
+	if (rc == 0 && trace_out)
+		rc = export_open(&s, trace_out, path);
 	int status;
 	if (rc < 0) {
 		fprintf(stderr, "hvsim: %s: %s\n", path, err_msg());
@@ -453,6 +460,10 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (!quiet)
 			print_summary(stdout, &s, why, s.sim.exit_status);
+		if (export_close(&s) < 0) {
+			fprintf(stderr, "hvsim: %s: %s\n", trace_out, err_msg());
+			status = EXIT_BADINPUT;
+		}
 		if (stats_out && stats_dump(st, stats_out, fmt) < 0) {
 			fprintf(stderr, "hvsim: %s: %s\n", stats_path, err_msg());
 			status = EXIT_BADINPUT;
@@ -531,6 +542,31 @@ static int cmd_config(int argc, char **argv)
 	return 0;
 }
 
+/* hvsim trace export ELF -o FILE [run options]: hvsim run --trace-out FILE -q. */
+static int cmd_trace_export(int argc, char **argv)
+{
+	char *args[160];
+	int n = 0;
+	const char *out = NULL;
+	args[n++] = "run";
+	for (int i = 1; i < argc && n < 156; i++) {
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
+			out = argv[++i];
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(trace_help, stdout);
+			return 0;
+		} else
+			args[n++] = argv[i];
+	}
+	if (!out)
+		return usage("%s", "trace export: say where: -o FILE (- for standard output)");
+	args[n++] = "-q";
+	args[n++] = "--trace-out";
+	args[n++] = (char *)out;
+	args[n] = NULL;
+	return cmd_run(n, args);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -562,6 +598,10 @@ int main(int argc, char **argv)
 			fputs(plot_help, stdout);
 		else if (!strcmp(t, "trace"))
 			fputs(trace_help, stdout);
+		else if (!strcmp(t, "replay"))
+			fputs(replay_help, stdout);
+		else if (!strcmp(t, "compare"))
+			fputs(compare_help, stdout);
 		else if (!strcmp(t, "help"))
 			fputs("usage: hvsim help [COMMAND]\n", stdout);
 		else
@@ -578,7 +618,13 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "plot"))
 		return cmd_plot(argc - 1, argv + 1);
+	if (!strcmp(cmd, "trace") && argc > 2 && !strcmp(argv[2], "export"))
+		return cmd_trace_export(argc - 2, argv + 2);
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "replay"))
+		return cmd_replay(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	return usage("unknown command '%s'", cmd);
 }

@@ -12,6 +12,7 @@ enum { EXIT_USAGE = 2, EXIT_BADINPUT = 3 };
 
 const char trace_help[] =
 	"usage: hvsim trace stat TRACE [--format F] [--strict] [--json]\n"
+	"       hvsim trace export ELF -o FILE [hvsim run options]\n"
 	"Reads a KVM exit trace (TRACE, or - for standard input) and prints what it\n"
 	"holds: the format, events by kind, VM exits by reason in total and per vCPU,\n"
 	"malformed lines and unknown exit reasons with the first line numbers, the\n"
@@ -26,7 +27,12 @@ const char trace_help[] =
 	"\n"
 	"Exit status: 0; 2 usage; 3 bad input (cannot open or read, unknown format,\n"
 	"trace.dat without libtracecmd, --strict and a malformed line).\n"
-	"Replaying a trace under a design is not implemented yet.\n";
+	"\n"
+	"trace export runs ELF as hvsim run does and writes its VM exits, with the\n"
+	"events KVM traces around them (kvm_msr, kvm_pio, kvm_mmio, kvm_wfx_arm64,\n"
+	"kvm_sys_access, kvm_userspace_exit) and kvm_entry, as ftrace text with\n"
+	"timestamps in cycles (the same as hvsim run --trace-out FILE).  To replay a\n"
+	"trace under a design: hvsim replay, hvsim compare.\n";
 
 static int usage(const char *msg, const char *arg)
 {
@@ -88,12 +94,12 @@ static int cmd_stat(int argc, char **argv)
 int cmd_trace(int argc, char **argv)
 {
 	if (argc < 2)
-		return usage("%s", "trace: say 'stat'");
+		return usage("%s", "trace: say 'stat' or 'export'");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		fputs(trace_help, stdout);
 		return 0;
 	}
 	if (!strcmp(argv[1], "stat"))
 		return cmd_stat(argc - 1, argv + 1);
-	return usage("trace: unknown subcommand '%s' (there is 'stat')", argv[1]);
+	return usage("trace: unknown subcommand '%s' (there are 'stat' and 'export')", argv[1]);
 }

@@ -280,6 +280,7 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
 static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
 	log_exit(v, x, esr, pc, cost_total(c), what);
+	vcpu_note_exit(v, esr, pc);
 	vcpu_exit(v, x, c);
 	if (irqc(v))
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
@@ -303,7 +304,9 @@ static unsigned lrs_in_use(struct vcpu *v)
 static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
 {
 	struct cost c;
-	el2_exit_parts(&v->set->el2, x, user, lrs_in_use(v), &c);
+	unsigned lrs = lrs_in_use(v);
+	el2_exit_parts(&v->set->el2, x, user, lrs, &c);
+	v->note.lrs = lrs;
 	charge_exit(v, x, esr, pc, &c, what);
 }
 
@@ -686,6 +689,7 @@ static void mmio_exit(struct mmio_ctx *c, unsigned size, bool write)
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, false);
 	mmio_exit(c, size, false);
 	return vcpu_dev_read(c->v, c->w, c->base + off, size);
 }
@@ -693,6 +697,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, true);
 	mmio_exit(c, size, true);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }

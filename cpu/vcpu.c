@@ -1,5 +1,6 @@
 /* vCPU layer common to both architectures.  See vcpu.h. */
 #include "cpu/vcpu.h"
+#include "cpu/export.h"
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -516,6 +517,8 @@ bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 {
+	if (v->set->exp)
+		export_exit(v, x, c);
 	cycles_t cost = cost_total(c);
 	for (unsigned p = 0; p < COST_PARTS_MAX; p++)
 		v->exit_parts[x][p] += c->part[p];

@@ -66,6 +66,14 @@ struct vcpu_exc_streak {
 	bool active;
 };
 
+/* What the front end knew of the exit it is charging, for --trace-out
+ * (cpu/export.c): the qualification or ESR_EL2, the PC, an MMIO access. */
+struct vcpu_exit_note {
+	uint64_t syndrome, pc, addr;
+	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
+	bool has_addr, write;
+};
+
 struct vcpu {
 	struct sim_cpu sc;
 	struct vcpus *set;
@@ -91,6 +99,7 @@ struct vcpu {
 	struct xlate xl;             /* translation model ([mmu] model = on) */
 	struct mmio_ctx maps[VCPU_MAX_MAPPINGS];
 	unsigned nmaps;
+	struct vcpu_exit_note note;
 };
 
 struct arch_ops {
@@ -141,7 +150,23 @@ struct vcpus {
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
 	uint64_t *st_exit_parts[VCPU_MAX_EXITS][COST_PARTS_MAX];
 	uint64_t *st_quanta, *st_blocks_decoded;
+	FILE *exp;                /* --trace-out (cpu/export.c), NULL: off */
+	unsigned exp_user_part;   /* the cost part that is the userspace VMM round trip */
 };
+
+/* For --trace-out: the exit being charged, and the MMIO access behind it. */
+static inline void vcpu_note_exit(struct vcpu *v, uint64_t syndrome, uint64_t pc)
+{
+	v->note.syndrome = syndrome;
+	v->note.pc = pc;
+}
+static inline void vcpu_note_mmio(struct vcpu *v, uint64_t addr, unsigned len, bool write)
+{
+	v->note.addr = addr;
+	v->note.len = len;
+	v->note.has_addr = true;
+	v->note.write = write;
+}
 
 extern const struct arch_ops a64_ops, x86_ops;
 /* x86 exit classes of the interrupt path, after vmx's, in the order of

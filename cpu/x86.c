@@ -60,6 +60,7 @@ static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64
 			(unsigned long long)v->sc.clock, x86_exit_name(x), x86_exit_reason(x), (unsigned long long)qual,
 			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 	}
+	vcpu_note_exit(v, qual, rip);
 	vcpu_exit(v, x, c);
 	if (irqc(v))
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
@@ -269,6 +270,7 @@ static uint64_t apic_page_access(struct vcpu *v, uint64_t gpa, unsigned size, bo
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, false);
 	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off))
 		return apic_page_access(c->v, c->base + off, size, false, 0);
 	unsigned x = mmio_exit(c, c->base + off, false);
@@ -280,6 +282,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	vcpu_note_mmio(c->v, c->base + off, size, true);
 	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off)) {
 		apic_page_access(c->v, c->base + off, size, true, val);
 		return;

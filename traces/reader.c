@@ -26,7 +26,7 @@ struct trace_reader {
 	enum trace_format fmt;
 	char *buf;
 	size_t pos, len;
-	uint64_t lineno;
+	uint64_t lineno, bytes;
 	struct tracedat *dat;
 	struct trace_counts n;
 	unsigned npids;
@@ -37,6 +37,8 @@ static const char *const fmt_names[] = {
 	[TRACE_FMT_AUTO] = "auto", [TRACE_FMT_FTRACE] = "ftrace", [TRACE_FMT_PERF] = "perf",
 	[TRACE_FMT_TRACEDAT] = "trace.dat", [TRACE_FMT_UNKNOWN] = "unknown",
 };
+
+uint64_t trace_reader_bytes(const struct trace_reader *r) { return r->bytes; }
 
 const char *trace_format_name(enum trace_format f) { return f <= TRACE_FMT_UNKNOWN ? fmt_names[f] : "?"; }
 
@@ -97,6 +99,7 @@ static bool fill(struct trace_reader *r)
 	}
 	size_t got = fread(r->buf + r->len, 1, BUF_SIZE - r->len, r->f);
 	r->len += got;
+	r->bytes += got;
 	if (got == 0)
 		r->eof = true;
 	return got > 0;

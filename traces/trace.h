@@ -42,6 +42,8 @@ enum trace_kind {
 	/* arm64 */
 	TEV_GUEST_FAULT, TEV_MMIO_EMULATE, TEV_IRQ_LINE, TEV_VGIC_UPDATE_IRQ_PENDING, TEV_TIMER_UPDATE_IRQ,
 	TEV_WFX_ARM64, TEV_SYS_ACCESS, TEV_HVC_ARM64,
+	/* trace_marker writes; hvsim's export notes there what no KVM event says */
+	TEV_MARK,
 	TEV_NKINDS,
 };
 
@@ -75,7 +77,8 @@ struct trace_arm_exit {
 
 /* One record.  Fields a form does not print stay 0. */
 struct trace_event {
-	uint64_t ts_ns;		/* trace timestamp in ns */
+	uint64_t ts_ns;		/* trace timestamp in ns, or a bare counter (ts_raw) */
+	bool ts_raw;		/* the line's timestamp had no fraction: a counter clock (x86-tsc, counter) */
 	uint64_t line;		/* input line (text) or record number (trace.dat), from 1 */
 	int32_t cpu;		/* host CPU, -1 if not given */
 	int32_t vcpu;		/* vCPU id: from the event, else from the thread's last kvm_exit/kvm_entry; -1 unknown */
@@ -109,6 +112,7 @@ struct trace_event {
 		struct { uint64_t pc; bool wfe; } wfx;
 		struct { uint64_t pc; uint8_t op0, op1, crn, crm, op2; bool write; } sys;
 		struct { uint64_t pc, r0, imm; } hvc;
+		struct { uint32_t lrs; bool has_lrs; } mark;	/* "hvsim: vgic lrs N": list registers in use at the exit */
 	} u;
 };
 
@@ -150,6 +154,8 @@ struct trace_reader *trace_open_stream(FILE *f, const char *name, enum trace_for
 int trace_next(struct trace_reader *r, struct trace_event *ev);
 enum trace_format trace_reader_format(const struct trace_reader *r);
 const struct trace_counts *trace_reader_counts(const struct trace_reader *r);
+/* Bytes read so far (text formats; 0 for trace.dat): for a progress bar. */
+uint64_t trace_reader_bytes(const struct trace_reader *r);
 void trace_close(struct trace_reader *r);
 
 /* The format of a trace whose first bytes are buf[0..n). */

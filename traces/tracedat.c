@@ -68,6 +68,7 @@ int tracedat_next(struct tracedat *d, struct trace_event *ev, uint64_t *lost, co
 		*lost += (uint64_t)rec->missed_events;
 	memset(ev, 0, sizeof *ev);
 	ev->ts_ns = rec->ts;
+	ev->ts_raw = false;
 	ev->cpu = rec->cpu;
 	ev->pid = tep_data_pid(d->tep, rec);
 	ev->vcpu = -1;

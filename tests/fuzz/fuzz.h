@@ -60,4 +60,14 @@ static inline uint64_t fuzz_take(struct fuzz_input *in, unsigned bytes)
 	return x;
 }
 
+/* A stream over data[0..size), empty when size is 0 (fmemopen needs a
+ * size: one byte is opened and read away). */
+static inline FILE *fuzz_stream(const uint8_t *data, size_t size)
+{
+	FILE *f = fmemopen(size ? (void *)data : (void *)"", size ? size : 1, "r");
+	if (f && !size)
+		fgetc(f);
+	return f;
+}
+
 #endif

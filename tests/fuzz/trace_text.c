@@ -60,9 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	enum trace_format fmt = formats[data[0] & 3];
 	data++, size--;
-	FILE *f = fmemopen(size ? (void *)data : (void *)"", size ? size : 1, "r");
-	if (!size)
-		fgetc(f);	/* fmemopen needs a size: read the one byte away */
+	FILE *f = fuzz_stream(data, size);
 	struct trace_reader *r = trace_open_stream(f, "in", fmt, false);
 	if (!r) {
 		fuzz_check(fmt == TRACE_FMT_AUTO, "a forced text format always opens");

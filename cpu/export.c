@@ -1,0 +1,167 @@
+/* hvsim run --trace-out: see cpu/export.h.  The line formats are the
+ * kernel's print fmts (arch/x86/kvm/trace.h, arch/arm64/kvm/trace_arm.h,
+ * trace_handle_exit.h, include/trace/events/kvm.h) as traces/parse.c reads
+ * them. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/err.h"
+#include "cpu/export.h"
+#include "cpu/vcpu.h"
+
+/* KVM_EXIT_* (include/uapi/linux/kvm.h) */
+enum { KVM_EXIT_IO = 2, KVM_EXIT_MMIO = 6, KVM_EXIT_SHUTDOWN = 8, KVM_EXIT_HYPERCALL = 3 };
+
+static const char *const kvm_exit_names[] = {
+	[KVM_EXIT_IO] = "KVM_EXIT_IO", [KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+	[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO", [KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN",
+};
+
+static void head(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	fprintf(f, "           hvsim-%u [%03u] d..2. %" PRIu64 ": ", 1000 + v->id, v->id, ts);
+}
+
+static uint64_t reg(struct vcpu *v, int r)
+{
+	uint64_t x = 0;
+	uc_reg_read(v->uc, r, &x);
+	return x;
+}
+
+static void user_exit(FILE *f, const struct vcpu *v, uint64_t ts, unsigned reason)
+{
+	head(f, v, ts);
+	fprintf(f, "kvm_userspace_exit: reason %s (%u)\n", kvm_exit_names[reason], reason);
+}
+
+static void mmio(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	if (!v->note.has_addr)
+		return;
+	head(f, v, ts);
+	fprintf(f, "kvm_mmio: mmio %s len %u gpa 0x%" PRIx64 " val 0x0\n", v->note.write ? "write" : "read",
+		v->note.len ? v->note.len : 4, v->note.addr);
+}
+
+/* x86: kvm_exit with the qualification as info1, then the companions. */
+static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
+{
+	const char *name = v->set->exit_names[x];
+	head(f, v, ts);
+	fprintf(f, "kvm_exit: vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
+		" info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n", v->id, name, v->note.pc,
+		v->note.syndrome);
+	if (!strcmp(name, "MSR_READ") || !strcmp(name, "MSR_WRITE")) {
+		bool w = name[4] == 'W';
+		uint64_t val = w ? (uint32_t)reg(v, UC_X86_REG_RAX) | reg(v, UC_X86_REG_RDX) << 32 : 0;
+		head(f, v, ts);
+		fprintf(f, "kvm_msr: msr_%s %" PRIx32 " = 0x%" PRIx64 "\n", w ? "write" : "read",
+			(uint32_t)reg(v, UC_X86_REG_RCX), val);
+	} else if (!strcmp(name, "IO_INSTRUCTION")) {
+		/* Table 28-5: size-1 [2:0], IN [3], port [31:16] */
+		uint64_t q = v->note.syndrome;
+		unsigned size = (unsigned)(q & 7) + 1;
+		head(f, v, ts);
+		fprintf(f, "kvm_pio: pio_%s at 0x%" PRIx64 " size %u count 1 val 0x%" PRIx64 "\n",
+			q >> 3 & 1 ? "read" : "write", q >> 16 & 0xffff, size,
+			reg(v, UC_X86_REG_RAX) & (size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1));
+	} else {
+		mmio(f, v, ts);
+	}
+	if (user) {
+		unsigned k = !strcmp(name, "IO_INSTRUCTION") ? KVM_EXIT_IO
+			     : !strcmp(name, "TRIPLE_FAULT") ? KVM_EXIT_SHUTDOWN : KVM_EXIT_MMIO;
+		user_exit(f, v, ts, k);
+	}
+}
+
+/* arm64: kvm_exit with the type and EC, then the companions. */
+static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
+{
+	uint32_t esr = (uint32_t)v->note.syndrome;
+	unsigned ec = esr ? ESR_EC(esr) : (x < EL2X_COUNT ? (unsigned)el2_exit_ec(x) : 0);
+	const char *ecn = esr_ec_name(ec);
+	head(f, v, ts);
+	if (x == EL2X_IRQ)
+		fprintf(f, "kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x%016" PRIx64 "\n", v->note.pc);
+	else
+		fprintf(f, "kvm_exit: TRAP: HSR_EC: 0x%04x (%s), PC: 0x%016" PRIx64 "\n", ec, ecn ? ecn : "UNKNOWN",
+			v->note.pc);
+	if (v->note.lrs) {   /* no KVM event says it; the exit's cost depends on it */
+		head(f, v, ts);
+		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u\n", v->note.lrs);
+	}
+	if (ec == EC_WFX && x != EL2X_IRQ) {
+		head(f, v, ts);
+		fprintf(f, "kvm_wfx_arm64: guest executed %s at: 0x%016" PRIx64 "\n", esr & ISS_WFX_TI_WFE ? "wfe" : "wfi",
+			v->note.pc);
+	} else if (ec == EC_SYS64 && x != EL2X_IRQ) {
+		/* ISS of SYS64: Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], CRm [4:1], read [0] */
+		head(f, v, ts);
+		fprintf(f, "kvm_sys_access: PC: %" PRIx64 " sysreg (%u,%u,%u,%u,%u) %s\n", v->note.pc, esr >> 20 & 3,
+			esr >> 14 & 7, esr >> 10 & 15, esr >> 1 & 15, esr >> 17 & 7, esr & 1 ? "read" : "write");
+	} else if (x != EL2X_IRQ) {
+		mmio(f, v, ts);
+	}
+	if (user)
+		user_exit(f, v, ts, KVM_EXIT_MMIO);
+}
+
+int export_open(struct vcpus *s, const char *path, const char *what)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	if (!f) {
+		err_set("%s: cannot write: %s", path, strerror(errno));
+		return -1;
+	}
+	s->exp = f;
+	s->exp_user_part = COST_PARTS_MAX;
+	for (unsigned p = 0; p < s->nparts; p++)
+		if (!strcmp(s->part_names[p], "user"))
+			s->exp_user_part = p;
+	fprintf(f, "# tracer: nop\n#\n# hvsim run --trace-out: %s, %u vCPUs; timestamps: vCPU clock in cycles\n#\n", what,
+		s->n);
+	if (s->n) {
+		head(f, s->v[0], 0);
+		fprintf(f, "tracing_mark_write: hvsim: start of run\n");
+	}
+	return 0;
+}
+
+void export_exit(struct vcpu *v, unsigned x, const struct cost *c)
+{
+	struct vcpus *s = v->set;
+	FILE *f = s->exp;
+	uint64_t ts = v->sc.clock;
+	bool user = s->exp_user_part < COST_PARTS_MAX && c->part[s->exp_user_part];
+	if (s->pc)
+		x86_exit(f, v, x, ts, user);
+	else
+		a64_exit(f, v, x, ts, user);
+	head(f, v, ts + cost_total(c));
+	if (s->pc)
+		fprintf(f, "kvm_entry: vcpu %u, rip 0x%" PRIx64 "\n", v->id, v->note.pc);
+	else
+		fprintf(f, "kvm_entry: PC: 0x%016" PRIx64 "\n", v->note.pc);
+	v->note = (struct vcpu_exit_note){ 0 };
+}
+
+int export_close(struct vcpus *s)
+{
+	FILE *f = s->exp;
+	if (!f)
+		return 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		head(f, s->v[i], s->v[i]->sc.clock);
+		fprintf(f, "tracing_mark_write: hvsim: end of run\n");
+	}
+	int rc = ferror(f) ? -1 : 0;
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+		rc = -1;
+	s->exp = NULL;
+	if (rc < 0)
+		err_set("cannot write the exported trace");
+	return rc;
+}

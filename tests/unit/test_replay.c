@@ -1,0 +1,253 @@
+/* The replay's what-if decisions (traces/replay.c), one per feature toggle:
+ * an exit as KVM traces it (real print formats), with its companions, put to
+ * a design.  Expected outcomes are the SDM's and KVM's, not the code's. */
+#include <string.h>
+
+#include "core/cfg.h"
+#include "platform/designs.h"
+#include "traces/replay.h"
+#include "unit.h"
+
+static struct replay_design des;
+
+/* The default design of arch with the assignments sets[] over it. */
+static void design(enum trace_arch arch, const char *const *sets)
+{
+	struct cfg *c = cfg_new();
+	CU_ASSERT_EQUAL_FATAL(design_load_default(c, arch == TRACE_ARCH_ARM64 ? ISA_A64 : ISA_X86_64), 0);
+	for (; sets && *sets; sets++)
+		CU_ASSERT_EQUAL_FATAL(cfg_set(c, *sets), 0);
+	replay_design_init(&des, arch, c, "t");
+	cfg_free(c);
+}
+
+static void parse(const char *line, struct trace_event *ev)
+{
+	uint64_t lost = 0;
+	const char *why = NULL;
+	CU_ASSERT_EQUAL_FATAL(trace_parse_line(line, strlen(line), ev, &lost, &why), 1);
+}
+
+/* Decides lines[0] (a kvm_exit) with lines[1..] as its companions. */
+static struct replay_decision decide(const char *const *lines)
+{
+	struct trace_event ex, comp[4];
+	unsigned n = 0;
+	parse(lines[0], &ex);
+	for (lines++; *lines; lines++)
+		parse(*lines, &comp[n++]);
+	struct replay_decision d;
+	replay_decide_one(&des, &ex, comp, n, &d);
+	return d;
+}
+
+#define X86(r, i1) "t-1 [000] d.... 1.000001: kvm_exit: vcpu 0 reason " r " rip 0x1000 info1 " i1 \
+	" info2 0x0 intr_info 0x00000000 error_code 0x00000000"
+#define MSRW(idx, v) "t-1 [000] ..... 1.000002: kvm_msr: msr_write " idx " = " v
+#define MSRR(idx) "t-1 [000] ..... 1.000002: kvm_msr: msr_read " idx " = 0x0"
+#define A64(ec, name) "t-1 [000] d.... 1.000001: kvm_exit: TRAP: HSR_EC: " ec " (" name "), PC: 0xffff000000001000"
+
+static const char *const legacy[] = { "vmx.pin_ctls=0x29", "vmx.procbased_ctls=0xb1800c88",
+				      "vmx.procbased_ctls2=0x21034ea", NULL };
+
+static void expect(struct replay_decision d, enum replay_outcome o, const char *reason)
+{
+	CU_ASSERT_EQUAL(d.outcome, o);
+	if (reason) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d.reason);
+		CU_ASSERT_STRING_EQUAL(d.reason, reason);
+	}
+}
+
+/* The exit lines under design a (kept as reason) and under design b (removed). */
+static void toggle(const char *const *l, const char *const *a, const char *reason, const char *const *b)
+{
+	design(TRACE_ARCH_X86, a);
+	expect(decide(l), RO_KEPT, reason);
+	design(TRACE_ARCH_X86, b);
+	expect(decide(l), RO_REMOVED, NULL);
+}
+
+/* x2APIC EOI (MSR 80BH): exits on a host without APICv; virtualized with
+ * virtual-interrupt delivery (SDM 30.1.4), the EOI-exit bitmap clear. */
+static void test_apicv_eoi(void)
+{
+	const char *const l[] = { X86("MSR_WRITE", "0x0"), MSRW("80b", "0x0"), NULL };
+	toggle(l, legacy, "MSR_WRITE", NULL);
+}
+
+/* ICR (830H): APICv alone still exits (KVM emulates the IPI); IPI
+ * virtualization (tertiary bit 4, SDM 30.1.6) completes it in hardware. */
+static void test_ipiv(void)
+{
+	const char *const l[] = { X86("MSR_WRITE", "0x0"), MSRW("830", "0x1000000f2"), NULL };
+	const char *const ipiv[] = { "vmx.procbased_ctls=0xb1a20c88", "vmx.procbased_ctls3=0x10", NULL };
+	toggle(l, NULL, "MSR_WRITE", ipiv);
+}
+
+/* TPR (808H) write: passed through with the TPR shadow (KVM), exits without. */
+static void test_tpr_shadow(void)
+{
+	const char *const l[] = { X86("MSR_WRITE", "0x0"), MSRW("808", "0x20"), NULL };
+	const char *const tpr[] = { "vmx.pin_ctls=0x29", "vmx.procbased_ctls2=0x21034ea", NULL };
+	toggle(l, legacy, "MSR_WRITE", tpr);
+}
+
+/* The posted-interrupt notification vector (KVM's 0xf2) while the guest
+ * runs: processed without an exit (SDM 30.6); a kick (0xfd) still exits. */
+static void test_posted(void)
+{
+	const char *const nv[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason EXTERNAL_INTERRUPT rip 0x1 info1 0x0 "
+				   "info2 0x0 intr_info 0x800000f2 error_code 0x00000000", NULL };
+	const char *const kick[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason EXTERNAL_INTERRUPT rip 0x1 info1 0x0 "
+				     "info2 0x0 intr_info 0x800000fd error_code 0x00000000", NULL };
+	design(TRACE_ARCH_X86, legacy);
+	expect(decide(nv), RO_KEPT, "EXTERNAL_INTERRUPT");
+	design(TRACE_ARCH_X86, NULL);
+	des.pi_nv = 0xf2;	/* KVM's POSTED_INTR_VECTOR (arch/x86/include/asm/irq_vectors.h) */
+	expect(decide(nv), RO_REMOVED, NULL);
+	expect(decide(kick), RO_KEPT, "EXTERNAL_INTERRUPT");
+}
+
+/* KVM's MSR bitmap passes IA32_TSC reads through; IA32_MISC_ENABLE exits. */
+static void test_msr_bitmap(void)
+{
+	const char *const tsc[] = { X86("MSR_READ", "0x0"), MSRR("10"), NULL };
+	const char *const misc[] = { X86("MSR_READ", "0x0"), MSRR("1a0"), NULL };
+	const char *const none[] = { X86("MSR_READ", "0x0"), NULL };
+	design(TRACE_ARCH_X86, NULL);
+	expect(decide(tsc), RO_REMOVED, NULL);
+	expect(decide(misc), RO_KEPT, "MSR_READ");
+	expect(decide(none), RO_UNDECIDABLE, "MSR_READ");
+}
+
+/* IN from port 0x3fd (qualification 0x3fd0008, Table 28-5): unconditional
+ * I/O exiting exits; with I/O bitmaps the bitmap decides. */
+static void test_io_bitmap(void)
+{
+	const char *const l[] = { X86("IO_INSTRUCTION", "0x0000000003fd0008"), NULL };
+	design(TRACE_ARCH_X86, NULL);
+	expect(decide(l), RO_KEPT, "IO_INSTRUCTION");
+	const char *const bm[] = { "vmx.procbased_ctls=0xb3a00c88", NULL };   /* + USE_IO_BITMAPS (bit 25) */
+	design(TRACE_ARCH_X86, bm);
+	expect(decide(l), RO_KEPT, "IO_INSTRUCTION");
+	vmx_io_intercept(&des.vmx, 0x3fd, false);
+	expect(decide(l), RO_REMOVED, NULL);
+}
+
+/* HLT exiting (primary bit 7): off, the HLT is removed and the interrupt
+ * that ends it exits instead. */
+static void test_hlt(void)
+{
+	const char *const l[] = { X86("HLT", "0x0"), NULL };
+	design(TRACE_ARCH_X86, NULL);
+	expect(decide(l), RO_KEPT, "HLT");
+	const char *const off[] = { "vmx.procbased_ctls=0xb1a00c08", NULL };
+	design(TRACE_ARCH_X86, off);
+	struct replay_decision d = decide(l);
+	expect(d, RO_REMOVED, NULL);
+	CU_ASSERT_STRING_EQUAL(d.wake, "EXTERNAL_INTERRUPT");
+}
+
+/* KVM's MMIO SPTEs: the first access to a page is an EPT violation. */
+static void test_mmio(void)
+{
+	const char *const l[] = { X86("EPT_MISCONFIG", "0x0"),
+				  "t-1 [000] ..... 1.000002: kvm_mmio: mmio write len 4 gpa 0xfed00000 val 0x0", NULL };
+	design(TRACE_ARCH_X86, NULL);
+	expect(decide(l), RO_KEPT, "EPT_VIOLATION");   /* no earlier access in a one-exit decision */
+	const char *const no[] = { X86("EPT_MISCONFIG", "0x0"), NULL };
+	expect(decide(no), RO_UNDECIDABLE, "EPT_MISCONFIG");
+}
+
+/* xAPIC EOI write to the APIC-access page: virtualized with APICv (30.4),
+ * an emulated MMIO exit without. */
+static void test_apic_access(void)
+{
+	const char *const l[] = { X86("EPT_MISCONFIG", "0x0"),
+				  "t-1 [000] ..... 1.000002: kvm_mmio: mmio write len 4 gpa 0xfee000b0 val 0x0", NULL };
+	toggle(l, legacy, "EPT_VIOLATION", NULL);
+}
+
+/* An APICv host's APIC_ACCESS (EOI write: offset 0B0H, linear write,
+ * Table 28-6) replayed: an emulated MMIO access without APICv, virtualized
+ * with it.  PAUSE exits (PAUSE-loop exiting) are not decided. */
+static void test_apic_exits(void)
+{
+	const char *const l[] = { X86("APIC_ACCESS", "0x00000000000010b0"), NULL };
+	toggle(l, legacy, "EPT_VIOLATION", NULL);
+	const char *const p[] = { X86("PAUSE_INSTRUCTION", "0x0"), NULL };
+	expect(decide(p), RO_UNMODELLED, NULL);
+}
+
+static void test_unknown(void)
+{
+	const char *const l[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason UNKNOWN rip 0x1 info1 0x0 info2 0x0 "
+				  "intr_info 0x00000000 error_code 0x00000000", NULL };
+	const char *const svm[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason npf rip 0x1 info1 0x0 info2 0x0 "
+				    "intr_info 0x00000000 error_code 0x00000000", NULL };
+	design(TRACE_ARCH_X86, NULL);
+	struct trace_event ev;
+	uint64_t lost = 0;
+	const char *why;
+	if (trace_parse_line(l[0], strlen(l[0]), &ev, &lost, &why) == 1)
+		expect(decide(l), RO_UNMODELLED, NULL);
+	expect(decide(svm), RO_UNMODELLED, NULL);
+}
+
+/* arm64: WFI under HCR_EL2.TWI (bit 13); WFE is kept; no kvm_wfx_arm64: undecidable. */
+static void test_wfi(void)
+{
+	const char *const wfi[] = { A64("0x0001", "WFx"), "t-1 [000] ..... 1.0: kvm_wfx_arm64: guest executed wfi at: 0x1000",
+				    NULL };
+	const char *const bare[] = { A64("0x0001", "WFx"), NULL };
+	design(TRACE_ARCH_ARM64, NULL);
+	expect(decide(wfi), RO_KEPT, "WFx");
+	const char *const notwi[] = { "el2.hcr_el2=0x8807c063f", NULL };
+	design(TRACE_ARCH_ARM64, notwi);
+	struct replay_decision d = decide(wfi);
+	expect(d, RO_REMOVED, NULL);
+	CU_ASSERT_STRING_EQUAL(d.wake, "IRQ");
+	expect(decide(bare), RO_UNDECIDABLE, "WFx");
+}
+
+/* ID_AA64PFR0_EL1 (3,0,0,4,0) reads trap under HCR_EL2.TID3 (bit 18);
+ * ICC_SGI1R_EL1 writes trap whatever TID3. */
+static void test_tid3(void)
+{
+	const char *const id[] = { A64("0x0018", "SYS64"),
+				   "t-1 [000] ..... 1.0: kvm_sys_access: PC: 1000 ID_AA64PFR0_EL1 (3,0,0,4,0) read", NULL };
+	const char *const sgi[] = { A64("0x0018", "SYS64"),
+				    "t-1 [000] ..... 1.0: kvm_sys_access: PC: 1000 ICC_SGI1R_EL1 (3,0,12,11,5) write", NULL };
+	design(TRACE_ARCH_ARM64, NULL);
+	expect(decide(id), RO_KEPT, "SYS64");
+	const char *const notid3[] = { "el2.hcr_el2=0x88078263f", NULL };
+	design(TRACE_ARCH_ARM64, notid3);
+	expect(decide(id), RO_REMOVED, NULL);
+	expect(decide(sgi), RO_KEPT, "SYS64");
+}
+
+/* DABT_LOW goes to the userspace VMM when the trace says so: the cost has the round trip. */
+static void test_user_cost(void)
+{
+	const char *const k[] = { A64("0x0024", "DABT_LOW"), NULL };
+	const char *const u[] = { A64("0x0024", "DABT_LOW"),
+				  "t-1 [000] ..... 1.0: kvm_userspace_exit: reason KVM_EXIT_MMIO (6)", NULL };
+	design(TRACE_ARCH_ARM64, NULL);
+	struct replay_decision a = decide(k), b = decide(u);
+	CU_ASSERT(b.cost > a.cost && b.cost - a.cost >= des.el2.mmio_user_cycles);   /* plus vcpu_put/load */
+	CU_ASSERT(des.el2.mmio_user_cycles > 0);
+}
+
+int main(void)
+{
+	static CU_TestInfo tests[] = {
+		{ "APICv EOI", test_apicv_eoi }, { "IPI virtualization", test_ipiv }, { "TPR shadow", test_tpr_shadow },
+		{ "posted interrupts", test_posted }, { "MSR bitmap", test_msr_bitmap }, { "I/O bitmap", test_io_bitmap },
+		{ "HLT exiting", test_hlt }, { "MMIO SPTE", test_mmio }, { "APIC-access page", test_apic_access },
+		{ "APIC exits", test_apic_exits },
+		{ "unknown and SVM", test_unknown }, { "WFI trapping", test_wfi }, { "TID3", test_tid3 },
+		{ "userspace round trip", test_user_cost }, CU_TEST_INFO_NULL,
+	};
+	return unit_run("replay", tests);
+}

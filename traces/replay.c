@@ -1,0 +1,909 @@
+/* Replay of a KVM exit trace under designs: see traces/replay.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "apic/regs.h"
+#include "core/err.h"
+#include "traces/replay.h"
+
+#define MAX_COMP 8		/* companion events kept per exit (the rest are not needed) */
+#define SEEN_CAP 4096		/* MMIO pages remembered per vCPU (first touch under MMIO SPTE caching) */
+
+/* Per vCPU, per design: the APIC-virtualization state the decisions read. */
+struct dstate {
+	struct vapic *va;
+	const char *wake;	/* removed HLT/WFI: the exit its wake-up takes, charged at the next exit */
+	cycles_t wake_cost;
+};
+
+struct rvcpu {
+	bool open;			/* a kvm_exit waits for its kvm_entry */
+	struct trace_event ex;
+	uint64_t exit_ts, blocked_ns;
+	unsigned ncomp;
+	struct trace_event comp[MAX_COMP];
+	uint64_t last_ts, rec_ts;	/* timeline end; recorded exit time (ts units) */
+	uint64_t *seen;			/* MMIO pages touched (page << 1 | 1), open addressing */
+	unsigned nseen;
+	struct replay_side src;		/* cyc[] in ts units until replay_finish */
+	struct replay_side d[REPLAY_MAX_DESIGNS];
+	struct dstate ds[REPLAY_MAX_DESIGNS];
+};
+
+struct replay {
+	unsigned nd;
+	replay_load_fn load;
+	void *ctx;
+	enum trace_arch arch;
+	struct replay_design *des;
+	unsigned nreasons;
+	const char *reasons[REPLAY_MAX_REASONS];
+	struct rvcpu **v;		/* [TRACE_MAX_VCPU + 1]: the last slot holds exits with no vCPU */
+	unsigned nv;
+	bool have_origin, ts_cycles, finished;
+	uint64_t origin;
+	uint64_t exit_lines, no_entry, no_vcpu;
+	struct replay_side total_src, total[REPLAY_MAX_DESIGNS];
+	uint64_t *vcyc;			/* after finish: [nv][nd + 1] cycles; [nv][0] recorded */
+	int32_t pids[4096];		/* arm64: threads in order of appearance are the vCPUs */
+	unsigned npids;
+	struct pi_desc scratch_pid;	/* IPI virtualization posts here: only the exit decision matters */
+	uint64_t pid_table[256];
+};
+
+/* ---- designs ---- */
+
+/* KVM turns on "virtualize x2APIC mode" for a guest in x2APIC mode
+ * (vmx_set_virtual_apic_mode) and passes the x2APIC MSRs APICv handles
+ * through the MSR bitmap (vmx_update_msr_bitmap_x2apic): reads with
+ * APIC-register virtualization, TPR/EOI/SELF IPI writes with virtual-interrupt
+ * delivery, ICR writes with IPI virtualization; the TPR always (TPR shadow). */
+static void x2apic_policy(struct replay_design *d)
+{
+	struct vmx_model *m = &d->vmx;
+	if (!d->apicv.virtualize_x2apic)
+		return;
+	for (uint32_t msr = X2APIC_MSR_BASE; msr <= X2APIC_MSR_LAST; msr++)
+		if (d->apicv.apic_register_virt)
+			vmx_msr_intercept(m, msr, false, false);
+	vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_TPR / 16, false, false);
+	vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_TPR / 16, true, false);
+	if (d->apicv.virtual_intr_delivery) {
+		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_EOI / 16, true, false);
+		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_SELF_IPI / 16, true, false);
+	}
+	if (d->apicv.ipi_virt)
+		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_ICR / 16, true, false);
+}
+
+void replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->name, sizeof d->name, "%s", name);
+	d->arch = arch;
+	d->freq_mhz = (double)cfg_u64(c, "cpu", "freq_mhz");
+	if (arch == TRACE_ARCH_ARM64) {
+		el2_init(&d->el2, c);
+		return;
+	}
+	vmx_init(&d->vmx, c);
+	const struct vmx_model *m = &d->vmx;
+	d->apicv = (struct vapic_controls){
+		.use_tpr_shadow = vmx_primary(m) & CPU_BASED_TPR_SHADOW,
+		.virtualize_apic_accesses = vmx_secondary(m) & SECONDARY_EXEC_VIRTUALIZE_APIC_ACCESSES,
+		.virtualize_x2apic = vmx_primary(m) & CPU_BASED_TPR_SHADOW,
+		.apic_register_virt = vmx_secondary(m) & SECONDARY_EXEC_APIC_REGISTER_VIRT,
+		.virtual_intr_delivery = vmx_secondary(m) & SECONDARY_EXEC_VIRTUAL_INTR_DELIVERY,
+		.posted_interrupts = vmx_pin(m) & PIN_BASED_POSTED_INTR,
+		.ipi_virt = vmx_tertiary(m) & TERTIARY_EXEC_IPI_VIRT,
+	};
+	d->pi_nv = (uint8_t)vmcs_get(&m->vmcs, VMCS_POSTED_INTR_NV);
+	x2apic_policy(d);
+	d->irq_window_exiting = cfg_bool(c, "lapic", "irq_window_exiting");
+	d->kick_cycles = cfg_u64(c, "lapic", "kick_cycles");
+	d->window_cycles = cfg_u64(c, "lapic", "irq_window_cycles");
+	d->eoi_cycles = cfg_u64(c, "lapic", "eoi_cycles");
+	d->write_cycles = cfg_u64(c, "lapic", "write_cycles");
+	d->icr_cycles = cfg_u64(c, "lapic", "icr_write_cycles");
+}
+
+/* ---- decisions ---- */
+
+struct dctx {
+	const struct replay_design *d;
+	struct dstate *ds;
+	struct rvcpu *v;	/* MMIO pages seen; NULL: every page is a first touch */
+	const struct trace_event *ex, *comp;
+	unsigned ncomp;
+	struct replay_decision *out;
+};
+
+static const struct trace_event *companion(const struct dctx *c, enum trace_kind k)
+{
+	for (unsigned i = 0; i < c->ncomp; i++)
+		if (c->comp[i].kind == k)
+			return &c->comp[i];
+	return NULL;
+}
+
+/* The exit went on to the userspace VMM: kvm_userspace_exit before the
+ * entry; arm64 kernels without it: an MMIO read left unsatisfied. */
+static bool to_user(const struct dctx *c)
+{
+	if (companion(c, TEV_USERSPACE_EXIT))
+		return true;
+	const struct trace_event *m = companion(c, TEV_MMIO);
+	return m && m->u.mmio.type == 0;
+}
+
+static void kept(struct dctx *c, const char *reason, cycles_t cost, const char *cause)
+{
+	*c->out = (struct replay_decision){ RO_KEPT, reason, cost, cause, NULL };
+}
+
+static void removed(struct dctx *c, const char *cause)
+{
+	*c->out = (struct replay_decision){ RO_REMOVED, NULL, 0, cause, NULL };
+}
+
+/* Kept with its recorded reason (already decided so by the caller): the
+ * decision needs an event the trace lacks. */
+static void undecided(struct dctx *c, const char *what)
+{
+	c->out->outcome = RO_UNDECIDABLE;
+	c->out->cause = what;
+}
+
+/* x86 */
+static cycles_t vmx_cost(const struct replay_design *d, enum vmx_exit x, bool user)
+{
+	return vmx_exit_cost(&d->vmx, x, user);
+}
+
+/* An exit the accounted classes do not cover: the world switch plus a [lapic] handler. */
+static cycles_t switch_plus(const struct replay_design *d, cycles_t handler)
+{
+	struct cost k;
+	vmx_switch_parts(&d->vmx, &k);
+	return cost_total(&k) + handler;
+}
+
+static void x86_by_class(struct dctx *c, unsigned reason, const char *cause)
+{
+	enum vmx_exit x = vmx_exit_class(reason);
+	kept(c, vmx_reason_name(reason), vmx_cost(c->d, x, to_user(c)), cause);
+}
+
+/* One event to vmx_decide: kept under its class, or removed. */
+static void x86_event(struct dctx *c, const struct vmx_event *e, const char *wake)
+{
+	struct vmx_exit_info xi;
+	if (!vmx_decide(&c->d->vmx, e, &xi)) {
+		removed(c, xi.cause);
+		c->out->wake = wake;
+		return;
+	}
+	x86_by_class(c, xi.reason, xi.cause);
+}
+
+static struct vapic *vapic_of(struct dctx *c, bool x2apic)
+{
+	struct dstate *s = c->ds;
+	if (!s->va) {
+		s->va = calloc(1, sizeof *s->va);
+		if (!s->va)
+			return NULL;
+		vapic_init(s->va, &c->d->apicv);
+		s->va->pi_nv = c->d->pi_nv;
+	}
+	s->va->x2apic = x2apic;
+	return s->va;
+}
+
+/* An APIC-virtualization outcome: removed (done by the processor, or #GP
+ * without an exit), an APIC exit, or not virtualized (-> *go_on). */
+static bool vapic_outcome(struct dctx *c, const struct vapic_result *r)
+{
+	switch (r->outcome) {
+	case VAPIC_VIRTUALIZED: removed(c, "APIC virtualization"); return true;
+	case VAPIC_GP: removed(c, "APIC virtualization: #GP in the guest"); return true;
+	case VAPIC_EXIT: {
+		cycles_t h = r->exit_reason == EXIT_REASON_EOI_INDUCED ? c->d->eoi_cycles : c->d->write_cycles;
+		kept(c, vmx_reason_name((unsigned)r->exit_reason), switch_plus(c->d, h), "APIC virtualization");
+		return true;
+	}
+	default: return false;
+	}
+}
+
+static void x86_msr(struct dctx *c, bool write)
+{
+	const struct trace_event *m = companion(c, TEV_MSR);
+	unsigned reason = write ? EXIT_REASON_MSR_WRITE : EXIT_REASON_MSR_READ;
+	if (!m) {
+		x86_by_class(c, reason, NULL);
+		undecided(c, "no kvm_msr");
+		return;
+	}
+	struct vmx_event e = { .kind = write ? VMX_EV_MSR_WRITE : VMX_EV_MSR_READ, .msr.msr = m->u.msr.index };
+	struct vmx_exit_info xi;
+	if (!vmx_decide(&c->d->vmx, &e, &xi))
+		return removed(c, xi.cause);
+	uint32_t i = m->u.msr.index;
+	if (i >= X2APIC_MSR_BASE && i <= X2APIC_MSR_LAST && c->d->apicv.virtualize_x2apic) {
+		struct vapic *va = vapic_of(c, true);
+		if (va) {
+			struct vapic_result r = write ? vapic_wrmsr(va, i, m->u.msr.value) : vapic_rdmsr(va, i);
+			if (vapic_outcome(c, &r))
+				return;
+		}
+	}
+	x86_by_class(c, xi.reason, xi.cause);
+}
+
+/* I/O qualification (SDM Table 28-5): size-1 [2:0], IN [3], string [4],
+ * REP [5], immediate [6], port [31:16]. */
+static void x86_io(struct dctx *c)
+{
+	const struct trace_event *p = companion(c, TEV_PIO);
+	struct vmx_event e = { .kind = VMX_EV_IO };
+	uint64_t q = c->ex->u.x86.info1;
+	if (c->ex->u.x86.have & TX_INFO) {
+		e.io.port = (uint16_t)(q >> 16);
+		e.io.size = (uint8_t)((q & 7) + 1);
+		e.io.in = q >> 3 & 1;
+		e.io.string = q >> 4 & 1;
+		e.io.rep = q >> 5 & 1;
+		e.io.imm = q >> 6 & 1;
+	} else if (p) {
+		e.io.port = (uint16_t)p->u.pio.port;
+		e.io.size = (uint8_t)p->u.pio.size;
+		e.io.in = !p->u.pio.write;
+	} else {
+		x86_by_class(c, EXIT_REASON_IO_INSTRUCTION, NULL);
+		undecided(c, "no qualification or kvm_pio");
+		return;
+	}
+	x86_event(c, &e, NULL);
+}
+
+/* First touch of (vCPU, page)?  Remembered in a bounded table; -1 when full. */
+static int first_touch(struct rvcpu *v, uint64_t page)
+{
+	if (!v)
+		return 1;
+	if (!v->seen && !(v->seen = calloc(SEEN_CAP, sizeof *v->seen)))
+		return -1;
+	uint64_t key = page << 1 | 1;
+	for (unsigned j = (unsigned)(page * 0x9E3779B97F4A7C15ULL >> 52) & (SEEN_CAP - 1);; j = (j + 1) & (SEEN_CAP - 1)) {
+		if (v->seen[j] == key)
+			return 0;
+		if (!v->seen[j]) {
+			if (v->nseen == SEEN_CAP - 1)
+				return -1;
+			v->seen[j] = key;
+			v->nseen++;
+			return 1;
+		}
+	}
+}
+
+/* An access to MMIO at gpa: the APIC-access page under APIC
+ * virtualization (SDM 30.4), else KVM's MMIO SPTEs: the first access to a
+ * page per vCPU is an EPT violation, later ones EPT misconfigurations. */
+static void mmio_at(struct dctx *c, uint64_t gpa, unsigned len, bool write, uint64_t value)
+{
+	if (c->d->apicv.virtualize_apic_accesses && gpa >> 12 == APIC_DEFAULT_BASE >> 12) {
+		struct vapic *va = vapic_of(c, false);
+		unsigned off = gpa & 0xfff;
+		if (va) {
+			struct vapic_result r = write ? vapic_mmio_write(va, off, len ? len : 4, value)
+						      : vapic_mmio_read(va, off, len ? len : 4, false);
+			if (vapic_outcome(c, &r))
+				return;
+		}
+	}
+	int first = c->d->vmx.mmio_spte_cache ? first_touch(c->v, gpa >> 12) : 1;
+	unsigned reason = c->ex->u.x86.reason;
+	if (first < 0) {
+		x86_by_class(c, reason, NULL);
+		undecided(c, "too many MMIO pages");
+		return;
+	}
+	x86_by_class(c, first ? EXIT_REASON_EPT_VIOLATION : EXIT_REASON_EPT_MISCONFIG,
+		     first ? "MMIO: no SPTE yet" : "MMIO SPTE");
+}
+
+/* MMIO (EPT_VIOLATION/EPT_MISCONFIG with a kvm_mmio): the APIC-access page
+ * under APIC virtualization, else KVM's MMIO SPTEs: the first access to a
+ * page per vCPU is an EPT violation, later ones EPT misconfigurations. */
+static void x86_mmio(struct dctx *c)
+{
+	const struct trace_event *m = companion(c, TEV_MMIO);
+	unsigned reason = c->ex->u.x86.reason;
+	if (!m) {
+		if (reason == EXIT_REASON_EPT_VIOLATION && !companion(c, TEV_USERSPACE_EXIT))
+			return x86_by_class(c, reason, "memory fault");
+		x86_by_class(c, reason, NULL);
+		undecided(c, "no kvm_mmio");
+		return;
+	}
+	mmio_at(c, m->u.mmio.gpa, m->u.mmio.len, m->u.mmio.type == 2, m->u.mmio.value);
+}
+
+/* An APICv host's APIC_ACCESS (qualification: offset [11:0], access type
+ * [15:12], Table 28-6) is an access to the APIC page: decided again as one. */
+static void x86_apic_access(struct dctx *c)
+{
+	uint64_t q = c->ex->u.x86.info1;
+	unsigned type = (unsigned)(q >> 12 & 15);
+	const struct trace_event *a = companion(c, TEV_APIC);
+	if (!(c->ex->u.x86.have & TX_INFO) || type > VMX_APIC_LINEAR_WRITE) {
+		kept(c, vmx_reason_name(EXIT_REASON_APIC_ACCESS), switch_plus(c->d, c->d->write_cycles), NULL);
+		return undecided(c, "no linear-access qualification");
+	}
+	mmio_at(c, APIC_DEFAULT_BASE | (q & 0xfff), 4, type == VMX_APIC_LINEAR_WRITE, a ? a->u.apic.value : 0);
+}
+
+/* APIC_WRITE and EOI_INDUCED follow an access APICv completed: kept under a
+ * design with virtual-interrupt delivery; without, the access itself
+ * would exit, as an MSR or MMIO access the trace does not say. */
+static void x86_apicv_exit(struct dctx *c, unsigned reason)
+{
+	cycles_t h = reason == EXIT_REASON_EOI_INDUCED ? c->d->eoi_cycles : c->d->write_cycles;
+	kept(c, vmx_reason_name(reason), switch_plus(c->d, h), "virtual-interrupt delivery");
+	if (!c->d->apicv.virtual_intr_delivery)
+		undecided(c, "xAPIC or x2APIC access: the trace does not say");
+}
+
+static void x86_ext_intr(struct dctx *c)
+{
+	const struct trace_x86_exit *x = &c->ex->u.x86;
+	uint8_t vec = (uint8_t)x->intr_info;
+	if (c->d->apicv.posted_interrupts && (x->intr_info >> 31) && vec == c->d->pi_nv)
+		return removed(c, "posted-interrupt notification processed by the processor");
+	struct vmx_event e = { .kind = VMX_EV_EXT_INTR, .intr.vector = vec };
+	struct vmx_exit_info xi;
+	if (!vmx_decide(&c->d->vmx, &e, &xi))
+		return removed(c, xi.cause);
+	kept(c, vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), switch_plus(c->d, c->d->kick_cycles), xi.cause);
+}
+
+/* Instructions that one control decides (or none): reason -> event kind.
+ * Not PAUSE: KVM's PAUSE exits come from PAUSE-loop exiting, not modelled. */
+static const struct { uint16_t reason; enum vmx_event_kind kind; } x86_insns[] = {
+	{ EXIT_REASON_CPUID, VMX_EV_CPUID }, { EXIT_REASON_HLT, VMX_EV_HLT }, { EXIT_REASON_INVD, VMX_EV_INVD },
+	{ EXIT_REASON_INVLPG, VMX_EV_INVLPG }, { EXIT_REASON_RDPMC, VMX_EV_RDPMC }, { EXIT_REASON_RDTSC, VMX_EV_RDTSC },
+	{ EXIT_REASON_VMCALL, VMX_EV_VMCALL }, { EXIT_REASON_MWAIT_INSTRUCTION, VMX_EV_MWAIT },
+	{ EXIT_REASON_MONITOR_INSTRUCTION, VMX_EV_MONITOR },
+	{ EXIT_REASON_WBINVD, VMX_EV_WBINVD }, { EXIT_REASON_XSETBV, VMX_EV_XSETBV }, { EXIT_REASON_RDRAND, VMX_EV_RDRAND },
+	{ EXIT_REASON_RDSEED, VMX_EV_RDSEED }, { EXIT_REASON_INVPCID, VMX_EV_INVPCID }, { EXIT_REASON_RDTSCP, VMX_EV_RDTSCP },
+	{ EXIT_REASON_TRIPLE_FAULT, VMX_EV_TRIPLE_FAULT },
+};
+
+static void x86_decide(struct dctx *c)
+{
+	const struct trace_x86_exit *x = &c->ex->u.x86;
+	if (!x->svm && !x->failed_vmentry && !x->unknown) {
+		for (unsigned i = 0; i < sizeof x86_insns / sizeof x86_insns[0]; i++)
+			if (x86_insns[i].reason == x->reason) {
+				struct vmx_event e = { .kind = x86_insns[i].kind };
+				/* HLT no longer exiting: the interrupt that ends it exits instead */
+				x86_event(c, &e, e.kind == VMX_EV_HLT ? vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT) : NULL);
+				return;
+			}
+		switch (x->reason) {
+		case EXIT_REASON_IO_INSTRUCTION: return x86_io(c);
+		case EXIT_REASON_MSR_READ: return x86_msr(c, false);
+		case EXIT_REASON_MSR_WRITE: return x86_msr(c, true);
+		case EXIT_REASON_EPT_VIOLATION:
+		case EXIT_REASON_EPT_MISCONFIG: return x86_mmio(c);
+		case EXIT_REASON_EXTERNAL_INTERRUPT: return x86_ext_intr(c);
+		case EXIT_REASON_APIC_ACCESS: return x86_apic_access(c);
+		case EXIT_REASON_APIC_WRITE:
+		case EXIT_REASON_EOI_INDUCED: return x86_apicv_exit(c, x->reason);
+		case EXIT_REASON_INTERRUPT_WINDOW:
+			if (!c->d->irq_window_exiting)
+				return removed(c, "[lapic] irq_window_exiting off");
+			return kept(c, vmx_reason_name(x->reason), switch_plus(c->d, c->d->window_cycles),
+				    "[lapic] irq_window_exiting");
+		}
+	}
+	*c->out = (struct replay_decision){ RO_UNMODELLED, NULL, 0, "no model decides this reason", NULL };
+}
+
+/* arm64 */
+static enum el2_exit el2_class_of_ec(uint32_t ec)
+{
+	for (unsigned x = 0; x < EL2X_COUNT; x++)
+		if (x != EL2X_IRQ && el2_exit_ec(x) == ec)
+			return x;
+	return EL2X_COUNT;
+}
+
+/* List registers in use while the guest ran: hvsim's export notes them;
+ * a KVM trace does not say (0: the vGIC part of the switch is not charged). */
+static unsigned lrs_of(const struct dctx *c)
+{
+	const struct trace_event *m = companion(c, TEV_MARK);
+	return m && m->u.mark.has_lrs ? m->u.mark.lrs : 0;
+}
+
+static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
+{
+	kept(c, el2_exit_name(x), el2_exit_cost(&c->d->el2, x, to_user(c), lrs_of(c)), cause);
+}
+
+static void arm_decide(struct dctx *c)
+{
+	const struct trace_arm_exit *a = &c->ex->u.arm;
+	const struct el2_model *m = &c->d->el2;
+	if (a->type == TRACE_ARM_IRQ)
+		return arm_kept(c, EL2X_IRQ, "physical interrupt");
+	enum el2_exit x = a->type == TRACE_ARM_TRAP ? el2_class_of_ec(a->ec) : EL2X_COUNT;
+	const struct trace_event *e;
+	switch (x) {
+	case EL2X_WFX:
+		if (!(e = companion(c, TEV_WFX_ARM64))) {
+			arm_kept(c, x, NULL);
+			undecided(c, "no kvm_wfx_arm64");
+			return;
+		}
+		if (e->u.wfx.wfe || el2_traps_wfi(m))
+			return arm_kept(c, x, e->u.wfx.wfe ? "WFE (as recorded)" : "HCR_EL2.TWI");
+		removed(c, "HCR_EL2.TWI clear: WFI waits in the guest");
+		c->out->wake = el2_exit_name(EL2X_IRQ);
+		return;
+	case EL2X_SMC64:
+		if (!el2_traps_smc(m))
+			return removed(c, "HCR_EL2.TSC clear");
+		return arm_kept(c, x, "HCR_EL2.TSC");
+	case EL2X_SYS64:
+		if (!(e = companion(c, TEV_SYS_ACCESS))) {
+			arm_kept(c, x, NULL);
+			undecided(c, "no kvm_sys_access");
+			return;
+		}
+		if (!el2_traps_sysreg(m, SYS_REG(e->u.sys.op0, e->u.sys.op1, e->u.sys.crn, e->u.sys.crm, e->u.sys.op2),
+				      !e->u.sys.write))
+			return removed(c, "system register access not trapped (HCR_EL2 TID*, TVM, CNTHCTL_EL2)");
+		return arm_kept(c, x, "trapped system register");
+	case EL2X_HVC64:
+	case EL2X_IABT_LOW:
+	case EL2X_DABT_LOW:
+		return arm_kept(c, x, "always traps");
+	default:
+		*c->out = (struct replay_decision){ RO_UNMODELLED, NULL, 0, "no model decides this exit", NULL };
+	}
+}
+
+static void decide(struct dctx *c)
+{
+	if (c->d->arch == TRACE_ARCH_ARM64)
+		arm_decide(c);
+	else
+		x86_decide(c);
+}
+
+void replay_decide_one(const struct replay_design *d, const struct trace_event *exit, const struct trace_event *comp,
+		       unsigned ncomp, struct replay_decision *out)
+{
+	struct dstate ds = { 0 };
+	struct dctx c = { d, &ds, NULL, exit, comp, ncomp, out };
+	decide(&c);
+	free(ds.va);
+}
+
+/* The wake-up exit's cost under d. */
+static cycles_t wake_cost(const struct replay_design *d)
+{
+	if (d->arch == TRACE_ARCH_ARM64)
+		return el2_exit_cost(&d->el2, EL2X_IRQ, false, 0);
+	return switch_plus(d, d->kick_cycles);
+}
+
+/* ---- the reason table ---- */
+static int reason_id(struct replay *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nreasons; i++)
+		if (r->reasons[i] == name)
+			return (int)i;
+	for (unsigned i = 0; i < r->nreasons; i++)
+		if (!strcmp(r->reasons[i], name))
+			return (int)i;
+	if (r->nreasons == REPLAY_MAX_REASONS)
+		return REPLAY_MAX_REASONS - 1;	/* "other" */
+	char *copy = strdup(name);
+	if (!copy)
+		return REPLAY_MAX_REASONS - 1;
+	r->reasons[r->nreasons] = copy;
+	return (int)r->nreasons++;
+}
+
+/* The reasons hvsim run reports for this architecture first, in its order. */
+static void seed_reasons(struct replay *r)
+{
+	if (r->arch == TRACE_ARCH_ARM64) {
+		for (unsigned x = 0; x < EL2X_COUNT; x++)
+			r->reasons[r->nreasons++] = el2_exit_name(x);
+		return;
+	}
+	for (unsigned x = 0; x < VMXX_COUNT; x++)
+		r->reasons[r->nreasons++] = vmx_reason_name(vmx_exit_reason(x));
+	r->reasons[r->nreasons++] = vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT);
+	r->reasons[r->nreasons++] = vmx_reason_name(EXIT_REASON_INTERRUPT_WINDOW);
+}
+
+static unsigned nseeded(const struct replay *r)
+{
+	return r->arch == TRACE_ARCH_ARM64 ? EL2X_COUNT : VMXX_COUNT + 2;
+}
+
+static bool owned(const struct replay *r, unsigned i) { return i >= nseeded(r); }
+
+/* The recorded exit's reason, named as hvsim run names it where a class exists. */
+static const char *source_reason(const struct trace_event *ev, char *buf, size_t n)
+{
+	if (ev->arch == TRACE_ARCH_ARM64) {
+		const struct trace_arm_exit *a = &ev->u.arm;
+		if (a->type == TRACE_ARM_IRQ)
+			return el2_exit_name(EL2X_IRQ);
+		enum el2_exit x = a->type == TRACE_ARM_TRAP ? el2_class_of_ec(a->ec) : EL2X_COUNT;
+		if (x != EL2X_COUNT)
+			return el2_exit_name(x);
+		return trace_exit_name(ev, buf, n);
+	}
+	const struct trace_x86_exit *x = &ev->u.x86;
+	if (!x->svm && !x->unknown && !x->failed_vmentry)
+		return vmx_reason_name(x->reason);
+	return trace_exit_name(ev, buf, n);
+}
+
+/* ---- the stream ---- */
+struct replay *replay_new(unsigned ndesigns, replay_load_fn load, void *ctx)
+{
+	if (!ndesigns || ndesigns > REPLAY_MAX_DESIGNS) {
+		err_set("between 1 and %d designs", REPLAY_MAX_DESIGNS);
+		return NULL;
+	}
+	struct replay *r = calloc(1, sizeof *r);
+	if (!r || !(r->v = calloc(TRACE_MAX_VCPU + 1, sizeof *r->v)) ||
+	    !(r->des = calloc(ndesigns, sizeof *r->des))) {
+		replay_free(r);
+		err_set("out of memory");
+		return NULL;
+	}
+	r->nd = ndesigns;
+	r->load = load;
+	r->ctx = ctx;
+	for (unsigned i = 0; i < 256; i++)
+		r->pid_table[i] = FIELD_DP(FIELD_DP(0, PID_PTR, VALID, 1), PID_PTR, ADDR, i + 1);
+	return r;
+}
+
+void replay_free(struct replay *r)
+{
+	if (!r)
+		return;
+	if (r->v)
+		for (unsigned i = 0; i <= TRACE_MAX_VCPU; i++) {
+			struct rvcpu *v = r->v[i];
+			if (!v)
+				continue;
+			for (unsigned d = 0; d < REPLAY_MAX_DESIGNS; d++)
+				free(v->ds[d].va);
+			free(v->seen);
+			free(v);
+		}
+	for (unsigned i = 0; i < r->nreasons; i++)
+		if (owned(r, i))
+			free((char *)r->reasons[i]);
+	free(r->v);
+	free(r->des);
+	free(r->vcyc);
+	free(r);
+}
+
+static struct pi_desc *scratch_pid(void *ctx, uint64_t addr)
+{
+	(void)addr;
+	return &((struct replay *)ctx)->scratch_pid;
+}
+
+static int set_arch(struct replay *r, enum trace_arch arch)
+{
+	if (r->arch == arch)
+		return 0;
+	if (r->arch != TRACE_ARCH_NONE) {
+		err_set("the trace mixes x86 and arm64 exits");
+		return -1;
+	}
+	r->arch = arch;
+	for (unsigned i = 0; i < r->nd; i++)
+		if (r->load(r->ctx, arch, i, &r->des[i]) < 0)
+			return -1;
+	seed_reasons(r);
+	return 0;
+}
+
+static struct rvcpu *vcpu_of(struct replay *r, int32_t id)
+{
+	unsigned k = id < 0 ? TRACE_MAX_VCPU : (unsigned)id;
+	if (!r->v[k]) {
+		if (!(r->v[k] = calloc(1, sizeof *r->v[k])))
+			return NULL;
+		if (k + 1 > r->nv && k != TRACE_MAX_VCPU)
+			r->nv = k + 1;
+	}
+	return r->v[k];
+}
+
+static void side_add(struct replay_side *s, int id, uint64_t cyc)
+{
+	s->exits++;
+	s->exit_cycles += cyc;
+	s->n[id]++;
+	s->cyc[id] += cyc;
+}
+
+static uint64_t to_cycles(const struct replay *r, const struct replay_design *d, uint64_t ts)
+{
+	return r->ts_cycles ? ts : (uint64_t)((double)ts * d->freq_mhz / 1000.0 + 0.5);
+}
+
+/* The exit's outcome under design i. */
+static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, uint64_t dur)
+{
+	const struct replay_design *d = &r->des[i];
+	struct replay_decision o;
+	struct dctx c = { d, &v->ds[i], v, &v->ex, v->comp, v->ncomp, &o };
+	if (d->apicv.ipi_virt && !v->ds[i].va && vapic_of(&c, true)) {
+		v->ds[i].va->pid_table = r->pid_table;
+		v->ds[i].va->last_pid_index = 255;
+		v->ds[i].va->pid_at = scratch_pid;
+		v->ds[i].va->ctx = r;
+	}
+	decide(&c);
+	struct replay_side *s = &v->d[i];
+	switch (o.outcome) {
+	case RO_REMOVED:
+		s->removed[src_id]++;
+		s->nremoved++;
+		s->instead_cycles += o.cost;
+		if (o.wake) {
+			v->ds[i].wake = o.wake;
+			v->ds[i].wake_cost = wake_cost(d);
+		}
+		return;
+	case RO_UNMODELLED:
+		o.reason = r->reasons[src_id];
+		o.cost = to_cycles(r, d, dur);
+		s->unmodelled++;
+		break;
+	case RO_UNDECIDABLE:
+		s->undecidable++;
+		break;
+	case RO_KEPT:
+		break;
+	}
+	side_add(s, reason_id(r, o.reason), o.cost);
+}
+
+static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool entry)
+{
+	char buf[64];
+	uint64_t dur = 0;
+	if (entry && end > v->exit_ts)
+		dur = end - v->exit_ts;
+	if (!entry)
+		r->no_entry++;
+	/* a vCPU blocked in the hypervisor: that wait is the guest's idle time */
+	uint64_t blocked = r->ts_cycles ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0) : v->blocked_ns;
+	dur = dur > blocked ? dur - blocked : 0;
+	v->rec_ts += dur;
+	int src_id = reason_id(r, source_reason(&v->ex, buf, sizeof buf));
+	side_add(&v->src, src_id, dur);
+	for (unsigned i = 0; i < r->nd; i++)
+		account(r, v, i, src_id, dur);
+	v->open = false;
+}
+
+/* A new exit shows the guest ran after a removed HLT/WFI: its wake-up exited. */
+static void realize_wakes(struct replay *r, struct rvcpu *v)
+{
+	for (unsigned i = 0; i < r->nd; i++) {
+		struct dstate *s = &v->ds[i];
+		if (!s->wake)
+			continue;
+		int id = reason_id(r, s->wake);
+		side_add(&v->d[i], id, s->wake_cost);
+		v->d[i].added[id]++;
+		v->d[i].nadded++;
+		s->wake = NULL;
+	}
+}
+
+static void open_exit(struct replay *r, struct rvcpu *v, const struct trace_event *ev)
+{
+	if (v->open)
+		close_exit(r, v, ev->ts_ns, false);
+	realize_wakes(r, v);
+	v->open = true;
+	v->ex = *ev;
+	v->ex.name = NULL;
+	v->exit_ts = ev->ts_ns;
+	v->blocked_ns = 0;
+	v->ncomp = 0;
+	r->exit_lines++;
+}
+
+/* arm64 kvm_exit and kvm_entry name no vCPU: each host thread is one, in
+ * the order threads first appear (hvsim's export starts with vCPU 0's). */
+static int32_t thread_vcpu(struct replay *r, int32_t pid)
+{
+	if (pid <= 0)
+		return -1;
+	for (unsigned i = 0; i < r->npids; i++)
+		if (r->pids[i] == pid)
+			return (int32_t)i;
+	if (r->npids == sizeof r->pids / sizeof r->pids[0])
+		return -1;
+	r->pids[r->npids] = pid;
+	return (int32_t)r->npids++;
+}
+
+static bool is_companion(enum trace_kind k)
+{
+	return k != TEV_OTHER && k != TEV_EXIT && k != TEV_ENTRY;
+}
+
+int replay_add(struct replay *r, const struct trace_event *ev)
+{
+	if (!r->have_origin || ev->ts_ns < r->origin) {
+		if (!r->have_origin)
+			r->ts_cycles = ev->ts_raw;
+		r->origin = ev->ts_ns;
+		r->have_origin = true;
+	}
+	if (ev->kind == TEV_EXIT && set_arch(r, (enum trace_arch)ev->arch) < 0)
+		return -1;
+	if (r->arch == TRACE_ARCH_NONE)
+		return 0;	/* before the first exit: only the origin matters */
+	int32_t id = ev->vcpu;
+	if (id < 0 && r->arch == TRACE_ARCH_ARM64)
+		id = thread_vcpu(r, ev->pid);
+	if (id < 0 && ev->kind != TEV_EXIT) {
+		r->no_vcpu++;
+		return 0;
+	}
+	struct rvcpu *v = vcpu_of(r, id);
+	if (!v) {
+		err_set("out of memory");
+		return -1;
+	}
+	if (ev->ts_ns > v->last_ts)
+		v->last_ts = ev->ts_ns;
+	if (ev->kind == TEV_EXIT)
+		open_exit(r, v, ev);
+	else if (ev->kind == TEV_ENTRY && v->open)
+		close_exit(r, v, ev->ts_ns, true);
+	else if (is_companion(ev->kind) && v->open) {
+		if (ev->kind == TEV_VCPU_WAKEUP && ev->u.wakeup.waited)
+			v->blocked_ns += ev->u.wakeup.ns;
+		if (v->ncomp < MAX_COMP) {
+			v->comp[v->ncomp] = *ev;
+			v->comp[v->ncomp++].name = NULL;
+		}
+	}
+	return 0;
+}
+
+/* ---- totals ---- */
+static void side_sum(struct replay_side *t, const struct replay_side *s, unsigned n)
+{
+	t->exits += s->exits;
+	t->exit_cycles += s->exit_cycles;
+	t->nremoved += s->nremoved;
+	t->nadded += s->nadded;
+	t->undecidable += s->undecidable;
+	t->unmodelled += s->unmodelled;
+	t->instead_cycles += s->instead_cycles;
+	for (unsigned k = 0; k < n; k++) {
+		t->n[k] += s->n[k];
+		t->cyc[k] += s->cyc[k];
+		t->removed[k] += s->removed[k];
+		t->added[k] += s->added[k];
+	}
+}
+
+/* Recorded exit time per reason: ts units -> cycles (the first design's clock). */
+static void src_to_cycles(const struct replay *r, struct replay_side *s, unsigned n)
+{
+	s->exit_cycles = to_cycles(r, &r->des[0], s->exit_cycles);
+	for (unsigned k = 0; k < n; k++)
+		s->cyc[k] = to_cycles(r, &r->des[0], s->cyc[k]);
+}
+
+static void vcpu_cycles(struct replay *r, unsigned k, const struct rvcpu *v)
+{
+	uint64_t *out = &r->vcyc[(size_t)k * (r->nd + 2)];
+	uint64_t span = v->last_ts - r->origin;
+	uint64_t guest = span - (v->rec_ts < span ? v->rec_ts : span);
+	out[0] = to_cycles(r, &r->des[0], span);
+	out[1] = to_cycles(r, &r->des[0], guest);
+	for (unsigned i = 0; i < r->nd; i++)
+		out[2 + i] = to_cycles(r, &r->des[i], guest) + v->d[i].exit_cycles + v->d[i].instead_cycles;
+}
+
+void replay_finish(struct replay *r)
+{
+	if (r->finished)
+		return;
+	r->finished = true;
+	if (r->arch == TRACE_ARCH_NONE)
+		return;
+	for (unsigned k = 0; k <= TRACE_MAX_VCPU; k++)
+		if (r->v[k] && r->v[k]->open)
+			close_exit(r, r->v[k], 0, false);
+	r->vcyc = calloc((size_t)(r->nv + 1) * (r->nd + 2), sizeof *r->vcyc);
+	for (unsigned k = 0; k <= TRACE_MAX_VCPU; k++) {
+		struct rvcpu *v = r->v[k];
+		if (!v)
+			continue;
+		if (r->vcyc && k < r->nv)
+			vcpu_cycles(r, k, v);
+		side_sum(&r->total_src, &v->src, r->nreasons);
+		src_to_cycles(r, &v->src, r->nreasons);
+		for (unsigned i = 0; i < r->nd; i++)
+			side_sum(&r->total[i], &v->d[i], r->nreasons);
+	}
+	src_to_cycles(r, &r->total_src, r->nreasons);
+}
+
+/* ---- results ---- */
+enum trace_arch replay_arch(const struct replay *r) { return r->arch; }
+unsigned replay_ndesigns(const struct replay *r) { return r->nd; }
+const struct replay_design *replay_design(const struct replay *r, unsigned i) { return &r->des[i]; }
+unsigned replay_nreasons(const struct replay *r) { return r->nreasons; }
+const char *replay_reason_name(const struct replay *r, unsigned k) { return r->reasons[k]; }
+unsigned replay_nvcpus(const struct replay *r) { return r->nv; }
+bool replay_has_vcpu(const struct replay *r, unsigned v) { return v < r->nv && r->v[v]; }
+uint64_t replay_exit_lines(const struct replay *r) { return r->exit_lines; }
+uint64_t replay_no_entry(const struct replay *r) { return r->no_entry; }
+uint64_t replay_no_vcpu(const struct replay *r) { return r->no_vcpu; }
+bool replay_ts_cycles(const struct replay *r) { return r->ts_cycles; }
+
+const struct replay_side *replay_side(const struct replay *r, int design, int v)
+{
+	if (v < 0)
+		return design < 0 ? &r->total_src : &r->total[design];
+	const struct rvcpu *x = r->v[v];
+	return design < 0 ? &x->src : &x->d[design];
+}
+
+static uint64_t vcyc(const struct replay *r, unsigned k, unsigned col)
+{
+	return r->vcyc && k < r->nv && r->v[k] ? r->vcyc[(size_t)k * (r->nd + 2) + col] : 0;
+}
+
+uint64_t replay_cycles(const struct replay *r, int design, int v)
+{
+	unsigned col = design < 0 ? 0 : 2 + (unsigned)design;
+	if (v >= 0)
+		return vcyc(r, (unsigned)v, col);
+	uint64_t m = 0;
+	for (unsigned k = 0; k < r->nv; k++)
+		if (vcyc(r, k, col) > m)
+			m = vcyc(r, k, col);
+	return m;
+}
+
+uint64_t replay_guest_cycles(const struct replay *r, int v)
+{
+	if (v >= 0)
+		return vcyc(r, (unsigned)v, 1);
+	uint64_t t = 0;
+	for (unsigned k = 0; k < r->nv; k++)
+		t += vcyc(r, k, 1);
+	return t;
+}

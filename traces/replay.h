@@ -1,0 +1,139 @@
+/* Replay of a KVM exit trace under designs (issue 9): what would this
+ * workload have cost on design B?
+ *
+ * Each kvm_exit, with the events around it (kvm_msr, kvm_pio, kvm_mmio,
+ * kvm_userspace_exit, kvm_wfx_arm64, kvm_sys_access, ...), becomes the guest
+ * event that caused it, and that event is put to the design's models — the
+ * very functions firmware runs use (vmx_decide, apic/vapic, el2_traps_*,
+ * vmx_exit_parts, el2_exit_parts) — which decide whether it exits, with which
+ * reason, at what cost.  The time between a vCPU's kvm_entry and its next
+ * kvm_exit is guest time and is kept; an exit's recorded duration (kvm_exit
+ * to kvm_entry) is replaced by the design's cost.
+ *
+ *  - kept:        the event exits under the design (perhaps with another reason)
+ *  - removed:     it no longer exits (an EOI under APICv, an MSR the bitmap
+ *                 passes through, a WFI without TWI); what the hardware does
+ *                 instead is charged (nothing, for these)
+ *  - added:       an exit the design adds (the interrupt that wakes a HLT or
+ *                 WFI that no longer exits, charged when the vCPU's next exit
+ *                 shows the guest ran on)
+ *  - undecidable: the decision needs an event the trace lacks (no kvm_msr
+ *                 after an MSR_WRITE): kept with its recorded reason, costed
+ *                 by the design, never guessed
+ *  - unmodelled:  a reason no model decides (SVM codes, unknown reasons,
+ *                 SERROR...): kept, costed as recorded
+ *
+ * Bounded memory: one pass, per-vCPU state allocated when a vCPU first
+ * appears (at most TRACE_MAX_VCPU), reason tables of fixed size.
+ * Timestamps: ns (secs.frac) converted with the design's [cpu] freq_mhz;
+ * a bare counter (trace_clock x86-tsc or counter, and hvsim's own export) is
+ * taken as cycles of the vCPU clock (hvsim's TSC is its cycle clock). */
+#ifndef HVSIM_TRACES_REPLAY_H
+#define HVSIM_TRACES_REPLAY_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "apic/vapic.h"
+#include "core/cfg.h"
+#include "cpu/el2.h"
+#include "cpu/vmx.h"
+#include "traces/trace.h"
+
+#define REPLAY_MAX_DESIGNS 8
+#define REPLAY_MAX_REASONS 128
+
+/* One design's models, built from its effective configuration. */
+struct replay_design {
+	char name[64];
+	enum trace_arch arch;
+	double freq_mhz;
+	struct el2_model el2;
+	struct vmx_model vmx;
+	struct vapic_controls apicv;	/* from the VMCS controls */
+	uint8_t pi_nv;			/* posted-interrupt notification vector */
+	bool irq_window_exiting;	/* [lapic] irq_window_exiting */
+	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
+};
+
+/* Builds d from c, a configuration of the machine of arch (virt for arm64,
+ * pc for x86) with every key set. */
+void replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name);
+
+/* Loads design i for arch when the trace's architecture becomes known
+ * (the first kvm_exit): 0, or -1 with err_set. */
+typedef int (*replay_load_fn)(void *ctx, enum trace_arch arch, unsigned i, struct replay_design *d);
+
+enum replay_outcome { RO_KEPT, RO_REMOVED, RO_UNDECIDABLE, RO_UNMODELLED };
+
+/* The decision for one exit under one design. */
+struct replay_decision {
+	enum replay_outcome outcome;
+	const char *reason;	/* the exit's reason under the design (kept, undecidable, unmodelled) */
+	cycles_t cost;		/* its cost (kept), or what the hardware does instead (removed) */
+	const char *cause;	/* the control or rule that decided */
+	const char *wake;	/* removed HLT/WFI: the exit the wake-up interrupt takes instead */
+};
+
+/* Counts for one side (the trace as recorded, or one design) of one vCPU or
+ * of the total. */
+struct replay_side {
+	uint64_t exits, exit_cycles;
+	uint64_t n[REPLAY_MAX_REASONS], cyc[REPLAY_MAX_REASONS];
+	uint64_t removed[REPLAY_MAX_REASONS], added[REPLAY_MAX_REASONS];
+	uint64_t nremoved, nadded, undecidable, unmodelled, instead_cycles;
+};
+
+struct replay;
+
+/* ndesigns in [1, REPLAY_MAX_DESIGNS]; load is called once per design. */
+struct replay *replay_new(unsigned ndesigns, replay_load_fn load, void *ctx);
+void replay_free(struct replay *r);
+/* Feeds one record: 0, or -1 with err_set (a design failed to load, out of
+ * memory, or a trace that mixes architectures). */
+int replay_add(struct replay *r, const struct trace_event *ev);
+/* Closes the exits still open (end of the trace). */
+void replay_finish(struct replay *r);
+
+/* ---- results (after replay_finish) ---- */
+enum trace_arch replay_arch(const struct replay *r);
+unsigned replay_ndesigns(const struct replay *r);
+const struct replay_design *replay_design(const struct replay *r, unsigned i);
+unsigned replay_nreasons(const struct replay *r);
+const char *replay_reason_name(const struct replay *r, unsigned k);
+/* vCPUs seen (ids 0..n-1 some of which may be absent), and whether v is. */
+unsigned replay_nvcpus(const struct replay *r);
+bool replay_has_vcpu(const struct replay *r, unsigned v);
+/* The trace's own counts (design < 0) or design i's, for vCPU v (v < 0: total). */
+const struct replay_side *replay_side(const struct replay *r, int design, int v);
+/* Cycles of vCPU v's timeline (v < 0: the latest, as hvsim run's `cycles`)
+ * as recorded (design < 0) or re-costed, and its guest time. */
+uint64_t replay_cycles(const struct replay *r, int design, int v);
+uint64_t replay_guest_cycles(const struct replay *r, int v);
+/* kvm_exit lines, exits with no kvm_entry after them, records with no vCPU. */
+uint64_t replay_exit_lines(const struct replay *r);
+uint64_t replay_no_entry(const struct replay *r);
+uint64_t replay_no_vcpu(const struct replay *r);
+/* The timestamps were bare counters (cycles), not ns. */
+bool replay_ts_cycles(const struct replay *r);
+
+/* ---- one decision, for tests: the exit ev with its companions comp[0..n) ---- */
+void replay_decide_one(const struct replay_design *d, const struct trace_event *exit, const struct trace_event *comp,
+		       unsigned ncomp, struct replay_decision *out);
+
+/* ---- output (traces/replay_print.c) ---- */
+enum replay_fmt { REPLAY_TEXT, REPLAY_JSON, REPLAY_CSV };
+int replay_fmt_parse(const char *s, enum replay_fmt *f);
+/* The replay summary: exits by reason before/after, cycles, guest-time
+ * fraction, per vCPU and total.  -1 on a write error. */
+int replay_print(const struct replay *r, const struct trace_reader *tr, const char *name, enum replay_fmt f,
+		 FILE *out);
+/* compare: one column per design, ratios to the first, what changed most. */
+int replay_print_compare(const struct replay *r, const struct trace_reader *tr, const char *name,
+			 enum replay_fmt f, FILE *out);
+/* Statistics of design i with hvsim run's keys (exits_total, exits.<reason>,
+ * exit_cycles..., cycles, vcpus.N...) plus removed.*, added.*, undecidable,
+ * unmodelled, source.*: JSON, text or CSV as core/stats writes them. */
+int replay_stats(const struct replay *r, const struct trace_reader *tr, unsigned i, const char *fmt, FILE *out);
+
+#endif
