@@ -671,9 +671,14 @@ static bool x2_readable(unsigned off)
 	return off != APIC_APR && off != APIC_DFR && off != APIC_ICR2 && xapic_readable(off);
 }
 
+bool apic_x2apic_readable(uint32_t msr)
+{
+	return msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST && x2_readable(x2_off(msr));
+}
+
 static enum apic_msr_result x2apic_rdmsr(struct lapic *l, uint32_t msr, uint64_t *val, cycles_t now)
 {
-	if (msr > X2APIC_MSR_LAST || !lapic_x2apic_mode(l) || !x2_readable(x2_off(msr)))
+	if (!lapic_x2apic_mode(l) || !apic_x2apic_readable(msr))
 		return APIC_MSR_GP;
 	unsigned off = x2_off(msr);
 	*val = read_reg(l, off, now);

@@ -120,6 +120,9 @@ enum apic_msr_result lapic_rdmsr(struct lapic *l, uint32_t msr, uint64_t *val, c
 enum apic_msr_result lapic_wrmsr(struct lapic *l, uint32_t msr, uint64_t val, cycles_t now,
 				 struct lapic_event *ev);
 bool apic_msr_in_x2apic_range(uint32_t msr);
+/* An x2APIC register RDMSR may read (not 809H APR, 80EH DFR, 831H ICR2, the
+ * write-only EOI and SELF IPI, or a reserved MSR in 800H-8FFH). */
+bool apic_x2apic_readable(uint32_t msr);
 
 /* Register bits as a 256-bit vector set (ISR, TMR, IRR at their offsets). */
 bool apic_vec_test(const uint8_t *page, unsigned reg, unsigned vector);

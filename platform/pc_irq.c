@@ -684,8 +684,11 @@ static bool x2apic_intercepted(const struct vapic *va, uint32_t msr, bool write)
 		return true;
 	if (off == APIC_TPR)
 		return false;
+	/* KVM passes through only the readable registers but the current count
+	 * ("KVM: VMX: Intercept reads to invalid and write-only x2APIC
+	 * registers"): the others are emulated, and #GP. */
 	if (!write)
-		return !va->ctl.apic_register_virt || off == APIC_TMCCT;
+		return !va->ctl.apic_register_virt || off == APIC_TMCCT || !apic_x2apic_readable(msr);
 	if (off == APIC_EOI || off == APIC_SELF_IPI)
 		return !va->ctl.virtual_intr_delivery;
 	return !(off == APIC_ICR && va->ctl.ipi_virt);
