@@ -216,9 +216,17 @@ void its_cache_flush(struct its *its)
 	memset(its->cache, 0, sizeof its->cache);
 }
 
+static void tell(struct its *its, enum its_map_op op, const struct its_ite *ite)
+{
+	const struct gic_irq *l = ite->virt ? NULL : gicv3_lpi(its->gic, ite->intid);
+	if (its->mapping && l)
+		its->mapping(its->mapping_ctx, op, ite, l);
+}
+
 /* Drops an ITE and its LPI (unless another ITE maps the same INTID). */
 static void drop_ite(struct its *its, struct its_ite *ite)
 {
+	tell(its, ITS_UNMAP_EVENT, ite);
 	ite->valid = false;
 	if (ite->virt)
 		return;   /* a vLPI: its pending state was the ITE's */
@@ -319,9 +327,12 @@ static void cmd_mapc(struct its *its, const struct its_cmd *c)
 	its->coll[c->icid] = (struct its_collection){ c->valid, (uint16_t)(c->valid ? c->rdbase : 0) };
 	its_cache_flush(its);
 	for (unsigned i = 0; c->valid && i < ITS_MAX_ITES; i++) {
-		struct gic_irq *l = its->ite[i].valid && its->ite[i].icid == c->icid ? gicv3_lpi(its->gic, its->ite[i].intid) : NULL;
-		if (l)
+		struct its_ite *e = &its->ite[i];
+		struct gic_irq *l = e->valid && !e->virt && e->icid == c->icid ? gicv3_lpi(its->gic, e->intid) : NULL;
+		if (l && l->lpi_cpu != (int)c->rdbase) {
 			gicv3_lpi_move(its->gic, l, (unsigned)c->rdbase);
+			tell(its, ITS_MOVE_EVENT, e);
+		}
 	}
 }
 
@@ -345,6 +356,7 @@ static void map_event(struct its *its, const struct its_cmd *c, uint32_t intid, 
 	if (!l)
 		return (void)its_fail(its, ITS_E_RESOURCES, what, intid);
 	*ite = (struct its_ite){ .valid = true, .devid = c->devid, .eventid = c->eventid, .intid = intid, .icid = c->icid };
+	tell(its, ITS_MAP_EVENT, ite);
 }
 
 struct its_ite *its_free_ite(struct its *its)
@@ -373,6 +385,7 @@ static void cmd_movi(struct its *its, const struct its_cmd *c)
 	struct gic_irq *l = gicv3_lpi(its->gic, ite->intid);
 	if (l)
 		gicv3_lpi_move(its->gic, l, col->target);
+	tell(its, ITS_MOVE_EVENT, ite);
 	its_cache_flush(its);
 }
 
@@ -402,8 +415,8 @@ static void cmd_inv(struct its *its, const struct its_cmd *c)
 {
 	struct its_ite *v;
 	struct gic_irq *l = event_lpi(its, c, &v);
-	if (l)
-		gicv3_lpi_reload(its->gic, l);
+	if (l && gicv3_lpi_reload(its->gic, l))
+		tell(its, ITS_INV_EVENT, its_find_ite(its, c->devid, c->eventid));
 	if (v)
 		its_v4_reload(its, v);
 }
@@ -438,6 +451,9 @@ static void cmd_invall(struct its *its, const struct its_cmd *c)
 	for (unsigned i = 0; col && i < GIC_MAX_LPIS; i++)
 		if (its->gic->lpi[i].lpi && its->gic->lpi[i].lpi_cpu == col->target)
 			gicv3_lpi_reload(its->gic, &its->gic->lpi[i]);
+	for (unsigned i = 0; col && i < ITS_MAX_ITES; i++)
+		if (its->ite[i].valid && !its->ite[i].virt && its->ite[i].icid == c->icid)
+			tell(its, ITS_INV_EVENT, &its->ite[i]);
 }
 
 /* SYNC: waits until the effects of earlier commands on RDbase are visible;

@@ -153,6 +153,9 @@ struct its_collection {
 	uint16_t target;            /* processor number (PTA = 0) */
 };
 
+/* Mapping changes the hypervisor model follows (GICv4 forwarding). */
+enum its_map_op { ITS_MAP_EVENT, ITS_UNMAP_EVENT, ITS_MOVE_EVENT, ITS_INV_EVENT };
+
 /* A decoded command (field getters in its.c). */
 struct its_cmd {
 	uint64_t dw[4];
@@ -199,6 +202,10 @@ struct its {
 	 * virtual CPU interface must look again: no exit). */
 	void (*direct)(void *ctx, unsigned rd);
 	void *v4ctx;
+	/* Set by the hypervisor model on the guest's ITS: an event's mapping to
+	 * a physical LPI (ite, lpi: INTID, target, priority, enable) changed. */
+	void (*mapping)(void *ctx, enum its_map_op op, const struct its_ite *ite, const struct gic_irq *lpi);
+	void *mapping_ctx;
 	uint64_t *st_doorbells, *st_residency;
 	cycles_t cycles;            /* cost of the work since the owner last took it */
 	/* statistics (own storage until its_register_stats) */
