@@ -101,13 +101,22 @@ int its_init(struct its *its, struct gicv3 *gic, const struct cfg *c)
 
 void its_register_stats(struct its *its, struct stats *st) { its_register_stats_as(its, st, "its"); }
 
+/* A statistic taking over what was counted before registration (the
+ * host ITS runs commands while the machine is built). */
+static uint64_t *keep(uint64_t *old, struct stats *st, const char *path, const char *doc)
+{
+	uint64_t *c = stats_counter(st, path, doc);
+	*c += *old;
+	return c;
+}
+
 void its_register_stats_as(struct its *its, struct stats *st, const char *prefix)
 {
 	char path[96], doc[160];
 	for (unsigned e = 0; e < ITS_NERRORS; e++) {
 		snprintf(path, sizeof path, "%s.errors.%s", prefix, its_errors[e].name);
 		snprintf(doc, sizeof doc, "ITS guest errors: %s (the command or MSI is ignored)", its_errors[e].name);
-		its->st_errors[e] = stats_counter(st, path, doc);
+		its->st_errors[e] = keep(its->st_errors[e], st, path, doc);
 	}
 	for (unsigned k = 0; k < ITS_NR_CMDS; k++) {
 		if (!its_cmd_names[k] || (k >= ITS_VMOVI && its->version < 40) || (k == ITS_VSGI && its->version < 41) ||
@@ -115,20 +124,20 @@ void its_register_stats_as(struct its *its, struct stats *st, const char *prefix
 			continue;
 		snprintf(path, sizeof path, "%s.commands.%s", prefix, its_cmd_names[k]);
 		snprintf(doc, sizeof doc, "%s commands processed (including failed ones)", its_cmd_names[k]);
-		its->st_cmds[k] = stats_counter(st, path, doc);
+		its->st_cmds[k] = keep(its->st_cmds[k], st, path, doc);
 	}
 	snprintf(path, sizeof path, "%s.translations", prefix);
-	its->st_translations = stats_counter(st, path, "MSIs translated into a pending LPI or vLPI");
+	its->st_translations = keep(its->st_translations, st, path, "MSIs translated into a pending LPI or vLPI");
 	snprintf(path, sizeof path, "%s.cache_hits", prefix);
-	its->st_cache_hits = stats_counter(st, path, "MSI translations that hit the translation cache");
+	its->st_cache_hits = keep(its->st_cache_hits, st, path, "MSI translations that hit the translation cache");
 	snprintf(path, sizeof path, "%s.cache_misses", prefix);
-	its->st_cache_misses = stats_counter(st, path, "MSI translations that walked the tables");
+	its->st_cache_misses = keep(its->st_cache_misses, st, path, "MSI translations that walked the tables");
 	if (its->version < 40)
 		return;
 	snprintf(path, sizeof path, "%s.doorbells", prefix);
-	its->st_doorbells = stats_counter(st, path, "GICv4 doorbells raised: a vLPI/vSGI became pending for a vPE not resident");
+	its->st_doorbells = keep(its->st_doorbells, st, path, "GICv4 doorbells raised: a vLPI/vSGI became pending for a vPE not resident");
 	snprintf(path, sizeof path, "%s.residency_changes", prefix);
-	its->st_residency = stats_counter(st, path, "GICR_VPENDBASER.Valid changes (vPE scheduled in or out)");
+	its->st_residency = keep(its->st_residency, st, path, "GICR_VPENDBASER.Valid changes (vPE scheduled in or out)");
 }
 
 cycles_t its_take_cycles(struct its *its)

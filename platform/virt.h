@@ -36,6 +36,8 @@ struct virt_irq_cpu {
 	bool in_hyp;                   /* blocked in the hypervisor since the last poll */
 	cycles_t kick_at;              /* a kick IPI is due (UINT64_MAX: none) */
 	cycles_t hyp_cycles;           /* hypervisor work (GICv4 residency) charged at the next entry */
+	cycles_t wait_from;            /* waiting for an interrupt since (UINT64_MAX: not waiting) */
+	bool wait_in_hyp;
 };
 
 struct virt {
@@ -60,6 +62,7 @@ struct virt {
 	bool in_device;                /* the GIC is driven by a device's MSI, not a vCPU */
 	cycles_t device_time;          /* that MSI's time */
 	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
+	uint64_t *st_wait_cycles[2];   /* waited in hardware (the physical CPU kept by the guest) / blocked in the hypervisor */
 };
 
 extern const struct cfg_key virt_cfg_keys[];

@@ -188,6 +188,10 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	v->m.cur_cpu = cpu;
 	c->in_hyp = false;
 	*v->st_wakeups += in_hyp;
+	if (c->wait_from <= now) {
+		*v->st_wait_cycles[c->wait_in_hyp] += now - c->wait_from;
+		c->wait_from = UINT64_MAX;
+	}
 	if (in_hyp)   /* kvm_arch_vcpu_unblocking: vgic_v4_load */
 		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
 	v->irqc.check_at[cpu] = UINT64_MAX;
@@ -243,6 +247,8 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
 		return now;
 	}
+	c->wait_from = now;
+	c->wait_in_hyp = in_hyp;
 	v->irqcpu[cpu].in_hyp = in_hyp;
 	cycles_t due = UINT64_MAX;
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++) {
@@ -443,7 +449,7 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->gic.dist.ctx = v;
 	v->counter = (struct arch_counter){ v->cntfrq_hz, m->freq_hz };
 	for (unsigned i = 0; i < m->ncpus; i++) {
-		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX };
+		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX, .wait_from = UINT64_MAX };
 		vgic_map_hw(&v->gic, i, HVSIM_VIRT_PPI_VIRT_TIMER);   /* direct vtimer (kvm_timer_vcpu_load_gic) */
 	}
 	for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
@@ -469,6 +475,10 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 						       "IRQ exits: kick IPI from another vCPU");
 	v->st_irq_exits[VIRT_IRQ_MAINTENANCE] = stats_counter(st, "platform.irq_exits.maintenance",
 							      "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
+	v->st_wait_cycles[0] = stats_counter(st, "platform.wfi_in_guest_cycles",
+					     "cycles vCPUs waited for an interrupt in hardware (WFI not trapped): the physical CPU stays with the guest, unavailable to the host scheduler");
+	v->st_wait_cycles[1] = stats_counter(st, "platform.blocked_cycles",
+					     "cycles vCPUs waited blocked in the hypervisor (trapped WFI, PSCI suspend): the physical CPU is the host's");
 	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "waits for an interrupt (WFI, PSCI suspend) that blocked in the hypervisor until a wake-up");
 	return 0;
 }
