@@ -577,9 +577,9 @@ bool its_translate(struct its *its, uint32_t device_id, uint32_t event_id)
 	bool hit = cache_lookup(its, device_id, event_id);
 	(*(hit ? its->st_cache_hits : its->st_cache_misses))++;
 	its->cycles += hit ? its->cost.translate_hit : its->cost.translate_miss;
-	if (v)
-		its_v4_set_pending(its, v, true, its_now(its));
-	else
+	if (v && !its_v4_set_pending(its, v, true, its_now(its)))
+		return false;
+	if (!v)
 		gicv3_lpi_set_pending(its->gic, l, true, its_now(its));
 	(*its->st_translations)++;
 	return true;

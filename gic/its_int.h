@@ -33,7 +33,8 @@ void its_cmd_vsync(struct its *its, const struct its_cmd *c);
 void its_cmd_vinvall(struct its *its, const struct its_cmd *c);
 void its_cmd_invdb(struct its *its, const struct its_cmd *c);
 void its_cmd_vsgi(struct its *its, const struct its_cmd *c);
-void its_v4_set_pending(struct its *its, struct its_ite *ite, bool pending, cycles_t now);
+/* false: the ITE's vPE is not mapped (an error, counted). */
+bool its_v4_set_pending(struct its *its, struct its_ite *ite, bool pending, cycles_t now);
 void its_v4_reload(struct its *its, struct its_ite *ite);
 
 #endif

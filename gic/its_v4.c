@@ -86,20 +86,21 @@ static void vpe_notify(struct its *its, struct its_vpe *p, uint32_t ite_db, bool
 		its->doorbell(its->v4ctx, p->rd, db, p->id);
 }
 
-void its_v4_set_pending(struct its *its, struct its_ite *ite, bool pending, cycles_t now)
+bool its_v4_set_pending(struct its *its, struct its_ite *ite, bool pending, cycles_t now)
 {
 	struct its_vpe *p = its_vpe(its, ite->vpeid);
 	if (!p)
-		return (void)its_fail(its, ITS_E_UNMAPPED_VPE, "vLPI", ite->vpeid);
+		return its_fail(its, ITS_E_UNMAPPED_VPE, "vLPI", ite->vpeid);
 	if (!pending) {
 		ite->vpending = false;
-		return;
+		return true;
 	}
 	if (!ite->vpending)
 		*ite = (struct its_ite){ .valid = true, .devid = ite->devid, .eventid = ite->eventid, .intid = ite->intid,
 					 .virt = true, .vpeid = ite->vpeid, .db = ite->db, .vpending = true,
 					 .venabled = ite->venabled, .vprio = ite->vprio, .vpending_at = now };
 	vpe_notify(its, p, ite->db, ite->venabled, &ite->via_doorbell);
+	return true;
 }
 
 /* The vLPI's configuration byte (priority 7:2, enable 0, as 5.1.1) from
