@@ -9,7 +9,7 @@
 void gic_cpuif_reset(struct gic_cpuif *c, unsigned nlr, uint64_t hcr)
 {
 	*c = (struct gic_cpuif){ .nlr = nlr > GIC_MAX_LRS ? GIC_MAX_LRS : nlr, .hcr = hcr,
-				 .direct_intid = GIC_INTID_SPURIOUS };
+				 .direct_intid = GIC_INTID_SPURIOUS, .direct_eoi = GIC_INTID_SPURIOUS };
 	c->vmcr = FIELD_DP(c->vmcr, ICH_VMCR, VBPR0, BPR0_MIN);
 	c->vmcr = FIELD_DP(c->vmcr, ICH_VMCR, VBPR1, BPR1_MIN);
 	/* VFIQEn is RES1 with the system register interface (12.4.10) */
@@ -129,6 +129,7 @@ static uint64_t acknowledge(struct gic_cpuif *c, unsigned group, struct gic_cpui
 		uint32_t id = c->direct_intid;
 		c->apr[group] |= 1u << ap_index(gic_cpuif_group_priority(c, c->direct_prio, group));
 		c->direct_intid = GIC_INTID_SPURIOUS;   /* the Redistributor offers the next one */
+		c->direct_eoi = id;
 		ev->direct_acked = (int)id;
 		return id;
 	}
@@ -153,12 +154,9 @@ static int find_active_lr(const struct gic_cpuif *c, uint32_t intid)
 static void deactivate(struct gic_cpuif *c, uint32_t intid, struct gic_cpuif_events *ev)
 {
 	int i = find_active_lr(c, intid);
-	if (i == NO_LR && intid >= GIC_LPI_BASE)
+	if (i == NO_LR && (intid >= GIC_LPI_BASE || intid == c->direct_eoi))
 		return;
-	if (i == NO_LR && intid < GIC_NR_SGIS && c->direct_sgis) {
-		ev->direct_deactivated = (int)intid;   /* a vSGI: its active state is the Redistributor's */
-		return;
-	}
+
 	if (i == NO_LR) {
 		uint64_t n = FIELD_EX(c->hcr, ICH_HCR, EOICOUNT);
 		c->hcr = FIELD_DP(c->hcr, ICH_HCR, EOICOUNT, n + 1);   /* wraps at 32, as the 5-bit field does */
@@ -300,7 +298,7 @@ static int reg_group(uint32_t reg)
 enum gic_sysreg_result gic_cpuif_access(struct gic_cpuif *c, uint32_t reg, bool is_read, uint64_t *val,
 					struct gic_cpuif_events *ev)
 {
-	*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1, .direct_deactivated = -1 };
+	*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1 };
 	int g = reg_group(reg);
 	if (g >= 0)
 		return access_group(c, reg, (unsigned)g, is_read, val, ev);

@@ -32,7 +32,7 @@ struct gic_cpuif {
 	 * before each use.  GIC_INTID_SPURIOUS: none. */
 	uint32_t direct_intid;
 	uint8_t direct_prio;
-	bool direct_sgis;             /* GICv4.1 vSGIs: SGIs are deactivated at the Redistributor, not in LRs */
+	uint32_t direct_eoi;          /* last direct INTID acknowledged: its EOI matches no LR and has no active state */
 };
 
 /* Result of a guest access to an ICC_* register. */
@@ -48,7 +48,6 @@ struct gic_cpuif_events {
 	int hw_deactivated;           /* pINTID, or -1 */
 	unsigned eoi_misses;          /* EOIs/DIRs that matched no LR (EOIcount incremented) */
 	int direct_acked;             /* INTID acknowledged from the Redistributor (GICv4), or -1 */
-	int direct_deactivated;       /* direct vSGI deactivated (GICv4.1), or -1 */
 };
 
 /* Reset as KVM's vgic_v3_enable leaves it: VMCR = 0 except the binary

@@ -143,7 +143,7 @@ struct its_vpe {
 	uint32_t db;                /* 4.1 Default_Doorbell, ITS_DB_NONE */
 	bool db_armed;              /* 4.1: VPENDBASER.Doorbell set when descheduled, not yet rung */
 	/* vSGIs (4.1): configuration from VSGI, state from GITS_SGIR and the CPU interface */
-	uint16_t sgi_enabled, sgi_group, sgi_pending, sgi_active, sgi_db;
+	uint16_t sgi_enabled, sgi_group, sgi_pending, sgi_db;
 	uint8_t sgi_prio[16];
 	cycles_t sgi_at[16];
 };
@@ -247,11 +247,9 @@ void its_v4_vpropbaser_write(struct its *its, unsigned rd, uint64_t v);
 struct its_vpe *its_v4_resident(struct its *its, unsigned rd);
 /* The resident vPE's best pending vLPI/vSGI with priority, for the CPU interface. */
 struct its_direct its_v4_hppi(struct its *its, unsigned rd);
-/* The CPU interface acknowledged intid from rd's resident vPE: a vLPI's
- * pending state goes (no active state); a vSGI becomes active. */
+/* The CPU interface acknowledged intid from rd's resident vPE: its pending
+ * state goes (neither a vLPI nor a 4.1 vSGI has an active state). */
 void its_v4_acknowledge(struct its *its, unsigned rd, uint32_t intid);
-/* Deactivation of a direct vSGI (EOI with EOImode 0, or DIR). */
-void its_v4_deactivate_sgi(struct its *its, unsigned rd, uint32_t intid);
 /* GITS_SGIR (4.1): makes vSGI intid pending on vPE vpeid at `now`. */
 bool its_v4_sgir(struct its *its, uint32_t vpeid, uint32_t intid, cycles_t now);
 

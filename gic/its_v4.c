@@ -201,7 +201,7 @@ struct its_direct its_v4_hppi(struct its *its, unsigned rd)
 	if (!p)
 		return d;
 	for (unsigned i = 0; i < 16; i++)
-		if ((p->sgi_pending & p->sgi_enabled & ~p->sgi_active) >> i & 1)
+		if ((p->sgi_pending & p->sgi_enabled) >> i & 1)
 			better(&d, i, p->sgi_prio[i], p->sgi_db >> i & 1, p->sgi_at[i]);
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++) {
 		const struct its_ite *e = &its->ite[i];
@@ -216,21 +216,13 @@ void its_v4_acknowledge(struct its *its, unsigned rd, uint32_t intid)
 	struct its_vpe *p = its_v4_resident(its, rd);
 	if (!p)
 		return;
-	if (intid < 16) {
+	if (intid < 16) {   /* GICv4.1 vSGIs have no active state (nASSGIreq) */
 		p->sgi_pending &= (uint16_t)~(1u << intid);
-		p->sgi_active |= (uint16_t)(1u << intid);
 		return;
 	}
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
 		if (its->ite[i].valid && its->ite[i].virt && its->ite[i].vpeid == p->id && its->ite[i].intid == intid)
 			its->ite[i].vpending = false;
-}
-
-void its_v4_deactivate_sgi(struct its *its, unsigned rd, uint32_t intid)
-{
-	struct its_vpe *p = its_v4_resident(its, rd);
-	if (p && intid < 16)
-		p->sgi_active &= (uint16_t)~(1u << intid);
 }
 
 bool its_v4_sgir(struct its *its, uint32_t vpeid, uint32_t intid, cycles_t now)

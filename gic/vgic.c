@@ -46,10 +46,10 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 	static const unsigned versions[] = { 0, 40, 41 };
 	if (vgic_v4_init(&vg->v4, c, versions[cfg_enum(c, "gic", "version")], ncpus) < 0)
 		return -1;
+	vg->dist.nassgi_cap = vg->v4.version >= 41;   /* KVM with GICv4.1: GICD_TYPER2.nASSGIcap */
 	uint64_t hcr = FIELD_DP(vg->ich_hcr, ICH_HCR, EN, 1);
 	for (unsigned i = 0; i < ncpus; i++) {
 		gic_cpuif_reset(&vg->cpu[i], (unsigned)cfg_u64(c, "gic", "list_registers"), hcr);
-		vg->cpu[i].direct_sgis = vg->v4.version >= 41;
 	}
 	uint64_t *o = vg->own;
 	for (unsigned p = 0; p < GIC_NPATHS; p++)
@@ -251,7 +251,7 @@ static void sgi_to(struct vgic *vg, unsigned target, uint32_t sgi, bool allow_gr
 	/* A Group 0 access (SGI0R) generates only Group 0 SGIs; SGI1R either. */
 	if (irq->group1 && !allow_group1)
 		return;
-	if (vg->v4.version >= 41)
+	if (vg->v4.version >= 41 && vg->dist.nassgi_req)
 		vgic_v4_send_sgi(&vg->v4, target, sgi, irq, now);   /* a vSGI: no kick, no LR */
 	else
 		gicv3_set_pending(&vg->dist, target, sgi, now);
@@ -372,7 +372,7 @@ enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, 
 				   cycles_t now, struct gic_cpuif_events *ev)
 {
 	if (is_sgi_reg(reg)) {
-		*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1, .direct_deactivated = -1 };
+		*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1 };
 		if (is_read)
 			return GIC_SYSREG_UNDEF;   /* write-only */
 		vgic_dispatch_sgi(vg, cpu, *val, reg != ICC_SGI0R_EL1, now);
@@ -384,8 +384,7 @@ enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, 
 		count_direct(vg, cpu, (uint32_t)ev->direct_acked, now);
 	else if (r == GIC_SYSREG_OK && is_read && (reg == ICC_IAR1_EL1 || reg == ICC_IAR0_EL1))
 		count_ack(vg, cpu, *val, now);
-	if (ev->direct_deactivated >= 0)
-		its_v4_deactivate_sgi(&vg->v4.hits, cpu, (uint32_t)ev->direct_deactivated);
+
 	*vg->st_eoi_misses += ev->eoi_misses;
 	return r;
 }

@@ -97,8 +97,6 @@ static void op_v4(unsigned kind, uint32_t off, uint64_t val, struct fuzz_input *
 		struct its_direct d = its_v4_hppi(&its, rd);
 		if (d.intid != GIC_INTID_SPURIOUS)
 			its_v4_acknowledge(&its, rd, d.intid);
-		if (d.intid < 16)
-			its_v4_deactivate_sgi(&its, rd, d.intid);
 	}
 	}
 }
