@@ -9,6 +9,7 @@
 #include "core/cfg.h"
 #include "gic/cpuif.h"
 #include "gic/its.h"
+#include "gic/vgic.h"
 #include "tests/unit/unit.h"
 
 #define NCPUS 2
@@ -382,6 +383,126 @@ static void test_cpuif_direct(void)
 	CU_ASSERT_EQUAL(FIELD_EX(c.hcr, ICH_HCR, EOICOUNT), 1);
 }
 
+/* ---- the modelled KVM (gic/vgic_v4.c) ---- */
+static struct vgic vg;
+static bool fwd_dev7(void *ctx, uint32_t devid) { return devid == 7; }
+static uint64_t hcmds(enum its_cmd_nr n) { return *vg.v4.hits.st_cmds[n]; }
+
+static void setup_vgic(const char *version)
+{
+	char ini[512];
+	struct cfg *c = cfg_new();
+	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, its_cfg_keys, its_cfg_nkeys), 0);
+	snprintf(ini, sizeof ini, "[gic]\nlist_registers = 4\nspis = 32\nich_hcr_el2 = 0\nlr_inject_cycles = 100\n"
+		 "version = %s\nirqfd_cycles = 0\nvlpi_latency_cycles = 500\nvlpi_map_cycles = 10000\n"
+		 "vlpi_inv_cycles = 3000\nresidency_cycles = 1000\ndoorbell_cycles = 2000\nvsgi_cycles = 400\n"
+		 "[its]\ncmd_cycles = 400\ntranslate_hit_cycles = 150\ntranslate_miss_cycles = 700\n"
+		 "table_read_cycles = 250\ncache_entries_per_vcpu = 1\n", version);
+	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "t.ini", ini), 0);
+	uint64_t mpidr[NCPUS] = { 0, 1 };
+	vgic_fini(&vg);
+	CU_ASSERT_EQUAL_FATAL(vgic_init(&vg, c, NCPUS, mpidr), 0);
+	cfg_free(c);
+	vg.v4.forwarded = fwd_dev7;
+	vg.v4.hits.direct = on_direct;
+	vg.v4.hits.doorbell = on_doorbell;
+	memset(directs, 0, sizeof directs);
+	memset(doorbells, 0, sizeof doorbells);
+}
+
+/* Start-up: a VMAPP and a load per vCPU; the guest's MAPTI of a forwarded
+ * device becomes a VMAPTI with the vPE's doorbell (4.0), of another device
+ * nothing; INV, MOVE, UNMAP follow; costs from the design. */
+static void test_kvm_forwarding(void)
+{
+	setup_vgic("3");
+	CU_ASSERT_EQUAL(vg.v4.version, 0);
+	CU_ASSERT_FALSE(vg.dist.nassgi_cap);
+	vgic_v4_guest_its(&vg.v4, ITS_MAP_EVENT, 7, 0, 8192, 0, 0xa0, true);
+	CU_ASSERT_FALSE(vgic_v4_is_forwarded(&vg.v4, 7, 0));
+	setup_vgic("4");
+	CU_ASSERT_EQUAL(hcmds(ITS_VMAPP), 2);
+	CU_ASSERT_TRUE(vg.v4.resident[0] && vg.v4.resident[1]);
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 0);               /* start-up is not a vCPU's */
+	vgic_v4_guest_its(&vg.v4, ITS_MAP_EVENT, 8, 0, 8192, 0, 0xa0, true);   /* not passed through */
+	CU_ASSERT_EQUAL(hcmds(ITS_VMAPTI), 0);
+	vgic_v4_guest_its(&vg.v4, ITS_MAP_EVENT, 7, 2, 8300, 1, 0xa0, true);
+	CU_ASSERT_EQUAL(hcmds(ITS_MAPD), 1);
+	CU_ASSERT_EQUAL(hcmds(ITS_VMAPTI), 1);
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 10000);
+	CU_ASSERT_TRUE(vgic_v4_is_forwarded(&vg.v4, 7, 2));
+	CU_ASSERT_TRUE(vgic_v4_msi(&vg.v4, 7, 2, 1000));
+	CU_ASSERT_EQUAL(directs[1], 1);
+	struct its_direct d = its_v4_hppi(&vg.v4.hits, 1);
+	CU_ASSERT_EQUAL(d.intid, 8300);
+	CU_ASSERT_EQUAL(d.pending_at, 1500);                   /* + vlpi_latency_cycles */
+	CU_ASSERT_EQUAL(vgic_v4_sync(&vg, 1, 1499), 1500);     /* not visible before */
+	CU_ASSERT_EQUAL(vg.cpu[1].direct_intid, GIC_INTID_SPURIOUS);
+	vgic_v4_sync(&vg, 1, 1500);
+	CU_ASSERT_EQUAL(vg.cpu[1].direct_intid, 8300);
+	CU_ASSERT_EQUAL(vg.cpu[1].direct_prio, 0xa0);
+	vgic_v4_guest_its(&vg.v4, ITS_INV_EVENT, 7, 2, 8300, 1, 0x40, true);
+	CU_ASSERT_EQUAL(hcmds(ITS_INV), 1);
+	CU_ASSERT_EQUAL(its_v4_hppi(&vg.v4.hits, 1).prio, 0x40);
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 3000);
+	/* descheduled: the doorbell of vPE 1 */
+	CU_ASSERT_EQUAL(vgic_v4_put(&vg.v4, 1, true), 1000);
+	CU_ASSERT_EQUAL(vgic_v4_put(&vg.v4, 1, true), 0);      /* already out */
+	CU_ASSERT_TRUE(vgic_v4_pending(&vg.v4, 1, 1500));
+	CU_ASSERT_TRUE(vgic_wake(&vg, 1, 1500));
+	CU_ASSERT_TRUE(vgic_v4_msi(&vg.v4, 7, 2, 2000));
+	CU_ASSERT_EQUAL(doorbells[1], 1);
+	CU_ASSERT_EQUAL(last_db, VGIC_V4_DB_BASE + 1);
+	CU_ASSERT_EQUAL(vgic_v4_load(&vg.v4, 1), 1000);
+	vgic_v4_guest_its(&vg.v4, ITS_MOVE_EVENT, 7, 2, 8300, 0, 0x40, true);
+	CU_ASSERT_EQUAL(hcmds(ITS_VMOVI), 1);
+	CU_ASSERT_EQUAL(its_v4_hppi(&vg.v4.hits, 0).intid, 8300);
+	vgic_v4_guest_its(&vg.v4, ITS_UNMAP_EVENT, 7, 2, 8300, 0, 0x40, true);
+	CU_ASSERT_EQUAL(hcmds(ITS_DISCARD), 1);
+	CU_ASSERT_FALSE(vgic_v4_is_forwarded(&vg.v4, 7, 2));
+	CU_ASSERT_EQUAL(*vg.v4.st_map, 2);
+	CU_ASSERT_EQUAL(*vg.v4.st_unmap, 1);
+	uint64_t bad = 0;
+	for (unsigned e = 0; e < ITS_NERRORS; e++)
+		bad += *vg.v4.hits.st_errors[e];
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* 4.1: nASSGIcap reported; SGIs are vSGIs only once the guest sets
+ * nASSGIreq; acknowledged through the CPU interface without an LR. */
+static void test_kvm_vsgi(void)
+{
+	setup_vgic("4.1");
+	CU_ASSERT_TRUE(vg.dist.nassgi_cap);
+	CU_ASSERT_EQUAL(gicv3_dist_ops.read(&vg.dist, 0x0c, 4) >> 8 & 1, 1);   /* GICD_TYPER2.nASSGIcap */
+	gicv3_dist_ops.write(&vg.dist, 0, 4, 2);                              /* EnableGrp1 */
+	gicv3_redist_ops.write(&vg.dist, 0x20000 + 0x10000 + 0x100, 4, 1u << 5);   /* vCPU 1: ISENABLER0, SGI 5 */
+	vgic_dispatch_sgi(&vg, 0, 5ull << 24 | 2, true, 100);                 /* SGI 5 to Aff0 1 */
+	CU_ASSERT_TRUE(gicv3_pending(&vg.dist.priv[1][5]));                   /* nASSGIreq clear: a vgic SGI */
+	CU_ASSERT_EQUAL(*vg.v4.st_sgis, 0);
+	gicv3_dist_ops.write(&vg.dist, 0, 4, 2 | 1u << 8);                    /* nASSGIreq */
+	CU_ASSERT_EQUAL(gicv3_dist_ops.read(&vg.dist, 0, 4) >> 8 & 1, 1);
+	vgic_dispatch_sgi(&vg, 0, 5ull << 24 | 2, true, 200);
+	CU_ASSERT_EQUAL(*vg.v4.st_sgis, 1);
+	CU_ASSERT_EQUAL(hcmds(ITS_VSGI), 1);                                  /* configuration sent once */
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 400);
+	CU_ASSERT_EQUAL(directs[1], 1);
+	uint64_t v = 0xff;
+	struct gic_cpuif_events ev;
+	vgic_sysreg(&vg, 1, ICC_PMR_EL1, false, &v, 300, &ev);
+	v = 1;
+	vgic_sysreg(&vg, 1, ICC_IGRPEN1_EL1, false, &v, 300, &ev);
+	vg.dist.priv[1][5].pending_latch = false;             /* the earlier (vgic) SGI 5 is not in an LR: drop it */
+	vgic_sysreg(&vg, 1, ICC_IAR1_EL1, true, &v, 300, &ev);
+	CU_ASSERT_EQUAL(v, 5);
+	CU_ASSERT_EQUAL(*vg.st_path[GIC_PATH_DIRECT][GIC_VSGI], 1);
+	CU_ASSERT_EQUAL(*vg.st_path[GIC_PATH_LR][GIC_SGI], 0);
+	vgic_dispatch_sgi(&vg, 0, 5ull << 24 | 2, true, 400);
+	CU_ASSERT_EQUAL(hcmds(ITS_VSGI), 1);
+	vgic_fini(&vg);
+}
+
 static CU_TestInfo tests[] = {
 	{ "GITS_TYPER.Virtual, GITS_BASER2, V* only with GICv4", test_registers },
 	{ "VMAPP good and malformed", test_vmapp },
@@ -392,6 +513,8 @@ static CU_TestInfo tests[] = {
 	{ "VSYNC, VINVALL, INVDB", test_vsync_vinvall_invdb },
 	{ "GICv4.1 vSGIs and the default doorbell", test_vsgi_default_doorbell },
 	{ "direct injection in the CPU interface", test_cpuif_direct },
+	{ "KVM vgic-v4: forwarding, residency, doorbell", test_kvm_forwarding },
+	{ "KVM vgic-v4.1: vSGIs with nASSGIreq", test_kvm_vsgi },
 	CU_TEST_INFO_NULL,
 };
 
