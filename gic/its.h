@@ -7,7 +7,7 @@
  * made pending in the Redistributors of gic/gicv3.h.
  *
  * Implementation choices (each IMPLEMENTATION DEFINED or a limit):
- *  - GITS_TYPER: Physical = 1, Virtual = 0 (no GICv4), PTA = 0 (a
+ *  - GITS_TYPER: Physical = 1, Virtual = 0 (unless GICv4, below), PTA = 0 (a
  *    collection targets a processor number, as KVM), 16 DeviceID bits, 16
  *    EventID bits, ITT entry 8 bytes, CIL = 1 with 8 collection ID bits,
  *    HCC = 0, SEIS = 0 (no SError on command errors), CCT = 0.
@@ -25,8 +25,9 @@
  *    as "out of resources", as KVM's -ENOMEM).
  *  - Command errors: KVM's choice, the command is ignored and the queue
  *    goes on (CREADR advances, GITS_CREADR.Stalled stays 0); each error is
- *    counted by its spec code (E_ITS_*).  GICv4 command numbers are in the
- *    dispatch table and fail as "not supported by this ITS" (Virtual = 0).
+ *    counted by its spec code (E_ITS_*).  The GICv4 commands are in the
+ *    dispatch table; an ITS without GICv4 (the guest's: Virtual = 0) fails
+ *    them as "not supported by this ITS", as a GICv4.0 one INVDB and VSGI.
  *    A command that cannot be read (queue outside RAM) stalls the queue:
  *    CREADR.Stalled = 1 until a CWRITER write with Retry = 1 (GIC-600).
  *  - A CWRITER offset at or beyond the queue's size is ignored and counted
