@@ -95,10 +95,11 @@ bool its_v4_set_pending(struct its *its, struct its_ite *ite, bool pending, cycl
 		ite->vpending = false;
 		return true;
 	}
-	if (!ite->vpending)
-		*ite = (struct its_ite){ .valid = true, .devid = ite->devid, .eventid = ite->eventid, .intid = ite->intid,
-					 .virt = true, .vpeid = ite->vpeid, .db = ite->db, .vpending = true,
-					 .venabled = ite->venabled, .vprio = ite->vprio, .vpending_at = now };
+	if (!ite->vpending) {
+		ite->vpending = true;
+		ite->vpending_at = now;
+		ite->via_doorbell = false;
+	}
 	vpe_notify(its, p, ite->db, ite->venabled, &ite->via_doorbell);
 	return true;
 }
