@@ -20,7 +20,10 @@ const char *vapic_controls_invalid(const struct vapic_controls *c)
 void vapic_init(struct vapic *v, const struct vapic_controls *ctl)
 {
 	*v = (struct vapic){ .ctl = *ctl };
+	v->page = v->own_page;
 }
+
+void vapic_attach_page(struct vapic *v, uint8_t *page) { v->page = page; }
 
 uint8_t vapic_rvi(const struct vapic *v) { return (uint8_t)FIELD_EX(v->guest_intr_status, GUEST_INTR_STATUS, RVI); }
 uint8_t vapic_svi(const struct vapic *v) { return (uint8_t)FIELD_EX(v->guest_intr_status, GUEST_INTR_STATUS, SVI); }

@@ -41,7 +41,10 @@ struct vapic_controls {
 };
 
 struct vapic {
-	uint8_t page[APIC_PAGE_SIZE];     /* the virtual-APIC page */
+	/* The virtual-APIC page: own_page unless vapic_attach_page gave another
+	 * (the machine's LAPIC registers, as KVM uses the same page for both). */
+	uint8_t *page;
+	uint8_t own_page[APIC_PAGE_SIZE];
 	struct vapic_controls ctl;
 	uint16_t guest_intr_status;       /* 15:8 SVI | 7:0 RVI (25.4.2) */
 	uint64_t eoi_exit[4];             /* EOI-exit bitmaps 0-3: bit v = vector v */
@@ -88,6 +91,8 @@ struct vapic_result {
  * rule broken (VM entry fails: invalid control field). */
 const char *vapic_controls_invalid(const struct vapic_controls *c);
 void vapic_init(struct vapic *v, const struct vapic_controls *ctl);
+/* Uses `page` (APIC_PAGE_SIZE bytes) as the virtual-APIC page. */
+void vapic_attach_page(struct vapic *v, uint8_t *page);
 uint8_t vapic_rvi(const struct vapic *v);
 uint8_t vapic_svi(const struct vapic *v);
 void vapic_set_rvi(struct vapic *v, uint8_t rvi);

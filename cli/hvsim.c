@@ -17,6 +17,7 @@
 #include "core/stats.h"
 #include "cpu/vcpu.h"
 #include "loader/elf.h"
+#include "loader/raw.h"
 #include "platform/designs.h"
 #include "platform/pc.h"
 #include "platform/virt.h"
@@ -29,6 +30,7 @@ enum { EXIT_USAGE = 2, EXIT_BADINPUT = 3, EXIT_UNFINISHED = 4, EXIT_UNSUPPORTED 
 
 static const char run_help[] =
 	"usage: hvsim run [options] ELF\n"
+	"       hvsim run [options] --kernel IMAGE [--append ARGS] [--initrd FILE]\n"
 	"Runs a bare-metal AArch64 or x86-64 ELF as a guest on the modelled machine\n"
 	"(ARM: QEMU-virt-like, EL2 modelled by hvsim; x86: VT-x non-root, hvsim is root).\n"
 	"The machine follows the ELF's e_machine.  The guest console goes to stdout,\n"
@@ -46,9 +48,27 @@ static const char run_help[] =
 	"  --stats-format FMT     text, json or csv (default text)\n"
 	"  --debug LIST           debug output on stderr: cpu,exit,mmio,psci,sched,elf,decode,config,gic or all\n"
 	"  -q, --quiet            no summary\n"
+	"  --kernel IMAGE         ARM: boot IMAGE as QEMU virt's -kernel does: an ELF at its\n"
+	"                         addresses, a raw image or Linux arm64 Image at RAM +\n"
+	"                         0x80000 (or its header's text_offset), x0 = DTB address\n"
+	"  --append ARGS          ARM: /chosen/bootargs of the generated devicetree\n"
+	"  --initrd FILE          ARM: loaded at RAM + min(RAM/2, 128 MiB) (above the image),\n"
+	"                         linux,initrd-start/-end in /chosen; the DTB goes above it\n"
+	"  --dtb FILE             ARM: this devicetree instead of the generated one (/chosen\n"
+	"                         set as above); each way it does not describe the modelled\n"
+	"                         machine (RAM, vCPUs, PL011, GICv3, PSCI) is reported\n"
+	"  --dump-dtb FILE        ARM: write the generated devicetree to FILE and exit 0\n"
+	"  --semihosting          ARM: HLT #0xF000 is an Arm semihosting call (console,\n"
+	"                         SYS_EXIT with the guest's status, the simulated clock)\n"
 	"\n"
-	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; x86 port 0xf4\n"
-	"write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the guest did not finish\n"
+	"  --exit-status MODE     guest (default): the exit status below; hvsim: 0 when the\n"
+	"                         guest exited (its status then on stderr as 'hvsim: guest\n"
+	"                         exit status N'), else hvsim's own 2, 3, 4, 5 or 70, so\n"
+	"                         that a script can tell the guest's failure from hvsim's\n"
+	"\n"
+	"Exit status: the guest's (exit hypercall; PSCI SYSTEM_OFF = 0; semihosting\n"
+	"SYS_EXIT; x86 port 0xf4 write of v = (v << 1) | 1); 2 usage; 3 bad input; 4 the\n"
+	"guest did not finish\n"
 	"(every vCPU halted or off with nothing to wake it, a guest fault the machine\n"
 	"cannot continue from such as a triple fault or an exception loop, or a limit:\n"
 	"--max-insns, --max-cycles, --timeout); 5 the guest needs something hvsim does\n"
@@ -164,6 +184,30 @@ static int peek_machine(const char *path, enum isa *isa)
 	return 0;
 }
 
+static bool is_elf(const char *path)
+{
+	unsigned char h[SELFMAG];
+	FILE *f = fopen(path, "rb");
+	bool elf = f && fread(h, 1, sizeof h, f) == sizeof h && !memcmp(h, ELFMAG, SELFMAG);
+	if (f)
+		fclose(f);
+	return elf;
+}
+
+/* --dump-dtb: the devicetree the guest would get (QEMU -machine dumpdtb=) */
+static int write_dtb(const struct virt *v, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(v->dtb, 1, v->dtb_size, f) != v->dtb_size) {
+		if (f)
+			fclose(f);
+		return err_set("--dump-dtb %s: cannot write: %s", path, strerror(errno));
+	}
+	if (fclose(f) != 0)
+		return err_set("--dump-dtb %s: cannot write: %s", path, strerror(errno));
+	return 0;
+}
+
 /* Average cycles per exit by part, one line per exit class that has any. */
 static void print_exit_parts(FILE *out, const struct vcpus *s)
 {
@@ -241,8 +285,14 @@ static int cmd_run(int argc, char **argv)
 		{ "max-insns", required_argument, 0, 'm' }, { "max-cycles", required_argument, 0, 'c' },
 		{ "timeout", required_argument, 0, 't' }, { "stats", required_argument, 0, 'o' },
 		{ "stats-format", required_argument, 0, 'f' }, { "debug", required_argument, 0, 'g' },
-		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
+		{ "kernel", required_argument, 0, 'K' }, { "append", required_argument, 0, 'A' },
+		{ "initrd", required_argument, 0, 'I' }, { "dump-dtb", required_argument, 0, 'D' },
+		{ "semihosting", no_argument, 0, 'S' }, { "exit-status", required_argument, 0, 'E' },
+		{ "dtb", required_argument, 0, 'T' }, { 0, 0, 0, 0 },
 	};
+	const char *kernel = NULL, *append = NULL, *initrd_path = NULL, *dump_dtb = NULL, *dtb_path = NULL;
+	bool semihosting = false, verdict_only = false;
 	struct design_opts d = { 0 };
 	uint64_t max_insns = 0, max_cycles = 0, timeout_s = DEFAULT_TIMEOUT_S;
 	const char *stats_path = NULL;
@@ -276,19 +326,35 @@ static int cmd_run(int argc, char **argv)
 				return usage("--debug: %s", err_msg());
 			break;
 		case 'q': quiet = true; break;
+		case 'K': kernel = optarg; break;
+		case 'A': append = optarg; break;
+		case 'I': initrd_path = optarg; break;
+		case 'D': dump_dtb = optarg; break;
+		case 'S': semihosting = true; break;
+		case 'T': dtb_path = optarg; break;
+		case 'E':
+			if (strcmp(optarg, "guest") && strcmp(optarg, "hvsim"))
+				return usage("--exit-status: '%s' is not guest or hvsim", optarg);
+			verdict_only = !strcmp(optarg, "hvsim");
+			break;
 		case 'h': fputs(run_help, stdout); return 0;
 		default: return usage("%s", "bad option for 'run'");
 		}
 	}
-	if (optind != argc - 1)
-		return usage("%s", optind >= argc ? "run: no ELF file given" : "run: more than one ELF file given");
-	const char *path = argv[optind];
+	if (kernel ? optind != argc : optind != argc - 1)
+		return usage("%s", kernel ? "run: --kernel and an ELF file given" : optind >= argc ?
+			     "run: no ELF file given" : "run: more than one ELF file given");
+	const char *path = kernel ? kernel : argv[optind];
 
 	enum isa isa = ISA_A64;
-	if (peek_machine(path, &isa) < 0) {
+	/* --kernel: anything that is not an ELF file is a raw AArch64 image */
+	bool raw = kernel && !is_elf(path);
+	if (!raw && peek_machine(path, &isa) < 0) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		return EXIT_BADINPUT;
 	}
+	if ((append || initrd_path || dump_dtb || semihosting || dtb_path) && isa != ISA_A64)
+		return usage("%s", "run: --append, --initrd, --dtb, --dump-dtb and --semihosting are for the ARM machine");
 	struct cfg *cfg = build_cfg(isa, &d);
 	if (!cfg) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
@@ -300,11 +366,22 @@ static int cmd_run(int argc, char **argv)
 	else
 		pc_ram_window(cfg, &ram_base, &ram_size);
 	struct elf_image img;
-	if (elf_load(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size, &img) < 0) {
+	struct virt_boot boot = { .bootargs = append, .raw = raw, .semihosting = semihosting };
+	uint8_t *initrd = NULL, *user_dtb = NULL;
+	if ((raw ? raw_load(path, ram_base, ram_size, &img) :
+		   elf_load_dyn(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size,
+				isa == ISA_A64 ? ram_base + RAW_DEFAULT_OFFSET : 0, &img)) < 0 ||
+	    (initrd_path && raw_read_file(initrd_path, &initrd, &boot.initrd_size) < 0) ||
+	    (dtb_path && raw_read_file(dtb_path, &user_dtb, &boot.dtb_size) < 0)) {
+		free(initrd);
+		free(user_dtb);
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		cfg_free(cfg);
 		return EXIT_BADINPUT;
 	}
+	boot.initrd = initrd;
+	boot.dtb = user_dtb;
+	boot.dtb_name = dtb_path;
 	FILE *stats_out = NULL;
 	if (stats_path && !(stats_out = open_stats(stats_path))) {
 		fprintf(stderr, "hvsim: %s: cannot write: %s\n", stats_path, strerror(errno));
@@ -320,9 +397,11 @@ static int cmd_run(int argc, char **argv)
 	uint64_t arg = 0;
 	int rc;
 	if (isa == ISA_A64) {
-		rc = virt_create(&virt, cfg, st, &img);
+		rc = virt_create_boot(&virt, cfg, st, &img, &boot);
 		m = &virt.m;
 		arg = virt.dtb_addr;
+		if (rc == 0 && dump_dtb)
+			rc = write_dtb(&virt, dump_dtb);
 	} else {
 		rc = pc_create(&pc, cfg, st, &img);
 		m = &pc.m;
@@ -335,6 +414,8 @@ static int cmd_run(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "hvsim: %s: %s\n", path, err_msg());
 		status = EXIT_BADINPUT;
+	} else if (dump_dtb) {
+		status = 0;
 	} else {
 		s.sim.max_cycles = max_cycles;
 		s.sim.wall_limit_s = (double)timeout_s;
@@ -347,6 +428,10 @@ static int cmd_run(int argc, char **argv)
 		case SIM_STOP_EXIT:
 		case SIM_STOP_ALL_OFF:
 			status = why == SIM_STOP_EXIT ? s.sim.exit_status : 0;
+			if (verdict_only) {
+				fprintf(stderr, "hvsim: guest exit status %d\n", status);
+				status = 0;
+			}
 			break;
 		case SIM_STOP_DEADLOCK:
 			fprintf(stderr, "hvsim: every vCPU is halted or off and nothing can wake one\n");
@@ -384,6 +469,8 @@ static int cmd_run(int argc, char **argv)
 		pc_destroy(&pc);
 	stats_free(st);
 	elf_free(&img);
+	free(initrd);
+	free(user_dtb);
 	cfg_free(cfg);
 	return status;
 }

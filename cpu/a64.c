@@ -10,6 +10,7 @@
 #include "cpu/vcpu.h"
 #include "mmu/vmsa.h"
 #include "platform/hvsim-abi.h"
+#include "platform/semihost.h"
 #include "platform/virt.h"
 
 /* Unicorn's intno for AArch64 (QEMU EXCP_*) */
@@ -52,38 +53,98 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 #define R_MPIDR_EL1 SYS_REG(3, 0, 0, 0, 5)
 #define R_TLBI_VMALLE1 SYS_REG(1, 0, 8, 7, 0)   /* TLBI VMALLE1 (Arm ARM C5.5) */
 #define PSTATE_I    (1u << 7)
+FIELD(PSTATE, PAN, 22, 1)
+FIELD(PSTATE, EL, 2, 2)
 /* Exception vector offsets (D1.10.2): by source, then by type */
 #define VEC_CUR_SP0 0x000
 #define VEC_CUR_SPX 0x200
-enum exc_type { EXC_SYNC = 0x000, EXC_IRQ = 0x080 };
+#define VEC_LOWER_A64 0x400
+enum exc_type { EXC_SYNC = 0x000, EXC_IRQ = 0x080, EXC_SERROR = 0x180 };
 /* vcpu_exception kind of an IRQ (no ESR: not a valid ESR_EL1 value, EC 0x3f) */
 #define KIND_IRQ    0xffffffffu
 
+static bool from_el0(struct vcpu *v) { return FIELD_EX(rd(v, UC_ARM64_REG_PSTATE), PSTATE, EL) == 0; }
+
+/* QEMU caches translation flags derived from PSTATE.EL and the system
+ * registers (env->hflags: MMU index, privilege of loads and stores, FP
+ * traps) and rebuilds them only when its own code changes them; a PSTATE
+ * write from the host leaves them stale, so a vector entered from EL0
+ * would run with EL0's privileges (TOOLCHAIN-NOTES).
+ * Unicorn 2.1 rebuilds them after every UC_ARM64_REG_CP_REG write
+ * (arm_rebuild_hflags in reg_write): rewriting VBAR_EL1 with its own value
+ * brings them up to date.
+ * Unicorn 2.0.1 does not: hvsim keeps the flags QEMU computed the last time
+ * the vCPU ran at EL1 (read from a saved context at reset, at run-slice
+ * ends and at the first block after a system-register write at EL1) and
+ * puts them back with a context restore.  Their offset is 2.0.1's layout
+ * (probes/a64/t3.c: a 16-byte uc_context header, CPUARMState.hflags at
+ * 336); the flags seen at EL0 must differ from them, or the run stops. */
+#if UC_API_MAJOR == 2 && UC_API_MINOR == 0
+#define UC20_HFLAGS_OFF (16 + 336)
+
+static bool uc20_hflags(struct vcpu *v, uint32_t *val, bool write)
+{
+	uc_context *c;
+	if (uc_context_size(v->uc) < UC20_HFLAGS_OFF + 4 || uc_context_alloc(v->uc, &c) != UC_ERR_OK)
+		return false;
+	bool ok = uc_context_save(v->uc, c) == UC_ERR_OK;
+	if (ok && write) {
+		memcpy((char *)c + UC20_HFLAGS_OFF, val, 4);
+		ok = uc_context_restore(v->uc, c) == UC_ERR_OK;
+	} else if (ok) {
+		memcpy(val, (char *)c + UC20_HFLAGS_OFF, 4);
+	}
+	uc_context_free(c);
+	return ok;
+}
+
+static void note_el1_flags(struct vcpu *v)
+{
+	if (FIELD_EX(rd(v, UC_ARM64_REG_PSTATE), PSTATE, EL) == 1)
+		v->a64.hflags_valid = uc20_hflags(v, &v->a64.hflags_el1, false);
+	v->a64.hflags_dirty = false;
+}
+
+/* Call after every other register write of the entry (the restore puts
+ * the whole saved context back). */
+static bool resync_el(struct vcpu *v)
+{
+	uint32_t now = 0;
+	if (v->a64.hflags_valid && uc20_hflags(v, &now, false) && now != v->a64.hflags_el1 &&
+	    uc20_hflags(v, &v->a64.hflags_el1, true))
+		return true;
+	vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "exception entry from EL0 at 0x%llx: this Unicorn 2.0 does not "
+			"match the layout hvsim expects of Unicorn 2.0.1 (use Unicorn 2.1: ./configure --install-deps)",
+			(unsigned long long)rd(v, UC_ARM64_REG_ELR_EL1));
+	return false;
+}
+#else
+static void note_el1_flags(struct vcpu *v) { (void)v; }
+
+static bool resync_el(struct vcpu *v)
+{
+	uint64_t vbar = 0;
+	sysreg_rw(v, R_VBAR_EL1, &vbar, false);
+	sysreg_rw(v, R_VBAR_EL1, &vbar, true);
+	return true;
+}
+#endif
+
 /* Exception entry to EL1 (Arm ARM D1.10.2), done by hand: ELR_EL1 = where
  * to return, SPSR_EL1 = PSTATE, PSTATE = EL1h with D, A, I, F masked, PC =
- * VBAR_EL1 + source offset + type offset; synchronous ones also write
- * ESR_EL1 (and FAR_EL1).  Only from EL1: changing EL from the host leaves
- * Unicorn's cached flags stale (TOOLCHAIN-NOTES), so EL0 guests are not
- * supported yet.  A vector that faults itself ends the run (vcpu_exception).
- * Returns false if the run stopped instead. */
+ * VBAR_EL1 + source offset (current EL with SP_EL0 / SP_EL1, lower EL in
+ * AArch64) + type offset; synchronous ones also write ESR_EL1 (and
+ * FAR_EL1).  Leaving SP_EL0 (EL0 or EL1t) banks the stack pointer.  A
+ * vector that faults itself ends the run (vcpu_exception).  Returns false
+ * if the run stopped instead. */
 static bool exception_entry(struct vcpu *v, uint64_t ret, enum exc_type type, uint32_t kind, uint64_t far,
 			    bool set_far)
 {
 	uint32_t ps = (uint32_t)rd(v, UC_ARM64_REG_PSTATE);
-	unsigned el = (ps >> 2) & 3;
-	if (el != 1) {
-		char what[40];
-		if (type == EXC_IRQ)
-			snprintf(what, sizeof what, "IRQ");
-		else
-			snprintf(what, sizeof what, "exception (ESR 0x%08x)", kind);
-		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "%s taken from EL%u at 0x%llx: exception entry from EL0 is "
-				"not modelled yet", what, el, (unsigned long long)ret);
-		return false;
-	}
+	unsigned el = FIELD_EX(ps, PSTATE, EL);
 	if (!vcpu_exception(v, ret, kind))
 		return false;
-	uint64_t vbar = 0, off = ((ps & 1) ? VEC_CUR_SPX : VEC_CUR_SP0) + type;
+	uint64_t vbar = 0, off = (el == 0 ? VEC_LOWER_A64 : (ps & 1) ? VEC_CUR_SPX : VEC_CUR_SP0) + type;
 	sysreg_rw(v, R_VBAR_EL1, &vbar, false);
 	uint64_t spsr = ps, e = kind;
 	wr(v, UC_ARM64_REG_ELR_EL1, ret);
@@ -92,13 +153,13 @@ static bool exception_entry(struct vcpu *v, uint64_t ret, enum exc_type type, ui
 		sysreg_rw(v, R_ESR_EL1, &e, true);
 	if (set_far)
 		sysreg_rw(v, R_FAR_EL1, &far, true);
-	if (!(ps & 1)) {     /* EL1t -> EL1h: bank SP */
+	if (el == 0 || !(ps & 1)) {     /* from SP_EL0 to SP_EL1 */
 		wr(v, UC_ARM64_REG_SP_EL0, rd(v, UC_ARM64_REG_SP));
 		wr(v, UC_ARM64_REG_SP, rd(v, UC_ARM64_REG_SP_EL1));
 	}
 	wr(v, UC_ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
 	wr(v, UC_ARM64_REG_PC, vbar + off);
-	return true;
+	return el == 1 || resync_el(v);
 }
 
 static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far, bool set_far)
@@ -147,8 +208,6 @@ FIELD(TCR, HA, 39, 1)
 FIELD(TCR, HD, 40, 1)
 FIELD(TTBR, BADDR, 1, 47)
 FIELD(TTBR, ASID, 48, 16)
-FIELD(PSTATE, PAN, 22, 1)
-FIELD(PSTATE, EL, 2, 2)
 
 /* The translation registers, re-read after the guest writes one (hook_sysreg) */
 static const struct a64_s1regs *s1regs(struct vcpu *v)
@@ -226,10 +285,25 @@ static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, c
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
+/* List registers KVM saves at this exit and restores at the next entry:
+ * those the last flush wrote (its used_lrs), whatever the guest has done
+ * with them since; the fold at the exit clears them. */
+static unsigned lrs_in_use(struct vcpu *v)
+{
+	const struct virt *vm = v->set->virt;
+	if (!vm || !irqc(v))
+		return 0;
+	const struct gic_cpuif *c = &vm->gic.cpu[v->id];
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nlr; i++)
+		n += c->lr[i] != 0;
+	return n;
+}
+
 static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
 {
 	struct cost c;
-	el2_exit_parts(&v->set->el2, x, user, &c);
+	el2_exit_parts(&v->set->el2, x, user, lrs_in_use(v), &c);
 	charge_exit(v, x, esr, pc, &c, what);
 }
 
@@ -291,6 +365,13 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
 	return true;
 }
 
+/* ICC_* (IHI 0069H 12.2): op0 3, op1 0, CRn 12, or ICC_PMR_EL1 (CRn 4, CRm 6) */
+static bool is_icc(uint32_t r)
+{
+	return SYS_REG_OP0(r) == 3 && SYS_REG_OP1(r) == 0 &&
+	       (SYS_REG_CRN(r) == 12 || (SYS_REG_CRN(r) == 4 && SYS_REG_CRM(r) == 6));
+}
+
 /* An ICC_* or generic-timer register.  Trapped accesses are emulated in
  * the hypervisor (the exit already folded the LRs; the next block re-enters
  * and injects); the others are served by the hardware, after any pending
@@ -298,8 +379,11 @@ static bool emulate_untrapped(struct vcpu *v, uint32_t r, bool is_read, uint64_t
 static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, bool trapped, uint64_t pc)
 {
 	struct irq_ctrl *ic = irqc(v);
-	if (!trapped)
+	if (!trapped) {
 		irq_sync(v, pc);
+		if (is_icc(r))   /* served by the virtual CPU interface (ICV_*) */
+			v->sc.clock += el2_icv_access_cycles(&v->set->el2);
+	}
 	if (!ic->ops->sysreg(ic->ctx, v->id, r, is_read, val, v->sc.clock, trapped))
 		return false;
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
@@ -363,6 +447,8 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	struct vcpu *v = ud;
 	uint32_t r = SYS_REG(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
+	if (!is_read)
+		v->a64.hflags_dirty = true;   /* QEMU rebuilds its flags after the write */
 	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1)) {
 		v->a64.s1.valid = false;
 		if (r == R_TTBR0_EL1 || r == R_TTBR1_EL1)
@@ -454,6 +540,83 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 	}
 }
 
+/* ---- Arm semihosting (--semihosting): HLT #0xF000, W0 = operation, X1 =
+ * parameter; the result in X0, then the next instruction. ---- */
+#define A64_HLT_SEMIHOST 0xd45e0000u   /* HLT #0xF000 (C6.2.92: imm16 at [20:5]) */
+
+static bool read_virt(void *ctx, uint64_t va, void *buf, size_t len) { return xlate_read_virt(ctx, va, buf, len); }
+static bool write_virt(void *ctx, uint64_t va, const void *buf, size_t len) { return xlate_write_virt(ctx, va, buf, len); }
+
+static bool semihosting(struct vcpu *v, uint64_t pc)
+{
+	const struct virt_boot *b = v->set->virt ? v->set->virt->boot : NULL;
+	uint32_t insn = 0;
+	if (!b || !b->semihosting || !vcpu_read_code(v, pc, &insn, 4) || insn != A64_HLT_SEMIHOST)
+		return false;
+	struct machine *m = v->set->m;
+	struct semihost_io io = { read_virt, write_virt, v, m->console, v->sc.clock, m->freq_hz };
+	struct semihost_result r;
+	semihost_call(&io, (uint32_t)rd(v, UC_ARM64_REG_X0), rd(v, UC_ARM64_REG_X1), &r);
+	wr(v, UC_ARM64_REG_X0, r.ret);
+	wr(v, UC_ARM64_REG_PC, pc + 4);
+	if (r.exit) {
+		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
+		vcpu_stop(v);
+	}
+	return true;
+}
+
+/* Why a fault Unicorn's CPU model raised cannot reach the guest: it gives
+ * no syndrome.  With Unicorn 2.1 hvsim's walker translates every access
+ * (cpu/xlate.c) and delivers the stage-1 faults itself, and alignment
+ * faults are decoded (alignment_fault): nothing is expected here. */
+#if XLATE_SUPPORTED
+#define S1_FAULTS_WHY "delivering it to the guest is not modelled yet (Unicorn gives no syndrome)"
+#else
+#define S1_FAULTS_WHY "delivering stage-1 faults to the guest needs Unicorn 2.1, where hvsim's walker translates " \
+	"(./configure --install-deps fetches it; Unicorn 2.0 gives no syndrome)"
+#endif
+
+/* ---- alignment faults: Unicorn raises them (exclusives, and Device
+ * memory with the MMU off) with the PC of the access but no syndrome or
+ * address; the address comes from the instruction and its registers. ---- */
+#define FSC_ALIGNMENT 0x21   /* D19.2.45 DFSC 0b100001 */
+
+static uint64_t xreg_or_sp(struct vcpu *v, unsigned n, bool sp)
+{
+	return n < 31 ? rd(v, xreg(n)) : sp ? rd(v, UC_ARM64_REG_SP) : 0;
+}
+
+/* Xm extended as the option field says (C6.2.x ExtendReg), then shifted */
+static uint64_t ext_reg(struct vcpu *v, const struct a64_ldst *d)
+{
+	uint64_t x = xreg_or_sp(v, d->rm, false);
+	switch (d->extend) {
+	case 2: x = (uint32_t)x; break;                     /* UXTW */
+	case 6: x = (uint64_t)(int64_t)(int32_t)x; break;   /* SXTW */
+	default: break;                                     /* LSL (UXTX), SXTX */
+	}
+	return x << d->shift;
+}
+
+static bool alignment_fault(struct vcpu *v, uint64_t pc)
+{
+	uint32_t insn = 0;
+	struct a64_ldst d;
+	if (!vcpu_read_code(v, pc, &insn, 4) || !a64_decode_ldst(insn, &d))
+		return false;
+	uint64_t addr = xreg_or_sp(v, d.rn, true);
+	if (d.add_offset)
+		addr += d.use_rm ? ext_reg(v, &d) : (uint64_t)d.imm;
+	/* Only a misaligned access can be an alignment fault; with the MMU on
+	 * an aligned one is a stage-1 fault of Unicorn's MMU (2.0.1). */
+	if (!(addr & (d.align - 1)) || (!d.exclusive && !mmu_off(v)))
+		return false;
+	uint32_t esr = el2_esr_injected_abort(false, from_el0(v), FSC_ALIGNMENT) | (d.write ? ISS_DABT_WNR : 0);
+	inject_sync(v, pc, esr, addr, true);
+	return true;
+}
+
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct vcpu *v = ud;
@@ -477,24 +640,28 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 		vcpu_read_code(v, pc, &insn, 4);
 		inject_sync(v, pc, ((uint32_t)EC_BRK64 << ESR_EC_SHIFT) | ESR_IL | ((insn >> 5) & 0xffff), 0, false);
 		return;
-	case EXCP_UDEF:    /* PC at the instruction */
+	case EXCP_UDEF:    /* PC at the instruction (HLT too: no external debug) */
+		if (semihosting(v, pc))
+			return;
 		inject_sync(v, pc, ((uint32_t)EC_UNKNOWN << ESR_EC_SHIFT) | ESR_IL, 0, false);
 		return;
 	case EXCP_PREFETCH_ABORT:   /* raised by the CPU model itself: a stage-1 fault */
 		if (mmu_off(v) && pc >> A72_PA_BITS) {
 			/* With stage 1 off a fetch beyond the PA size is an address
 			 * size fault at level 0, taken to EL1 (D8.2.5), FAR = PC. */
-			inject_sync(v, pc, el2_esr_injected_abort(true, false, FSC_ADDR_SIZE_L(0)), pc, true);
+			inject_sync(v, pc, el2_esr_injected_abort(true, from_el0(v), FSC_ADDR_SIZE_L(0)), pc, true);
 			return;
 		}
-		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "instruction abort at 0x%llx raised by the stage-1 MMU: "
-				"delivering stage-1 faults to the guest is not modelled yet", (unsigned long long)pc);
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "instruction abort at 0x%llx raised by the CPU model's stage-1 MMU: %s",
+				(unsigned long long)pc, S1_FAULTS_WHY);
 		return;
 	case EXCP_DATA_ABORT:
-		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "data abort at PC 0x%llx raised by the CPU model (%s): "
-				"delivering it to the guest is not modelled yet (Unicorn gives no syndrome)",
+		if (alignment_fault(v, pc))
+			return;
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "data abort at PC 0x%llx raised by the CPU model (%s): %s",
 				(unsigned long long)pc, mmu_off(v) ? "with the MMU off: an unaligned access to Device "
-				"memory or an address beyond the 44-bit PA size" : "a stage-1 fault");
+				"memory or an address beyond the 44-bit PA size" : "a stage-1 fault",
+				S1_FAULTS_WHY);
 		return;
 	default:
 		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "guest exception %u (QEMU EXCP_*) at 0x%llx is not modelled yet",
@@ -534,6 +701,8 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	struct irq_ctrl *ic = irqc(v);
+	if (v->a64.hflags_dirty)
+		note_el1_flags(v);
 	if (ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && !v->xl.replaying &&
 	    irq_before_block(v, addr))
 		return;
@@ -576,6 +745,7 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 	wr(v, UC_ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
 	wr(v, UC_ARM64_REG_PC, entry);
 	memset(&v->a64, 0, sizeof v->a64);
+	note_el1_flags(v);
 	DBG(LOG_CPU, "cpu%u: reset, entry 0x%llx x0 0x%llx", v->id, (unsigned long long)entry, (unsigned long long)arg);
 }
 
@@ -610,7 +780,7 @@ static void flush_unicorn_tlb(struct vcpu *v)
 static void deliver_mmu_fault(struct vcpu *v, uint64_t pc)
 {
 	const struct mmu_fault *f = &v->xl.fault;
-	bool fetch = v->xl.fault_type == MMU_X, el0 = FIELD_EX(rd(v, UC_ARM64_REG_PSTATE), PSTATE, EL) == 0;
+	bool fetch = v->xl.fault_type == MMU_X, el0 = from_el0(v);
 	if (f->stage == 2) {
 		enum el2_exit x = fetch ? EL2X_IABT_LOW : EL2X_DABT_LOW;
 		uint32_t esr = ((uint32_t)(fetch ? EC_IABT_LOW : EC_DABT_LOW) << ESR_EC_SHIFT) | ESR_IL | (uint32_t)f->syndrome;
@@ -628,6 +798,7 @@ static void deliver_mmu_fault(struct vcpu *v, uint64_t pc)
 static int a64_after_run(struct vcpu *v, uc_err e)
 {
 	flush_unicorn_tlb(v);
+	note_el1_flags(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
 	bool irq = v->a64.irq_take;     /* stopped before a block to take an IRQ */
 	v->a64.irq_take = false;
@@ -639,7 +810,8 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 		 * injects an address size fault (kvm_inject_size_fault). */
 		bool beyond = e == UC_ERR_FETCH_UNMAPPED;
 		take_exit(v, EL2X_IABT_LOW, el2_esr_iabt_low(beyond ? FSC_FAULT_L(0) : FSC_FAULT_L(3)), pc, false, "");
-		inject_sync(v, pc, el2_esr_injected_abort(true, false, beyond ? FSC_ADDR_SIZE_L(0) : FSC_EXTABT), pc, true);
+		inject_sync(v, pc, el2_esr_injected_abort(true, from_el0(v), beyond ? FSC_ADDR_SIZE_L(0) : FSC_EXTABT), pc,
+			    true);
 		return 0;
 	}
 	if (e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) {

@@ -347,9 +347,11 @@ static struct iclass x86_classify(const cs_insn *in)
 	case X86_INS_RDTSC: r.special = X86S_RDTSC; break;
 	case X86_INS_INVLPG: r.special = X86S_INVLPG; break;
 	case X86_INS_MOV:
-		if (x->op_count == 2 && x->operands[0].type == X86_OP_REG && x->operands[0].reg >= X86_REG_CR0 &&
-		    x->operands[0].reg <= X86_REG_CR15)
-			r.special = X86S_MOV_CR;
+		/* to or from a control register (MOV from CR8 reads the TPR) */
+		for (unsigned i = 0; x->op_count == 2 && i < 2; i++)
+			if (x->operands[i].type == X86_OP_REG && x->operands[i].reg >= X86_REG_CR0 &&
+			    x->operands[i].reg <= X86_REG_CR15)
+				r.special = X86S_MOV_CR;
 		break;
 	}
 	if (X86_IN(in->id, x86_system) || x86_group(d, X86_GRP_INT) || x86_group(d, X86_GRP_IRET) ||
@@ -628,4 +630,50 @@ enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t
 uint64_t decode_stats_blocks(const struct decode_cache *dc)
 {
 	return dc->decoded;
+}
+
+/* ---- A64 load/store addressing (Arm ARM C4.1.66) ---- */
+static int64_t sext(uint64_t v, unsigned bits)
+{
+	uint64_t m = 1ULL << (bits - 1);
+	v &= (m << 1) - 1;
+	return (int64_t)((v ^ m) - m);
+}
+
+#define BITS(x, hi, lo) (((x) >> (lo)) & ((1u << ((hi) - (lo) + 1)) - 1))
+
+bool a64_decode_ldst(uint32_t insn, struct a64_ldst *d)
+{
+	*d = (struct a64_ldst){ .rn = BITS(insn, 9, 5), .add_offset = true };
+	unsigned size = BITS(insn, 31, 30), opc = BITS(insn, 23, 22);
+	if (BITS(insn, 26, 26))            /* V: FP/SIMD registers (guests here are -mgeneral-regs-only) */
+		return false;
+	d->align = 1u << size;
+	d->write = opc == 0;
+	if ((insn & 0x3b000000u) == 0x39000000u) {         /* unsigned immediate, scaled */
+		d->imm = (int64_t)(BITS(insn, 21, 10) << size);
+	} else if ((insn & 0x3b200000u) == 0x38000000u) {  /* unscaled, post-, unprivileged, pre-index */
+		d->imm = sext(BITS(insn, 20, 12), 9);
+		d->add_offset = BITS(insn, 11, 10) != 1;   /* post-index: the base alone */
+	} else if ((insn & 0x3b200c00u) == 0x38200800u) {  /* register offset */
+		d->use_rm = true;
+		d->rm = BITS(insn, 20, 16);
+		d->extend = BITS(insn, 15, 13);
+		d->shift = BITS(insn, 12, 12) ? size : 0;
+	} else if ((insn & 0x3a000000u) == 0x28000000u) {  /* pair: opc [31:30], L [22], imm7 */
+		unsigned scale = 2 + (size >> 1);
+		d->write = !BITS(insn, 22, 22);
+		d->imm = sext(BITS(insn, 21, 15), 7) * (1 << scale);
+		d->add_offset = BITS(insn, 24, 23) != 1;   /* post-index: the base alone */
+		d->align = 1u << scale;
+	} else if ((insn & 0x3f000000u) == 0x08000000u) {  /* exclusive, acquire/release: the base */
+		d->write = !BITS(insn, 22, 22);
+		d->exclusive = !BITS(insn, 23, 23);         /* o2 = 0: LDXR/STXR and pairs */
+		d->add_offset = false;
+		if (d->exclusive && BITS(insn, 21, 21))     /* o1: a pair, aligned as a whole */
+			d->align <<= 1;
+	} else {
+		return false;
+	}
+	return true;
 }

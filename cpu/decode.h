@@ -99,4 +99,21 @@ void decode_flush(struct decode_cache *dc);
 enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);
 uint64_t decode_stats_blocks(const struct decode_cache *dc);
 
+/* An A64 load or store as an alignment fault needs it (Arm ARM C4.1.66
+ * "Loads and stores"): the address is X[rn] (SP for 31) plus, when
+ * add_offset, either the register X[rm] (XZR for 31) extended by `extend`
+ * (the option field: 2 UXTW, 3 LSL, 6 SXTW, 7 SXTX) and shifted by `shift`,
+ * or the immediate `imm`.  `align`: the alignment the access needs when
+ * alignment is checked (an element; a whole exclusive pair). */
+struct a64_ldst {
+	unsigned rn, rm, extend, shift;
+	bool use_rm, add_offset, write, exclusive;
+	int64_t imm;
+	unsigned align;
+};
+/* False if insn is not a general-register load/store of those classes
+ * (unsigned offset, unscaled/pre/post-index, register offset, pair,
+ * exclusive and acquire/release). */
+bool a64_decode_ldst(uint32_t insn, struct a64_ldst *d);
+
 #endif

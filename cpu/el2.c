@@ -1,4 +1,5 @@
 /* ARM EL2 trap and cost model.  See el2.h. */
+#include <stddef.h>
 #include "cpu/el2.h"
 
 /* Costs are cycles at [cpu] freq_mhz; the defaults and their sources live in
@@ -8,8 +9,26 @@ const struct cfg_key el2_cfg_keys[] = {
 	  "HCR_EL2 while the guest runs; consulted: TWI TWE TID1 TID2 TID3 TSC TIDCP TACR TSW TVM TRVM" },
 	{ "el2", "cnthctl_el2", CFG_U64, 0, 18446744073709551615.0, NULL,
 	  "CNTHCTL_EL2 while the guest runs (nVHE layout); consulted: EL1PCTEN EL1PCEN (clear: CNTPCT / CNTP_* trap)" },
-	{ "el2", "exit_cycles", CFG_U64, 0, 1e9, NULL, "trap to EL2 and save of the guest context" },
-	{ "el2", "entry_cycles", CFG_U64, 0, 1e9, NULL, "restore of the guest context and ERET" },
+	{ "el2", "world_switch", CFG_ENUM, 0, 0, "nvhe|vhe",
+	  "nvhe: host and guest EL1 context switched on every exit; vhe: the host at EL2, guest EL1 context kept until vcpu_put" },
+	{ "el2", "fpsimd", CFG_ENUM, 0, 0, "lazy|eager",
+	  "FP/SIMD switch: lazy (on the guest's first use, CPTR_EL2.TFP; not charged per exit) or on every exit" },
+	{ "el2", "trap_cycles", CFG_U64, 0, 1e6, NULL, "one exception entry to EL2 (nVHE takes two per exit: the guest's trap, the host's HVC)" },
+	{ "el2", "eret_cycles", CFG_U64, 0, 1e6, NULL, "one ERET from EL2 (nVHE: two per exit)" },
+	{ "el2", "sysreg_cycles", CFG_U64, 0, 1e6, NULL, "one MRS or MSR of an EL1 context or EL2 control register by the hypervisor" },
+	{ "el2", "gic_sysreg_cycles", CFG_U64, 0, 1e6, NULL,
+	  "one GIC CPU interface register access: ICH_* by the hypervisor, ICV_* by the guest (charged on top of the instruction)" },
+	{ "el2", "gpr_pair_cycles", CFG_U64, 0, 1e6, NULL, "one STP or LDP of two general-purpose registers" },
+	{ "el2", "fpsimd_cycles", CFG_U64, 0, 1e6, NULL, "one FP/SIMD switch: V0-V31, FPSR, FPCR saved and the other side's restored" },
+	{ "el2", "run_loop_cycles", CFG_U64, 0, 1e9, NULL, "the host's run loop around each exit (kvm_arch_vcpu_ioctl_run)" },
+	{ "el2", "gprs", CFG_U64, 0, 1000, NULL, "general-purpose registers saved and restored per exit, guest and host" },
+	{ "el2", "el1_sysregs", CFG_U64, 0, 1000, NULL, "EL1 context registers of one side (saved, then restored)" },
+	{ "el2", "el2_ctl_regs", CFG_U64, 0, 1000, NULL, "EL2 control registers written for the guest at entry and for the host at exit" },
+	{ "el2", "timer_regs", CFG_U64, 0, 1000, NULL, "timer register accesses per nVHE exit (CNTHCTL_EL2 read-modify-write, both ways)" },
+	{ "el2", "vgic_fixed_regs", CFG_U64, 0, 1000, NULL,
+	  "ICH_* accesses per exit once a list register is in use (ICH_ELRSR_EL2, ICH_HCR_EL2 both ways); 3 more per LR in use" },
+	{ "el2", "vgic_load_regs", CFG_U64, 0, 1000, NULL, "ICH_VMCR_EL2 and ICH_AP<n>R<m>_EL2 registers saved at vcpu_put and restored at vcpu_load" },
+	{ "el2", "timer_load_regs", CFG_U64, 0, 1000, NULL, "timer registers saved at vcpu_put and restored at vcpu_load" },
 	{ "el2", "wfx_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped WFI/WFE (block or yield decision)" },
 	{ "el2", "hvc_cycles", CFG_U64, 0, 1e9, NULL, "handler: HVC (SMCCC dispatch: PSCI, hypercalls)" },
 	{ "el2", "smc_cycles", CFG_U64, 0, 1e9, NULL, "handler: SMC trapped by HCR_EL2.TSC (SMCCC dispatch)" },
@@ -18,7 +37,8 @@ const struct cfg_key el2_cfg_keys[] = {
 	{ "el2", "dabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 data abort, MMIO decode and dispatch" },
 	{ "el2", "irq_cycles", CFG_U64, 0, 1e9, NULL,
 	  "handler: physical interrupt taken while the guest ran (timer or kick IPI or maintenance), before re-entry" },
-	{ "el2", "mmio_user_cycles", CFG_U64, 0, 1e9, NULL, "extra: MMIO emulated by the userspace VMM (exit to user and back)" },
+	{ "el2", "mmio_user_cycles", CFG_U64, 0, 1e9, NULL,
+	  "extra: MMIO emulated by the userspace VMM: KVM_RUN returns, the VMM emulates, KVM_RUN again (vcpu_put/load apart)" },
 };
 const unsigned el2_cfg_nkeys = sizeof el2_cfg_keys / sizeof el2_cfg_keys[0];
 
@@ -36,12 +56,23 @@ static const struct {
 	[EL2X_IRQ]      = { "IRQ",      EC_UNKNOWN,  "irq_cycles" },
 };
 
+/* The unit costs and register counts, each read from its key */
+#define U64_KEY(f) { #f, offsetof(struct el2_model, f) }
+static const struct { const char *key; size_t off; } u64_keys[] = {
+	U64_KEY(trap_cycles), U64_KEY(eret_cycles), U64_KEY(sysreg_cycles), U64_KEY(gic_sysreg_cycles),
+	U64_KEY(gpr_pair_cycles), U64_KEY(fpsimd_cycles), U64_KEY(run_loop_cycles), U64_KEY(gprs),
+	U64_KEY(el1_sysregs), U64_KEY(el2_ctl_regs), U64_KEY(timer_regs), U64_KEY(vgic_fixed_regs),
+	U64_KEY(vgic_load_regs), U64_KEY(timer_load_regs),
+};
+
 void el2_init(struct el2_model *m, const struct cfg *c)
 {
 	m->hcr_el2 = cfg_u64(c, "el2", "hcr_el2");
 	m->cnthctl_el2 = cfg_u64(c, "el2", "cnthctl_el2");
-	m->exit_cycles = cfg_u64(c, "el2", "exit_cycles");
-	m->entry_cycles = cfg_u64(c, "el2", "entry_cycles");
+	m->ws = cfg_enum(c, "el2", "world_switch") ? EL2_VHE : EL2_NVHE;
+	m->fpsimd = cfg_enum(c, "el2", "fpsimd") ? EL2_FP_EAGER : EL2_FP_LAZY;
+	for (unsigned i = 0; i < sizeof u64_keys / sizeof u64_keys[0]; i++)
+		*(uint64_t *)((char *)m + u64_keys[i].off) = cfg_u64(c, "el2", u64_keys[i].key);
 	m->mmio_user_cycles = cfg_u64(c, "el2", "mmio_user_cycles");
 	for (unsigned i = 0; i < EL2X_COUNT; i++)
 		m->handler[i] = cfg_u64(c, "el2", exits[i].key);
@@ -178,20 +209,55 @@ const char *esr_ec_name(unsigned ec)
 }
 
 static const char *const part_names[EL2P_COUNT] = {
-	[EL2P_EXIT] = "exit", [EL2P_HANDLER] = "handler", [EL2P_ENTRY] = "entry", [EL2P_USER] = "user",
+	[EL2P_TRAP] = "trap", [EL2P_GPR] = "gpr", [EL2P_EL1_SYSREGS] = "el1_sysregs", [EL2P_FPSIMD] = "fpsimd",
+	[EL2P_VGIC] = "vgic", [EL2P_TIMER] = "timer", [EL2P_EL2_CONFIG] = "el2_config", [EL2P_ERET] = "eret",
+	[EL2P_RUN_LOOP] = "run_loop", [EL2P_HANDLER] = "handler", [EL2P_USER] = "user", [EL2P_LOAD_PUT] = "load_put",
 };
 const char *el2_part_name(enum el2_part p) { return part_names[p]; }
 
-void el2_switch_parts(const struct el2_model *m, struct cost *c)
+/* What moves on every exit.  nVHE (__kvm_vcpu_run): the host enters EL2
+ * by HVC and ERETs into the guest, the guest traps and EL2 ERETs back to
+ * the host, so two of each; host EL1 context saved and guest's restored,
+ * then the reverse (each register read once and written once per side:
+ * 4 accesses); CNTHCTL_EL2 set and reset.  VHE (__kvm_vcpu_run_vhe): one
+ * trap and one ERET; the EL1 context and the timer traps move only at
+ * vcpu_load/vcpu_put.  Both: general-purpose registers, the EL2 controls
+ * guest then host, and the list registers in use with ICH_HCR_EL2 and
+ * ICH_ELRSR_EL2 (none of them without an LR in use, as
+ * __vgic_v3_save_state/__vgic_v3_restore_state skip them). */
+static void switch_parts(const struct el2_model *m, unsigned lrs, struct cost *c)
 {
+	bool nvhe = m->ws == EL2_NVHE;
 	*c = (struct cost){ 0 };
-	c->part[EL2P_EXIT] = m->exit_cycles;
-	c->part[EL2P_ENTRY] = m->entry_cycles;
+	c->part[EL2P_TRAP] = (nvhe ? 2 : 1) * m->trap_cycles;
+	c->part[EL2P_ERET] = (nvhe ? 2 : 1) * m->eret_cycles;
+	c->part[EL2P_GPR] = m->gprs * m->gpr_pair_cycles;
+	c->part[EL2P_EL1_SYSREGS] = nvhe ? 4ull * m->el1_sysregs * m->sysreg_cycles : 0;
+	c->part[EL2P_TIMER] = nvhe ? m->timer_regs * m->sysreg_cycles : 0;
+	c->part[EL2P_EL2_CONFIG] = 2ull * m->el2_ctl_regs * m->sysreg_cycles;
+	c->part[EL2P_VGIC] = lrs ? (m->vgic_fixed_regs + 3ull * lrs) * m->gic_sysreg_cycles : 0;
+	c->part[EL2P_FPSIMD] = m->fpsimd == EL2_FP_EAGER ? m->fpsimd_cycles : 0;
+	c->part[EL2P_RUN_LOOP] = m->run_loop_cycles;
 }
 
-void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, struct cost *c)
+void el2_switch_parts(const struct el2_model *m, struct cost *c) { switch_parts(m, 0, c); }
+
+/* A round trip to the userspace VMM leaves KVM_RUN: vcpu_put saves and
+ * vcpu_load restores the vGIC's VMCR and active priorities and the timer
+ * (kvm_arch_vcpu_put/load), and under VHE the guest's EL1 context
+ * (kvm_vcpu_put_vhe/kvm_vcpu_load_vhe). */
+static cycles_t load_put(const struct el2_model *m)
 {
-	el2_switch_parts(m, c);
+	cycles_t t = 2ull * m->vgic_load_regs * m->gic_sysreg_cycles + 2ull * m->timer_load_regs * m->sysreg_cycles;
+	if (m->ws == EL2_VHE)
+		t += 2ull * m->el1_sysregs * m->sysreg_cycles;
+	return t;
+}
+
+void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, unsigned lrs, struct cost *c)
+{
+	switch_parts(m, lrs, c);
 	c->part[EL2P_HANDLER] = m->handler[x];
 	c->part[EL2P_USER] = user ? m->mmio_user_cycles : 0;
+	c->part[EL2P_LOAD_PUT] = user ? load_put(m) : 0;
 }

@@ -94,13 +94,31 @@ enum el2_exit {
 #define CNTHCTL_EL1PCTEN (1ull << 0)
 #define CNTHCTL_EL1PCEN  (1ull << 1)
 
+/* Which world switch the hypervisor runs (KVM/arm64): nVHE switches host
+ * and guest EL1 context on every exit; VHE (HCR_EL2.E2H, the host kernel at
+ * EL2) keeps the guest's EL1 registers loaded until vcpu_put. */
+enum el2_world_switch { EL2_NVHE, EL2_VHE };
+/* FP/SIMD: KVM switches it lazily (CPTR_EL2.TFP trap on the guest's first
+ * use after vcpu_load); eager charges a switch on every exit. */
+enum el2_fpsimd { EL2_FP_LAZY, EL2_FP_EAGER };
+
 struct el2_model {
 	uint64_t hcr_el2;
 	uint64_t cnthctl_el2;
-	cycles_t exit_cycles;            /* trap to EL2 + guest context save */
-	cycles_t entry_cycles;           /* context restore + ERET */
+	enum el2_world_switch ws;
+	enum el2_fpsimd fpsimd;
+	/* unit costs */
+	cycles_t trap_cycles;            /* exception entry to EL2 */
+	cycles_t eret_cycles;            /* ERET from EL2 */
+	cycles_t sysreg_cycles;          /* one MRS/MSR of a context or control register at EL2 */
+	cycles_t gic_sysreg_cycles;      /* one GIC CPU interface register access (ICH_*, ICV_*) */
+	cycles_t gpr_pair_cycles;        /* one STP/LDP of two general-purpose registers */
+	cycles_t fpsimd_cycles;          /* one FP/SIMD context switch (save one, restore the other) */
+	cycles_t run_loop_cycles;        /* the host's per-exit run loop */
+	/* what KVM moves (register counts) */
+	uint64_t gprs, el1_sysregs, el2_ctl_regs, timer_regs, vgic_fixed_regs, vgic_load_regs, timer_load_regs;
 	cycles_t handler[EL2X_COUNT];    /* hypervisor work per exit class */
-	cycles_t mmio_user_cycles;       /* extra round trip to the userspace VMM for an emulated device */
+	cycles_t mmio_user_cycles;       /* round trip to the userspace VMM for an emulated device */
 };
 
 extern const struct cfg_key el2_cfg_keys[];
@@ -131,25 +149,42 @@ uint32_t el2_esr_iabt_low(unsigned ifsc);
  * (kvm_inject_size_fault). */
 uint32_t el2_esr_injected_abort(bool instruction, bool from_el0, unsigned fsc);
 
-/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>). */
+/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>),
+ * after what KVM/arm64 does around __guest_enter (arch/arm64/kvm/hyp/nvhe/
+ * switch.c __kvm_vcpu_run, vhe/switch.c __kvm_vcpu_run_vhe). */
 enum el2_part {
-	EL2P_EXIT,       /* trap to EL2 + guest context save */
-	EL2P_HANDLER,    /* the hypervisor's work for this exit class */
-	EL2P_ENTRY,      /* context restore + ERET */
-	EL2P_USER,       /* round trip to the userspace VMM (emulated device) */
+	EL2P_TRAP,        /* exception entries to EL2 (nVHE: the guest's trap and the host's HVC) */
+	EL2P_GPR,         /* guest and host general-purpose registers (__guest_enter/__guest_exit) */
+	EL2P_EL1_SYSREGS, /* EL1 context (sysreg-sr.h): host and guest on every nVHE exit */
+	EL2P_FPSIMD,      /* FP/SIMD registers (eager switching only) */
+	EL2P_VGIC,        /* list registers in use, ICH_HCR_EL2, ICH_ELRSR_EL2 (vgic-v3-sr.c) */
+	EL2P_TIMER,       /* CNTHCTL_EL2 trap configuration (nVHE __timer_enable/disable_traps) */
+	EL2P_EL2_CONFIG,  /* HCR_EL2, CPTR_EL2, MDCR_EL2, HSTR_EL2, VTTBR_EL2, VTCR_EL2... guest then host values */
+	EL2P_ERET,        /* ERETs (nVHE: into the guest and back to the host) */
+	EL2P_RUN_LOOP,    /* the host's kvm_arch_vcpu_ioctl_run loop around the exit */
+	EL2P_HANDLER,     /* the hypervisor's work for this exit class */
+	EL2P_USER,        /* round trip to the userspace VMM (emulated device) */
+	EL2P_LOAD_PUT,    /* vcpu_put/vcpu_load around that round trip: VMCR, APRs, timer (VHE: EL1 context) */
 	EL2P_COUNT
 };
 const char *el2_part_name(enum el2_part p);
-/* One exit of class x, by part; `user` adds the userspace VMM round trip. */
-void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, struct cost *c);
-/* The world switch alone (exit and entry parts, no handler). */
+/* One exit of class x, by part; `user` adds the userspace VMM round trip;
+ * `lrs`: list registers in use while the guest ran (saved at this exit and
+ * written again at the next entry; the caller knows them, this model does
+ * not look into the GIC). */
+void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, unsigned lrs, struct cost *c);
+/* The world switch alone (every part but the handler and the userspace
+ * round trip), with no list register in use. */
 void el2_switch_parts(const struct el2_model *m, struct cost *c);
+/* A guest access to the GIC CPU interface served by the hardware (ICV_*,
+ * no exit): its cost beyond the instruction's own. */
+static inline cycles_t el2_icv_access_cycles(const struct el2_model *m) { return m->gic_sysreg_cycles; }
 
 /* Cycles charged to the vCPU for one exit of class x: the sum of its parts. */
-static inline cycles_t el2_exit_cost(const struct el2_model *m, enum el2_exit x, bool user)
+static inline cycles_t el2_exit_cost(const struct el2_model *m, enum el2_exit x, bool user, unsigned lrs)
 {
 	struct cost c;
-	el2_exit_parts(m, x, user, &c);
+	el2_exit_parts(m, x, user, lrs, &c);
 	return cost_total(&c);
 }
 

@@ -16,7 +16,7 @@
 #include "platform/machine.h"
 #include "platform/memvirt.h"
 
-#define VCPU_MAX_EXITS 16
+#define VCPU_MAX_EXITS 24
 
 struct vcpus;
 
@@ -34,6 +34,9 @@ struct a64_state {
 	bool irq_take;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	struct a64_s1regs s1;
+	/* Unicorn 2.0.1: QEMU's translation flags last seen at EL1 (a64.c resync_el) */
+	uint32_t hflags_el1;
+	bool hflags_valid, hflags_dirty;
 };
 
 /* One MMIO mapping as Unicorn sees it: a device window, or (w == NULL) an
@@ -141,9 +144,13 @@ struct vcpus {
 };
 
 extern const struct arch_ops a64_ops, x86_ops;
-/* x86 exit classes of the interrupt path, after vmx's (whose handler
- * costs come from the machine, pc_irq_exit_cycles). */
-enum { X86X_EXTERNAL_INTERRUPT = VMXX_COUNT, X86X_INTERRUPT_WINDOW, X86X_COUNT };
+/* x86 exit classes of the interrupt path, after vmx's, in the order of
+ * enum pc_irq_exit (their handler costs come from the machine,
+ * pc_irq_exit_cycles). */
+enum {
+	X86X_EXTERNAL_INTERRUPT = VMXX_COUNT, X86X_INTERRUPT_WINDOW, X86X_APIC_ACCESS, X86X_APIC_WRITE,
+	X86X_EOI_INDUCED, X86X_PREEMPTION_TIMER, X86X_COUNT
+};
 const char *x86_exit_name(unsigned x);
 /* x86: hooks the RDMSR/WRMSR/RDTSC of a newly decoded block on every engine;
  * true if any was new (the block must then be retranslated). */

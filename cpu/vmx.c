@@ -24,8 +24,12 @@ const struct cfg_key vmx_cfg_keys[] = {
 	  "injection with length 0 [30]" },
 	{ "vmx", "mmio_spte_cache", CFG_BOOL, 0, 0, NULL,
 	  "MMIO first faults as EPT_VIOLATION, then as EPT_MISCONFIG via a cached MMIO SPTE (KVM enable_mmio_caching)" },
-	{ "vmx", "exit_cycles", CFG_U64, 0, 1e9, NULL, "VM exit: transition to root mode and guest state save" },
-	{ "vmx", "entry_cycles", CFG_U64, 0, 1e9, NULL, "VM entry: guest state load and transition to non-root" },
+	{ "vmx", "exit_cycles", CFG_U64, 0, 1e9, NULL, "VM exit: the hardware transition to root mode (guest state to the VMCS, host state loaded)" },
+	{ "vmx", "save_cycles", CFG_U64, 0, 1e9, NULL,
+	  "after each VM exit: the hypervisor saves guest GPRs, refills the RSB and reads the exit information" },
+	{ "vmx", "restore_cycles", CFG_U64, 0, 1e9, NULL,
+	  "before each VM entry: the hypervisor's request checks, VMCS updates, guest GPR load, CPU-buffer clearing" },
+	{ "vmx", "entry_cycles", CFG_U64, 0, 1e9, NULL, "VM entry: the hardware transition to non-root (checks, guest state loaded)" },
 	{ "vmx", "cpuid_cycles", CFG_U64, 0, 1e9, NULL, "handler: CPUID emulation" },
 	{ "vmx", "hlt_cycles", CFG_U64, 0, 1e9, NULL, "handler: HLT (halt decision, not the idle time)" },
 	{ "vmx", "rdtsc_cycles", CFG_U64, 0, 1e9, NULL, "handler: RDTSC when RDTSC exiting is on" },
@@ -36,6 +40,7 @@ const struct cfg_key vmx_cfg_keys[] = {
 	{ "vmx", "ept_violation_cycles", CFG_U64, 0, 1e9, NULL, "handler: EPT violation on MMIO (walk, install MMIO SPTE, decode)" },
 	{ "vmx", "ept_misconfig_cycles", CFG_U64, 0, 1e9, NULL, "handler: EPT misconfiguration (cached MMIO fast path)" },
 	{ "vmx", "triple_fault_cycles", CFG_U64, 0, 1e9, NULL, "handler: triple fault (VM shut down)" },
+	{ "vmx", "cr_access_cycles", CFG_U64, 0, 1e9, NULL, "handler: control-register access (MOV CR8 without TPR shadow: TPR update)" },
 	{ "vmx", "user_cycles", CFG_U64, 0, 1e9, NULL, "extra: device emulated by the userspace VMM (exit to user and back)" },
 };
 const unsigned vmx_cfg_nkeys = sizeof vmx_cfg_keys / sizeof vmx_cfg_keys[0];
@@ -54,6 +59,7 @@ static const struct {
 	[VMXX_EPT_VIOLATION]  = { EXIT_REASON_EPT_VIOLATION,  "ept_violation_cycles" },
 	[VMXX_EPT_MISCONFIG]  = { EXIT_REASON_EPT_MISCONFIG,  "ept_misconfig_cycles" },
 	[VMXX_TRIPLE_FAULT]   = { EXIT_REASON_TRIPLE_FAULT,   "triple_fault_cycles" },
+	[VMXX_CR_ACCESS]      = { EXIT_REASON_CR_ACCESS,      "cr_access_cycles" },
 };
 
 /* Design key -> VMCS field */
@@ -90,6 +96,8 @@ void vmx_init(struct vmx_model *m, const struct cfg *c)
 	m->mmio_spte_cache = cfg_bool(c, "vmx", "mmio_spte_cache");
 	m->exit_cycles = cfg_u64(c, "vmx", "exit_cycles");
 	m->entry_cycles = cfg_u64(c, "vmx", "entry_cycles");
+	m->save_cycles = cfg_u64(c, "vmx", "save_cycles");
+	m->restore_cycles = cfg_u64(c, "vmx", "restore_cycles");
 	m->user_cycles = cfg_u64(c, "vmx", "user_cycles");
 	for (unsigned i = 0; i < VMXX_COUNT; i++)
 		m->handler[i] = cfg_u64(c, "vmx", classes[i].key);
@@ -322,7 +330,8 @@ uint32_t vmx_intr_info(unsigned vector, enum vmx_intr_type type, bool deliver_co
 }
 
 static const char *const part_names[VMXP_COUNT] = {
-	[VMXP_EXIT] = "exit", [VMXP_HANDLER] = "handler", [VMXP_ENTRY] = "entry", [VMXP_USER] = "user",
+	[VMXP_EXIT] = "exit", [VMXP_SAVE] = "save", [VMXP_HANDLER] = "handler", [VMXP_APIC] = "apic",
+	[VMXP_USER] = "user", [VMXP_RESTORE] = "restore", [VMXP_ENTRY] = "entry",
 };
 const char *vmx_part_name(enum vmx_part p) { return part_names[p]; }
 
@@ -330,6 +339,8 @@ void vmx_switch_parts(const struct vmx_model *m, struct cost *c)
 {
 	*c = (struct cost){ 0 };
 	c->part[VMXP_EXIT] = m->exit_cycles;
+	c->part[VMXP_SAVE] = m->save_cycles;
+	c->part[VMXP_RESTORE] = m->restore_cycles;
 	c->part[VMXP_ENTRY] = m->entry_cycles;
 }
 

@@ -33,6 +33,7 @@ enum vmx_exit {
 	VMXX_EPT_VIOLATION,
 	VMXX_EPT_MISCONFIG,
 	VMXX_TRIPLE_FAULT,
+	VMXX_CR_ACCESS,          /* MOV CR8 without TPR shadow; shadow paging's MOV CR3 */
 	VMXX_COUNT
 };
 
@@ -42,8 +43,10 @@ struct vmx_model {
 	uint8_t io_bitmap[2][4096];      /* A: ports 0000-7FFF, B: 8000-FFFF (SDM 25.6.4); KVM: all ones */
 	uint8_t msr_bitmap[4096];        /* read low, read high, write low, write high (SDM 25.6.9) */
 	bool mmio_spte_cache;            /* KVM caches MMIO in "misconfigured" SPTEs */
-	cycles_t exit_cycles;            /* VM exit: hardware transition + state save */
-	cycles_t entry_cycles;           /* VM entry: state load + hardware transition */
+	cycles_t exit_cycles;            /* VM exit: the hardware transition (SDM ch. 28) */
+	cycles_t save_cycles;            /* the hypervisor's state save and exit dispatch after it */
+	cycles_t restore_cycles;         /* the hypervisor's state restore before the entry */
+	cycles_t entry_cycles;           /* VM entry: the hardware transition (SDM ch. 27) */
 	cycles_t handler[VMXX_COUNT];
 	cycles_t user_cycles;            /* extra round trip to the userspace VMM for an emulated device */
 };
@@ -60,16 +63,20 @@ enum vmx_exit_reason vmx_exit_reason(enum vmx_exit x);
 /* The accounted class of basic reason r; VMXX_COUNT if hvsim has none. */
 enum vmx_exit vmx_exit_class(unsigned r);
 
-/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>). */
+/* The parts an exit's cost is made of (statistics exit_parts.<class>.<part>),
+ * in the order they happen; each is a design key of [vmx] (docs/x86-calibration.md). */
 enum vmx_part {
-	VMXP_EXIT,       /* VM exit: hardware transition + state save */
+	VMXP_EXIT,       /* VM exit: the hardware transition (SDM ch. 28) */
+	VMXP_SAVE,       /* KVM after the exit: guest GPRs, RSB refill, exit information (vmx_vcpu_run) */
 	VMXP_HANDLER,    /* the hypervisor's work for this exit class */
-	VMXP_ENTRY,      /* VM entry: state load + hardware transition */
+	VMXP_APIC,       /* APIC register emulation behind the exit ([lapic]) */
 	VMXP_USER,       /* round trip to the userspace VMM (emulated device) */
+	VMXP_RESTORE,    /* KVM before the entry: request checks, dirty VMCS fields, GPRs, buffer clearing */
+	VMXP_ENTRY,      /* VM entry: the hardware transition (SDM ch. 27) */
 	VMXP_COUNT
 };
 const char *vmx_part_name(enum vmx_part p);
-/* The VM exit and entry alone (no handler). */
+/* The VM exit and entry with KVM's save and restore around them (no handler). */
 void vmx_switch_parts(const struct vmx_model *m, struct cost *c);
 /* One exit of class x, by part; `user` adds the userspace VMM round trip. */
 void vmx_exit_parts(const struct vmx_model *m, enum vmx_exit x, bool user, struct cost *c);

@@ -25,9 +25,28 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
 
 static unsigned x86_exit_reason(unsigned x)
 {
-	if (x < VMXX_COUNT)
-		return vmx_exit_reason(x);
-	return x == X86X_EXTERNAL_INTERRUPT ? EXIT_REASON_EXTERNAL_INTERRUPT : EXIT_REASON_INTERRUPT_WINDOW;
+	static const unsigned irq[X86X_COUNT - VMXX_COUNT] = {
+		[X86X_EXTERNAL_INTERRUPT - VMXX_COUNT] = EXIT_REASON_EXTERNAL_INTERRUPT,
+		[X86X_INTERRUPT_WINDOW - VMXX_COUNT] = EXIT_REASON_INTERRUPT_WINDOW,
+		[X86X_APIC_ACCESS - VMXX_COUNT] = EXIT_REASON_APIC_ACCESS,
+		[X86X_APIC_WRITE - VMXX_COUNT] = EXIT_REASON_APIC_WRITE,
+		[X86X_EOI_INDUCED - VMXX_COUNT] = EXIT_REASON_EOI_INDUCED,
+		[X86X_PREEMPTION_TIMER - VMXX_COUNT] = EXIT_REASON_PREEMPTION_TIMER,
+	};
+	return x < VMXX_COUNT ? vmx_exit_reason(x) : irq[x - VMXX_COUNT];
+}
+
+/* The APIC emulation the machine did for the exit of class x just taken:
+ * its "apic" part (the exit was counted already). */
+static void add_apic_part(struct vcpu *v, unsigned x)
+{
+	cycles_t a = pc_irq_apic_cycles(v->set->pc, v->id);
+	if (!a)
+		return;
+	v->exit_parts[x][VMXP_APIC] += a;
+	v->sc.clock += a;
+	*v->st_exit_cycles_total += a;
+	*v->st_exit_cycles[x] += a;
 }
 
 /* Charges exit class x (VMXX_* or X86X_*) costing c. */
@@ -214,7 +233,7 @@ static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t ke
 	}
 }
 
-static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
+static unsigned mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 {
 	struct vcpu *v = c->v;
 	const struct vmx_model *m = &v->set->vmx;
@@ -226,20 +245,48 @@ static void mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 	enum vmx_exit x = first ? VMXX_EPT_VIOLATION : VMXX_EPT_MISCONFIG;
 	take_exit(v, x, x == VMXX_EPT_VIOLATION ? vmx_qual_ept_violation(write, false) : 0,
 		  v->cur ? v->cur->addr : 0, c->w ? c->w->user : true, c->w ? c->w->name : "unassigned");
+	return x;
+}
+
+static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip, const char *why);
+
+/* An access APIC virtualization handled: the exit it took, if any */
+static void apic_virtual_exit(struct vcpu *v, const struct pc_apic_result *r, uint64_t rip)
+{
+	if (r->exit >= 0)
+		irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + (unsigned)r->exit, (enum pc_irq_exit)r->exit, r->qual, rip,
+			      "APIC virtualization");
+}
+
+/* The APIC-access page: virtualized or an APIC exit, never the EPT path (SDM 30.4) */
+static uint64_t apic_page_access(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t val)
+{
+	struct pc_apic_result r = pc_apic_mmio(v->set->pc, v->id, gpa, size, write, val);
+	apic_virtual_exit(v, &r, v->cur ? v->cur->addr : 0);
+	return r.value;
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
-	mmio_exit(c, c->base + off, false);
-	return vcpu_dev_read(c->v, c->w, c->base + off, size);
+	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off))
+		return apic_page_access(c->v, c->base + off, size, false, 0);
+	unsigned x = mmio_exit(c, c->base + off, false);
+	uint64_t val = vcpu_dev_read(c->v, c->w, c->base + off, size);
+	add_apic_part(c->v, x);
+	return val;
 }
 
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
-	mmio_exit(c, c->base + off, true);
+	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off)) {
+		apic_page_access(c->v, c->base + off, size, true, val);
+		return;
+	}
+	unsigned x = mmio_exit(c, c->base + off, true);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
+	add_apic_part(c->v, x);
 }
 
 /* ---- RDMSR / WRMSR / RDTSC at hooked addresses ---- */
@@ -257,6 +304,9 @@ static void set_rip(struct vcpu *v, uint64_t next)
 		if (r) {
 			v->insns -= r->ninsns;
 			v->set->total_insns -= r->ninsns;
+			/* an exit in this block counted them too: they never ran */
+			if (v->insns_at_exit > v->insns)
+				v->insns_at_exit = v->insns;
 			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->milli - r->cost_milli;
 			v->sc.clock = milli / 1000;
 			v->milli = milli % 1000;
@@ -265,15 +315,39 @@ static void set_rip(struct vcpu *v, uint64_t next)
 	wr(v, UC_X86_REG_RIP, next);
 }
 
+/* An x2APIC MSR the MSR bitmap passes to APIC virtualization (SDM 30.5) */
+static bool msr_virtual(struct vcpu *v, uint32_t msr, bool write, uint64_t val, uint64_t rip)
+{
+	struct pc_apic_result r;
+	if (!pc_apic_msr_virtual(v->set->pc, v->id, msr, write, val, &r))
+		return false;
+	if (r.gp) {
+		set_rip(v, rip);
+		inject(v, X86_VEC_GP, 0, rip);
+		return true;
+	}
+	if (!write) {
+		wr(v, UC_X86_REG_RAX, (uint32_t)r.value);
+		wr(v, UC_X86_REG_RDX, r.value >> 32);
+	}
+	set_rip(v, rip + 2);
+	apic_virtual_exit(v, &r, rip);   /* trap-like: after the instruction */
+	return true;
+}
+
 static void do_rdmsr(struct vcpu *v, uint64_t rip)
 {
 	uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
 	uint64_t val = 0;
+	if (msr_virtual(v, msr, false, 0, rip))
+		return;
 	if (vmx_exits_on_msr(&v->set->vmx, msr, false))
 		take_exit(v, VMXX_MSR_READ, 0, rip, false, "");
 	else if (msr != 0x10)
 		return;              /* passed through: the CPU model reads its own state */
-	switch (pc_rdmsr(v->set->pc, v->id, msr, v->sc.clock, &val)) {
+	enum msr_result res = pc_rdmsr(v->set->pc, v->id, msr, v->sc.clock, &val);
+	add_apic_part(v, VMXX_MSR_READ);
+	switch (res) {
 	case MSR_NATIVE:
 		return;              /* let the instruction execute */
 	case MSR_GP:
@@ -293,10 +367,14 @@ static void do_wrmsr(struct vcpu *v, uint64_t rip)
 {
 	uint32_t msr = (uint32_t)rd(v, UC_X86_REG_RCX);
 	uint64_t val = (uint32_t)rd(v, UC_X86_REG_RAX) | rd(v, UC_X86_REG_RDX) << 32;
+	if (msr_virtual(v, msr, true, val, rip))
+		return;
 	if (!vmx_exits_on_msr(&v->set->vmx, msr, true))
 		return;
 	take_exit(v, VMXX_MSR_WRITE, 0, rip, false, "");
-	switch (pc_wrmsr(v->set->pc, v->id, msr, val)) {
+	enum msr_result res = pc_wrmsr(v->set->pc, v->id, msr, val);
+	add_apic_part(v, VMXX_MSR_WRITE);
+	switch (res) {
 	case MSR_NATIVE:
 		return;
 	case MSR_GP:
@@ -500,12 +578,53 @@ static void tlb_special(struct vcpu *v, uint64_t addr)
 		do_invlpg(v, &in, op, addr);
 }
 
+/* MOV to/from CR8 (REX.R 0F 22/20 /r): the TPR (SDM Vol. 3A 10.8.6.1,
+ * TPR[7:4] = CR8[3:0]).  An exit only under CR8-load/store exiting (KVM
+ * without TPR shadow); with TPR shadow the access goes to VTPR in the
+ * virtual-APIC page, which is the LAPIC model's page.  KVM's TPR threshold
+ * stays 0 here (nothing pending below the TPR is tracked), so
+ * TPR_BELOW_THRESHOLD does not occur.  False: not a CR8 move. */
+static bool mov_cr8(struct vcpu *v, uint64_t addr)
+{
+	uint8_t b[16] = { 0 };
+	size_t n = 4096 - (addr & 4095) < sizeof b ? 4096 - (addr & 4095) : sizeof b;
+	struct x86_insn in;
+	if (!xlate_read_virt(v, addr, b, n))
+		return false;
+	prefixes(b, n, &in);
+	if (in.op + 3 > b + n || in.op[0] != 0x0f || (in.op[1] != 0x22 && in.op[1] != 0x20))
+		return false;
+	unsigned modrm = in.op[2], cr = ((modrm >> 3) & 7) | (in.rex & 4) << 1, r = (modrm & 7) | (in.rex & 1) << 3;
+	if (cr != 8)
+		return false;
+	bool to = in.op[1] == 0x22;
+	uint64_t val = to ? rd(v, gpr[r]) : 0, next = addr + (uint64_t)(in.op + 3 - b);
+	if (to && val >> 4) {   /* reserved bits 63:4: #GP(0) (SDM Vol. 2B MOV CR) */
+		set_rip(v, addr);
+		inject(v, X86_VEC_GP, 0, addr);
+		return true;
+	}
+	struct vmx_event ev = { .kind = VMX_EV_CR, .insn_len = (uint8_t)(next - addr),
+				.cr = { .cr = 8, .type = to ? VMX_CR_MOV_TO : VMX_CR_MOV_FROM, .gpr = (uint8_t)r, .value = val } };
+	struct vmx_exit_info x;
+	if (vmx_decide(&v->set->vmx, &ev, &x) && x.reason == EXIT_REASON_CR_ACCESS)
+		take_exit(v, VMXX_CR_ACCESS, x.qual, addr, false, x.cause);
+	if (to)
+		pc_apic_set_tpr(v->set->pc, v->id, (uint8_t)(val << 4));
+	else
+		wr(v, gpr[r], pc_apic_tpr(v->set->pc, v->id) >> 4);
+	set_rip(v, next);
+	return true;
+}
+
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	uint8_t op[2] = { 0 };
 	if (v->xl.on)
 		tlb_special(v, addr);
+	if (mov_cr8(v, addr))
+		return;
 	if (!xlate_read_virt(v, addr, op, 2) || op[0] != 0x0f)
 		return;
 	if (op[1] == 0x32)
@@ -523,8 +642,9 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	for (uint32_t i = 0; i < b->nspecials; i++) {
 		uint64_t a = b->specials[i].addr;
 		enum x86_special k = b->specials[i].kind;
-		/* TLB maintenance matters only to the translation model */
-		if ((k == X86S_MOV_CR || k == X86S_INVLPG) && !s->v[0]->xl.on)
+		/* TLB maintenance matters only to the translation model; MOV CR
+		 * always (CR8 is the TPR) */
+		if (k == X86S_INVLPG && !s->v[0]->xl.on)
 			continue;
 		if (!set_insert(&d->hooked, &d->cap, &d->len, a))
 			continue;
@@ -611,24 +731,29 @@ static bool sti_shadow(struct vcpu *v, uint64_t addr)
 	return v->cur && v->cur->addr + v->cur->size == addr && vcpu_read_phys(v, addr - 1, &b, 1) && b == 0xfb;
 }
 
-/* An exit of the interrupt path: the VM exit and entry, the handler from [lapic]. */
-static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t rip, const char *why)
+/* An exit of the interrupt path: the VM exit and entry, the handler from
+ * [lapic] or [apicv], the APIC emulation behind it. */
+static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip, const char *why)
 {
 	struct cost c;
 	vmx_switch_parts(&v->set->vmx, &c);
 	c.part[VMXP_HANDLER] = pc_irq_exit_cycles(v->set->pc, k);
-	charge_exit(v, x, &c, 0, rip, why);
+	c.part[VMXP_APIC] = pc_irq_apic_cycles(v->set->pc, v->id);
+	charge_exit(v, x, &c, qual, rip, why);
 }
 
 /* A physical interrupt for the hypervisor (kick IPI, host timer) is an
- * EXTERNAL_INTERRUPT exit; then the entry emulates what is pending. */
+ * EXTERNAL_INTERRUPT exit, the LAPIC timer on the VMX-preemption timer a
+ * PREEMPTION_TIMER exit; then the entry emulates what is pending. */
 static void irq_sync(struct vcpu *v, uint64_t rip)
 {
 	struct irq_ctrl *ic = irqc(v);
 	if (v->sc.clock >= ic->check_at[v->id]) {
 		const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
-		if (why)
-			irq_path_exit(v, X86X_EXTERNAL_INTERRUPT, PC_EXIT_EXTERNAL_INTERRUPT, rip, why);
+		if (why) {
+			enum pc_irq_exit k = pc_irq_poll_exit(v->set->pc, v->id);
+			irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + k, k, 0, rip, why);
+		}
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	}
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
@@ -649,7 +774,7 @@ static void irq_window(struct vcpu *v, bool open, uint64_t rip)
 	struct vmx_event ev = { .kind = VMX_EV_INTR_WINDOW, .guest = { .rflags = rd(v, UC_X86_REG_RFLAGS) } };
 	struct vmx_exit_info x;
 	if (vmx_decide(d->win, &ev, &x))
-		irq_path_exit(v, X86X_INTERRUPT_WINDOW, PC_EXIT_INTERRUPT_WINDOW, rip, x.cause);
+		irq_path_exit(v, X86X_INTERRUPT_WINDOW, PC_EXIT_INTERRUPT_WINDOW, 0, rip, x.cause);
 }
 
 /* Before the block at addr: if an interrupt can be taken, stop before the

@@ -65,6 +65,11 @@ struct xlate_vm {
 
 struct xlate {
 	bool on;
+	/* [mmu] model = off on AArch64 with Unicorn 2.1: hvsim translates only
+	 * to find the guest's stage-1 faults (no stage 2, no cost, no
+	 * statistics: the st_* counters point at sink) */
+	bool faults_only;
+	uint64_t sink;
 	bool caches;               /* c initialised */
 	struct mmu_caches c;
 	/* The fault of the last refused fill, delivered after Unicorn stops. */

@@ -57,12 +57,26 @@ static void send(struct msidev_queue *q, cycles_t when)
 	q->pending = false;
 	q->sent++;
 	d->sent++;
+	d->sending = (unsigned)(q - d->q);
 	d->msi_write(d->ctx, q->addr, q->data, q->rid, when);
+}
+
+static void set_intx(struct msidev *d, bool on, cycles_t when)
+{
+	if (on == d->intx_asserted)
+		return;
+	d->intx_asserted = on;
+	d->intx(d->ctx, on, when);
 }
 
 static void raise_irq(struct msidev_queue *q, cycles_t when)
 {
 	struct msidev *d = q->dev;
+	if (!d->enable && d->intx) {
+		d->intx_raised++;
+		set_intx(d, true, when);
+		return;
+	}
 	if (!d->enable) {
 		d->dropped++;
 		return;
@@ -155,6 +169,7 @@ static bool read32(struct msidev *d, uint64_t off, uint32_t *val)
 	case MSIDEV_DOORBELL:    *val = 0; return true;    /* write-only */
 	case MSIDEV_INTERVAL:    *val = (uint32_t)d->cfg.interval_cycles; return true;
 	case MSIDEV_INTERVAL_HI: *val = (uint32_t)(d->cfg.interval_cycles >> 32); return true;
+	case MSIDEV_INTX_STATUS: *val = (uint32_t)FIELD_DP(0, MSIDEV_INTX, ASSERTED, d->intx_asserted); return true;
 	}
 	return false;
 }
@@ -197,7 +212,14 @@ static bool write32(struct msidev *d, uint64_t off, uint32_t val)
 	case MSIDEV_CTRL:
 		d->enable = FIELD_EX(val, MSIDEV_CTRL, ENABLE);
 		d->mask_all = FIELD_EX(val, MSIDEV_CTRL, MASK_ALL);
+		/* MSI-X on: the function may not use INTx (PCI 3.0 6.8.2.3, MSI-X Enable) */
+		if (d->enable && d->intx)
+			set_intx(d, false, d->now(d->ctx));
 		unmasked(d, d->now(d->ctx));
+		return true;
+	case MSIDEV_INTX_STATUS:
+		if (FIELD_EX(val, MSIDEV_INTX, ASSERTED) && d->intx)
+			set_intx(d, false, d->now(d->ctx));
 		return true;
 	case MSIDEV_DOORBELL:
 		doorbell(d, val);

@@ -19,6 +19,8 @@
  *   0x008 CTRL (RW)        0 ENABLE (MSI-X Enable) | 1 MASK_ALL (Function Mask)
  *   0x00c DOORBELL (WO)    a queue index: that queue raises its interrupt
  *   0x010 INTERVAL (RO)    rate mode period in cycles, bits 31:0 (0x014: 63:32)
+ *   0x018 INTX_STATUS      0 ASSERTED (RW1C): the INTx line (PCI 3.0 6.2.3,
+ *                          Status register "Interrupt Status")
  *   0x100 + 0x20 * q       queue q:
  *     +0x00 ADDR_LO  +0x04 ADDR_HI  +0x08 DATA  +0x0c VECTOR_CTRL (0 MASK)
  *     +0x10 QCTRL (0 RATE: one interrupt every INTERVAL cycles)
@@ -27,6 +29,11 @@
  * Every guest-supplied index and offset is checked: a queue index or queue
  * offset beyond NQUEUES, a reserved offset or a bad width is ignored (reads
  * zero) and counted in guest_errors.
+ *
+ * With ENABLE clear (MSI-X off) a queue's interrupt asserts the function's
+ * INTx line, if the machine wired one (intx): it stays asserted, as a PCI
+ * INTx is level-sensitive, until software writes 1 to INTX_STATUS.ASSERTED
+ * (or enables MSI-X); without a line it is dropped.
  *
  * Timing is deterministic through the core's event queue: a doorbell at
  * time t sends at t + doorbell_cycles; rate mode enabled at t sends at
@@ -46,7 +53,7 @@
 
 enum {
 	MSIDEV_ID = 0x000, MSIDEV_NQUEUES = 0x004, MSIDEV_CTRL = 0x008, MSIDEV_DOORBELL = 0x00c,
-	MSIDEV_INTERVAL = 0x010, MSIDEV_INTERVAL_HI = 0x014,
+	MSIDEV_INTERVAL = 0x010, MSIDEV_INTERVAL_HI = 0x014, MSIDEV_INTX_STATUS = 0x018,
 	MSIDEV_QUEUE_BASE = 0x100, MSIDEV_QUEUE_STRIDE = 0x20,
 	MSIDEV_Q_ADDR_LO = 0x00, MSIDEV_Q_ADDR_HI = 0x04, MSIDEV_Q_DATA = 0x08, MSIDEV_Q_VECTOR_CTRL = 0x0c,
 	MSIDEV_Q_CTRL = 0x10, MSIDEV_Q_RID = 0x14, MSIDEV_Q_COUNT = 0x18, MSIDEV_Q_PENDING = 0x1c,
@@ -56,9 +63,12 @@ FIELD(MSIDEV_CTRL, ENABLE, 0, 1)
 FIELD(MSIDEV_CTRL, MASK_ALL, 1, 1)
 FIELD(MSIDEV_VCTRL, MASK, 0, 1)
 FIELD(MSIDEV_QCTRL, RATE, 0, 1)
+FIELD(MSIDEV_INTX, ASSERTED, 0, 1)
 
 /* The device's DWORD write: where the machine routes it. */
 typedef void (*msi_write_fn)(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when);
+/* The INTx line changes level (asserted: true). */
+typedef void (*intx_fn)(void *ctx, bool asserted, cycles_t when);
 
 extern const struct cfg_key msidev_cfg_keys[];   /* [msidev] */
 extern const unsigned msidev_cfg_nkeys;
@@ -90,11 +100,15 @@ struct msidev {
 	struct evq *evq;
 	cycles_t (*now)(void *ctx);   /* the accessing vCPU's clock */
 	msi_write_fn msi_write;
+	intx_fn intx;                 /* NULL: no INTx line (set by the owner after msidev_init) */
 	void *ctx;
+	unsigned sending;             /* inside msi_write: the queue whose MSI it is */
+	bool intx_asserted;
 	uint64_t sent;                /* MSI writes made */
+	uint64_t intx_raised;         /* interrupts signalled on INTx */
 	uint64_t doorbells;
 	uint64_t masked;              /* raised while masked (pending bit set) */
-	uint64_t dropped;             /* raised while ENABLE = 0 */
+	uint64_t dropped;             /* raised while ENABLE = 0 and no INTx line */
 	uint64_t *guest_errors;       /* own_errors unless the owner points it at a statistic */
 	uint64_t own_errors;
 };

@@ -199,7 +199,7 @@ bool ir_is_interrupt_addr(uint64_t addr)
 	return addr >= MSI_ADDR_BASE && addr < MSI_ADDR_BASE + MSI_ADDR_SIZE;
 }
 
-static void compat_decode(uint64_t addr, uint32_t data, struct ir_irq *q)
+void ir_decode_compat(uint64_t addr, uint32_t data, struct ir_irq *q)
 {
 	q->dest = FIELD_EX(addr, MSI_ADDR, DEST);
 	q->dest_logical = FIELD_EX(addr, MSI_ADDR, DM);
@@ -295,6 +295,6 @@ void ir_remap(struct vtd_ir *ir, uint64_t addr, uint32_t data, uint16_t sid, str
 		return;
 	}
 	r->kind = IR_COMPAT;
-	compat_decode(addr, data, &r->irq);
+	ir_decode_compat(addr, data, &r->irq);
 	ir->compat++;
 }

@@ -148,6 +148,9 @@ void ir_init(struct vtd_ir *ir, const struct vtd_mem *mem, unsigned haw, bool pi
 /* GCMD.SIRTP: latch IRTA_REG (address, size, EIME where ECAP.EIM). */
 void ir_set_table(struct vtd_ir *ir, uint64_t irta_reg);
 bool ir_is_interrupt_addr(uint64_t addr);
+/* A compatibility-format request's fields (5.1.2.1): what the LAPICs see
+ * without remapping (and the unit's own fault and completion events). */
+void ir_decode_compat(uint64_t addr, uint32_t data, struct ir_irq *q);
 /* The request (addr, data) from requester sid.  Counts it; records
  * nothing (vtd_interrupt records faults). */
 void ir_remap(struct vtd_ir *ir, uint64_t addr, uint32_t data, uint16_t sid, struct ir_result *r);

@@ -144,6 +144,8 @@ static int load_segments(const char *path, Elf *e, uint64_t phoff, uint64_t ram_
 				(unsigned long long)ph.p_filesz, (unsigned long long)ph.p_memsz);
 			goto fail;
 		}
+		if (img->bias)   /* ET_DYN: placed by its virtual addresses */
+			ph.p_paddr = ph.p_vaddr + img->bias;
 		if (ph.p_paddr + ph.p_memsz < ph.p_paddr) {
 			err_set("%s: segment %zu: p_paddr 0x%llx + p_memsz 0x%llx overflows the address space",
 				path, i, (unsigned long long)ph.p_paddr, (unsigned long long)ph.p_memsz);
@@ -277,7 +279,7 @@ static int load_symbols(const char *path, Elf *e, struct elf_image *img)
 		name = elf_strptr(e, strndx, s.st_name);
 		if (!wanted_sym(e, &s, name))
 			continue;
-		img->syms[n].addr = s.st_value;
+		img->syms[n].addr = s.st_value + img->bias;
 		img->syms[n].size = s.st_size;
 		img->syms[n].name = strdup(name);
 		if (!img->syms[n].name)
@@ -288,8 +290,27 @@ static int load_symbols(const char *path, Elf *e, struct elf_image *img)
 	return 0;
 }
 
-static int check_header(const char *path, Elf *e, uint16_t expect_machine, struct elf_image *img,
-			uint64_t *phoff)
+/* ET_DYN: the bias that puts the lowest PT_LOAD p_vaddr at dyn_base */
+static int dyn_bias(const char *path, Elf *e, uint64_t dyn_base, struct elf_image *img)
+{
+	size_t phnum = 0;
+	uint64_t low = UINT64_MAX;
+	if (elf_getphdrnum(e, &phnum) != 0)
+		return err_set("%s: bad program header count: %s", path, elf_errmsg(-1));
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(e, (int)i, &ph) && ph.p_type == PT_LOAD && ph.p_memsz && ph.p_vaddr < low)
+			low = ph.p_vaddr;
+	}
+	if (low == UINT64_MAX)
+		return err_set("%s: no loadable segments", path);
+	img->bias = dyn_base - low;
+	img->entry += img->bias;
+	return 0;
+}
+
+static int check_header(const char *path, Elf *e, uint16_t expect_machine, uint64_t dyn_base,
+			struct elf_image *img, uint64_t *phoff)
 {
 	GElf_Ehdr eh;
 
@@ -303,7 +324,7 @@ static int check_header(const char *path, Elf *e, uint16_t expect_machine, struc
 		return err_set("%s: machine is %s (EM %u), expected AArch64 or x86-64", path,
 			       machine_name(eh.e_machine), eh.e_machine);
 	}
-	if (eh.e_type != ET_EXEC)
+	if (eh.e_type != ET_EXEC && !(eh.e_type == ET_DYN && dyn_base))
 		return err_set("%s: not an executable (e_type %u)", path, eh.e_type);
 	/* libelf reads program headers with its own layout: a different
 	 * e_phentsize means a file we would misread. */
@@ -324,11 +345,11 @@ static int check_header(const char *path, Elf *e, uint16_t expect_machine, struc
 	img->machine = eh.e_machine;
 	img->entry = eh.e_entry;
 	*phoff = eh.e_phoff;
-	return 0;
+	return eh.e_type == ET_DYN ? dyn_bias(path, e, dyn_base, img) : 0;
 }
 
 static int load(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
-		struct elf_image *img)
+		uint64_t dyn_base, struct elf_image *img)
 {
 	const uint8_t *f;
 	Elf *e;
@@ -355,7 +376,7 @@ static int load(const char *path, uint16_t expect_machine, uint64_t ram_base, ui
 		err_set("%s: not a valid ELF file: %s", path, elf_errmsg(-1));
 		goto out;
 	}
-	if (check_header(path, e, expect_machine, img, &phoff) < 0 ||
+	if (check_header(path, e, expect_machine, dyn_base, img, &phoff) < 0 ||
 	    load_segments(path, e, phoff, ram_base, ram_size, img) < 0)
 		goto out;
 	if (!entry_ok(img)) {
@@ -374,8 +395,14 @@ out:
 int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
 	     uint64_t ram_size, struct elf_image *out)
 {
+	return elf_load_dyn(path, expect_machine, ram_base, ram_size, 0, out);
+}
+
+int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
+		 uint64_t dyn_base, struct elf_image *out)
+{
 	memset(out, 0, sizeof *out);
-	if (load(path, expect_machine, ram_base, ram_size, out) < 0) {
+	if (load(path, expect_machine, ram_base, ram_size, dyn_base, out) < 0) {
 		elf_free(out);
 		return -1;
 	}

@@ -27,6 +27,7 @@ struct elf_image {
 	unsigned nsyms;
 	uint8_t *file;               /* the whole file */
 	size_t file_size;
+	uint64_t bias;               /* ET_DYN: added to every address of the file (elf_load_dyn) */
 };
 
 /* Loads and checks `path`.  expect_machine: EM_AARCH64, EM_X86_64, or 0 for
@@ -46,6 +47,13 @@ struct elf_image {
  *   "<path>: no loadable segments" */
 int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
 	     uint64_t ram_size, struct elf_image *out);
+/* As elf_load, and a position-independent file (ET_DYN) is accepted when
+ * dyn_base is not 0: loaded as QEMU's boot stub loads a raw image, its
+ * lowest PT_LOAD p_vaddr at dyn_base, every address (segments, entry,
+ * symbols) moved by the same bias; no relocation is applied (the image
+ * relocates itself, as a Linux Image does). */
+int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
+		 uint64_t dyn_base, struct elf_image *out);
 void elf_free(struct elf_image *img);
 
 /* Name of the function containing addr and the offset into it; NULL if none.

@@ -24,7 +24,7 @@ int design_declare(struct cfg *c, enum isa isa)
 		       cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys) < 0 || cfg_declare(c, its_cfg_keys, its_cfg_nkeys) < 0 ||
 		       cfg_declare(c, walkcache_vmsa_cfg_keys, walkcache_vmsa_cfg_nkeys) < 0 ? -1 : 0;
 	return cfg_declare(c, vmx_cfg_keys, vmx_cfg_nkeys) < 0 || cfg_declare(c, pc_cfg_keys, pc_cfg_nkeys) < 0 ||
-	       cfg_declare(c, lapic_cfg_keys, lapic_cfg_nkeys) < 0 ||
+	       cfg_declare(c, lapic_cfg_keys, lapic_cfg_nkeys) < 0 || cfg_declare(c, pc_iommu_cfg_keys, pc_iommu_cfg_nkeys) < 0 ||
 	       cfg_declare(c, walkcache_x86_cfg_keys, walkcache_x86_cfg_nkeys) < 0 ? -1 : 0;
 }
 

@@ -75,6 +75,10 @@
 #define HVSIM_PC_LOAD_MIN             0x100000ULL  /* ELF segments must start at or above 1 MiB */
 #define HVSIM_PC_COM1                 0x3f8        /* 16550 UART, 8 ports */
 #define HVSIM_PC_DEBUG_EXIT           0xf4         /* isa-debug-exit: write v => exit status (v << 1) | 1 */
+#define HVSIM_PC_ELCR                 0x4d0        /* 8259 ELCR1/ELCR2, emulated in the kernel (2 ports) */
+/* CPUID 40000010H (QEMU's timing leaf for KVM guests): EAX = TSC kHz (the
+ * design's core clock: RDTSC counts simulated cycles), EBX = APIC bus kHz. */
+#define HVSIM_CPUID_TIMING            0x40000010U
 /* Boot: 64-bit mode, paging off (identity), interrupts off, RIP = ELF entry,
  * RSP = 0.  The BSP is APIC ID 0.  CPUID.1:EBX[31:24] is the initial APIC ID
  * and CPUID.1:EBX[23:16] the number of logical processors.
@@ -91,6 +95,14 @@
 #define HVSIM_MAILBOX_WAKEUP_VECTOR   0x08   /* u64 */
 #define HVSIM_MAILBOX_CMD_NOOP        0
 #define HVSIM_MAILBOX_CMD_WAKEUP      1
+/* The MSI device (dev/msidev.h: a passed-through SR-IOV-VF-like function)
+ * and its PCI requester ID ([msidev] requester_id); with MSI-X disabled its
+ * INTx line drives I/O APIC pin HVSIM_PC_MSIDEV_GSI (level, active high as
+ * the model sees it).  A guest-visible VT-d unit (interrupt remapping,
+ * CAP.PI = 0) at QEMU q35's intel-iommu address when [iommu] present. */
+#define HVSIM_PC_MSIDEV               0xFE000000ULL
+#define HVSIM_PC_MSIDEV_GSI           16
+#define HVSIM_PC_VTD                  0xFED90000ULL
 
 /* hvsim hypercalls on x86: VMCALL, KVM's register convention: RAX = number,
  * RBX, RCX, RDX, RSI = arguments, result in RAX. */

@@ -51,6 +51,28 @@ static void debug_exit_write(void *dev, uint64_t off, unsigned size, uint64_t va
 }
 static const struct dev_ops debug_exit_ops = { debug_exit_read, debug_exit_write };
 
+/* The 8259 PICs' edge/level control registers (ports 4D0H-4D1H), which KVM's
+ * in-kernel PIC emulates (arch/x86/kvm/i8259.c picdev_elcr): an access is an
+ * I/O exit handled in the kernel, the case kvm-unit-tests vmexit
+ * "inl_from_kernel" measures.  Writable bits as KVM's elcr_mask: IRQs 0-2
+ * and 8, 13 are always edge. */
+static const uint8_t elcr_mask[2] = { 0xf8, 0xde };
+static uint64_t elcr_read(void *dev, uint64_t off, unsigned size)
+{
+	const struct pc *p = dev;
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size && off + i < 2; i++)
+		v |= (uint64_t)p->elcr[off + i] << 8 * i;
+	return v;
+}
+static void elcr_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct pc *p = dev;
+	for (unsigned i = 0; i < size && off + i < 2; i++)
+		p->elcr[off + i] = (uint8_t)(val >> 8 * i) & elcr_mask[off + i];
+}
+static const struct dev_ops elcr_ops = { elcr_read, elcr_write };
+
 /* ACPI 6.4 5.2.12.19 Multiprocessor Wakeup Mailbox: Command (u16) at 0,
  * ApicId (u32) at 4, WakeupVector (u64) at 8. */
 static uint64_t mailbox_read(void *dev, uint64_t off, unsigned size)
@@ -117,6 +139,8 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 	uart16550_init(&p->com1, console_putc, m);
 	m->pio[m->npio++] = (struct dev_window){ "com1", HVSIM_PC_COM1, 8, &uart16550_ops, &p->com1, true };
 	m->pio[m->npio++] = (struct dev_window){ "isa-debug-exit", HVSIM_PC_DEBUG_EXIT, 4, &debug_exit_ops, p, true };
+	m->pio[m->npio++] = (struct dev_window){ "elcr", HVSIM_PC_ELCR, 2, &elcr_ops, p, false };
+	p->apic_bus_khz = (uint32_t)(m->freq_hz / 1000 / cfg_u64(c, "lapic", "bus_cycles"));
 	m->mmio[m->nmmio++] = (struct dev_window){ "wakeup-mailbox", HVSIM_PC_MAILBOX, 0x1000, &mailbox_ops, p, true };
 	p->st_hypercalls = stats_counter(st, "platform.hypercalls", "hvsim hypercalls handled");
 	p->st_mailbox_errors = stats_counter(st, "platform.mailbox_errors",
@@ -125,7 +149,7 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 				     "RDMSR/WRMSR of MSRs that do not exist or setting reserved bits (#GP injected)");
 	p->st_debug_exit = stats_counter(st, "platform.debug_exit_writes", "writes to the isa-debug-exit port");
 	p->started[0] = true;
-	if (pc_irq_init(p, c, st) < 0)
+	if (pc_irq_init(p, c, st) < 0 || pc_iommu_init(p, c, st) < 0)
 		return -1;
 	for (unsigned i = 0; i < m->ncpus; i++)
 		p->msr[i].misc_enable = 1;   /* fast-strings enable, the reset value KVM reports */
@@ -139,6 +163,7 @@ int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct 
 
 void pc_destroy(struct pc *p)
 {
+	pc_iommu_fini(p);
 	pc_irq_fini(p);
 	machine_fini(&p->m);
 }
@@ -169,9 +194,13 @@ void pc_cpuid(const struct pc *p, unsigned cpu, uint32_t leaf, uint32_t subleaf,
 		o[3] = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) | (1u << 15) | (1u << 16) |
 		       (1u << 19) | (1u << 24) | (1u << 25) | (1u << 26);
 		break;
-	case 0x40000000:   /* hypervisor leaf as KVM reports it: max leaf 0x40000001, "KVMKVMKVM\0\0\0" */
-		o[0] = 0x40000001;
+	case 0x40000000:   /* hypervisor leaf as KVM reports it, "KVMKVMKVM\0\0\0"; max leaf 0x40000010 (below) */
+		o[0] = 0x40000010;
 		o[1] = str4("KVMK"); o[2] = str4("VMKV"); o[3] = str4("M\0\0\0");
+		break;
+	case 0x40000010:   /* timing leaf as QEMU sets it for KVM (vmware-cpuid-freq): TSC and APIC bus kHz */
+		o[0] = (uint32_t)(p->m.freq_hz / 1000);
+		o[1] = p->apic_bus_khz;
 		break;
 	case 0x80000000:
 		o[0] = 0x80000008;

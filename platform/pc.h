@@ -2,7 +2,10 @@
  * application processors started through the ACPI multiprocessor wakeup
  * mailbox (platform/hvsim-abi.h), one local APIC per vCPU (xAPIC page at
  * 0xFEE00000, x2APIC MSRs) and an I/O APIC at 0xFEC00000, emulated by the
- * modelled KVM without APIC virtualization (pc_irq.c). */
+ * modelled KVM with the APIC virtualization the design's VMCS controls
+ * enable: none (legacy injection), APIC-register virtualization and
+ * virtual-interrupt delivery, posted interrupts, IPI virtualization
+ * (pc_irq.c). */
 #ifndef HVSIM_PLATFORM_PC_H
 #define HVSIM_PLATFORM_PC_H
 #include "dev/uart16550.h"
@@ -20,9 +23,13 @@ struct pc_cpu_msrs {
 };
 
 /* Exits of the interrupt path that hvsim's VMX exit classes lack (their
- * handler costs are the machine's, [lapic]) */
-enum pc_irq_exit { PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_IRQ_EXITS };
+ * handler costs are the machine's, [lapic] and [apicv]) */
+enum pc_irq_exit {
+	PC_EXIT_EXTERNAL_INTERRUPT, PC_EXIT_INTERRUPT_WINDOW, PC_EXIT_APIC_ACCESS, PC_EXIT_APIC_WRITE,
+	PC_EXIT_EOI_INDUCED, PC_EXIT_PREEMPTION_TIMER, PC_IRQ_EXITS
+};
 struct pc_irq;   /* LAPICs, I/O APIC and their glue: pc_irq.c */
+struct pc_iommu; /* the MSI device and the VT-d units: pc_iommu.c */
 
 struct pc {
 	struct machine m;
@@ -31,15 +38,20 @@ struct pc {
 	struct pc_cpu_msrs msr[MACHINE_MAX_CPUS];
 	bool started[MACHINE_MAX_CPUS];
 	cycles_t ap_wakeup_cycles;
+	uint8_t elcr[2];          /* 8259 edge/level control, in the kernel (KVM's i8259) */
+	uint32_t apic_bus_khz;    /* CPUID 0x40000010 EBX */
 	bool tsc_write_warned;   /* the guest was told once that TSC writes are ignored */
 	uint64_t *st_hypercalls, *st_mailbox_errors, *st_msr_gp, *st_debug_exit;
 	struct pc_irq *irq;   /* interrupts: LAPICs, I/O APIC, the machine's irq_ctrl (pc_irq.c) */
+	struct pc_iommu *iommu;   /* the passed-through MSI device, guest vIOMMU, host IOMMU (pc_iommu.c) */
 };
 
 extern const struct cfg_key pc_cfg_keys[];
 extern const unsigned pc_cfg_nkeys;
 extern const struct cfg_key lapic_cfg_keys[];
 extern const unsigned lapic_cfg_nkeys;
+extern const struct cfg_key pc_iommu_cfg_keys[];   /* [iommu] */
+extern const unsigned pc_iommu_cfg_nkeys;
 
 int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img);
 void pc_destroy(struct pc *p);
@@ -61,10 +73,40 @@ bool pc_apic_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t *val, enum
 bool pc_apic_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val, enum msr_result *r);
 /* A vCPU started by the wakeup mailbox: its LAPIC leaves wait-for-SIPI. */
 void pc_irq_cpu_started(struct pc *p, unsigned cpu);
-/* Handler cycles of the exits the interrupt path causes ([lapic]). */
+/* MOV to/from CR8 (SDM Vol. 3A 10.8.6.1): the TPR, bits 7:4 = CR8[3:0]. */
+uint8_t pc_apic_tpr(const struct pc *p, unsigned cpu);
+void pc_apic_set_tpr(struct pc *p, unsigned cpu, uint8_t tpr);
+/* Handler cycles of the exits the interrupt path causes ([lapic], [apicv]). */
 cycles_t pc_irq_exit_cycles(const struct pc *p, enum pc_irq_exit x);
-/* Does the hypervisor ask for the interrupt window ([lapic] irq_window_exiting)? */
+/* Does the hypervisor ask for the interrupt window ([lapic]
+ * irq_window_exiting; never with virtual-interrupt delivery, where the
+ * processor delivers once RFLAGS.IF allows, SDM 30.2.1)? */
 bool pc_irq_window_exiting(const struct pc *p);
+/* The exit the last poll (irq_ctrl poll) asked for: EXTERNAL_INTERRUPT or
+ * PREEMPTION_TIMER. */
+enum pc_irq_exit pc_irq_poll_exit(const struct pc *p, unsigned cpu);
+/* The APIC emulation cycles the hypervisor spent since the last call (the
+ * `apic` part of the exit that caused it). */
+cycles_t pc_irq_apic_cycles(struct pc *p, unsigned cpu);
+
+/* ---- APIC virtualization: guest APIC accesses the processor handles ----
+ * The result of such an access: done (virtualized, perhaps followed by a
+ * trap-like exit), #GP, and the exit taken if any (the hypervisor's
+ * emulation behind it is done; its cycles: pc_irq_apic_cycles). */
+struct pc_apic_result {
+	bool gp;
+	int exit;                 /* enum pc_irq_exit, -1 none */
+	uint64_t qual, value;     /* the exit qualification; a read's value */
+};
+/* Is gpa in vCPU cpu's APIC-access page ("virtualize APIC accesses" on,
+ * xAPIC mode)?  Accesses there never take the EPT path. */
+bool pc_apic_page(const struct pc *p, unsigned cpu, uint64_t gpa);
+struct pc_apic_result pc_apic_mmio(struct pc *p, unsigned cpu, uint64_t gpa, unsigned size, bool write,
+				   uint64_t val);
+/* RDMSR/WRMSR of an x2APIC MSR that the MSR bitmap, as KVM sets it for this
+ * vCPU now, does not intercept: true and *r (SDM 30.5); false if it exits. */
+bool pc_apic_msr_virtual(struct pc *p, unsigned cpu, uint32_t msr, bool write, uint64_t val,
+			 struct pc_apic_result *r);
 
 /* ---- the interrupt path for devices (MSI device, VT-d) ----
  * A decoded interrupt message (compatibility-format MSI, remapped IRTE) onto
@@ -83,5 +125,15 @@ bool pc_irq_posting(const struct pc *p);
  * halted one is woken.  False if pda names no descriptor (the IOMMU records
  * VT-d fault 0x27). */
 bool pc_irq_post(struct pc *p, uint64_t pda, uint8_t vector, bool urgent, cycles_t when);
+
+/* ---- the device path (pc_iommu.c): the MSI device's window, the guest's
+ * VT-d unit, the host IOMMU's remapping; called by pc_create after
+ * pc_irq_init.  -1 + err_set on failure. ---- */
+int pc_iommu_init(struct pc *p, const struct cfg *c, struct stats *st);
+void pc_iommu_fini(struct pc *p);
+/* The MSI device's DWORD write (msi_write_fn, ctx = the struct pc): through
+ * the guest's vIOMMU, then the host's remapping, to the LAPIC or a posted
+ * descriptor. */
+void pc_msi_write(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when);
 
 #endif

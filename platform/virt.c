@@ -1,6 +1,8 @@
 /* ARM "virt" machine.  See virt.h. */
 #include "platform/virt.h"
 #include <libfdt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -22,7 +24,10 @@ const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
 #define GIC_PHANDLE 2
 #define ITS_PHANDLE 3
 /* devicetree interrupt specifiers (Linux dt-bindings/interrupt-controller) */
+#define FDT_GIC_SPI 0
 #define FDT_GIC_PPI 1
+/* QEMU virt's a15irqmap[VIRT_UART] */
+#define HVSIM_VIRT_UART_SPI 1
 #define FDT_IRQ_LEVEL_HIGH 4
 
 void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size)
@@ -109,6 +114,41 @@ static int dtb_gic_timer(void *fdt)
 	return e;
 }
 
+/* One cell as QEMU writes it (qemu_fdt_setprop_cell), two above 4 GiB */
+static int prop_addr(void *fdt, const char *name, uint64_t a)
+{
+	return a >> 32 ? fdt_property_u64(fdt, name, a) : fdt_property_u32(fdt, name, (uint32_t)a);
+}
+
+/* /chosen as QEMU writes it (hw/arm/boot.c arm_load_dtb): bootargs from
+ * -append, linux,initrd-start/-end. */
+static int dtb_chosen(const struct virt *v, void *fdt)
+{
+	int e = fdt_begin_node(fdt, "chosen");
+	e |= fdt_property_string(fdt, "bootargs", v->boot && v->boot->bootargs ? v->boot->bootargs : "");
+	if (v->initrd_end > v->initrd_start) {
+		e |= prop_addr(fdt, "linux,initrd-start", v->initrd_start);
+		e |= prop_addr(fdt, "linux,initrd-end", v->initrd_end);
+	}
+	return e;
+}
+
+/* PSCI as QEMU virt writes it (hw/arm/virt.c fdt_add_psci_node): the 0.2+
+ * compatibles, the conduit, and the 0.1-style function IDs, which for
+ * PSCI 0.2 are the standard SMC64 ones (DEN 0022D 5.1). */
+static int dtb_psci(void *fdt)
+{
+	int e = fdt_begin_node(fdt, "psci");
+	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
+	e |= fdt_property(fdt, "compatible", compat, sizeof compat);
+	e |= fdt_property_string(fdt, "method", "hvc");
+	e |= fdt_property_u32(fdt, "cpu_suspend", PSCI_0_2_FN_CPU_SUSPEND);
+	e |= fdt_property_u32(fdt, "cpu_off", PSCI_0_2_FN_CPU_OFF);
+	e |= fdt_property_u32(fdt, "cpu_on", PSCI_0_2_FN_CPU_ON);
+	e |= fdt_property_u32(fdt, "migrate", 0xc4000005);   /* MIGRATE (DEN 0022D 5.1.11): not implemented, advertised as QEMU does */
+	return e | fdt_end_node(fdt);
+}
+
 /* libfdt sequential-write calls return <0 on error; only "no space" can
  * happen with our fixed content, so one check at the end suffices. */
 static int build_dtb(struct virt *v)
@@ -128,8 +168,7 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property_u32(fdt, "#size-cells", 2);
 	e |= fdt_property_u32(fdt, "interrupt-parent", GIC_PHANDLE);
 
-	e |= fdt_begin_node(fdt, "chosen");
-	e |= fdt_property_string(fdt, "bootargs", "");
+	e |= dtb_chosen(v, fdt);
 	snprintf(name, sizeof name, "/pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
 	e |= fdt_property_string(fdt, "stdout-path", name);
 	e |= fdt_end_node(fdt);
@@ -155,11 +194,7 @@ static int build_dtb(struct virt *v)
 	}
 	e |= fdt_end_node(fdt);
 
-	e |= fdt_begin_node(fdt, "psci");
-	static const char psci_compat[] = "arm,psci-1.0\0arm,psci-0.2";
-	e |= fdt_property(fdt, "compatible", psci_compat, sizeof psci_compat);
-	e |= fdt_property_string(fdt, "method", "hvc");
-	e |= fdt_end_node(fdt);
+	e |= dtb_psci(fdt);
 
 	e |= fdt_begin_node(fdt, "apb-pclk");
 	e |= fdt_property_string(fdt, "compatible", "fixed-clock");
@@ -182,6 +217,10 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property(fdt, "clocks", clocks, sizeof clocks);
 	static const char clock_names[] = "uartclk\0apb_pclk";
 	e |= fdt_property(fdt, "clock-names", clock_names, sizeof clock_names);
+	/* SPI 1, level-high, as QEMU virt (VIRT_UART); hvsim's PL011 never
+	 * fills its FIFO, so a driver never waits for this interrupt */
+	fdt32_t uart_irq[3] = { cpu_to_fdt32(FDT_GIC_SPI), cpu_to_fdt32(HVSIM_VIRT_UART_SPI), cpu_to_fdt32(FDT_IRQ_LEVEL_HIGH) };
+	e |= fdt_property(fdt, "interrupts", uart_irq, sizeof uart_irq);
 	e |= fdt_end_node(fdt);
 
 	e |= fdt_end_node(fdt);
@@ -195,9 +234,140 @@ static int build_dtb(struct virt *v)
 	return 0;
 }
 
+/* QEMU's placement (hw/arm/boot.c arm_setup_direct_kernel_boot,
+ * arm_load_dtb): the initrd at RAM + min(RAM / 2, 128 MiB), above the image
+ * if that is higher, 4 KiB aligned; the DTB 2 MiB aligned after it. */
+static int place_initrd(struct virt *v, uint64_t image_end)
+{
+	struct machine *m = &v->m;
+	const struct virt_boot *b = v->boot;
+	uint64_t half = m->ram_size / 2 < (128ULL << 20) ? m->ram_size / 2 : 128ULL << 20, at = m->ram_base + half;
+	if (at < image_end)
+		at = image_end;
+	at = (at + 0xfff) & ~0xfffULL;
+	size_t n = b->initrd ? b->initrd_size : 0;
+	if (!machine_in_ram(m, at, n ? n : 1))
+		return err_set("no room for the initrd (%zu bytes) at 0x%llx: RAM ends at 0x%llx, raise sim.ram_mb", n,
+			       (unsigned long long)at, (unsigned long long)(m->ram_base + m->ram_size));
+	if (n)
+		memcpy(m->ram + (at - m->ram_base), b->initrd, n);
+	v->initrd_start = at;
+	v->initrd_end = at + n;
+	return 0;
+}
+
+/* ---- --dtb: the user's devicetree ---- */
+/* Cell pair i of a node's reg (QEMU virt's 2 + 2 cells), 4-byte aligned
+ * in the blob: read by bytes */
+static bool reg_cell(const void *fdt, int node, unsigned i, uint64_t *val)
+{
+	int len = 0;
+	const uint8_t *r = fdt_getprop(fdt, node, "reg", &len);
+	if (!r || len < (int)((i + 1) * 8))
+		return false;
+	fdt64_t raw;
+	memcpy(&raw, r + 8 * i, sizeof raw);
+	*val = fdt64_to_cpu(raw);
+	return true;
+}
+
+static void mismatch(const struct virt *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mismatch(const struct virt *v, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	log_warn("%s: does not match the modelled machine: %s", v->boot->dtb_name, what);
+}
+
+/* A device node by compatible string, and its reg[i] address */
+static void check_dev(const struct virt *v, const void *fdt, const char *compat, unsigned i, uint64_t want,
+		      const char *what)
+{
+	int n = fdt_node_offset_by_compatible(fdt, -1, compat);
+	uint64_t a = 0;
+	if (n < 0)
+		mismatch(v, "no \"%s\" node (hvsim models %s at 0x%llx)", compat, what, (unsigned long long)want);
+	else if (!reg_cell(fdt, n, 2 * i, &a) || a != want)
+		mismatch(v, "%s at 0x%llx, the devicetree says 0x%llx", what, (unsigned long long)want,
+			 (unsigned long long)a);
+}
+
+/* What a QEMU virt devicetree must say for hvsim's machine: RAM, the CPU
+ * count, the PL011, the GICv3 Distributor and Redistributors, PSCI over
+ * HVC.  Each difference is one warning line. */
+static void check_user_dtb(const struct virt *v, const void *fdt)
+{
+	const struct machine *m = &v->m;
+	int n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "memory", sizeof "memory");
+	uint64_t a = 0, size = 0;
+	if (n < 0 || !reg_cell(fdt, n, 0, &a) || !reg_cell(fdt, n, 1, &size) || a != m->ram_base || size != m->ram_size)
+		mismatch(v, "RAM [0x%llx, +%llu MiB), the devicetree's memory node says 0x%llx, %llu MiB (sim.ram_mb)",
+			 (unsigned long long)m->ram_base, (unsigned long long)(m->ram_size >> 20), (unsigned long long)a,
+			 (unsigned long long)(size >> 20));
+	unsigned cpus = 0;
+	for (n = fdt_node_offset_by_prop_value(fdt, -1, "device_type", "cpu", sizeof "cpu"); n >= 0;
+	     n = fdt_node_offset_by_prop_value(fdt, n, "device_type", "cpu", sizeof "cpu"))
+		cpus++;
+	if (cpus != m->ncpus)
+		mismatch(v, "%u vCPUs (sim.vcpus), the devicetree has %u cpu nodes", m->ncpus, cpus);
+	check_dev(v, fdt, "arm,pl011", 0, HVSIM_VIRT_PL011_BASE, "the PL011");
+	check_dev(v, fdt, "arm,gic-v3", 0, HVSIM_VIRT_GICD_BASE, "the GICv3 Distributor");
+	check_dev(v, fdt, "arm,gic-v3", 1, HVSIM_VIRT_GICR_BASE, "the GICv3 Redistributors");
+	n = fdt_node_offset_by_compatible(fdt, -1, "arm,psci-0.2");
+	const char *method = n >= 0 ? fdt_getprop(fdt, n, "method", NULL) : NULL;
+	if (!method || strcmp(method, "hvc"))
+		mismatch(v, "%s", "PSCI over HVC, the devicetree has no arm,psci-0.2 node with method \"hvc\"");
+}
+
+static int set_addr(void *fdt, int node, const char *name, uint64_t a)
+{
+	return a >> 32 ? fdt_setprop_u64(fdt, node, name, a) : fdt_setprop_u32(fdt, node, name, (uint32_t)a);
+}
+
+/* The user's blob, /chosen set as for the generated one (QEMU fixes up a
+ * -dtb the same way). */
+static int user_dtb(struct virt *v)
+{
+	const struct virt_boot *b = v->boot;
+	if (b->dtb_size < sizeof(struct fdt_header) || fdt_check_header(b->dtb) != 0 ||
+	    fdt_totalsize(b->dtb) > b->dtb_size)
+		return err_set("%s: not a flattened devicetree (bad header or truncated)", b->dtb_name);
+	size_t n = fdt_totalsize(b->dtb) + 4096 + (b->bootargs ? strlen(b->bootargs) : 0);
+	void *fdt = calloc(1, n);
+	if (!fdt || fdt_open_into(b->dtb, fdt, (int)n) != 0) {
+		free(fdt);
+		return err_set("%s: cannot open the devicetree", b->dtb_name);
+	}
+	int chosen = fdt_path_offset(fdt, "/chosen");
+	if (chosen < 0)
+		chosen = fdt_add_subnode(fdt, 0, "chosen");
+	int e = chosen < 0 ? chosen : fdt_setprop_string(fdt, chosen, "bootargs", b->bootargs ? b->bootargs : "");
+	if (!e && v->initrd_end > v->initrd_start)
+		e = set_addr(fdt, chosen, "linux,initrd-start", v->initrd_start) |
+		    set_addr(fdt, chosen, "linux,initrd-end", v->initrd_end);
+	if (e || fdt_pack(fdt) != 0) {
+		free(fdt);
+		return err_set("%s: cannot set /chosen (libfdt)", b->dtb_name);
+	}
+	check_user_dtb(v, fdt);
+	v->dtb = fdt;
+	v->dtb_size = fdt_totalsize(fdt);
+	return 0;
+}
+
 int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img)
 {
+	return virt_create_boot(v, c, st, img, NULL);
+}
+
+int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img,
+		     const struct virt_boot *boot)
+{
 	memset(v, 0, sizeof *v);
+	v->boot = boot;
 	struct machine *m = &v->m;
 	if (machine_init(m, ISA_A64, "virt", c, st, HVSIM_VIRT_RAM_BASE) < 0)
 		return -1;
@@ -217,13 +387,18 @@ int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const str
 					    "SMCCC calls with an unknown function ID (returned NOT_SUPPORTED)");
 
 	machine_load_elf(m, img);
-	if (build_dtb(v) < 0)
-		return -1;
-	/* The DTB goes at the first 2 MiB boundary above the image, as for a Linux Image. */
 	uint64_t end = 0;
 	for (unsigned i = 0; i < img->nsegs; i++)
 		if (img->segs[i].paddr + img->segs[i].memsz > end)
 			end = img->segs[i].paddr + img->segs[i].memsz;
+	if (boot && (boot->initrd || boot->raw)) {
+		if (place_initrd(v, end) < 0)
+			return -1;
+		end = v->initrd_end;
+	}
+	if ((boot && boot->dtb ? user_dtb(v) : build_dtb(v)) < 0)
+		return -1;
+	/* The DTB goes at the first 2 MiB boundary above the image (and initrd), as for a Linux Image. */
 	v->dtb_addr = (end + 0x1fffff) & ~0x1fffffULL;
 	if (!machine_in_ram(m, v->dtb_addr, v->dtb_size))
 		return err_set("no room for the devicetree above the image (ends at 0x%llx; RAM ends at 0x%llx): raise sim.ram_mb",

@@ -48,6 +48,8 @@ struct virt {
 	cycles_t cpu_on_cycles;
 	void *dtb;
 	uint64_t dtb_addr, dtb_size;
+	uint64_t initrd_start, initrd_end;   /* [start, end): the initrd, if any */
+	const struct virt_boot *boot;
 	uint64_t *st_hypercalls, *st_psci_calls, *st_psci_errors, *st_unknown_calls;
 	/* interrupts: GIC, generic timers, the machine's irq_ctrl (virt_irq.c) */
 	struct vgic gic;
@@ -71,6 +73,26 @@ extern const unsigned virt_cfg_nkeys;
 /* Builds the machine and loads `img` (which elf_load checked against
  * virt_ram_window()).  -1 + err_set on failure. */
 int virt_create(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img);
+/* How the image is booted, as QEMU's boot stub does (hw/arm/boot.c).  With
+ * an initrd or a raw image, the initrd goes to RAM + min(RAM / 2, 128 MiB)
+ * (or above the image if that is higher, 4 KiB aligned) and the DTB to the
+ * next 2 MiB boundary after it; otherwise the DTB goes to the first 2 MiB
+ * boundary above the image. */
+struct virt_boot {
+	const char *bootargs;        /* /chosen/bootargs (NULL: empty) */
+	const uint8_t *initrd;       /* linux,initrd-start/-end; NULL: none */
+	size_t initrd_size;
+	bool raw;                    /* a raw image: QEMU's placement even without initrd */
+	bool semihosting;            /* HLT #0xF000 is an Arm semihosting call (platform/semihost.h) */
+	/* --dtb: the user's devicetree instead of the generated one; /chosen
+	 * gets bootargs and the initrd as above, and every way it does not
+	 * describe the modelled machine is reported (log_warn) */
+	const void *dtb;
+	size_t dtb_size;
+	const char *dtb_name;
+};
+int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, const struct elf_image *img,
+		     const struct virt_boot *boot);
 void virt_destroy(struct virt *v);
 void virt_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size);
 /* SMCCC call (HVC or SMC) from `caller` with x0..x3 at simulated time `now`. */

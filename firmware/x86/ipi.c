@@ -1,19 +1,24 @@
 /* ipi: fixed IPIs between two vCPUs through the local APIC's ICR.  CPU 0
- * pings CPU 1 with vector PING, ROUNDS times; CPU 1's handler answers each
- * with PONG (ping-pong, both waiting in STI; HLT).  First in xAPIC mode
- * (ICR2 + ICR through the MMIO page), then in x2APIC mode (one WRMSR to
- * 830H).  Every handler writes EOI.  The run thus sends 4 * ROUNDS IPIs and
- * takes 4 * ROUNDS interrupts; each needs a kick of the other vCPU (an
- * EXTERNAL_INTERRUPT exit if it runs, a wake-up if it halted).
+ * pings CPU 1 with vector PING, ROUNDS times per phase; CPU 1's handler
+ * answers each with PONG, which CPU 0 waits for in STI; HLT.  Four phases:
+ *   0  xAPIC (ICR2 + ICR through the MMIO page), CPU 1 spinning with IF = 1
+ *   1  xAPIC, CPU 1 waiting in STI; HLT
+ *   2  x2APIC (one WRMSR to 830H), CPU 1 spinning
+ *   3  x2APIC, CPU 1 halted
+ * so that every design shows both kinds of target: a running one (legacy:
+ * a kick, an EXTERNAL_INTERRUPT exit; posted interrupts: no exit) and a
+ * halted one (a wake-up).  Every handler writes EOI.  The run thus sends
+ * 4 * 2 * ROUNDS IPIs and takes as many interrupts.
  * Exit status: 0 ok; 40 CPU 1 did not start; 41 xAPIC ping-pong; 42 x2APIC
  * ping-pong; 43 an unexpected vector or CPU; 44 APIC ID / base register. */
 #include "apic.h"
 
 #define ROUNDS 10
+#define PHASES 4
 #define PING   0x40
 #define PONG   0x41
 
-static volatile unsigned pings, pongs, bad, phase, ready;
+static volatile unsigned pings, pongs, bad, ready;
 
 void apic_irq_handler(unsigned vector)
 {
@@ -31,18 +36,26 @@ void apic_irq_handler(unsigned vector)
     }
 }
 
-/* CPU 1: follows CPU 0's phases, answering pings from its handler. */
+/* CPU 1: in each phase, answers ROUNDS pings from its handler, spinning
+ * (even phases) or halted (odd ones) in between. */
 static void secondary(uint64_t arg __attribute__((unused)))
 {
     apic_idt_init();
     apic_enable();
-    ready = 1;
-    __asm__ volatile("sti" ::: "memory");   /* pings arrive while it spins */
-    while (phase < 1)
-        cpu_relax();
-    __asm__ volatile("cli" ::: "memory");
-    apic_x2apic_on();
-    ready = 2;
+    for (unsigned ph = 0; ph < PHASES; ph++) {
+        if (ph == 2)
+            apic_x2apic_on();
+        ready = ph + 1;
+        if (ph % 2 == 0) {
+            __asm__ volatile("sti" ::: "memory");
+            while (pings < (ph + 1) * ROUNDS)
+                cpu_relax();
+            __asm__ volatile("cli" ::: "memory");
+        } else {
+            while (pings < (ph + 1) * ROUNDS)
+                sti_hlt();
+        }
+    }
     for (;;)
         sti_hlt();
 }
@@ -62,6 +75,10 @@ static int ping_pong(int fail)
     return 0;
 }
 
+static const char *const phase_name[PHASES] = {
+    "xAPIC, running target", "xAPIC, halted target", "x2APIC, running target", "x2APIC, halted target",
+};
+
 int main(void)
 {
     apic_idt_init();
@@ -74,25 +91,22 @@ int main(void)
     apic_enable();
     if (cpu_count() < 2 || cpu_start(1, secondary, 0) < 0)
         return 40;
-    while (ready < 1)
-        cpu_relax();
-    int r = ping_pong(41);
-    if (r)
-        return r;
-    printf("ipi: xAPIC: %u pings, %u pongs\n", pings, pongs);
-    apic_x2apic_on();
-    if (apic_read(APIC_ID) != 0) {
-        printf("ipi: FAIL: x2APIC ID %u\n", apic_read(APIC_ID));
-        return 44;
+    for (unsigned ph = 0; ph < PHASES; ph++) {
+        if (ph == 2) {
+            apic_x2apic_on();
+            if (apic_read(APIC_ID) != 0) {
+                printf("ipi: FAIL: x2APIC ID %u\n", apic_read(APIC_ID));
+                return 44;
+            }
+        }
+        while (ready < ph + 1)
+            cpu_relax();
+        int r = ping_pong(ph < 2 ? 41 : 42);
+        if (r)
+            return r;
+        printf("ipi: %s: %u pings, %u pongs\n", phase_name[ph], pings, pongs);
     }
-    phase = 1;
-    while (ready < 2)
-        cpu_relax();
-    r = ping_pong(42);
-    if (r)
-        return r;
-    printf("ipi: x2APIC: %u pings, %u pongs\n", pings, pongs);
-    if (pings != 2 * ROUNDS || pongs != 2 * ROUNDS)
+    if (pings != PHASES * ROUNDS || pongs != PHASES * ROUNDS)
         return 43;
     printf("ipi: PASS\n");
     return 0;

@@ -5,13 +5,17 @@
  *  - periodic: vector PERIODIC, the handler stops the timer (initial count
  *    0) at the PERIODS-th interrupt: PERIODS interrupts;
  *  - TSC-deadline: vector DEADLINE, IA32_TSC_DEADLINE = now + DELTA,
- *    DEADLINES times: each interrupt arrives no earlier than its deadline.
+ *    DEADLINES times: each interrupt arrives no earlier than its deadline;
+ *  - busy TSC-deadline: the same BUSY times while the vCPU spins with
+ *    RFLAGS.IF = 1: each expiry finds it running, which is what the timer
+ *    designs differ on (host hrtimer: an EXTERNAL_INTERRUPT exit;
+ *    VMX-preemption timer: a PREEMPTION_TIMER exit; exitless: none);
  *  - masked: a one-shot expiry while RFLAGS.IF = 0 (the vCPU runs, so a
  *    host-timer exit), taken once the guest executes STI: the hypervisor
  *    waits for the interrupt window (one INTERRUPT_WINDOW exit).
- * So the run takes 1 + PERIODS + DEADLINES + 1 = 10 timer interrupts.
+ * So the run takes 1 + PERIODS + DEADLINES + BUSY + 1 = 13 timer interrupts.
  * Exit status: 0 ok; 50 one-shot; 51 periodic; 52 TSC deadline; 53 an
- * unexpected vector; 54 masked one-shot. */
+ * unexpected vector; 54 masked one-shot; 55 busy TSC deadline. */
 #include "apic.h"
 
 #define ONESHOT   0x50
@@ -20,6 +24,7 @@
 #define COUNT     20000
 #define PERIODS   5
 #define DEADLINES 3
+#define BUSY      3
 #define DELTA     50000
 #define SPIN      500000    /* TSC ticks with IF = 0: well past the expiry */
 
@@ -74,6 +79,20 @@ int main(void)
     if (deadlines != DEADLINES || bad)
         return bad ? 53 : 52;
     printf("timer: TSC deadline: %u interrupts\n", deadlines);
+
+    for (unsigned i = 0; i < BUSY; i++) {
+        uint64_t dl = rdtsc() + DELTA;
+        wrmsr(MSR_TSC_DEADLINE, dl);
+        __asm__ volatile("sti" ::: "memory");
+        while (deadlines == DEADLINES + i)
+            cpu_relax();
+        __asm__ volatile("cli" ::: "memory");
+        if (fired_tsc < dl)
+            return 55;
+    }
+    if (deadlines != DEADLINES + BUSY || bad)
+        return bad ? 53 : 55;
+    printf("timer: busy TSC deadline: %u interrupts\n", BUSY);
 
     apic_write(APIC_LVTT, ONESHOT);
     apic_write(APIC_TMICT, COUNT);

@@ -13,7 +13,8 @@ expect_eq VMCALL "$(j hello "d['exits']['VMCALL']")" 2
 expect_eq "cpu1 HLT" "$(j hello "d['vcpus'][1]['exits']['HLT']")" 1
 # the mailbox page: first access EPT_VIOLATION, later ones EPT_MISCONFIG (cached MMIO SPTE)
 expect_eq EPT_VIOLATION "$(j hello "d['exits']['EPT_VIOLATION']")" 1
-cpuid=$(( $(design x86 vmx exit_cycles) + $(design x86 vmx cpuid_cycles) + $(design x86 vmx entry_cycles) ))
+cpuid=$(( $(design x86 vmx exit_cycles) + $(design x86 vmx save_cycles) + $(design x86 vmx cpuid_cycles) +
+	$(design x86 vmx restore_cycles) + $(design x86 vmx entry_cycles) ))
 expect_eq "CPUID cycles" "$(j hello "d['exit_cycles']['CPUID']")" $(( $(j hello "d['exits']['CPUID']") * cpuid ))
 expect_eq "mailbox errors" "$(j hello "d['platform']['mailbox_errors']")" 0
 run nocache 0 --set vmx.mmio_spte_cache=false "$FIRMWARE/x86/hello.elf"

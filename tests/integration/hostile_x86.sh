@@ -21,8 +21,8 @@ guest efer 120 "$X86/efer.elf"
 expect efer 0 out '^efer: done, 0 failures' out '^ok: wrmsr IA32_EFER 0xffffffffffffffff: #GP\(0\) raised'
 
 guest ports 300 "$X86/ports.elf"
-expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65524 unassigned ports: 0 not 0xff' \
-	out '^ok: inl of 65515 unassigned port ranges: 0 not 0xffffffff'
+expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65522 unassigned ports: 0 not 0xff' \
+	out '^ok: inl of 65510 unassigned port ranges: 0 not 0xffffffff'
 expect_stat ports "d['platform']['debug_exit_writes']" 1
 
 guest mmio 120 "$X86/mmio.elf"

@@ -353,20 +353,99 @@ static void test_names_and_classes(void)
 	CU_ASSERT_EQUAL(ESR_EC(el2_esr_dabt_low(true, 2, 1, false, true, 7)), el2_exit_ec(EL2X_DABT_LOW));
 }
 
-static void test_exit_cost(void)
+/* Unit costs and counts all distinct, so a part built from the wrong one shows. */
+static struct el2_model parts_model(enum el2_world_switch ws)
 {
 	struct el2_model m = with_hcr(0);
-	m.exit_cycles = 400;
-	m.entry_cycles = 30;
+	m.ws = ws;
+	m.fpsimd = EL2_FP_LAZY;
+	m.trap_cycles = 41;
+	m.eret_cycles = 43;
+	m.sysreg_cycles = 5;
+	m.gic_sysreg_cycles = 37;
+	m.gpr_pair_cycles = 2;
+	m.fpsimd_cycles = 97;
+	m.run_loop_cycles = 601;
+	m.gprs = 46;
+	m.el1_sysregs = 26;
+	m.el2_ctl_regs = 7;
+	m.timer_regs = 4;
+	m.vgic_fixed_regs = 3;
+	m.vgic_load_regs = 3;
+	m.timer_load_regs = 2;
 	m.mmio_user_cycles = 5000;
 	for (unsigned i = 0; i < EL2X_COUNT; i++)
 		m.handler[i] = 1000 * (i + 1);   /* distinct, so a wrong index shows */
+	return m;
+}
 
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_WFX, false), 400 + 1000 + 30);
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false), 400 + 2000 + 30);
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_DABT_LOW, false), 400 + 6000 + 30);
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_DABT_LOW, true), 400 + 6000 + 30 + 5000);
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_SYS64, true), 400 + 4000 + 30 + 5000);
+static void test_exit_parts_nvhe(void)
+{
+	struct el2_model m = parts_model(EL2_NVHE);
+	struct cost c;
+	el2_exit_parts(&m, EL2X_HVC64, false, 0, &c);
+	/* __kvm_vcpu_run: host HVC + guest trap, ERET to the guest + ERET to the host */
+	CU_ASSERT_EQUAL(c.part[EL2P_TRAP], 2 * 41);
+	CU_ASSERT_EQUAL(c.part[EL2P_ERET], 2 * 43);
+	CU_ASSERT_EQUAL(c.part[EL2P_GPR], 46 * 2);
+	/* host saved, guest restored, guest saved, host restored: 4 x 26 accesses */
+	CU_ASSERT_EQUAL(c.part[EL2P_EL1_SYSREGS], 4 * 26 * 5);
+	CU_ASSERT_EQUAL(c.part[EL2P_TIMER], 4 * 5);
+	CU_ASSERT_EQUAL(c.part[EL2P_EL2_CONFIG], 2 * 7 * 5);
+	CU_ASSERT_EQUAL(c.part[EL2P_VGIC], 0);      /* no LR in use: no ICH_* access */
+	CU_ASSERT_EQUAL(c.part[EL2P_FPSIMD], 0);    /* lazy */
+	CU_ASSERT_EQUAL(c.part[EL2P_RUN_LOOP], 601);
+	CU_ASSERT_EQUAL(c.part[EL2P_HANDLER], 2000);
+	CU_ASSERT_EQUAL(c.part[EL2P_USER], 0);
+	CU_ASSERT_EQUAL(c.part[EL2P_LOAD_PUT], 0);
+	cycles_t ws = 82 + 86 + 92 + 520 + 20 + 70 + 601;
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false, 0), ws + 2000);
+	/* two LRs in use: ELRSR, HCR twice, and per LR read, clear, write */
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_IRQ, false, 2), ws + 7000 + (3 + 3 * 2) * 37);
+	/* MMIO to userspace: the round trip and vcpu_put/load (VMCR + APRs, timer) */
+	el2_exit_parts(&m, EL2X_DABT_LOW, true, 0, &c);
+	CU_ASSERT_EQUAL(c.part[EL2P_USER], 5000);
+	CU_ASSERT_EQUAL(c.part[EL2P_LOAD_PUT], 2 * 3 * 37 + 2 * 2 * 5);
+	CU_ASSERT_EQUAL(cost_total(&c), ws + 6000 + 5000 + 222 + 20);
+	/* eager FP/SIMD: one switch per exit */
+	m.fpsimd = EL2_FP_EAGER;
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_WFX, false, 0), ws + 1000 + 97);
+	el2_switch_parts(&m, &c);
+	CU_ASSERT_EQUAL(cost_total(&c), ws + 97);
+	CU_ASSERT_EQUAL(c.part[EL2P_HANDLER], 0);
+}
+
+static void test_exit_parts_vhe(void)
+{
+	struct el2_model m = parts_model(EL2_VHE);
+	struct cost c;
+	el2_exit_parts(&m, EL2X_HVC64, false, 0, &c);
+	/* __kvm_vcpu_run_vhe: one trap, one ERET; EL1 context and timer traps
+	 * stay put until vcpu_put */
+	CU_ASSERT_EQUAL(c.part[EL2P_TRAP], 41);
+	CU_ASSERT_EQUAL(c.part[EL2P_ERET], 43);
+	CU_ASSERT_EQUAL(c.part[EL2P_EL1_SYSREGS], 0);
+	CU_ASSERT_EQUAL(c.part[EL2P_TIMER], 0);
+	CU_ASSERT_EQUAL(c.part[EL2P_GPR], 92);
+	CU_ASSERT_EQUAL(c.part[EL2P_EL2_CONFIG], 70);
+	cycles_t ws = 41 + 43 + 92 + 70 + 601;
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false, 0), ws + 2000);
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_IRQ, false, 1), ws + 7000 + 6 * 37);
+	/* vcpu_put/load moves the guest's EL1 context too under VHE */
+	el2_exit_parts(&m, EL2X_DABT_LOW, true, 0, &c);
+	CU_ASSERT_EQUAL(c.part[EL2P_LOAD_PUT], 222 + 20 + 2 * 26 * 5);
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_SYS64, true, 0), ws + 4000 + 5000 + 222 + 20 + 260);
+	/* VHE is cheaper per exit, dearer per userspace round trip */
+	struct el2_model n = parts_model(EL2_NVHE);
+	CU_ASSERT_TRUE(el2_exit_cost(&m, EL2X_HVC64, false, 0) < el2_exit_cost(&n, EL2X_HVC64, false, 0));
+	CU_ASSERT_EQUAL(el2_icv_access_cycles(&m), 37);
+	/* every part has a name, all distinct */
+	for (unsigned p = 0; p < EL2P_COUNT; p++) {
+		CU_ASSERT_PTR_NOT_NULL_FATAL(el2_part_name(p));
+		for (unsigned q = 0; q < p; q++)
+			CU_ASSERT_STRING_NOT_EQUAL(el2_part_name(p), el2_part_name(q));
+	}
+	CU_ASSERT_TRUE(EL2P_COUNT <= COST_PARTS_MAX);
 }
 
 static struct cfg *el2_cfg(void)
@@ -385,8 +464,22 @@ static void test_init_from_cfg(void)
 		"[el2]\n"
 		"hcr_el2 = 0x8807c263f\n"
 		"cnthctl_el2 = 0x1\n"
-		"exit_cycles = 401\n"
-		"entry_cycles = 402\n"
+		"world_switch = nvhe\n"
+		"fpsimd = eager\n"
+		"trap_cycles = 401\n"
+		"eret_cycles = 402\n"
+		"sysreg_cycles = 3\n"
+		"gic_sysreg_cycles = 31\n"
+		"gpr_pair_cycles = 1\n"
+		"fpsimd_cycles = 77\n"
+		"run_loop_cycles = 600\n"
+		"gprs = 46\n"
+		"el1_sysregs = 26\n"
+		"el2_ctl_regs = 7\n"
+		"timer_regs = 4\n"
+		"vgic_fixed_regs = 3\n"
+		"vgic_load_regs = 2\n"
+		"timer_load_regs = 5\n"
 		"wfx_cycles = 403\n"
 		"hvc_cycles = 404\n"
 		"smc_cycles = 405\n"
@@ -402,8 +495,22 @@ static void test_init_from_cfg(void)
 	memset(&m, 0xff, sizeof m);
 	el2_init(&m, c);
 	CU_ASSERT_EQUAL(m.hcr_el2, 0x8807c263fULL);
-	CU_ASSERT_EQUAL(m.exit_cycles, 401);
-	CU_ASSERT_EQUAL(m.entry_cycles, 402);
+	CU_ASSERT_EQUAL(m.ws, EL2_NVHE);
+	CU_ASSERT_EQUAL(m.fpsimd, EL2_FP_EAGER);
+	CU_ASSERT_EQUAL(m.trap_cycles, 401);
+	CU_ASSERT_EQUAL(m.eret_cycles, 402);
+	CU_ASSERT_EQUAL(m.sysreg_cycles, 3);
+	CU_ASSERT_EQUAL(m.gic_sysreg_cycles, 31);
+	CU_ASSERT_EQUAL(m.gpr_pair_cycles, 1);
+	CU_ASSERT_EQUAL(m.fpsimd_cycles, 77);
+	CU_ASSERT_EQUAL(m.run_loop_cycles, 600);
+	CU_ASSERT_EQUAL(m.gprs, 46);
+	CU_ASSERT_EQUAL(m.el1_sysregs, 26);
+	CU_ASSERT_EQUAL(m.el2_ctl_regs, 7);
+	CU_ASSERT_EQUAL(m.timer_regs, 4);
+	CU_ASSERT_EQUAL(m.vgic_fixed_regs, 3);
+	CU_ASSERT_EQUAL(m.vgic_load_regs, 2);
+	CU_ASSERT_EQUAL(m.timer_load_regs, 5);
 	CU_ASSERT_EQUAL(m.handler[EL2X_WFX], 403);
 	CU_ASSERT_EQUAL(m.handler[EL2X_HVC64], 404);
 	CU_ASSERT_EQUAL(m.handler[EL2X_SMC64], 405);
@@ -413,7 +520,8 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_EQUAL(m.handler[EL2X_IRQ], 409);
 	CU_ASSERT_EQUAL(m.cnthctl_el2, 1);
 	CU_ASSERT_EQUAL(m.mmio_user_cycles, 5120);
-	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false), 401 + 404 + 402);
+	/* 2 x 401 + 2 x 402 + 46 + 4 x 26 x 3 + 4 x 3 + 2 x 7 x 3 + 77 + 600, handler 404 */
+	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false, 0), 802 + 804 + 46 + 312 + 12 + 42 + 77 + 600 + 404);
 
 	/* KVM's flags: TWI TSC TID3 TIDCP TACR TSW on; TWE TID1 TID2 TVM TRVM off */
 	CU_ASSERT_TRUE(el2_traps_wfi(&m));
@@ -449,9 +557,13 @@ static void test_cfg_errors(void)
 {
 	struct cfg *c = el2_cfg();
 	/* Costs are capped at 1e9 cycles */
-	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nexit_cycles = 2000000000\n"), -1);
+	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nrun_loop_cycles = 2000000000\n"), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "bad.ini:2"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.exit_cycles"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.run_loop_cycles"));
+	/* the world switch is one of two named kinds */
+	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nworld_switch = hvhe\n"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.world_switch"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "nvhe|vhe"));
 	CU_ASSERT_EQUAL(cfg_load_string(c, "bad.ini", "[el2]\nhcr_el2 = TWI\n"), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "el2.hcr_el2"));
 	/* A design missing a key is incomplete */
@@ -476,7 +588,8 @@ static CU_TestInfo tests[] = {
 	{ "ESR WFx CV and COND from AArch64", test_esr_wfx_cv_cond },
 	{ "ESR data and instruction aborts", test_esr_aborts },
 	{ "exit names and classes", test_names_and_classes },
-	{ "exit cost", test_exit_cost },
+	{ "exit parts, nVHE", test_exit_parts_nvhe },
+	{ "exit parts, VHE", test_exit_parts_vhe },
 	{ "el2_init from a design", test_init_from_cfg },
 	{ "design errors", test_cfg_errors },
 	CU_TEST_INFO_NULL,

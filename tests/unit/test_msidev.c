@@ -137,7 +137,7 @@ static void test_index_bounds(void)
 	CU_ASSERT_EQUAL(rd(&d, qoff(63, 0x8)), 0);
 	CU_ASSERT_EQUAL(d.own_errors, 6);
 	/* reserved offsets, read-only registers, bad widths and alignment, outside the window */
-	CU_ASSERT_EQUAL(rd(&d, 0x018), 0);
+	CU_ASSERT_EQUAL(rd(&d, 0x01c), 0);
 	wr(&d, 0x004, 9);
 	wr(&d, qoff(0, 0x14), 0x99);
 	CU_ASSERT_EQUAL(rd(&d, qoff(0, 0x14)), 0x10);
@@ -264,7 +264,55 @@ static void test_config(void)
 	}
 }
 
+static int intx_edges[2];
+static void intx_line(void *ctx, bool asserted, cycles_t when) { intx_edges[asserted]++; }
+
+/* MSI-X off with an INTx line: a doorbell asserts it (once, however many
+ * come: the line is level), INTX_STATUS shows it, a write of 1 deasserts;
+ * enabling MSI-X deasserts it too (PCI 3.0 6.8.2.3) and MSIs flow again.
+ * Without a line (the ARM machine) ENABLE = 0 still drops. */
+static void test_intx(void)
+{
+	struct msidev d;
+	setup(&d);
+	memset(intx_edges, 0, sizeof intx_edges);
+	d.intx = intx_line;
+	program(&d, 1, 0xfee00000u, 0x41);
+	wr(&d, 0x008, 0);                       /* MSI-X off */
+	wr(&d, 0x00c, 1);
+	wr(&d, 0x00c, 1);
+	run_until(100);
+	CU_ASSERT_EQUAL(nw, 0);
+	CU_ASSERT_EQUAL(intx_edges[1], 1);
+	CU_ASSERT_EQUAL(d.intx_raised, 2);
+	CU_ASSERT_EQUAL(rd(&d, 0x018), 1);
+	wr(&d, 0x018, 0);                       /* writing 0 changes nothing */
+	CU_ASSERT_EQUAL(rd(&d, 0x018), 1);
+	wr(&d, 0x018, 1);
+	CU_ASSERT_EQUAL(rd(&d, 0x018), 0);
+	CU_ASSERT_EQUAL(intx_edges[0], 1);
+	wr(&d, 0x00c, 1);
+	run_until(200);
+	CU_ASSERT_EQUAL(intx_edges[1], 2);
+	wr(&d, 0x008, 1);                       /* MSI-X on: INTx released */
+	CU_ASSERT_EQUAL(intx_edges[0], 2);
+	CU_ASSERT_EQUAL(rd(&d, 0x018), 0);
+	wr(&d, 0x00c, 1);
+	run_until(300);
+	CU_ASSERT_EQUAL_FATAL(nw, 1);
+	CU_ASSERT_EQUAL(w[0].data, 0x41);
+	CU_ASSERT_EQUAL(d.sending, 1);          /* the queue whose MSI it was */
+	CU_ASSERT_EQUAL(d.own_errors, 0);
+	d.intx = NULL;
+	wr(&d, 0x008, 0);
+	wr(&d, 0x00c, 1);
+	run_until(400);
+	CU_ASSERT_EQUAL(d.dropped, 1);
+	CU_ASSERT_EQUAL(intx_edges[1], 2);
+}
+
 static CU_TestInfo tests[] = {
+	{ "INTx line", test_intx },
 	{ "registers", test_registers },
 	{ "doorbell", test_doorbell },
 	{ "queue index bounds", test_index_bounds },

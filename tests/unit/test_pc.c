@@ -156,7 +156,13 @@ static void test_cpuid_signature(void)
 	char sig[13] = { 0 };
 	memcpy(sig, &o[1], 12);                                           /* EBX ECX EDX */
 	CU_ASSERT_EQUAL(memcmp(sig, "KVMKVMKVM\0\0\0", 12), 0);
-	CU_ASSERT_EQUAL(o[0], 0x40000001);                                /* KVM_CPUID_FEATURES */
+	CU_ASSERT_EQUAL(o[0], 0x40000010);                                /* up to QEMU's timing leaf */
+	/* 40000010H as QEMU fills it for KVM guests: TSC and APIC bus in kHz */
+	p->m.freq_hz = 2600000000ULL;
+	p->apic_bus_khz = 866666;
+	pc_cpuid(p, 0, 0x40000010, 0, o);
+	CU_ASSERT_EQUAL(o[0], 2600000);
+	CU_ASSERT_EQUAL(o[1], 866666);
 }
 
 /* ---- the wakeup mailbox, through a real pc_create ---- */

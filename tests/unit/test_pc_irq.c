@@ -2,9 +2,13 @@
  * pc_create: IA32_APIC_BASE no longer #GP, the x2APIC MSR range and its
  * boundaries (the check XSA-108 got wrong: 800H-8FFH registers, up to BFFH
  * reserved, all #GP outside x2APIC mode), the xAPIC and I/O APIC windows
- * with out-of-range offsets and indices, and CPUID's APIC bits. */
+ * with out-of-range offsets and indices, and CPUID's APIC bits; with the
+ * default design's APICv and posted interrupts: the descriptor interface
+ * (pc_irq_post), PIR -> VIRR on the notification and on the entry after a
+ * wake-up, and virtual-interrupt delivery by RVI against VPPR. */
 #include <string.h>
 
+#include "apic/lapic.h"
 #include "core/cfg.h"
 #include "core/err.h"
 #include "core/stats.h"
@@ -119,11 +123,194 @@ static void test_sipi(void)
 	sim.stop = SIM_RUNNING;
 }
 
+static uint64_t stat(const char *path) { return *stats_counter(st, path, NULL); }
+
+/* The vCPU's IRR bit (VIRR under APICv: the same page), read through the
+ * emulated window as the hypervisor sees it */
+static bool irr(unsigned cpu, unsigned vec)
+{
+	const struct dev_window *l = machine_find_mmio(&p.m, 0xfee00000u);
+	p.m.cur_cpu = cpu;
+	return l->ops->read(l->dev, 0x200 + (vec / 32) * 0x10, 4) >> (vec % 32) & 1;
+}
+
+static int ack(unsigned cpu)
+{
+	cycles_t cost = 1;
+	int v = p.m.irqc->ops->irq_ack(p.m.irqc->ctx, cpu, 0, &cost);
+	CU_ASSERT_EQUAL(cost, 0);   /* virtual-interrupt delivery: no hypervisor injection */
+	return v;
+}
+
+/* pc.h's descriptor interface: one 64-byte descriptor per vCPU; addresses
+ * that name none are refused (the IOMMU records fault 27H). */
+static void test_pid_interface(void)
+{
+	create();
+	CU_ASSERT(pc_irq_posting(&p));
+	uint64_t d0 = pc_irq_pid_hpa(&p, 0), d1 = pc_irq_pid_hpa(&p, 1);
+	CU_ASSERT_EQUAL(d0 % 64, 0);
+	CU_ASSERT_EQUAL(d1 - d0, 64);
+	CU_ASSERT(d1 >> 39 == 0);   /* below a 39-bit host address width */
+	CU_ASSERT_FALSE(pc_irq_post(&p, d0 + 8, 0x45, false, 0));
+	CU_ASSERT_FALSE(pc_irq_post(&p, d1 + 64, 0x45, false, 0));   /* a third vCPU: none */
+	CU_ASSERT_FALSE(pc_irq_post(&p, d0 - 64, 0x45, false, 0));
+	CU_ASSERT_EQUAL(stat("apicv.pi.posts"), 0);
+	destroy();
+}
+
+static void sw_enable(unsigned cpu)
+{
+	const struct dev_window *l = machine_find_mmio(&p.m, 0xfee00000u);
+	p.m.cur_cpu = cpu;
+	l->ops->write(l->dev, 0xf0, 4, 0x1ff);   /* SVR: APIC software enabled */
+}
+
+/* A post to a running vCPU: the notification vector is processed by the
+ * processor (SDM 30.6): ON cleared, PIR moved to VIRR, RVI raised, then
+ * delivered by RVI against VPPR, with no exit and no injection. */
+static void test_posted_running(void)
+{
+	create();
+	sw_enable(1);
+	cpu1.state = SIM_CPU_RUNNING;
+	CU_ASSERT(pc_irq_post(&p, pc_irq_pid_hpa(&p, 1), 0x45, false, 0));
+	CU_ASSERT(irr(1, 0x45));
+	CU_ASSERT_EQUAL(stat("apicv.pi.notifications"), 1);
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 1));
+	CU_ASSERT_EQUAL(ack(1), 0x45);
+	CU_ASSERT_FALSE(irr(1, 0x45));
+	CU_ASSERT_EQUAL(stat("lapic.delivered.posted"), 1);
+	CU_ASSERT_EQUAL(stat("lapic.delivered.injected"), 0);
+	destroy();
+	cpu1.state = SIM_CPU_OFF;
+}
+
+/* A post to a vCPU blocked in HLT (after an HLT exit): KVM's wake-up
+ * vector, the PIR untouched until the entry after the wake-up syncs it. */
+static void test_posted_blocked(void)
+{
+	create();
+	sw_enable(1);
+	const struct irq_ctrl *ic = p.m.irqc;
+	cpu1.state = SIM_CPU_HALTED;
+	CU_ASSERT_EQUAL(ic->ops->wait(ic->ctx, 1, 0, true), UINT64_MAX);   /* nothing pending: blocks */
+	CU_ASSERT(pc_irq_post(&p, pc_irq_pid_hpa(&p, 1), 0x51, false, 0));
+	CU_ASSERT_EQUAL(stat("apicv.pi.wakeups"), 1);
+	CU_ASSERT_EQUAL(stat("apicv.pi.notifications"), 0);
+	CU_ASSERT_EQUAL(cpu1.state, SIM_CPU_RUNNING);   /* woken by the host */
+	CU_ASSERT_FALSE(irr(1, 0x51));                    /* still in the PIR */
+	CU_ASSERT_PTR_NULL(ic->ops->poll(ic->ctx, 1, cpu1.clock));   /* no exit for it */
+	ic->ops->entry(ic->ctx, 1, cpu1.clock);           /* vmx_sync_pir_to_irr */
+	CU_ASSERT(irr(1, 0x51));
+	CU_ASSERT_EQUAL(ack(1), 0x51);
+	CU_ASSERT_EQUAL(stat("lapic.delivered.wakeup"), 1);
+	CU_ASSERT_EQUAL(stat("platform.vcpu_wakeups"), 1);
+	destroy();
+	cpu1.state = SIM_CPU_OFF;
+	cpu1.clock = 0;
+}
+
+/* Virtual-interrupt delivery (SDM 30.2.1): RVI is delivered only when its
+ * priority class is above VPPR's.  TPR written through the APIC-access
+ * page (virtualized, no exit) holds 45H back and lets 65H through; the
+ * virtualized EOI (edge vector: no EOI-exit bit) then lowers VPPR. */
+static void test_rvi_vppr(void)
+{
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	struct pc_apic_result r = pc_apic_mmio(&p, 0, 0xfee00080u, 4, true, 0x50);
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT(pc_irq_post(&p, pc_irq_pid_hpa(&p, 0), 0x45, false, 0));
+	CU_ASSERT(irr(0, 0x45));
+	CU_ASSERT_FALSE(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));   /* class 4 <= VPPR class 5 */
+	CU_ASSERT(pc_irq_post(&p, pc_irq_pid_hpa(&p, 0), 0x65, false, 0));
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));
+	CU_ASSERT_EQUAL(ack(0), 0x65);
+	r = pc_apic_mmio(&p, 0, 0xfee000a0u, 4, false, 0);            /* PPR is not virtualized (30.4.2) */
+	CU_ASSERT_EQUAL(r.exit, PC_EXIT_APIC_ACCESS);
+	CU_ASSERT_EQUAL(r.value, 0x60);                                /* VPPR = the in-service class */
+	r = pc_apic_mmio(&p, 0, 0xfee000b0u, 4, true, 0);              /* EOI */
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT_FALSE(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));   /* TPR still 50H */
+	r = pc_apic_mmio(&p, 0, 0xfee00080u, 4, true, 0);
+	p.m.irqc->ops->entry(p.m.irqc->ctx, 0, 0);
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));
+	CU_ASSERT_EQUAL(ack(0), 0x45);
+	CU_ASSERT_EQUAL(stat("apicv.virtualized.eoi"), 1);
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 0);
+	destroy();
+}
+
+/* x2APIC under APICv: the MSR bitmap as KVM sets it passes SELF IPI, EOI
+ * and the reads but the current count (839H) to the processor, which
+ * virtualizes the self-IPI (30.1.5: VIRR, RVI) and the EOI; ICR writes
+ * still exit without IPI virtualization. */
+static void test_x2apic_virtual(void)
+{
+	struct pc_apic_result r;
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));   /* xAPIC mode: intercepted */
+	CU_ASSERT_EQUAL(pc_wrmsr(&p, 0, 0x1b, 0xfee00d00u), MSR_HANDLED);   /* EN | EXTD | BSP */
+	CU_ASSERT_FALSE(pc_apic_page(&p, 0, 0xfee00080u));                    /* no APIC-access page now */
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x83f, true, 0x47, &r));
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT_FALSE(r.gp);
+	CU_ASSERT(p.m.irqc->ops->irq_line(p.m.irqc->ctx, 0));
+	CU_ASSERT_EQUAL(ack(0), 0x47);
+	CU_ASSERT_EQUAL(stat("lapic.delivered.virtual"), 1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 0, &r));            /* EOI */
+	CU_ASSERT_EQUAL(r.exit, -1);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x80b, true, 1, &r));            /* non-zero EOI: #GP (30.5) */
+	CU_ASSERT(r.gp);
+	CU_ASSERT(pc_apic_msr_virtual(&p, 0, 0x802, false, 0, &r));           /* ID read */
+	CU_ASSERT_EQUAL(r.value, 0);
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x839, false, 0, &r));     /* TMCCT: intercepted */
+	CU_ASSERT_FALSE(pc_apic_msr_virtual(&p, 0, 0x830, true, 0x40, &r));   /* ICR: MSR_WRITE exit */
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 0);
+	destroy();
+}
+
+/* A level-triggered vector's EOI exits (KVM sets its EOI-exit bit, SDM
+ * 30.1.4): EOI_INDUCED, trap-like, qualification = the vector; an edge
+ * vector's EOI does not. */
+static void test_eoi_induced(void)
+{
+	create();
+	sw_enable(0);
+	cpu0.state = SIM_CPU_RUNNING;
+	struct apic_msg m = { .vector = 0x55, .mode = APIC_DM_FIXED, .dest = 0, .level = true, .trig_level = true };
+	pc_irq_send(&p, &m, 0);
+	p.m.irqc->ops->entry(p.m.irqc->ctx, 0, 0);
+	CU_ASSERT_EQUAL(ack(0), 0x55);
+	struct pc_apic_result r = pc_apic_mmio(&p, 0, 0xfee000b0u, 4, true, 0);
+	CU_ASSERT_EQUAL(r.exit, PC_EXIT_EOI_INDUCED);
+	CU_ASSERT_EQUAL(r.qual, 0x55);
+	CU_ASSERT_EQUAL(stat("lapic.accesses.eoi"), 1);   /* the hypervisor's part of it */
+	m.vector = 0x56;
+	m.trig_level = false;
+	pc_irq_send(&p, &m, 0);
+	p.m.irqc->ops->entry(p.m.irqc->ctx, 0, 0);
+	CU_ASSERT_EQUAL(ack(0), 0x56);
+	r = pc_apic_mmio(&p, 0, 0xfee000b0u, 4, true, 0);
+	CU_ASSERT_EQUAL(r.exit, -1);
+	destroy();
+}
+
 static CU_TestInfo tests[] = {
 	{ "IA32_APIC_BASE and CPUID's APIC bits", test_apic_base },
 	{ "x2APIC MSR range boundaries", test_x2apic_range },
 	{ "xAPIC and I/O APIC windows bounds", test_windows },
 	{ "INIT-SIPI to a real-mode entry refused", test_sipi },
+	{ "posted-interrupt descriptor interface", test_pid_interface },
+	{ "post to a running vCPU: notification processed, PIR to VIRR", test_posted_running },
+	{ "post to a blocked vCPU: wake-up vector, PIR synced on entry", test_posted_blocked },
+	{ "RVI against VPPR, virtualized TPR and EOI", test_rvi_vppr },
+	{ "x2APIC MSRs under APICv: bitmap, self-IPI, EOI", test_x2apic_virtual },
+	{ "EOI-exit bitmap: EOI_INDUCED for a level-triggered vector", test_eoi_induced },
 	CU_TEST_INFO_NULL,
 };
 

@@ -213,9 +213,9 @@ static void test_exit_classes(void)
 		{ VMXX_VMCALL, "VMCALL", 18 }, { VMXX_IO_INSTRUCTION, "IO_INSTRUCTION", 30 },
 		{ VMXX_MSR_READ, "MSR_READ", 31 }, { VMXX_MSR_WRITE, "MSR_WRITE", 32 },
 		{ VMXX_EPT_VIOLATION, "EPT_VIOLATION", 48 }, { VMXX_EPT_MISCONFIG, "EPT_MISCONFIG", 49 },
-		{ VMXX_TRIPLE_FAULT, "TRIPLE_FAULT", 2 },
+		{ VMXX_TRIPLE_FAULT, "TRIPLE_FAULT", 2 }, { VMXX_CR_ACCESS, "CR_ACCESS", 28 },
 	};
-	CU_ASSERT_EQUAL(VMXX_COUNT, 10);
+	CU_ASSERT_EQUAL(VMXX_COUNT, 11);
 	for (unsigned i = 0; i < sizeof t / sizeof t[0]; i++) {
 		CU_ASSERT_EQUAL((unsigned)vmx_exit_reason(t[i].x), t[i].reason);
 		CU_ASSERT_STRING_EQUAL(vmx_exit_name(t[i].x), t[i].name);

@@ -675,14 +675,30 @@ static void test_exit_cost(void)
 {
 	struct vmx_model *m = with_ctls(0);
 	m->exit_cycles = 250;
+	m->save_cycles = 3;
+	m->restore_cycles = 40000;
 	m->entry_cycles = 17;
 	m->user_cycles = 5200;
 	for (unsigned i = 0; i < VMXX_COUNT; i++)
 		m->handler[i] = 1000 * (i + 1);
-	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_CPUID, false), 250 + 1000 + 17);
-	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_IO_INSTRUCTION, false), 250 + 5000 + 17);
-	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_IO_INSTRUCTION, true), 250 + 5000 + 17 + 5200);
-	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_TRIPLE_FAULT, false), 250 + 10000 + 17);
+	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_CPUID, false), 250 + 3 + 1000 + 40000 + 17);
+	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_IO_INSTRUCTION, false), 250 + 3 + 5000 + 40000 + 17);
+	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_IO_INSTRUCTION, true), 250 + 3 + 5000 + 40000 + 17 + 5200);
+	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_TRIPLE_FAULT, false), 250 + 3 + 10000 + 40000 + 17);
+	CU_ASSERT_EQUAL(vmx_exit_cost(m, VMXX_CR_ACCESS, false), 250 + 3 + 11000 + 40000 + 17);
+	/* each part in its place, in the order they happen */
+	struct cost c;
+	vmx_exit_parts(m, VMXX_VMCALL, true, &c);
+	CU_ASSERT_EQUAL(c.part[VMXP_EXIT], 250);
+	CU_ASSERT_EQUAL(c.part[VMXP_SAVE], 3);
+	CU_ASSERT_EQUAL(c.part[VMXP_HANDLER], 4000);
+	CU_ASSERT_EQUAL(c.part[VMXP_USER], 5200);
+	CU_ASSERT_EQUAL(c.part[VMXP_RESTORE], 40000);
+	CU_ASSERT_EQUAL(c.part[VMXP_ENTRY], 17);
+	CU_ASSERT_STRING_EQUAL(vmx_part_name(VMXP_SAVE), "save");
+	CU_ASSERT_STRING_EQUAL(vmx_part_name(VMXP_RESTORE), "restore");
+	CU_ASSERT_TRUE(VMXP_EXIT < VMXP_SAVE && VMXP_SAVE < VMXP_HANDLER && VMXP_HANDLER < VMXP_RESTORE &&
+		       VMXP_RESTORE < VMXP_ENTRY);
 }
 
 static struct cfg *vmx_cfg(void)
@@ -712,6 +728,8 @@ static void test_init_from_cfg(void)
 		"mmio_spte_cache = yes\n"
 		"exit_cycles = 251\n"
 		"entry_cycles = 252\n"
+		"save_cycles = 253\n"
+		"restore_cycles = 254\n"
 		"cpuid_cycles = 501\n"
 		"hlt_cycles = 502\n"
 		"rdtsc_cycles = 503\n"
@@ -722,6 +740,7 @@ static void test_init_from_cfg(void)
 		"ept_violation_cycles = 508\n"
 		"ept_misconfig_cycles = 509\n"
 		"triple_fault_cycles = 510\n"
+		"cr_access_cycles = 511\n"
 		"user_cycles = 5200\n";
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test-vmx.ini", ini), 0);
 	CU_ASSERT_EQUAL(cfg_check_complete(c), 0);
@@ -745,10 +764,12 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_TRUE(m->mmio_spte_cache);
 	CU_ASSERT_EQUAL(m->exit_cycles, 251);
 	CU_ASSERT_EQUAL(m->entry_cycles, 252);
+	CU_ASSERT_EQUAL(m->save_cycles, 253);
+	CU_ASSERT_EQUAL(m->restore_cycles, 254);
 	CU_ASSERT_EQUAL(m->user_cycles, 5200);
 	static const enum vmx_exit order[] = {
 		VMXX_CPUID, VMXX_HLT, VMXX_RDTSC, VMXX_VMCALL, VMXX_IO_INSTRUCTION, VMXX_MSR_READ,
-		VMXX_MSR_WRITE, VMXX_EPT_VIOLATION, VMXX_EPT_MISCONFIG, VMXX_TRIPLE_FAULT,
+		VMXX_MSR_WRITE, VMXX_EPT_VIOLATION, VMXX_EPT_MISCONFIG, VMXX_TRIPLE_FAULT, VMXX_CR_ACCESS,
 	};
 	for (unsigned i = 0; i < sizeof order / sizeof order[0]; i++)
 		CU_ASSERT_EQUAL(m->handler[order[i]], 501 + i);

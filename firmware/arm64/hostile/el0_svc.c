@@ -1,8 +1,7 @@
 /* hostile el0_svc: the guest drops to EL0 (ERET with SPSR_EL1 = EL0t) and
- * executes SVC.  hvsim does not model exception entry from EL0 yet (Unicorn
- * 2.0.1, docs/architecture.md): it must stop with exit status 5 ("not
- * modelled") naming the vCPU and the EL, not crash or hang.  When EL0 entry
- * is modelled, this guest's SVC reaches the runtime's vectors instead. */
+ * executes SVC.  The SVC reaches the runtime's vector for the lower EL
+ * (VBAR_EL1 + 0x400), which has no handler for it: the runtime reports the
+ * syndrome and exits with status 99. */
 #include "rt.h"
 
 extern void el0_code(void);

@@ -131,12 +131,17 @@ void irq_set_handler(irq_handler_t h)
 
 void rt_exception(struct exc_frame *f, unsigned kind)
 {
-    /* vector 1 / 5: IRQ from the current EL with SP_EL0 / SP_ELx */
-    if ((kind == 1 || kind == 5) && irq_handler) {
+    /* vector 1 / 5 / 9: IRQ from the current EL with SP_EL0 / SP_ELx, or
+     * from EL0 (AArch64) */
+    if ((kind == 1 || kind == 5 || kind == 9) && irq_handler) {
         rt_irq_vector = kind;
         irq_handler(f);
         return;
     }
+    /* Synchronous exceptions from EL0 (AArch64) go to the handler quietly:
+     * system calls are its normal traffic. */
+    if (kind == 8 && exc_handler && exc_handler(f))
+        return;
     static const char *const type[4] = { "sync", "irq", "fiq", "serror" };
     static const char *const from[4] = { "EL1t", "EL1h", "EL0/64", "EL0/32" };
     printf("cpu%u: exception %s from %s: EC=0x%02lx ESR=0x%lx FAR=0x%lx ELR=0x%lx\n",
