@@ -4,10 +4,12 @@
 #define BPR0_MIN (7 - GIC_PRE_BITS)         /* 4.8.2: minimum binary point, Group 0 */
 #define BPR1_MIN (BPR0_MIN + 1)             /* and Group 1 (non-secure copy) */
 #define NO_LR    (-1)
+#define DIRECT   (-2)                      /* the Redistributor's direct vLPI/vSGI (GICv4) */
 
 void gic_cpuif_reset(struct gic_cpuif *c, unsigned nlr, uint64_t hcr)
 {
-	*c = (struct gic_cpuif){ .nlr = nlr > GIC_MAX_LRS ? GIC_MAX_LRS : nlr, .hcr = hcr };
+	*c = (struct gic_cpuif){ .nlr = nlr > GIC_MAX_LRS ? GIC_MAX_LRS : nlr, .hcr = hcr,
+				 .direct_intid = GIC_INTID_SPURIOUS, .direct_eoi = GIC_INTID_SPURIOUS };
 	c->vmcr = FIELD_DP(c->vmcr, ICH_VMCR, VBPR0, BPR0_MIN);
 	c->vmcr = FIELD_DP(c->vmcr, ICH_VMCR, VBPR1, BPR1_MIN);
 	/* VFIQEn is RES1 with the system register interface (12.4.10) */
@@ -63,6 +65,22 @@ int gic_cpuif_hppi_lr(const struct gic_cpuif *c)
 	return best;
 }
 
+bool gic_cpuif_direct_first(const struct gic_cpuif *c)
+{
+	int i = gic_cpuif_hppi_lr(c);
+	return c->direct_intid != GIC_INTID_SPURIOUS && (i == NO_LR || c->direct_prio < lr_priority(c->lr[i]));
+}
+
+/* The pending interrupt of highest priority: an LR index or DIRECT. */
+static int hppi(const struct gic_cpuif *c)
+{
+	return gic_cpuif_direct_first(c) ? DIRECT : gic_cpuif_hppi_lr(c);
+}
+
+static unsigned hppi_priority(const struct gic_cpuif *c, int i) { return i == DIRECT ? c->direct_prio : lr_priority(c->lr[i]); }
+static unsigned hppi_group(const struct gic_cpuif *c, int i) { return i == DIRECT ? 1 : lr_group(c->lr[i]); }
+static uint32_t hppi_intid(const struct gic_cpuif *c, int i) { return i == DIRECT ? c->direct_intid : gic_lr_intid(c->lr[i]); }
+
 static bool group_enabled(const struct gic_cpuif *c, unsigned group)
 {
 	return group ? FIELD_EX(c->vmcr, ICH_VMCR, VENG1) : FIELD_EX(c->vmcr, ICH_VMCR, VENG0);
@@ -73,16 +91,17 @@ static bool above_pmr(const struct gic_cpuif *c, uint64_t lr)
 	return lr_priority(lr) < FIELD_EX(c->vmcr, ICH_VMCR, VPMR);
 }
 
-/* The LR an acknowledge of `group` would return, or NO_LR (VirtualReadIAR). */
+/* The LR (or DIRECT) an acknowledge of `group` would return, or NO_LR
+ * (VirtualReadIAR; a direct interrupt goes through the same checks). */
 static int ackable(const struct gic_cpuif *c, unsigned group)
 {
-	int i = gic_cpuif_hppi_lr(c);
+	int i = hppi(c);
 	if (i == NO_LR || !FIELD_EX(c->hcr, ICH_HCR, EN))
 		return NO_LR;
-	uint64_t lr = c->lr[i];
-	if (lr_group(lr) != group || !group_enabled(c, group) || !above_pmr(c, lr))
+	unsigned prio = hppi_priority(c, i);
+	if (hppi_group(c, i) != group || !group_enabled(c, group) || prio >= FIELD_EX(c->vmcr, ICH_VMCR, VPMR))
 		return NO_LR;
-	if (gic_cpuif_group_priority(c, lr_priority(lr), group) >= gic_cpuif_running_priority(c))
+	if (gic_cpuif_group_priority(c, prio, group) >= gic_cpuif_running_priority(c))
 		return NO_LR;
 	return i;
 }
@@ -97,14 +116,23 @@ bool gic_cpuif_wake(const struct gic_cpuif *c)
 		if ((gic_lr_state(lr) & LR_PENDING) && group_enabled(c, lr_group(lr)) && above_pmr(c, lr))
 			return true;
 	}
-	return false;
+	return c->direct_intid != GIC_INTID_SPURIOUS && group_enabled(c, 1) &&
+	       c->direct_prio < FIELD_EX(c->vmcr, ICH_VMCR, VPMR);
 }
 
-static uint64_t acknowledge(struct gic_cpuif *c, unsigned group)
+static uint64_t acknowledge(struct gic_cpuif *c, unsigned group, struct gic_cpuif_events *ev)
 {
 	int i = ackable(c, group);
 	if (i == NO_LR)
 		return GIC_INTID_SPURIOUS;
+	if (i == DIRECT) {
+		uint32_t id = c->direct_intid;
+		c->apr[group] |= 1u << ap_index(gic_cpuif_group_priority(c, c->direct_prio, group));
+		c->direct_intid = GIC_INTID_SPURIOUS;   /* the Redistributor offers the next one */
+		c->direct_eoi = id;
+		ev->direct_acked = (int)id;
+		return id;
+	}
 	uint64_t *lr = &c->lr[i];
 	/* An LPI has no active state: its LR becomes invalid (VirtualReadIAR). */
 	*lr = FIELD_DP(*lr, ICH_LR, STATE, gic_lr_intid(*lr) >= GIC_LPI_BASE ? LR_INVALID : LR_ACTIVE);
@@ -126,8 +154,9 @@ static int find_active_lr(const struct gic_cpuif *c, uint32_t intid)
 static void deactivate(struct gic_cpuif *c, uint32_t intid, struct gic_cpuif_events *ev)
 {
 	int i = find_active_lr(c, intid);
-	if (i == NO_LR && intid >= GIC_LPI_BASE)
+	if (i == NO_LR && (intid >= GIC_LPI_BASE || intid == c->direct_eoi))
 		return;
+
 	if (i == NO_LR) {
 		uint64_t n = FIELD_EX(c->hcr, ICH_HCR, EOICOUNT);
 		c->hcr = FIELD_DP(c->hcr, ICH_HCR, EOICOUNT, n + 1);   /* wraps at 32, as the 5-bit field does */
@@ -165,10 +194,10 @@ static void write_eoir(struct gic_cpuif *c, uint64_t val, struct gic_cpuif_event
 
 static uint64_t read_hppir(const struct gic_cpuif *c, unsigned group)
 {
-	int i = gic_cpuif_hppi_lr(c);
-	if (i == NO_LR || lr_group(c->lr[i]) != group)
+	int i = hppi(c);
+	if (i == NO_LR || hppi_group(c, i) != group)
 		return GIC_INTID_SPURIOUS;
-	return gic_lr_intid(c->lr[i]);
+	return hppi_intid(c, i);
 }
 
 static uint64_t read_ctlr(const struct gic_cpuif *c)
@@ -220,7 +249,7 @@ static enum gic_sysreg_result access_group(struct gic_cpuif *c, uint32_t reg, un
 	switch (reg) {
 	case ICC_IAR0_EL1: case ICC_IAR1_EL1:
 		if (is_read)
-			*val = acknowledge(c, g);
+			*val = acknowledge(c, g, ev);
 		return ro(is_read);
 	case ICC_EOIR0_EL1: case ICC_EOIR1_EL1:
 		if (!is_read)
@@ -269,7 +298,7 @@ static int reg_group(uint32_t reg)
 enum gic_sysreg_result gic_cpuif_access(struct gic_cpuif *c, uint32_t reg, bool is_read, uint64_t *val,
 					struct gic_cpuif_events *ev)
 {
-	*ev = (struct gic_cpuif_events){ .hw_deactivated = -1 };
+	*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1 };
 	int g = reg_group(reg);
 	if (g >= 0)
 		return access_group(c, reg, (unsigned)g, is_read, val, ev);

@@ -26,6 +26,13 @@ struct gic_cpuif {
 	uint64_t vmcr;                /* ICH_VMCR_EL2 */
 	uint64_t hcr;                 /* ICH_HCR_EL2 */
 	uint32_t apr[2];              /* ICH_AP0R0_EL2, ICH_AP1R0_EL2: bit n = group priority n << 3 active */
+	/* GICv4 direct injection (IHI 0069H 9.x): the highest-priority pending
+	 * Group 1 vLPI or vSGI the Redistributor offers from the resident vPE,
+	 * considered beside the LRs without any LR; the hypervisor model sets it
+	 * before each use.  GIC_INTID_SPURIOUS: none. */
+	uint32_t direct_intid;
+	uint8_t direct_prio;
+	uint32_t direct_eoi;          /* last direct INTID acknowledged: its EOI matches no LR and has no active state */
 };
 
 /* Result of a guest access to an ICC_* register. */
@@ -40,6 +47,7 @@ enum gic_sysreg_result {
 struct gic_cpuif_events {
 	int hw_deactivated;           /* pINTID, or -1 */
 	unsigned eoi_misses;          /* EOIs/DIRs that matched no LR (EOIcount incremented) */
+	int direct_acked;             /* INTID acknowledged from the Redistributor (GICv4), or -1 */
 };
 
 /* Reset as KVM's vgic_v3_enable leaves it: VMCR = 0 except the binary
@@ -59,6 +67,8 @@ enum gic_sysreg_result gic_cpuif_access(struct gic_cpuif *c, uint32_t reg, bool 
 unsigned gic_cpuif_group_priority(const struct gic_cpuif *c, unsigned priority, unsigned group);
 unsigned gic_cpuif_running_priority(const struct gic_cpuif *c);
 int gic_cpuif_hppi_lr(const struct gic_cpuif *c);      /* -1: no LR pending */
+/* The direct (GICv4) interrupt outranks every pending LR. */
+bool gic_cpuif_direct_first(const struct gic_cpuif *c);
 /* The virtual IRQ (Group 1) / FIQ (Group 0) signal to the PE: an LR pending,
  * its group enabled, priority above VPMR, group priority above the running
  * priority, ICH_HCR_EL2.En set. */

@@ -431,6 +431,7 @@ static void wr_config(struct acc *a, uint64_t v)
 static uint64_t rd_gicd_ctlr(struct acc *a)
 {
 	uint64_t v = FIELD_DP(0, GICD_CTLR, ENABLE_GRP1, a->g->enable_grp1);
+	v = FIELD_DP(v, GICD_CTLR, NASSGIREQ, a->g->nassgi_req);
 	v = FIELD_DP(v, GICD_CTLR, ARE, 1);      /* RAO/WI */
 	return FIELD_DP(v, GICD_CTLR, DS, 1);    /* RAO/WI */
 }
@@ -440,6 +441,9 @@ static void wr_gicd_ctlr(struct acc *a, uint64_t v)
 {
 	bool was = a->g->enable_grp1;
 	a->g->enable_grp1 = FIELD_EX(v, GICD_CTLR, ENABLE_GRP1);
+	/* nASSGIreq: RES0 without nASSGIcap; KVM lets it change only together
+	 * with the enable (vgic_mmio_write_v3_misc): kept simple here, any write. */
+	a->g->nassgi_req = a->g->nassgi_cap && FIELD_EX(v, GICD_CTLR, NASSGIREQ);
 	if (!was && a->g->enable_grp1 && a->g->kick)
 		for (unsigned c = 0; c < a->g->ncpus; c++)
 			a->g->kick(a->g->ctx, c);
@@ -451,6 +455,8 @@ static uint64_t rd_gicd_typer(struct acc *a)
 	v = FIELD_DP(v, GICD_TYPER, LPIS, 1);
 	return FIELD_DP(v, GICD_TYPER, IDBITS, GIC_INTID_BITS - 1);
 }
+
+static uint64_t rd_gicd_typer2(struct acc *a) { return FIELD_DP(0, GICD_TYPER2, NASSGICAP, a->g->nassgi_cap); }
 
 static uint64_t iidr(void)
 {
@@ -499,7 +505,7 @@ static const struct gic_reg dist_regs[] = {
 	{ GICD_CTLR, 4, W32, rd_gicd_ctlr, wr_gicd_ctlr, "GICD_CTLR" },
 	{ GICD_TYPER, 4, W32, rd_gicd_typer, wi, "GICD_TYPER" },
 	{ GICD_IIDR, 4, W32, rd_iidr, wi, "GICD_IIDR" },
-	{ GICD_TYPER2, 4, W32, raz, wi, "GICD_TYPER2" },
+	{ GICD_TYPER2, 4, W32, rd_gicd_typer2, wi, "GICD_TYPER2" },
 	{ GICD_STATUSR, 4, W32, raz, wi, "GICD_STATUSR" },
 	{ GICD_SETSPI_NSR, 0x20, W32, raz, wi, "GICD_SETSPI/CLRSPI" },   /* no MBIS: RAZ/WI */
 	BIT_BANKS(GICD, , 0x80),

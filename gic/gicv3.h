@@ -70,6 +70,7 @@ struct gicv3 {
 	unsigned ncpus, nspis;
 	uint64_t mpidr[GIC_MAX_CPUS];          /* Aff3..Aff0 of each vCPU */
 	bool enable_grp1;                      /* GICD_CTLR.EnableGrp1 */
+	bool nassgi_cap, nassgi_req;           /* GICD_TYPER2.nASSGIcap (set by the owner), GICD_CTLR.nASSGIreq */
 	struct gic_irq priv[GIC_MAX_CPUS][GIC_NR_PRIVATE];
 	struct gic_irq spi[GIC_MAX_SPIS];
 	/* Set by the owner: current time of the accessing vCPU, and a

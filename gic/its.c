@@ -1,7 +1,7 @@
 /* GICv3 ITS: registers, command queue, commands, translation.  See its.h.
  * Facts from Arm IHI 0069H chapter 5 (5.2 tables, 5.3 commands) and 12.19
  * (registers); behaviour choices after KVM's vgic-its.c, each marked. */
-#include "gic/its.h"
+#include "gic/its_int.h"
 #include <endian.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,9 +43,14 @@ static const struct { const char *name; uint32_t code; } its_errors[ITS_NERRORS]
 	[ITS_E_QUEUE_OUTSIDE_RAM] = { "queue_outside_ram", 0 },
 	[ITS_E_DISABLED] = { "msi_while_disabled", 0 },
 	[ITS_E_REGISTER] = { "register_access", 0 },
+	[ITS_E_VPE_OOR] = { "vpe_out_of_range", 0x012901 },              /* E_ITS_VMAPP_VPEID_OOR (as Linux names the VMAPP checks) */
+	[ITS_E_UNMAPPED_VPE] = { "unmapped_vpe", 0x012a07 },             /* E_ITS_VMAPTI_UNMAPPED_VPE */
+	[ITS_E_VINTID_OOR] = { "vintid_out_of_range", 0x012a06 },        /* E_ITS_VMAPTI_VIRTUALID_OOR */
+	[ITS_E_DOORBELL_OOR] = { "doorbell_out_of_range", 0x012a08 },    /* E_ITS_VMAPTI_PHYSICALID_OOR */
+	[ITS_E_VPT] = { "vpt_invalid", 0 },
 };
 
-static const char *const cmd_names[ITS_NR_CMDS] = {
+const char *const its_cmd_names[ITS_NR_CMDS] = {
 	[ITS_MOVI] = "MOVI", [ITS_INT] = "INT", [ITS_CLEAR] = "CLEAR", [ITS_SYNC] = "SYNC", [ITS_MAPD] = "MAPD",
 	[ITS_MAPC] = "MAPC", [ITS_MAPTI] = "MAPTI", [ITS_MAPI] = "MAPI", [ITS_INV] = "INV", [ITS_INVALL] = "INVALL",
 	[ITS_MOVALL] = "MOVALL", [ITS_DISCARD] = "DISCARD", [ITS_VMOVI] = "VMOVI", [ITS_VMOVP] = "VMOVP",
@@ -55,7 +60,7 @@ static const char *const cmd_names[ITS_NR_CMDS] = {
 
 const char *its_error_name(enum its_error e) { return e < ITS_NERRORS ? its_errors[e].name : "?"; }
 
-static bool fail(struct its *its, enum its_error e, const char *what, uint64_t value)
+bool its_fail(struct its *its, enum its_error e, const char *what, uint64_t value)
 {
 	(*its->st_errors[e])++;
 	DBG(LOG_GIC, "ITS guest error: %s: %s (0x%llx), error 0x%06x; ignored", what, its_errors[e].name,
@@ -78,6 +83,9 @@ int its_init(struct its *its, struct gicv3 *gic, const struct cfg *c)
 				 ITS_ENTRY_SIZE - 1);
 	its->baser[1] = FIELD_DP(FIELD_DP(0, GITS_BASER, TYPE, GITS_BASER_TYPE_COLLECTION), GITS_BASER, ENTRY_SIZE,
 				 ITS_ENTRY_SIZE - 1);
+	its->baser2 = FIELD_DP(FIELD_DP(0, GITS_BASER, TYPE, GITS_BASER_TYPE_VPE), GITS_BASER, ENTRY_SIZE,
+			       ITS_ENTRY_SIZE - 1);
+	its->version = 3;
 	uint64_t *o = its->own;
 	for (unsigned e = 0; e < ITS_NERRORS; e++)
 		its->st_errors[e] = o++;
@@ -86,27 +94,50 @@ int its_init(struct its *its, struct gicv3 *gic, const struct cfg *c)
 	its->st_translations = o++;
 	its->st_cache_hits = o++;
 	its->st_cache_misses = o++;
+	its->st_doorbells = o++;
+	its->st_residency = o++;
 	return 0;
 }
 
-void its_register_stats(struct its *its, struct stats *st)
+void its_register_stats(struct its *its, struct stats *st) { its_register_stats_as(its, st, "its"); }
+
+/* A statistic taking over what was counted before registration (the
+ * host ITS runs commands while the machine is built). */
+static uint64_t *keep(uint64_t *old, struct stats *st, const char *path, const char *doc)
+{
+	uint64_t *c = stats_counter(st, path, doc);
+	*c += *old;
+	return c;
+}
+
+void its_register_stats_as(struct its *its, struct stats *st, const char *prefix)
 {
 	char path[96], doc[160];
 	for (unsigned e = 0; e < ITS_NERRORS; e++) {
-		snprintf(path, sizeof path, "its.errors.%s", its_errors[e].name);
+		snprintf(path, sizeof path, "%s.errors.%s", prefix, its_errors[e].name);
 		snprintf(doc, sizeof doc, "ITS guest errors: %s (the command or MSI is ignored)", its_errors[e].name);
-		its->st_errors[e] = stats_counter(st, path, doc);
+		its->st_errors[e] = keep(its->st_errors[e], st, path, doc);
 	}
 	for (unsigned k = 0; k < ITS_NR_CMDS; k++) {
-		if (!cmd_names[k] || k >= ITS_VMOVI)
+		if (!its_cmd_names[k] || (k >= ITS_VMOVI && its->version < 40) || (k == ITS_VSGI && its->version < 41) ||
+		    (k == ITS_INVDB && its->version < 41))
 			continue;
-		snprintf(path, sizeof path, "its.commands.%s", cmd_names[k]);
-		snprintf(doc, sizeof doc, "%s commands processed (including failed ones)", cmd_names[k]);
-		its->st_cmds[k] = stats_counter(st, path, doc);
+		snprintf(path, sizeof path, "%s.commands.%s", prefix, its_cmd_names[k]);
+		snprintf(doc, sizeof doc, "%s commands processed (including failed ones)", its_cmd_names[k]);
+		its->st_cmds[k] = keep(its->st_cmds[k], st, path, doc);
 	}
-	its->st_translations = stats_counter(st, "its.translations", "MSIs translated into a pending LPI");
-	its->st_cache_hits = stats_counter(st, "its.cache_hits", "MSI translations that hit the LPI translation cache");
-	its->st_cache_misses = stats_counter(st, "its.cache_misses", "MSI translations that walked the tables");
+	snprintf(path, sizeof path, "%s.translations", prefix);
+	its->st_translations = keep(its->st_translations, st, path, "MSIs translated into a pending LPI or vLPI");
+	snprintf(path, sizeof path, "%s.cache_hits", prefix);
+	its->st_cache_hits = keep(its->st_cache_hits, st, path, "MSI translations that hit the translation cache");
+	snprintf(path, sizeof path, "%s.cache_misses", prefix);
+	its->st_cache_misses = keep(its->st_cache_misses, st, path, "MSI translations that walked the tables");
+	if (its->version < 40)
+		return;
+	snprintf(path, sizeof path, "%s.doorbells", prefix);
+	its->st_doorbells = keep(its->st_doorbells, st, path, "GICv4 doorbells raised: a vLPI/vSGI became pending for a vPE not resident");
+	snprintf(path, sizeof path, "%s.residency_changes", prefix);
+	its->st_residency = keep(its->st_residency, st, path, "GICR_VPENDBASER.Valid changes (vPE scheduled in or out)");
 }
 
 cycles_t its_take_cycles(struct its *its)
@@ -131,44 +162,49 @@ static uint64_t baser_pa(uint64_t b)
 	return pa;
 }
 
-static bool mem(struct its *its, uint64_t addr, void *buf, unsigned len)
+bool its_mem(struct its *its, uint64_t addr, void *buf, unsigned len, bool write)
 {
 	struct gicv3 *g = its->gic;
 	g->mem_accesses++;
-	return g->mem && g->mem(g->ctx, addr, buf, len, false);
+	return g->mem && g->mem(g->ctx, addr, buf, len, write);
 }
+
+static bool mem(struct its *its, uint64_t addr, void *buf, unsigned len) { return its_mem(its, addr, buf, len, false); }
+
+cycles_t its_now(const struct its *its) { return its->gic->now ? its->gic->now(its->gic->ctx) : 0; }
 
 /* The in-memory entry of `id` in table n: checks id against the table's
  * size, reads a two-level table's level-1 entry and checks that the entry
  * lies in RAM.  The entry's contents are not used (cached in hvsim). */
-static bool table_entry(struct its *its, unsigned n, uint64_t id, const char *what)
+bool its_table_entry(struct its *its, unsigned n, uint64_t id, const char *what)
 {
-	uint64_t b = its->baser[n], page = baser_page(b), bytes = (FIELD_EX(b, GITS_BASER, SIZE) + 1) * page;
+	uint64_t b = n == ITS_TABLE_VPE ? its->baser2 : its->baser[n], page = baser_page(b), bytes = (FIELD_EX(b, GITS_BASER, SIZE) + 1) * page;
 	uint64_t per_page = page / ITS_ENTRY_SIZE, addr, e;
-	enum its_error oor = n == 0 ? ITS_E_DEVICE_OOR : ITS_E_COLLECTION_OOR;
+	enum its_error oor = n == ITS_TABLE_DEVICE ? ITS_E_DEVICE_OOR : n == ITS_TABLE_COLLECTION ? ITS_E_COLLECTION_OOR
+										    : ITS_E_VPE_OOR;
 	if (!FIELD_EX(b, GITS_BASER, VALID))
-		return fail(its, ITS_E_NO_TABLE, what, id);
+		return its_fail(its, ITS_E_NO_TABLE, what, id);
 	if (!FIELD_EX(b, GITS_BASER, INDIRECT)) {
 		if (id >= bytes / ITS_ENTRY_SIZE)
-			return fail(its, oor, what, id);
+			return its_fail(its, oor, what, id);
 		addr = baser_pa(b) + id * ITS_ENTRY_SIZE;
 	} else {
 		uint64_t l1 = id / per_page;
 		if (l1 >= bytes / 8)
-			return fail(its, oor, what, id);
+			return its_fail(its, oor, what, id);
 		if (!mem(its, baser_pa(b) + l1 * 8, &e, 8))
-			return fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, baser_pa(b) + l1 * 8);
+			return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, baser_pa(b) + l1 * 8);
 		e = le64toh(e);
 		if (!FIELD_EX(e, GITS_L1E, VALID))      /* no level-2 page: out of range (5.2.1) */
-			return fail(its, oor, what, id);
+			return its_fail(its, oor, what, id);
 		addr = (FIELD_EX(e, GITS_L1E, PA) << GITS_L1E_PA_SHIFT) + id % per_page * ITS_ENTRY_SIZE;
 	}
 	if (!mem(its, addr, &e, ITS_ENTRY_SIZE))
-		return fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, addr);
+		return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, addr);
 	return true;
 }
 
-static struct its_device *find_device(struct its *its, uint32_t id)
+struct its_device *its_find_device(struct its *its, uint32_t id)
 {
 	for (unsigned i = 0; i < ITS_MAX_DEVICES; i++)
 		if (its->dev[i].valid && its->dev[i].id == id)
@@ -176,7 +212,7 @@ static struct its_device *find_device(struct its *its, uint32_t id)
 	return NULL;
 }
 
-static struct its_ite *find_ite(struct its *its, uint32_t devid, uint32_t eventid)
+struct its_ite *its_find_ite(struct its *its, uint32_t devid, uint32_t eventid)
 {
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
 		if (its->ite[i].valid && its->ite[i].devid == devid && its->ite[i].eventid == eventid)
@@ -184,15 +220,25 @@ static struct its_ite *find_ite(struct its *its, uint32_t devid, uint32_t eventi
 	return NULL;
 }
 
-static void cache_flush(struct its *its)
+void its_cache_flush(struct its *its)
 {
 	memset(its->cache, 0, sizeof its->cache);
+}
+
+static void tell(struct its *its, enum its_map_op op, const struct its_ite *ite)
+{
+	const struct gic_irq *l = ite->virt ? NULL : gicv3_lpi(its->gic, ite->intid);
+	if (its->mapping && l)
+		its->mapping(its->mapping_ctx, op, ite, l);
 }
 
 /* Drops an ITE and its LPI (unless another ITE maps the same INTID). */
 static void drop_ite(struct its *its, struct its_ite *ite)
 {
+	tell(its, ITS_UNMAP_EVENT, ite);
 	ite->valid = false;
+	if (ite->virt)
+		return;   /* a vLPI: its pending state was the ITE's */
 	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
 		if (its->ite[i].valid && its->ite[i].intid == ite->intid)
 			return;
@@ -217,17 +263,17 @@ static void decode(struct its_cmd *c)
 }
 
 /* The ITE of (DeviceID, EventID), or an error of the command's kind. */
-static struct its_ite *cmd_ite(struct its *its, const struct its_cmd *c)
+struct its_ite *its_cmd_ite(struct its *its, const struct its_cmd *c)
 {
-	const char *what = cmd_names[c->nr];
-	const struct its_device *d = find_device(its, c->devid);
+	const char *what = its_cmd_names[c->nr];
+	const struct its_device *d = its_find_device(its, c->devid);
 	if (!d)
-		return fail(its, ITS_E_UNMAPPED_DEVICE, what, c->devid), NULL;
+		return its_fail(its, ITS_E_UNMAPPED_DEVICE, what, c->devid), NULL;
 	if (c->eventid >= (1ull << d->event_bits))
-		return fail(its, ITS_E_ID_OOR, what, c->eventid), NULL;
-	struct its_ite *ite = find_ite(its, c->devid, c->eventid);
+		return its_fail(its, ITS_E_ID_OOR, what, c->eventid), NULL;
+	struct its_ite *ite = its_find_ite(its, c->devid, c->eventid);
 	if (!ite)
-		fail(its, ITS_E_UNMAPPED_INTERRUPT, what, c->eventid);
+		its_fail(its, ITS_E_UNMAPPED_INTERRUPT, what, c->eventid);
 	return ite;
 }
 
@@ -235,15 +281,15 @@ static struct its_ite *cmd_ite(struct its *its, const struct its_cmd *c)
 static const struct its_collection *cmd_coll(struct its *its, uint32_t icid, const char *what)
 {
 	if (icid >= ITS_MAX_COLLECTIONS)
-		return fail(its, ITS_E_COLLECTION_OOR, what, icid), NULL;
+		return its_fail(its, ITS_E_COLLECTION_OOR, what, icid), NULL;
 	if (!its->coll[icid].valid)
-		return fail(its, ITS_E_UNMAPPED_COLLECTION, what, icid), NULL;
+		return its_fail(its, ITS_E_UNMAPPED_COLLECTION, what, icid), NULL;
 	return &its->coll[icid];
 }
 
 static bool cmd_procnum(struct its *its, uint64_t rd, const char *what)
 {
-	return rd < its->gic->ncpus ? true : fail(its, ITS_E_PROCNUM_OOR, what, rd);
+	return rd < its->gic->ncpus ? true : its_fail(its, ITS_E_PROCNUM_OOR, what, rd);
 }
 
 /* MAPD: maps DeviceID to an ITT of 2^(Size+1) entries at ITT_addr (V = 1),
@@ -251,21 +297,21 @@ static bool cmd_procnum(struct its *its, uint64_t rd, const char *what)
 static void cmd_mapd(struct its *its, const struct its_cmd *c)
 {
 	if (c->devid >= (1ull << ITS_DEV_BITS))
-		return (void)fail(its, ITS_E_DEVICE_OOR, "MAPD", c->devid);
-	if (!table_entry(its, 0, c->devid, "MAPD"))
+		return (void)its_fail(its, ITS_E_DEVICE_OOR, "MAPD", c->devid);
+	if (!its_table_entry(its, ITS_TABLE_DEVICE, c->devid, "MAPD"))
 		return;
 	if (c->valid && c->size + 1 > ITS_EVENT_BITS)
-		return (void)fail(its, ITS_E_ITTSIZE_OOR, "MAPD", c->size);
+		return (void)its_fail(its, ITS_E_ITTSIZE_OOR, "MAPD", c->size);
 	uint8_t probe;
 	uint64_t itt_end = c->itt + ((uint64_t)ITS_ENTRY_SIZE << (c->size + 1)) - 1;   /* size < 16 here */
 	if (c->valid && (!mem(its, c->itt, &probe, 1) || !mem(its, itt_end, &probe, 1)))
-		return (void)fail(its, ITS_E_TABLE_OUTSIDE_RAM, "MAPD ITT", c->itt);
-	struct its_device *d = find_device(its, c->devid);
+		return (void)its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, "MAPD ITT", c->itt);
+	struct its_device *d = its_find_device(its, c->devid);
 	/* A remap discards the old ITT's mappings, as KVM does. */
 	for (unsigned i = 0; d && i < ITS_MAX_ITES; i++)
 		if (its->ite[i].valid && its->ite[i].devid == c->devid)
 			drop_ite(its, &its->ite[i]);
-	cache_flush(its);
+	its_cache_flush(its);
 	if (!c->valid) {
 		if (d)
 			d->valid = false;
@@ -275,7 +321,7 @@ static void cmd_mapd(struct its *its, const struct its_cmd *c)
 		if (!its->dev[i].valid)
 			d = &its->dev[i];
 	if (!d)
-		return (void)fail(its, ITS_E_RESOURCES, "MAPD", c->devid);
+		return (void)its_fail(its, ITS_E_RESOURCES, "MAPD", c->devid);
 	*d = (struct its_device){ true, c->devid, (uint8_t)(c->size + 1), c->itt };
 }
 
@@ -284,40 +330,50 @@ static void cmd_mapd(struct its *its, const struct its_cmd *c)
 static void cmd_mapc(struct its *its, const struct its_cmd *c)
 {
 	if (c->icid >= ITS_MAX_COLLECTIONS)
-		return (void)fail(its, ITS_E_COLLECTION_OOR, "MAPC", c->icid);
-	if (!table_entry(its, 1, c->icid, "MAPC") || (c->valid && !cmd_procnum(its, c->rdbase, "MAPC")))
+		return (void)its_fail(its, ITS_E_COLLECTION_OOR, "MAPC", c->icid);
+	if (!its_table_entry(its, ITS_TABLE_COLLECTION, c->icid, "MAPC") || (c->valid && !cmd_procnum(its, c->rdbase, "MAPC")))
 		return;
 	its->coll[c->icid] = (struct its_collection){ c->valid, (uint16_t)(c->valid ? c->rdbase : 0) };
-	cache_flush(its);
+	its_cache_flush(its);
 	for (unsigned i = 0; c->valid && i < ITS_MAX_ITES; i++) {
-		struct gic_irq *l = its->ite[i].valid && its->ite[i].icid == c->icid ? gicv3_lpi(its->gic, its->ite[i].intid) : NULL;
-		if (l)
+		struct its_ite *e = &its->ite[i];
+		struct gic_irq *l = e->valid && !e->virt && e->icid == c->icid ? gicv3_lpi(its->gic, e->intid) : NULL;
+		if (l && l->lpi_cpu != (int)c->rdbase) {
 			gicv3_lpi_move(its->gic, l, (unsigned)c->rdbase);
+			tell(its, ITS_MOVE_EVENT, e);
+		}
 	}
 }
 
 static void map_event(struct its *its, const struct its_cmd *c, uint32_t intid, const char *what)
 {
-	const struct its_device *d = find_device(its, c->devid);
+	const struct its_device *d = its_find_device(its, c->devid);
 	if (!d)
-		return (void)fail(its, ITS_E_UNMAPPED_DEVICE, what, c->devid);
+		return (void)its_fail(its, ITS_E_UNMAPPED_DEVICE, what, c->devid);
 	if (c->eventid >= (1ull << d->event_bits))
-		return (void)fail(its, ITS_E_ID_OOR, what, c->eventid);
+		return (void)its_fail(its, ITS_E_ID_OOR, what, c->eventid);
 	if (intid < GIC_LPI_BASE || intid >= (1u << GIC_INTID_BITS))
-		return (void)fail(its, ITS_E_PHYSICALID_OOR, what, intid);
+		return (void)its_fail(its, ITS_E_PHYSICALID_OOR, what, intid);
 	if (c->icid >= ITS_MAX_COLLECTIONS)
-		return (void)fail(its, ITS_E_COLLECTION_OOR, what, c->icid);
-	if (find_ite(its, c->devid, c->eventid))
+		return (void)its_fail(its, ITS_E_COLLECTION_OOR, what, c->icid);
+	if (its_find_ite(its, c->devid, c->eventid))
 		return;   /* UNPREDICTABLE: KVM keeps the existing mapping */
-	struct its_ite *ite = NULL;
-	for (unsigned i = 0; i < ITS_MAX_ITES && !ite; i++)
-		ite = its->ite[i].valid ? NULL : &its->ite[i];
+	struct its_ite *ite = its_free_ite(its);
 	/* An unmapped collection is allowed; the LPI waits on vCPU 0 until MAPC. */
 	const struct its_collection *col = &its->coll[c->icid];
 	struct gic_irq *l = ite ? gicv3_lpi_map(its->gic, intid, col->valid ? col->target : 0, 0) : NULL;
 	if (!l)
-		return (void)fail(its, ITS_E_RESOURCES, what, intid);
-	*ite = (struct its_ite){ true, c->devid, c->eventid, intid, c->icid };
+		return (void)its_fail(its, ITS_E_RESOURCES, what, intid);
+	*ite = (struct its_ite){ .valid = true, .devid = c->devid, .eventid = c->eventid, .intid = intid, .icid = c->icid };
+	tell(its, ITS_MAP_EVENT, ite);
+}
+
+struct its_ite *its_free_ite(struct its *its)
+{
+	for (unsigned i = 0; i < ITS_MAX_ITES; i++)
+		if (!its->ite[i].valid)
+			return &its->ite[i];
+	return NULL;
 }
 
 /* MAPTI: maps (DeviceID, EventID) to LPI pINTID in collection ICID. */
@@ -328,7 +384,9 @@ static void cmd_mapi(struct its *its, const struct its_cmd *c) { map_event(its, 
 /* MOVI: moves the event's LPI to collection ICID (with its pending state). */
 static void cmd_movi(struct its *its, const struct its_cmd *c)
 {
-	struct its_ite *ite = cmd_ite(its, c);
+	struct its_ite *ite = its_cmd_ite(its, c);
+	if (ite && ite->virt)   /* a virtual ITE moves with VMOVI (5.3.x MOVI: command error) */
+		return (void)its_fail(its, ITS_E_UNMAPPED_INTERRUPT, "MOVI of a virtual ITE", c->eventid);
 	const struct its_collection *col = ite ? cmd_coll(its, c->icid, "MOVI") : NULL;
 	if (!col)
 		return;
@@ -336,50 +394,62 @@ static void cmd_movi(struct its *its, const struct its_cmd *c)
 	struct gic_irq *l = gicv3_lpi(its->gic, ite->intid);
 	if (l)
 		gicv3_lpi_move(its->gic, l, col->target);
-	cache_flush(its);
+	tell(its, ITS_MOVE_EVENT, ite);
+	its_cache_flush(its);
 }
 
 /* DISCARD: removes the event's mapping and its LPI's pending state. */
 static void cmd_discard(struct its *its, const struct its_cmd *c)
 {
-	struct its_ite *ite = cmd_ite(its, c);
+	struct its_ite *ite = its_cmd_ite(its, c);
 	if (!ite)
 		return;
 	drop_ite(its, ite);
-	cache_flush(its);
+	its_cache_flush(its);
 }
 
-/* The event's LPI, mapped through a valid collection, or NULL (an error). */
-static struct gic_irq *event_lpi(struct its *its, const struct its_cmd *c)
+/* The event's LPI, mapped through a valid collection, or NULL (an error
+ * or a virtual ITE, returned in *vite). */
+static struct gic_irq *event_lpi(struct its *its, const struct its_cmd *c, struct its_ite **vite)
 {
-	struct its_ite *ite = cmd_ite(its, c);
-	if (!ite || !cmd_coll(its, ite->icid, cmd_names[c->nr]))
+	struct its_ite *ite = its_cmd_ite(its, c);
+	*vite = ite && ite->virt ? ite : NULL;
+	if (!ite || ite->virt || !cmd_coll(its, ite->icid, its_cmd_names[c->nr]))
 		return NULL;
 	return gicv3_lpi(its->gic, ite->intid);
 }
 
-/* INV: the Redistributor re-reads the event's LPI configuration. */
+/* INV: the Redistributor re-reads the event's LPI (vLPI) configuration. */
 static void cmd_inv(struct its *its, const struct its_cmd *c)
 {
-	struct gic_irq *l = event_lpi(its, c);
-	if (l)
-		gicv3_lpi_reload(its->gic, l);
+	struct its_ite *v;
+	struct gic_irq *l = event_lpi(its, c, &v);
+	if (l && gicv3_lpi_reload(its->gic, l))
+		tell(its, ITS_INV_EVENT, its_find_ite(its, c->devid, c->eventid));
+	if (v)
+		its_v4_reload(its, v);
 }
 
-/* INT: makes the event's LPI pending, as an MSI would. */
+/* INT: makes the event's LPI (vLPI) pending, as an MSI would. */
 static void cmd_int(struct its *its, const struct its_cmd *c)
 {
-	struct gic_irq *l = event_lpi(its, c);
+	struct its_ite *v;
+	struct gic_irq *l = event_lpi(its, c, &v);
 	if (l)
-		gicv3_lpi_set_pending(its->gic, l, true, its->gic->now ? its->gic->now(its->gic->ctx) : 0);
+		gicv3_lpi_set_pending(its->gic, l, true, its_now(its));
+	if (v)
+		its_v4_set_pending(its, v, true, its_now(its));
 }
 
-/* CLEAR: removes the pending state of the event's LPI. */
+/* CLEAR: removes the pending state of the event's LPI (vLPI). */
 static void cmd_clear(struct its *its, const struct its_cmd *c)
 {
-	struct gic_irq *l = event_lpi(its, c);
+	struct its_ite *v;
+	struct gic_irq *l = event_lpi(its, c, &v);
 	if (l)
 		gicv3_lpi_set_pending(its->gic, l, false, 0);
+	if (v)
+		its_v4_set_pending(its, v, false, 0);
 }
 
 /* INVALL: the collection's Redistributor re-reads the configuration of
@@ -390,6 +460,9 @@ static void cmd_invall(struct its *its, const struct its_cmd *c)
 	for (unsigned i = 0; col && i < GIC_MAX_LPIS; i++)
 		if (its->gic->lpi[i].lpi && its->gic->lpi[i].lpi_cpu == col->target)
 			gicv3_lpi_reload(its->gic, &its->gic->lpi[i]);
+	for (unsigned i = 0; col && i < ITS_MAX_ITES; i++)
+		if (its->ite[i].valid && !its->ite[i].virt && its->ite[i].icid == c->icid)
+			tell(its, ITS_INV_EVENT, &its->ite[i]);
 }
 
 /* SYNC: waits until the effects of earlier commands on RDbase are visible;
@@ -407,35 +480,46 @@ static void cmd_movall(struct its *its, const struct its_cmd *c)
 			gicv3_lpi_move(its->gic, &its->gic->lpi[i], (unsigned)c->rdbase2);
 }
 
-/* GICv4 commands (VMAPP, VMAPTI, VMAPI, VMOVI, VMOVP, VSYNC, VINVALL; GICv4.1
- * INVDB, VSGI) and unknown numbers: GITS_TYPER.Virtual = 0. */
-static void cmd_unsupported(struct its *its, const struct its_cmd *c)
-{
-	fail(its, ITS_E_UNSUPPORTED, cmd_names[c->nr] ? cmd_names[c->nr] : "unknown command", c->nr);
-}
-
+/* The GICv4 commands (its_v4.c; their meaning is given there) exist only
+ * on an ITS with GITS_TYPER.Virtual = 1, INVDB and VSGI only on GICv4.1. */
 static void (*const dispatch[ITS_NR_CMDS])(struct its *, const struct its_cmd *) = {
 	[ITS_MOVI] = cmd_movi, [ITS_INT] = cmd_int, [ITS_CLEAR] = cmd_clear, [ITS_SYNC] = cmd_sync,
 	[ITS_MAPD] = cmd_mapd, [ITS_MAPC] = cmd_mapc, [ITS_MAPTI] = cmd_mapti, [ITS_MAPI] = cmd_mapi,
 	[ITS_INV] = cmd_inv, [ITS_INVALL] = cmd_invall, [ITS_MOVALL] = cmd_movall, [ITS_DISCARD] = cmd_discard,
-	[ITS_VMOVI] = cmd_unsupported, [ITS_VMOVP] = cmd_unsupported, [ITS_VSGI] = cmd_unsupported,
-	[ITS_VSYNC] = cmd_unsupported, [ITS_VMAPP] = cmd_unsupported, [ITS_VMAPTI] = cmd_unsupported,
-	[ITS_VMAPI] = cmd_unsupported, [ITS_VINVALL] = cmd_unsupported, [ITS_INVDB] = cmd_unsupported,
+	[ITS_VMOVI] = its_cmd_vmovi, [ITS_VMOVP] = its_cmd_vmovp, [ITS_VSGI] = its_cmd_vsgi,
+	[ITS_VSYNC] = its_cmd_vsync, [ITS_VMAPP] = its_cmd_vmapp, [ITS_VMAPTI] = its_cmd_vmapti,
+	[ITS_VMAPI] = its_cmd_vmapi, [ITS_VINVALL] = its_cmd_vinvall, [ITS_INVDB] = its_cmd_invdb,
 };
+
+static bool supported(const struct its *its, unsigned nr)
+{
+	if (nr >= ITS_NR_CMDS || !dispatch[nr])
+		return false;
+	if (nr == ITS_VSGI || nr == ITS_INVDB)
+		return its->version >= 41;
+	return nr < ITS_VMOVI || its->version >= 40;
+}
 
 static void run_command(struct its *its, struct its_cmd *c)
 {
 	decode(c);
 	its->cycles += its->cost.cmd;
-	if (c->nr >= ITS_NR_CMDS || !dispatch[c->nr]) {
+	if (!supported(its, c->nr)) {
 		(*its->st_errors[ITS_E_UNSUPPORTED])++;
-		DBG(LOG_GIC, "ITS guest error: unknown command 0x%02x; ignored", c->nr);
+		DBG(LOG_GIC, "ITS guest error: command 0x%02x (%s) not supported by this ITS (GICv%u); ignored", c->nr,
+		    c->nr < ITS_NR_CMDS && its_cmd_names[c->nr] ? its_cmd_names[c->nr] : "unknown", its->version);
 		return;
 	}
 	(*its->st_cmds[c->nr])++;
-	DBG(LOG_GIC, "ITS command %s dev %u event %u intid %u icid %u", cmd_names[c->nr] ? cmd_names[c->nr] : "?",
+	DBG(LOG_GIC, "ITS command %s dev %u event %u intid %u icid %u", its_cmd_names[c->nr] ? its_cmd_names[c->nr] : "?",
 	    c->devid, c->eventid, c->intid, c->icid);
 	dispatch[c->nr](its, c);
+}
+
+void its_command(struct its *its, const uint64_t dw[4])
+{
+	struct its_cmd c = { .dw = { dw[0], dw[1], dw[2], dw[3] } };
+	run_command(its, &c);
 }
 
 /* ---- command queue (5.4) ---- */
@@ -452,7 +536,7 @@ static void process_queue(struct its *its)
 		struct its_cmd c = { 0 };
 		if (!mem(its, base + its->creadr, c.dw, ITS_CMD_SIZE)) {
 			its->creadr = FIELD_DP(its->creadr, GITS_CREADR, STALLED, 1);
-			fail(its, ITS_E_QUEUE_OUTSIDE_RAM, "command queue", base + its->creadr);
+			its_fail(its, ITS_E_QUEUE_OUTSIDE_RAM, "command queue", base + its->creadr);
 			break;
 		}
 		for (unsigned i = 0; i < 4; i++)
@@ -484,15 +568,19 @@ static bool cache_lookup(struct its *its, uint32_t devid, uint32_t eventid)
 bool its_translate(struct its *its, uint32_t device_id, uint32_t event_id)
 {
 	if (!its->enabled)
-		return fail(its, ITS_E_DISABLED, "MSI", device_id);
+		return its_fail(its, ITS_E_DISABLED, "MSI", device_id);
 	struct its_cmd c = { .nr = ITS_INT, .devid = device_id, .eventid = event_id };
-	struct gic_irq *l = event_lpi(its, &c);
-	if (!l)
+	struct its_ite *v;
+	struct gic_irq *l = event_lpi(its, &c, &v);
+	if (!l && !v)
 		return false;
 	bool hit = cache_lookup(its, device_id, event_id);
 	(*(hit ? its->st_cache_hits : its->st_cache_misses))++;
 	its->cycles += hit ? its->cost.translate_hit : its->cost.translate_miss;
-	gicv3_lpi_set_pending(its->gic, l, true, its->gic->now ? its->gic->now(its->gic->ctx) : 0);
+	if (v && !its_v4_set_pending(its, v, true, its_now(its)))
+		return false;
+	if (!v)
+		gicv3_lpi_set_pending(its->gic, l, true, its_now(its));
 	(*its->st_translations)++;
 	return true;
 }
@@ -533,7 +621,9 @@ static uint64_t rd_typer(struct its *its, uint32_t off)
 	v = FIELD_DP(v, GITS_TYPER, IDBITS, ITS_EVENT_BITS - 1);
 	v = FIELD_DP(v, GITS_TYPER, DEVBITS, ITS_DEV_BITS - 1);
 	v = FIELD_DP(v, GITS_TYPER, CIDBITS, ITS_CID_BITS - 1);
-	return FIELD_DP(v, GITS_TYPER, CIL, 1);    /* PTA = 0, HCC = 0, Virtual = 0, SEIS = 0 */
+	v = FIELD_DP(v, GITS_TYPER, VIRTUAL, its->version >= 40);
+	v = FIELD_DP(v, GITS_TYPER, VMOVP, its->version >= 40);   /* one ITS: VMOVP without ITSList */
+	return FIELD_DP(v, GITS_TYPER, CIL, 1);    /* PTA = 0, HCC = 0, SEIS = 0 */
 }
 
 static uint64_t *reg64(struct its *its, uint32_t reg)
@@ -544,6 +634,7 @@ static uint64_t *reg64(struct its *its, uint32_t reg)
 	case GITS_CREADR: return &its->creadr;
 	case GITS_BASER: return &its->baser[0];
 	case GITS_BASER + 8: return &its->baser[1];
+	case GITS_BASER + 16: return &its->baser2;
 	}
 	return NULL;
 }
@@ -554,7 +645,7 @@ static bool writable(struct its *its, uint32_t reg)
 {
 	if (!its->enabled)
 		return true;
-	return fail(its, ITS_E_REGISTER, "GITS_CBASER/BASER write while enabled", reg);
+	return its_fail(its, ITS_E_REGISTER, "GITS_CBASER/BASER write while enabled", reg);
 }
 
 static void wr_cbaser(struct its *its, uint32_t reg, uint64_t v)
@@ -574,7 +665,7 @@ static void wr_cwriter(struct its *its, uint32_t reg, uint64_t v)
 	if (FIELD_EX(v, GITS_CWRITER, RETRY))
 		its->creadr = FIELD_DP(its->creadr, GITS_CREADR, STALLED, 0);
 	if (off >= queue_bytes(its))
-		return (void)fail(its, ITS_E_CWRITER_OOR, "GITS_CWRITER", off);
+		return (void)its_fail(its, ITS_E_CWRITER_OOR, "GITS_CWRITER", off);
 	its->cwriter = FIELD_DP(0, GITS_CWRITER, OFFSET, off / ITS_CMD_SIZE);
 	process_queue(its);
 }
@@ -590,14 +681,22 @@ static void wr_baser(struct its *its, uint32_t reg, uint64_t v)
 	if (!writable(its, reg))
 		return;
 	if (FIELD_EX(v, GITS_BASER, PAGE_SIZE) == 3) {   /* reserved: read back as 64K */
-		fail(its, ITS_E_REGISTER, "GITS_BASER Page_Size reserved", reg);
+		its_fail(its, ITS_E_REGISTER, "GITS_BASER Page_Size reserved", reg);
 		v = FIELD_DP(v, GITS_BASER, PAGE_SIZE, 2);
 	}
 	*b = (*b & ro) | (v & rw);
-	cache_flush(its);
+	its_cache_flush(its);
 }
 
 static uint64_t rd_reg64(struct its *its, uint32_t reg) { return *reg64(its, reg); }
+
+/* GITS_BASER2, the vPE table: only with GITS_TYPER.Virtual = 1. */
+static uint64_t rd_baser2(struct its *its, uint32_t reg) { return its->version >= 40 ? its->baser2 : 0; }
+static void wr_baser2(struct its *its, uint32_t reg, uint64_t v)
+{
+	if (its->version >= 40)
+		wr_baser(its, reg, v);
+}
 
 static const struct its_reg its_regs[] = {
 	{ GITS_CTLR, 4, rd_ctlr, wr_ctlr },
@@ -609,7 +708,8 @@ static const struct its_reg its_regs[] = {
 	{ GITS_CREADR, 8, rd_reg64, wr_ignore },       /* read-only to the guest */
 	{ GITS_BASER, 8, rd_reg64, wr_baser },
 	{ GITS_BASER + 8, 8, rd_reg64, wr_baser },
-	{ GITS_BASER + 16, 6 * 8, rd_zero, wr_ignore }, /* no vPE table (Virtual = 0), unimplemented: RAZ/WI */
+	{ GITS_BASER + 16, 8, rd_baser2, wr_baser2 },   /* vPE table (GICv4), RAZ/WI otherwise */
+	{ GITS_BASER + 24, 5 * 8, rd_zero, wr_ignore }, /* unimplemented: RAZ/WI */
 	{ GITS_PIDR2, 4, rd_pidr2, wr_ignore },
 };
 
@@ -624,7 +724,7 @@ static const struct its_reg *its_find(struct its *its, uint64_t off, unsigned si
 			break;
 		return r;
 	}
-	fail(its, ITS_E_REGISTER, "GITS register access", off);
+	its_fail(its, ITS_E_REGISTER, "GITS register access", off);
 	return NULL;
 }
 

@@ -40,6 +40,7 @@ FIELD(GICD_CTLR, ENABLE_GRP0, 0, 1)
 FIELD(GICD_CTLR, ENABLE_GRP1, 1, 1)
 FIELD(GICD_CTLR, ARE, 4, 1)
 FIELD(GICD_CTLR, DS, 6, 1)
+FIELD(GICD_CTLR, NASSGIREQ, 8, 1)      /* GICv4.1: SGIs without active state requested */
 FIELD(GICD_CTLR, RWP, 31, 1)
 /* GICD_TYPER (12.9.38):
  *  25 No1N | 24 A3V | 23:19 IDbits | 18 DVIS | 17 LPIS | 16 MBIS | 7:5 CPUNumber | 4:0 ITLinesNumber */
@@ -47,6 +48,8 @@ FIELD(GICD_TYPER, ITLINES, 0, 5)
 FIELD(GICD_TYPER, LPIS, 17, 1)
 FIELD(GICD_TYPER, MBIS, 16, 1)
 FIELD(GICD_TYPER, IDBITS, 19, 5)
+/* GICD_TYPER2 (12.9.39): 8 nASSGIcap (GICv4.1: SGIs can lack an active state) */
+FIELD(GICD_TYPER2, NASSGICAP, 8, 1)
 /* GICD_IIDR / GICR_IIDR (12.9.24):
  *  31:24 ProductID | 19:16 Variant | 15:12 Revision | 11:0 Implementer */
 FIELD(GIC_IIDR, IMPLEMENTER, 0, 12)
@@ -130,6 +133,7 @@ FIELD(GITS_TYPER, PTA, 19, 1)
 FIELD(GITS_TYPER, HCC, 24, 8)
 FIELD(GITS_TYPER, CIDBITS, 32, 4)
 FIELD(GITS_TYPER, CIL, 36, 1)
+FIELD(GITS_TYPER, VMOVP, 37, 1)
 /* GITS_CBASER (12.19.3):
  *  63 Valid | 61:59 InnerCache | 55:53 OuterCache | 51:12 Physical_Address | 11:10 Shareability | 7:0 Size */
 FIELD(GITS_CBASER, SIZE, 0, 8)
@@ -180,6 +184,59 @@ FIELD(ITS_CMD2, ITT_ADDR, 8, 44)
 FIELD(ITS_CMD2, RDBASE, 16, 35)
 FIELD(ITS_CMD2, VALID, 63, 1)
 FIELD(ITS_CMD3, RDBASE2, 16, 35)
+/* GICv4 commands (5.3; Linux its_build_v*_cmd encode the same bits):
+ *  VMAPP   DW0 51:16 VCONF_addr (4.1) | 9 PTZ (4.1) | 8 Alloc (4.1)
+ *          DW1 47:32 vPEID | 31:0 Default_Doorbell (4.1)
+ *          DW2 63 V | 51:16 RDbase;  DW3 51:16 VPT_addr | 4:0 VPT_size
+ *  VMAPTI  DW0 DeviceID;  DW1 47:32 vPEID | 31:0 EventID;  DW2 63:32 Dbell_pINTID | 31:0 vINTID
+ *  VMAPI   as VMAPTI without vINTID (vINTID = EventID)
+ *  VMOVI   DW0 DeviceID;  DW1 47:32 vPEID | 31:0 EventID;  DW2 63:32 Dbell_pINTID | 0 D (doorbell valid)
+ *  VMOVP   DW0 47:32 SequenceNumber;  DW1 47:32 vPEID | 15:0 ITSList;  DW2 63 DB (4.1) | 51:16 RDbase;
+ *          DW3 31:0 Default_Doorbell (4.1)
+ *  VSYNC, VINVALL, INVDB (4.1)  DW1 47:32 vPEID
+ *  VSGI (4.1)  DW0 35:32 vINTID | 23:20 Priority[7:4] | 10 Group | 9 Clear | 8 Enable;  DW1 47:32 vPEID */
+FIELD(ITS_CMD0, ALLOC, 8, 1)
+FIELD(ITS_CMD0, PTZ, 9, 1)
+FIELD(ITS_CMD0, VCONF_ADDR, 16, 36)
+FIELD(ITS_CMD0, SEQ_NUM, 32, 16)
+FIELD(ITS_CMD0, SGI_ENABLE, 8, 1)
+FIELD(ITS_CMD0, SGI_CLEAR, 9, 1)
+FIELD(ITS_CMD0, SGI_GROUP, 10, 1)
+FIELD(ITS_CMD0, SGI_PRIORITY, 20, 4)
+FIELD(ITS_CMD0, SGI_INTID, 32, 4)
+FIELD(ITS_CMD1, VPEID, 32, 16)
+FIELD(ITS_CMD1, DEFAULT_DB, 0, 32)
+FIELD(ITS_CMD1, ITS_LIST, 0, 16)
+FIELD(ITS_CMD2, VINTID, 0, 32)
+FIELD(ITS_CMD2, DB_PINTID, 32, 32)
+FIELD(ITS_CMD2, DB_VALID, 0, 1)
+FIELD(ITS_CMD2, VMOVP_DB, 63, 1)
+FIELD(ITS_CMD3, VPT_SIZE, 0, 5)
+FIELD(ITS_CMD3, VPT_ADDR, 16, 36)
+FIELD(ITS_CMD3, DEFAULT_DB, 0, 32)
+#define ITS_DB_NONE 1023u          /* Dbell_pINTID 1023: no doorbell (5.3.x VMAPTI) */
+
+/* ---- GICv4 Redistributor, VLPI_base frame (12.11.37, 12.11.38) ---- */
+/* GICR_VPROPBASER, GICv4.0: 58:56 OuterCache | 51:12 Physical_Address | 11:10 Shareability |
+ *  9:7 InnerCache | 4:0 IDbits.  GICv4.1: 63 Valid (a vPE configuration table; rest not modelled). */
+FIELD(GICR_VPROPBASER, IDBITS, 0, 5)
+FIELD(GICR_VPROPBASER, PA, 12, 40)
+FIELD(GICR_VPROPBASER, VALID_41, 63, 1)
+/* GICR_VPENDBASER, GICv4.0: 63 Valid | 62 IDAI | 61 PendingLast | 60 Dirty | 58:56 OuterCache |
+ *  51:16 Physical_Address (the VPT) | 11:10 Shareability | 9:7 InnerCache.
+ * GICv4.1: 63 Valid | 62 Doorbell | 61 PendingLast | 60 Dirty | 59 vGrp0En | 58 vGrp1En | 15:0 vPEID. */
+FIELD(GICR_VPENDBASER, VALID, 63, 1)
+FIELD(GICR_VPENDBASER, IDAI, 62, 1)
+FIELD(GICR_VPENDBASER, PENDING_LAST, 61, 1)
+FIELD(GICR_VPENDBASER, DIRTY, 60, 1)
+FIELD(GICR_VPENDBASER, PA, 16, 36)
+FIELD(GICR_VPENDBASER, DOORBELL_41, 62, 1)
+FIELD(GICR_VPENDBASER, VGRP0EN_41, 59, 1)
+FIELD(GICR_VPENDBASER, VGRP1EN_41, 58, 1)
+FIELD(GICR_VPENDBASER, VPEID_41, 0, 16)
+/* GITS_SGIR (GICv4.1, ITS_base + 0x20020, 12.19.x): 47:32 vPEID | 3:0 vINTID: makes a vSGI pending */
+FIELD(GITS_SGIR, VINTID, 0, 4)
+FIELD(GITS_SGIR, VPEID, 32, 16)
 
 /* ---- virtual CPU interface, EL2 view (12.4) ---- */
 /* ICH_LR<n>_EL2 (12.4.6):

@@ -16,6 +16,22 @@ const struct cfg_key gic_cfg_keys[] = {
 	  "ICH_HCR_EL2 trap bits while the guest runs; consulted: TC TALL0 TALL1 (En is always set)" },
 	{ "gic", "lr_inject_cycles", CFG_U64, 0, 1e9, NULL,
 	  "hypervisor: one pending interrupt written into a list register at guest entry (vgic_flush_lr_state)" },
+	{ "gic", "version", CFG_ENUM, 0, 0, "3|4|4.1",
+	  "GIC of the host: 3 (list registers only), 4 (GICv4.0: direct vLPIs, doorbells), 4.1 (also vSGIs)" },
+	{ "gic", "irqfd_cycles", CFG_U64, 0, 1e9, NULL,
+	  "host: a passed-through device's MSI until its LPI is pending in the vgic without GICv4 (VFIO handler, eventfd, irqfd injection)" },
+	{ "gic", "vlpi_latency_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hardware (GICv4): a forwarded MSI through the host ITS until the vLPI is pending at the vPE (VPT, CPU interface)" },
+	{ "gic", "vlpi_map_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor (GICv4): forwarding one vLPI (its_map_vlpi: VMAPTI or VMOVI, INV, SYNC on the host ITS); also its_unmap_vlpi" },
+	{ "gic", "vlpi_inv_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor (GICv4): a forwarded vLPI's configuration update (its_prop_update_vlpi: table write, INV, SYNC)" },
+	{ "gic", "residency_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor (GICv4): one vPE residency change (vgic_v4_load/put: GICR_VPENDBASER write, Dirty poll)" },
+	{ "gic", "doorbell_cycles", CFG_U64, 0, 1e9, NULL,
+	  "host (GICv4): the doorbell interrupt's handling until the vCPU is woken (vgic_v4_doorbell_handler, kvm_vcpu_kick)" },
+	{ "gic", "vsgi_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor (GICv4.1): making a vSGI pending for a target (vgic_v3_queue_sgi, irq->hw: GITS_SGIR write)" },
 };
 const unsigned gic_cfg_nkeys = sizeof gic_cfg_keys / sizeof gic_cfg_keys[0];
 
@@ -26,12 +42,20 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 		return -1;
 	vg->inject_cycles = cfg_u64(c, "gic", "lr_inject_cycles");
 	vg->ich_hcr = cfg_u64(c, "gic", "ich_hcr_el2");
+	vg->irqfd_cycles = cfg_u64(c, "gic", "irqfd_cycles");
+	static const unsigned versions[] = { 0, 40, 41 };
+	if (vgic_v4_init(&vg->v4, c, versions[cfg_enum(c, "gic", "version")], ncpus) < 0)
+		return -1;
+	vg->dist.nassgi_cap = vg->v4.version >= 41;   /* KVM with GICv4.1: GICD_TYPER2.nASSGIcap */
 	uint64_t hcr = FIELD_DP(vg->ich_hcr, ICH_HCR, EN, 1);
-	for (unsigned i = 0; i < ncpus; i++)
+	for (unsigned i = 0; i < ncpus; i++) {
 		gic_cpuif_reset(&vg->cpu[i], (unsigned)cfg_u64(c, "gic", "list_registers"), hcr);
+	}
 	uint64_t *o = vg->own;
-	for (unsigned t = 0; t < GIC_NTYPES; t++)
-		vg->st_delivered[t] = o++;
+	for (unsigned p = 0; p < GIC_NPATHS; p++)
+		for (unsigned t = 0; t < GIC_NTYPES; t++)
+			vg->st_path[p][t] = o++;
+	vg->st_delivered = vg->st_path[GIC_PATH_LR];
 	vg->st_injections = o++;
 	vg->st_overflows = o++;
 	vg->st_spurious = o++;
@@ -41,18 +65,32 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 	return 0;
 }
 
-static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI", "LPI" };
+void vgic_fini(struct vgic *vg) { vgic_v4_fini(&vg->v4); }
+
+static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI", "LPI", "vLPI", "vSGI" };
+static const char *const path_name[GIC_NPATHS] = { "list_register", "direct", "doorbell" };
+static const char *const path_doc[GIC_NPATHS] = {
+	"injected through a list register", "injected directly from the resident vPE (GICv4, no list register)",
+	"injected directly after a doorbell had the vPE scheduled (GICv4)" };
 
 void vgic_register_stats(struct vgic *vg, struct stats *st)
 {
-	char path[64], doc[128];
-	for (unsigned t = 0; t < GIC_NTYPES; t++) {
-		snprintf(path, sizeof path, "gic.delivered.list_register.%s", type_name[t]);
-		snprintf(doc, sizeof doc, "%ss acknowledged by the guest, injected through a list register", type_name[t]);
-		vg->st_delivered[t] = stats_counter(st, path, doc);
+	char path[64], doc[160];
+	for (unsigned p = 0; p < GIC_NPATHS; p++) {
+		for (unsigned t = 0; t < GIC_NTYPES; t++) {
+			snprintf(path, sizeof path, "gic.delivered.%s.%s", path_name[p], type_name[t]);
+			snprintf(doc, sizeof doc, "%ss acknowledged by the guest, %s", type_name[t], path_doc[p]);
+			vg->st_path[p][t] = stats_counter(st, path, doc);
+		}
+		snprintf(path, sizeof path, "gic.delivery_latency.%s", path_name[p]);
+		snprintf(doc, sizeof doc, "cycles from the MSI/SGI write (or the interrupt becoming pending) to the guest's IRQ entry, %s",
+			 path_doc[p]);
+		vg->h_path[p] = stats_hist(st, path, doc);
 	}
+	vg->st_delivered = vg->st_path[GIC_PATH_LR];
+	vgic_v4_register_stats(&vg->v4, st);
 	vg->h_latency = stats_hist(st, "gic.delivery_latency_cycles",
-				   "cycles from an interrupt becoming pending to the guest's IRQ exception entry");
+				   "cycles from an interrupt becoming pending to the guest's IRQ exception entry (every path)");
 	vg->st_injections = stats_counter(st, "gic.lr_injections", "pending interrupts written into list registers");
 	vg->st_overflows = stats_counter(st, "gic.lr_overflows",
 					 "interrupts left in the Distributor model at a guest entry: no free list register");
@@ -213,7 +251,10 @@ static void sgi_to(struct vgic *vg, unsigned target, uint32_t sgi, bool allow_gr
 	/* A Group 0 access (SGI0R) generates only Group 0 SGIs; SGI1R either. */
 	if (irq->group1 && !allow_group1)
 		return;
-	gicv3_set_pending(&vg->dist, target, sgi, now);
+	if (vg->v4.version >= 41 && vg->dist.nassgi_req)
+		vgic_v4_send_sgi(&vg->v4, target, sgi, irq, now);   /* a vSGI: no kick, no LR */
+	else
+		gicv3_set_pending(&vg->dist, target, sgi, now);
 	(*vg->st_sgis)++;
 	(*n)++;
 }
@@ -266,6 +307,51 @@ int vgic_sysreg_traps(const struct vgic *vg, uint32_t reg)
 	return -1;
 }
 
+static void latency(struct vgic *vg, enum gic_path p, cycles_t now, cycles_t at)
+{
+	if (vg->h_latency && now >= at) {
+		hist_add(vg->h_latency, now - at);
+		hist_add(vg->h_path[p], now - at);
+	}
+}
+
+static bool same_direct(const struct its_direct *a, const struct its_direct *b)
+{
+	return a->intid == b->intid && a->pending_at == b->pending_at;
+}
+
+/* A direct (GICv4) interrupt acknowledged: the Redistributor drops its
+ * pending state (a vSGI becomes active there). */
+static void count_direct(struct vgic *vg, unsigned cpu, uint32_t intid, cycles_t now)
+{
+	const struct its_direct *d = &vg->direct[cpu];
+	enum gic_path p = d->via_doorbell ? GIC_PATH_DOORBELL : GIC_PATH_DIRECT;
+	its_v4_acknowledge(&vg->v4.hits, cpu, intid);
+	(*vg->st_path[p][intid < GIC_NR_SGIS ? GIC_VSGI : GIC_VLPI])++;
+	if (!same_direct(d, &vg->timed[cpu])) {
+		latency(vg, p, now, d->pending_at);
+		vg->timed[cpu] = *d;
+	}
+	DBG(LOG_GIC, "cpu%u: acknowledged direct %s %u (%s)", cpu, intid < GIC_NR_SGIS ? "vSGI" : "vLPI", intid, path_name[p]);
+}
+
+cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	struct gic_cpuif *c = &vg->cpu[cpu];
+	struct its_direct d = { .intid = GIC_INTID_SPURIOUS };
+	if (vg->v4.version)
+		d = its_v4_hppi(&vg->v4.hits, cpu);
+	cycles_t later = d.intid != GIC_INTID_SPURIOUS && d.pending_at > now ? d.pending_at : UINT64_MAX;
+	if (later != UINT64_MAX)
+		d.intid = GIC_INTID_SPURIOUS;   /* not pending yet in simulated time */
+	vg->direct[cpu] = d;
+	c->direct_intid = d.intid;
+	c->direct_prio = d.prio;
+	return later;
+}
+
+cycles_t vgic_take_cycles(struct vgic *vg) { return vgic_v4_take_cycles(&vg->v4); }
+
 static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t now)
 {
 	if (intid >= 1020 && intid < GIC_LPI_BASE) {
@@ -277,8 +363,7 @@ static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t no
 	struct gic_irq *irq = gicv3_irq(&vg->dist, cpu, (uint32_t)intid);
 	if (irq && !irq->latency_taken) {
 		irq->latency_taken = true;
-		if (vg->h_latency && now >= irq->pending_at)
-			hist_add(vg->h_latency, now - irq->pending_at);
+		latency(vg, GIC_PATH_LR, now, irq->pending_at);
 	}
 	DBG(LOG_GIC, "cpu%u: acknowledged INTID %llu", cpu, (unsigned long long)intid);
 }
@@ -287,15 +372,19 @@ enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, 
 				   cycles_t now, struct gic_cpuif_events *ev)
 {
 	if (is_sgi_reg(reg)) {
-		*ev = (struct gic_cpuif_events){ .hw_deactivated = -1 };
+		*ev = (struct gic_cpuif_events){ .hw_deactivated = -1, .direct_acked = -1 };
 		if (is_read)
 			return GIC_SYSREG_UNDEF;   /* write-only */
 		vgic_dispatch_sgi(vg, cpu, *val, reg != ICC_SGI0R_EL1, now);
 		return GIC_SYSREG_OK;
 	}
+	vgic_v4_sync(vg, cpu, now);
 	enum gic_sysreg_result r = gic_cpuif_access(&vg->cpu[cpu], reg, is_read, val, ev);
-	if (r == GIC_SYSREG_OK && is_read && (reg == ICC_IAR1_EL1 || reg == ICC_IAR0_EL1))
+	if (ev->direct_acked >= 0)
+		count_direct(vg, cpu, (uint32_t)ev->direct_acked, now);
+	else if (r == GIC_SYSREG_OK && is_read && (reg == ICC_IAR1_EL1 || reg == ICC_IAR0_EL1))
 		count_ack(vg, cpu, *val, now);
+
 	*vg->st_eoi_misses += ev->eoi_misses;
 	return r;
 }
@@ -318,7 +407,7 @@ static bool wakes(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq
 bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
 {
 	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
-	if (gic_cpuif_wake(&vg->cpu[cpu]))
+	if (gic_cpuif_wake(&vg->cpu[cpu]) || vgic_v4_pending((struct vgic_v4 *)&vg->v4, cpu, now))
 		return true;
 	return each_irq((struct vgic *)vg, cpu, now, wakes, cand) > 0;
 }
@@ -326,11 +415,17 @@ bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
 void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now)
 {
 	const struct gic_cpuif *c = &vg->cpu[cpu];
+	if (gic_cpuif_direct_first(c)) {
+		const struct its_direct *d = &vg->direct[cpu];
+		if (!same_direct(d, &vg->timed[cpu]))
+			latency(vg, d->via_doorbell ? GIC_PATH_DOORBELL : GIC_PATH_DIRECT, now, d->pending_at);
+		vg->timed[cpu] = *d;
+		return;
+	}
 	int i = gic_cpuif_hppi_lr(c);
 	struct gic_irq *irq = i < 0 ? NULL : gicv3_irq(&vg->dist, cpu, gic_lr_intid(c->lr[i]));
 	if (!irq || irq->latency_taken)
 		return;
 	irq->latency_taken = true;
-	if (vg->h_latency && now >= irq->pending_at)
-		hist_add(vg->h_latency, now - irq->pending_at);
+	latency(vg, GIC_PATH_LR, now, irq->pending_at);
 }

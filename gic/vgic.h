@@ -23,8 +23,13 @@
 #include "core/stats.h"
 #include "gic/cpuif.h"
 #include "gic/gicv3.h"
+#include "gic/vgic_v4.h"
 
-enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_LPI, GIC_NTYPES };
+enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_LPI, GIC_VLPI, GIC_VSGI, GIC_NTYPES };
+/* How an interrupt reached the guest: through a list register, directly
+ * from a resident vPE (GICv4), or directly after its doorbell had the vPE
+ * scheduled (GICv4: it became pending while the vPE was not resident). */
+enum gic_path { GIC_PATH_LR, GIC_PATH_DIRECT, GIC_PATH_DOORBELL, GIC_NPATHS };
 
 struct vgic {
 	struct gicv3 dist;
@@ -32,11 +37,16 @@ struct vgic {
 	bool need_flush[GIC_MAX_CPUS];   /* an exit folded the LRs: flush before running */
 	cycles_t inject_cycles;          /* per pending interrupt written into an LR */
 	uint64_t ich_hcr;                /* ICH_HCR_EL2 trap bits the design sets */
-	/* statistics (point at own storage until vgic_register_stats) */
-	uint64_t *st_delivered[GIC_NTYPES], *st_injections, *st_overflows, *st_spurious, *st_eoi_misses;
+	cycles_t irqfd_cycles;           /* device MSI to pending in the vgic through the host (no GICv4 forwarding) */
+	struct vgic_v4 v4;               /* GICv4 ([gic] version 4 or 4.1) */
+	struct its_direct direct[GIC_MAX_CPUS];   /* what vgic_v4_sync last offered each CPU interface */
+	struct its_direct timed[GIC_MAX_CPUS];    /* the direct interrupt whose latency was recorded last */
+	/* statistics (point at own storage until vgic_register_stats); st_delivered
+	 * is the list-register path, st_path[p] every path */
+	uint64_t *st_path[GIC_NPATHS][GIC_NTYPES], **st_delivered, *st_injections, *st_overflows, *st_spurious, *st_eoi_misses;
 	uint64_t *st_sgis, *st_maintenance;
-	struct hist *h_latency;
-	uint64_t own[GIC_NTYPES + 6];
+	struct hist *h_latency, *h_path[GIC_NPATHS];
+	uint64_t own[GIC_NPATHS * GIC_NTYPES + 6];
 };
 
 extern const struct cfg_key gic_cfg_keys[];
@@ -44,6 +54,7 @@ extern const unsigned gic_cfg_nkeys;
 
 /* -1 + err_set on a bad design value. */
 int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64_t *mpidr);
+void vgic_fini(struct vgic *vg);
 void vgic_register_stats(struct vgic *vg, struct stats *st);
 enum gic_irq_type vgic_irq_type(uint32_t intid);
 
@@ -77,5 +88,11 @@ void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now);
 /* Connects a device's level to a physical interrupt mapped to the vCPU
  * (LR HW bit), as KVM maps the timers (kvm_vgic_map_phys_irq). */
 void vgic_map_hw(struct vgic *vg, unsigned cpu, uint32_t intid);
+/* GICv4: what the Redistributor offers cpu's virtual CPU interface from
+ * its resident vPE (pending by `now`), brought up to date; returns when a
+ * later-pending one becomes visible (UINT64_MAX: none). */
+cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now);
+/* Hypervisor cycles of the vgic's GICv4 work since the last call. */
+cycles_t vgic_take_cycles(struct vgic *vg);
 
 #endif

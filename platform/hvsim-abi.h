@@ -20,6 +20,7 @@
 #define HVSIM_VIRT_GICR_BASE    0x080A0000ULL   /* Redistributors, 128 KiB per vCPU in MPIDR order */
 #define HVSIM_VIRT_GICR_STRIDE  0x20000ULL
 #define HVSIM_VIRT_GICR_REGION  0x00F60000ULL   /* QEMU virt's region size (DT reg) */
+#define HVSIM_VIRT_MSIDEV_BASE  0x0C000000ULL   /* MSI device (dev/msidev.h), 4 KiB, start of QEMU virt's platform bus */
 /* Generic timer PPIs (QEMU virt / SBSA): level-sensitive, Group 1 */
 #define HVSIM_VIRT_PPI_HYP_TIMER   26
 #define HVSIM_VIRT_PPI_VIRT_TIMER  27

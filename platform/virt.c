@@ -57,6 +57,23 @@ static int dtb_its(void *fdt)
 	return e | fdt_end_node(fdt);
 }
 
+/* The MSI device on the platform bus: its MSIs go to the ITS with the
+ * requester ID of queue 0 as DeviceID (msi-parent = <&its DeviceID>, the
+ * generic MSI binding). */
+static int dtb_msidev(void *fdt, const struct virt *v)
+{
+	int e = 0;
+	char name[64];
+	snprintf(name, sizeof name, "msidev@%llx", (unsigned long long)HVSIM_VIRT_MSIDEV_BASE);
+	e |= fdt_begin_node(fdt, name);
+	e |= fdt_property_string(fdt, "compatible", "hvsim,msidev");
+	fdt64_t reg[2] = { cpu_to_fdt64(HVSIM_VIRT_MSIDEV_BASE), cpu_to_fdt64(MSIDEV_WINDOW) };
+	e |= fdt_property(fdt, "reg", reg, sizeof reg);
+	fdt32_t parent[2] = { cpu_to_fdt32(ITS_PHANDLE), cpu_to_fdt32(v->msidev.cfg.requester_id) };
+	e |= fdt_property(fdt, "msi-parent", parent, sizeof parent);
+	return e | fdt_end_node(fdt);
+}
+
 /* The GIC and timer nodes as QEMU virt writes them (hw/arm/virt.c
  * create_gic, fdt_add_timer_nodes): timer PPIs relative to 16, level-high,
  * in the order secure physical, non-secure physical, virtual, hypervisor. */
@@ -188,6 +205,7 @@ static int build_dtb(struct virt *v)
 	e |= fdt_end_node(fdt);
 
 	e |= dtb_gic_timer(fdt);
+	e |= dtb_msidev(fdt, v);
 
 	snprintf(name, sizeof name, "pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
 	e |= fdt_begin_node(fdt, name);
@@ -393,6 +411,7 @@ int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, cons
 
 void virt_destroy(struct virt *v)
 {
+	vgic_fini(&v->gic);
 	free(v->dtb);
 	machine_fini(&v->m);
 }

@@ -6,6 +6,7 @@
 #ifndef HVSIM_PLATFORM_VIRT_H
 #define HVSIM_PLATFORM_VIRT_H
 #include "dev/arch_timer.h"
+#include "dev/msidev.h"
 #include "dev/pl011.h"
 #include "gic/its.h"
 #include "gic/vgic.h"
@@ -34,6 +35,9 @@ struct virt_irq_cpu {
 	bool seen[ARCH_TIMER_COUNT];   /* the hypervisor has handled this timer's current assertion */
 	bool in_hyp;                   /* blocked in the hypervisor since the last poll */
 	cycles_t kick_at;              /* a kick IPI is due (UINT64_MAX: none) */
+	cycles_t hyp_cycles;           /* hypervisor work (GICv4 residency) charged at the next entry */
+	cycles_t wait_from;            /* waiting for an interrupt since (UINT64_MAX: not waiting) */
+	bool wait_in_hyp;
 };
 
 struct virt {
@@ -55,7 +59,12 @@ struct virt {
 	struct virt_irq_cpu irqcpu[MACHINE_MAX_CPUS];
 	struct irq_ctrl irqc;
 	cycles_t wakeup_cycles;
+	/* the MSI device (a passed-through VF: with GICv4 its MSIs are forwarded) */
+	struct msidev msidev;
+	bool in_device;                /* the GIC is driven by a device's MSI, not a vCPU */
+	cycles_t device_time;          /* that MSI's time */
 	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
+	uint64_t *st_wait_cycles[2];   /* waited in hardware (the physical CPU kept by the guest) / blocked in the hypervisor */
 };
 
 extern const struct cfg_key virt_cfg_keys[];
@@ -99,6 +108,12 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st);
  * on a vCPU: its cycles are not charged to a vCPU.  Returns true when an
  * LPI was made pending. */
 bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id);
+/* The same at simulated time `when`, as dev/msidev's msi_write callback.
+ * Without GICv4 the MSI reaches the guest's ITS through the host (VFIO
+ * handler, eventfd, KVM irqfd: [gic] irqfd_cycles later) and the target is
+ * kicked; with GICv4 a forwarded event goes to the host's ITS (gic/vgic_v4.h):
+ * direct injection or a doorbell. */
+void virt_device_msi(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when);
 /* Generic timer count for a vCPU clock (CNTVCT_EL0 with CNTVOFF_EL2 = 0). */
 uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* First cycle at which CNTVCT_EL0 >= cval. */

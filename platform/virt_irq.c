@@ -73,19 +73,20 @@ static void wake_event(void *ctx, cycles_t when)
 	wake(c->v, c->id, when, false);
 }
 
-/* gicv3 callbacks: time of the vCPU on whose behalf the GIC is driven, and
- * "an interrupt became deliverable to target" (KVM kvm_vcpu_kick). */
+/* gicv3 callbacks: time of the vCPU (or device) on whose behalf the GIC is
+ * driven, and "an interrupt became deliverable to target" (KVM
+ * kvm_vcpu_kick). */
 static cycles_t gic_now(void *ctx)
 {
 	struct virt *v = ctx;
-	return cpu_clock(v, v->m.cur_cpu);
+	return v->in_device ? v->device_time : cpu_clock(v, v->m.cur_cpu);
 }
 
 static void gic_kick(void *ctx, unsigned target)
 {
 	struct virt *v = ctx;
-	unsigned src = v->m.cur_cpu;
-	cycles_t now = cpu_clock(v, src);
+	unsigned src = v->in_device ? UINT32_MAX : v->m.cur_cpu;
+	cycles_t now = gic_now(v);
 	check_by(v, target, now);
 	DBG(LOG_GIC, "cpu%u: kick from cpu%u at %llu", target, src, (unsigned long long)now);
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
@@ -187,6 +188,12 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	v->m.cur_cpu = cpu;
 	c->in_hyp = false;
 	*v->st_wakeups += in_hyp;
+	if (c->wait_from <= now) {
+		*v->st_wait_cycles[c->wait_in_hyp] += now - c->wait_from;
+		c->wait_from = UINT64_MAX;
+	}
+	if (in_hyp)   /* kvm_arch_vcpu_unblocking: vgic_v4_load */
+		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
 	v->irqc.check_at[cpu] = UINT64_MAX;
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
@@ -210,22 +217,38 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
+	cycles_t hyp = v->irqcpu[cpu].hyp_cycles;
+	v->irqcpu[cpu].hyp_cycles = 0;
 	v->m.cur_cpu = cpu;
-	return vgic_flush(&v->gic, cpu, now);
+	return hyp + vgic_flush(&v->gic, cpu, now);
 }
 
-static bool irq_line(void *ctx, unsigned cpu) { return vgic_irq_line(&((struct virt *)ctx)->gic, cpu); }
+static bool irq_line(void *ctx, unsigned cpu)
+{
+	struct virt *v = ctx;
+	check_by(v, cpu, vgic_v4_sync(&v->gic, cpu, cpu_clock(v, cpu)));
+	return vgic_irq_line(&v->gic, cpu);
+}
 
 static void irq_taken(void *ctx, unsigned cpu, cycles_t now) { vgic_irq_entry(&((struct virt *)ctx)->gic, cpu, now); }
 
 static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 {
 	struct virt *v = ctx;
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		timer_sync(v, cpu, k, now);   /* the hypervisor samples the timers (kvm_timer_vcpu_put) */
-	v->irqcpu[cpu].in_hyp = false;
-	if (wake_pending(v, cpu, now))
+	c->in_hyp = false;
+	/* kvm_arch_vcpu_blocking: the vPE goes with its doorbell armed, and
+	 * comes back at once if something was pending (PendingLast). */
+	if (in_hyp)
+		c->hyp_cycles += vgic_v4_put(&v->gic.v4, cpu, true);
+	if (wake_pending(v, cpu, now)) {
+		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
 		return now;
+	}
+	c->wait_from = now;
+	c->wait_in_hyp = in_hyp;
 	v->irqcpu[cpu].in_hyp = in_hyp;
 	cycles_t due = UINT64_MAX;
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++) {
@@ -253,7 +276,7 @@ static bool gic_mem(void *ctx, uint64_t addr, void *buf, unsigned len, bool writ
 
 static void charge_its(struct virt *v)
 {
-	cycles_t c = its_take_cycles(&v->its);
+	cycles_t c = its_take_cycles(&v->its) + vgic_take_cycles(&v->gic);
 	if (v->m.sim)
 		v->m.sim->cpus[v->m.cur_cpu]->clock += c;
 }
@@ -289,20 +312,117 @@ static void its_xlate_write(void *dev, uint64_t off, unsigned size, uint64_t val
 	charge_its(v);
 }
 
-bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id)
+/* GICv4 callbacks of the host ITS: a resident vPE got a vLPI/vSGI (the
+ * vCPU sees it at its next block past that time, or wakes from a WFI in
+ * hardware); a doorbell rang for a vPE not resident (the host's handler
+ * kicks the blocked vCPU). */
+static void v4_direct(void *ctx, unsigned rd)
 {
 	struct virt *v = ctx;
+	cycles_t t = gic_now(v);
+	check_by(v, rd, t);
+	if (v->m.sim && rd < v->m.ncpus && !v->irqcpu[rd].in_hyp)
+		wake(v, rd, t, false);
+}
+
+static void v4_doorbell(void *ctx, unsigned rd, uint32_t pintid, uint16_t vpeid)
+{
+	struct virt *v = ctx;
+	if (!v->m.sim || vpeid >= v->m.ncpus)
+		return;
+	cycles_t t = gic_now(v) + v->gic.v4.cost.doorbell;
+	DBG(LOG_GIC, "cpu%u: doorbell %u at %llu", vpeid, pintid, (unsigned long long)t);
+	wake(v, vpeid, t + (v->irqcpu[vpeid].in_hyp ? v->wakeup_cycles : 0), false);
+}
+
+/* The guest's ITS mapped, moved or dropped an event: KVM forwards the
+ * events of passed-through devices to the host ITS (its_map_vlpi). */
+static void its_mapping(void *ctx, enum its_map_op op, const struct its_ite *ite, const struct gic_irq *lpi)
+{
+	struct virt *v = ctx;
+	vgic_v4_guest_its(&v->gic.v4, op, ite->devid, ite->eventid, ite->intid, (unsigned)lpi->lpi_cpu, lpi->priority,
+			  lpi->enabled);
+}
+
+static bool forwarded(void *ctx, uint32_t devid)
+{
+	const struct msidev_config *mc = &((struct virt *)ctx)->msidev.cfg;
+	for (unsigned q = 0; q < mc->queues; q++)
+		if (devid == mc->requester_id + q * mc->rid_stride)
+			return true;
+	return false;
+}
+
+static bool device_msi(struct virt *v, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when)
+{
+	bool ok;
 	if (addr != HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE + GITS_TRANSLATER) {
 		(*v->its.st_errors[ITS_E_REGISTER])++;
 		return false;
 	}
-	bool ok = its_translate(&v->its, requester_id, data);
-	its_take_cycles(&v->its);
+	v->in_device = true;
+	if (vgic_v4_is_forwarded(&v->gic.v4, requester_id, data)) {
+		v->device_time = when + v->gic.v4.cost.vlpi_latency;
+		ok = vgic_v4_msi(&v->gic.v4, requester_id, data, when);
+	} else {
+		v->device_time = when + v->gic.irqfd_cycles;
+		ok = its_translate(&v->its, requester_id, data);
+		its_take_cycles(&v->its);   /* the host's irqfd context, not a vCPU */
+	}
+	v->in_device = false;
 	return ok;
 }
 
+void virt_device_msi(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when)
+{
+	device_msi(ctx, addr, data, requester_id, when);
+}
+
+bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_id)
+{
+	return device_msi(ctx, addr, data, (uint16_t)requester_id, gic_now(ctx));
+}
+
+/* The MSI device's registers: its event queue is the machine's. */
+static uint64_t msidev_read(void *dev, uint64_t off, unsigned size)
+{
+	struct virt *v = dev;
+	return msidev_ops.read(&v->msidev, off, size);
+}
+
+static void msidev_write(void *dev, uint64_t off, unsigned size, uint64_t val)
+{
+	struct virt *v = dev;
+	v->msidev.evq = v->m.sim ? &v->m.sim->events : NULL;
+	if (v->msidev.evq)
+		msidev_ops.write(&v->msidev, off, size, val);
+}
+
+static cycles_t msidev_now(void *ctx) { return gic_now(ctx); }
+
 static const struct dev_ops its_ctrl_glue = { its_ctrl_read, its_ctrl_write };
 static const struct dev_ops its_xlate_glue = { its_xlate_read, its_xlate_write };
+static const struct dev_ops msidev_glue = { msidev_read, msidev_write };
+
+static int msidev_setup(struct virt *v, const struct cfg *c, struct stats *st)
+{
+	struct msidev_config mc;
+	msidev_config_read(c, &mc);
+	if (msidev_init(&v->msidev, &mc, NULL, msidev_now, virt_device_msi, v) < 0)
+		return -1;
+	v->msidev.guest_errors = stats_counter(st, "msidev.guest_errors",
+					       "MSI device accesses at reserved offsets, bad widths or queues beyond NQUEUES");
+	struct machine *m = &v->m;
+	m->mmio[m->nmmio++] = (struct dev_window){ "msidev", HVSIM_VIRT_MSIDEV_BASE, MSIDEV_WINDOW, &msidev_glue, v, true };
+	v->gic.v4.forwarded = forwarded;
+	v->gic.v4.ctx = v;
+	v->gic.v4.hits.direct = v4_direct;
+	v->gic.v4.hits.doorbell = v4_doorbell;
+	v->gic.v4.hits.v4ctx = v;
+	v->its.mapping = its_mapping;
+	v->its.mapping_ctx = v;
+	return 0;
+}
 
 static const struct irq_ctrl_ops virt_irq_ops = {
 	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .poll = irq_poll,
@@ -321,13 +441,15 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	if (its_init(&v->its, &v->gic.dist, c) < 0)
 		return -1;
 	its_register_stats(&v->its, st);
+	if (msidev_setup(v, c, st) < 0)
+		return -1;
 	v->gic.dist.mem = gic_mem;
 	v->gic.dist.now = gic_now;
 	v->gic.dist.kick = gic_kick;
 	v->gic.dist.ctx = v;
 	v->counter = (struct arch_counter){ v->cntfrq_hz, m->freq_hz };
 	for (unsigned i = 0; i < m->ncpus; i++) {
-		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX };
+		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX, .wait_from = UINT64_MAX };
 		vgic_map_hw(&v->gic, i, HVSIM_VIRT_PPI_VIRT_TIMER);   /* direct vtimer (kvm_timer_vcpu_load_gic) */
 	}
 	for (unsigned i = 0; i < MACHINE_MAX_CPUS; i++)
@@ -353,6 +475,10 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 						       "IRQ exits: kick IPI from another vCPU");
 	v->st_irq_exits[VIRT_IRQ_MAINTENANCE] = stats_counter(st, "platform.irq_exits.maintenance",
 							      "IRQ exits: GIC maintenance interrupt (underflow, EOI)");
+	v->st_wait_cycles[0] = stats_counter(st, "platform.wfi_in_guest_cycles",
+					     "cycles vCPUs waited for an interrupt in hardware (WFI not trapped): the physical CPU stays with the guest, unavailable to the host scheduler");
+	v->st_wait_cycles[1] = stats_counter(st, "platform.blocked_cycles",
+					     "cycles vCPUs waited blocked in the hypervisor (trapped WFI, PSCI suspend): the physical CPU is the host's");
 	v->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "waits for an interrupt (WFI, PSCI suspend) that blocked in the hypervisor until a wake-up");
 	return 0;
 }

@@ -29,7 +29,7 @@ static void setup(unsigned nlr, uint64_t ich_hcr)
 	char ini[256];
 	struct cfg *c = cfg_new();
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys), 0);
-	snprintf(ini, sizeof ini, "[gic]\nlist_registers = %u\nspis = %u\nich_hcr_el2 = 0x%llx\nlr_inject_cycles = 100\n",
+	snprintf(ini, sizeof ini, "[gic]\nlist_registers = %u\nspis = %u\nich_hcr_el2 = 0x%llx\nlr_inject_cycles = 100\nversion = 3\nirqfd_cycles = 0\n",
 		 nlr, NSPIS, (unsigned long long)ich_hcr);
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test.ini", ini), 0);
 	uint64_t mpidr[NCPUS];

@@ -130,6 +130,28 @@ static void test_its(void)
 	done();
 }
 
+/* The MSI device at 0x0c000000 (the platform bus), in the VMM, with a DT
+ * node whose msi-parent is the ITS with queue 0's requester ID. */
+static void test_msidev(void)
+{
+	CU_ASSERT_EQUAL_FATAL(make_machine(NULL), 0);
+	const struct dev_window *w = machine_find_mmio(&vm.m, 0x0c000000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(w->size, 0x1000);
+	CU_ASSERT_TRUE(w->user);
+	CU_ASSERT_EQUAL(w->ops->read(w->dev, 0, 4), 0x4449534d);          /* "MSID" */
+	const void *fdt = vm.dtb;
+	int len, n = fdt_node_offset_by_compatible(fdt, -1, "hvsim,msidev");
+	CU_ASSERT_TRUE_FATAL(n >= 0);
+	CU_ASSERT_STRING_EQUAL(fdt_get_name(fdt, n, NULL), "msidev@c000000");
+	const fdt32_t *mp = prop(fdt, n, "msi-parent", &len);
+	CU_ASSERT_EQUAL_FATAL(len, 8);
+	int its_node = fdt_node_offset_by_compatible(fdt, -1, "arm,gic-v3-its");
+	CU_ASSERT_EQUAL(fdt32_to_cpu(mp[0]), fdt_get_phandle(fdt, its_node));
+	CU_ASSERT_EQUAL(fdt32_to_cpu(mp[1]), 0x10);                       /* [msidev] requester_id */
+	done();
+}
+
 static void test_bad_gic_design(void)
 {
 	CU_ASSERT_EQUAL(make_machine("gic.spis=100"), -1);
@@ -144,6 +166,7 @@ static CU_TestInfo tests[] = {
 	{ "arm,armv8-timer node", test_timer_node },
 	{ "GICD and GICR windows", test_windows },
 	{ "ITS windows and node", test_its },
+	{ "MSI device window and node", test_msidev },
 	{ "bad GIC design", test_bad_gic_design },
 	CU_TEST_INFO_NULL,
 };
