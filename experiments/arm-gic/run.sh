@@ -10,11 +10,12 @@ here=experiments/arm-gic
 out=docs/results/arm-gic
 mkdir -p "$out"
 "$hvsim" sweep --no-progress -o "$out/results.jsonl" "$here/sweep.ini"
-# design name and its files, in sweep order (commented designs are skipped)
+# design name, its files and its set overrides ("name|files|sets"), in sweep order
 designs() {
-	awk '/^\[design /{ if (n) print n, f; n = substr($2, 1, length($2) - 1); f = "" }
+	awk '/^\[design /{ if (n) print n "|" f "|" v; n = substr($2, 1, length($2) - 1); f = ""; v = "" }
 	     /^files = /{ sub(/^files = /, ""); sub(/ *;.*/, ""); f = $0 }
-	     END { if (n) print n, f }' "$here/sweep.ini"
+	     /^set = /{ sub(/^set = /, ""); sub(/ *;.*/, ""); v = $0 }
+	     END { if (n) print n "|" f "|" v }' "$here/sweep.ini"
 }
 ops="hvc mmio_read_user mmio_read_vgic eoi ipi lpi timer"
 {
@@ -26,9 +27,10 @@ ops="hvc mmio_read_user mmio_read_vgic eoi ipi lpi timer"
 	printf '|---|'; for o in $ops; do printf -- '---:|'; done; echo
 	printf '| Kunpeng 920, published |'
 	for v in 408 2306 638 26 1697 2168 1822; do printf ' %s |' "$v"; done; echo
-	designs | while read -r name files; do
+	designs | while IFS='|' read -r name files sets; do
 		args=""
 		for f in $files; do args="$args --design $here/$f"; done
+		for v in $sets; do args="$args --set $v"; done
 		# shellcheck disable=SC2086
 		"$hvsim" run $args --stats-format json --stats /dev/null firmware/arm64/microbench.elf \
 			>"$out/microbench-$name.out" 2>/dev/null
@@ -46,6 +48,10 @@ ops="hvc mmio_read_user mmio_read_vgic eoi ipi lpi timer"
 	echo
 	"$hvsim" report --value exits.IRQ --format markdown --title "IRQ exits (timers, kicks, maintenance)" "$out/results.jsonl"
 	echo
+	for v in list_register.LPI direct.vLPI doorbell.vLPI; do
+		"$hvsim" report --value "gic.delivered.$v" --format markdown --title "Delivered: $v" "$out/results.jsonl"
+		echo
+	done
 	"$hvsim" report --value exit_cycles_total --format markdown --title "Cycles in VM exits" "$out/results.jsonl"
 	echo
 	"$hvsim" report --value cycles --baseline design=default --format markdown \
