@@ -15,8 +15,7 @@
 
 #define SELF_VECTOR 0x40
 
-static volatile unsigned gp_seen, ipis;
-static volatile uint64_t gp_error;
+static volatile unsigned ipis;
 
 void apic_irq_handler(unsigned vector)
 {
@@ -25,45 +24,17 @@ void apic_irq_handler(unsigned vector)
     apic_eoi();
 }
 
-/* #GP at a RDMSR/WRMSR (0F 32 / 0F 30): count it and skip the instruction. */
-static int on_exc(struct x86_frame *f)
-{
-    const uint8_t *p = (const uint8_t *)(uintptr_t)f->rip;
-    if (f->vector != X86_VEC_GP || p[0] != 0x0f || (p[1] != 0x30 && p[1] != 0x32))
-        return 0;
-    gp_seen++;
-    gp_error = f->error;
-    f->rip += 2;
-    return 1;
-}
-
-static int rd_gp(uint32_t msr, uint64_t *val)
-{
-    unsigned before = gp_seen;
-    uint32_t lo = 0, hi = 0;
-    __asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-    *val = (uint64_t)hi << 32 | lo;
-    return gp_seen != before;
-}
-
-static int wr_gp(uint32_t msr, uint64_t val)
-{
-    unsigned before = gp_seen;
-    wrmsr(msr, val);
-    return gp_seen != before;
-}
-
 static const uint32_t edges[] = { 0x7ff, 0x800, 0x8ff, 0x900, 0xbff, 0xc00 };
 
 static int probe_edges(void)
 {
     uint64_t v;
     for (unsigned i = 0; i < sizeof edges / sizeof edges[0]; i++) {
-        int r = rd_gp(edges[i], &v), w = wr_gp(edges[i], 0);
+        int r = rdmsr_gp(edges[i], &v), w = wrmsr_gp(edges[i], 0);
         printf("x2apic-range: 0x%x: rdmsr %s, wrmsr %s\n", edges[i], r ? "#GP" : "read", w ? "#GP" : "written");
         if (!r || !w)
             return 80;
-        if (gp_error)
+        if (exc_gp_error)
             return 83;
     }
     return 0;
@@ -72,22 +43,22 @@ static int probe_edges(void)
 int main(void)
 {
     apic_idt_init();
-    exc_set_handler(on_exc);
+    exc_set_handler(exc_msr_gp);
     apic_enable();
     uint64_t v;
     /* xAPIC mode: the x2APIC registers do not exist yet */
-    if (!rd_gp(0x802, &v) || !wr_gp(0x808, 0))
+    if (!rdmsr_gp(0x802, &v) || !wrmsr_gp(0x808, 0))
         return 80;
     apic_x2apic_on();
     int r = probe_edges();
     if (r)
         return r;
     /* the registers inside: ID (read-only: a write #GPs), version, TPR */
-    if (rd_gp(0x802, &v) || v != 0 || !wr_gp(0x802, 1))
+    if (rdmsr_gp(0x802, &v) || v != 0 || !wrmsr_gp(0x802, 1))
         return 81;
-    if (rd_gp(0x803, &v) || (v & 0xff) != 0x14)
+    if (rdmsr_gp(0x803, &v) || (v & 0xff) != 0x14)
         return 81;
-    if (wr_gp(0x808, 0x20) || rd_gp(0x808, &v) || v != 0x20 || wr_gp(0x808, 0))
+    if (wrmsr_gp(0x808, 0x20) || rdmsr_gp(0x808, &v) || v != 0x20 || wrmsr_gp(0x808, 0))
         return 81;
     /* survived: a self-IPI (10.12.11) is taken */
     wrmsr(0x83f, SELF_VECTOR);
@@ -95,6 +66,6 @@ int main(void)
         sti_hlt();
     if (ipis != 1)
         return 82;
-    printf("x2apic-range: %u #GP taken, self-IPI received\nx2apic-range: PASS\n", gp_seen);
+    printf("x2apic-range: %u #GP taken, self-IPI received\nx2apic-range: PASS\n", exc_gp_count);
     return 0;
 }

@@ -51,3 +51,34 @@ void x86_exception(struct x86_frame *f)
            f->vector, f->error, f->rip);
     hv_exit(99);
 }
+
+volatile unsigned exc_gp_count;
+volatile uint64_t exc_gp_error;
+
+/* #GP at a RDMSR/WRMSR (0F 32 / 0F 30): count it and skip the instruction. */
+int exc_msr_gp(struct x86_frame *f)
+{
+    const uint8_t *p = (const uint8_t *)(uintptr_t)f->rip;
+    if (f->vector != X86_VEC_GP || p[0] != 0x0f || (p[1] != 0x30 && p[1] != 0x32))
+        return 0;
+    exc_gp_count++;
+    exc_gp_error = f->error;
+    f->rip += 2;
+    return 1;
+}
+
+int rdmsr_gp(uint32_t msr, uint64_t *val)
+{
+    unsigned before = exc_gp_count;
+    uint32_t lo = 0, hi = 0;
+    __asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
+    *val = (uint64_t)hi << 32 | lo;
+    return exc_gp_count != before;
+}
+
+int wrmsr_gp(uint32_t msr, uint64_t val)
+{
+    unsigned before = exc_gp_count;
+    wrmsr(msr, val);
+    return exc_gp_count != before;
+}

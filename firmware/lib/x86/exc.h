@@ -27,4 +27,14 @@ void exc_set_handler(x86_exc_handler_t h);
 void x86_exception(struct x86_frame *f);      /* called by the stubs (exc.S) */
 extern const uint64_t x86_exc_stubs[32];      /* stub addresses, by vector */
 
+/* RDMSR/WRMSR that report a #GP instead of faulting: with exc_msr_gp
+ * installed (exc_set_handler), a #GP at a RDMSR/WRMSR is counted in
+ * exc_gp_count, its error code kept in exc_gp_error, and the instruction
+ * skipped.  rdmsr_gp/wrmsr_gp return 1 if the access raised #GP. */
+extern volatile unsigned exc_gp_count;
+extern volatile uint64_t exc_gp_error;
+int exc_msr_gp(struct x86_frame *f);
+int rdmsr_gp(uint32_t msr, uint64_t *val);
+int wrmsr_gp(uint32_t msr, uint64_t val);
+
 #endif

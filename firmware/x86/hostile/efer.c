@@ -7,38 +7,17 @@
 #include "hostile.h"
 #include "x86/exc.h"
 
-static volatile unsigned gp_seen;
-static volatile uint64_t gp_error;
-
-static int on_exc(struct x86_frame *f)
-{
-    const uint8_t *p = (const uint8_t *)(uintptr_t)f->rip;
-    if (f->vector != X86_VEC_GP || p[0] != 0x0f || p[1] != 0x30)
-        return 0;
-    gp_seen++;
-    gp_error = f->error;
-    f->rip += 2;
-    return 1;
-}
-
-static int wrmsr_gp(uint32_t msr, uint64_t val)
-{
-    unsigned before = gp_seen;
-    wrmsr(msr, val);
-    return gp_seen != before;
-}
-
 int main(void)
 {
     exc_init();
-    exc_set_handler(on_exc);
+    exc_set_handler(exc_msr_gp);
     uint64_t efer = rdmsr(MSR_IA32_EFER);
     printf("efer: start, IA32_EFER = 0x%lx\n", efer);
 
     const uint64_t bad[] = { ~0ULL, efer | 2, efer | (1ULL << 63), efer | 0xf000 };
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int g = wrmsr_gp(MSR_IA32_EFER, bad[i]);
-        CHECK(g && gp_error == 0, "wrmsr IA32_EFER 0x%lx: #GP(%lu) %s", bad[i], gp_error,
+        CHECK(g && exc_gp_error == 0, "wrmsr IA32_EFER 0x%lx: #GP(%lu) %s", bad[i], exc_gp_error,
               g ? "raised" : "NOT raised");
         uint64_t now = rdmsr(MSR_IA32_EFER);
         CHECK(now == efer, "IA32_EFER still 0x%lx (read 0x%lx)", efer, now);

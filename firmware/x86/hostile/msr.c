@@ -9,38 +9,6 @@
 #include "hostile.h"
 #include "x86/exc.h"
 
-static volatile unsigned gp_seen;
-static volatile uint64_t gp_error;
-
-/* #GP at a RDMSR/WRMSR: note it and skip the instruction (2 bytes). */
-static int on_exc(struct x86_frame *f)
-{
-    const uint8_t *p = (const uint8_t *)(uintptr_t)f->rip;
-    if (f->vector != X86_VEC_GP || p[0] != 0x0f || (p[1] != 0x30 && p[1] != 0x32))
-        return 0;
-    gp_seen++;
-    gp_error = f->error;
-    f->rip += 2;
-    return 1;
-}
-
-/* Returns 1 if the access raised #GP (value untouched), 0 if it completed. */
-static int rdmsr_gp(uint32_t msr, uint64_t *val)
-{
-    unsigned before = gp_seen;
-    uint32_t lo = 0, hi = 0;
-    __asm__ volatile("rdmsr" : "+a"(lo), "+d"(hi) : "c"(msr) : "memory");
-    *val = (uint64_t)hi << 32 | lo;
-    return gp_seen != before;
-}
-
-static int wrmsr_gp(uint32_t msr, uint64_t val)
-{
-    unsigned before = gp_seen;
-    wrmsr(msr, val);
-    return gp_seen != before;
-}
-
 /* MSRs that no processor model hvsim offers implements. */
 static const uint32_t absent[] = {
     0x1fff, 0x2000,                     /* last of the low bitmap range, first past it */
@@ -56,15 +24,15 @@ static const uint32_t absent[] = {
 int main(void)
 {
     exc_init();
-    exc_set_handler(on_exc);
+    exc_set_handler(exc_msr_gp);
     printf("msr: start\n");
     uint64_t v;
 
     for (unsigned i = 0; i < sizeof absent / sizeof absent[0]; i++) {
         int r = rdmsr_gp(absent[i], &v);
-        CHECK(r && gp_error == 0, "rdmsr 0x%x: #GP(%lu) %s", absent[i], gp_error, r ? "raised" : "NOT raised");
+        CHECK(r && exc_gp_error == 0, "rdmsr 0x%x: #GP(%lu) %s", absent[i], exc_gp_error, r ? "raised" : "NOT raised");
         int w = wrmsr_gp(absent[i], GARBAGE);
-        CHECK(w && gp_error == 0, "wrmsr 0x%x: #GP(%lu) %s", absent[i], gp_error, w ? "raised" : "NOT raised");
+        CHECK(w && exc_gp_error == 0, "wrmsr 0x%x: #GP(%lu) %s", absent[i], exc_gp_error, w ? "raised" : "NOT raised");
     }
 
     /* MSR 0 (IA32_P5_MC_ADDR) exists on some processors and not others:
@@ -90,6 +58,6 @@ int main(void)
     g = rdmsr_gp(MSR_IA32_TSC_AUX, &v);
     CHECK(!g && v == 0x12345678, "IA32_TSC_AUX kept 0x%lx", v);
 
-    printf("msr: %u #GP taken\n", gp_seen);
+    printf("msr: %u #GP taken\n", exc_gp_count);
     return hostile_done("msr");
 }
