@@ -286,19 +286,11 @@ static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, c
 		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
 }
 
-/* List registers KVM saves at this exit and restores at the next entry:
- * those the last flush wrote (its used_lrs), whatever the guest has done
- * with them since; the fold at the exit clears them. */
+/* List registers KVM saves at this exit (the machine's controller knows). */
 static unsigned lrs_in_use(struct vcpu *v)
 {
-	const struct virt *vm = v->set->virt;
-	if (!vm || !irqc(v))
-		return 0;
-	const struct gic_cpuif *c = &vm->gic.cpu[v->id];
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->nlr; i++)
-		n += c->lr[i] != 0;
-	return n;
+	struct irq_ctrl *ic = irqc(v);
+	return ic && ic->ops->saved_lrs ? ic->ops->saved_lrs(ic->ctx, v->id) : 0;
 }
 
 static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)

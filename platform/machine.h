@@ -47,6 +47,10 @@ struct irq_ctrl_ops {
 		       bool trapped);
 	/* An exit to the hypervisor starts (before its handler runs). */
 	void (*exit)(void *ctx, unsigned cpu);
+	/* List registers the hypervisor saves at this exit and restores at the
+	 * next entry (the world switch's vGIC part), asked before exit; NULL:
+	 * none (x86). */
+	unsigned (*saved_lrs)(void *ctx, unsigned cpu);
 	/* The vCPU runs and now >= check_at[cpu]: timers, kicks from other
 	 * vCPUs, maintenance.  Returns what a physical interrupt to the
 	 * hypervisor was for ("timer", "kick", "maintenance"), for which the

@@ -179,6 +179,17 @@ static void irq_exit(void *ctx, unsigned cpu)
 	v->irqc.check_at[cpu] = 0;
 }
 
+/* Those the last flush wrote (KVM's used_lrs), whatever the guest has done
+ * with them since; the fold at the exit clears them. */
+static unsigned irq_saved_lrs(void *ctx, unsigned cpu)
+{
+	const struct gic_cpuif *c = &((struct virt *)ctx)->gic.cpu[cpu];
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nlr; i++)
+		n += c->lr[i] != 0;
+	return n;
+}
+
 static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
@@ -425,7 +436,8 @@ static int msidev_setup(struct virt *v, const struct cfg *c, struct stats *st)
 }
 
 static const struct irq_ctrl_ops virt_irq_ops = {
-	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .poll = irq_poll,
+	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .saved_lrs = irq_saved_lrs,
+	.poll = irq_poll,
 	.entry = irq_entry, .irq_line = irq_line, .irq_taken = irq_taken, .wait = irq_wait,
 };
 
