@@ -79,7 +79,7 @@ struct vcpu {
 	struct vcpus *set;
 	uc_engine *uc;
 	unsigned id;
-	cycles_t until;              /* end of the current run slice */
+	cycles_t inval_until;        /* sc.until before a code write stopped the slice */
 	uint32_t milli;              /* sub-cycle remainder of block costs */
 	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const struct dblock *cur;    /* block being executed */
