@@ -1,7 +1,7 @@
 /* x86-64 front end: the guest runs as VMX non-root code in Unicorn; hvsim is
- * root mode.  Unicorn 2.0.1 hooks CPUID/IN/OUT; RDMSR/WRMSR/RDTSC are caught
- * by one-address code hooks placed when the decoder first sees them, VMCALL
- * arrives as an invalid instruction, HLT stops emulation (TOOLCHAIN-NOTES). */
+ * root mode.  Unicorn 2.0.1 hooks CPUID/IN/OUT; RDMSR/WRMSR/RDTSC/VMCALL are
+ * caught by one-address code hooks placed when the decoder first sees them,
+ * HLT stops emulation (TOOLCHAIN-NOTES). */
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -620,10 +620,32 @@ static bool mov_cr8(struct vcpu *v, uint64_t addr)
 	return true;
 }
 
+/* VMCALL always exits (SDM Vol. 3C 25.1.2).  Emulated from a code hook
+ * before the instruction runs, not from its #UD: after an I/O hook's stop
+ * and a block hook's stop with paging on, Unicorn loses that #UD and
+ * re-runs the block forever (docs/memory-results.md). */
+static void do_vmcall(struct vcpu *v, uint64_t rip)
+{
+	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
+	struct hv_call r;
+	uint64_t pages;
+	set_rip(v, rip + 3);
+	if (rd(v, UC_X86_REG_RAX) == HVSIM_HC_X86_DIRTY_ROUND && xlate_dirty_round(v, rd(v, UC_X86_REG_RBX), &pages)) {
+		wr(v, UC_X86_REG_RAX, pages);
+		return;
+	}
+	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
+	wr(v, UC_X86_REG_RAX, r.ret);
+	if (r.act == HV_STOP) {
+		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
+		vcpu_stop(v);
+	}
+}
+
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
-	uint8_t op[2] = { 0 };
+	uint8_t op[3] = { 0 };
 	if (v->xl.on)
 		tlb_special(v, addr);
 	if (mov_cr8(v, addr))
@@ -636,6 +658,8 @@ static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		do_wrmsr(v, addr);
 	else if (op[1] == 0x31)
 		do_rdtsc(v, addr);
+	else if (op[1] == 0x01 && xlate_read_virt(v, addr + 2, op + 2, 1) && op[2] == 0xc1)
+		do_vmcall(v, addr);
 }
 
 bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
@@ -660,33 +684,15 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	return added;
 }
 
-/* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first, and
- * INT 6 too (Unicorn raises both as vector 6). */
+/* Invalid opcodes and INT 6: #UD to the guest (Unicorn raises both as
+ * vector 6).  VMCALL never gets here: a code hook on it runs first. */
 static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
-	uint8_t b[3] = { 0 };
-	if (!xlate_read_virt(v, rip, b, 3) || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
-		/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
-		bool int6 = b[0] == 0xcd && b[1] == X86_VEC_UD;
-		inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
-		return;
-	}
-	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
-	struct hv_call r;
-	uint64_t pages;
-	if (rd(v, UC_X86_REG_RAX) == HVSIM_HC_X86_DIRTY_ROUND && xlate_dirty_round(v, rd(v, UC_X86_REG_RBX), &pages)) {
-		wr(v, UC_X86_REG_RAX, pages);
-		wr(v, UC_X86_REG_RIP, rip + 3);
-		return;
-	}
-	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
-	wr(v, UC_X86_REG_RAX, r.ret);
-	wr(v, UC_X86_REG_RIP, rip + 3);
-	if (r.act == HV_STOP) {
-		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
-		vcpu_stop(v);
-	}
+	uint8_t b[2] = { 0 };
+	/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
+	bool int6 = xlate_read_virt(v, rip, b, 2) && b[0] == 0xcd && b[1] == X86_VEC_UD;
+	inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
 }
 
 static bool hook_invalid(uc_engine *uc, void *ud)
