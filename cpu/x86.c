@@ -685,13 +685,19 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 }
 
 /* Invalid opcodes and INT 6: #UD to the guest (Unicorn raises both as
- * vector 6).  VMCALL never gets here: a code hook on it runs first. */
+ * vector 6).  A VMCALL arrives here only if its block was decoded before
+ * code was rewritten under it (no code hook on it yet). */
 static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
-	uint8_t b[2] = { 0 };
+	uint8_t b[3] = { 0 };
+	bool ok = xlate_read_virt(v, rip, b, 2);
+	if (ok && b[0] == 0x0f && b[1] == 0x01 && xlate_read_virt(v, rip + 2, b + 2, 1) && b[2] == 0xc1) {
+		do_vmcall(v, rip);
+		return;
+	}
 	/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
-	bool int6 = xlate_read_virt(v, rip, b, 2) && b[0] == 0xcd && b[1] == X86_VEC_UD;
+	bool int6 = ok && b[0] == 0xcd && b[1] == X86_VEC_UD;
 	inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
 }
 
