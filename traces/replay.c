@@ -239,6 +239,12 @@ static void x86_msr(struct dctx *c, bool write)
 		}
 	}
 	x86_by_class(c, xi.reason, xi.cause);
+	if (write && vmx_msr_fastpath(i, m->u.msr.value)) {   /* KVM's fastpath handler */
+		struct cost k;
+		vmx_exit_parts(&c->d->vmx, VMXX_MSR_WRITE, false, &k);
+		vmx_fastpath_parts(&c->d->vmx, &k);
+		c->out->cost = cost_total(&k);
+	}
 }
 
 /* I/O qualification (SDM Table 28-5): size-1 [2:0], IN [3], string [4],
