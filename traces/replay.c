@@ -7,6 +7,7 @@
 #include "traces/replay.h"
 
 #define MAX_COMP 8		/* companion events kept per exit (the rest are not needed) */
+#define REASON_CACHE 512	/* name addresses remembered by reason_id (power of two) */
 #define SEEN_CAP 4096		/* MMIO pages remembered per vCPU (first touch under MMIO SPTE caching) */
 
 /* Per vCPU, per design: the APIC-virtualization state the decisions read. */
@@ -38,6 +39,7 @@ struct replay {
 	struct replay_design *des;
 	unsigned nreasons;
 	const char *reasons[REPLAY_MAX_REASONS];
+	struct { const char *name; int id; } rcache[REASON_CACHE];	/* reason_id by the name's address */
 	struct rvcpu **v;		/* [TRACE_MAX_VCPU + 1]: the last slot holds exits with no vCPU */
 	unsigned nv;
 	bool have_origin, ts_cycles, finished;
@@ -84,6 +86,10 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	d->freq_mhz = (double)cfg_u64(c, "cpu", "freq_mhz");
 	if (arch == TRACE_ARCH_ARM64) {
 		el2_init(&d->el2, c);
+		for (unsigned x = 0; x < EL2X_COUNT; x++)
+			for (unsigned u = 0; u < 2; u++)
+				for (unsigned l = 0; l <= REPLAY_MAX_LRS; l++)
+					d->el2_cost[x][u][l] = el2_exit_cost(&d->el2, x, u, l);
 		return;
 	}
 	vmx_init(&d->vmx, c);
@@ -105,6 +111,12 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	d->eoi_cycles = cfg_u64(c, "lapic", "eoi_cycles");
 	d->write_cycles = cfg_u64(c, "lapic", "write_cycles");
 	d->icr_cycles = cfg_u64(c, "lapic", "icr_write_cycles");
+	for (unsigned x = 0; x < VMXX_COUNT; x++)
+		for (unsigned u = 0; u < 2; u++)
+			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
+	struct cost k;
+	vmx_switch_parts(&d->vmx, &k);
+	d->switch_cost = cost_total(&k);
 }
 
 /* ---- decisions ---- */
@@ -157,15 +169,13 @@ static void undecided(struct dctx *c, const char *what)
 /* x86 */
 static cycles_t vmx_cost(const struct replay_design *d, enum vmx_exit x, bool user)
 {
-	return vmx_exit_cost(&d->vmx, x, user);
+	return x < VMXX_COUNT ? d->vmx_cost[x][user] : vmx_exit_cost(&d->vmx, x, user);
 }
 
 /* An exit the accounted classes do not cover: the world switch plus a [lapic] handler. */
 static cycles_t switch_plus(const struct replay_design *d, cycles_t handler)
 {
-	struct cost k;
-	vmx_switch_parts(&d->vmx, &k);
-	return cost_total(&k) + handler;
+	return d->switch_cost + handler;
 }
 
 static void x86_by_class(struct dctx *c, unsigned reason, const char *cause)
@@ -429,9 +439,14 @@ static unsigned lrs_of(const struct dctx *c)
 	return m && m->u.mark.has_lrs ? m->u.mark.lrs : 0;
 }
 
+static cycles_t arm_cost(const struct replay_design *d, enum el2_exit x, bool user, unsigned lrs)
+{
+	return lrs <= REPLAY_MAX_LRS ? d->el2_cost[x][user][lrs] : el2_exit_cost(&d->el2, x, user, lrs);
+}
+
 static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
 {
-	kept(c, el2_exit_name(x), el2_exit_cost(&c->d->el2, x, to_user(c), lrs_of(c)), cause);
+	kept(c, el2_exit_name(x), arm_cost(c->d, x, to_user(c), lrs_of(c)), cause);
 }
 
 static void arm_decide(struct dctx *c)
@@ -498,16 +513,13 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 static cycles_t wake_cost(const struct replay_design *d)
 {
 	if (d->arch == TRACE_ARCH_ARM64)
-		return el2_exit_cost(&d->el2, EL2X_IRQ, false, 0);
+		return arm_cost(d, EL2X_IRQ, false, 0);
 	return switch_plus(d, d->kick_cycles);
 }
 
 /* ---- the reason table ---- */
-static int reason_id(struct replay *r, const char *name)
+static int reason_id_slow(struct replay *r, const char *name)
 {
-	for (unsigned i = 0; i < r->nreasons; i++)
-		if (r->reasons[i] == name)
-			return (int)i;
 	for (unsigned i = 0; i < r->nreasons; i++)
 		if (!strcmp(r->reasons[i], name))
 			return (int)i;
@@ -519,6 +531,28 @@ static int reason_id(struct replay *r, const char *name)
 	r->reasons[r->nreasons] = copy;
 	return (int)r->nreasons++;
 }
+
+/* Names come from the models' tables (static strings): looked up by address
+ * first; a name in a caller's buffer (name_is_static false) never is. */
+static int reason_id_of(struct replay *r, const char *name, bool name_is_static)
+{
+	if (!name_is_static)
+		return reason_id_slow(r, name);
+	unsigned h = (unsigned)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 55) & (REASON_CACHE - 1);
+	for (unsigned i = 0; i < REASON_CACHE; i++, h = (h + 1) & (REASON_CACHE - 1)) {
+		if (r->rcache[h].name == name)
+			return r->rcache[h].id;
+		if (!r->rcache[h].name) {
+			int id = reason_id_slow(r, name);
+			r->rcache[h].name = name;
+			r->rcache[h].id = id;
+			return id;
+		}
+	}
+	return reason_id_slow(r, name);
+}
+
+static int reason_id(struct replay *r, const char *name) { return reason_id_of(r, name, true); }
 
 /* The reasons hvsim run reports for this architecture first, in its order. */
 static void seed_reasons(struct replay *r)
@@ -701,7 +735,8 @@ static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool ent
 	uint64_t blocked = r->ts_cycles ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0) : v->blocked_ns;
 	dur = dur > blocked ? dur - blocked : 0;
 	v->rec_ts += dur;
-	int src_id = reason_id(r, source_reason(&v->ex, buf, sizeof buf));
+	const char *src = source_reason(&v->ex, buf, sizeof buf);
+	int src_id = reason_id_of(r, src, src != buf);
 	side_add(&v->src, src_id, dur);
 	for (unsigned i = 0; i < r->nd; i++)
 		account(r, v, i, src_id, dur);

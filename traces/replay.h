@@ -42,6 +42,7 @@
 
 #define REPLAY_MAX_DESIGNS 8
 #define REPLAY_MAX_REASONS 128
+#define REPLAY_MAX_LRS 16	/* list registers: ICH_LR<n>_EL2, n < 16 (GICv3 arch spec 12.4.6) */
 
 /* One design's models, built from its effective configuration. */
 struct replay_design {
@@ -54,6 +55,10 @@ struct replay_design {
 	uint8_t pi_nv;			/* posted-interrupt notification vector */
 	bool irq_window_exiting;	/* [lapic] irq_window_exiting */
 	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
+	/* Exit costs, computed once by the models' own functions (vmx_exit_cost,
+	 * vmx_switch_parts, el2_exit_cost): they depend on the design only. */
+	cycles_t vmx_cost[VMXX_COUNT][2], switch_cost;
+	cycles_t el2_cost[EL2X_COUNT][2][REPLAY_MAX_LRS + 1];
 };
 
 /* Builds d from c, a configuration of the machine of arch (virt for arm64,
