@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "cpu/export.h"
 #include "cpu/vcpu.h"
+#include "platform/pc.h"
 
 /* KVM_EXIT_* (include/uapi/linux/kvm.h) */
 enum { KVM_EXIT_IO = 2, KVM_EXIT_MMIO = 6, KVM_EXIT_SHUTDOWN = 8, KVM_EXIT_HYPERCALL = 3 };
@@ -45,14 +46,41 @@ static void mmio(FILE *f, const struct vcpu *v, uint64_t ts)
 		v->note.len ? v->note.len : 4, v->note.addr);
 }
 
+/* Host vectors (arch/x86/include/asm/irq_vectors.h): the host timer
+ * interrupt that runs KVM's hrtimer, and the IPI of kvm_vcpu_kick. */
+enum { LOCAL_TIMER_VECTOR = 0xec, RESCHEDULE_VECTOR = 0xfd };
+
+/* VM-exit interruption information of an external-interrupt exit (SDM Vol.
+ * 3C, "VM-Exit Information Fields for Vectored Events"): vector [7:0], type
+ * [10:8] 0 (external interrupt), valid [31]. */
+static uint32_t ext_intr_info(const struct vcpu *v, const char *name)
+{
+	if (strcmp(name, "EXTERNAL_INTERRUPT") || !v->note.cause)
+		return 0;
+	return 1u << 31 | (strcmp(v->note.cause, "timer") ? RESCHEDULE_VECTOR : LOCAL_TIMER_VECTOR);
+}
+
+/* The guest's LAPIC timer expired (on the host hrtimer or the
+ * VMX-preemption timer): KVM delivers its LVTT vector (apic_timer_expired ->
+ * __apic_accept_irq), which traces kvm_apic_accept_irq. */
+static void timer_accept(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	if (!v->note.cause || (strcmp(v->note.cause, "timer") && strcmp(v->note.cause, "preemption_timer")))
+		return;
+	head(f, v, ts);
+	fprintf(f, "kvm_apic_accept_irq: apicid %x vec %u (Fixed|edge)\n", v->id,
+		pc_irq_timer_vector(v->set->pc, v->id));
+}
+
 /* x86: kvm_exit with the qualification as info1, then the companions. */
 static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
 	const char *name = v->set->exit_names[x];
 	head(f, v, ts);
 	fprintf(f, "kvm_exit: vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
-		" info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n", v->id, name, v->note.pc,
-		v->note.syndrome);
+		" info2 0x0000000000000000 intr_info 0x%08" PRIx32 " error_code 0x00000000\n", v->id, name, v->note.pc,
+		v->note.syndrome, ext_intr_info(v, name));
+	timer_accept(f, v, ts);
 	if (!strcmp(name, "MSR_READ") || !strcmp(name, "MSR_WRITE")) {
 		bool w = name[4] == 'W';
 		uint64_t val = w ? (uint32_t)reg(v, UC_X86_REG_RAX) | reg(v, UC_X86_REG_RDX) << 32 : 0;

@@ -111,6 +111,9 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	d->eoi_cycles = cfg_u64(c, "lapic", "eoi_cycles");
 	d->write_cycles = cfg_u64(c, "lapic", "write_cycles");
 	d->icr_cycles = cfg_u64(c, "lapic", "icr_write_cycles");
+	d->timer = (enum apic_timer_design)cfg_enum(c, "lapic", "timer");
+	d->preempt_cycles = cfg_u64(c, "lapic", "preemption_timer_cycles");
+	d->pi_notify_cycles = cfg_u64(c, "apicv", "pi_notify_cycles");
 	for (unsigned x = 0; x < VMXX_COUNT; x++)
 		for (unsigned u = 0; u < 2; u++)
 			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
@@ -366,10 +369,43 @@ static void x86_apicv_exit(struct dctx *c, unsigned reason)
 		undecided(c, "xAPIC or x2APIC access: the trace does not say");
 }
 
+/* The guest's LAPIC timer expired while it ran (an EXTERNAL_INTERRUPT of
+ * the host timer, or a PREEMPTION_TIMER exit, with the LVTT vector accepted
+ * before the entry): what the design's timer does instead, by
+ * apic_timer_expiry, as the firmware path (platform/pc_irq.c) decides it. */
+static void x86_timer(struct dctx *c)
+{
+	struct apic_timer_expiry e = apic_timer_expiry(c->d->timer, true);
+	const char *cause = apic_timer_design_name(c->d->timer);
+	if (e.exit_reason < 0) {
+		removed(c, "LAPIC timer posted by a housekeeping CPU (exitless timer)");
+		c->out->cost = e.posted ? c->d->pi_notify_cycles : 0;
+		return;
+	}
+	if (e.exit_reason == APIC_EXIT_PREEMPTION_TIMER)
+		return kept(c, vmx_reason_name(EXIT_REASON_PREEMPTION_TIMER), switch_plus(c->d, c->d->preempt_cycles),
+			    cause);
+	kept(c, vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), switch_plus(c->d, c->d->kick_cycles), cause);
+}
+
+/* Host vectors (arch/x86/include/asm/irq_vectors.h): the host timer interrupt. */
+#define LOCAL_TIMER_VECTOR 0xec
+
+/* A timer interrupt for the guest's LAPIC timer: the host timer's vector
+ * with the guest's timer vector accepted before the entry.  Host timer
+ * ticks without it exit under every design. */
+static bool is_lapic_timer(const struct dctx *c)
+{
+	const struct trace_x86_exit *x = &c->ex->u.x86;
+	return (x->intr_info >> 31) && (uint8_t)x->intr_info == LOCAL_TIMER_VECTOR && companion(c, TEV_APIC_ACCEPT_IRQ);
+}
+
 static void x86_ext_intr(struct dctx *c)
 {
 	const struct trace_x86_exit *x = &c->ex->u.x86;
 	uint8_t vec = (uint8_t)x->intr_info;
+	if (is_lapic_timer(c))
+		return x86_timer(c);
 	if (c->d->apicv.posted_interrupts && (x->intr_info >> 31) && vec == c->d->pi_nv)
 		return removed(c, "posted-interrupt notification processed by the processor");
 	struct vmx_event e = { .kind = VMX_EV_EXT_INTR, .intr.vector = vec };
@@ -409,6 +445,11 @@ static void x86_decide(struct dctx *c)
 		case EXIT_REASON_EPT_VIOLATION:
 		case EXIT_REASON_EPT_MISCONFIG: return x86_mmio(c);
 		case EXIT_REASON_EXTERNAL_INTERRUPT: return x86_ext_intr(c);
+		case EXIT_REASON_PREEMPTION_TIMER:
+			if (companion(c, TEV_APIC_ACCEPT_IRQ))
+				return x86_timer(c);
+			kept(c, vmx_reason_name(x->reason), switch_plus(c->d, c->d->preempt_cycles), NULL);
+			return undecided(c, "no kvm_apic_accept_irq: the preemption timer did not expire for the LAPIC");
 		case EXIT_REASON_APIC_ACCESS: return x86_apic_access(c);
 		case EXIT_REASON_APIC_WRITE:
 		case EXIT_REASON_EOI_INDUCED: return x86_apicv_exit(c, x->reason);

@@ -34,6 +34,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "apic/timer.h"
 #include "apic/vapic.h"
 #include "core/cfg.h"
 #include "cpu/el2.h"
@@ -55,6 +56,8 @@ struct replay_design {
 	uint8_t pi_nv;			/* posted-interrupt notification vector */
 	bool irq_window_exiting;	/* [lapic] irq_window_exiting */
 	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
+	enum apic_timer_design timer;	/* [lapic] timer: how the LAPIC timer is backed */
+	cycles_t preempt_cycles, pi_notify_cycles;	/* [lapic] preemption_timer_cycles, [apicv] pi_notify_cycles */
 	/* Exit costs, computed once by the models' own functions (vmx_exit_cost,
 	 * vmx_switch_parts, el2_exit_cost): they depend on the design only. */
 	cycles_t vmx_cost[VMXX_COUNT][2], switch_cost;

@@ -62,6 +62,25 @@ whatif no-hlt-ipi 0 "$FIRMWARE/x86/ipi.elf" ipi-x86 0.05 --design "$LEGACY" --se
 expect_eq "no-hlt removed" "$(j no-hlt-ipi.rp 'd["removed"]["HLT"], d["added"]["EXTERNAL_INTERRUPT"]')" "61 60"
 # no interrupt-window exiting
 whatif no-window 0 "$FIRMWARE/x86/timer.elf" timer-x86 0 --design "$LEGACY" --set lapic.irq_window_exiting=false
+# timer designs, decided by apic_timer_expiry as the firmware path: the
+# legacy host's 4 host-timer EXTERNAL_INTERRUPTs (vector 0xec with the LVTT
+# vector accepted) become the 4 PREEMPTION_TIMER exits the run takes
+T_PRE=${TOP:-.}/designs/x86-timer-preempt.ini T_EXL=${TOP:-.}/designs/x86-timer-exitless.ini PI=${TOP:-.}/designs/x86-apicv-pi.ini
+whatif timer-pre 0 "$FIRMWARE/x86/timer.elf" timer-x86 0.001 --design "$LEGACY" --design "$T_PRE"
+expect_eq "timer-pre counts" "$(j timer-pre.rp 'd["exits"]["PREEMPTION_TIMER"], d["exits"]["EXTERNAL_INTERRUPT"], d["undecidable"]')" "4 0 0"
+# ... and back: the preemption-timer host's trace on the hrtimer design
+roundtrip timer-pre-x86 0 "$FIRMWARE/x86/timer.elf" --design "$LEGACY" --design "$T_PRE"
+expect_eq "hrtimer from a preemption-timer trace" "$(rp hrt --design "$LEGACY" "$T/timer-pre-x86.trace")" 0
+expect_eq "hrtimer counts" "$(j hrt 'd["exits"]["EXTERNAL_INTERRUPT"], d["exits"]["PREEMPTION_TIMER"]')" "4 0"
+# the exitless timer (posted): the 4 timer exits of an APICv host removed
+# (exits as the run's; cycles: the APIC part of an exit is not in the trace)
+run timer-pi 0 --trace-out "$T/timer-pi.trace" --design "$PI" "$FIRMWARE/x86/timer.elf"
+whatif timer-exl 0 "$FIRMWARE/x86/timer.elf" timer-pi 0.01 --design "$PI" --design "$T_EXL"
+expect_eq "timer-exl removed" "$(j timer-exl.rp 'd["removed"]')" "{'EXTERNAL_INTERRUPT': 4}"
+# without kvm_apic_accept_irq an 0xec interrupt is a host tick: it exits under every design
+grep -v kvm_apic_accept_irq "$T/timer-pi.trace" >"$T/tick.trace"
+expect_eq "host ticks" "$(rp tick --design "$PI" --design "$T_EXL" "$T/tick.trace")" 0
+expect_eq "host ticks kept" "$(j tick 'd["exits"]["EXTERNAL_INTERRUPT"], d.get("removed")')" "4 None"
 
 # APICv (the default x86 design) on the legacy host's ipi trace: the x2APIC EOI
 # and self-IPI writes are virtualized, ICR writes still exit (no IPI
