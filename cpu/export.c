@@ -10,6 +10,7 @@
 #include "cpu/export.h"
 #include "cpu/vcpu.h"
 #include "platform/pc.h"
+#include "platform/virt.h"
 
 /* KVM_EXIT_* (include/uapi/linux/kvm.h) */
 enum { KVM_EXIT_IO = 2, KVM_EXIT_MMIO = 6, KVM_EXIT_SHUTDOWN = 8, KVM_EXIT_HYPERCALL = 3 };
@@ -105,6 +106,21 @@ static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	}
 }
 
+/* An IRQ exit that kicked the vCPU for a passed-through device's MSI under
+ * GICv3: on a KVM host that is the VFIO handler of the device's physical
+ * interrupt (vfio_msihandler, "vfio-msix[vector](device)"), which the irq
+ * subsystem traces; hvsim's host IRQ number is the device's DeviceID and
+ * EventID (irq = DeviceID << 8 | EventID). */
+static void device_msi(FILE *f, struct vcpu *v, uint64_t ts)
+{
+	uint32_t devid, event;
+	if (!v->set->virt || !virt_irq_kick_msi(v->set->virt, v->id, &devid, &event))
+		return;
+	head(f, v, ts);
+	fprintf(f, "irq_handler_entry: irq=%u name=vfio-msix[%u](hvsim:%04x)\n", devid << 8 | (event & 0xff), event,
+		devid);
+}
+
 /* arm64: kvm_exit with the type and EC, then the companions. */
 static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
@@ -112,11 +128,13 @@ static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	unsigned ec = esr ? ESR_EC(esr) : (x < EL2X_COUNT ? (unsigned)el2_exit_ec(x) : 0);
 	const char *ecn = esr_ec_name(ec);
 	head(f, v, ts);
-	if (x == EL2X_IRQ)
+	if (x == EL2X_IRQ) {
 		fprintf(f, "kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x%016" PRIx64 "\n", v->note.pc);
-	else
+		device_msi(f, v, ts);
+	} else {
 		fprintf(f, "kvm_exit: TRAP: HSR_EC: 0x%04x (%s), PC: 0x%016" PRIx64 "\n", ec, ecn ? ecn : "UNKNOWN",
 			v->note.pc);
+	}
 	if (v->note.lrs) {   /* no KVM event says it; the exit's cost depends on it */
 		head(f, v, ts);
 		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u\n", v->note.lrs);

@@ -780,6 +780,15 @@ static int mark_args(struct cur *c, struct trace_event *ev, const char **why)
 	return 0;
 }
 
+/* "irq=42 name=vfio-msix[0](0000:01:00.0)" (include/trace/events/irq.h) */
+static int irqh_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "irq=") || !udec32(c, &ev->u.irqh.irq) || !lit(c, " name="))
+		FAIL("bad irq_handler_entry");
+	ev->u.irqh.vfio = lit(c, "vfio-msi");	/* vfio-msi[n] and vfio-msix[n]: vfio_msi_set_vector_signal */
+	return 0;
+}
+
 /* ---- dispatch by event name ---- */
 typedef int (*args_fn)(struct cur *, struct trace_event *, const char **);
 
@@ -814,6 +823,7 @@ static const struct {
 	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args, sizeof "kvm_sys_access" - 1 },
 	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
 	{ "tracing_mark_write", TEV_MARK, TRACE_ARCH_NONE, mark_args, sizeof "tracing_mark_write" - 1 },
+	{ "irq_handler_entry", TEV_IRQ_HANDLER, TRACE_ARCH_NONE, irqh_args, sizeof "irq_handler_entry" - 1 },
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 

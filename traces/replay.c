@@ -18,6 +18,7 @@ struct dstate {
 };
 
 struct rvcpu {
+	int32_t id;			/* vCPU id, -1: exits with no vCPU */
 	bool open;			/* a kvm_exit waits for its kvm_entry */
 	struct trace_event ex;
 	uint64_t exit_ts, blocked_ns;
@@ -78,7 +79,59 @@ static void x2apic_policy(struct replay_design *d)
 		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_ICR / 16, true, false);
 }
 
-void replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
+/* The host ITS's callbacks (its->direct, its->doorbell): which way the MSI went. */
+static void v4_direct(void *ctx, unsigned rd)
+{
+	(void)rd;
+	((struct replay_design *)ctx)->v4_direct = true;
+}
+
+static void v4_doorbell(void *ctx, unsigned rd, uint32_t pintid, uint16_t vpeid)
+{
+	(void)rd, (void)pintid, (void)vpeid;
+	((struct replay_design *)ctx)->v4_doorbell = true;
+}
+
+/* Every interrupt a trace shows as a VFIO device's is a passed-through
+ * device's: KVM forwards its events (irqbypass, its_map_vlpi). */
+static bool all_forwarded(void *ctx, uint32_t devid)
+{
+	(void)ctx, (void)devid;
+	return true;
+}
+
+/* [gic] version 4 or 4.1: the hypervisor's GICv4, as gic/vgic.c builds it. */
+static int v4_init(struct replay_design *d, const struct cfg *c)
+{
+	static const unsigned versions[] = { 0, 40, 41 };
+	unsigned version = versions[cfg_enum(c, "gic", "version")];
+	if (!version)
+		return 0;
+	d->v4 = calloc(1, sizeof *d->v4);
+	d->v4_cpu = malloc(REPLAY_V4_EVENTS * sizeof *d->v4_cpu);
+	if (!d->v4 || !d->v4_cpu)
+		return err_set("out of memory");
+	if (vgic_v4_init(d->v4, c, version, GIC_MAX_CPUS) < 0)
+		return -1;
+	memset(d->v4_cpu, 0xff, REPLAY_V4_EVENTS * sizeof *d->v4_cpu);
+	d->v4->forwarded = all_forwarded;
+	d->v4->hits.direct = v4_direct;
+	d->v4->hits.doorbell = v4_doorbell;
+	d->v4->hits.v4ctx = d;
+	return 0;
+}
+
+void replay_design_fini(struct replay_design *d)
+{
+	if (d->v4)
+		vgic_v4_fini(d->v4);
+	free(d->v4);
+	free(d->v4_cpu);
+	d->v4 = NULL;
+	d->v4_cpu = NULL;
+}
+
+int replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
 {
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%s", name);
@@ -90,7 +143,11 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 			for (unsigned u = 0; u < 2; u++)
 				for (unsigned l = 0; l <= REPLAY_MAX_LRS; l++)
 					d->el2_cost[x][u][l] = el2_exit_cost(&d->el2, x, u, l);
-		return;
+		if (v4_init(d, c) < 0) {
+			replay_design_fini(d);
+			return -1;
+		}
+		return 0;
 	}
 	vmx_init(&d->vmx, c);
 	const struct vmx_model *m = &d->vmx;
@@ -120,6 +177,7 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	struct cost k;
 	vmx_switch_parts(&d->vmx, &k);
 	d->switch_cost = cost_total(&k);
+	return 0;
 }
 
 /* ---- decisions ---- */
@@ -128,6 +186,7 @@ struct dctx {
 	const struct replay_design *d;
 	struct dstate *ds;
 	struct rvcpu *v;	/* MMIO pages seen; NULL: every page is a first touch */
+	int32_t vcpu;		/* the exit's vCPU, -1 unknown */
 	const struct trace_event *ex, *comp;
 	unsigned ncomp;
 	struct replay_decision *out;
@@ -490,10 +549,48 @@ static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
 	kept(c, el2_exit_name(x), arm_cost(c->d, x, to_user(c), lrs_of(c)), cause);
 }
 
+/* A passed-through device's MSI that interrupted the running vCPU (an IRQ
+ * exit with the VFIO handler: KVM then injects the LPI through a list
+ * register).  Under GICv4 the MSI goes to the host ITS as a vLPI, through
+ * the model the firmware path uses (vgic_v4_guest_its, vgic_v4_load,
+ * vgic_v4_msi): to the resident vPE directly, no exit, no list register. */
+static void arm_device_msi(struct dctx *c, const struct trace_event *h)
+{
+	struct replay_design *d = (struct replay_design *)c->d;	/* the host ITS's state moves */
+	if (!d->v4)
+		return arm_kept(c, EL2X_IRQ, "device MSI: injected through a list register (GICv3)");
+	unsigned cpu = (unsigned)c->vcpu, key = h->u.irqh.irq % REPLAY_V4_EVENTS;
+	uint32_t devid = key >> VGIC_V4_EVENT_BITS, event = key & ((1u << VGIC_V4_EVENT_BITS) - 1);
+	if (c->vcpu < 0 || cpu >= GIC_MAX_CPUS) {
+		arm_kept(c, EL2X_IRQ, NULL);
+		return undecided(c, "no vCPU for the device's MSI");
+	}
+	uint32_t vintid = GIC_LPI_BASE + key;
+	if (d->v4_cpu[key] != (int16_t)cpu) {
+		vgic_v4_guest_its(d->v4, d->v4_cpu[key] < 0 ? ITS_MAP_EVENT : ITS_MOVE_EVENT, devid, event, vintid, cpu,
+				  0xa0, true);
+		d->v4_cpu[key] = (int16_t)cpu;
+	}
+	vgic_v4_load(d->v4, cpu);	/* the exit shows the vCPU ran: its vPE was resident */
+	d->v4_direct = d->v4_doorbell = false;
+	vgic_v4_msi(d->v4, devid, event, 0);
+	vgic_v4_take_cycles(d->v4);	/* the host's mapping work is not the vCPU's time */
+	if (d->v4_direct) {
+		its_v4_acknowledge(&d->v4->hits, cpu, vintid);	/* the guest takes it */
+		return removed(c, "GICv4: vLPI to the resident vPE (no exit, no list register)");
+	}
+	arm_kept(c, EL2X_IRQ, d->v4_doorbell ? "GICv4 doorbell" : NULL);
+	if (!d->v4_doorbell)
+		undecided(c, "the host ITS did not take the MSI");
+}
+
 static void arm_decide(struct dctx *c)
 {
 	const struct trace_arm_exit *a = &c->ex->u.arm;
 	const struct el2_model *m = &c->d->el2;
+	const struct trace_event *h = companion(c, TEV_IRQ_HANDLER);
+	if (a->type == TRACE_ARM_IRQ && h && h->u.irqh.vfio)
+		return arm_device_msi(c, h);
 	if (a->type == TRACE_ARM_IRQ)
 		return arm_kept(c, EL2X_IRQ, "physical interrupt");
 	enum el2_exit x = a->type == TRACE_ARM_TRAP ? el2_class_of_ec(a->ec) : EL2X_COUNT;
@@ -545,7 +642,7 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 		       unsigned ncomp, struct replay_decision *out)
 {
 	struct dstate ds = { 0 };
-	struct dctx c = { d, &ds, NULL, exit, comp, ncomp, out };
+	struct dctx c = { d, &ds, NULL, exit->vcpu, exit, comp, ncomp, out };
 	decide(&c);
 	free(ds.va);
 }
@@ -674,6 +771,9 @@ void replay_free(struct replay *r)
 		if (owned(r, i))
 			free((char *)r->reasons[i]);
 	free(r->v);
+	if (r->des)
+		for (unsigned i = 0; i < r->nd; i++)
+			replay_design_fini(&r->des[i]);
 	free(r->des);
 	free(r->vcyc);
 	free(r);
@@ -707,6 +807,7 @@ static struct rvcpu *vcpu_of(struct replay *r, int32_t id)
 	if (!r->v[k]) {
 		if (!(r->v[k] = calloc(1, sizeof *r->v[k])))
 			return NULL;
+		r->v[k]->id = id < 0 ? -1 : id;
 		if (k + 1 > r->nv && k != TRACE_MAX_VCPU)
 			r->nv = k + 1;
 	}
@@ -731,7 +832,7 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 {
 	const struct replay_design *d = &r->des[i];
 	struct replay_decision o;
-	struct dctx c = { d, &v->ds[i], v, &v->ex, v->comp, v->ncomp, &o };
+	struct dctx c = { d, &v->ds[i], v, v->id, &v->ex, v->comp, v->ncomp, &o };
 	if (d->apicv.ipi_virt && !v->ds[i].va && vapic_of(&c, true)) {
 		v->ds[i].va->pid_table = r->pid_table;
 		v->ds[i].va->last_pid_index = 255;

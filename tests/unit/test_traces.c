@@ -90,6 +90,19 @@ static void test_x86_requests(void)
 	CU_ASSERT_EQUAL(e.u.x86.reason, 33);
 	CU_ASSERT_TRUE(e.u.x86.failed_vmentry);
 	CU_ASSERT_EQUAL(e.ts_ns, 1500000000ull);
+	/* a counter clock (x86-tsc; hvsim's export: cycles) has no fraction and
+	 * runs past 2^64 / 10^9 within seconds: taken whole */
+	e = ev1("a-1 [000] d..2. 123456789012345678: kvm_entry: vcpu 0, rip 0x10");
+	CU_ASSERT_TRUE(e.ts_raw);
+	CU_ASSERT_EQUAL(e.ts_ns, 123456789012345678ull);
+	/* nine fraction digits (ns clocks), and at most nine */
+	e = ev1("a-1 [000] 12.000000007: kvm_entry: vcpu 0, rip 0x10");
+	CU_ASSERT_EQUAL(e.ts_ns, 12000000007ull);
+	struct trace_event x;
+	uint64_t lost = 0;
+	const char *why;
+	CU_ASSERT_EQUAL(parse("a-1 [000] 12.0000000071: kvm_entry: vcpu 0, rip 0x10", &x, &lost, &why), -1);
+	CU_ASSERT_EQUAL(parse("a-1 [000] 123456789012345678901: kvm_entry: vcpu 0, rip 0x10", &x, &lost, &why), -1);
 }
 
 /* trace-cmd report's kvm plugin and the old kernels: "reason R rip 0x.. info A B". */
