@@ -123,6 +123,10 @@ uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* Was cpu's last IRQ exit the kick for a device's MSI (under GICv3, or an
  * event not forwarded)?  Its DeviceID and EventID, for the exit trace. */
 bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event);
+/* Of the list registers cpu's last flush wrote (irq_ctrl saved_lrs), those
+ * holding an LPI of a passed-through device (the MSI device's DeviceIDs):
+ * a GICv4 would deliver them as vLPIs, without a list register. */
+unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu);
 /* First cycle at which CNTVCT_EL0 >= cval. */
 cycles_t virt_cycles_at_count(const struct virt *v, uint64_t cval);
 

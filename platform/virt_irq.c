@@ -202,6 +202,28 @@ bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint
 	return c->exit_msi;
 }
 
+static bool forwarded(void *ctx, uint32_t devid);
+
+/* Is LPI intid the translation of a passed-through device's event in the guest's ITS? */
+static bool device_lpi(struct virt *v, uint32_t intid)
+{
+	for (unsigned i = 0; i < ITS_MAX_ITES; i++) {
+		const struct its_ite *e = &v->its.ite[i];
+		if (e->valid && e->intid == intid)
+			return forwarded(v, e->devid);
+	}
+	return false;
+}
+
+unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu)
+{
+	const struct gic_cpuif *c = &v->gic.cpu[cpu];
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nlr; i++)
+		n += c->lr[i] && gic_lr_intid(c->lr[i]) >= GIC_LPI_BASE && device_lpi(v, gic_lr_intid(c->lr[i]));
+	return n;
+}
+
 static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
