@@ -136,8 +136,10 @@ static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 			v->note.pc);
 	}
 	if (v->note.lrs) {   /* no KVM event says it; the exit's cost depends on it */
+		unsigned dev = v->set->virt ? virt_irq_saved_device_lpis(v->set->virt, v->id) : 0;
 		head(f, v, ts);
-		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u\n", v->note.lrs);
+		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u", v->note.lrs);
+		fprintf(f, dev ? " device %u\n" : "\n", dev);   /* LPIs of a passed-through device */
 	}
 	if (ec == EC_WFX && x != EL2X_IRQ) {
 		head(f, v, ts);

@@ -775,8 +775,11 @@ static int hvc_args(struct cur *c, struct trace_event *ev, const char **why)
 static int mark_args(struct cur *c, struct trace_event *ev, const char **why)
 {
 	(void)why;
-	if (lit(c, "hvsim: vgic lrs ") && udec32(c, &ev->u.mark.lrs) && ev->u.mark.lrs <= 16)
+	if (lit(c, "hvsim: vgic lrs ") && udec32(c, &ev->u.mark.lrs) && ev->u.mark.lrs <= 16) {
 		ev->u.mark.has_lrs = true;
+		if (lit(c, " device ") && (!udec32(c, &ev->u.mark.device_lrs) || ev->u.mark.device_lrs > ev->u.mark.lrs))
+			ev->u.mark.device_lrs = 0;
+	}
 	return 0;
 }
 

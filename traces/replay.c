@@ -532,11 +532,14 @@ static enum el2_exit el2_class_of_ec(uint32_t ec)
 }
 
 /* List registers in use while the guest ran: hvsim's export notes them;
- * a KVM trace does not say (0: the vGIC part of the switch is not charged). */
+ * a KVM trace does not say (0: the vGIC part of the switch is not charged).
+ * Under GICv4 a passed-through device's LPIs are vLPIs and take none. */
 static unsigned lrs_of(const struct dctx *c)
 {
 	const struct trace_event *m = companion(c, TEV_MARK);
-	return m && m->u.mark.has_lrs ? m->u.mark.lrs : 0;
+	if (!m || !m->u.mark.has_lrs)
+		return 0;
+	return m->u.mark.lrs - (c->d->v4 ? m->u.mark.device_lrs : 0);
 }
 
 static cycles_t arm_cost(const struct replay_design *d, enum el2_exit x, bool user, unsigned lrs)

@@ -114,7 +114,9 @@ struct trace_event {
 		struct { uint64_t pc; bool wfe; } wfx;
 		struct { uint64_t pc; uint8_t op0, op1, crn, crm, op2; bool write; } sys;
 		struct { uint64_t pc, r0, imm; } hvc;
-		struct { uint32_t lrs; bool has_lrs; } mark;	/* "hvsim: vgic lrs N": list registers in use at the exit */
+		/* "hvsim: vgic lrs N[ device M]": list registers in use at the exit, M of
+		 * them holding a passed-through device's LPIs */
+		struct { uint32_t lrs, device_lrs; bool has_lrs; } mark;
 		struct { uint32_t irq; bool vfio; } irqh;	/* vfio: a VFIO MSI handler ("vfio-msi[x]...") */
 	} u;
 };

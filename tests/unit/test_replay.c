@@ -281,6 +281,17 @@ static void test_gicv4(void)
 	expect(decide(other), RO_KEPT, "IRQ");
 	design(TRACE_ARCH_ARM64, v41);
 	expect(decide(msi), RO_REMOVED, NULL);
+	/* list registers: under GICv4 the device's LPI takes none */
+	const char *const two[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 2 device 1",
+				    NULL };
+	const char *const one[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 1",
+				    NULL };
+	const char *const plain2[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 2",
+				       NULL };
+	CU_ASSERT_EQUAL(decide(two).cost, decide(one).cost);
+	CU_ASSERT(decide(plain2).cost > decide(one).cost);
+	design(TRACE_ARCH_ARM64, v3);
+	CU_ASSERT_EQUAL(decide(two).cost, decide(plain2).cost);
 	replay_design_fini(&des);
 }
 
