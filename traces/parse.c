@@ -171,6 +171,11 @@ static bool hexnum(struct cur *c, uint64_t *v)
 		c->p = s + 16;
 		return true;
 	}
+	if (c->e - s > 8 && hex8(s, &x) && !hexval[(unsigned char)s[8]]) {
+		*v = x;			/* %08x */
+		c->p = s + 8;
+		return true;
+	}
 	x = 0;
 	do {
 		n = hexrun8(word_at(s, c->e), &part);
@@ -875,11 +880,18 @@ int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, str
 
 /* ---- the line around the event ---- */
 
-/* Up to max decimal digits at *p (eight at a time) -> *v; the count. */
-static unsigned digits(const char **p, const char *e, unsigned max, uint64_t *v)
+/* Up to max decimal digits at *p (eight at a time) -> *v; the count.
+ * Inlined: a timestamp's two numbers are each one word, nearly always. */
+static inline __attribute__((always_inline)) unsigned digits(const char **p, const char *e, unsigned max,
+							      uint64_t *v)
 {
 	uint64_t x = 0, part;
 	unsigned n, total = 0;
+	if (e - *p > 8 && max >= 8 && (n = decrun8(load8(*p), &part)) < 8) {
+		*p += n;	/* fewer than eight: the number ends in this word */
+		*v = part;
+		return n;
+	}
 	do {
 		n = decrun8(word_at(*p, e), &part);
 		if (total + n > max) {	/* only the first digits wanted */
