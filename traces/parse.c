@@ -221,6 +221,11 @@ static bool hex32(struct cur *c, uint32_t *v)
 static bool decnum(struct cur *c, int64_t *v)
 {
 	const char *s = c->p;
+	if (c->e - s >= 2 && (unsigned)(s[0] - '0') < 10 && (unsigned)(s[1] - '0') >= 10) {
+		*v = s[0] - '0';	/* one digit: a vCPU id, a size */
+		c->p = s + 1;
+		return true;
+	}
 	bool neg = s < c->e && *s == '-';
 	s += neg;
 	uint64_t x = 0, part;
@@ -985,37 +990,42 @@ static int header_line(struct cur c, uint64_t *lost, const char **why)
 
 /* The event name: "kvm_exit:" or perf's "kvm:kvm_exit:" (the system
  * dropped), then a blank or the end. */
-static bool event_name_slow(struct cur *c, struct cur *name)
+/* 0x80 in each byte of x equal to b, exactly (no borrow between bytes). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char b)
 {
-	const char *q = c->p, *colon = NULL;
-	name->p = q;
-	for (; q < c->e && *q != ' ' && *q != '\t'; q++)
-		if (*q == ':') {
-			name->p = colon ? colon + 1 : name->p;
-			colon = q;
-		}
-	/* the first blank-delimited word ends in ':'; the name is after any ':' inside it */
-	if (!colon || colon != q - 1 || colon == name->p)
-		return false;
-	name->e = colon;
-	c->p = q;
-	return true;
+	uint64_t v = x ^ (b * ONES);
+	return ~(((v & ~HIGH) + ~HIGH) | v | ~HIGH);
 }
 
+/* The first blank-delimited word ends in ':'; the name is after any ':'
+ * inside it (perf's "kvm:kvm_exit:").  Eight bytes at a time: blanks and
+ * colons found in one word by bytes_eq. */
 static bool event_name(struct cur *c, struct cur *name)
 {
 	skip_blanks(c);
-	const char *sp = memchr(c->p, ' ', (size_t)(c->e - c->p)), *w = c->p;
-	if (!sp)
-		sp = c->e;
-	/* the word up to the first space ends in ':' and has no tab: the usual line */
-	if (sp - w < 2 || sp[-1] != ':' || memchr(w, '\t', (size_t)(sp - w)))
-		return event_name_slow(c, name);
-	const char *in = memrchr(w, ':', (size_t)(sp - 1 - w));	/* perf's "kvm:kvm_exit:" */
-	name->p = in ? in + 1 : w;
-	name->e = sp - 1;
-	c->p = sp;
-	return name->e > name->p;
+	const char *w = c->p, *q = w, *colon = NULL, *prev = NULL;
+	while (q < c->e) {
+		uint64_t x = word_at(q, c->e), blank = bytes_eq(x, ' ') | bytes_eq(x, '\t'), col = bytes_eq(x, ':');
+		unsigned n = (unsigned)(c->e - q) < 8 ? (unsigned)(c->e - q) : 8;
+		unsigned stop = blank ? (unsigned)__builtin_ctzll(blank) / 8 : n;
+		stop = stop < n ? stop : n;
+		col &= stop < 8 ? (1ull << 8 * stop) - 1 : ~0ull;	/* colons before the blank */
+		if (col) {
+			unsigned hi = 63 - (unsigned)__builtin_clzll(col);
+			unsigned lo = (unsigned)__builtin_ctzll(col);
+			prev = lo != hi ? q + (63 - __builtin_clzll(col & ((1ull << hi) - 1))) / 8 : colon;
+			colon = q + hi / 8;
+		}
+		q += stop;
+		if (stop < 8)
+			break;
+	}
+	if (!colon || colon != q - 1 || colon == (prev ? prev + 1 : w))
+		return false;
+	name->p = prev ? prev + 1 : w;
+	name->e = colon;
+	c->p = q;
+	return true;
 }
 
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
