@@ -72,6 +72,7 @@ struct vcpu_exit_note {
 	uint64_t syndrome, pc, addr;
 	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
 	bool has_addr, write;
+	const char *cause;       /* a physical interrupt's exit: the irq_ctrl's cause ("timer", "kick", ...) */
 };
 
 struct vcpu {

@@ -816,6 +816,7 @@ static void irq_sync(struct vcpu *v, uint64_t rip)
 		const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
 		if (why) {
 			enum pc_irq_exit k = pc_irq_poll_exit(v->set->pc, v->id);
+			v->note.cause = why;
 			irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + k, k, 0, rip, why);
 		}
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);

@@ -87,6 +87,8 @@ bool pc_irq_window_exiting(const struct pc *p);
 /* The exit the last poll (irq_ctrl poll) asked for: EXTERNAL_INTERRUPT or
  * PREEMPTION_TIMER. */
 enum pc_irq_exit pc_irq_poll_exit(const struct pc *p, unsigned cpu);
+/* The vector of cpu's LAPIC timer (LVTT[7:0]), for the exit trace. */
+uint8_t pc_irq_timer_vector(const struct pc *p, unsigned cpu);
 /* The APIC emulation cycles the hypervisor spent since the last call (the
  * `apic` part of the exit that caused it). */
 cycles_t pc_irq_apic_cycles(struct pc *p, unsigned cpu);

@@ -891,6 +891,11 @@ cycles_t pc_irq_exit_cycles(const struct pc *pc, enum pc_irq_exit x) { return pc
 bool pc_irq_window_exiting(const struct pc *pc) { return pc->irq->irq_window_exiting && !pc->irq->vid; }
 enum pc_irq_exit pc_irq_poll_exit(const struct pc *pc, unsigned cpu) { return pc->irq->cpu[cpu].poll_exit; }
 
+uint8_t pc_irq_timer_vector(const struct pc *pc, unsigned cpu)
+{
+	return (uint8_t)FIELD_EX(apic_reg_get(pc->irq->lapic[cpu].regs, APIC_LVTT), APIC_LVT, VECTOR);
+}
+
 cycles_t pc_irq_apic_cycles(struct pc *pc, unsigned cpu)
 {
 	if (!pc->irq)
