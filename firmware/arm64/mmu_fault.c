@@ -1,8 +1,8 @@
 /* mmu_fault: stage-1 translation as the guest sets it up, for hvsim's
  * translation model (tests/integration/mmu_fault.sh, [mmu] model = on).
  * Builds 4K-granule tables (48-bit VA, TTBR1 walks disabled), turns the MMU
- * on and checks: a non-identity mapping, a remap made visible by TLBI
- * VAE1IS, and the data and instruction aborts of a missing page, a missing
+ * on and checks: a non-identity mapping, a block remap made visible by TLBI
+ * VAE1IS, a page remap made visible by TLBI VAALE1IS, and the data and instruction aborts of a missing page, a missing
  * level-2 entry, a read-only page, a privileged-execute-never page and a
  * TTBR1 address.  main prints each abort's ESR_EL1 and FAR_EL1.
  * Exit status: 0 ok, 20 an expected abort did not arrive, 21 a value read
@@ -18,6 +18,7 @@
 #define HOLE       (AREA + 3 * 4096)      /* invalid level-3 entry */
 #define RO         (AREA + 4 * 4096)      /* AP[2] = 1: read-only */
 #define NOEXEC     (AREA + 5 * 4096)      /* PXN = 1 */
+#define PAGE_VA    (AREA + 6 * 4096)      /* identity, then onto the next page */
 #define L2_HOLE    (RAM_BASE + 200 * MB)  /* no level-2 entry (beyond the 128 MiB mapped) */
 #define TTBR1_VA   0xffff000000001000ULL  /* TCR_EL1.EPD1 = 1 */
 
@@ -137,6 +138,21 @@ static int remap(void)
     return a == 0x1111 && b == 0x2222 ? 0 : 21;
 }
 
+/* A 4K page remapped, made visible by TLBI VAALE1IS (what Linux's fixmap
+ * does), read in its last KiB: Unicorn's TLB holds 1 KiB pages, and every
+ * one of the page's must go. */
+static int remap_page(void)
+{
+    store(PAGE_VA + 0xc08, 0x3333);
+    store(PAGE_VA + 4096 + 0xc08, 0x4444);
+    uint64_t a = load(PAGE_VA + 0xc08);
+    l3[(PAGE_VA - AREA) >> 12] = (PAGE_VA + 4096) | MEM | D_PAGE;
+    __asm__ volatile("dsb ishst; tlbi vaale1is, %0; dsb ish; isb" : : "r"(PAGE_VA >> 12) : "memory");
+    uint64_t b = load(PAGE_VA + 0xc08);
+    printf("mmu_fault: page before 0x%lx after 0x%lx\n", a, b);
+    return a == 0x3333 && b == 0x4444 ? 0 : 21;
+}
+
 static uint64_t dirty_round(uint64_t k)
 {
     return smccc_hvc(HVSIM_HC_A64_DIRTY_ROUND, k, 0, 0);
@@ -170,7 +186,7 @@ int main(void)
     *(volatile uint32_t *)NOEXEC = 0xd65f03c0;   /* ret */
     mmu_on();
     dirty_rounds();
-    int rc = remap() | aborts();
+    int rc = remap() | remap_page() | aborts();
     printf("mmu_fault: done\n");
     return rc;
 }
