@@ -9,6 +9,7 @@
 # reached and nothing is cached.
 set -eu
 out=${1:?usage: build.sh OUTDIR}
+shown=${out%/}   # as given, for the command lines printed at the end
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 mkdir -p "$out"
@@ -47,8 +48,8 @@ rm -rf "$x" "$r"
 append="console=ttyAMA0 earlycon rdinit=/init cryptomgr.notests"
 echo "$append" >"$out/append"
 cat <<MSG
-Linux guest in $out ($(basename "$(ls "$debs"/linux-image-*.deb)" .deb)):
-  ./hvsim run --set sim.vcpus=2 --set sim.ram_mb=512 --kernel $out/Image --initrd $out/initramfs.cpio --append "$append"
+Linux guest in $shown ($(basename "$(ls "$debs"/linux-image-*.deb)" .deb)):
+  ./hvsim run --set sim.vcpus=2 --set sim.ram_mb=512 --kernel $shown/Image --initrd $shown/initramfs.cpio --append "$append"
 QEMU, the same files:
-  qemu-system-aarch64 -M virt,gic-version=3 -cpu cortex-a57 -smp 2 -m 512M -nographic -kernel $out/Image -initrd $out/initramfs.cpio -append "$append"
+  qemu-system-aarch64 -M virt,gic-version=3 -cpu cortex-a72 -smp 2 -m 512M -nographic -kernel $shown/Image -initrd $shown/initramfs.cpio -append "$append"
 MSG

@@ -55,6 +55,7 @@ for n in 1 2; do
 	online=0
 	[ $n = 1 ] || online=0-$((n - 1))
 	marker $n "init up, cpus $online, 6.1.0-"
+	marker $n "nproc $n"
 	marker $n "pingpong 200 rounds cpu0<->cpu$((n - 1))"
 	marker $n "slept"
 	marker $n "powering off"
