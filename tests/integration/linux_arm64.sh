@@ -9,7 +9,8 @@
 # (hvsim counts the whole run: at least the guest's, and at most the few
 # more that power-off takes); with 1 vCPU no SGI at all.  Exits by class
 # that a wrong model gets wrong: MMIO (the PL011 console), HVC (PSCI),
-# SYS64 (the ID registers under HCR_EL2.TID3), WFx (idle).
+# SYS64 (the ID registers under HCR_EL2.TID3), WFx (idle).  The CPU the
+# kernel finds (MIDR, breakpoints) and KASLR on.
 # The packages are fetched once into $LINUX_GUEST_DIR (default
 # build/linux-guest, as make linux-guest); skipped when Debian's archive
 # cannot be reached and nothing is cached, on Unicorn 2.0 (EL0 demand
@@ -60,6 +61,14 @@ for n in 1 2; do
 	marker $n "slept"
 	marker $n "powering off"
 	grep -aqF "reboot: Power down" "$T/l$n.out" || fail "$n vCPU(s): no power-off message"
+	# the CPU the design names, as the kernel sees it: MIDR_EL1 of a Cortex-A72
+	# r0p3 and its 6 breakpoints and 4 watchpoints (A72 TRM, 100095: MIDR_EL1,
+	# ID_AA64DFR0_EL1.BRPs/WRPs); KASLR from /chosen kaslr-seed forces KPTI on
+	for l in "Booting Linux on physical CPU 0x0000000000 [0x410fd083]" \
+		"hw-breakpoint: found 6 breakpoint and 4 watchpoint registers." \
+		"CPU features: kernel page table isolation forced ON by KASLR"; do
+		grep -aqF "$l" "$T/l$n.out" || fail "$n vCPU(s): no \"$l\" in the boot log"
+	done
 	for x in DABT_LOW HVC64 SYS64 WFx; do
 		[ "$(j l$n "d['exits'].get('$x', 0)")" -gt 0 ] || fail "$n vCPU(s): no $x exit"
 	done
