@@ -408,9 +408,11 @@ static void ic_maintenance(struct vcpu *v, uint32_t r, uint64_t xt)
 
 /* TLBI at EL1 (Arm ARM C5.5.x; op0 1, op1 0, CRn 8, CRm 7 or 3 (Inner
  * Shareable), op2): the modelled TLBs and walk caches of the VM's vCPUs (IS:
- * all of them) drop the entries in scope; the CPU model drops Unicorn's own
- * entries as it executes the instruction, and the other engines' Unicorn
- * TLBs are flushed here (they are not running). */
+ * all of them) drop the entries in scope, and so do the Unicorn TLBs in
+ * scope, the issuing engine's included: with the fill hook installed
+ * (UC_TLB_VIRTUAL) Unicorn 2.1.1's own TLBI leaves the issuing engine's
+ * entries in place (Linux's fixmap then read a stale page table through a
+ * remapped slot and hit the BUG in init_pte). */
 static void tlbi(struct vcpu *v, uint32_t r, uint64_t xt)
 {
 	unsigned crm = SYS_REG_CRM(r), op2 = SYS_REG_OP2(r);
@@ -434,8 +436,7 @@ static void tlbi(struct vcpu *v, uint32_t r, uint64_t xt)
 		if (o != v && crm != 3)
 			continue;
 		xlate_invalidate(o, &sc);
-		if (o != v)
-			xlate_flush_unicorn(o);
+		xlate_flush_unicorn(o);
 	}
 }
 

@@ -609,11 +609,18 @@ void xlate_fini(struct vcpus *s)
 	s->xvm.dirty_on = false;
 	map_free(&s->xvm.pt_pages);
 	map_free(&s->xvm.shadowed);
-	for (unsigned i = 0; i < s->n; i++)
+	for (unsigned i = 0; i < s->n; i++) {
 		if (s->v[i] && s->v[i]->xl.caches) {
 			mmu_caches_free(&s->v[i]->xl.c);
 			s->v[i]->xl.caches = false;
 		}
+#if XLATE_SUPPORTED
+		if (s->v[i] && s->v[i]->xl.before_replay) {
+			uc_context_free(s->v[i]->xl.before_replay);
+			s->v[i]->xl.before_replay = NULL;
+		}
+#endif
+	}
 }
 
 void xlate_finish(struct vcpus *s)
@@ -627,9 +634,12 @@ void xlate_finish(struct vcpus *s)
 
 /* The exact address of a refused data access: Unicorn reports only the
  * page.  The faulting instruction runs again from its own PC (so it is the
- * first of its block), its access sent to an unmapped page: Unicorn stops
- * before the instruction has any effect and names the address
- * (vcpu_hook_unmapped).  The block hook's counting is undone. */
+ * first of its block), its access sent to an unmapped page: Unicorn names
+ * the address (vcpu_hook_unmapped).  A load stops there; a store (DC ZVA
+ * included) does not, and the rest of the block runs (a loop counter
+ * decremented, a base register written back, a branch taken: glibc's
+ * memset then left its last 64 bytes unzeroed under Linux), so every
+ * register is put back afterwards.  The block hook's counting is undone. */
 static uint64_t exact_address(struct vcpu *v)
 {
 	struct vcpus *s = v->set;
@@ -643,9 +653,14 @@ static uint64_t exact_address(struct vcpu *v)
 	s->insn_limit = UINT64_MAX;
 	v->sc.until = UINT64_MAX;
 	v->unmapped = (struct vcpu_unmapped){ 0, 0 };
+	if (!x->before_replay && uc_context_alloc(v->uc, &x->before_replay) != UC_ERR_OK)
+		x->before_replay = NULL;
+	bool saved = x->before_replay && uc_context_save(v->uc, x->before_replay) == UC_ERR_OK;
 	x->replaying = true;
 	uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
 	x->replaying = false;
+	if (saved)
+		uc_context_restore(v->uc, x->before_replay);
 	x->fault_pending = false;
 	xlate_flush_unicorn(v);   /* forget the scratch page */
 	v->insns = insns;

@@ -78,6 +78,7 @@ struct xlate {
 	unsigned fault_type;       /* MMU_R, MMU_W or MMU_X */
 	uint64_t fault_page;       /* the page Unicorn asked for */
 	bool replaying;            /* finding the exact address of a data fault */
+	uc_context *before_replay; /* the registers before it, put back after (allocated at the first) */
 	bool flush;                /* flush Unicorn's TLB before the fill returns */
 	int s1_was_on;             /* stage 1 on at the last fill (-1: no fill yet) */
 	uint64_t fills;            /* Unicorn TLB fills (sampling counts them) */

@@ -16,6 +16,8 @@ const struct cfg_key virt_cfg_keys[] = {
 	  "PSCI CPU_ON: time from the call until the target vCPU runs (vCPU thread wake-up)" },
 	{ "virt", "wakeup_cycles", CFG_U64, 0, 1e9, NULL,
 	  "a vCPU blocked in the hypervisor (trapped WFI, PSCI suspend) woken by an interrupt or its timer, until it runs" },
+	{ "virt", "dtb_seed", CFG_U64, 0, 1.8e19, NULL,
+	  "seed of /chosen kaslr-seed and rng-seed in the generated devicetree; 0 = none (QEMU dtb-randomness=off)" },
 };
 const unsigned virt_cfg_nkeys = sizeof virt_cfg_keys / sizeof virt_cfg_keys[0];
 
@@ -133,6 +135,29 @@ static int dtb_chosen(const struct virt *v, void *fdt)
 	return e;
 }
 
+/* splitmix64 (Steele, Lea, Flood, OOPSLA 2014): the seeds' bytes */
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* /chosen kaslr-seed (8 bytes: Linux's KASLR offset) and rng-seed (32:
+ * credited to its random pool), as QEMU virt writes them (hw/arm/virt.c
+ * create_randomness); drawn from virt.dtb_seed so that runs repeat. */
+static int dtb_seeds(const struct virt *v, void *fdt)
+{
+	if (!v->dtb_seed)
+		return 0;
+	uint64_t x = v->dtb_seed;
+	fdt64_t rng[4];
+	for (unsigned i = 0; i < 4; i++)
+		rng[i] = cpu_to_fdt64(splitmix64(&x));
+	return fdt_property_u64(fdt, "kaslr-seed", splitmix64(&x)) | fdt_property(fdt, "rng-seed", rng, sizeof rng);
+}
+
 /* PSCI as QEMU virt writes it (hw/arm/virt.c fdt_add_psci_node): the 0.2+
  * compatibles, the conduit, and the 0.1-style function IDs, which for
  * PSCI 0.2 are the standard SMC64 ones (DEN 0022D 5.1). */
@@ -169,6 +194,7 @@ static int build_dtb(struct virt *v)
 	e |= fdt_property_u32(fdt, "interrupt-parent", GIC_PHANDLE);
 
 	e |= dtb_chosen(v, fdt);
+	e |= dtb_seeds(v, fdt);
 	snprintf(name, sizeof name, "/pl011@%llx", (unsigned long long)HVSIM_VIRT_PL011_BASE);
 	e |= fdt_property_string(fdt, "stdout-path", name);
 	e |= fdt_end_node(fdt);
@@ -374,6 +400,7 @@ int virt_create_boot(struct virt *v, const struct cfg *c, struct stats *st, cons
 	v->cntfrq_hz = cfg_u64(c, "virt", "cntfrq_hz");
 	v->cpu_on_cycles = cfg_u64(c, "virt", "cpu_on_cycles");
 	v->wakeup_cycles = cfg_u64(c, "virt", "wakeup_cycles");
+	v->dtb_seed = cfg_u64(c, "virt", "dtb_seed");
 	pl011_init(&v->uart, console_putc, m);
 	m->mmio[m->nmmio++] = (struct dev_window){ "pl011", HVSIM_VIRT_PL011_BASE, HVSIM_VIRT_PL011_SIZE,
 						   &pl011_ops, &v->uart, true };

@@ -49,6 +49,7 @@ struct virt {
 	struct psci psci;
 	uint64_t cntfrq_hz;
 	cycles_t cpu_on_cycles;
+	uint64_t dtb_seed;   /* virt.dtb_seed: /chosen kaslr-seed and rng-seed (0: none) */
 	void *dtb;
 	uint64_t dtb_addr, dtb_size;
 	uint64_t initrd_start, initrd_end;   /* [start, end): the initrd, if any */

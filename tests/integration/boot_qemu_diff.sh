@@ -33,4 +33,14 @@ props() {
 		grep -vE ' (phandle|clocks) ' | sort
 }
 diff <(props "$T/h.dtb") <(props "$T/q3.dtb") || fail "the generated devicetree differs from QEMU virt's"
+# /chosen kaslr-seed (8 bytes) and rng-seed (32), which QEMU draws at random:
+# hvsim's are the first outputs of splitmix64 seeded with virt.dtb_seed = 1
+# (the published sequence 910a2dec89025cc1, beeb8da1658eec67, f893a2eefb32555e,
+# 71c18690ee42c90b, 71bb54d8d101b5b9); dtb_seed 0 writes none
+seeds() { python3 "$(dirname "$0")/fdt_props.py" "$1" | awk '$1 == "/chosen" && $2 ~ /-seed$/ { print $2 }' | sort; }
+expect_eq "QEMU's /chosen seeds" "$(seeds "$T/q3.dtb" | tr '\n' ' ')" "kaslr-seed rng-seed "
+expect_eq "kaslr-seed and rng-seed" "$(python3 "$(dirname "$0")/fdt_props.py" "$T/h.dtb" | awk '$2 ~ /-seed$/ { print $3 }' | tr '\n' ' ')" \
+	"71bb54d8d101b5b9 910a2dec89025cc1beeb8da1658eec67f893a2eefb32555e71c18690ee42c90b "
+"$HVSIM" run --set virt.dtb_seed=0 --kernel "$FIRMWARE/arm64/boot.bin" --dump-dtb "$T/h0.dtb"
+expect_eq "seeds with virt.dtb_seed = 0" "$(seeds "$T/h0.dtb")" ""
 echo ok

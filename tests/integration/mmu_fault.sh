@@ -10,7 +10,9 @@
 #  - Intel SDM Vol. 3A 4.7 #PF error code: P [0] (0 not present), W/R [1],
 #    U/S [2], RSVD [3], I/D [4] (with NXE); CR2 = the linear address.  Bit 45
 #    of a PTE is reserved with MAXPHYADDR 39 (CPUID.80000008H on pc).
-# Also: a mapping to another physical page, and remaps seen after TLBI VAE1IS,
+# Also: a mapping to another physical page, and remaps seen after TLBI VAE1IS
+# (a 2 MiB block), TLBI VAALE1IS (a 4K page read in its last KiB, with the
+# model on and off),
 # INVLPG and a CR3 reload.  With Unicorn 2.0.1 the model is unavailable: the
 # run stops before it starts (exit status 5) and says why.
 . "$(dirname "$0")/lib.bash"
@@ -31,6 +33,8 @@ expect() {
 
 run a64 0 --set mmu.model=on "$FIRMWARE/arm64/mmu_fault.elf"
 expect a64 alias "before 0x1111 after 0x2222"
+expect a64 page "before 0x3333 after 0x4444"
+expect a64 retried "zva nonzero 0 faults 1, str+add 1 faults 1"
 expect a64 load_hole "ESR_EL1=0x96000007 FAR_EL1=0x44003128"     # level-3 translation fault, read
 expect a64 store_hole "ESR_EL1=0x96000047 FAR_EL1=0x44003230"    # the same with WnR
 expect a64 store_ro "ESR_EL1=0x9600004f FAR_EL1=0x44004018"      # level-3 permission fault, write
@@ -38,8 +42,17 @@ expect a64 load_l2_hole "ESR_EL1=0x96000006 FAR_EL1=0x4c800040"  # level-2 trans
 expect a64 load_ttbr1 "ESR_EL1=0x96000004 FAR_EL1=0xffff000000001008"
 expect a64 exec_pxn "ESR_EL1=0x8600000f FAR_EL1=0x44005000"      # instruction abort, permission, level 3
 grep -qF "mmu_fault: done" "$T/a64.out" || fail "arm64 guest did not finish"
-expect_eq "arm64 stage-1 faults" "$(j a64 "d['vcpus'][0]['xlate']['faults_stage1']")" 6
-expect_eq "arm64 TLBI seen by both vCPUs (IS)" "$(j a64 "[v['xlate']['guest_invalidations'] for v in d['vcpus']]")" "[1, 1]"
+# six aborts and two demand faults (the page the guest maps on its first
+# access, twice); six TLBIs: the two remaps, LAZY unmapped and mapped twice
+expect_eq "arm64 stage-1 faults" "$(j a64 "d['vcpus'][0]['xlate']['faults_stage1']")" 8
+expect_eq "arm64 six TLBIs seen by both vCPUs (IS)" "$(j a64 "[v['xlate']['guest_invalidations'] for v in d['vcpus']]")" "[6, 6]"
+
+# The model off: Unicorn's TLB is the guest's, filled through hvsim's walker;
+# a TLBI must still drop every 1 KiB piece of the remapped 4K page.
+run a64off 0 --set mmu.model=off "$FIRMWARE/arm64/mmu_fault.elf"
+expect a64off alias "before 0x1111 after 0x2222"
+expect a64off page "before 0x3333 after 0x4444"
+expect a64off retried "zva nonzero 0 faults 1, str+add 1 faults 1"
 
 run x86 0 --set mmu.model=on "$FIRMWARE/x86/mmu_fault.elf"
 expect x86 alias "0x1111, after INVLPG 0x2222, after MOV CR3 0x1111"
@@ -56,8 +69,9 @@ expect_eq "x86 stage-1 faults" "$(j x86 "d['vcpus'][0]['xlate']['faults_stage1']
 expect_eq "x86 TLB maintenance" "$(j x86 "d['vcpus'][0]['xlate']['guest_invalidations']")" 5
 
 # Shadow paging: the same faults and values; the exits the hypervisor takes
-# follow the guests' code: ARM one TTBR0 write (mmu_on), one TLBI, one store
-# into a shadowed table (the alias remap); x86 two MOV to CR3, one INVLPG,
+# follow the guests' code: ARM one TTBR0 write (mmu_on), six TLBIs, six
+# stores into shadowed tables (the alias and page remaps, LAZY unmapped and
+# mapped twice); x86 two MOV to CR3, one INVLPG,
 # two stores into the alias's page directory.  Each guest page fault goes to
 # the hypervisor first (6 of the hidden faults).
 for a in arm64 x86; do
@@ -65,7 +79,7 @@ for a in arm64 x86; do
 	diff <(grep -a "mmu_fault:" "$T/sh_$a.out") <(grep -a "mmu_fault:" "$T/${a/arm64/a64}.out") ||
 		fail "$a: shadow paging changed what the guest saw"
 done
-expect_eq "arm64 shadow exits" "$(j sh_arm64 "[d['mmu']['shadow'][k] for k in ('switch_exits', 'invlpg_exits', 'pt_write_exits')]")" "[1, 1, 1]"
+expect_eq "arm64 shadow exits" "$(j sh_arm64 "[d['mmu']['shadow'][k] for k in ('switch_exits', 'invlpg_exits', 'pt_write_exits')]")" "[1, 6, 6]"
 expect_eq "x86 shadow exits" "$(j sh_x86 "[d['mmu']['shadow'][k] for k in ('switch_exits', 'invlpg_exits', 'pt_write_exits')]")" "[2, 1, 2]"
 expect_eq "x86 exits by reason" "$(j sh_x86 "[d['exits'][k] for k in ('CR_ACCESS', 'INVLPG')]")" "[2, 1]"
 expect_eq "x86 #PF exits" "$(j sh_x86 "d['exits']['EXCEPTION_NMI'] - d['mmu']['shadow']['hidden_faults']")" 2
