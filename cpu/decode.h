@@ -92,6 +92,12 @@ static inline const struct decode_entry *decode_find(struct decode_cache *dc, ui
 /* Decodes code[0..size) as a block at addr, caches and returns it.  Never fails
  * on bad bytes (they are counted, see undecodable); returns NULL only on OOM. */
 const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size);
+/* x86: code32(ctx) says whether the code decoded now is 32-bit (protected
+ * or compatibility mode) rather than 64-bit; ctx is the vCPU whose block is
+ * decoded, set before each block (a pointer store).  A block keeps the
+ * decoding of the mode it was first seen in. */
+void decode_set_x86_mode(struct decode_cache *dc, bool (*code32)(void *ctx));
+void decode_set_x86_ctx(struct decode_cache *dc, void *ctx);
 /* Drops every cached block (guest code changed). */
 void decode_flush(struct decode_cache *dc);
 /* Classifies one instruction; len gets its length (0 if undecodable).

@@ -413,6 +413,7 @@ FIELD(CR4, LA57, 12, 1)
 FIELD(CR4, PCIDE, 17, 1)
 FIELD(CR4, SMEP, 20, 1)
 FIELD(CR4, SMAP, 21, 1)
+FIELD(EFER, LMA, 10, 1)
 FIELD(EFER, NXE, 11, 1)
 FIELD(RFLAGS, AC, 18, 1)
 #define MSR_IA32_EFER 0xc0000080
@@ -424,6 +425,26 @@ static uint64_t rd_efer(struct vcpu *v)
 	uc_x86_msr msr = { .rid = MSR_IA32_EFER };
 	uc_reg_read(v->uc, UC_X86_REG_MSR, &msr);
 	return msr.value;
+}
+
+/* Is the code the vCPU runs now 32-bit (decode_set_x86_mode)?  Outside
+ * IA-32e mode it is protected mode (the multiboot entry; hvsim has no real
+ * mode); inside, compatibility mode when CS's descriptor has L = 0 (SDM
+ * Vol. 3A 5.2.1).  The null selector is Unicorn's 64-bit reset state. */
+static bool x86_code32(void *ctx)
+{
+	struct vcpu *v = ctx;
+	uc_x86_mmr gdtr;
+	uint8_t d[8];
+	if (!v)
+		return false;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA))
+		return true;
+	uint64_t cs = rd(v, UC_X86_REG_CS) & 0xfff8;
+	if (!cs || uc_reg_read(v->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK || cs + 7 > gdtr.limit ||
+	    !xlate_read_virt(v, gdtr.base + cs, d, 8))
+		return false;
+	return !(d[6] & 0x20);   /* descriptor bit 53: L */
 }
 
 static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
@@ -816,6 +837,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
 	struct irq_ctrl *ic = irqc(v);
+	decode_set_x86_ctx(v->set->dc, v);   /* a new block decodes in this vCPU's mode */
 	if (ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr))
 		return;
 	vcpu_block(uc, addr, size, ud);
@@ -846,6 +868,7 @@ static int x86_create(struct vcpu *v)
 		*d->win = v->set->vmx;
 		vmcs_set(&d->win->vmcs, VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_primary(d->win) | CPU_BASED_INTR_WINDOW_EXITING);
 	}
+	decode_set_x86_mode(v->set->dc, x86_code32);
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
@@ -862,11 +885,31 @@ static int x86_create(struct vcpu *v)
 	return 0;
 }
 
+/* Multiboot start (platform/pc_boot.c): the loader's stub leaves IA-32e
+ * mode itself (clearing CR0.PG in compatibility mode), which needs paging
+ * on first.  EFER.LME is cleared here, where no instruction runs: LMA stays
+ * set until the stub's CR0 write clears it. */
+static void enter_multiboot_stub(struct vcpu *v, const struct pc_mb_entry *mb)
+{
+	uc_x86_msr efer = { .rid = MSR_IA32_EFER, .value = 0 };
+	uc_x86_mmr gdtr = { .base = mb->gdt, .limit = mb->gdt_limit };
+	uc_reg_write(v->uc, UC_X86_REG_MSR, &efer);
+	wr(v, UC_X86_REG_CR3, mb->cr3);
+	wr(v, UC_X86_REG_CR4, FIELD_MASK(CR4, PAE));
+	wr(v, UC_X86_REG_CR0, FIELD_MASK(CR0, PG) | 0x11);   /* PG | ET | PE */
+	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
+	wr(v, UC_X86_REG_RBX, mb->ebx);
+}
+
 /* Power-on state: 64-bit mode, paging off (Unicorn's UC_MODE_64 reset),
- * interrupts off, RDI = argument (APIC ID for APs). */
+ * interrupts off, RDI = argument (APIC ID for APs); a multiboot kernel's
+ * BSP in 32-bit protected mode instead. */
 static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
+	const struct pc_mb_entry *mb = &v->set->pc->mb;
 	memset(&xd(v)->irq[v->id], 0, sizeof xd(v)->irq[v->id]);
+	if (v->id == 0 && mb->on && entry == mb->stub)
+		enter_multiboot_stub(v, mb);
 	wr(v, UC_X86_REG_RDI, arg);
 	wr(v, UC_X86_REG_RSP, 0);
 	wr(v, UC_X86_REG_RFLAGS, 2);
