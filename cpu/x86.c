@@ -102,6 +102,46 @@ static void x86_describe_exception(struct vcpu *v, uint32_t vec, char *buf, size
 	snprintf(buf, n, "vector %u%s%s", vec, vec < 32 && name[vec] ? " " : "", vec < 32 && name[vec] ? name[vec] : "");
 }
 
+static uint64_t rd_efer(struct vcpu *v);
+
+/* Delivery through a 32-bit IDT, outside IA-32e mode (a multiboot kernel
+ * before it enters long mode; SDM Vol. 3A 6.11, 6.12.1): an 8-byte gate,
+ * EFLAGS, CS, EIP and the error code pushed on the current stack (same
+ * privilege); an interrupt gate (type 0xE) clears IF, a trap gate (0xF)
+ * keeps it.  Only a handler in the current code segment at CPL 0 can be
+ * entered: the CPU model's CS descriptor cannot be loaded from here. */
+static void inject32(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip, const uc_x86_mmr *idtr)
+{
+	uint8_t g[8];
+	if ((uint64_t)vec * 8 + 7 > idtr->limit || !xlate_read_virt(v, idtr->base + vec * 8, g, 8) || !(g[5] & 0x80)) {
+		shutdown(v, "no usable IDT gate", vec, rip);
+		return;
+	}
+	uint32_t target = (uint32_t)g[0] | (uint32_t)g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
+	uint16_t sel = (uint16_t)(g[2] | g[3] << 8), cs = (uint16_t)rd(v, UC_X86_REG_CS);
+	if ((cs & 3) || (sel & ~3) != (cs & ~3)) {
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "vector %u at EIP 0x%llx in 32-bit protected mode: its gate's "
+				"code segment 0x%x is not the current one (0x%x, CPL %u), which hvsim cannot load", vec,
+				(unsigned long long)rip, sel, cs, cs & 3);
+		return;
+	}
+	uint32_t esp = (uint32_t)rd(v, UC_X86_REG_RSP), eflags = (uint32_t)rd(v, UC_X86_REG_RFLAGS), frame[4];
+	unsigned n = 0;
+	if (errcode >= 0)             /* lowest address: pushed last */
+		frame[n++] = (uint32_t)errcode;
+	frame[n++] = (uint32_t)rip;
+	frame[n++] = cs;
+	frame[n++] = eflags;
+	uint32_t new_esp = esp - n * 4;
+	if (!xlate_write_virt(v, new_esp, frame, n * 4)) {
+		shutdown(v, "exception frame not writable", vec, rip);
+		return;
+	}
+	wr(v, UC_X86_REG_RSP, new_esp);
+	wr(v, UC_X86_REG_RFLAGS, eflags & ~(RFLAGS_TF | ((g[5] & 0x1f) == 0xe ? RFLAGS_IF : 0)));
+	wr(v, UC_X86_REG_RIP, target);
+}
+
 /* Event delivery through the 64-bit IDT (SDM Vol. 3A 6.14), done by hand
  * because Unicorn 2.0.1 cannot be asked to raise an exception.  `rip` is the
  * return address; errcode < 0: none pushed. */
@@ -112,6 +152,10 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 	if (!vcpu_exception(v, rip, vec))
 		return;
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
+	if (!(rd_efer(v) & (1u << 10))) {   /* EFER.LMA */
+		inject32(v, vec, errcode, rip, &idtr);
+		return;
+	}
 	if ((uint64_t)vec * 16 + 15 > idtr.limit || !xlate_read_virt(v, idtr.base + vec * 16, gate, 16) ||
 	    !(gate[5] & 0x80)) {
 		shutdown(v, "no usable IDT gate", vec, rip);
@@ -454,6 +498,14 @@ static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, stru
 	*user = (rd(v, UC_X86_REG_CS) & 3) == 3;
 	if (!FIELD_EX(cr0, CR0, PG))
 		return XLATE_S1_OFF;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA)) {
+		/* 32-bit or PAE paging (SDM Vol. 3A 4.3, 4.4): mmu/ walks only
+		 * IA-32e paging; Unicorn's own walk is not used with the model on */
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "the guest turned on %s paging outside IA-32e mode, which "
+				"the translation model ([mmu] model) does not walk", FIELD_EX(rd(v, UC_X86_REG_CR4), CR4, PAE)
+				? "PAE" : "32-bit");
+		return XLATE_S1_OFF;
+	}
 	uint64_t cr3 = rd(v, UC_X86_REG_CR3), cr4 = rd(v, UC_X86_REG_CR4);
 	/* SMAP binds supervisor data accesses unless RFLAGS.AC (SDM Vol. 3A 4.6.1) */
 	bool smap = FIELD_EX(cr4, CR4, SMAP) && !FIELD_EX(rd(v, UC_X86_REG_RFLAGS), RFLAGS, AC);

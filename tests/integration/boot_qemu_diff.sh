@@ -61,6 +61,14 @@ for k in boot-qemu.elf boot-aout.bin; do
 	diff <(grep -v mem_upper "$T/h-$k") <(grep -v mem_upper "$T/q-$k") || fail "$k: hvsim and QEMU differ"
 	grep -qx 'status 15' "$T/h-$k" || fail "$k: the guest did not finish"
 done
+# A #UD in 32-bit protected mode, taken through the kernel's 32-bit IDT
+# (the guest of boot_x86.sh): the same exit status
+python3 "$(dirname "$0")/mb_kernel32.py" "$T/ud32.bin" 0
+qemu86_run "$T/q-ud32" "$T/ud32.bin" none
+rc=0
+"$HVSIM" run -q --kernel "$T/ud32.bin" >/dev/null 2>&1 || rc=$?
+expect_eq "ud32 on QEMU" "$(cat "$T/q-ud32")" "status 7"
+expect_eq "ud32 on hvsim" "$rc" 7
 for b in bench_alu gups dirty; do
 	qemu86_run "$T/q-$b" "$FIRMWARE/x86/$b-qemu.elf" "$b"
 	rc=0

@@ -32,11 +32,31 @@ for k in boot-qemu.elf boot-aout.bin; do
 		--initrd "$T/initrd"
 	check_boot "$k" "$FIRMWARE/x86/$k"
 done
+# Unassigned guest-physical memory (0x3ff00000): the write is dropped and the
+# read returns 0, as QEMU's unassigned memory does behind KVM (and under TCG,
+# boot_qemu_diff.sh); KVM's first access takes an EPT violation that
+# installs an MMIO SPTE, the second an EPT misconfiguration, each a trip to
+# the userspace VMM.
+expect_eq "unassigned" "$(grep -a '^boot: unassigned' "$T/boot-qemu.elf.out")" "boot: unassigned read 0x00000000"
+expect_eq "EPT violations" "$(j boot-qemu.elf "d['exits']['EPT_VIOLATION']")" 1
+expect_eq "EPT misconfigurations" "$(j boot-qemu.elf "d['exits']['EPT_MISCONFIG']")" 1
 # The loader's stub (pc_boot.c) is 15 instructions, and makes no exit: the
 # guest's own RDMSR of IA32_EFER in main and its WRMSR/RDMSR entering long
 # mode are the only MSR exits
 expect_eq "MSR reads" "$(j boot-qemu.elf "d['exits']['MSR_READ']")" 2
 expect_eq "MSR writes" "$(j boot-qemu.elf "d['exits']['MSR_WRITE']")" 1
+
+# An exception before long mode: a 32-bit kernel (a.out kludge) sets up a
+# 32-bit IDT whose gate 6 points at a handler in its own code segment, and
+# runs ud2; the handler checks the EIP pushed (the ud2's, SDM Vol. 3A 6.12.1)
+# and exits with 3 ((3 << 1) | 1 = 7; 4 -> 9 if the EIP is wrong).  With a
+# gate naming another code segment hvsim stops, saying so (exit 5).
+python3 "$(dirname "$0")/mb_kernel32.py" "$T/ud32.bin" 0
+run ud32 7 --kernel "$T/ud32.bin"
+python3 "$(dirname "$0")/mb_kernel32.py" "$T/ud32cs.bin" 0x18
+run ud32cs 5 --kernel "$T/ud32cs.bin"
+grep -qF "vector 6 at EIP 0x100055 in 32-bit protected mode: its gate's code segment 0x18 is not the current one (0x8, CPL 0)" \
+	"$T/ud32cs.err" || fail "ud32cs: $(cat "$T/ud32cs.err")"
 
 # Without --append and --initrd: the command line is the file name and a
 # space (QEMU's "%s %s"), no modules; a multiboot ELF32 boots without
@@ -51,10 +71,15 @@ for b in bench_alu gups; do
 	run "$b" 1 --kernel "$FIRMWARE/x86/$b-qemu.elf"
 	grep -qa "^$b: checksum 0x" "$T/$b.out" || fail "$b-qemu.elf did not finish"
 done
-# With the translation model on (Unicorn 2.1): the guest's tables, walked by hvsim
+# With the translation model on (Unicorn 2.1): the guest's tables, walked by
+# hvsim; 32-bit paging, which mmu/ does not walk, stops the run (exit 5)
+python3 "$(dirname "$0")/mb_kernel32.py" "$T/pg32.bin" paging
+run pg32 7 --kernel "$T/pg32.bin"
 if [ "${UNICORN_VERSION:-2.1}" != 2.0.1 ]; then
 	run nested 15 --design designs/mem-nested-4k.ini --set sim.ram_mb=128 --kernel "$FIRMWARE/x86/boot-qemu.elf"
 	grep -qa '^boot: now long mode yes, paging yes' "$T/nested.out" || fail "nested: no long mode"
+	run pg32m 5 --design designs/mem-nested-4k.ini --kernel "$T/pg32.bin"
+	grep -qF "cpu0: the guest turned on 32-bit paging outside IA-32e mode" "$T/pg32m.err" || fail "pg32m: $(cat "$T/pg32m.err")"
 fi
 
 # Bad multiboot files: one line naming the file and the field, exit 3
