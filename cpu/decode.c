@@ -670,6 +670,57 @@ enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t
 	return classify(dc, insn).c;
 }
 
+/* A Capstone register as a GPR number in ModRM order, and whether it is a
+ * 32-bit form; -1 for anything else */
+static int x86_gpr(unsigned r, bool *is32)
+{
+	static const unsigned r64[16] = { X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP,
+					  X86_REG_RBP, X86_REG_RSI, X86_REG_RDI, X86_REG_R8, X86_REG_R9,
+					  X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13, X86_REG_R14,
+					  X86_REG_R15 };
+	static const unsigned r32[16] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP,
+					  X86_REG_EBP, X86_REG_ESI, X86_REG_EDI, X86_REG_R8D, X86_REG_R9D,
+					  X86_REG_R10D, X86_REG_R11D, X86_REG_R12D, X86_REG_R13D, X86_REG_R14D,
+					  X86_REG_R15D };
+	for (int i = 0; i < 16; i++) {
+		if (r == r64[i] || r == r32[i]) {
+			*is32 = r == r32[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
+bool decode_x86_memop(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len,
+		      struct x86_memop *m)
+{
+	const uint8_t *p = code;
+	size_t left = avail;
+	uint64_t a = addr;
+	cs_insn *insn;
+	csh cs = pick(dc, &insn);
+	*len = 0;
+	if (dc->isa != ISA_X86_64 || !avail || !cs_disasm_iter(cs, &p, &left, &a, insn) || insn->id == 0)
+		return false;
+	*len = insn->size;
+	const cs_x86 *x = &insn->detail->x86;
+	for (int k = 0; k < x->op_count; k++) {
+		const cs_x86_op *o = &x->operands[k];
+		bool b32 = false, i32 = false;
+		if (o->type != X86_OP_MEM || insn->id == X86_INS_LEA || insn->id == X86_INS_NOP)
+			continue;
+		*m = (struct x86_memop){ .base = x86_gpr(o->mem.base, &b32), .index = x86_gpr(o->mem.index, &i32),
+					 .rip_rel = o->mem.base == X86_REG_RIP || o->mem.base == X86_REG_EIP,
+					 .scale = (unsigned)o->mem.scale, .disp = o->mem.disp, .size = o->size,
+					 .seg = o->mem.segment == X86_REG_FS ? 4 : o->mem.segment == X86_REG_GS ? 5 : -1 };
+		m->addr32 = b32 || i32 || o->mem.base == X86_REG_EIP;
+		if (m->rip_rel)   /* Capstone's disp is relative to the next instruction */
+			m->disp += (int64_t)(addr + insn->size);
+		return true;
+	}
+	return false;
+}
+
 uint64_t decode_stats_blocks(const struct decode_cache *dc)
 {
 	return dc->decoded;

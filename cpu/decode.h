@@ -105,6 +105,23 @@ void decode_flush(struct decode_cache *dc);
 enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);
 uint64_t decode_stats_blocks(const struct decode_cache *dc);
 
+/* x86: the explicit memory operand of one instruction, for the front end
+ * to compute its address from the registers (SDM Vol. 2A 2.1.5).  GPRs by
+ * number in ModRM order (0 RAX .. 15 R15), -1 none; 32-bit forms set
+ * addr32. */
+struct x86_memop {
+	int base, index;
+	bool rip_rel, addr32;
+	unsigned scale;
+	int64_t disp;
+	int seg;                 /* 4 FS, 5 GS (their bases apply), -1 other */
+	unsigned size;           /* bytes accessed */
+};
+/* The instruction at code (addr, avail bytes): its length in *len (0 if
+ * undecodable) and true with *m when it has an explicit memory operand. */
+bool decode_x86_memop(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len,
+		      struct x86_memop *m);
+
 /* An A64 load or store as an alignment fault needs it (Arm ARM C4.1.66
  * "Loads and stores"): the address is X[rn] (SP for 31) plus, when
  * add_offset, either the register X[rm] (XZR for 31) extended by `extend`

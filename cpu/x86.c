@@ -995,6 +995,96 @@ static void deliver_mmu_fault(struct vcpu *v, uint64_t rip)
 	inject(v, X86_VEC_PF, (int64_t)f->syndrome, rip);
 }
 
+static uint64_t sext(uint64_t a, unsigned bits)
+{
+	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits));
+}
+
+/* Outside the linear-address width (48 bits, 57 with CR4.LA57) in 64-bit
+ * mode: not canonical (SDM Vol. 3A 3.3.7.1).  Unicorn 2.1 reports an
+ * unmapped address cut to QEMU's 52 physical bits: one that is canonical
+ * once sign-extended from bit 51 may have been (a push with RSP = 0). */
+static bool noncanonical(struct vcpu *v, uint64_t a)
+{
+	unsigned bits = FIELD_EX(rd(v, UC_X86_REG_CR4), CR4, LA57) ? 57 : 48;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA) || sext(a, bits) == a)
+		return false;
+	return a >> 52 || sext(sext(a, 52), bits) != sext(a, 52);
+}
+
+/* The address of the last instruction of block b: the branch that left it */
+static uint64_t last_insn(struct vcpu *v, const struct dblock *b)
+{
+	uint8_t code[4096];
+	uint32_t off = 0, last = 0, len = 0;
+	if (b->size > sizeof code || !vcpu_read_code(v, b->addr, code, b->size))
+		return b->addr;
+	while (off < b->size) {
+		decode_one(v->set->dc, b->addr + off, code + off, b->size - off, &len);
+		if (!len)
+			break;
+		last = off;
+		off += len;
+	}
+	return b->addr + last;
+}
+
+/* Which instruction of block b accessed `fault`?  Unicorn stops a faulting
+ * data access with RIP at the start of its block but the registers as the
+ * instruction found them: the first instruction whose explicit memory
+ * operand, computed from them, covers the address.  The block's start if
+ * none does (an implicit stack access). */
+static uint64_t access_insn(struct vcpu *v, const struct dblock *b, uint64_t fault)
+{
+	uint8_t code[4096];
+	uint32_t off = 0, len = 0;
+	struct x86_memop m;
+	if (b->size > sizeof code || !vcpu_read_code(v, b->addr, code, b->size))
+		return b->addr;
+	for (; off < b->size; off += len) {
+		if (!decode_x86_memop(v->set->dc, b->addr + off, code + off, b->size - off, &len, &m)) {
+			if (!len)
+				break;
+			continue;
+		}
+		uint64_t ea = (uint64_t)m.disp;
+		if (m.base >= 0)
+			ea += rd(v, gpr[m.base]);
+		if (m.index >= 0)
+			ea += rd(v, gpr[m.index]) * m.scale;
+		if (m.addr32)
+			ea = (uint32_t)ea;
+		if (m.seg >= 0)
+			ea += rd(v, m.seg == 4 ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE);
+		if (fault - ea < (m.size ? m.size : 1))
+			return b->addr + off;
+	}
+	return b->addr;
+}
+
+/* A branch to a non-canonical address faults at the branch, which does not
+ * complete (SDM Vol. 2A JMP, CALL, RET: #GP(0) "if the target offset is
+ * non-canonical"): the CPU model has already jumped, and a CALL pushed its
+ * return address, a RET popped one; undone here. */
+static void branch_gp(struct vcpu *v)
+{
+	uint64_t at = v->cur ? last_insn(v, v->cur) : rd(v, UC_X86_REG_RIP);
+	uint8_t b[16] = { 0 };
+	struct x86_insn in;
+	uint64_t rsp = rd(v, UC_X86_REG_RSP);
+	if (xlate_read_virt(v, at, b, sizeof b)) {
+		prefixes(b, sizeof b, &in);
+		if (in.op[0] == 0xe8 || (in.op[0] == 0xff && (in.op[1] >> 3 & 7) == 2))
+			wr(v, UC_X86_REG_RSP, rsp + 8);                       /* CALL */
+		else if (in.op[0] == 0xc3)
+			wr(v, UC_X86_REG_RSP, rsp - 8);                       /* RET */
+		else if (in.op[0] == 0xc2)
+			wr(v, UC_X86_REG_RSP, rsp - 8 - (in.op[1] | in.op[2] << 8));   /* RET imm16 */
+	}
+	set_rip(v, at);
+	inject(v, X86_VEC_GP, 0, at);
+}
+
 static int x86_after_run(struct vcpu *v, uc_err e)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
@@ -1002,6 +1092,18 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 		return -1;
 	if (e == UC_ERR_EXCEPTION && xlate_take_fault(v)) {
 		deliver_mmu_fault(v, rip);
+		return 0;
+	}
+	if (e == UC_ERR_FETCH_UNMAPPED && noncanonical(v, rip)) {
+		branch_gp(v);
+		return 0;
+	}
+	if ((e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) && noncanonical(v, v->unmapped.addr)) {
+		/* a data access: #GP(0) at the instruction, which does not
+		 * complete (#SS for a stack access is not told apart) */
+		uint64_t at = v->cur ? access_insn(v, v->cur, v->unmapped.addr) : rip;
+		set_rip(v, at);
+		inject(v, X86_VEC_GP, 0, at);
 		return 0;
 	}
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {

@@ -76,9 +76,9 @@ done
 python3 "$(dirname "$0")/mb_kernel32.py" "$T/pg32.bin" paging
 run pg32 7 --kernel "$T/pg32.bin"
 if [ "${UNICORN_VERSION:-2.1}" != 2.0.1 ]; then
-	run nested 15 --design designs/mem-nested-4k.ini --set sim.ram_mb=128 --kernel "$FIRMWARE/x86/boot-qemu.elf"
+	run nested 15 --design "${TOP:-.}/designs/mem-nested-4k.ini" --set sim.ram_mb=128 --kernel "$FIRMWARE/x86/boot-qemu.elf"
 	grep -qa '^boot: now long mode yes, paging yes' "$T/nested.out" || fail "nested: no long mode"
-	run pg32m 5 --design designs/mem-nested-4k.ini --kernel "$T/pg32.bin"
+	run pg32m 5 --design "${TOP:-.}/designs/mem-nested-4k.ini" --kernel "$T/pg32.bin"
 	grep -qF "cpu0: the guest turned on 32-bit paging outside IA-32e mode" "$T/pg32m.err" || fail "pg32m: $(cat "$T/pg32m.err")"
 fi
 
