@@ -84,7 +84,8 @@
  * mode with paging off, EAX = 0x2BADB002, EBX = the information structure
  * at HVSIM_PC_MB_INFO, after the loader's stub at HVSIM_PC_MB_STUB (its
  * GDT: 0x08 flat 32-bit code, 0x10 flat data), as QEMU's multiboot option
- * ROM runs before the kernel; CR3 = CR4 = 0, EFER = 0, ESP undefined (0).  Low memory [0, 0x9FC00) and RAM from 1 MiB are available. */
+ * ROM runs before the kernel; CR4 = 0, EFER = 0, ESP undefined (0).
+ * Low memory [0, 0x9FC00) and RAM from 1 MiB are available. */
 #define HVSIM_PC_MB_TABLES            0x5000ULL    /* the stub's page tables, 3 pages */
 #define HVSIM_PC_MB_STUB              0x8000ULL
 #define HVSIM_PC_MB_INFO              0x9000ULL

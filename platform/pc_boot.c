@@ -25,7 +25,8 @@ static const uint64_t stub_gdt[3] = { 0, 0x00cf9a000000ffffULL, 0x00cf92000000ff
  * tables (pc_mb_entry), and the stub does what the SDM lists:
  *   64-bit:  ljmp *far                  to 0x08:code32 (compatibility mode)
  *   32-bit:  mov $0x11,%eax; mov %eax,%cr0   PE|ET, paging off: LMA clears
- *            xor %eax,%eax; mov %eax,%cr4; mov %eax,%cr3
+ *            xor %eax,%eax; mov %eax,%cr4    (CR3 is left: paging is off,
+ *            and a CR3 write would be an exit under shadow paging) 
  *            mov $0x10,%ecx; mov %ecx,%ds/%es/%fs/%gs/%ss; xor %ecx,%ecx
  *            mov $0x2badb002,%eax; ljmp $0x08,$entry
  * then the kernel runs in the state §3.2 describes (EBX set beforehand). */
@@ -33,7 +34,7 @@ static void stub_write(uint8_t *b, uint32_t at, uint32_t entry)
 {
 	static const uint8_t code64[] = { 0xff, 0x2c, 0x25 };   /* ljmp *disp32 (m16:32) */
 	static const uint8_t code32[] = {
-		0xb8, 0x11, 0, 0, 0, 0x0f, 0x22, 0xc0, 0x31, 0xc0, 0x0f, 0x22, 0xe0, 0x0f, 0x22, 0xd8,
+		0xb8, 0x11, 0, 0, 0, 0x0f, 0x22, 0xc0, 0x31, 0xc0, 0x0f, 0x22, 0xe0,
 		0xb9, 0x10, 0, 0, 0, 0x8e, 0xd9, 0x8e, 0xc1, 0x8e, 0xe1, 0x8e, 0xe9, 0x8e, 0xd1, 0x31, 0xc9,
 		0xb8, 0x02, 0xb0, 0xad, 0x2b, 0xea,
 	};

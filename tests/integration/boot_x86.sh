@@ -40,9 +40,12 @@ done
 expect_eq "unassigned" "$(grep -a '^boot: unassigned' "$T/boot-qemu.elf.out")" "boot: unassigned read 0x00000000"
 expect_eq "EPT violations" "$(j boot-qemu.elf "d['exits']['EPT_VIOLATION']")" 1
 expect_eq "EPT misconfigurations" "$(j boot-qemu.elf "d['exits']['EPT_MISCONFIG']")" 1
-# The loader's stub (pc_boot.c) is 15 instructions, and makes no exit: the
+# The loader's stub (pc_boot.c) is 14 instructions, and makes no exit: the
 # guest's own RDMSR of IA32_EFER in main and its WRMSR/RDMSR entering long
 # mode are the only MSR exits
+"$HVSIM" run -q --debug decode --kernel "$FIRMWARE/x86/boot-qemu.elf" >/dev/null 2>"$T/decode.log" || :
+expect_eq "stub instructions (decoded as 32-bit code after the first)" \
+	"$(awk '/^\[decode\] block 0x80[0-9a-f][0-9a-f]\+/ { n += $4 } END { print n }' "$T/decode.log")" 14
 expect_eq "MSR reads" "$(j boot-qemu.elf "d['exits']['MSR_READ']")" 2
 expect_eq "MSR writes" "$(j boot-qemu.elf "d['exits']['MSR_WRITE']")" 1
 
