@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Multiboot v1 (Multiboot Specification 0.6.96), as qemu-system-x86_64
 # -kernel boots it: firmware/x86/boot.c built for QEMU, as an ELF32 with the
-# header (boot-qemu.elf) and as a flat image with the a.out kludge
-# (boot-aout.bin).  The guest starts in 32-bit protected mode with paging
+# header (boot-qemu.elf), as an ELF64 (boot-mb64.elf, which QEMU refuses)
+# and as a flat image with the a.out kludge (boot-aout.bin).  The guest starts in 32-bit protected mode with paging
 # off (§3.2), EAX = 0x2BADB002, switches to long mode itself and prints
 # what the information structure (§3.3) holds.  Expected values by hand:
 # 128 MiB of RAM = 639 KiB below 640 KiB and 127 * 1024 = 130048 KiB from
@@ -27,7 +27,7 @@ check_boot() {  # check_boot NAME KERNEL
 		"boot: module 0: $len bytes, page-aligned yes, fnv1a $fnv, \"$T/initrd\""
 	expect_eq "$1 mmap" "$(grep -a '^boot: mmap' "$o")" "boot: mmap available [0, 0x9fc00) yes, [1 MiB, 64 MiB) yes"
 }
-for k in boot-qemu.elf boot-aout.bin; do
+for k in boot-qemu.elf boot-aout.bin boot-mb64.elf; do
 	run "$k" 15 --set sim.ram_mb=128 --kernel "$FIRMWARE/x86/$k" --append "console=ttyS0 root=/dev/ram" \
 		--initrd "$T/initrd"
 	check_boot "$k" "$FIRMWARE/x86/$k"
