@@ -20,6 +20,7 @@
 #include "cpu/export.h"
 #include "cpu/vcpu.h"
 #include "loader/elf.h"
+#include "loader/multiboot.h"
 #include "loader/raw.h"
 #include "platform/designs.h"
 #include "platform/pc.h"
@@ -57,10 +58,15 @@ static const char run_help[] =
 	"  -q, --quiet            no summary\n"
 	"  --kernel IMAGE         ARM: boot IMAGE as QEMU virt's -kernel does: an ELF at its\n"
 	"                         addresses, a raw image or Linux arm64 Image at RAM +\n"
-	"                         0x80000 (or its header's text_offset), x0 = DTB address\n"
-	"  --append ARGS          ARM: /chosen/bootargs of the generated devicetree\n"
+	"                         0x80000 (or its header's text_offset), x0 = DTB address;\n"
+	"                         x86: a multiboot v1 kernel (ELF32/ELF64 or a.out kludge)\n"
+	"                         as qemu-system-x86_64 -kernel boots it: 32-bit protected\n"
+	"                         mode, EAX = 0x2BADB002, EBX = multiboot information\n"
+	"  --append ARGS          ARM: /chosen/bootargs of the generated devicetree;\n"
+	"                         x86 multiboot: the command line is \"IMAGE ARGS\"\n"
 	"  --initrd FILE          ARM: loaded at RAM + min(RAM/2, 128 MiB) (above the image),\n"
-	"                         linux,initrd-start/-end in /chosen; the DTB goes above it\n"
+	"                         linux,initrd-start/-end in /chosen; the DTB goes above it;\n"
+	"                         x86 multiboot: module 0, page-aligned above the kernel\n"
 	"  --dtb FILE             ARM: this devicetree instead of the generated one (/chosen\n"
 	"                         set as above); each way it does not describe the modelled\n"
 	"                         machine (RAM, vCPUs, PL011, GICv3, PSCI) is reported\n"
@@ -352,14 +358,25 @@ static int cmd_run(int argc, char **argv)
 	const char *path = kernel ? kernel : argv[optind];
 
 	enum isa isa = ISA_A64;
-	/* --kernel: anything that is not an ELF file is a raw AArch64 image */
-	bool raw = kernel && !is_elf(path);
-	if (!raw && peek_machine(path, &isa) < 0) {
+	/* A multiboot header: an x86 kernel booted as QEMU boots it (always
+	 * with --kernel; else unless the file is an hvsim ELF64 guest).  Then,
+	 * with --kernel, anything that is not an ELF file is a raw AArch64 image. */
+	bool mb = mb_is_multiboot(path) && (kernel || peek_machine(path, &isa) < 0);
+	bool raw = kernel && !mb && !is_elf(path);
+	if (mb)
+		isa = ISA_X86_64;
+	else if (raw && raw_is_bzimage(path)) {
+		fprintf(stderr, "hvsim: %s: a Linux x86 bzImage: hvsim boots x86 kernels by multiboot v1, not the Linux "
+			"boot protocol\n", path);
+		return EXIT_BADINPUT;
+	} else if (!raw && peek_machine(path, &isa) < 0) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
 		return EXIT_BADINPUT;
 	}
-	if ((append || initrd_path || dump_dtb || semihosting || dtb_path) && isa != ISA_A64)
-		return usage("%s", "run: --append, --initrd, --dtb, --dump-dtb and --semihosting are for the ARM machine");
+	if ((dump_dtb || semihosting || dtb_path) && isa != ISA_A64)
+		return usage("%s", "run: --dtb, --dump-dtb and --semihosting are for the ARM machine");
+	if ((append || initrd_path) && isa != ISA_A64 && !mb)
+		return usage("%s", "run: --append and --initrd are for the ARM machine and x86 multiboot kernels");
 	struct cfg *cfg = build_cfg(isa, &d);
 	if (!cfg) {
 		fprintf(stderr, "hvsim: %s\n", err_msg());
@@ -373,7 +390,8 @@ static int cmd_run(int argc, char **argv)
 	struct elf_image img;
 	struct virt_boot boot = { .bootargs = append, .raw = raw, .semihosting = semihosting };
 	uint8_t *initrd = NULL, *user_dtb = NULL;
-	if ((raw ? raw_load(path, ram_base, ram_size, &img) :
+	struct mb_header mbh;
+	if ((mb ? mb_load(path, ram_base, ram_size, &img, &mbh) : raw ? raw_load(path, ram_base, ram_size, &img) :
 		   elf_load_dyn(path, isa == ISA_A64 ? EM_AARCH64 : EM_X86_64, ram_base, ram_size,
 				isa == ISA_A64 ? ram_base + RAW_DEFAULT_OFFSET : 0, &img)) < 0 ||
 	    (initrd_path && raw_read_file(initrd_path, &initrd, &boot.initrd_size) < 0) ||
@@ -407,14 +425,19 @@ static int cmd_run(int argc, char **argv)
 		arg = virt.dtb_addr;
 		if (rc == 0 && dump_dtb)
 			rc = write_dtb(&virt, dump_dtb);
+	} else if (mb) {
+		struct pc_boot pb = { .kernel = path, .append = append, .initrd = initrd,
+				      .initrd_size = boot.initrd_size, .initrd_name = initrd_path };
+		rc = pc_create_multiboot(&pc, cfg, st, &img, &pb);
+		m = &pc.m;
 	} else {
 		rc = pc_create(&pc, cfg, st, &img);
 		m = &pc.m;
 	}
 	static struct vcpus s;
 	if (rc == 0)
-		rc = vcpus_create(&s, m, isa == ISA_A64 ? &virt : NULL, isa == ISA_A64 ? NULL : &pc, img.entry, arg,
-				  max_insns);
+		rc = vcpus_create(&s, m, isa == ISA_A64 ? &virt : NULL, isa == ISA_A64 ? NULL : &pc,
+				  isa == ISA_A64 ? img.entry : pc_boot_entry(&pc, &img), arg, max_insns);
 	if (rc == 0 && trace_out)
 		rc = export_open(&s, trace_out, path);
 	int status;

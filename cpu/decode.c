@@ -28,6 +28,12 @@ struct decode_cache {
 	enum isa isa;
 	csh cs;
 	cs_insn *insn;                  /* one reusable instruction (cs_malloc) */
+	/* x86 code in 32-bit protected or compatibility mode (a multiboot
+	 * kernel's start): its own Capstone mode, chosen per decoded block */
+	csh cs32;
+	cs_insn *insn32;
+	bool (*code32)(void *ctx);
+	void *code32_ctx;
 	uint32_t cpi_milli[IC_COUNT];
 	struct slot *tab;
 	uint32_t bits;                  /* table has 1 << bits slots */
@@ -488,6 +494,10 @@ void decode_cache_free(struct decode_cache *dc)
 	if (dc->insn)
 		cs_free(dc->insn, 1);
 	cs_close(&dc->cs);
+	if (dc->insn32)
+		cs_free(dc->insn32, 1);
+	if (dc->cs32)
+		cs_close(&dc->cs32);
 	free(dc);
 }
 
@@ -570,6 +580,35 @@ static int add_special(struct decode_cache *dc, uint32_t *n, uint64_t addr, enum
 	return 0;
 }
 
+void decode_set_x86_mode(struct decode_cache *dc, bool (*code32)(void *ctx))
+{
+	dc->code32 = code32;
+}
+
+void decode_set_x86_ctx(struct decode_cache *dc, void *ctx)
+{
+	dc->code32_ctx = ctx;
+}
+
+/* The handle and instruction for the code decoded now (x86: its mode) */
+static csh pick(struct decode_cache *dc, cs_insn **insn)
+{
+	*insn = dc->insn;
+	if (!dc->code32 || !dc->code32(dc->code32_ctx))
+		return dc->cs;
+	if (!dc->cs32) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_32, &dc->cs32) != CS_ERR_OK)
+			return dc->cs;
+		cs_option(dc->cs32, CS_OPT_DETAIL, CS_OPT_ON);
+		cs_option(dc->cs32, CS_OPT_SKIPDATA, CS_OPT_ON);
+		dc->insn32 = cs_malloc(dc->cs32);
+	}
+	if (!dc->insn32)
+		return dc->cs;
+	*insn = dc->insn32;
+	return dc->cs32;
+}
+
 const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size)
 {
 	struct dblock t = { .addr = addr, .size = size };
@@ -577,24 +616,26 @@ const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const 
 	size_t left = size;
 	uint64_t a = addr;
 	struct dblock *b;
+	cs_insn *insn;
+	csh cs = pick(dc, &insn);
 
 	while (left) {
 		struct iclass ic;
-		if (!cs_disasm_iter(dc->cs, &p, &left, &a, dc->insn)) {
+		if (!cs_disasm_iter(cs, &p, &left, &a, insn)) {
 			/* Fewer bytes than one SKIPDATA unit (A64: a partial word). */
 			ic = (struct iclass){ IC_ALU, 0, X86S_NONE };
 			t.undecodable = true;
 			left = 0;
 		} else {
-			ic = classify(dc, dc->insn);
-			if (dc->insn->id == 0)
+			ic = classify(dc, insn);
+			if (insn->id == 0)
 				t.undecodable = true;
 		}
 		t.ninsns++;
 		t.nclass[ic.c]++;
 		t.mem_bytes += ic.mem_bytes;
 		t.cost_milli += dc->cpi_milli[ic.c];
-		if (ic.special != X86S_NONE && add_special(dc, &t.nspecials, dc->insn->address, ic.special) < 0)
+		if (ic.special != X86S_NONE && add_special(dc, &t.nspecials, insn->address, ic.special) < 0)
 			return NULL;
 	}
 	t.cost_cycles = t.cost_milli / 1000;
@@ -621,11 +662,64 @@ enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t
 	size_t left = avail;
 	uint64_t a = addr;
 
+	cs_insn *insn;
+	csh cs = pick(dc, &insn);
 	*len = 0;
-	if (!avail || !cs_disasm_iter(dc->cs, &p, &left, &a, dc->insn) || dc->insn->id == 0)
+	if (!avail || !cs_disasm_iter(cs, &p, &left, &a, insn) || insn->id == 0)
 		return IC_ALU;
-	*len = dc->insn->size;
-	return classify(dc, dc->insn).c;
+	*len = insn->size;
+	return classify(dc, insn).c;
+}
+
+/* A Capstone register as a GPR number in ModRM order, and whether it is a
+ * 32-bit form; -1 for anything else */
+static int x86_gpr(unsigned r, bool *is32)
+{
+	static const unsigned r64[16] = { X86_REG_RAX, X86_REG_RCX, X86_REG_RDX, X86_REG_RBX, X86_REG_RSP,
+					  X86_REG_RBP, X86_REG_RSI, X86_REG_RDI, X86_REG_R8, X86_REG_R9,
+					  X86_REG_R10, X86_REG_R11, X86_REG_R12, X86_REG_R13, X86_REG_R14,
+					  X86_REG_R15 };
+	static const unsigned r32[16] = { X86_REG_EAX, X86_REG_ECX, X86_REG_EDX, X86_REG_EBX, X86_REG_ESP,
+					  X86_REG_EBP, X86_REG_ESI, X86_REG_EDI, X86_REG_R8D, X86_REG_R9D,
+					  X86_REG_R10D, X86_REG_R11D, X86_REG_R12D, X86_REG_R13D, X86_REG_R14D,
+					  X86_REG_R15D };
+	for (int i = 0; i < 16; i++) {
+		if (r == r64[i] || r == r32[i]) {
+			*is32 = r == r32[i];
+			return i;
+		}
+	}
+	return -1;
+}
+
+bool decode_x86_memop(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len,
+		      struct x86_memop *m)
+{
+	const uint8_t *p = code;
+	size_t left = avail;
+	uint64_t a = addr;
+	cs_insn *insn;
+	csh cs = pick(dc, &insn);
+	*len = 0;
+	if (dc->isa != ISA_X86_64 || !avail || !cs_disasm_iter(cs, &p, &left, &a, insn) || insn->id == 0)
+		return false;
+	*len = insn->size;
+	const cs_x86 *x = &insn->detail->x86;
+	for (int k = 0; k < x->op_count; k++) {
+		const cs_x86_op *o = &x->operands[k];
+		bool b32 = false, i32 = false;
+		if (o->type != X86_OP_MEM || insn->id == X86_INS_LEA || insn->id == X86_INS_NOP)
+			continue;
+		*m = (struct x86_memop){ .base = x86_gpr(o->mem.base, &b32), .index = x86_gpr(o->mem.index, &i32),
+					 .rip_rel = o->mem.base == X86_REG_RIP || o->mem.base == X86_REG_EIP,
+					 .scale = (unsigned)o->mem.scale, .disp = o->mem.disp, .size = o->size,
+					 .seg = o->mem.segment == X86_REG_FS ? 4 : o->mem.segment == X86_REG_GS ? 5 : -1 };
+		m->addr32 = b32 || i32 || o->mem.base == X86_REG_EIP;
+		if (m->rip_rel)   /* Capstone's disp is relative to the next instruction */
+			m->disp += (int64_t)(addr + insn->size);
+		return true;
+	}
+	return false;
 }
 
 uint64_t decode_stats_blocks(const struct decode_cache *dc)

@@ -92,12 +92,35 @@ static inline const struct decode_entry *decode_find(struct decode_cache *dc, ui
 /* Decodes code[0..size) as a block at addr, caches and returns it.  Never fails
  * on bad bytes (they are counted, see undecodable); returns NULL only on OOM. */
 const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size);
+/* x86: code32(ctx) says whether the code decoded now is 32-bit (protected
+ * or compatibility mode) rather than 64-bit; ctx is the vCPU whose block is
+ * decoded, set before each block (a pointer store).  A block keeps the
+ * decoding of the mode it was first seen in. */
+void decode_set_x86_mode(struct decode_cache *dc, bool (*code32)(void *ctx));
+void decode_set_x86_ctx(struct decode_cache *dc, void *ctx);
 /* Drops every cached block (guest code changed). */
 void decode_flush(struct decode_cache *dc);
 /* Classifies one instruction; len gets its length (0 if undecodable).
  * For tests and for the front ends' fault decode. */
 enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);
 uint64_t decode_stats_blocks(const struct decode_cache *dc);
+
+/* x86: the explicit memory operand of one instruction, for the front end
+ * to compute its address from the registers (SDM Vol. 2A 2.1.5).  GPRs by
+ * number in ModRM order (0 RAX .. 15 R15), -1 none; 32-bit forms set
+ * addr32. */
+struct x86_memop {
+	int base, index;
+	bool rip_rel, addr32;
+	unsigned scale;
+	int64_t disp;
+	int seg;                 /* 4 FS, 5 GS (their bases apply), -1 other */
+	unsigned size;           /* bytes accessed */
+};
+/* The instruction at code (addr, avail bytes): its length in *len (0 if
+ * undecodable) and true with *m when it has an explicit memory operand. */
+bool decode_x86_memop(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len,
+		      struct x86_memop *m);
 
 /* An A64 load or store as an alignment fault needs it (Arm ARM C4.1.66
  * "Loads and stores"): the address is X[rn] (SP for 31) plus, when

@@ -128,6 +128,46 @@ static void x86_describe_exception(struct vcpu *v, uint32_t vec, char *buf, size
 	snprintf(buf, n, "vector %u%s%s", vec, vec < 32 && name[vec] ? " " : "", vec < 32 && name[vec] ? name[vec] : "");
 }
 
+static uint64_t rd_efer(struct vcpu *v);
+
+/* Delivery through a 32-bit IDT, outside IA-32e mode (a multiboot kernel
+ * before it enters long mode; SDM Vol. 3A 6.11, 6.12.1): an 8-byte gate,
+ * EFLAGS, CS, EIP and the error code pushed on the current stack (same
+ * privilege); an interrupt gate (type 0xE) clears IF, a trap gate (0xF)
+ * keeps it.  Only a handler in the current code segment at CPL 0 can be
+ * entered: the CPU model's CS descriptor cannot be loaded from here. */
+static void inject32(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip, const uc_x86_mmr *idtr)
+{
+	uint8_t g[8];
+	if ((uint64_t)vec * 8 + 7 > idtr->limit || !xlate_read_virt(v, idtr->base + vec * 8, g, 8) || !(g[5] & 0x80)) {
+		shutdown(v, "no usable IDT gate", vec, rip);
+		return;
+	}
+	uint32_t target = (uint32_t)g[0] | (uint32_t)g[1] << 8 | (uint32_t)g[6] << 16 | (uint32_t)g[7] << 24;
+	uint16_t sel = (uint16_t)(g[2] | g[3] << 8), cs = (uint16_t)rd(v, UC_X86_REG_CS);
+	if ((cs & 3) || (sel & ~3) != (cs & ~3)) {
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "vector %u at EIP 0x%llx in 32-bit protected mode: its gate's "
+				"code segment 0x%x is not the current one (0x%x, CPL %u), which hvsim cannot load", vec,
+				(unsigned long long)rip, sel, cs, cs & 3);
+		return;
+	}
+	uint32_t esp = (uint32_t)rd(v, UC_X86_REG_RSP), eflags = (uint32_t)rd(v, UC_X86_REG_RFLAGS), frame[4];
+	unsigned n = 0;
+	if (errcode >= 0)             /* lowest address: pushed last */
+		frame[n++] = (uint32_t)errcode;
+	frame[n++] = (uint32_t)rip;
+	frame[n++] = cs;
+	frame[n++] = eflags;
+	uint32_t new_esp = esp - n * 4;
+	if (!xlate_write_virt(v, new_esp, frame, n * 4)) {
+		shutdown(v, "exception frame not writable", vec, rip);
+		return;
+	}
+	wr(v, UC_X86_REG_RSP, new_esp);
+	wr(v, UC_X86_REG_RFLAGS, eflags & ~(RFLAGS_TF | ((g[5] & 0x1f) == 0xe ? RFLAGS_IF : 0)));
+	wr(v, UC_X86_REG_RIP, target);
+}
+
 /* Event delivery through the 64-bit IDT (SDM Vol. 3A 6.14), done by hand
  * because Unicorn 2.0.1 cannot be asked to raise an exception.  `rip` is the
  * return address; errcode < 0: none pushed. */
@@ -138,6 +178,10 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 	if (!vcpu_exception(v, rip, vec))
 		return;
 	uc_reg_read(v->uc, UC_X86_REG_IDTR, &idtr);
+	if (!(rd_efer(v) & (1u << 10))) {   /* EFER.LMA */
+		inject32(v, vec, errcode, rip, &idtr);
+		return;
+	}
 	if ((uint64_t)vec * 16 + 15 > idtr.limit || !xlate_read_virt(v, idtr.base + vec * 16, gate, 16) ||
 	    !(gate[5] & 0x80)) {
 		shutdown(v, "no usable IDT gate", vec, rip);
@@ -458,6 +502,7 @@ FIELD(CR4, LA57, 12, 1)
 FIELD(CR4, PCIDE, 17, 1)
 FIELD(CR4, SMEP, 20, 1)
 FIELD(CR4, SMAP, 21, 1)
+FIELD(EFER, LMA, 10, 1)
 FIELD(EFER, NXE, 11, 1)
 FIELD(RFLAGS, AC, 18, 1)
 #define MSR_IA32_EFER 0xc0000080
@@ -471,6 +516,26 @@ static uint64_t rd_efer(struct vcpu *v)
 	return msr.value;
 }
 
+/* Is the code the vCPU runs now 32-bit (decode_set_x86_mode)?  Outside
+ * IA-32e mode it is protected mode (the multiboot entry; hvsim has no real
+ * mode); inside, compatibility mode when CS's descriptor has L = 0 (SDM
+ * Vol. 3A 5.2.1).  The null selector is Unicorn's 64-bit reset state. */
+static bool x86_code32(void *ctx)
+{
+	struct vcpu *v = ctx;
+	uc_x86_mmr gdtr;
+	uint8_t d[8];
+	if (!v)
+		return false;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA))
+		return true;
+	uint64_t cs = rd(v, UC_X86_REG_CS) & 0xfff8;
+	if (!cs || uc_reg_read(v->uc, UC_X86_REG_GDTR, &gdtr) != UC_ERR_OK || cs + 7 > gdtr.limit ||
+	    !xlate_read_virt(v, gdtr.base + cs, d, 8))
+		return false;
+	return !(d[6] & 0x20);   /* descriptor bit 53: L */
+}
+
 static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, struct mmu_stage *s1, bool *user,
 				struct mmu_fault *f)
 {
@@ -478,6 +543,14 @@ static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, stru
 	*user = (rd(v, UC_X86_REG_CS) & 3) == 3;
 	if (!FIELD_EX(cr0, CR0, PG))
 		return XLATE_S1_OFF;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA)) {
+		/* 32-bit or PAE paging (SDM Vol. 3A 4.3, 4.4): mmu/ walks only
+		 * IA-32e paging; Unicorn's own walk is not used with the model on */
+		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "the guest turned on %s paging outside IA-32e mode, which "
+				"the translation model ([mmu] model) does not walk", FIELD_EX(rd(v, UC_X86_REG_CR4), CR4, PAE)
+				? "PAE" : "32-bit");
+		return XLATE_S1_OFF;
+	}
 	uint64_t cr3 = rd(v, UC_X86_REG_CR3), cr4 = rd(v, UC_X86_REG_CR4);
 	/* SMAP binds supervisor data accesses unless RFLAGS.AC (SDM Vol. 3A 4.6.1) */
 	bool smap = FIELD_EX(cr4, CR4, SMAP) && !FIELD_EX(rd(v, UC_X86_REG_RFLAGS), RFLAGS, AC);
@@ -882,6 +955,7 @@ static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		v->sc.clock += xd(v)->irq[v->id].reentry;
 		xd(v)->irq[v->id].reentry = 0;
 	}
+	decode_set_x86_ctx(v->set->dc, v);   /* a new block decodes in this vCPU's mode */
 	if (ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr))
 		return;
 	vcpu_block(uc, addr, size, ud);
@@ -929,6 +1003,7 @@ static int x86_create(struct vcpu *v)
 		*d->win = v->set->vmx;
 		vmcs_set(&d->win->vmcs, VMCS_CPU_BASED_VM_EXEC_CONTROL, vmx_primary(d->win) | CPU_BASED_INTR_WINDOW_EXITING);
 	}
+	decode_set_x86_mode(v->set->dc, x86_code32);
 	if (uc_open(UC_ARCH_X86, UC_MODE_64, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an x86-64 Unicorn engine");
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
@@ -945,11 +1020,31 @@ static int x86_create(struct vcpu *v)
 	return 0;
 }
 
+/* Multiboot start (platform/pc_boot.c): the loader's stub leaves IA-32e
+ * mode itself (clearing CR0.PG in compatibility mode), which needs paging
+ * on first.  EFER.LME is cleared here, where no instruction runs: LMA stays
+ * set until the stub's CR0 write clears it. */
+static void enter_multiboot_stub(struct vcpu *v, const struct pc_mb_entry *mb)
+{
+	uc_x86_msr efer = { .rid = MSR_IA32_EFER, .value = 0 };
+	uc_x86_mmr gdtr = { .base = mb->gdt, .limit = mb->gdt_limit };
+	uc_reg_write(v->uc, UC_X86_REG_MSR, &efer);
+	wr(v, UC_X86_REG_CR3, mb->cr3);
+	wr(v, UC_X86_REG_CR4, FIELD_MASK(CR4, PAE));
+	wr(v, UC_X86_REG_CR0, FIELD_MASK(CR0, PG) | 0x11);   /* PG | ET | PE */
+	uc_reg_write(v->uc, UC_X86_REG_GDTR, &gdtr);
+	wr(v, UC_X86_REG_RBX, mb->ebx);
+}
+
 /* Power-on state: 64-bit mode, paging off (Unicorn's UC_MODE_64 reset),
- * interrupts off, RDI = argument (APIC ID for APs). */
+ * interrupts off, RDI = argument (APIC ID for APs); a multiboot kernel's
+ * BSP in 32-bit protected mode instead. */
 static void x86_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 {
+	const struct pc_mb_entry *mb = &v->set->pc->mb;
 	memset(&xd(v)->irq[v->id], 0, sizeof xd(v)->irq[v->id]);
+	if (v->id == 0 && mb->on && entry == mb->stub)
+		enter_multiboot_stub(v, mb);
 	wr(v, UC_X86_REG_RDI, arg);
 	wr(v, UC_X86_REG_RSP, 0);
 	wr(v, UC_X86_REG_RFLAGS, 2);
@@ -983,6 +1078,96 @@ static void deliver_mmu_fault(struct vcpu *v, uint64_t rip)
 	inject(v, X86_VEC_PF, (int64_t)f->syndrome, rip);
 }
 
+static uint64_t sext(uint64_t a, unsigned bits)
+{
+	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits));
+}
+
+/* Outside the linear-address width (48 bits, 57 with CR4.LA57) in 64-bit
+ * mode: not canonical (SDM Vol. 3A 3.3.7.1).  Unicorn 2.1 reports an
+ * unmapped address cut to QEMU's 52 physical bits: one that is canonical
+ * once sign-extended from bit 51 may have been (a push with RSP = 0). */
+static bool noncanonical(struct vcpu *v, uint64_t a)
+{
+	unsigned bits = FIELD_EX(rd(v, UC_X86_REG_CR4), CR4, LA57) ? 57 : 48;
+	if (!FIELD_EX(rd_efer(v), EFER, LMA) || sext(a, bits) == a)
+		return false;
+	return a >> 52 || sext(sext(a, 52), bits) != sext(a, 52);
+}
+
+/* The address of the last instruction of block b: the branch that left it */
+static uint64_t last_insn(struct vcpu *v, const struct dblock *b)
+{
+	uint8_t code[4096];
+	uint32_t off = 0, last = 0, len = 0;
+	if (b->size > sizeof code || !vcpu_read_code(v, b->addr, code, b->size))
+		return b->addr;
+	while (off < b->size) {
+		decode_one(v->set->dc, b->addr + off, code + off, b->size - off, &len);
+		if (!len)
+			break;
+		last = off;
+		off += len;
+	}
+	return b->addr + last;
+}
+
+/* Which instruction of block b accessed `fault`?  Unicorn stops a faulting
+ * data access with RIP at the start of its block but the registers as the
+ * instruction found them: the first instruction whose explicit memory
+ * operand, computed from them, covers the address.  The block's start if
+ * none does (an implicit stack access). */
+static uint64_t access_insn(struct vcpu *v, const struct dblock *b, uint64_t fault)
+{
+	uint8_t code[4096];
+	uint32_t off = 0, len = 0;
+	struct x86_memop m;
+	if (b->size > sizeof code || !vcpu_read_code(v, b->addr, code, b->size))
+		return b->addr;
+	for (; off < b->size; off += len) {
+		if (!decode_x86_memop(v->set->dc, b->addr + off, code + off, b->size - off, &len, &m)) {
+			if (!len)
+				break;
+			continue;
+		}
+		uint64_t ea = (uint64_t)m.disp;
+		if (m.base >= 0)
+			ea += rd(v, gpr[m.base]);
+		if (m.index >= 0)
+			ea += rd(v, gpr[m.index]) * m.scale;
+		if (m.addr32)
+			ea = (uint32_t)ea;
+		if (m.seg >= 0)
+			ea += rd(v, m.seg == 4 ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE);
+		if (fault - ea < (m.size ? m.size : 1))
+			return b->addr + off;
+	}
+	return b->addr;
+}
+
+/* A branch to a non-canonical address faults at the branch, which does not
+ * complete (SDM Vol. 2A JMP, CALL, RET: #GP(0) "if the target offset is
+ * non-canonical"): the CPU model has already jumped, and a CALL pushed its
+ * return address, a RET popped one; undone here. */
+static void branch_gp(struct vcpu *v)
+{
+	uint64_t at = v->cur ? last_insn(v, v->cur) : rd(v, UC_X86_REG_RIP);
+	uint8_t b[16] = { 0 };
+	struct x86_insn in;
+	uint64_t rsp = rd(v, UC_X86_REG_RSP);
+	if (xlate_read_virt(v, at, b, sizeof b)) {
+		prefixes(b, sizeof b, &in);
+		if (in.op[0] == 0xe8 || (in.op[0] == 0xff && (in.op[1] >> 3 & 7) == 2))
+			wr(v, UC_X86_REG_RSP, rsp + 8);                       /* CALL */
+		else if (in.op[0] == 0xc3)
+			wr(v, UC_X86_REG_RSP, rsp - 8);                       /* RET */
+		else if (in.op[0] == 0xc2)
+			wr(v, UC_X86_REG_RSP, rsp - 8 - (in.op[1] | in.op[2] << 8));   /* RET imm16 */
+	}
+	set_rip(v, at);
+	inject(v, X86_VEC_GP, 0, at);
+}
+
 static int x86_after_run(struct vcpu *v, uc_err e)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
@@ -990,6 +1175,18 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 		return -1;
 	if (e == UC_ERR_EXCEPTION && xlate_take_fault(v)) {
 		deliver_mmu_fault(v, rip);
+		return 0;
+	}
+	if (e == UC_ERR_FETCH_UNMAPPED && noncanonical(v, rip)) {
+		branch_gp(v);
+		return 0;
+	}
+	if ((e == UC_ERR_READ_UNMAPPED || e == UC_ERR_WRITE_UNMAPPED) && noncanonical(v, v->unmapped.addr)) {
+		/* a data access: #GP(0) at the instruction, which does not
+		 * complete (#SS for a stack access is not told apart) */
+		uint64_t at = v->cur ? access_insn(v, v->cur, v->unmapped.addr) : rip;
+		set_rip(v, at);
+		inject(v, X86_VEC_GP, 0, at);
 		return 0;
 	}
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdlib.h>
@@ -81,6 +82,13 @@ static int in_file(uint64_t off, uint64_t len, size_t fsize)
 	return off <= fsize && len <= fsize - off;
 }
 
+/* What the caller accepts (elf_load_dyn, elf_load_mb) */
+struct load_req {
+	uint16_t machine;            /* EM_AARCH64, EM_X86_64 or 0 for either (ELF64) */
+	bool elf32;                  /* an ELF32 i386 file too (multiboot kernels) */
+	uint64_t ram_base, ram_size, dyn_base;
+};
+
 struct seg_tmp {
 	struct elf_segment s;
 	unsigned idx;    /* program header index, for messages */
@@ -113,12 +121,13 @@ static int load_segments(const char *path, Elf *e, uint64_t phoff, uint64_t ram_
 	struct seg_tmp *t;
 	unsigned n = 0;
 	uint64_t ram_end = ram_base + ram_size; /* only printed */
+	size_t phent = gelf_fsize(e, ELF_T_PHDR, 1, EV_CURRENT);
 
 	if (elf_getphdrnum(e, &phnum) != 0)
 		return err_set("%s: bad program header count: %s", path, elf_errmsg(-1));
 	/* Past PN_XNUM the count is in section 0 (gABI "Extended Program Header
 	 * Numbering"), so check_header could not check it. */
-	if (!in_file(phoff, (uint64_t)phnum * sizeof(Elf64_Phdr), img->file_size))
+	if (!in_file(phoff, (uint64_t)phnum * phent, img->file_size))
 		return err_set("%s: truncated (%zu program headers at offset 0x%llx past end of file, %zu bytes)",
 			       path, phnum, (unsigned long long)phoff, img->file_size);
 	t = calloc(phnum ? phnum : 1, sizeof *t);
@@ -267,7 +276,7 @@ static int load_symbols(const char *path, Elf *e, struct elf_image *img)
 		return -1;
 	if (!d)
 		return 0; /* stripped: no symbols */
-	count = d->d_size / sizeof(Elf64_Sym);
+	count = d->d_size / gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
 	img->syms = calloc(count ? count : 1, sizeof *img->syms);
 	if (!img->syms)
 		return err_set("%s: out of memory", path);
@@ -309,66 +318,124 @@ static int dyn_bias(const char *path, Elf *e, uint64_t dyn_base, struct elf_imag
 	return 0;
 }
 
-static int check_header(const char *path, Elf *e, uint16_t expect_machine, uint64_t dyn_base,
-			struct elf_image *img, uint64_t *phoff)
+/* A Linux user program rather than firmware: it asks for a program
+ * interpreter (PT_INTERP), thread-local storage (PT_TLS, set up by the C
+ * library through the kernel), the GNU/Linux OS ABI in e_ident, or carries
+ * the .note.ABI-tag note (LSB: "GNU" note type 1, OS 0 = Linux).  Returns
+ * what gave it away, or NULL. */
+static const char *linux_program(Elf *e, const GElf_Ehdr *eh, size_t fsize)
+{
+	size_t phnum = 0;
+	if (eh->e_ident[EI_OSABI] == ELFOSABI_GNU)
+		return "OS/ABI GNU/Linux";
+	if (elf_getphdrnum(e, &phnum) != 0)
+		return NULL;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr ph;
+		if (!gelf_getphdr(e, (int)i, &ph))
+			return NULL;
+		if (ph.p_type == PT_INTERP)
+			return "PT_INTERP";
+		if (ph.p_type == PT_TLS)
+			return "PT_TLS";
+		if (ph.p_type != PT_NOTE || !in_file(ph.p_offset, ph.p_filesz, fsize))
+			continue;
+		Elf_Data *d = elf_getdata_rawchunk(e, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
+		GElf_Nhdr nh;
+		size_t off = 0, noff, doff;
+		uint32_t os;
+		while (d && (off = gelf_getnote(d, off, &nh, &noff, &doff)) > 0) {
+			if (nh.n_type != NT_GNU_ABI_TAG || nh.n_namesz != 4 || nh.n_descsz < 4 ||
+			    memcmp((const char *)d->d_buf + noff, "GNU", 4))
+				continue;
+			memcpy(&os, (const char *)d->d_buf + doff, 4);
+			if (os == ELF_NOTE_OS_LINUX)
+				return ".note.ABI-tag";
+		}
+	}
+	return NULL;
+}
+
+static int check_machine(const char *path, const GElf_Ehdr *eh, const struct load_req *rq)
+{
+	if (eh->e_ident[EI_CLASS] == ELFCLASS32) {
+		if (eh->e_machine != EM_386)
+			return err_set("%s: machine is %s (EM %u), expected i386 in an ELF32 file", path,
+				       machine_name(eh->e_machine), eh->e_machine);
+		return 0;
+	}
+	if ((eh->e_machine == EM_AARCH64 || eh->e_machine == EM_X86_64) &&
+	    (!rq->machine || eh->e_machine == rq->machine))
+		return 0;
+	if (rq->machine)
+		return err_set("%s: machine is %s (EM %u), expected %s", path, machine_name(eh->e_machine),
+			       eh->e_machine, machine_name(rq->machine));
+	return err_set("%s: machine is %s (EM %u), expected AArch64 or x86-64", path,
+		       machine_name(eh->e_machine), eh->e_machine);
+}
+
+static int check_header(const char *path, Elf *e, const struct load_req *rq, struct elf_image *img,
+			uint64_t *phoff)
 {
 	GElf_Ehdr eh;
 
 	if (!gelf_getehdr(e, &eh))
 		return err_set("%s: bad ELF header: %s", path, elf_errmsg(-1));
-	if ((eh.e_machine != EM_AARCH64 && eh.e_machine != EM_X86_64) ||
-	    (expect_machine && eh.e_machine != expect_machine)) {
-		if (expect_machine)
-			return err_set("%s: machine is %s (EM %u), expected %s", path,
-				       machine_name(eh.e_machine), eh.e_machine, machine_name(expect_machine));
-		return err_set("%s: machine is %s (EM %u), expected AArch64 or x86-64", path,
-			       machine_name(eh.e_machine), eh.e_machine);
-	}
-	if (eh.e_type != ET_EXEC && !(eh.e_type == ET_DYN && dyn_base))
-		return err_set("%s: not an executable (e_type %u)", path, eh.e_type);
+	if (check_machine(path, &eh, rq) < 0)
+		return -1;
+	size_t phent = gelf_fsize(e, ELF_T_PHDR, 1, EV_CURRENT), shent = gelf_fsize(e, ELF_T_SHDR, 1, EV_CURRENT);
 	/* libelf reads program headers with its own layout: a different
 	 * e_phentsize means a file we would misread. */
-	if (eh.e_phnum && eh.e_phentsize != sizeof(Elf64_Phdr))
-		return err_set("%s: e_phentsize is %u, expected %zu", path, eh.e_phentsize, sizeof(Elf64_Phdr));
+	if (eh.e_phnum && eh.e_phentsize != phent)
+		return err_set("%s: e_phentsize is %u, expected %zu", path, eh.e_phentsize, phent);
 	/* Checked here because libelf's elf_getphdrnum() quietly clamps the
 	 * count to what fits in the file. */
-	if (eh.e_phnum && eh.e_phnum != PN_XNUM &&
-	    !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr), img->file_size))
+	if (eh.e_phnum && eh.e_phnum != PN_XNUM && !in_file(eh.e_phoff, (uint64_t)eh.e_phnum * phent, img->file_size))
 		return err_set("%s: truncated (%u program headers at offset 0x%llx past end of file, %zu bytes)",
 			       path, eh.e_phnum, (unsigned long long)eh.e_phoff, img->file_size);
-	if (eh.e_shnum && eh.e_shentsize != sizeof(Elf64_Shdr))
-		return err_set("%s: e_shentsize is %u, expected %zu", path, eh.e_shentsize, sizeof(Elf64_Shdr));
-	if (eh.e_shoff && !in_file(eh.e_shoff, (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * sizeof(Elf64_Shdr),
-				   img->file_size))
+	if (eh.e_shnum && eh.e_shentsize != shent)
+		return err_set("%s: e_shentsize is %u, expected %zu", path, eh.e_shentsize, shent);
+	if (eh.e_shoff && !in_file(eh.e_shoff, (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * shent, img->file_size))
 		return err_set("%s: truncated (section headers at 0x%llx past end of file, %zu bytes)",
 			       path, (unsigned long long)eh.e_shoff, img->file_size);
+	const char *why = linux_program(e, &eh, img->file_size);
+	if (why)
+		return err_set("%s: a Linux %s program (%s), not bare-metal firmware: hvsim boots kernels and "
+			       "firmware, not user programs", path, machine_name(eh.e_machine), why);
+	if (eh.e_type != ET_EXEC && !(eh.e_type == ET_DYN && rq->dyn_base))
+		return err_set("%s: not an executable (e_type %u)", path, eh.e_type);
 	img->machine = eh.e_machine;
 	img->entry = eh.e_entry;
 	*phoff = eh.e_phoff;
-	return eh.e_type == ET_DYN ? dyn_bias(path, e, dyn_base, img) : 0;
+	return eh.e_type == ET_DYN ? dyn_bias(path, e, rq->dyn_base, img) : 0;
 }
 
-static int load(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
-		uint64_t dyn_base, struct elf_image *img)
+/* e_ident: the classes the request accepts, little-endian, version 1 */
+static int check_ident(const char *path, const uint8_t *f, size_t size, const struct load_req *rq)
 {
-	const uint8_t *f;
+	if (size < SELFMAG || memcmp(f, ELFMAG, SELFMAG) != 0)
+		return err_set("%s: not an ELF file", path);
+	bool c32 = size >= EI_NIDENT && rq->elf32 && f[EI_CLASS] == ELFCLASS32;
+	if (size < EI_NIDENT || (f[EI_CLASS] != ELFCLASS64 && !c32) || f[EI_DATA] != ELFDATA2LSB)
+		return err_set("%s: not a %s little-endian ELF", path, rq->elf32 ? "32- or 64-bit" : "64-bit");
+	if (f[EI_VERSION] != EV_CURRENT)
+		return err_set("%s: unsupported ELF version %u (e_ident[EI_VERSION], expected 1)", path,
+			       f[EI_VERSION]);
+	size_t ehdr = c32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr);
+	if (size < ehdr)
+		return err_set("%s: truncated (%zu bytes, the ELF header needs %zu)", path, size, ehdr);
+	return 0;
+}
+
+static int load(const char *path, const struct load_req *rq, struct elf_image *img)
+{
 	Elf *e;
 	uint64_t phoff = 0;
 	int rc = -1;
 
-	if (read_file(path, &img->file, &img->file_size) < 0)
+	if (read_file(path, &img->file, &img->file_size) < 0 ||
+	    check_ident(path, img->file, img->file_size, rq) < 0)
 		return -1;
-	f = img->file;
-	if (img->file_size < SELFMAG || memcmp(f, ELFMAG, SELFMAG) != 0)
-		return err_set("%s: not an ELF file", path);
-	if (img->file_size < EI_NIDENT || f[EI_CLASS] != ELFCLASS64 || f[EI_DATA] != ELFDATA2LSB)
-		return err_set("%s: not a 64-bit little-endian ELF", path);
-	if (f[EI_VERSION] != EV_CURRENT)
-		return err_set("%s: unsupported ELF version %u (e_ident[EI_VERSION], expected 1)", path,
-			       f[EI_VERSION]);
-	if (img->file_size < sizeof(Elf64_Ehdr))
-		return err_set("%s: truncated (%zu bytes, the ELF header needs %zu)", path,
-			       img->file_size, sizeof(Elf64_Ehdr));
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return err_set("%s: libelf: %s", path, elf_errmsg(-1));
 	e = elf_memory((char *)img->file, img->file_size);
@@ -376,8 +443,8 @@ static int load(const char *path, uint16_t expect_machine, uint64_t ram_base, ui
 		err_set("%s: not a valid ELF file: %s", path, elf_errmsg(-1));
 		goto out;
 	}
-	if (check_header(path, e, expect_machine, dyn_base, img, &phoff) < 0 ||
-	    load_segments(path, e, phoff, ram_base, ram_size, img) < 0)
+	if (check_header(path, e, rq, img, &phoff) < 0 ||
+	    load_segments(path, e, phoff, rq->ram_base, rq->ram_size, img) < 0)
 		goto out;
 	if (!entry_ok(img)) {
 		err_set("%s: entry point 0x%llx is not in an executable segment", path,
@@ -392,17 +459,10 @@ out:
 	return rc;
 }
 
-int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
-	     uint64_t ram_size, struct elf_image *out)
-{
-	return elf_load_dyn(path, expect_machine, ram_base, ram_size, 0, out);
-}
-
-int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
-		 uint64_t dyn_base, struct elf_image *out)
+static int load_req(const char *path, const struct load_req *rq, struct elf_image *out)
 {
 	memset(out, 0, sizeof *out);
-	if (load(path, expect_machine, ram_base, ram_size, dyn_base, out) < 0) {
+	if (load(path, rq, out) < 0) {
 		elf_free(out);
 		return -1;
 	}
@@ -415,6 +475,25 @@ int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, u
 	DBG(LOG_ELF, "%s: %s, entry 0x%llx, %u symbols", path, machine_name(out->machine),
 	    (unsigned long long)out->entry, out->nsyms);
 	return 0;
+}
+
+int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
+	     uint64_t ram_size, struct elf_image *out)
+{
+	return elf_load_dyn(path, expect_machine, ram_base, ram_size, 0, out);
+}
+
+int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
+		 uint64_t dyn_base, struct elf_image *out)
+{
+	struct load_req rq = { expect_machine, false, ram_base, ram_size, dyn_base };
+	return load_req(path, &rq, out);
+}
+
+int elf_load_mb(const char *path, uint64_t ram_base, uint64_t ram_size, struct elf_image *out)
+{
+	struct load_req rq = { EM_X86_64, true, ram_base, ram_size, 0 };
+	return load_req(path, &rq, out);
 }
 
 void elf_free(struct elf_image *img)
@@ -466,7 +545,7 @@ uint64_t elf_lookup(const struct elf_image *img, const char *name)
 	if (!e)
 		return 0;
 	if (find_symtab(NULL, e, img->file_size, &d, &strndx) == 0 && d) {
-		size_t count = d->d_size / sizeof(Elf64_Sym);
+		size_t count = d->d_size / gelf_fsize(e, ELF_T_SYM, 1, EV_CURRENT);
 		for (size_t i = 0; i < count; i++) {
 			GElf_Sym s;
 			const char *n;

@@ -1,4 +1,4 @@
-/* ELF64 firmware loading (libelf).  Knows neither Unicorn nor any machine:
+/* ELF firmware loading (libelf): ELF64, and ELF32 for multiboot kernels.  Knows neither Unicorn nor any machine:
  * the caller says which machine and which RAM window are acceptable. */
 #ifndef HVSIM_LOADER_ELF_H
 #define HVSIM_LOADER_ELF_H
@@ -19,7 +19,7 @@ struct elf_symbol {
 };
 
 struct elf_image {
-	uint16_t machine;            /* EM_AARCH64 or EM_X86_64 */
+	uint16_t machine;            /* EM_AARCH64, EM_X86_64 or (elf_load_mb) EM_386 */
 	uint64_t entry;
 	struct elf_segment *segs;    /* PT_LOAD with memsz > 0, sorted by paddr */
 	unsigned nsegs;
@@ -40,6 +40,8 @@ struct elf_image {
  *   "<path>: cannot open: <strerror>"     "<path>: not an ELF file"
  *   "<path>: not a 64-bit little-endian ELF"   "<path>: truncated (...)"
  *   "<path>: machine is <name> (EM n), expected AArch64"
+ *   "<path>: a Linux x86-64 program (PT_INTERP), not bare-metal firmware: ..."
+ *     (also PT_TLS, OS/ABI GNU/Linux, a GNU .note.ABI-tag for Linux)
  *   "<path>: not an executable (e_type n)"
  *   "<path>: segment 2 [0x..-0x..) lies outside RAM [0x..-0x..)"
  *   "<path>: segments 1 [..) and 2 [..) overlap"
@@ -54,6 +56,10 @@ int elf_load(const char *path, uint16_t expect_machine, uint64_t ram_base,
  * relocates itself, as a Linux Image does). */
 int elf_load_dyn(const char *path, uint16_t expect_machine, uint64_t ram_base, uint64_t ram_size,
 		 uint64_t dyn_base, struct elf_image *out);
+/* A multiboot kernel's ELF (loader/multiboot.c): as elf_load for x86-64,
+ * and an ELF32 i386 file is accepted too (machine EM_386), loaded by its
+ * p_paddr as QEMU's and GRUB's multiboot loaders do. */
+int elf_load_mb(const char *path, uint64_t ram_base, uint64_t ram_size, struct elf_image *out);
 void elf_free(struct elf_image *img);
 
 /* Name of the function containing addr and the offset into it; NULL if none.

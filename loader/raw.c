@@ -90,3 +90,13 @@ int raw_load(const char *path, uint64_t ram_base, uint64_t ram_size, struct elf_
 	out->file_size = n;
 	return 0;
 }
+
+bool raw_is_bzimage(const char *path)
+{
+	uint8_t h[4];
+	FILE *f = fopen(path, "rb");
+	bool yes = f && fseek(f, 0x202, SEEK_SET) == 0 && fread(h, 1, 4, f) == 4 && !memcmp(h, "HdrS", 4);
+	if (f)
+		fclose(f);
+	return yes;
+}

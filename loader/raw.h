@@ -7,6 +7,7 @@
  * neither Unicorn nor any machine. */
 #ifndef HVSIM_LOADER_RAW_H
 #define HVSIM_LOADER_RAW_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "loader/elf.h"
@@ -18,6 +19,9 @@
  * Errors (err_set, -1), naming the file: cannot open/read, empty,
  * "text_offset 0x.. is not 4 KiB aligned", "does not fit in RAM". */
 int raw_load(const char *path, uint64_t ram_base, uint64_t ram_size, struct elf_image *out);
+/* Is `path` a Linux x86 bzImage (boot protocol header "HdrS" at 0x202,
+ * Documentation/x86/boot.rst)? */
+bool raw_is_bzimage(const char *path);
 /* Reads a whole file (an initrd) into *data (malloc'd).  -1 + err_set. */
 int raw_read_file(const char *path, uint8_t **data, size_t *size);
 

@@ -79,6 +79,17 @@
 /* CPUID 40000010H (QEMU's timing leaf for KVM guests): EAX = TSC kHz (the
  * design's core clock: RDTSC counts simulated cycles), EBX = APIC bus kHz. */
 #define HVSIM_CPUID_TIMING            0x40000010U
+/* Multiboot v1 kernels (--kernel, a file with a multiboot header): entered
+ * as the Multiboot Specification 0.6.96 §3.2 says, in 32-bit protected
+ * mode with paging off, EAX = 0x2BADB002, EBX = the information structure
+ * at HVSIM_PC_MB_INFO, after the loader's stub at HVSIM_PC_MB_STUB (its
+ * GDT: 0x08 flat 32-bit code, 0x10 flat data), as QEMU's multiboot option
+ * ROM runs before the kernel; CR4 = 0, EFER = 0, ESP undefined (0).
+ * Low memory [0, 0x9FC00) and RAM from 1 MiB are available. */
+#define HVSIM_PC_MB_TABLES            0x5000ULL    /* the stub's page tables, 3 pages */
+#define HVSIM_PC_MB_STUB              0x8000ULL
+#define HVSIM_PC_MB_INFO              0x9000ULL
+#define HVSIM_PC_LOW_END              0x9FC00ULL   /* 639 KiB of conventional memory, as QEMU reports */
 /* Boot: 64-bit mode, paging off (identity), interrupts off, RIP = ELF entry,
  * RSP = 0.  The BSP is APIC ID 0.  CPUID.1:EBX[31:24] is the initial APIC ID
  * and CPUID.1:EBX[23:16] the number of logical processors.

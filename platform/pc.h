@@ -31,8 +31,19 @@ enum pc_irq_exit {
 struct pc_irq;   /* LAPICs, I/O APIC and their glue: pc_irq.c */
 struct pc_iommu; /* the MSI device and the VT-d units: pc_iommu.c */
 
+/* The BSP's start after a multiboot load (pc_boot.c): the loader's stub
+ * at `stub`, entered in 64-bit mode with EFER.LME clear, paging on over
+ * the identity tables at cr3 (CR4.PAE) and GDTR at its GDT; it leaves
+ * IA-32e mode, loads the flat segments and jumps to the kernel with
+ * EAX = MB_BOOT_MAGIC and EBX = ebx, the information structure. */
+struct pc_mb_entry {
+	bool on;
+	uint32_t stub, gdt, gdt_limit, cr3, ebx;
+};
+
 struct pc {
 	struct machine m;
+	struct pc_mb_entry mb;
 	struct uart16550 com1;
 	struct { uint16_t command; uint32_t apic_id; uint64_t wakeup_vector; } mailbox;
 	struct pc_cpu_msrs msr[MACHINE_MAX_CPUS];
@@ -54,6 +65,23 @@ extern const struct cfg_key pc_iommu_cfg_keys[];   /* [iommu] */
 extern const unsigned pc_iommu_cfg_nkeys;
 
 int pc_create(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img);
+
+/* Multiboot v1 (loader/multiboot.h), as qemu-system-x86_64 -kernel boots
+ * a multiboot kernel: pc_create, then the information structure (memory
+ * map, command line "<kernel> <append>", the initrd as module 0) in low
+ * memory and the BSP's 32-bit entry (p->mb).  -1 + err_set when they do
+ * not fit. */
+struct pc_boot {
+	const char *kernel;          /* its file name: the command line's first word */
+	const char *append;          /* --append; NULL: none */
+	const uint8_t *initrd;       /* --initrd, module 0; NULL: no module */
+	size_t initrd_size;
+	const char *initrd_name;     /* the module's string */
+};
+int pc_create_multiboot(struct pc *p, const struct cfg *c, struct stats *st, const struct elf_image *img,
+			const struct pc_boot *b);
+/* Where the BSP starts: the ELF's entry, or the multiboot stub. */
+uint64_t pc_boot_entry(const struct pc *p, const struct elf_image *img);
 void pc_destroy(struct pc *p);
 void pc_ram_window(const struct cfg *c, uint64_t *base, uint64_t *size);
 /* CPUID leaf/subleaf as seen by vCPU `cpu`: out = EAX, EBX, ECX, EDX */

@@ -1,4 +1,6 @@
-/* Fuzz target: the ELF loader (loader/elf.c) and the copy into guest RAM.
+/* Fuzz target: the ELF loader (loader/elf.c), the multiboot loader
+ * (loader/multiboot.c, the same bytes as an x86 --kernel) and the copy into
+ * guest RAM.
  * The input is the file: written to a memfd and loaded through
  * /proc/self/fd/N, as `hvsim run` would load it, into the RAM window of the
  * machine its e_machine names (16 MiB, the smallest sim.ram_mb).  A loaded
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include "loader/elf.h"
+#include "loader/multiboot.h"
 #include "platform/hvsim-abi.h"
 #include "platform/machine.h"
 
@@ -55,6 +58,29 @@ static void check_image(const struct elf_image *img, uint16_t em, uint64_t base)
 		fuzz_check(img->syms[i - 1].addr <= img->syms[i].addr, "symbols sorted");
 }
 
+static void one_line_error(void)
+{
+	const char *msg = err_msg();
+	fuzz_check(strncmp(msg, path, strlen(path)) == 0 && msg[strlen(path)] == ':' && !strchr(msg, '\n'),
+		   "one-line error naming the file");
+}
+
+/* The same file as a multiboot kernel on the pc machine: an image that
+ * keeps elf.h's promises, its machine i386 or x86-64, entered below 4 GiB */
+static void multiboot(void)
+{
+	struct elf_image img;
+	struct mb_header h;
+	if (mb_load(path, HVSIM_PC_RAM_BASE, RAM_SIZE, &img, &h) < 0) {
+		one_line_error();
+		return;
+	}
+	fuzz_check(img.machine == EM_386 || img.machine == EM_X86_64, "multiboot machine i386 or x86-64");
+	fuzz_check(img.entry >> 32 == 0, "multiboot entry below 4 GiB");
+	check_image(&img, img.machine, HVSIM_PC_RAM_BASE);
+	elf_free(&img);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	/* The machine follows e_machine, as in `hvsim run`; anything else is
@@ -65,10 +91,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct elf_image img;
 
 	fuzz_memfd_write(fd, data, size);
+	multiboot();
 	if (elf_load(path, expect, base, RAM_SIZE, &img) < 0) {
-		const char *msg = err_msg();
-		fuzz_check(strncmp(msg, path, strlen(path)) == 0 && msg[strlen(path)] == ':' && !strchr(msg, '\n'),
-		           "one-line error naming the file");
+		one_line_error();
 		return 0;
 	}
 	check_image(&img, em, base);

@@ -9,11 +9,7 @@
 . "$(dirname "$0")/lib.bash"
 printf 'initrd contents\n%.0s' $(seq 1 300) > "$T/initrd"
 len=$(stat -c %s "$T/initrd")
-fnv=$(python3 -c 'import sys
-h = 2166136261
-for b in open(sys.argv[1], "rb").read():
-    h = ((h ^ b) * 16777619) & 0xffffffff
-print("0x%08x" % h)' "$T/initrd")
+fnv=$(fnv1a "$T/initrd")
 
 run raw 7 --set sim.ram_mb=128 --kernel "$FIRMWARE/arm64/boot.bin" --append "console=ttyAMA0 root=/dev/ram rw" --initrd "$T/initrd"
 expect_eq "dtb" "$(grep -a '^boot: dtb' "$T/raw.out")" "boot: dtb from x0 yes at 0x44200000"

@@ -15,11 +15,4 @@ known selfmod_msr 1 'nop rewritten into rdmsr' "decoded-block cache stale after 
 	expect_stat selfmod_msr "d['exits']['MSR_READ']" 1
 }
 
-# Waits for a fix: hvsim lets Unicorn fetch from a non-canonical jump target
-# and stops with "not RAM" instead of raising #GP(0) at the jmp; a
-# non-canonical load likewise needs #GP.
-guest noncanonical 20 "$X86/noncanonical.elf" --max-insns 10000000
-known noncanonical 4 'which is not RAM|beyond the 39-bit' "a non-canonical jump or load is not #GP(0)" ||
-	expect noncanonical 0 out '^noncanonical: done, 0 failures'
-
 finish

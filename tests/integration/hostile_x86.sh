@@ -3,6 +3,7 @@
 # and written with garbage, garbage to the wakeup mailbox and unassigned
 # MMIO, RDMSR/WRMSR at every MSR range edge (#GP where no MSR exists), EFER
 # with reserved bits, the stack overwriting the code, self-modifying code.
+# A jump to and a load from a non-canonical address take #GP(0).
 # (hostile_pending.sh: the guests that wait for fixes.)
 # Each guest prints what it saw ("ok:"/"FAIL:" lines, hostile.h) and the test
 # checks its status, verdict and the exits the machine counted.
@@ -24,6 +25,15 @@ guest ports 300 "$X86/ports.elf"
 expect ports 155 out '^ports: done, 0 failures' out '^ok: inb of 65522 unassigned ports: 0 not 0xff' \
 	out '^ok: inl of 65510 unassigned port ranges: 0 not 0xffffffff'
 expect_stat ports "d['platform']['debug_exit_writes']" 1
+
+# A jump to and a load from the first non-canonical address: #GP(0) at the
+# instruction, with the model off (Unicorn runs into unmapped space) and on
+guest noncanonical 20 "$X86/noncanonical.elf" --max-insns 10000000
+expect noncanonical 0 out '^noncanonical: done, 0 failures' out '^ok: jmp: #GP\(0\)' out '^ok: mov: #GP\(0\)'
+if [ "${UNICORN_VERSION:-2.1}" != 2.0.1 ]; then
+	guest noncanonical_mmu 20 "$X86/noncanonical.elf" --max-insns 10000000 --design "${TOP:-.}/designs/mem-nested-4k.ini"
+	expect noncanonical_mmu 0 out '^noncanonical: done, 0 failures'
+fi
 
 guest mmio 120 "$X86/mmio.elf"
 expect mmio 0 out '^mmio: done, 0 failures' out '^ok: cpu_start\(1\) = 0, cpu1 ran 1'

@@ -13,6 +13,14 @@ run() {
 }
 # j NAME EXPR : evaluates a python expression over the JSON stats d
 j() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$T/$1.json"; }
+# fnv1a FILE : the file's 32-bit FNV-1a hash as 0x%08x (what the boot guests print)
+fnv1a() {
+	python3 -c 'import sys
+h = 2166136261
+for b in open(sys.argv[1], "rb").read():
+    h = ((h ^ b) * 16777619) & 0xffffffff
+print("0x%08x" % h)' "$1"
+}
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" = "$3" ] || fail "$1: got $2, expected $3"; }
 # design value from hvsim config --dump

@@ -334,6 +334,35 @@ static int check_fail(const char *path, uint16_t machine, uint64_t base, uint64_
 
 #define FAIL(...) CU_ASSERT_TRUE(check_fail(__VA_ARGS__))
 
+/* Linux user programs are refused, each by what gives it away; the same
+ * x86 file without it loads (x86_spec). */
+static void test_linux_program(void)
+{
+	struct spec s = x86_spec();
+	struct elf_image img;
+	CU_ASSERT_EQUAL_FATAL(elf_load(write_spec("bare.elf", &s), EM_X86_64, X86_RAM, &img), 0);
+	elf_free(&img);
+	struct buf b = build(&s);
+	b.p[EI_OSABI] = ELFOSABI_GNU;
+	FAIL(write_file("gnu.elf", b.p, b.n), EM_X86_64, X86_RAM, "a Linux x86-64 program (OS/ABI GNU/Linux), not bare-metal firmware");
+	free(b.p);
+	static const char interp[] = "/lib64/ld-linux-x86-64.so.2";
+	s.seg[2] = (struct tseg){ PT_INTERP, PF_R, 0, sizeof interp, sizeof interp, (const uint8_t *)interp, 0 };
+	s.nseg = 3;
+	FAIL(write_spec("interp.elf", &s), EM_X86_64, X86_RAM, "(PT_INTERP)");
+	s.seg[2] = (struct tseg){ PT_TLS, PF_R, 0x201000, 0x60, 0x18, NULL, 0 };
+	FAIL(write_spec("tls.elf", &s), EM_X86_64, X86_RAM, "(PT_TLS)");
+	/* .note.ABI-tag (LSB Core, "ABI note tag"): namesz 4, descsz 16, type 1,
+	 * "GNU\0", OS 0 (Linux), kernel 3.2.0 */
+	static const uint32_t tag[] = { 4, 16, 1, 0x00554e47, 0, 3, 2, 0 };
+	s.seg[2] = (struct tseg){ PT_NOTE, PF_R, 0, sizeof tag, sizeof tag, (const uint8_t *)tag, 0 };
+	FAIL(write_spec("abitag.elf", &s), EM_X86_64, X86_RAM, "(.note.ABI-tag)");
+	static const uint32_t hurd[] = { 4, 16, 1, 0x00554e47, 1, 0, 5, 0 };   /* OS 1: GNU Hurd */
+	s.seg[2].data = (const uint8_t *)hurd;
+	CU_ASSERT_EQUAL(elf_load(write_spec("hurd.elf", &s), EM_X86_64, X86_RAM, &img), 0);
+	elf_free(&img);
+}
+
 static void test_not_elf(void)
 {
 	char nosuch[300];
@@ -838,6 +867,7 @@ static CU_TestInfo tests[] = {
 	{ "entry point bounds", test_entry_bounds },
 	{ "truncation and byte flips", test_truncate_and_flip },
 	{ "clang-built firmware", test_clang_elf },
+	{ "Linux user programs refused", test_linux_program },
 	CU_TEST_INFO_NULL,
 };
 

@@ -58,10 +58,20 @@ rt_stacks:
 /* Multiboot v1 header (Multiboot Specification 0.6.96 §3.1.1): magic,
  * flags (none needed: QEMU loads the ELF by its program headers), checksum. */
 #define MB_MAGIC 0x1BADB002
+#ifndef MB_AOUT
 #define MB_FLAGS 0
+#else   /* §3.1.3 a.out kludge, for a flat image (objcopy -O binary); and
+         * page-aligned modules, memory information (flags bits 0, 1) */
+#define MB_FLAGS 0x10003
+#endif
     .section .multiboot, "a"
     .balign 4
+mb_header:
     .long MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+#ifdef MB_AOUT
+    /* header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr */
+    .long mb_header, __image_start, __data_end, __image_end, rt_mb_entry
+#endif
 
 /* Entry in 32-bit protected mode, paging off (§3.2).  Identity-map the first
  * 1 GiB with 2 MiB pages, enable PAE, EFER.LME and paging (Intel SDM Vol. 3A,
@@ -72,6 +82,10 @@ rt_stacks:
 rt_mb_entry:
     cli
     cld
+    mov  %eax, rt_mb_magic                      /* what the loader handed over (§3.2) */
+    mov  %ebx, rt_mb_info
+    mov  %cr0, %eax
+    mov  %eax, rt_mb_cr0
     mov  $pml4, %edi                            /* clear PML4 and PDPT */
     xor  %eax, %eax
     mov  $2048, %ecx
@@ -108,6 +122,13 @@ rt_mb_entry:
     mov  %ax, %fs
     mov  %ax, %gs
     jmp  _start
+
+    .data                                       /* not .bss: _start clears that */
+    .balign 4
+    .global rt_mb_magic, rt_mb_info, rt_mb_cr0
+rt_mb_magic: .long 0                            /* EAX, EBX and CR0 at the multiboot entry */
+rt_mb_info:  .long 0
+rt_mb_cr0:   .long 0
 
     .section .rodata
     .balign 8
