@@ -42,11 +42,6 @@ struct gic_irq *gicv3_irq(struct gicv3 *g, unsigned cpu, uint32_t intid)
 	return gicv3_lpi(g, intid);
 }
 
-bool gicv3_pending(const struct gic_irq *irq)
-{
-	return irq->pending_latch || (!irq->edge && irq->line_level);
-}
-
 int gicv3_cpu_by_affinity(const struct gicv3 *g, uint64_t aff)
 {
 	for (unsigned c = 0; c < g->ncpus; c++)
@@ -126,7 +121,7 @@ struct gic_irq *gicv3_lpi(struct gicv3 *g, uint32_t intid)
 {
 	if (intid < GIC_LPI_BASE)
 		return NULL;
-	for (unsigned i = 0; i < GIC_MAX_LPIS; i++)
+	for (unsigned i = 0; i < g->lpi_top; i++)
 		if (g->lpi[i].lpi == intid)
 			return &g->lpi[i];
 	return NULL;
@@ -212,6 +207,8 @@ struct gic_irq *gicv3_lpi_map(struct gicv3 *g, uint32_t intid, unsigned cpu, cyc
 		return NULL;
 	/* LPIs are edge-triggered, Group 1, without an active state (5.1). */
 	*l = (struct gic_irq){ .group1 = true, .edge = true, .active_cpu = -1, .lpi = intid, .lpi_cpu = (int16_t)cpu };
+	if ((unsigned)(l - g->lpi) >= g->lpi_top)
+		g->lpi_top = (unsigned)(l - g->lpi) + 1;
 	gicv3_lpi_reload(g, l);
 	sync_pending_in(g, l, now);
 	return l;

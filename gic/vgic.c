@@ -177,6 +177,10 @@ static bool candidate(const struct vgic *vg, unsigned cpu, const struct gic_irq 
 	return private || gicv3_spi_target(&vg->dist, irq) == (int)cpu;
 }
 
+/* Neither active nor pending: no ok() accepts it (both callers need one);
+ * checked first, as every guest entry after an exit scans them all. */
+static inline bool idle_irq(const struct gic_irq *irq) { return !irq->active && !gicv3_pending(irq); }
+
 /* Every interrupt that may concern cpu, with its INTID: its SGIs and PPIs,
  * the SPIs, the mapped LPIs.  Returns the count. */
 static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)(const struct vgic *, unsigned,
@@ -185,13 +189,13 @@ static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)
 	struct gicv3 *d = &vg->dist;
 	unsigned n = 0;
 	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
-		if (ok(vg, cpu, &d->priv[cpu][i], true, now))
+		if (!idle_irq(&d->priv[cpu][i]) && ok(vg, cpu, &d->priv[cpu][i], true, now))
 			out[n++] = (struct cand){ &d->priv[cpu][i], i };
 	for (uint32_t i = 0; i < d->nspis; i++)
-		if (ok(vg, cpu, &d->spi[i], false, now))
+		if (!idle_irq(&d->spi[i]) && ok(vg, cpu, &d->spi[i], false, now))
 			out[n++] = (struct cand){ &d->spi[i], GIC_NR_PRIVATE + i };
-	for (uint32_t i = 0; i < GIC_MAX_LPIS; i++)
-		if (d->lpi[i].lpi && ok(vg, cpu, &d->lpi[i], false, now))
+	for (uint32_t i = 0; i < d->lpi_top; i++)
+		if (d->lpi[i].lpi && !idle_irq(&d->lpi[i]) && ok(vg, cpu, &d->lpi[i], false, now))
 			out[n++] = (struct cand){ &d->lpi[i], d->lpi[i].lpi };
 	return n;
 }
