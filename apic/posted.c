@@ -68,9 +68,11 @@ int pi_highest_pir(const struct pi_desc *d)
 {
 	/* 64 bits at a time: checked at every x86 guest entry */
 	for (int w = PID_PIR_BYTES / 8 - 1; w >= 0; w--) {
-		uint64_t x = 0;
-		for (unsigned i = 0; i < 8; i++)
-			x |= (uint64_t)d->b[w * 8 + i] << (8 * i);
+		uint64_t x;
+		memcpy(&x, d->b + w * 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap64(x);   /* PIR bit v is bit v % 8 of byte v / 8 */
+#endif
 		if (x)
 			return w * 64 + 63 - __builtin_clzll(x);
 	}
