@@ -120,20 +120,27 @@ else:
         _, status, ru = os.wait4(p.pid, 0)
         return status, ru.ru_utime + ru.ru_stime, time.monotonic() - t0, err
     st, cpu, wall, err = timed([hvsim, "trace", "stat", ref])
+    try:
+        recs = json.loads(subprocess.run([hvsim, "trace", "stat", "--json", ref], capture_output=True,
+                                         check=True).stdout)["lines"]
+    except (OSError, subprocess.CalledProcessError, ValueError, KeyError):
+        recs = 0
     if st != 0 and b"without libtracecmd" in err:
         print("  note: hvsim was built without libtracecmd: skipped")
     elif st != 0:
         print("  FAIL: hvsim trace stat %s: %s" % (ref, err.decode(errors="replace").strip()))
         failed = True
     else:
-        print("  %-34s %6.2f s CPU %6.2f s wall" % ("hvsim trace stat", cpu, wall))
+        print("  %-34s %6.2f s CPU %6.2f s wall  %6.2f M records/s" % ("hvsim trace stat", cpu, wall,
+              recs / cpu / 1e6 if cpu else 0))
         st3, cpu3, wall3, _ = timed([hvsim, "replay", ref])
-        print("  %-34s %6.2f s CPU %6.2f s wall%s" % ("hvsim replay (no kvm_exit in it)", cpu3, wall3,
+        print("  %-34s %6.2f s CPU %6.2f s wall  %6.2f M records/s%s" % ("hvsim replay (no kvm_exit in it)", cpu3,
+              wall3, recs / cpu3 / 1e6 if cpu3 else 0,
               "" if st3 == 0 else "  (exit status %d)" % st3))
         if shutil.which("trace-cmd"):
             st2, cpu2, wall2, _ = timed(["trace-cmd", "report", "-i", ref])
-            print("  %-34s %6.2f s CPU %6.2f s wall%s" % ("trace-cmd report (prints it)", cpu2, wall2,
-                  "" if st2 == 0 else "  (exit status %d)" % st2))
+            print("  %-34s %6.2f s CPU %6.2f s wall  %6.2f M records/s%s" % ("trace-cmd report (prints it)", cpu2,
+                  wall2, recs / cpu2 / 1e6 if cpu2 else 0, "" if st2 == 0 else "  (exit status %d)" % st2))
             if cpu > 0:
                 print("  hvsim reads it in %.2fx the CPU time of trace-cmd report" % (cpu / cpu2 if cpu2 else 0))
         else:

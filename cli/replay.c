@@ -90,9 +90,9 @@ static int load(void *ctx, enum trace_arch arch, unsigned i, struct replay_desig
 		design_name(name, sizeof name, o.designs[o.ndesigns - 1]);
 	if (o.nsets && !l->compare)
 		snprintf(name + strlen(name), sizeof name - strlen(name), "%s", "+set");
-	replay_design_init(d, arch, c, name);
+	int rc = replay_design_init(d, arch, c, name);
 	cfg_free(c);
-	return 0;
+	return rc;
 }
 
 /* A progress bar on standard error when it is a terminal. */

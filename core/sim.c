@@ -48,6 +48,8 @@ void evq_push(struct evq *q, cycles_t when, sim_event_fn fn, void *ctx)
 		i = parent;
 	}
 	q->heap[i] = ev;
+	if (q->running && when < q->running->until)
+		q->running->until = when;
 }
 
 bool evq_peek(const struct evq *q, cycles_t *when)
@@ -187,24 +189,77 @@ static bool all_off(const struct sim *s)
 	return true;
 }
 
+/* Fires the events due by t, in (time, insertion) order. */
+static void fire_due(struct sim *s, cycles_t t)
+{
+	struct sim_event ev;
+	cycles_t when;
+	while (s->stop == SIM_RUNNING && evq_peek(&s->events, &when) && when <= t) {
+		evq_pop(&s->events, &ev);
+		ev.fn(ev.ctx, ev.when);
+	}
+}
+
+/* Runs every running CPU behind h up to h, in index order; an event queued
+ * meanwhile lowers h for the CPUs still to run.  Returns the slice end all
+ * CPUs reached, or 0 after an internal error. */
+static cycles_t run_slice(struct sim *s, cycles_t t, cycles_t h)
+{
+	cycles_t when;
+	for (unsigned i = 0; i < s->ncpus && s->stop == SIM_RUNNING; i++) {
+		struct sim_cpu *cpu = s->cpus[i];
+		if (cpu->state != SIM_CPU_RUNNING || cpu->clock >= h)
+			continue;
+		cpu->until = h;
+		s->events.running = cpu;
+		int r = cpu->run(cpu);
+		s->events.running = NULL;
+		if (r < 0) {
+			/* An internal error overrides any earlier stop request so
+			 * that its message is never lost. */
+			s->stop = SIM_STOP_ERROR;
+			s->exit_status = -1;
+			return 0;
+		}
+		if (evq_peek(&s->events, &when) && when < h)
+			h = when > t ? when : t;
+	}
+	return h;
+}
+
+/* One quantum [s->now, end), cut into slices at event times.  True if a CPU
+ * ran in it. */
+static bool run_quantum(struct sim *s, cycles_t end)
+{
+	bool ran = false;
+	cycles_t t = s->now, when;
+	while (s->stop == SIM_RUNNING && t < end) {
+		fire_due(s, t);
+		if (s->stop != SIM_RUNNING)
+			break;
+		cycles_t h = evq_peek(&s->events, &when) && when < end ? when : end;
+		if (any_running(s)) {
+			ran = true;
+			h = run_slice(s, t, h);
+			if (s->stop != SIM_RUNNING)
+				break;
+		} else if (!evq_peek(&s->events, &when)) {
+			break;   /* nothing can run or wake: sim_run decides why */
+		}
+		idle_until(s, h);
+		t = h;
+	}
+	return ran;
+}
+
 enum sim_stop_reason sim_run(struct sim *s)
 {
 	s->wall_start_s = wall_seconds();
 	while (s->stop == SIM_RUNNING && !guards_hit(s)) {
-		cycles_t end = s->now + s->quantum;
-		if (s->max_cycles && end > s->max_cycles)
-			end = s->max_cycles;
-		struct sim_event ev;
 		cycles_t when;
-
-		/* Events fire at the start of the quantum that contains them. */
-		while (s->stop == SIM_RUNNING && evq_peek(&s->events, &when) && when < end) {
-			evq_pop(&s->events, &ev);
-			ev.fn(ev.ctx, ev.when);
-		}
+		fire_due(s, s->now);
 		if (s->stop != SIM_RUNNING)
 			break;
-
 		if (!any_running(s)) {
 			if (!evq_peek(&s->events, &when)) {
 				sim_stop(s, all_off(s) ? SIM_STOP_ALL_OFF : SIM_STOP_DEADLOCK, 0);
@@ -212,25 +267,19 @@ enum sim_stop_reason sim_run(struct sim *s)
 			}
 			/* Skip to the start of the quantum holding the next event;
 			 * quanta stay aligned to the multiples of quantum from 0. */
-			s->now += (when - s->now) / s->quantum * s->quantum;
-			if (s->max_cycles && s->now > s->max_cycles)
-				s->now = s->max_cycles;
-			idle_until(s, s->now);
-			continue;
-		}
-
-		s->quanta++;
-		for (unsigned i = 0; i < s->ncpus && s->stop == SIM_RUNNING; i++) {
-			struct sim_cpu *cpu = s->cpus[i];
-			if (cpu->state != SIM_CPU_RUNNING || cpu->clock >= end)
+			if (when - s->now >= s->quantum) {
+				s->now += (when - s->now) / s->quantum * s->quantum;
+				if (s->max_cycles && s->now > s->max_cycles)
+					s->now = s->max_cycles;
+				idle_until(s, s->now);
 				continue;
-			if (cpu->run(cpu, end) < 0) {
-				/* An internal error overrides any earlier stop request so
-				 * that its message is never lost. */
-				s->stop = SIM_STOP_ERROR;
-				s->exit_status = -1;
 			}
 		}
+		cycles_t end = s->now + s->quantum;
+		if (s->max_cycles && end > s->max_cycles)
+			end = s->max_cycles;
+		if (run_quantum(s, end))
+			s->quanta++;
 		if (s->stop != SIM_RUNNING)
 			break;
 		idle_until(s, end);

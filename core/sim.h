@@ -3,16 +3,22 @@
  * Each CPU has its own clock in cycles.  CPUs are interleaved by quanta
  * (temporal decoupling, as in SystemC TLM-2.0 loosely-timed models): in every
  * quantum [now, now + quantum) each running CPU, in index order, executes until
- * its clock reaches the end of the quantum.  Events (a CPU powered on, a timer)
- * live in one global queue ordered by (time, insertion order) and fire at the
- * start of the quantum that contains them, so a cross-CPU effect is seen at
- * most one quantum late.  Everything is deterministic. */
+ * its clock reaches the end of the quantum.  Events (a CPU powered on, a timer,
+ * a device's interrupt) live in one global queue ordered by (time, insertion
+ * order).  A quantum is cut into slices at event times: the running CPUs stop
+ * at the next event's time, it fires, and they go on, so an event fires when
+ * the CPUs have reached its time.  An event queued while a CPU runs cuts that
+ * CPU's slice and those of the CPUs after it; CPUs that already ran past it see
+ * its effect at most one quantum late (the decoupling).  Everything is
+ * deterministic. */
 #ifndef HVSIM_CORE_SIM_H
 #define HVSIM_CORE_SIM_H
 #include <stdbool.h>
 #include <stdint.h>
 
 typedef uint64_t cycles_t;
+
+struct sim_cpu;
 
 /* ---- event queue: binary heap, ties broken by insertion order ---- */
 typedef void (*sim_event_fn)(void *ctx, cycles_t when);
@@ -26,6 +32,9 @@ struct evq {
 	struct sim_event *heap;
 	unsigned len, cap;
 	uint64_t next_seq;
+	/* The CPU running now (set by sim_run): an event queued for a time
+	 * before its slice end cuts the slice there. */
+	struct sim_cpu *running;
 };
 void evq_init(struct evq *q);
 void evq_free(struct evq *q);
@@ -43,9 +52,12 @@ struct sim_cpu {
 	cycles_t clock;           /* local time; advanced by the CPU's run function */
 	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
 	enum sim_cpu_state state;
+	/* End of the current slice, set by sim_run and lowered by evq_push while
+	 * the CPU runs: run() reads it afresh at every point it may stop. */
+	cycles_t until;
 	/* Executes until clock >= until, the CPU halts/turns off, or sim_stop()
 	 * is called.  Returns 0, or -1 on an internal error (err_set). */
-	int (*run)(struct sim_cpu *cpu, cycles_t until);
+	int (*run)(struct sim_cpu *cpu);
 	void *ctx;
 };
 

@@ -318,8 +318,10 @@ static void irq_sync(struct vcpu *v, uint64_t pc)
 	if (!ic || v->sc.clock < ic->check_at[v->id])
 		return;
 	const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
-	if (why)
+	if (why) {
+		v->note.cause = why;
 		take_exit(v, EL2X_IRQ, 0, pc, false, why);
+	}
 	v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
 	v->block_check = true;

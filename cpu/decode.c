@@ -346,6 +346,7 @@ static struct iclass x86_classify(const cs_insn *in)
 	case X86_INS_WRMSR: r.special = X86S_WRMSR; break;
 	case X86_INS_RDTSC: r.special = X86S_RDTSC; break;
 	case X86_INS_INVLPG: r.special = X86S_INVLPG; break;
+	case X86_INS_VMCALL: r.special = X86S_VMCALL; break;
 	case X86_INS_MOV:
 		/* to or from a control register (MOV from CR8 reads the TPR) */
 		for (unsigned i = 0; x->op_count == 2 && i < 2; i++)

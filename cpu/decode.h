@@ -25,7 +25,7 @@ const char *insn_class_name(enum insn_class c);
 /* x86 instructions the front end must intercept by address because
  * Unicorn 2.0.1 has no UC_HOOK_INSN for them (MOV to CRn and INVLPG: only
  * with the translation model on, which must see TLB maintenance). */
-enum x86_special { X86S_NONE, X86S_RDMSR, X86S_WRMSR, X86S_RDTSC, X86S_MOV_CR, X86S_INVLPG };
+enum x86_special { X86S_NONE, X86S_RDMSR, X86S_WRMSR, X86S_RDTSC, X86S_MOV_CR, X86S_INVLPG, X86S_VMCALL };
 
 struct dblock_special {
 	uint64_t addr;

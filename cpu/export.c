@@ -9,6 +9,8 @@
 #include "core/err.h"
 #include "cpu/export.h"
 #include "cpu/vcpu.h"
+#include "platform/pc.h"
+#include "platform/virt.h"
 
 /* KVM_EXIT_* (include/uapi/linux/kvm.h) */
 enum { KVM_EXIT_IO = 2, KVM_EXIT_MMIO = 6, KVM_EXIT_SHUTDOWN = 8, KVM_EXIT_HYPERCALL = 3 };
@@ -45,14 +47,41 @@ static void mmio(FILE *f, const struct vcpu *v, uint64_t ts)
 		v->note.len ? v->note.len : 4, v->note.addr);
 }
 
+/* Host vectors (arch/x86/include/asm/irq_vectors.h): the host timer
+ * interrupt that runs KVM's hrtimer, and the IPI of kvm_vcpu_kick. */
+enum { LOCAL_TIMER_VECTOR = 0xec, RESCHEDULE_VECTOR = 0xfd };
+
+/* VM-exit interruption information of an external-interrupt exit (SDM Vol.
+ * 3C, "VM-Exit Information Fields for Vectored Events"): vector [7:0], type
+ * [10:8] 0 (external interrupt), valid [31]. */
+static uint32_t ext_intr_info(const struct vcpu *v, const char *name)
+{
+	if (strcmp(name, "EXTERNAL_INTERRUPT") || !v->note.cause)
+		return 0;
+	return 1u << 31 | (strcmp(v->note.cause, "timer") ? RESCHEDULE_VECTOR : LOCAL_TIMER_VECTOR);
+}
+
+/* The guest's LAPIC timer expired (on the host hrtimer or the
+ * VMX-preemption timer): KVM delivers its LVTT vector (apic_timer_expired ->
+ * __apic_accept_irq), which traces kvm_apic_accept_irq. */
+static void timer_accept(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	if (!v->note.cause || (strcmp(v->note.cause, "timer") && strcmp(v->note.cause, "preemption_timer")))
+		return;
+	head(f, v, ts);
+	fprintf(f, "kvm_apic_accept_irq: apicid %x vec %u (Fixed|edge)\n", v->id,
+		pc_irq_timer_vector(v->set->pc, v->id));
+}
+
 /* x86: kvm_exit with the qualification as info1, then the companions. */
 static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
 	const char *name = v->set->exit_names[x];
 	head(f, v, ts);
 	fprintf(f, "kvm_exit: vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
-		" info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n", v->id, name, v->note.pc,
-		v->note.syndrome);
+		" info2 0x0000000000000000 intr_info 0x%08" PRIx32 " error_code 0x00000000\n", v->id, name, v->note.pc,
+		v->note.syndrome, ext_intr_info(v, name));
+	timer_accept(f, v, ts);
 	if (!strcmp(name, "MSR_READ") || !strcmp(name, "MSR_WRITE")) {
 		bool w = name[4] == 'W';
 		uint64_t val = w ? (uint32_t)reg(v, UC_X86_REG_RAX) | reg(v, UC_X86_REG_RDX) << 32 : 0;
@@ -77,6 +106,21 @@ static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	}
 }
 
+/* An IRQ exit that kicked the vCPU for a passed-through device's MSI under
+ * GICv3: on a KVM host that is the VFIO handler of the device's physical
+ * interrupt (vfio_msihandler, "vfio-msix[vector](device)"), which the irq
+ * subsystem traces; hvsim's host IRQ number is the device's DeviceID and
+ * EventID (irq = DeviceID << 8 | EventID). */
+static void device_msi(FILE *f, struct vcpu *v, uint64_t ts)
+{
+	uint32_t devid, event;
+	if (!v->set->virt || !virt_irq_kick_msi(v->set->virt, v->id, &devid, &event))
+		return;
+	head(f, v, ts);
+	fprintf(f, "irq_handler_entry: irq=%u name=vfio-msix[%u](hvsim:%04x)\n", devid << 8 | (event & 0xff), event,
+		devid);
+}
+
 /* arm64: kvm_exit with the type and EC, then the companions. */
 static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
@@ -84,14 +128,18 @@ static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	unsigned ec = esr ? ESR_EC(esr) : (x < EL2X_COUNT ? (unsigned)el2_exit_ec(x) : 0);
 	const char *ecn = esr_ec_name(ec);
 	head(f, v, ts);
-	if (x == EL2X_IRQ)
+	if (x == EL2X_IRQ) {
 		fprintf(f, "kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x%016" PRIx64 "\n", v->note.pc);
-	else
+		device_msi(f, v, ts);
+	} else {
 		fprintf(f, "kvm_exit: TRAP: HSR_EC: 0x%04x (%s), PC: 0x%016" PRIx64 "\n", ec, ecn ? ecn : "UNKNOWN",
 			v->note.pc);
+	}
 	if (v->note.lrs) {   /* no KVM event says it; the exit's cost depends on it */
+		unsigned dev = v->set->virt ? virt_irq_saved_device_lpis(v->set->virt, v->id) : 0;
 		head(f, v, ts);
-		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u\n", v->note.lrs);
+		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u", v->note.lrs);
+		fprintf(f, dev ? " device %u\n" : "\n", dev);   /* LPIs of a passed-through device */
 	}
 	if (ec == EC_WFX && x != EL2X_IRQ) {
 		head(f, v, ts);

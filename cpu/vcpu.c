@@ -62,7 +62,7 @@ static void register_stats(struct vcpus *s)
 	}
 }
 
-static int vcpu_run(struct sim_cpu *sc, cycles_t until);
+static int vcpu_run(struct sim_cpu *sc);
 /* irq_check_at of a machine without an interrupt controller */
 static const cycles_t never = UINT64_MAX;
 
@@ -208,7 +208,7 @@ void vcpu_wait_until(struct vcpu *v, cycles_t t)
 {
 	if (t <= v->sc.clock)
 		return;
-	if (t <= v->until) {          /* wakes within this slice: just advance */
+	if (t <= v->sc.until) {       /* wakes within this slice: just advance */
 		v->sc.idle_cycles += t - v->sc.clock;
 		v->sc.clock = t;
 		return;
@@ -399,7 +399,7 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
 		s->code_lo = addr;
 	if (addr + size > s->code_hi)
 		s->code_hi = addr + size;
-	if (v->sc.clock >= v->until || s->sim.stop != SIM_RUNNING) {
+	if (v->sc.clock >= v->sc.until || s->sim.stop != SIM_RUNNING) {
 		vcpu_stop_before(v, addr);
 		return;
 	}
@@ -429,8 +429,9 @@ void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	struct vcpus *s = v->set;
 	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
 	(void)uc;
-	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->until &&
-			     v->sc.clock < *v->irq_check_at && !v->block_check && s->sim.stop == SIM_RUNNING && s->total_insns + e->ninsns <= s->insn_limit, 1))
+	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.until &&
+			     v->sc.clock < *v->irq_check_at && !v->block_check && s->sim.stop == SIM_RUNNING &&
+			     s->total_insns + e->ninsns <= s->insn_limit, 1))
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);
@@ -498,13 +499,14 @@ void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_
 	 * them).  Stopping here instead would not do: a resume address set
 	 * inside an instruction hook is not reliable. */
 	if (v->inval_lo >= v->inval_hi) {
+		v->inval_until = v->sc.until;
 		v->inval_lo = addr;
 		v->inval_hi = end;
 	} else {
 		v->inval_lo = addr < v->inval_lo ? addr : v->inval_lo;
 		v->inval_hi = end > v->inval_hi ? end : v->inval_hi;
 	}
-	v->until = 0;    /* the next block hook stops */
+	v->sc.until = 0;    /* the next block hook stops */
 }
 
 void vcpu_serialize(struct vcpu *v)
@@ -539,12 +541,11 @@ void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 	xlate_exit_hook(v);
 }
 
-static int vcpu_run(struct sim_cpu *sc, cycles_t until)
+static int vcpu_run(struct sim_cpu *sc)
 {
 	struct vcpu *v = sc->ctx;
 	struct vcpus *s = v->set;
-	v->until = until;
-	while (sc->state == SIM_CPU_RUNNING && sc->clock < until && s->sim.stop == SIM_RUNNING) {
+	while (sc->state == SIM_CPU_RUNNING && sc->clock < sc->until && s->sim.stop == SIM_RUNNING) {
 		v->stop_requested = false;
 		uint64_t pc = s->arch->get_pc(v);
 		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
@@ -561,7 +562,11 @@ static int vcpu_run(struct sim_cpu *sc, cycles_t until)
 			 * buffer (1 GiB per engine resident, ~1 s). */
 			uc_ctl_remove_cache(v->uc, v->inval_lo, v->inval_hi);
 			v->inval_lo = v->inval_hi = 0;
-			v->until = until;
+			/* The slice end again, and any event queued while it was 0 */
+			cycles_t when;
+			sc->until = v->inval_until;
+			if (evq_peek(&s->sim.events, &when) && when < sc->until)
+				sc->until = when;
 		}
 		if (s->arch->after_run(v, e) < 0) {
 			sim_stop(&s->sim, SIM_STOP_ERROR, 0);

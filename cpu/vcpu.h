@@ -72,6 +72,7 @@ struct vcpu_exit_note {
 	uint64_t syndrome, pc, addr;
 	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
 	bool has_addr, write;
+	const char *cause;       /* a physical interrupt's exit: the irq_ctrl's cause ("timer", "kick", ...) */
 };
 
 struct vcpu {
@@ -79,7 +80,7 @@ struct vcpu {
 	struct vcpus *set;
 	uc_engine *uc;
 	unsigned id;
-	cycles_t until;              /* end of the current run slice */
+	cycles_t inval_until;        /* sc.until before a code write stopped the slice */
 	uint32_t milli;              /* sub-cycle remainder of block costs */
 	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const struct dblock *cur;    /* block being executed */

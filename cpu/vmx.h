@@ -49,6 +49,7 @@ struct vmx_model {
 	cycles_t entry_cycles;           /* VM entry: the hardware transition (SDM ch. 27) */
 	cycles_t handler[VMXX_COUNT];
 	cycles_t user_cycles;            /* extra round trip to the userspace VMM for an emulated device */
+	cycles_t fastpath_cycles;        /* handler of an exit KVM completes in its fastpath */
 };
 
 extern const struct cfg_key vmx_cfg_keys[];
@@ -80,6 +81,16 @@ const char *vmx_part_name(enum vmx_part p);
 void vmx_switch_parts(const struct vmx_model *m, struct cost *c);
 /* One exit of class x, by part; `user` adds the userspace VMM round trip. */
 void vmx_exit_parts(const struct vmx_model *m, enum vmx_exit x, bool user, struct cost *c);
+/* The handler of c is KVM's fastpath (handle_fastpath_set_msr_irqoff): run
+ * right after the exit with interrupts off, re-entering at once
+ * (EXIT_FASTPATH_REENTER_GUEST), without the full exit path. */
+void vmx_fastpath_parts(const struct vmx_model *m, struct cost *c);
+/* Does KVM complete this intercepted WRMSR (in x2APIC mode) in its fastpath? */
+bool vmx_msr_fastpath(uint32_t msr, uint64_t val);
+/* When, from the exit's start, the handler's emulation takes effect: after
+ * the hardware exit, the save, the handler (and a userspace round trip),
+ * before the APIC emulation's own cost, the restore and the entry. */
+cycles_t vmx_handler_time(const struct cost *c);
 
 static inline cycles_t vmx_exit_cost(const struct vmx_model *m, enum vmx_exit x, bool user)
 {

@@ -1,7 +1,7 @@
 /* x86-64 front end: the guest runs as VMX non-root code in Unicorn; hvsim is
- * root mode.  Unicorn 2.0.1 hooks CPUID/IN/OUT; RDMSR/WRMSR/RDTSC are caught
- * by one-address code hooks placed when the decoder first sees them, VMCALL
- * arrives as an invalid instruction, HLT stops emulation (TOOLCHAIN-NOTES). */
+ * root mode.  Unicorn 2.0.1 hooks CPUID/IN/OUT; RDMSR/WRMSR/RDTSC/VMCALL are
+ * caught by one-address code hooks placed when the decoder first sees them,
+ * HLT stops emulation (TOOLCHAIN-NOTES). */
 #include <stdlib.h>
 #include <string.h>
 #include "core/err.h"
@@ -71,6 +71,32 @@ static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t r
 	struct cost c;
 	vmx_exit_parts(&v->set->vmx, x, user, &c);
 	charge_exit(v, x, &c, qual, rip, what);
+}
+
+/* One rule for when the hypervisor emulates what an exit asks (a device or
+ * APIC register access, an MSR): inside the handler, after the hardware
+ * exit, KVM's save and the handler's dispatch (and a userspace round trip),
+ * before KVM's restore and the entry; for a trap-like APIC_WRITE too, which
+ * the processor takes after the write completed (SDM 30.4.3.3).  Between
+ * emul_begin and emul_end the vCPU's clock reads that time, so what the
+ * emulation sends (an IPI) leaves then; the exit is charged from its start. */
+struct emul {
+	struct cost c;
+	cycles_t start;
+};
+
+static void emul_begin(struct vcpu *v, struct emul *e)
+{
+	e->start = v->sc.clock;
+	v->sc.clock += vmx_handler_time(&e->c);
+}
+
+/* Charges exit class x as emul_begin left it, then the APIC emulation done. */
+static void emul_end(struct vcpu *v, struct emul *e, unsigned x, uint64_t qual, uint64_t rip, const char *what)
+{
+	v->sc.clock = e->start;
+	charge_exit(v, x, &e->c, qual, rip, what);
+	add_apic_part(v, x);
 }
 
 const char *x86_exit_name(unsigned x)
@@ -203,7 +229,7 @@ struct x86_data {
 	uint64_t echo_rip;           /* the RIP hook_invalid left */
 	/* interrupts, per vCPU: the controller's signal as last computed, an
 	 * injection to perform before the next block, INTR_WINDOW_EXITING set */
-	struct { bool line, take, window; } irq[MACHINE_MAX_CPUS];
+	struct { bool line, take, window; cycles_t reentry; } irq[MACHINE_MAX_CPUS];
 	struct vmx_model *win;       /* the design's controls with INTR_WINDOW_EXITING, as KVM toggles it */
 };
 
@@ -234,7 +260,8 @@ static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t ke
 	}
 }
 
-static unsigned mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
+/* An MMIO access outside the APIC-access page: the exit it takes (emul_begin done) */
+static enum vmx_exit mmio_exit(struct mmio_ctx *c, uint64_t addr, struct emul *e)
 {
 	struct vcpu *v = c->v;
 	const struct vmx_model *m = &v->set->vmx;
@@ -244,27 +271,35 @@ static unsigned mmio_exit(struct mmio_ctx *c, uint64_t addr, bool write)
 	bool first = !m->mmio_spte_cache || set_insert(&d->mmio_seen, &d->seen_cap, &d->seen_len,
 						       (addr >> 12) << 8 | v->id);
 	enum vmx_exit x = first ? VMXX_EPT_VIOLATION : VMXX_EPT_MISCONFIG;
-	take_exit(v, x, x == VMXX_EPT_VIOLATION ? vmx_qual_ept_violation(write, false) : 0,
-		  v->cur ? v->cur->addr : 0, c->w ? c->w->user : true, c->w ? c->w->name : "unassigned");
+	vmx_exit_parts(m, x, c->w ? c->w->user : true, &e->c);
+	emul_begin(v, e);
 	return x;
 }
 
-static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip, const char *why);
-
-/* An access APIC virtualization handled: the exit it took, if any */
-static void apic_virtual_exit(struct vcpu *v, const struct pc_apic_result *r, uint64_t rip)
+static void mmio_exit_end(struct mmio_ctx *c, struct emul *e, enum vmx_exit x, bool write)
 {
-	if (r->exit >= 0)
-		irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + (unsigned)r->exit, (enum pc_irq_exit)r->exit, r->qual, rip,
-			      "APIC virtualization");
+	emul_end(c->v, e, x, x == VMXX_EPT_VIOLATION ? vmx_qual_ept_violation(write, false) : 0,
+		 c->v->cur ? c->v->cur->addr : 0, c->w ? c->w->name : "unassigned");
+}
+
+static uint64_t irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip,
+			      const char *why);
+
+/* An access APIC virtualization handled: the exit it took, if any, whose
+ * handler emulates it; the value a read returns */
+static uint64_t apic_virtual_exit(struct vcpu *v, const struct pc_apic_result *r, uint64_t rip)
+{
+	if (r->exit < 0)
+		return r->value;
+	return irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + (unsigned)r->exit, (enum pc_irq_exit)r->exit, r->qual, rip,
+			     "APIC virtualization");
 }
 
 /* The APIC-access page: virtualized or an APIC exit, never the EPT path (SDM 30.4) */
 static uint64_t apic_page_access(struct vcpu *v, uint64_t gpa, unsigned size, bool write, uint64_t val)
 {
 	struct pc_apic_result r = pc_apic_mmio(v->set->pc, v->id, gpa, size, write, val);
-	apic_virtual_exit(v, &r, v->cur ? v->cur->addr : 0);
-	return r.value;
+	return apic_virtual_exit(v, &r, v->cur ? v->cur->addr : 0);
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
@@ -273,9 +308,10 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 	vcpu_note_mmio(c->v, c->base + off, size, false);
 	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off))
 		return apic_page_access(c->v, c->base + off, size, false, 0);
-	unsigned x = mmio_exit(c, c->base + off, false);
+	struct emul e;
+	enum vmx_exit x = mmio_exit(c, c->base + off, &e);
 	uint64_t val = vcpu_dev_read(c->v, c->w, c->base + off, size);
-	add_apic_part(c->v, x);
+	mmio_exit_end(c, &e, x, false);
 	return val;
 }
 
@@ -287,9 +323,10 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 		apic_page_access(c->v, c->base + off, size, true, val);
 		return;
 	}
-	unsigned x = mmio_exit(c, c->base + off, true);
+	struct emul e;
+	enum vmx_exit x = mmio_exit(c, c->base + off, &e);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
-	add_apic_part(c->v, x);
+	mmio_exit_end(c, &e, x, true);
 }
 
 /* ---- RDMSR / WRMSR / RDTSC at hooked addresses ---- */
@@ -344,12 +381,16 @@ static void do_rdmsr(struct vcpu *v, uint64_t rip)
 	uint64_t val = 0;
 	if (msr_virtual(v, msr, false, 0, rip))
 		return;
-	if (vmx_exits_on_msr(&v->set->vmx, msr, false))
-		take_exit(v, VMXX_MSR_READ, 0, rip, false, "");
-	else if (msr != 0x10)
+	bool exits = vmx_exits_on_msr(&v->set->vmx, msr, false);
+	if (!exits && msr != 0x10)
 		return;              /* passed through: the CPU model reads its own state */
+	struct emul e;
+	vmx_exit_parts(&v->set->vmx, VMXX_MSR_READ, false, &e.c);
+	if (exits)
+		emul_begin(v, &e);
 	enum msr_result res = pc_rdmsr(v->set->pc, v->id, msr, v->sc.clock, &val);
-	add_apic_part(v, VMXX_MSR_READ);
+	if (exits)
+		emul_end(v, &e, VMXX_MSR_READ, 0, rip, "");
 	switch (res) {
 	case MSR_NATIVE:
 		return;              /* let the instruction execute */
@@ -374,9 +415,13 @@ static void do_wrmsr(struct vcpu *v, uint64_t rip)
 		return;
 	if (!vmx_exits_on_msr(&v->set->vmx, msr, true))
 		return;
-	take_exit(v, VMXX_MSR_WRITE, 0, rip, false, "");
+	struct emul e;
+	vmx_exit_parts(&v->set->vmx, VMXX_MSR_WRITE, false, &e.c);
+	if (pc_msr_fastpath(v->set->pc, v->id, msr, val))
+		vmx_fastpath_parts(&v->set->vmx, &e.c);
+	emul_begin(v, &e);
 	enum msr_result res = pc_wrmsr(v->set->pc, v->id, msr, val);
-	add_apic_part(v, VMXX_MSR_WRITE);
+	emul_end(v, &e, VMXX_MSR_WRITE, 0, rip, "");
 	switch (res) {
 	case MSR_NATIVE:
 		return;
@@ -620,10 +665,32 @@ static bool mov_cr8(struct vcpu *v, uint64_t addr)
 	return true;
 }
 
+/* VMCALL always exits (SDM Vol. 3C 25.1.2).  Emulated from a code hook
+ * before the instruction runs, not from its #UD: after an I/O hook's stop
+ * and a block hook's stop with paging on, Unicorn loses that #UD and
+ * re-runs the block forever (docs/memory-results.md). */
+static void do_vmcall(struct vcpu *v, uint64_t rip)
+{
+	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
+	struct hv_call r;
+	uint64_t pages;
+	set_rip(v, rip + 3);
+	if (rd(v, UC_X86_REG_RAX) == HVSIM_HC_X86_DIRTY_ROUND && xlate_dirty_round(v, rd(v, UC_X86_REG_RBX), &pages)) {
+		wr(v, UC_X86_REG_RAX, pages);
+		return;
+	}
+	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
+	wr(v, UC_X86_REG_RAX, r.ret);
+	if (r.act == HV_STOP) {
+		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
+		vcpu_stop(v);
+	}
+}
+
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
-	uint8_t op[2] = { 0 };
+	uint8_t op[3] = { 0 };
 	if (v->xl.on)
 		tlb_special(v, addr);
 	if (mov_cr8(v, addr))
@@ -636,6 +703,8 @@ static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 		do_wrmsr(v, addr);
 	else if (op[1] == 0x31)
 		do_rdtsc(v, addr);
+	else if (op[1] == 0x01 && xlate_read_virt(v, addr + 2, op + 2, 1) && op[2] == 0xc1)
+		do_vmcall(v, addr);
 }
 
 bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
@@ -660,33 +729,21 @@ bool x86_hook_specials(struct vcpus *s, const struct dblock *b)
 	return added;
 }
 
-/* VMCALL is #UD in Unicorn: the invalid-instruction hook sees it first, and
- * INT 6 too (Unicorn raises both as vector 6). */
+/* Invalid opcodes and INT 6: #UD to the guest (Unicorn raises both as
+ * vector 6).  A VMCALL arrives here only if its block was decoded before
+ * code was rewritten under it (no code hook on it yet). */
 static void handle_invalid(uc_engine *uc, struct vcpu *v)
 {
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	uint8_t b[3] = { 0 };
-	if (!xlate_read_virt(v, rip, b, 3) || b[0] != 0x0f || b[1] != 0x01 || b[2] != 0xc1) {
-		/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
-		bool int6 = b[0] == 0xcd && b[1] == X86_VEC_UD;
-		inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
+	bool ok = xlate_read_virt(v, rip, b, 2);
+	if (ok && b[0] == 0x0f && b[1] == 0x01 && xlate_read_virt(v, rip + 2, b + 2, 1) && b[2] == 0xc1) {
+		do_vmcall(v, rip);
 		return;
 	}
-	take_exit(v, VMXX_VMCALL, 0, rip, false, "");
-	struct hv_call r;
-	uint64_t pages;
-	if (rd(v, UC_X86_REG_RAX) == HVSIM_HC_X86_DIRTY_ROUND && xlate_dirty_round(v, rd(v, UC_X86_REG_RBX), &pages)) {
-		wr(v, UC_X86_REG_RAX, pages);
-		wr(v, UC_X86_REG_RIP, rip + 3);
-		return;
-	}
-	pc_vmcall(v->set->pc, v->id, rd(v, UC_X86_REG_RAX), rd(v, UC_X86_REG_RBX), v->sc.clock, &r);
-	wr(v, UC_X86_REG_RAX, r.ret);
-	wr(v, UC_X86_REG_RIP, rip + 3);
-	if (r.act == HV_STOP) {
-		sim_stop(&v->set->sim, SIM_STOP_EXIT, r.status);
-		vcpu_stop(v);
-	}
+	/* INT n returns after itself, a fault to the instruction (SDM Vol. 3A 6.5) */
+	bool int6 = ok && b[0] == 0xcd && b[1] == X86_VEC_UD;
+	inject(v, X86_VEC_UD, -1, int6 ? rip + 2 : rip);
 }
 
 static bool hook_invalid(uc_engine *uc, void *ud)
@@ -735,14 +792,18 @@ static bool sti_shadow(struct vcpu *v, uint64_t addr)
 }
 
 /* An exit of the interrupt path: the VM exit and entry, the handler from
- * [lapic] or [apicv], the APIC emulation behind it. */
-static void irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip, const char *why)
+ * [lapic] or [apicv], the APIC emulation it does (an APIC exit's); the
+ * value an emulated APIC read returns. */
+static uint64_t irq_path_exit(struct vcpu *v, unsigned x, enum pc_irq_exit k, uint64_t qual, uint64_t rip,
+			      const char *why)
 {
-	struct cost c;
-	vmx_switch_parts(&v->set->vmx, &c);
-	c.part[VMXP_HANDLER] = pc_irq_exit_cycles(v->set->pc, k);
-	c.part[VMXP_APIC] = pc_irq_apic_cycles(v->set->pc, v->id);
-	charge_exit(v, x, &c, qual, rip, why);
+	struct emul e;
+	vmx_switch_parts(&v->set->vmx, &e.c);
+	e.c.part[VMXP_HANDLER] = pc_irq_exit_cycles(v->set->pc, k);
+	emul_begin(v, &e);
+	uint64_t val = pc_apic_exit_emulate(v->set->pc, v->id);
+	emul_end(v, &e, x, qual, rip, why);
+	return val;
 }
 
 /* A physical interrupt for the hypervisor (kick IPI, host timer) is an
@@ -755,6 +816,7 @@ static void irq_sync(struct vcpu *v, uint64_t rip)
 		const char *why = ic->ops->poll(ic->ctx, v->id, v->sc.clock);
 		if (why) {
 			enum pc_irq_exit k = pc_irq_poll_exit(v->set->pc, v->id);
+			v->note.cause = why;
 			irq_path_exit(v, X86X_EXTERNAL_INTERRUPT + k, k, 0, rip, why);
 		}
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
@@ -815,10 +877,15 @@ static void take_irq(struct vcpu *v)
 }
 
 /* vcpu_block asks before a block when an interrupt check is due or
- * block_check is set (an interrupt waits: RFLAGS.IF may open at any block). */
+ * block_check is set (an interrupt waits: RFLAGS.IF may open at any block;
+ * a HLT exit's re-entry to charge). */
 static bool x86_before_block(struct vcpu *v, uint64_t addr)
 {
 	struct irq_ctrl *ic = irqc(v);
+	if (xd(v)->irq[v->id].reentry) {   /* woken from a HLT exit: its restore and entry */
+		v->sc.clock += xd(v)->irq[v->id].reentry;
+		xd(v)->irq[v->id].reentry = 0;
+	}
 	bool stop = ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr);
 	v->block_check = xd(v)->irq[v->id].line;
 	return stop;
@@ -832,6 +899,25 @@ static void wait_for_interrupt(struct vcpu *v, bool in_hyp)
 	struct irq_ctrl *ic = irqc(v);
 	cycles_t t = ic ? ic->ops->wait(ic->ctx, v->id, v->sc.clock, in_hyp) : UINT64_MAX;
 	vcpu_wait_until(v, t);
+}
+
+/* A HLT exit: KVM waits (polls, then blocks) inside the handler
+ * (kvm_emulate_halt, kvm_vcpu_halt), so its restore and the VM entry
+ * follow the wake-up: charged once the vCPU runs again. */
+static void hlt_exit(struct vcpu *v, uint64_t rip)
+{
+	struct cost c;
+	vmx_exit_parts(&v->set->vmx, VMXX_HLT, false, &c);
+	charge_exit(v, VMXX_HLT, &c, 0, rip, "");
+	cycles_t back = c.part[VMXP_RESTORE] + c.part[VMXP_ENTRY];
+	v->sc.clock -= back;
+	wait_for_interrupt(v, true);
+	if (v->sc.state == SIM_CPU_HALTED) {
+		xd(v)->irq[v->id].reentry = back;   /* x86_before_block adds it */
+		v->block_check = true;
+	} else {
+		v->sc.clock += back;
+	}
 }
 
 static int x86_create(struct vcpu *v)
@@ -942,10 +1028,10 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 		return 0;
 	uint8_t prev = 0;
 	if (vcpu_read_code(v, rip - 1, &prev, 1) && prev == 0xf4) {   /* HLT stops Unicorn */
-		bool exits = vmx_exits_on_hlt(&v->set->vmx);
-		if (exits)
-			take_exit(v, VMXX_HLT, 0, rip - 1, false, "");
-		wait_for_interrupt(v, exits);
+		if (vmx_exits_on_hlt(&v->set->vmx))
+			hlt_exit(v, rip - 1);
+		else
+			wait_for_interrupt(v, false);
 	}
 	return 0;
 }

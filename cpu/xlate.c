@@ -637,11 +637,11 @@ static uint64_t exact_address(struct vcpu *v)
 	if (s->sim.stop != SIM_RUNNING)
 		return x->fault_page;
 	uint64_t insns = v->insns, total = s->total_insns, limit = s->insn_limit, pc = s->arch->get_pc(v);
-	cycles_t clock = v->sc.clock, until = v->until;
+	cycles_t clock = v->sc.clock, until = v->sc.until;
 	uint32_t milli = v->milli;
 	const struct dblock *cur = v->cur;
 	s->insn_limit = UINT64_MAX;
-	v->until = UINT64_MAX;
+	v->sc.until = UINT64_MAX;
 	v->unmapped = (struct vcpu_unmapped){ 0, 0 };
 	x->replaying = true;
 	uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
@@ -652,7 +652,7 @@ static uint64_t exact_address(struct vcpu *v)
 	s->total_insns = total;
 	s->insn_limit = limit;
 	v->sc.clock = clock;
-	v->until = until;
+	v->sc.until = until;
 	v->milli = milli;
 	v->cur = cur;
 	v->resume_valid = false;

@@ -71,6 +71,8 @@ void pc_irq_fini(struct pc *p);
  * other MSR; else *r is MSR_HANDLED or MSR_GP. */
 bool pc_apic_rdmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t *val, enum msr_result *r);
 bool pc_apic_wrmsr(struct pc *p, unsigned cpu, uint32_t msr, uint64_t val, enum msr_result *r);
+/* Does KVM complete this intercepted WRMSR in its exit fastpath? */
+bool pc_msr_fastpath(const struct pc *p, unsigned cpu, uint32_t msr, uint64_t val);
 /* A vCPU started by the wakeup mailbox: its LAPIC leaves wait-for-SIPI. */
 void pc_irq_cpu_started(struct pc *p, unsigned cpu);
 /* MOV to/from CR8 (SDM Vol. 3A 10.8.6.1): the TPR, bits 7:4 = CR8[3:0]. */
@@ -85,14 +87,17 @@ bool pc_irq_window_exiting(const struct pc *p);
 /* The exit the last poll (irq_ctrl poll) asked for: EXTERNAL_INTERRUPT or
  * PREEMPTION_TIMER. */
 enum pc_irq_exit pc_irq_poll_exit(const struct pc *p, unsigned cpu);
+/* The vector of cpu's LAPIC timer (LVTT[7:0]), for the exit trace. */
+uint8_t pc_irq_timer_vector(const struct pc *p, unsigned cpu);
 /* The APIC emulation cycles the hypervisor spent since the last call (the
  * `apic` part of the exit that caused it). */
 cycles_t pc_irq_apic_cycles(struct pc *p, unsigned cpu);
 
 /* ---- APIC virtualization: guest APIC accesses the processor handles ----
  * The result of such an access: done (virtualized, perhaps followed by a
- * trap-like exit), #GP, and the exit taken if any (the hypervisor's
- * emulation behind it is done; its cycles: pc_irq_apic_cycles). */
+ * trap-like exit), #GP, and the exit taken if any.  The hypervisor's
+ * emulation behind that exit waits for its handler: pc_apic_exit_emulate,
+ * called at the handler's time (its cycles: pc_irq_apic_cycles). */
 struct pc_apic_result {
 	bool gp;
 	int exit;                 /* enum pc_irq_exit, -1 none */
@@ -107,6 +112,10 @@ struct pc_apic_result pc_apic_mmio(struct pc *p, unsigned cpu, uint64_t gpa, uns
  * vCPU now, does not intercept: true and *r (SDM 30.5); false if it exits. */
 bool pc_apic_msr_virtual(struct pc *p, unsigned cpu, uint32_t msr, bool write, uint64_t val,
 			 struct pc_apic_result *r);
+/* The handler of the APIC exit pc_apic_mmio or pc_apic_msr_virtual just
+ * returned emulates it now, at the vCPU's clock: an APIC_ACCESS read's value
+ * (else 0).  Nothing when no such exit is pending. */
+uint64_t pc_apic_exit_emulate(struct pc *p, unsigned cpu);
 
 /* ---- the interrupt path for devices (MSI device, VT-d) ----
  * A decoded interrupt message (compatibility-format MSI, remapped IRTE) onto

@@ -21,6 +21,7 @@
  * Messages travel in simulated time: a target whose clock lags the sender's
  * sees an IPI only once its clock passes the sending time.  See pc.h. */
 #include "platform/pc.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include "apic/ioapic.h"
 #include "apic/lapic.h"
@@ -28,6 +29,7 @@
 #include "apic/vapic.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "cpu/vmx.h"
 #include "cpu/vmx_ctrls.h"
 
 /* What an exit of the interrupt path was for (a physical interrupt to the
@@ -58,10 +60,27 @@ struct pc_irq_msg {
 	bool post, urgent;
 };
 
+/* The hypervisor's work behind an APIC exit, done in the exit's handler
+ * (pc_apic_exit_emulate), not at the guest's access: an APIC_ACCESS
+ * (fault-like: the access emulated), an APIC_WRITE (trap-like: the write
+ * already in the virtual-APIC page, its side effects emulated), an
+ * EOI_INDUCED (the EOI's side effects). */
+enum pc_emul_kind { PC_EMUL_NONE, PC_EMUL_ACCESS, PC_EMUL_TRAP };
+struct pc_irq_emul {
+	enum pc_emul_kind kind;
+	int reason;                   /* PC_EMUL_TRAP: APIC_EXIT_APIC_WRITE or APIC_EXIT_EOI_INDUCED */
+	unsigned off, size;           /* page offset (EOI_INDUCED: the vector); access width */
+	bool write;
+	uint64_t val;
+};
+
 struct pc_irq_cpu {
 	struct pc_irq *p;
 	unsigned id;
-	bool in_hyp;                  /* blocked in the hypervisor since the last poll */
+	bool in_hyp;                  /* halted in the hypervisor (polling or blocked) since the last poll */
+	bool pi_blocked;              /* the descriptor points at the wake-up vector (KVM blocked the vCPU) */
+	uint64_t halt_poll_ns;        /* KVM's per-vCPU vcpu->halt_poll_ns, adapted after each halt */
+	cycles_t halt_at, poll_until; /* the halt began; its polling ends (no polling: = halt_at) */
 	cycles_t kick_at;             /* a kick IPI is due (UINT64_MAX: none) */
 	cycles_t apic_cycles;         /* APIC emulation not yet charged to an exit */
 	cycles_t hw_cycles;           /* processor work (posted-interrupt processing, IPIv) before the next block */
@@ -70,6 +89,7 @@ struct pc_irq_cpu {
 	unsigned nq;
 	cycles_t pending_at[APIC_NR_VECTORS];   /* when each IRR bit was set (latency), UINT64_MAX none */
 	uint8_t path[APIC_NR_VECTORS];          /* enum pc_irq_path each pending vector will take */
+	struct pc_irq_emul emul;      /* what the handler of the exit just decided emulates */
 	struct vapic va;              /* APIC virtualization: its page is lapic[id].regs */
 	struct pi_desc pid;           /* posted-interrupt descriptor, at pc_irq_pid_hpa */
 };
@@ -82,8 +102,10 @@ struct pc_irq {
 	struct pc_irq_cpu cpu[MACHINE_MAX_CPUS];
 	struct irq_ctrl irqc;
 	cycles_t apic_cycles[PC_APIC_KINDS], exit_handler[PC_IRQ_EXITS], inject_cycles, wakeup_cycles;
-	cycles_t pi_sync_cycles, pi_notify_cycles, ipiv_cycles;
+	cycles_t pi_sync_cycles, pi_notify_cycles, ipiv_cycles, ipi_latency_cycles;
 	bool irq_window_exiting;
+	/* KVM's halt polling (virt/kvm/kvm_main.c kvm_vcpu_halt) */
+	uint64_t halt_poll_ns, poll_grow, poll_grow_start, poll_shrink, freq_mhz;
 	/* APIC virtualization as the design's VMCS controls set it */
 	struct vapic_controls ctl;
 	bool vid, posted;             /* virtual-interrupt delivery; posted-interrupt processing */
@@ -94,6 +116,7 @@ struct pc_irq {
 	uint64_t *st_apic_access[PC_APIC_KINDS], *st_irq_exits[PC_IRQ_CAUSES], *st_delivered[PC_IRQ_PATHS];
 	uint64_t *st_virtualized[PC_APIC_KINDS], *st_posts, *st_notify, *st_pi_wakeup;
 	uint64_t *st_wakeups, *st_ipis, *st_timer_fired, *st_apic_errors;
+	uint64_t *st_poll_attempted, *st_poll_success, *st_poll_cycles;
 	struct hist *h_latency, *h_path_latency[PC_IRQ_PATHS];
 };
 
@@ -112,6 +135,16 @@ const struct cfg_key lapic_cfg_keys[] = {
 	{ "lapic", "inject_cycles", CFG_U64, 0, 1e9, NULL,
 	  "injection of one interrupt on VM entry (INTA emulation, VM-entry interruption information)" },
 	{ "lapic", "wakeup_cycles", CFG_U64, 0, 1e9, NULL, "a vCPU blocked in HLT is woken: host scheduler wake-up" },
+	{ "kvm", "halt_poll_ns", CFG_U64, 0, 1e10, NULL,
+	  "KVM halt_poll_ns: the longest a vCPU halted by HLT polls in the hypervisor before it blocks (0: never)" },
+	{ "kvm", "halt_poll_ns_grow", CFG_U64, 0, 1000, NULL,
+	  "KVM halt_poll_ns_grow: factor a vCPU's poll time grows by after a short halt it did not poll long enough for" },
+	{ "kvm", "halt_poll_ns_grow_start", CFG_U64, 0, 1e10, NULL,
+	  "KVM halt_poll_ns_grow_start: the first poll time a vCPU grows to" },
+	{ "kvm", "halt_poll_ns_shrink", CFG_U64, 0, 1000, NULL,
+	  "KVM halt_poll_ns_shrink: divisor after a halt longer than halt_poll_ns (0: poll time back to 0)" },
+	{ "lapic", "ipi_latency_cycles", CFG_U64, 0, 1e9, NULL,
+	  "an IPI between cores (KVM's kick or notification, IPI virtualization's) until the target vCPU's handler runs" },
 	{ "lapic", "irq_window_exiting", CFG_BOOL, 0, 0, NULL,
 	  "an interrupt blocked by RFLAGS.IF sets INTR_WINDOW_EXITING (KVM enable_irq_window)" },
 	{ "lapic", "timer", CFG_ENUM, 0, 0, "hrtimer|preemption|exitless",
@@ -180,6 +213,8 @@ static enum pc_irq_path hyp_path(const struct pc_irq *p) { return p->vid ? PC_PA
 
 /* ---- posted interrupts (SDM 30.6; KVM vmx/posted_intr.c) ---- */
 static void wake(struct pc_irq *p, unsigned cpu, cycles_t when);
+static int timer_sync(struct pc_irq *p, unsigned cpu, cycles_t now, bool blocked);
+static void poll_expire(struct pc_irq *p, unsigned cpu, cycles_t at);
 
 /* RVI = the highest VIRR bit, as KVM sets it on entry (vmx_hwapic_irr_update) */
 static void rvi_update(struct pc_irq_cpu *c)
@@ -199,7 +234,8 @@ static void pir_path(struct pc_irq_cpu *c, enum pc_irq_path path)
 /* The notification the descriptor asked for reaches the vCPU: the
  * notification vector is processed by the processor in non-root operation
  * (no exit); KVM's wake-up vector (the vCPU blocked in HLT) interrupts the
- * host, which wakes the vCPU (pi_wakeup_handler). */
+ * host, which wakes the vCPU (pi_wakeup_handler); a vCPU halt-polling in
+ * the hypervisor finds the post itself, synced on its entry. */
 static void pi_notify(struct pc_irq *p, unsigned cpu, cycles_t at)
 {
 	struct pc_irq_cpu *c = &p->cpu[cpu];
@@ -207,6 +243,11 @@ static void pi_notify(struct pc_irq *p, unsigned cpu, cycles_t at)
 		(*p->st_pi_wakeup)++;
 		pir_path(c, PC_PATH_WAKEUP);
 		wake(p, cpu, at + p->wakeup_cycles);
+		return;
+	}
+	if (c->in_hyp) {   /* halt-polling in the hypervisor: KVM's loop sees ON (kvm_vcpu_check_block) */
+		pir_path(c, PC_PATH_WAKEUP);
+		wake(p, cpu, at);
 		return;
 	}
 	(*p->st_notify)++;
@@ -223,6 +264,7 @@ static void pi_notify(struct pc_irq *p, unsigned cpu, cycles_t at)
 static void post_vector(struct pc_irq *p, unsigned cpu, uint8_t vec, bool urgent, cycles_t at, bool notify)
 {
 	struct pc_irq_cpu *c = &p->cpu[cpu];
+	poll_expire(p, cpu, at);
 	bool was = pi_test_pir(&c->pid, vec) || apic_vec_test(c->va.page, APIC_IRR, vec);
 	bool on = urgent ? pi_post_urgent(&c->pid, vec) : pi_post(&c->pid, vec);
 	(*p->st_posts)++;
@@ -332,6 +374,81 @@ static void wake_event(void *ctx, cycles_t when)
 	wake(c->p, c->id, when);
 }
 
+/* ---- halt polling (KVM kvm_vcpu_halt) ---- */
+/* What waking cpu for an event at `at` costs: nothing while it still polls
+ * (KVM's loop sees the event in memory, kvm_vcpu_check_block), a thread
+ * wake-up once it blocked. */
+static cycles_t wake_cost(const struct pc_irq *p, unsigned cpu, cycles_t at)
+{
+	const struct pc_irq_cpu *c = &p->cpu[cpu];
+	return c->in_hyp && at > c->poll_until ? p->wakeup_cycles : 0;
+}
+
+/* Polling over by `at`, the vCPU blocked: KVM points the descriptor at its
+ * wake-up vector (pi_enable_wakeup_handler, when the vCPU is scheduled out). */
+static void poll_expire(struct pc_irq *p, unsigned cpu, cycles_t at)
+{
+	struct pc_irq_cpu *c = &p->cpu[cpu];
+	if (!c->in_hyp || c->pi_blocked || at <= c->poll_until || !p->posted)
+		return;
+	pi_vcpu_block(&c->pid, PI_WAKEUP_VECTOR);
+	c->pi_blocked = true;
+}
+
+static uint64_t ns_cycles(const struct pc_irq *p, uint64_t ns) { return ns * p->freq_mhz / 1000; }
+
+/* A HLT exit at `now`: poll for the vCPU's current poll time (capped by
+ * halt_poll_ns), then block. */
+static void halt_begin(struct pc_irq *p, unsigned cpu, cycles_t now)
+{
+	struct pc_irq_cpu *c = &p->cpu[cpu];
+	if (c->halt_poll_ns > p->halt_poll_ns)
+		c->halt_poll_ns = p->halt_poll_ns;
+	c->halt_at = now;
+	c->poll_until = now + ns_cycles(p, c->halt_poll_ns);
+	c->pi_blocked = false;
+	poll_expire(p, cpu, now + 1);   /* no polling: blocked at once */
+}
+
+/* KVM grow_halt_poll_ns / shrink_halt_poll_ns */
+static uint64_t poll_grow(const struct pc_irq *p, uint64_t ns)
+{
+	if (!p->poll_grow)
+		return ns;
+	ns *= p->poll_grow;
+	return ns < p->poll_grow_start ? p->poll_grow_start : ns;
+}
+
+static uint64_t poll_shrink(const struct pc_irq *p, uint64_t ns)
+{
+	ns = p->poll_shrink ? ns / p->poll_shrink : 0;
+	return ns < p->poll_grow_start ? 0 : ns;
+}
+
+/* The halted vCPU runs again at `now`: the statistics KVM keeps and its
+ * poll time for the next halt (kvm_vcpu_halt). */
+static void halt_done(struct pc_irq *p, unsigned cpu, cycles_t now)
+{
+	struct pc_irq_cpu *c = &p->cpu[cpu];
+	bool waited = now > c->poll_until, polled = c->poll_until > c->halt_at;
+	uint64_t halt_ns = (now - c->halt_at) * 1000 / p->freq_mhz;
+	*p->st_wakeups += waited;
+	if (polled) {
+		(*p->st_poll_attempted)++;
+		*p->st_poll_success += !waited;
+		*p->st_poll_cycles += (waited ? c->poll_until : now) - c->halt_at;
+	}
+	if (!p->halt_poll_ns)
+		c->halt_poll_ns = 0;
+	else if (halt_ns <= c->halt_poll_ns)
+		;
+	else if (c->halt_poll_ns && halt_ns > p->halt_poll_ns)
+		c->halt_poll_ns = poll_shrink(p, c->halt_poll_ns);   /* a long block */
+	else if (c->halt_poll_ns < p->halt_poll_ns && halt_ns < p->halt_poll_ns)
+		c->halt_poll_ns = poll_grow(p, c->halt_poll_ns);    /* a short halt, polled too briefly */
+	c->poll_until = c->halt_at = 0;
+}
+
 /* KVM kvm_vcpu_kick: a running target takes a physical IPI (an exit, if
  * `exits`: not for a posted interrupt, whose notification the processor
  * handles), a halted one is woken.  Woken at once, not through the event
@@ -344,7 +461,7 @@ static void kick(struct pc_irq *p, unsigned target, cycles_t at, bool exits)
 		return;
 	if (exits && at < c->kick_at)
 		c->kick_at = at;
-	wake(p, target, at + (c->in_hyp ? p->wakeup_cycles : 0));
+	wake(p, target, at + wake_cost(p, target, at));
 }
 
 /* A post that reaches `cpu` at `at` */
@@ -359,6 +476,13 @@ static void post_at(struct pc_irq *p, unsigned cpu, uint8_t vec, bool urgent, cy
 }
 
 /* ---- routing (10.6) ---- */
+/* From one core's IPI to another core (KVM's kick or posted-interrupt
+ * notification, or IPI virtualization's) to the target's handler: the
+ * physical IPI's flight and the interrupt's delivery ([lapic]
+ * ipi_latency_cycles).  A vCPU blocked in the hypervisor adds its wake-up
+ * (wake_cost). */
+static cycles_t ipi_flight(const struct pc_irq *p) { return p->ipi_latency_cycles; }
+
 static void start_ipi(struct pc_irq *p, unsigned src, unsigned cpu, const struct apic_msg *m)
 {
 	struct lapic *l = &p->lapic[cpu];
@@ -399,14 +523,15 @@ static void route(struct pc_irq *p, int src, const struct apic_msg *m, cycles_t 
 			continue;
 		}
 		struct pc_irq_cpu *c = &p->cpu[i];
-		if ((int)i == src || cpu_clock(p, i) >= at || c->nq == PC_IRQ_QUEUE)
-			accept(p, i, m, at, (int)i != src);
+		cycles_t t = src >= 0 && (int)i != src ? at + ipi_flight(p) : at;
+		if ((int)i == src || cpu_clock(p, i) >= t || c->nq == PC_IRQ_QUEUE)
+			accept(p, i, m, t, (int)i != src);
 		else
-			queue_put(c, &(struct pc_irq_msg){ .m = *m, .at = at });
+			queue_put(c, &(struct pc_irq_msg){ .m = *m, .at = t });
 		if ((int)i == src)
 			check_by(p, i, at);   /* delivered on this exit's entry */
 		else
-			kick(p, i, at, !(p->posted && fixed(m)));
+			kick(p, i, t, !(p->posted && fixed(m)));
 	}
 }
 
@@ -452,10 +577,13 @@ static enum pc_apic_access write_kind(unsigned off)
 	return PC_APIC_WRITE;
 }
 
+/* What a register write emulated at `now` (in the handler of its exit) does.
+ * An IPI leaves when the emulation behind it ends: KVM's kick is the last
+ * step of kvm_apic_send_ipi (the [lapic] cost just charged). */
 static void act(struct pc_irq *p, unsigned cpu, const struct lapic_event *ev, cycles_t now)
 {
 	if (ev->ipi)
-		route(p, (int)cpu, &ev->msg, now);
+		route(p, (int)cpu, &ev->msg, now + p->cpu[cpu].apic_cycles);
 	if (ev->eoi_broadcast && ev->eoi_vector >= 0)
 		ioapic_eoi(&p->ioapic, (uint8_t)ev->eoi_vector);
 	check_by(p, cpu, 0);   /* a lower priority may now be deliverable; the timer may have moved */
@@ -503,6 +631,13 @@ static enum pc_apic_access msr_kind(uint32_t msr, bool write)
 		return PC_APIC_TIMER;
 	return msr >= X2APIC_MSR_BASE && msr <= X2APIC_MSR_LAST ? write_kind((msr - X2APIC_MSR_BASE) << 4)
 								 : PC_APIC_WRITE;
+}
+
+/* KVM's exit fastpath for an x2APIC ICR write (cpu/vmx.h vmx_msr_fastpath) */
+bool pc_msr_fastpath(const struct pc *pc, unsigned cpu, uint32_t msr, uint64_t val)
+{
+	const struct pc_irq *p = pc->irq;
+	return p && cpu < p->m->ncpus && lapic_x2apic_mode(&p->lapic[cpu]) && vmx_msr_fastpath(msr, val);
 }
 
 /* #GP as the LAPIC model decides (10.12.1.3, 10.12.5) */
@@ -554,6 +689,11 @@ bool pc_apic_wrmsr(struct pc *pc, unsigned cpu, uint32_t msr, uint64_t val, enum
 		charge(p, cpu, msr_kind(msr, true));
 	if (a == APIC_MSR_OK)
 		act(p, cpu, &ev, now);
+	/* A deadline KVM finds passed when it arms the timer (start_sw_tscdeadline;
+	 * the hv timer likewise) expires at once in this handler: pending on
+	 * this exit's entry, no timer exit after it. */
+	if (a == APIC_MSR_OK && msr == MSR_IA32_TSC_DEADLINE && timer_due(&p->lapic[cpu]) <= now)
+		timer_sync(p, cpu, now, true);
 	if (msr == MSR_IA32_APIC_BASE)
 		vapic_mode_sync(p, cpu);
 	return msr_result(pc, a, r);
@@ -580,7 +720,8 @@ static void ipiv_flush(struct pc_irq *p, unsigned cpu, cycles_t now)
 	if (vec >= 0) {
 		(*p->st_ipis)++;
 		p->cpu[cpu].hw_cycles += p->ipiv_cycles;
-		post_at(p, (unsigned)p->ipiv_target, (uint8_t)vec, false, now);
+		post_at(p, (unsigned)p->ipiv_target, (uint8_t)vec, false,
+			now + p->ipiv_cycles + ipi_flight(p));
 	}
 	p->ipiv_target = -1;
 }
@@ -638,7 +779,8 @@ static struct pc_apic_result after_vapic(struct pc_irq *p, unsigned cpu, unsigne
 		bool eoi = r->exit_reason == APIC_EXIT_EOI_INDUCED;
 		out.exit = eoi ? PC_EXIT_EOI_INDUCED : PC_EXIT_APIC_WRITE;
 		out.qual = r->qual;
-		trap_emulate(p, cpu, r->exit_reason, eoi ? (unsigned)r->qual : (unsigned)r->qual & 0xff0u, now);
+		p->cpu[cpu].emul = (struct pc_irq_emul){ .kind = PC_EMUL_TRAP, .reason = r->exit_reason,
+							  .off = eoi ? (unsigned)r->qual : (unsigned)r->qual & 0xff0u };
 	}
 	ipiv_flush(p, cpu, now);
 	check_by(p, cpu, 0);   /* VPPR or RVI may have moved: evaluate before the next block */
@@ -664,12 +806,27 @@ struct pc_apic_result pc_apic_mmio(struct pc *pc, unsigned cpu, uint64_t gpa, un
 	struct vapic_result r = write ? vapic_mmio_write(va, off, size, val) : vapic_mmio_read(va, off, size, false);
 	if (r.outcome != VAPIC_EXIT || r.trap_like)
 		return after_vapic(p, cpu, off, write, val, &r, now);
-	struct pc_apic_result out = { .exit = PC_EXIT_APIC_ACCESS, .qual = r.qual };
-	if (write)
-		mmio_wr(p, cpu, off, size, val);
-	else
-		out.value = mmio_rd(p, cpu, off, size);
-	return out;
+	p->cpu[cpu].emul = (struct pc_irq_emul){ .kind = PC_EMUL_ACCESS, .off = off, .size = size, .write = write,
+						  .val = val };
+	return (struct pc_apic_result){ .exit = PC_EXIT_APIC_ACCESS, .qual = r.qual };
+}
+
+uint64_t pc_apic_exit_emulate(struct pc *pc, unsigned cpu)
+{
+	struct pc_irq *p = pc->irq;
+	if (!p || cpu >= p->m->ncpus)
+		return 0;
+	struct pc_irq_emul e = p->cpu[cpu].emul;
+	p->cpu[cpu].emul.kind = PC_EMUL_NONE;
+	p->m->cur_cpu = cpu;
+	if (e.kind == PC_EMUL_TRAP)
+		trap_emulate(p, cpu, e.reason, e.off, cpu_clock(p, cpu));
+	if (e.kind != PC_EMUL_ACCESS)
+		return 0;
+	if (!e.write)
+		return mmio_rd(p, cpu, e.off, e.size);
+	mmio_wr(p, cpu, e.off, e.size, e.val);
+	return 0;
 }
 
 /* Does the MSR bitmap intercept this x2APIC MSR?  As KVM sets it
@@ -734,6 +891,11 @@ cycles_t pc_irq_exit_cycles(const struct pc *pc, enum pc_irq_exit x) { return pc
 bool pc_irq_window_exiting(const struct pc *pc) { return pc->irq->irq_window_exiting && !pc->irq->vid; }
 enum pc_irq_exit pc_irq_poll_exit(const struct pc *pc, unsigned cpu) { return pc->irq->cpu[cpu].poll_exit; }
 
+uint8_t pc_irq_timer_vector(const struct pc *pc, unsigned cpu)
+{
+	return (uint8_t)FIELD_EX(apic_reg_get(pc->irq->lapic[cpu].regs, APIC_LVTT), APIC_LVT, VECTOR);
+}
+
 cycles_t pc_irq_apic_cycles(struct pc *pc, unsigned cpu)
 {
 	if (!pc->irq)
@@ -792,6 +954,7 @@ static void resume(struct pc_irq *p, unsigned cpu)
 	for (unsigned v = 0; v < APIC_NR_VECTORS; v++)
 		if (c->pending_at[v] != UINT64_MAX)
 			c->path[v] = PC_PATH_WAKEUP;
+	c->pi_blocked = false;
 	if (p->posted)
 		pi_vcpu_run(&c->pid, PI_NOTIFICATION_VECTOR, lapic_id(&p->lapic[cpu]), c->va.x2apic);
 }
@@ -806,7 +969,8 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	p->irqc.check_at[cpu] = UINT64_MAX;
 	queue_drain(p, cpu, now);   /* posts to a blocked vCPU: its wake-up vector */
 	c->in_hyp = false;
-	*p->st_wakeups += in_hyp;
+	if (in_hyp)
+		halt_done(p, cpu, now);
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
 		why = in_hyp ? -1 : PC_IRQ_KICK;
@@ -894,13 +1058,13 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 	if (wake_pending(p, cpu, now))
 		return now;
 	c->in_hyp = in_hyp;
-	if (in_hyp && p->posted)   /* KVM pi_enable_wakeup_handler */
-		pi_vcpu_block(&c->pid, PI_WAKEUP_VECTOR);
+	if (in_hyp)
+		halt_begin(p, cpu, now);
 	cycles_t due = timer_due(&p->lapic[cpu]), q = queue_first(c);
 	due = q < due ? q : due;
 	if (due == UINT64_MAX)
 		return due;      /* only another vCPU or a device can wake it (kick) */
-	due += in_hyp ? p->wakeup_cycles : 0;
+	due += wake_cost(p, cpu, due);
 	evq_push(&p->m->sim->events, due, wake_event, c);
 	check_by(p, cpu, due);
 	return due;
@@ -949,6 +1113,11 @@ static void register_stats(struct pc_irq *p, struct stats *st)
 				     "notification vectors processed by a running vCPU (no exit)");
 	p->st_pi_wakeup = stats_counter(st, "apicv.pi.wakeups", "posts to a blocked vCPU: KVM's wake-up vector");
 	p->st_wakeups = stats_counter(st, "platform.vcpu_wakeups", "HLTs that blocked in the hypervisor until a wake-up");
+	p->st_poll_attempted = stats_counter(st, "kvm.halt_attempted_poll", "HLT exits that polled before blocking (KVM halt_attempted_poll)");
+	p->st_poll_success = stats_counter(st, "kvm.halt_successful_poll",
+					   "HLT exits whose wake-up came while polling: no block, no wake-up (KVM halt_successful_poll)");
+	p->st_poll_cycles = stats_counter(st, "kvm.halt_poll_cycles",
+					  "cycles the vCPUs' host CPUs spent polling halted vCPUs (KVM halt_poll_success_ns + fail_ns)");
 	p->st_ipis = stats_counter(st, "lapic.messages", "interrupt messages accepted, one per target LAPIC (IPIs, I/O APIC)");
 	p->st_timer_fired = stats_counter(st, "lapic.timer_fired", "LAPIC timer expiries (periodic ones that came together count each)");
 	p->st_apic_errors = stats_counter(st, "lapic.guest_errors",
@@ -1035,8 +1204,18 @@ int pc_irq_init(struct pc *pc, const struct cfg *c, struct stats *st)
 	p->exit_handler[PC_EXIT_APIC_ACCESS] = cfg_u64(c, "apicv", "apic_access_cycles");
 	p->exit_handler[PC_EXIT_APIC_WRITE] = cfg_u64(c, "apicv", "apic_write_cycles");
 	p->exit_handler[PC_EXIT_EOI_INDUCED] = cfg_u64(c, "apicv", "eoi_induced_cycles");
-	p->inject_cycles = cfg_u64(c, "lapic", "inject_cycles");
-	p->wakeup_cycles = cfg_u64(c, "lapic", "wakeup_cycles");
+	static const struct { const char *sec, *key; size_t at; } scalars[] = {
+		{ "lapic", "inject_cycles", offsetof(struct pc_irq, inject_cycles) },
+		{ "lapic", "wakeup_cycles", offsetof(struct pc_irq, wakeup_cycles) },
+		{ "lapic", "ipi_latency_cycles", offsetof(struct pc_irq, ipi_latency_cycles) },
+		{ "kvm", "halt_poll_ns", offsetof(struct pc_irq, halt_poll_ns) },
+		{ "kvm", "halt_poll_ns_grow", offsetof(struct pc_irq, poll_grow) },
+		{ "kvm", "halt_poll_ns_grow_start", offsetof(struct pc_irq, poll_grow_start) },
+		{ "kvm", "halt_poll_ns_shrink", offsetof(struct pc_irq, poll_shrink) },
+		{ "cpu", "freq_mhz", offsetof(struct pc_irq, freq_mhz) },
+	};
+	for (unsigned k = 0; k < sizeof scalars / sizeof scalars[0]; k++)
+		*(uint64_t *)((char *)p + scalars[k].at) = cfg_u64(c, scalars[k].sec, scalars[k].key);
 	p->irq_window_exiting = cfg_bool(c, "lapic", "irq_window_exiting");
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		lapic_init(&p->lapic[i], i, i == 0, bus);

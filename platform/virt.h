@@ -35,6 +35,9 @@ struct virt_irq_cpu {
 	bool seen[ARCH_TIMER_COUNT];   /* the hypervisor has handled this timer's current assertion */
 	bool in_hyp;                   /* blocked in the hypervisor since the last poll */
 	cycles_t kick_at;              /* a kick IPI is due (UINT64_MAX: none) */
+	bool kick_msi;                 /* that kick is for a device's MSI (kick_devid, kick_event) */
+	bool exit_msi;                 /* the last poll's IRQ exit was that kick */
+	uint32_t kick_devid, kick_event;
 	cycles_t hyp_cycles;           /* hypervisor work (GICv4 residency) charged at the next entry */
 	cycles_t wait_from;            /* waiting for an interrupt since (UINT64_MAX: not waiting) */
 	bool wait_in_hyp;
@@ -62,6 +65,7 @@ struct virt {
 	/* the MSI device (a passed-through VF: with GICv4 its MSIs are forwarded) */
 	struct msidev msidev;
 	bool in_device;                /* the GIC is driven by a device's MSI, not a vCPU */
+	uint32_t msi_devid, msi_event; /* that MSI's DeviceID and EventID */
 	cycles_t device_time;          /* that MSI's time */
 	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
 	uint64_t *st_wait_cycles[2];   /* waited in hardware (the physical CPU kept by the guest) / blocked in the hypervisor */
@@ -116,6 +120,13 @@ bool virt_msi_write(void *ctx, uint64_t addr, uint32_t data, uint32_t requester_
 void virt_device_msi(void *ctx, uint64_t addr, uint32_t data, uint16_t requester_id, cycles_t when);
 /* Generic timer count for a vCPU clock (CNTVCT_EL0 with CNTVOFF_EL2 = 0). */
 uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
+/* Was cpu's last IRQ exit the kick for a device's MSI (under GICv3, or an
+ * event not forwarded)?  Its DeviceID and EventID, for the exit trace. */
+bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event);
+/* Of the list registers cpu's last flush wrote (irq_ctrl saved_lrs), those
+ * holding an LPI of a passed-through device (the MSI device's DeviceIDs):
+ * a GICv4 would deliver them as vLPIs, without a list register. */
+unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu);
 /* First cycle at which CNTVCT_EL0 >= cval. */
 cycles_t virt_cycles_at_count(const struct virt *v, uint64_t cval);
 

@@ -92,8 +92,12 @@ static void gic_kick(void *ctx, unsigned target)
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
 		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
-	if (now < c->kick_at)
+	if (now < c->kick_at) {
 		c->kick_at = now;
+		c->kick_msi = v->in_device;
+		c->kick_devid = v->msi_devid;
+		c->kick_event = v->msi_event;
+	}
 	/* Woken at once, not through the event queue: events fire at quantum
 	 * starts, after a halted vCPU's clock has moved to the quantum's end. */
 	wake(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0), true);
@@ -190,6 +194,36 @@ static unsigned irq_saved_lrs(void *ctx, unsigned cpu)
 	return n;
 }
 
+bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event)
+{
+	const struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	*devid = c->kick_devid;
+	*event = c->kick_event;
+	return c->exit_msi;
+}
+
+static bool forwarded(void *ctx, uint32_t devid);
+
+/* Is LPI intid the translation of a passed-through device's event in the guest's ITS? */
+static bool device_lpi(struct virt *v, uint32_t intid)
+{
+	for (unsigned i = 0; i < ITS_MAX_ITES; i++) {
+		const struct its_ite *e = &v->its.ite[i];
+		if (e->valid && e->intid == intid)
+			return forwarded(v, e->devid);
+	}
+	return false;
+}
+
+unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu)
+{
+	const struct gic_cpuif *c = &v->gic.cpu[cpu];
+	unsigned n = 0;
+	for (unsigned i = 0; i < c->nlr; i++)
+		n += c->lr[i] && gic_lr_intid(c->lr[i]) >= GIC_LPI_BASE && device_lpi(v, gic_lr_intid(c->lr[i]));
+	return n;
+}
+
 static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
@@ -206,9 +240,12 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	if (in_hyp)   /* kvm_arch_vcpu_unblocking: vgic_v4_load */
 		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
 	v->irqc.check_at[cpu] = UINT64_MAX;
+	bool msi = false;
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
 		why = in_hyp ? -1 : VIRT_IRQ_KICK;
+		msi = c->kick_msi;
+		c->kick_msi = false;
 	} else {
 		check_by(v, cpu, c->kick_at);
 	}
@@ -219,6 +256,7 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 		why = VIRT_IRQ_MAINTENANCE;
 		(*v->gic.st_maintenance)++;
 	}
+	c->exit_msi = why == VIRT_IRQ_KICK && msi;
 	if (why < 0)
 		return NULL;
 	(*v->st_irq_exits[why])++;
@@ -372,6 +410,8 @@ static bool device_msi(struct virt *v, uint64_t addr, uint32_t data, uint16_t re
 		return false;
 	}
 	v->in_device = true;
+	v->msi_devid = requester_id;
+	v->msi_event = data;
 	if (vgic_v4_is_forwarded(&v->gic.v4, requester_id, data)) {
 		v->device_time = when + v->gic.v4.cost.vlpi_latency;
 		ok = vgic_v4_msi(&v->gic.v4, requester_id, data, when);

@@ -114,7 +114,7 @@ static const char *by_num(const struct trace_name *t, size_t n, uint32_t num)
 static int by_name(const struct trace_name *t, size_t n, const char *s, size_t len, uint32_t *num)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strncmp(t[i].name, s, len) && t[i].name[len] == '\0') {
+		if (strlen(t[i].name) == len && !memcmp(t[i].name, s, len)) {	/* s may hold NULs */
 			*num = t[i].num;
 			return 0;
 		}

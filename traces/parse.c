@@ -6,6 +6,7 @@
  *   trace-cmd report:     "  comm-pid  [cpu]  secs.usecs: event:  args"
  *   perf script:          "  comm  tid [cpu] secs.usecs: kvm:event: args"
  * The comm may hold blanks ("CPU 0/KVM"); the first "[digits]" is the CPU. */
+#define _GNU_SOURCE	/* memrchr */
 #include <string.h>
 
 #include "traces/trace.h"
@@ -83,6 +84,10 @@ static inline __attribute__((always_inline)) bool hex8(const char *s, uint64_t *
 {
 	uint64_t x, ones = 0x0101010101010101ull, high = 0x80 * ones;
 	memcpy(&x, s, 8);
+	if (x == 0x30 * ones) {	/* "00000000": most info2, intr_info, error_code, requests */
+		*v = 0;
+		return true;
+	}
 	uint64_t lower = x | 0x20 * ones;	/* letters to lower case, digits unchanged */
 	uint64_t digit = (x + 0x50 * ones) & ~(x + 0x46 * ones);	/* 0x30 <= b < 0x3a */
 	uint64_t alpha = (lower + 0x1f * ones) & ~(lower + 0x19 * ones);	/* 0x61 <= b|0x20 < 0x67 */
@@ -96,33 +101,91 @@ static inline __attribute__((always_inline)) bool hex8(const char *s, uint64_t *
 	return true;
 }
 
-static bool is_hex(const char *s, const char *e) { return s < e && hexval[(unsigned char)*s]; }
+#define ONES 0x0101010101010101ull
+#define HIGH (0x80 * ONES)
 
-/* A hexadecimal number, "0x" optional; at most 64 bits.  The kernel prints
- * most fields zero-padded to 8 or 16 digits: those take one or two hex8(). */
+static const uint64_t pow10[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000 };
+
+/* The eight bytes at s, or fewer at the end of the line (the rest 0, which
+ * no digit test accepts). */
+static inline uint64_t word_at(const char *s, const char *e)
+{
+	uint64_t x = 0;
+	if (e - s >= 8)
+		memcpy(&x, s, 8);
+	else if (e > s)
+		memcpy(&x, s, (size_t)(e - s));
+	return x;
+}
+
+/* How many of the bytes of x, from the first, are hex digits (0-8), and
+ * their value.  Bytes with the top bit set are masked before the adds, so
+ * no carry crosses a byte. */
+static inline unsigned hexrun8(uint64_t x, uint64_t *v)
+{
+	uint64_t y = x & ~HIGH, lower = y | 0x20 * ONES;
+	uint64_t digit = (y + 0x50 * ONES) & ~(y + 0x46 * ONES);	/* 0x30 <= b < 0x3a */
+	uint64_t alpha = (lower + 0x1f * ONES) & ~(lower + 0x19 * ONES);	/* 0x61 <= b|0x20 < 0x67 */
+	uint64_t bad = (~(digit | alpha) | x) & HIGH;	/* x: a top bit set is no digit either */
+	unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+	*v = 0;
+	if (!n)
+		return 0;
+	y = (y & 0x0f * ONES) + 9 * ((y >> 6) & ONES);	/* one nibble per byte */
+	y <<= 8 * (8 - n);		/* the n digits to the top, zeros before them */
+	y = __builtin_bswap64(y);	/* first digit most significant */
+	y = (y | y >> 4) & 0x00ff00ff00ff00ffull;
+	y = (y | y >> 8) & 0x0000ffff0000ffffull;
+	*v = (y | y >> 16) & 0xffffffffull;
+	return n;
+}
+
+/* The same for decimal digits. */
+static inline unsigned decrun8(uint64_t x, uint64_t *v)
+{
+	uint64_t y = x & ~HIGH;
+	uint64_t bad = (~((y + 0x50 * ONES) & ~(y + 0x46 * ONES)) | x) & HIGH;
+	unsigned n = bad ? (unsigned)__builtin_ctzll(bad) / 8 : 8;
+	*v = 0;
+	if (!n)
+		return 0;
+	y = (y - 0x30 * ONES) << 8 * (8 - n);	/* leading zeros, then the n digits (the last in the top byte) */
+	y = y * 10 + (y >> 8);
+	y = (((y & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+	     (((y >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+	*v = y;
+	return n;
+}
+
+/* A hexadecimal number, "0x" optional; at most 64 bits (16 digits, leading
+ * zeros beyond those refused), eight digits at a time. */
 static bool hexnum(struct cur *c, uint64_t *v)
 {
 	const char *s = c->p;
 	if (c->e - s > 2 && s[0] == '0' && (s[1] | 0x20) == 'x' && hexval[(unsigned char)s[2]])
 		s += 2;
-	uint64_t hi, lo, x = 0;
-	if (c->e - s >= 16 && hex8(s, &hi) && hex8(s + 8, &lo) && !is_hex(s + 16, c->e)) {
-		*v = hi << 32 | lo;
+	uint64_t x = 0, part;
+	unsigned n, total = 0;
+	if (c->e - s > 16 && hex8(s, &x) && hex8(s + 8, &part) && !hexval[(unsigned char)s[16]]) {
+		*v = x << 32 | part;	/* %016llx, the commonest */
 		c->p = s + 16;
 		return true;
 	}
-	if (c->e - s >= 8 && hex8(s, &lo) && !is_hex(s + 8, c->e)) {
-		*v = lo;
+	if (c->e - s > 8 && hex8(s, &x) && !hexval[(unsigned char)s[8]]) {
+		*v = x;			/* %08x */
 		c->p = s + 8;
 		return true;
 	}
-	const char *d = s;
-	for (; is_hex(s, c->e); s++) {
-		if (x >> 60)
+	x = 0;
+	do {
+		n = hexrun8(word_at(s, c->e), &part);
+		if (total + n > 16)
 			return false;
-		x = x << 4 | (uint64_t)(hexval[(unsigned char)*s] - 1);
-	}
-	if (s == d)
+		x = n == 8 ? x << 32 | part : (x << (4 * n)) | part;
+		s += n;
+		total += n;
+	} while (n == 8);
+	if (!total)
 		return false;
 	c->p = s;
 	*v = x;
@@ -153,20 +216,29 @@ static bool hex32(struct cur *c, uint32_t *v)
 	return true;
 }
 
-/* A decimal number, optionally negative; fits in int64. */
+/* A decimal number, optionally negative; fits in int64 (at most 18
+ * digits), eight digits at a time. */
 static bool decnum(struct cur *c, int64_t *v)
 {
 	const char *s = c->p;
+	if (c->e - s >= 2 && (unsigned)(s[0] - '0') < 10 && (unsigned)(s[1] - '0') >= 10) {
+		*v = s[0] - '0';	/* one digit: a vCPU id, a size */
+		c->p = s + 1;
+		return true;
+	}
 	bool neg = s < c->e && *s == '-';
 	s += neg;
-	const char *d = s;
-	uint64_t x = 0;
-	while (s < c->e && *s >= '0' && *s <= '9') {
-		if (x > (UINT64_MAX - 9) / 10 / 2)
+	uint64_t x = 0, part;
+	unsigned n, total = 0;
+	do {
+		n = decrun8(word_at(s, c->e), &part);
+		if (total + n > 18)
 			return false;
-		x = x * 10 + (uint64_t)(*s++ - '0');
-	}
-	if (s == d)
+		x = x * pow10[n] + part;
+		s += n;
+		total += n;
+	} while (n == 8);
+	if (!total)
 		return false;
 	c->p = s;
 	*v = neg ? -(int64_t)x : (int64_t)x;
@@ -713,8 +785,20 @@ static int hvc_args(struct cur *c, struct trace_event *ev, const char **why)
 static int mark_args(struct cur *c, struct trace_event *ev, const char **why)
 {
 	(void)why;
-	if (lit(c, "hvsim: vgic lrs ") && udec32(c, &ev->u.mark.lrs) && ev->u.mark.lrs <= 16)
+	if (lit(c, "hvsim: vgic lrs ") && udec32(c, &ev->u.mark.lrs) && ev->u.mark.lrs <= 16) {
 		ev->u.mark.has_lrs = true;
+		if (lit(c, " device ") && (!udec32(c, &ev->u.mark.device_lrs) || ev->u.mark.device_lrs > ev->u.mark.lrs))
+			ev->u.mark.device_lrs = 0;
+	}
+	return 0;
+}
+
+/* "irq=42 name=vfio-msix[0](0000:01:00.0)" (include/trace/events/irq.h) */
+static int irqh_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	if (!lit(c, "irq=") || !udec32(c, &ev->u.irqh.irq) || !lit(c, " name="))
+		FAIL("bad irq_handler_entry");
+	ev->u.irqh.vfio = lit(c, "vfio-msi");	/* vfio-msi[n] and vfio-msix[n]: vfio_msi_set_vector_signal */
 	return 0;
 }
 
@@ -752,6 +836,7 @@ static const struct {
 	{ "kvm_sys_access", TEV_SYS_ACCESS, TRACE_ARCH_ARM64, sys_args, sizeof "kvm_sys_access" - 1 },
 	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
 	{ "tracing_mark_write", TEV_MARK, TRACE_ARCH_NONE, mark_args, sizeof "tracing_mark_write" - 1 },
+	{ "irq_handler_entry", TEV_IRQ_HANDLER, TRACE_ARCH_NONE, irqh_args, sizeof "irq_handler_entry" - 1 },
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 
@@ -763,70 +848,102 @@ const char *trace_kind_name(enum trace_kind k)
 	return "other";
 }
 
+/* The events[] entry of a name, or -1.  Prefix dispatch: kvm_exit and
+ * kvm_entry (two lines in three of a real trace) by one or two word
+ * compares, every other name by its length first. */
+static int event_index(const char *name, size_t n)
+{
+	if (n == 8 && load8(name) == load8("kvm_exit"))
+		return 0;
+	if (n == 9 && load8(name) == load8("kvm_entr") && name[8] == 'y')
+		return 1;
+	for (size_t i = 2; i < NEVENTS; i++)
+		if (events[i].len == n && !memcmp(events[i].name, name, n))
+			return (int)i;
+	return -1;
+}
+
 enum trace_kind trace_kind_lookup(const char *name, size_t n)
 {
-	for (size_t i = 0; i < NEVENTS; i++)
-		if (events[i].len == n && !memcmp(events[i].name, name, n))
-			return (enum trace_kind)events[i].kind;
-	return TEV_OTHER;
+	int i = event_index(name, n);
+	return i < 0 ? TEV_OTHER : (enum trace_kind)events[i].kind;
 }
 
 int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, struct trace_event *ev,
 		     const char **why)
 {
-	for (size_t i = 0; i < NEVENTS; i++) {
-		if (events[i].len != nlen || memcmp(events[i].name, name, nlen))
-			continue;
-		struct cur c = { a, a + n };
-		ev->kind = events[i].kind;
-		ev->arch = events[i].arch;
-		return events[i].fn(&c, ev, why);
+	int i = event_index(name, nlen);
+	if (i < 0) {
+		ev->kind = TEV_OTHER;
+		return 0;
 	}
-	ev->kind = TEV_OTHER;
-	return 0;
+	struct cur c = { a, a + n };
+	ev->kind = events[i].kind;
+	ev->arch = events[i].arch;
+	return events[i].fn(&c, ev, why);
 }
 
 /* ---- the line around the event ---- */
+
+/* Up to max decimal digits at *p (eight at a time) -> *v; the count.
+ * Inlined: a timestamp's two numbers are each one word, nearly always. */
+static inline __attribute__((always_inline)) unsigned digits(const char **p, const char *e, unsigned max,
+							      uint64_t *v)
+{
+	uint64_t x = 0, part;
+	unsigned n, total = 0;
+	if (e - *p > 8 && max >= 8 && (n = decrun8(load8(*p), &part)) < 8) {
+		*p += n;	/* fewer than eight: the number ends in this word */
+		*v = part;
+		return n;
+	}
+	do {
+		n = decrun8(word_at(*p, e), &part);
+		if (total + n > max) {	/* only the first digits wanted */
+			part /= pow10[total + n - max];
+			n = max - total;
+		}
+		x = x * pow10[n] + part;
+		*p += n;
+		total += n;
+	} while (n == 8 && total < max);
+	*v = x;
+	return total;
+}
 
 /* "secs.frac:" (frac up to 9 digits) -> ns, the cursor after the colon; a
  * bare counter (trace_clock counter, x86-tsc) is taken as it is. */
 static bool timestamp(struct cur *c, uint64_t *ns, bool *raw)
 {
-	int64_t s;
-	struct cur t = *c;
-	if (!decnum(&t, &s) || s < 0 || (uint64_t)s > UINT64_MAX / 1000000000u)
+	const char *t = c->p, *e = c->e;
+	uint64_t v, frac;
+	if (!digits(&t, e, 19, &v) || (t < e && (unsigned)(*t - '0') < 10))	/* 19 digits never wrap */
 		return false;
-	uint64_t v = (uint64_t)s, frac = 0;
-	*raw = !lit(&t, ".");
+	*raw = t == e || *t != '.';
 	if (!*raw) {
-		int digits = 0;
-		for (; !at_end(&t) && *t.p >= '0' && *t.p <= '9' && digits < 9; t.p++, digits++)
-			frac = frac * 10 + (uint64_t)(*t.p - '0');
-		if (!digits)
+		const char *f = ++t;
+		if (v > UINT64_MAX / 1000000000u || !digits(&t, e, 9, &frac))
 			return false;
-		for (; digits < 9; digits++)
-			frac *= 10;
-		v = v * 1000000000u + frac;
+		v = v * 1000000000u + frac * pow10[9 - (t - f)];
 	}
-	if (!lit(&t, ":"))
+	if (t == e || *t != ':')
 		return false;
 	*ns = v;
-	*c = t;
+	c->p = t + 1;
 	return true;
 }
 
-/* The first "[digits]" followed by a blank: the CPU; NULL if none. */
-static const char *cpu_field(struct cur c, int32_t *cpu)
+/* The first "[digits]" followed by a blank: the CPU; NULL if none, else
+ * the '[' (*close: the ']'). */
+static const char *cpu_field(struct cur c, int32_t *cpu, const char **close)
 {
-	for (const char *b = c.p; b < c.e; b++) {
-		if (*b != '[')
-			continue;	/* a plain loop: the comm before it is short */
-		const char *d = b + 1;
-		int64_t v = 0;
-		while (d < c.e && *d >= '0' && *d <= '9' && v < 1000000)
-			v = v * 10 + (*d++ - '0');
-		if (d > b + 1 && d + 1 < c.e && d[0] == ']' && (d[1] == ' ' || d[1] == '\t') && v < 1000000) {
+	for (const char *b = c.p; (b = memchr(b, '[', (size_t)(c.e - b))); b++) {
+		uint64_t v;
+		unsigned n = decrun8(word_at(b + 1, c.e), &v);
+		const char *d = b + 1 + n;
+		if (n && n <= 6 && d + 1 < c.e && d[0] == ']' && (d[1] == ' ' || d[1] == '\t')) {
 			*cpu = (int32_t)v;
+			*close = d;
 			return b;
 		}
 	}
@@ -873,19 +990,42 @@ static int header_line(struct cur c, uint64_t *lost, const char **why)
 
 /* The event name: "kvm_exit:" or perf's "kvm:kvm_exit:" (the system
  * dropped), then a blank or the end. */
+/* 0x80 in each byte of x equal to b, exactly (no borrow between bytes). */
+static inline uint64_t bytes_eq(uint64_t x, unsigned char b)
+{
+	uint64_t v = x ^ (b * ONES);
+	return ~(((v & ~HIGH) + ~HIGH) | v | ~HIGH);
+}
+
+/* The first blank-delimited word ends in ':'; the name is after any ':'
+ * inside it (perf's "kvm:kvm_exit:").  Eight bytes at a time: blanks and
+ * colons found in one word by bytes_eq. */
 static bool event_name(struct cur *c, struct cur *name)
 {
 	skip_blanks(c);
-	name->p = c->p;
-	for (const char *q = c->p; (q = memchr(q, ':', (size_t)(c->e - q))); q++) {
-		if (q + 1 == c->e || q[1] == ' ' || q[1] == '\t') {
-			name->e = q;
-			c->p = q + 1;
-			return name->e > name->p && !memchr(name->p, ' ', (size_t)(name->e - name->p));
+	const char *w = c->p, *q = w, *colon = NULL, *prev = NULL;
+	while (q < c->e) {
+		uint64_t x = word_at(q, c->e), blank = bytes_eq(x, ' ') | bytes_eq(x, '\t'), col = bytes_eq(x, ':');
+		unsigned n = (unsigned)(c->e - q) < 8 ? (unsigned)(c->e - q) : 8;
+		unsigned stop = blank ? (unsigned)__builtin_ctzll(blank) / 8 : n;
+		stop = stop < n ? stop : n;
+		col &= stop < 8 ? (1ull << 8 * stop) - 1 : ~0ull;	/* colons before the blank */
+		if (col) {
+			unsigned hi = 63 - (unsigned)__builtin_clzll(col);
+			unsigned lo = (unsigned)__builtin_ctzll(col);
+			prev = lo != hi ? q + (63 - __builtin_clzll(col & ((1ull << hi) - 1))) / 8 : colon;
+			colon = q + hi / 8;
 		}
-		name->p = q + 1;
+		q += stop;
+		if (stop < 8)
+			break;
 	}
-	return false;
+	if (!colon || colon != q - 1 || colon == (prev ? prev + 1 : w))
+		return false;
+	name->p = prev ? prev + 1 : w;
+	name->e = colon;
+	c->p = q;
+	return true;
 }
 
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
@@ -902,13 +1042,12 @@ int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *
 	ev->name = NULL;
 	ev->name_len = 0;
 	memset(&ev->u, 0, sizeof ev->u);
-	const char *b = cpu_field(c, &ev->cpu);
+	const char *close;
+	const char *b = cpu_field(c, &ev->cpu, &close);
 	if (!b)
 		return header_line(c, lost, why);
 	ev->pid = pid_before(c.p, b);
-	while (*b != ']')
-		b++;
-	c.p = b + 1;
+	c.p = close + 1;
 	skip_blanks(&c);
 	if (!at_end(&c) && (*c.p < '0' || *c.p > '9'))
 		token(&c);	/* the flags ("d..1.") */

@@ -12,7 +12,7 @@
 #include "traces/tracedat.h"
 #include "traces/trace.h"
 
-#define BUF_SIZE (1u << 20)	/* well over TRACE_MAX_LINE */
+#define BUF_SIZE (1u << 18)	/* over TRACE_MAX_LINE, and small enough to stay in L2 after the read */
 #define PID_SLOTS 4096		/* threads remembered (power of two) */
 
 struct pid_slot {

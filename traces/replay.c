@@ -7,6 +7,7 @@
 #include "traces/replay.h"
 
 #define MAX_COMP 8		/* companion events kept per exit (the rest are not needed) */
+#define REASON_CACHE 512	/* name addresses remembered by reason_id (power of two) */
 #define SEEN_CAP 4096		/* MMIO pages remembered per vCPU (first touch under MMIO SPTE caching) */
 
 /* Per vCPU, per design: the APIC-virtualization state the decisions read. */
@@ -17,6 +18,7 @@ struct dstate {
 };
 
 struct rvcpu {
+	int32_t id;			/* vCPU id, -1: exits with no vCPU */
 	bool open;			/* a kvm_exit waits for its kvm_entry */
 	struct trace_event ex;
 	uint64_t exit_ts, blocked_ns;
@@ -38,6 +40,7 @@ struct replay {
 	struct replay_design *des;
 	unsigned nreasons;
 	const char *reasons[REPLAY_MAX_REASONS];
+	struct { const char *name; int id; } rcache[REASON_CACHE];	/* reason_id by the name's address */
 	struct rvcpu **v;		/* [TRACE_MAX_VCPU + 1]: the last slot holds exits with no vCPU */
 	unsigned nv;
 	bool have_origin, ts_cycles, finished;
@@ -76,7 +79,59 @@ static void x2apic_policy(struct replay_design *d)
 		vmx_msr_intercept(m, X2APIC_MSR_BASE + APIC_ICR / 16, true, false);
 }
 
-void replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
+/* The host ITS's callbacks (its->direct, its->doorbell): which way the MSI went. */
+static void v4_direct(void *ctx, unsigned rd)
+{
+	(void)rd;
+	((struct replay_design *)ctx)->v4_direct = true;
+}
+
+static void v4_doorbell(void *ctx, unsigned rd, uint32_t pintid, uint16_t vpeid)
+{
+	(void)rd, (void)pintid, (void)vpeid;
+	((struct replay_design *)ctx)->v4_doorbell = true;
+}
+
+/* Every interrupt a trace shows as a VFIO device's is a passed-through
+ * device's: KVM forwards its events (irqbypass, its_map_vlpi). */
+static bool all_forwarded(void *ctx, uint32_t devid)
+{
+	(void)ctx, (void)devid;
+	return true;
+}
+
+/* [gic] version 4 or 4.1: the hypervisor's GICv4, as gic/vgic.c builds it. */
+static int v4_init(struct replay_design *d, const struct cfg *c)
+{
+	static const unsigned versions[] = { 0, 40, 41 };
+	unsigned version = versions[cfg_enum(c, "gic", "version")];
+	if (!version)
+		return 0;
+	d->v4 = calloc(1, sizeof *d->v4);
+	d->v4_cpu = malloc(REPLAY_V4_EVENTS * sizeof *d->v4_cpu);
+	if (!d->v4 || !d->v4_cpu)
+		return err_set("out of memory");
+	if (vgic_v4_init(d->v4, c, version, GIC_MAX_CPUS) < 0)
+		return -1;
+	memset(d->v4_cpu, 0xff, REPLAY_V4_EVENTS * sizeof *d->v4_cpu);
+	d->v4->forwarded = all_forwarded;
+	d->v4->hits.direct = v4_direct;
+	d->v4->hits.doorbell = v4_doorbell;
+	d->v4->hits.v4ctx = d;
+	return 0;
+}
+
+void replay_design_fini(struct replay_design *d)
+{
+	if (d->v4)
+		vgic_v4_fini(d->v4);
+	free(d->v4);
+	free(d->v4_cpu);
+	d->v4 = NULL;
+	d->v4_cpu = NULL;
+}
+
+int replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
 {
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%s", name);
@@ -84,7 +139,15 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	d->freq_mhz = (double)cfg_u64(c, "cpu", "freq_mhz");
 	if (arch == TRACE_ARCH_ARM64) {
 		el2_init(&d->el2, c);
-		return;
+		for (unsigned x = 0; x < EL2X_COUNT; x++)
+			for (unsigned u = 0; u < 2; u++)
+				for (unsigned l = 0; l <= REPLAY_MAX_LRS; l++)
+					d->el2_cost[x][u][l] = el2_exit_cost(&d->el2, x, u, l);
+		if (v4_init(d, c) < 0) {
+			replay_design_fini(d);
+			return -1;
+		}
+		return 0;
 	}
 	vmx_init(&d->vmx, c);
 	const struct vmx_model *m = &d->vmx;
@@ -105,6 +168,16 @@ void replay_design_init(struct replay_design *d, enum trace_arch arch, const str
 	d->eoi_cycles = cfg_u64(c, "lapic", "eoi_cycles");
 	d->write_cycles = cfg_u64(c, "lapic", "write_cycles");
 	d->icr_cycles = cfg_u64(c, "lapic", "icr_write_cycles");
+	d->timer = (enum apic_timer_design)cfg_enum(c, "lapic", "timer");
+	d->preempt_cycles = cfg_u64(c, "lapic", "preemption_timer_cycles");
+	d->pi_notify_cycles = cfg_u64(c, "apicv", "pi_notify_cycles");
+	for (unsigned x = 0; x < VMXX_COUNT; x++)
+		for (unsigned u = 0; u < 2; u++)
+			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
+	struct cost k;
+	vmx_switch_parts(&d->vmx, &k);
+	d->switch_cost = cost_total(&k);
+	return 0;
 }
 
 /* ---- decisions ---- */
@@ -113,6 +186,7 @@ struct dctx {
 	const struct replay_design *d;
 	struct dstate *ds;
 	struct rvcpu *v;	/* MMIO pages seen; NULL: every page is a first touch */
+	int32_t vcpu;		/* the exit's vCPU, -1 unknown */
 	const struct trace_event *ex, *comp;
 	unsigned ncomp;
 	struct replay_decision *out;
@@ -157,15 +231,13 @@ static void undecided(struct dctx *c, const char *what)
 /* x86 */
 static cycles_t vmx_cost(const struct replay_design *d, enum vmx_exit x, bool user)
 {
-	return vmx_exit_cost(&d->vmx, x, user);
+	return x < VMXX_COUNT ? d->vmx_cost[x][user] : vmx_exit_cost(&d->vmx, x, user);
 }
 
 /* An exit the accounted classes do not cover: the world switch plus a [lapic] handler. */
 static cycles_t switch_plus(const struct replay_design *d, cycles_t handler)
 {
-	struct cost k;
-	vmx_switch_parts(&d->vmx, &k);
-	return cost_total(&k) + handler;
+	return d->switch_cost + handler;
 }
 
 static void x86_by_class(struct dctx *c, unsigned reason, const char *cause)
@@ -239,6 +311,12 @@ static void x86_msr(struct dctx *c, bool write)
 		}
 	}
 	x86_by_class(c, xi.reason, xi.cause);
+	if (write && vmx_msr_fastpath(i, m->u.msr.value)) {   /* KVM's fastpath handler */
+		struct cost k;
+		vmx_exit_parts(&c->d->vmx, VMXX_MSR_WRITE, false, &k);
+		vmx_fastpath_parts(&c->d->vmx, &k);
+		c->out->cost = cost_total(&k);
+	}
 }
 
 /* I/O qualification (SDM Table 28-5): size-1 [2:0], IN [3], string [4],
@@ -356,10 +434,43 @@ static void x86_apicv_exit(struct dctx *c, unsigned reason)
 		undecided(c, "xAPIC or x2APIC access: the trace does not say");
 }
 
+/* The guest's LAPIC timer expired while it ran (an EXTERNAL_INTERRUPT of
+ * the host timer, or a PREEMPTION_TIMER exit, with the LVTT vector accepted
+ * before the entry): what the design's timer does instead, by
+ * apic_timer_expiry, as the firmware path (platform/pc_irq.c) decides it. */
+static void x86_timer(struct dctx *c)
+{
+	struct apic_timer_expiry e = apic_timer_expiry(c->d->timer, true);
+	const char *cause = apic_timer_design_name(c->d->timer);
+	if (e.exit_reason < 0) {
+		removed(c, "LAPIC timer posted by a housekeeping CPU (exitless timer)");
+		c->out->cost = e.posted ? c->d->pi_notify_cycles : 0;
+		return;
+	}
+	if (e.exit_reason == APIC_EXIT_PREEMPTION_TIMER)
+		return kept(c, vmx_reason_name(EXIT_REASON_PREEMPTION_TIMER), switch_plus(c->d, c->d->preempt_cycles),
+			    cause);
+	kept(c, vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), switch_plus(c->d, c->d->kick_cycles), cause);
+}
+
+/* Host vectors (arch/x86/include/asm/irq_vectors.h): the host timer interrupt. */
+#define LOCAL_TIMER_VECTOR 0xec
+
+/* A timer interrupt for the guest's LAPIC timer: the host timer's vector
+ * with the guest's timer vector accepted before the entry.  Host timer
+ * ticks without it exit under every design. */
+static bool is_lapic_timer(const struct dctx *c)
+{
+	const struct trace_x86_exit *x = &c->ex->u.x86;
+	return (x->intr_info >> 31) && (uint8_t)x->intr_info == LOCAL_TIMER_VECTOR && companion(c, TEV_APIC_ACCEPT_IRQ);
+}
+
 static void x86_ext_intr(struct dctx *c)
 {
 	const struct trace_x86_exit *x = &c->ex->u.x86;
 	uint8_t vec = (uint8_t)x->intr_info;
+	if (is_lapic_timer(c))
+		return x86_timer(c);
 	if (c->d->apicv.posted_interrupts && (x->intr_info >> 31) && vec == c->d->pi_nv)
 		return removed(c, "posted-interrupt notification processed by the processor");
 	struct vmx_event e = { .kind = VMX_EV_EXT_INTR, .intr.vector = vec };
@@ -399,6 +510,11 @@ static void x86_decide(struct dctx *c)
 		case EXIT_REASON_EPT_VIOLATION:
 		case EXIT_REASON_EPT_MISCONFIG: return x86_mmio(c);
 		case EXIT_REASON_EXTERNAL_INTERRUPT: return x86_ext_intr(c);
+		case EXIT_REASON_PREEMPTION_TIMER:
+			if (companion(c, TEV_APIC_ACCEPT_IRQ))
+				return x86_timer(c);
+			kept(c, vmx_reason_name(x->reason), switch_plus(c->d, c->d->preempt_cycles), NULL);
+			return undecided(c, "no kvm_apic_accept_irq: the preemption timer did not expire for the LAPIC");
 		case EXIT_REASON_APIC_ACCESS: return x86_apic_access(c);
 		case EXIT_REASON_APIC_WRITE:
 		case EXIT_REASON_EOI_INDUCED: return x86_apicv_exit(c, x->reason);
@@ -422,22 +538,68 @@ static enum el2_exit el2_class_of_ec(uint32_t ec)
 }
 
 /* List registers in use while the guest ran: hvsim's export notes them;
- * a KVM trace does not say (0: the vGIC part of the switch is not charged). */
+ * a KVM trace does not say (0: the vGIC part of the switch is not charged).
+ * Under GICv4 a passed-through device's LPIs are vLPIs and take none. */
 static unsigned lrs_of(const struct dctx *c)
 {
 	const struct trace_event *m = companion(c, TEV_MARK);
-	return m && m->u.mark.has_lrs ? m->u.mark.lrs : 0;
+	if (!m || !m->u.mark.has_lrs)
+		return 0;
+	return m->u.mark.lrs - (c->d->v4 ? m->u.mark.device_lrs : 0);
+}
+
+static cycles_t arm_cost(const struct replay_design *d, enum el2_exit x, bool user, unsigned lrs)
+{
+	return lrs <= REPLAY_MAX_LRS ? d->el2_cost[x][user][lrs] : el2_exit_cost(&d->el2, x, user, lrs);
 }
 
 static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
 {
-	kept(c, el2_exit_name(x), el2_exit_cost(&c->d->el2, x, to_user(c), lrs_of(c)), cause);
+	kept(c, el2_exit_name(x), arm_cost(c->d, x, to_user(c), lrs_of(c)), cause);
+}
+
+/* A passed-through device's MSI that interrupted the running vCPU (an IRQ
+ * exit with the VFIO handler: KVM then injects the LPI through a list
+ * register).  Under GICv4 the MSI goes to the host ITS as a vLPI, through
+ * the model the firmware path uses (vgic_v4_guest_its, vgic_v4_load,
+ * vgic_v4_msi): to the resident vPE directly, no exit, no list register. */
+static void arm_device_msi(struct dctx *c, const struct trace_event *h)
+{
+	struct replay_design *d = (struct replay_design *)c->d;	/* the host ITS's state moves */
+	if (!d->v4)
+		return arm_kept(c, EL2X_IRQ, "device MSI: injected through a list register (GICv3)");
+	unsigned cpu = (unsigned)c->vcpu, key = h->u.irqh.irq % REPLAY_V4_EVENTS;
+	uint32_t devid = key >> VGIC_V4_EVENT_BITS, event = key & ((1u << VGIC_V4_EVENT_BITS) - 1);
+	if (c->vcpu < 0 || cpu >= GIC_MAX_CPUS) {
+		arm_kept(c, EL2X_IRQ, NULL);
+		return undecided(c, "no vCPU for the device's MSI");
+	}
+	uint32_t vintid = GIC_LPI_BASE + key;
+	if (d->v4_cpu[key] != (int16_t)cpu) {
+		vgic_v4_guest_its(d->v4, d->v4_cpu[key] < 0 ? ITS_MAP_EVENT : ITS_MOVE_EVENT, devid, event, vintid, cpu,
+				  0xa0, true);
+		d->v4_cpu[key] = (int16_t)cpu;
+	}
+	vgic_v4_load(d->v4, cpu);	/* the exit shows the vCPU ran: its vPE was resident */
+	d->v4_direct = d->v4_doorbell = false;
+	vgic_v4_msi(d->v4, devid, event, 0);
+	vgic_v4_take_cycles(d->v4);	/* the host's mapping work is not the vCPU's time */
+	if (d->v4_direct) {
+		its_v4_acknowledge(&d->v4->hits, cpu, vintid);	/* the guest takes it */
+		return removed(c, "GICv4: vLPI to the resident vPE (no exit, no list register)");
+	}
+	arm_kept(c, EL2X_IRQ, d->v4_doorbell ? "GICv4 doorbell" : NULL);
+	if (!d->v4_doorbell)
+		undecided(c, "the host ITS did not take the MSI");
 }
 
 static void arm_decide(struct dctx *c)
 {
 	const struct trace_arm_exit *a = &c->ex->u.arm;
 	const struct el2_model *m = &c->d->el2;
+	const struct trace_event *h = companion(c, TEV_IRQ_HANDLER);
+	if (a->type == TRACE_ARM_IRQ && h && h->u.irqh.vfio)
+		return arm_device_msi(c, h);
 	if (a->type == TRACE_ARM_IRQ)
 		return arm_kept(c, EL2X_IRQ, "physical interrupt");
 	enum el2_exit x = a->type == TRACE_ARM_TRAP ? el2_class_of_ec(a->ec) : EL2X_COUNT;
@@ -489,7 +651,7 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 		       unsigned ncomp, struct replay_decision *out)
 {
 	struct dstate ds = { 0 };
-	struct dctx c = { d, &ds, NULL, exit, comp, ncomp, out };
+	struct dctx c = { d, &ds, NULL, exit->vcpu, exit, comp, ncomp, out };
 	decide(&c);
 	free(ds.va);
 }
@@ -498,16 +660,13 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 static cycles_t wake_cost(const struct replay_design *d)
 {
 	if (d->arch == TRACE_ARCH_ARM64)
-		return el2_exit_cost(&d->el2, EL2X_IRQ, false, 0);
+		return arm_cost(d, EL2X_IRQ, false, 0);
 	return switch_plus(d, d->kick_cycles);
 }
 
 /* ---- the reason table ---- */
-static int reason_id(struct replay *r, const char *name)
+static int reason_id_slow(struct replay *r, const char *name)
 {
-	for (unsigned i = 0; i < r->nreasons; i++)
-		if (r->reasons[i] == name)
-			return (int)i;
 	for (unsigned i = 0; i < r->nreasons; i++)
 		if (!strcmp(r->reasons[i], name))
 			return (int)i;
@@ -519,6 +678,28 @@ static int reason_id(struct replay *r, const char *name)
 	r->reasons[r->nreasons] = copy;
 	return (int)r->nreasons++;
 }
+
+/* Names come from the models' tables (static strings): looked up by address
+ * first; a name in a caller's buffer (name_is_static false) never is. */
+static int reason_id_of(struct replay *r, const char *name, bool name_is_static)
+{
+	if (!name_is_static)
+		return reason_id_slow(r, name);
+	unsigned h = (unsigned)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 55) & (REASON_CACHE - 1);
+	for (unsigned i = 0; i < REASON_CACHE; i++, h = (h + 1) & (REASON_CACHE - 1)) {
+		if (r->rcache[h].name == name)
+			return r->rcache[h].id;
+		if (!r->rcache[h].name) {
+			int id = reason_id_slow(r, name);
+			r->rcache[h].name = name;
+			r->rcache[h].id = id;
+			return id;
+		}
+	}
+	return reason_id_slow(r, name);
+}
+
+static int reason_id(struct replay *r, const char *name) { return reason_id_of(r, name, true); }
 
 /* The reasons hvsim run reports for this architecture first, in its order. */
 static void seed_reasons(struct replay *r)
@@ -599,6 +780,9 @@ void replay_free(struct replay *r)
 		if (owned(r, i))
 			free((char *)r->reasons[i]);
 	free(r->v);
+	if (r->des)
+		for (unsigned i = 0; i < r->nd; i++)
+			replay_design_fini(&r->des[i]);
 	free(r->des);
 	free(r->vcyc);
 	free(r);
@@ -632,6 +816,7 @@ static struct rvcpu *vcpu_of(struct replay *r, int32_t id)
 	if (!r->v[k]) {
 		if (!(r->v[k] = calloc(1, sizeof *r->v[k])))
 			return NULL;
+		r->v[k]->id = id < 0 ? -1 : id;
 		if (k + 1 > r->nv && k != TRACE_MAX_VCPU)
 			r->nv = k + 1;
 	}
@@ -656,7 +841,7 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 {
 	const struct replay_design *d = &r->des[i];
 	struct replay_decision o;
-	struct dctx c = { d, &v->ds[i], v, &v->ex, v->comp, v->ncomp, &o };
+	struct dctx c = { d, &v->ds[i], v, v->id, &v->ex, v->comp, v->ncomp, &o };
 	if (d->apicv.ipi_virt && !v->ds[i].va && vapic_of(&c, true)) {
 		v->ds[i].va->pid_table = r->pid_table;
 		v->ds[i].va->last_pid_index = 255;
@@ -701,7 +886,8 @@ static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool ent
 	uint64_t blocked = r->ts_cycles ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0) : v->blocked_ns;
 	dur = dur > blocked ? dur - blocked : 0;
 	v->rec_ts += dur;
-	int src_id = reason_id(r, source_reason(&v->ex, buf, sizeof buf));
+	const char *src = source_reason(&v->ex, buf, sizeof buf);
+	int src_id = reason_id_of(r, src, src != buf);
 	side_add(&v->src, src_id, dur);
 	for (unsigned i = 0; i < r->nd; i++)
 		account(r, v, i, src_id, dur);

@@ -34,14 +34,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "apic/timer.h"
 #include "apic/vapic.h"
 #include "core/cfg.h"
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
+#include "gic/vgic_v4.h"
 #include "traces/trace.h"
 
 #define REPLAY_MAX_DESIGNS 8
 #define REPLAY_MAX_REASONS 128
+#define REPLAY_V4_DEVS 32	/* host devices replay maps a trace's VFIO interrupts to (DeviceIDs) */
+#define REPLAY_V4_EVENTS (REPLAY_V4_DEVS << VGIC_V4_EVENT_BITS)
+#define REPLAY_MAX_LRS 16	/* list registers: ICH_LR<n>_EL2, n < 16 (GICv3 arch spec 12.4.6) */
 
 /* One design's models, built from its effective configuration. */
 struct replay_design {
@@ -54,11 +59,24 @@ struct replay_design {
 	uint8_t pi_nv;			/* posted-interrupt notification vector */
 	bool irq_window_exiting;	/* [lapic] irq_window_exiting */
 	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
+	enum apic_timer_design timer;	/* [lapic] timer: how the LAPIC timer is backed */
+	cycles_t preempt_cycles, pi_notify_cycles;	/* [lapic] preemption_timer_cycles, [apicv] pi_notify_cycles */
+	/* Exit costs, computed once by the models' own functions (vmx_exit_cost,
+	 * vmx_switch_parts, el2_exit_cost): they depend on the design only. */
+	cycles_t vmx_cost[VMXX_COUNT][2], switch_cost;
+	cycles_t el2_cost[EL2X_COUNT][2][REPLAY_MAX_LRS + 1];
+	/* arm64 [gic] version 4 or 4.1: the hypervisor's GICv4 (gic/vgic_v4.h)
+	 * with its host ITS, through which replay sends a passed-through
+	 * device's MSIs as the firmware path does; NULL under GICv3. */
+	struct vgic_v4 *v4;
+	int16_t *v4_cpu;		/* [REPLAY_V4_EVENTS]: the vCPU each host event is mapped to, -1 none */
+	bool v4_direct, v4_doorbell;	/* set by the host ITS's callbacks during one MSI */
 };
 
 /* Builds d from c, a configuration of the machine of arch (virt for arm64,
- * pc for x86) with every key set. */
-void replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name);
+ * pc for x86) with every key set.  -1 + err_set on failure (memory). */
+int replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name);
+void replay_design_fini(struct replay_design *d);
 
 /* Loads design i for arch when the trace's architecture becomes known
  * (the first kvm_exit): 0, or -1 with err_set. */

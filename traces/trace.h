@@ -44,6 +44,8 @@ enum trace_kind {
 	TEV_WFX_ARM64, TEV_SYS_ACCESS, TEV_HVC_ARM64,
 	/* trace_marker writes; hvsim's export notes there what no KVM event says */
 	TEV_MARK,
+	/* irq:irq_handler_entry: which host handler a physical interrupt ran */
+	TEV_IRQ_HANDLER,
 	TEV_NKINDS,
 };
 
@@ -112,7 +114,10 @@ struct trace_event {
 		struct { uint64_t pc; bool wfe; } wfx;
 		struct { uint64_t pc; uint8_t op0, op1, crn, crm, op2; bool write; } sys;
 		struct { uint64_t pc, r0, imm; } hvc;
-		struct { uint32_t lrs; bool has_lrs; } mark;	/* "hvsim: vgic lrs N": list registers in use at the exit */
+		/* "hvsim: vgic lrs N[ device M]": list registers in use at the exit, M of
+		 * them holding a passed-through device's LPIs */
+		struct { uint32_t lrs, device_lrs; bool has_lrs; } mark;
+		struct { uint32_t irq; bool vfio; } irqh;	/* vfio: a VFIO MSI handler ("vfio-msi[x]...") */
 	} u;
 };
 

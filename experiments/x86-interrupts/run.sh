@@ -56,7 +56,7 @@ done
 	echo
 	for v in cycles exits_total exits.EXTERNAL_INTERRUPT exits.MSR_WRITE exits.EPT_MISCONFIG exits.APIC_WRITE \
 		 exits.EOI_INDUCED lapic.delivered.injected lapic.delivered.virtual lapic.delivered.posted \
-		 lapic.delivered.wakeup; do
+		 lapic.delivered.wakeup platform.vcpu_wakeups kvm.halt_successful_poll; do
 		"$hvsim" report --rows workload --cols design --value "$v" --format markdown --title "$v" \
 			"$out/results.jsonl" 2>/dev/null && echo || true
 	done

@@ -24,19 +24,19 @@ static const enum trace_format formats[4] = { TRACE_FMT_AUTO, TRACE_FMT_FTRACE, 
 
 static int load(void *ctx, enum trace_arch arch, unsigned i, struct replay_design *d)
 {
-	static const char *const off[2][2] = {
-		{ "vmx.procbased_ctls2=0x21034ea", "vmx.procbased_ctls=0xb1800c08" },
-		{ "el2.hcr_el2=0x88078063f", "sim.vcpus=2" },
+	static const char *const off[2][3] = {
+		{ "vmx.procbased_ctls2=0x21034ea", "vmx.procbased_ctls=0xb1800c08", "lapic.timer=preemption" },
+		{ "el2.hcr_el2=0x88078063f", "sim.vcpus=2", "gic.version=4.1" },
 	};
 	struct cfg *c = cfg_new();
 	bool arm = arch == TRACE_ARCH_ARM64;
 	fuzz_check(c && design_load_default(c, arm ? ISA_A64 : ISA_X86_64) == 0, "default design loads");
 	if (i == 1)
-		for (unsigned k = 0; k < 2; k++)
+		for (unsigned k = 0; k < 3; k++)
 			fuzz_check(cfg_set(c, off[arm][k]) == 0, "toggle applies");
-	replay_design_init(d, arch, c, i ? "off" : "default");
+	int rc = replay_design_init(d, arch, c, i ? "off" : "default");
 	cfg_free(c);
-	return 0;
+	return rc;
 }
 
 static void outputs(const struct replay *r, const struct trace_reader *tr)

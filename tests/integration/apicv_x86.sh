@@ -50,7 +50,7 @@ for d in apicv-pi ipiv; do
 	[ "$posted" -ge 20 ] || fail "$d: $posted posted deliveries, expected at least the 20 to the spinning CPU"
 	expect_eq "$d: posted + wake-up" $(( posted + $(j $d "d['lapic']['delivered']['wakeup']") )) 80
 	expect_eq "$d: notifications processed" "$(j $d "d['apicv']['pi']['notifications']")" $posted
-	expect_eq "$d: wake-ups" "$(j $d "d['lapic']['delivered']['wakeup']")" "$(j $d "d['platform']['vcpu_wakeups']")"
+	expect_eq "$d: resumes from HLT" "$(j $d "d['lapic']['delivered']['wakeup']")" "$(j $d "d['platform']['vcpu_wakeups'] + d['kvm']['halt_successful_poll']")"
 done
 expect_eq "apicv-pi: ICR writes emulated" "$(j apicv-pi "d['lapic']['accesses']['icr_write']")" 80
 expect_eq "apicv-pi: APIC_WRITE" "$(ex apicv-pi APIC_WRITE)" 42

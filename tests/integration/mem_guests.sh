@@ -11,16 +11,8 @@ GUPS_SUM=0x3107c05591a9f15e          # 1 MiB, 20000 updates (QEMU 7.2 TCG, arm64
 DIRTY_SUM=0x7024c52f407f2ca5         # 256 KiB, 2 rounds, 2 stores per page (QEMU 7.2 TCG)
 gups_args=(--set guest.arg0=1M --set guest.arg1=20000)
 dirty_args=(--set guest.arg0=256K --set guest.arg1=2 --set guest.arg3=2)
-# x86: one quantum (see designs/mem-native.ini: a VMCALL after paging is on
-# and a quantum ended never reaches hvsim)
-one=(--set sim.vcpus=1 --set sim.quantum_cycles=1000000000)
-# x86 guests with paging on lose VMCALLs on Unicorn 2.0.1 even in a single
-# quantum (docs/memory-results.md, known limits): arm64 only there.
-case $("$HVSIM" --version | awk '/^Unicorn / { print $2 }') in
-2.0.*) arches=arm64; echo "Unicorn 2.0: x86 memory guests not run" ;;
-*) arches="arm64 x86" ;;
-esac
-for a in $arches; do
+one=(--set sim.vcpus=1)
+for a in arm64 x86; do
 	# x86 1G stage-1 pages need CPUID Page1GB, which Unicorn's CPU lacks
 	leaves="4K 2M"; [ $a = x86 ] || leaves+=" 1G"
 	for leaf in $leaves; do

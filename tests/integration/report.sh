@@ -66,9 +66,9 @@ if command -v gnuplot >/dev/null; then
 	"$HVSIM" plot --value exits -o "$T/bars.svg" "$fx" || fail "bars"
 	grep -q "<svg" "$T/bars.svg" || fail "bars.svg is not SVG"
 	"$HVSIM" plot --kind stacked --value exits -o "$T/st.png" "$fx" || fail "stacked"
-	head -c 8 "$T/st.png" | od -An -c | grep -q 'P   N   G' || fail "st.png is not PNG"
+	head -c 8 "$T/st.png" | od -An -c | grep 'P   N   G' >/dev/null || fail "st.png is not PNG"
 	"$HVSIM" plot --kind line --x sim.quantum_cycles --value cycles -o "$T/line.pdf" "$fx" || fail "line"
-	head -c 5 "$T/line.pdf" | grep -q '%PDF' || fail "line.pdf is not PDF"
+	head -c 5 "$T/line.pdf" | grep '%PDF' >/dev/null || fail "line.pdf is not PDF"
 	rc=0; "$HVSIM" plot --kind cdf --value cycles -o "$T/cdf.svg" "$fx" 2>"$T/e4" || rc=$?
 	expect_eq "cdf of a scalar: status" "$rc" 3
 	grep -q "is not a histogram" "$T/e4" || fail "cdf of a scalar: $(cat "$T/e4")"

@@ -106,25 +106,27 @@ expect_eq "cycles (--max-insns 9)" "$(j lim9 "d['cycles']")" 1072
 # 12.5) -> @12, + 1061 = 1073.5: CPU 1 is to start at 1073 + cpu_on_cycles
 # 26000 = 27073; B2 (2 alu + HVC CPU_OFF = 11) -> @1084, + 1061: CPU 0 off at
 # 2145.  CPU 1 runs B3 (3 alu + HVC exit = 11.5) from its start.
-# Default slices (100000): the start event belongs to the slice that is
-# running, so it is seen at the next one (sim.h: at most one slice late);
-# CPU 1, off until then, starts at 100000: @100011, ends at 101072.
+# Default slices (100000): the start event, queued while CPU 0 runs, cuts
+# its slice at 27073 (sim.h); CPU 0 goes on to turn off at 2145 and idles to
+# 27073 (24928 idle); the event starts CPU 1 at 27073 (idle 27073): @27084,
+# ends at 28145, when the run stops.  One slice executed.
 fw2="$FIRMWARE/arm64/cpu_on.elf"
 run on 0 --debug exit "$fw2"
 expect_eq "exit clocks (CPU_ON)" "$(sed -nE 's/^\[exit\] (cpu[0-9]) @([0-9]+) .*/\1@\2/p' "$T/on.err" | tr '\n' ' ')" \
-	"cpu0@12 cpu0@1084 cpu1@100011 "
+	"cpu0@12 cpu0@1084 cpu1@27084 "
 expect_eq "vCPU cycles and idle (CPU_ON)" "$(j on "[(v['cycles'], v['idle_cycles']) for v in d['vcpus']]")" \
-	"[(100000, 97855), (101072, 100000)]"
-expect_eq "cycles (CPU_ON)" "$(j on "d['cycles']")" 101072
+	"[(27073, 24928), (28145, 27073)]"
+expect_eq "cycles (CPU_ON)" "$(j on "d['cycles']")" 28145
+expect_eq "quanta (CPU_ON)" "$(j on "d['sim']['quanta']")" 1
 # Slices of 1000: [0,1000) B1; [1000,2000) B2, CPU 0 off at 2145; nothing
-# runs until the slice holding 27073: both clocks jump to 27000 (CPU 0 idle
-# 27000 - 2145 = 24855); the event starts CPU 1 at 27073 (idle 27073):
-# @27084, ends at 28145.  3 slices executed.
+# runs until the slice holding 27073: both clocks jump to 27000, then to the
+# event at 27073, which starts CPU 1 (CPU 0 idle 27073 - 2145 = 24928):
+# the same clocks as above, in 3 slices executed.
 run on1k 0 --debug exit --set sim.quantum_cycles=1000 "$fw2"
 expect_eq "exit clocks (CPU_ON, short slices)" \
 	"$(sed -nE 's/^\[exit\] (cpu[0-9]) @([0-9]+) .*/\1@\2/p' "$T/on1k.err" | tr '\n' ' ')" "cpu0@12 cpu0@1084 cpu1@27084 "
 expect_eq "vCPU cycles and idle (CPU_ON, short slices)" "$(j on1k "[(v['cycles'], v['idle_cycles']) for v in d['vcpus']]")" \
-	"[(27000, 24855), (28145, 27073)]"
+	"[(27073, 24928), (28145, 27073)]"
 expect_eq "cycles (CPU_ON, short slices)" "$(j on1k "d['cycles']")" 28145
 expect_eq "quanta (CPU_ON, short slices)" "$(j on1k "d['sim']['quanta']")" 3
 echo ok

@@ -17,6 +17,9 @@ struct fake {
 	cycles_t off_at;     /* once clock >= off_at: OFF (one shot) */
 	cycles_t stop_at;    /* once clock >= stop_at: sim_stop(LIMIT, 42) */
 	cycles_t fail_at;    /* once clock >= fail_at: return -1 */
+	cycles_t push_at;    /* once clock reaches it, queue push_wake at clock + push_delay */
+	cycles_t push_delay;
+	struct sim_cpu *push_wake;
 	cycles_t busy;       /* cycles executed */
 	unsigned calls;      /* run() calls */
 };
@@ -28,11 +31,13 @@ struct step {
 static struct step trace[4096];
 static unsigned ntrace;
 
-static int fake_run(struct sim_cpu *cpu, cycles_t until)
+static void ev_wake(void *ctx, cycles_t when);
+
+static int fake_run(struct sim_cpu *cpu)
 {
 	struct fake *f = cpu->ctx;
 	f->calls++;
-	while (cpu->clock < until) {
+	while (cpu->clock < cpu->until) {
 		if (cpu->clock >= f->fail_at) {
 			f->fail_at = NEVER;
 			return err_set("cpu%u: boom at %llu", cpu->id, (unsigned long long)cpu->clock);
@@ -41,6 +46,10 @@ static int fake_run(struct sim_cpu *cpu, cycles_t until)
 			trace[ntrace++] = (struct step){ cpu->id, cpu->clock };
 		cpu->clock += f->step;
 		f->busy += f->step;
+		if (cpu->clock >= f->push_at) {
+			f->push_at = NEVER;
+			evq_push(&f->sim->events, cpu->clock + f->push_delay, ev_wake, f->push_wake);
+		}
 		if (cpu->clock >= f->halt_at) {
 			f->halt_at = NEVER;
 			cpu->state = SIM_CPU_HALTED;
@@ -75,7 +84,7 @@ static void setup(unsigned n, cycles_t quantum)
 		cpus[i].cpu.ctx = &cpus[i];
 		cpus[i].sim = &sim;
 		cpus[i].step = 10;
-		cpus[i].halt_at = cpus[i].off_at = cpus[i].stop_at = cpus[i].fail_at = NEVER;
+		cpus[i].halt_at = cpus[i].off_at = cpus[i].stop_at = cpus[i].fail_at = cpus[i].push_at = NEVER;
 		cpu_ptrs[i] = &cpus[i].cpu;
 	}
 	sim_init(&sim, cpu_ptrs, n, quantum);
@@ -125,17 +134,19 @@ static void test_interleave(void)
 	cpus[1].step = 40;
 	evq_push(&sim.events, 350, ev_stop_exit, &sim);
 	CU_ASSERT_EQUAL(sim_run(&sim), SIM_STOP_EXIT);
+	/* The fourth quantum is cut at the event: both CPUs run only to 350. */
 	static const struct step expect[] = {
 		{ 0, 0 }, { 0, 30 }, { 0, 60 }, { 0, 90 }, { 1, 0 }, { 1, 40 }, { 1, 80 },
 		{ 0, 120 }, { 0, 150 }, { 0, 180 }, { 1, 120 }, { 1, 160 },
 		{ 0, 210 }, { 0, 240 }, { 0, 270 }, { 1, 200 }, { 1, 240 }, { 1, 280 },
+		{ 0, 300 }, { 0, 330 }, { 1, 320 },
 	};
 	check_trace(expect, sizeof expect / sizeof expect[0]);
 	CU_ASSERT_EQUAL(sim.exit_status, 7);
-	CU_ASSERT_EQUAL(sim.quanta, 3);
+	CU_ASSERT_EQUAL(sim.quanta, 4);
 	CU_ASSERT_EQUAL(sim.now, 300);
-	CU_ASSERT_EQUAL(cpus[0].cpu.clock, 300);
-	CU_ASSERT_EQUAL(cpus[1].cpu.clock, 320);
+	CU_ASSERT_EQUAL(cpus[0].cpu.clock, 360);
+	CU_ASSERT_EQUAL(cpus[1].cpu.clock, 360);
 	CU_ASSERT_EQUAL(cpus[0].cpu.idle_cycles, 0);
 	CU_ASSERT_EQUAL(cpus[1].cpu.idle_cycles, 0);
 	sim_free(&sim);
@@ -185,6 +196,35 @@ static void test_wake_mid_quantum(void)
 	sim_free(&sim);
 }
 
+/* CPU 0, at 120, queues a wake-up of the halted CPU 1 for 145: its own
+ * slice is cut there, and CPU 1 runs from 145 in the same quantum (not from
+ * the next quantum's start, 200). */
+static void test_event_queued_while_running(void)
+{
+	setup(2, 100);
+	nev = 0;
+	cpus[0].step = 20;
+	cpus[0].push_at = 120;
+	cpus[0].push_delay = 25;
+	cpus[0].push_wake = &cpus[1].cpu;
+	cpus[1].cpu.state = SIM_CPU_HALTED;
+	evq_push(&sim.events, 200, ev_stop_exit, &sim);
+	CU_ASSERT_EQUAL(sim_run(&sim), SIM_STOP_EXIT);
+	static const struct step expect[] = {
+		{ 0, 0 }, { 0, 20 }, { 0, 40 }, { 0, 60 }, { 0, 80 },
+		{ 0, 100 }, { 0, 120 }, { 0, 140 },
+		{ 0, 160 }, { 0, 180 }, { 1, 145 }, { 1, 155 }, { 1, 165 }, { 1, 175 }, { 1, 185 }, { 1, 195 },
+	};
+	check_trace(expect, sizeof expect / sizeof expect[0]);
+	CU_ASSERT_EQUAL(nev, 1);
+	CU_ASSERT_EQUAL(cpus[0].calls, 3);
+	CU_ASSERT_EQUAL(cpus[1].cpu.idle_cycles, 145);
+	CU_ASSERT_EQUAL(cpus[1].cpu.clock, 205);
+	CU_ASSERT_EQUAL(sim.quanta, 2);
+	check_accounting(2);
+	sim_free(&sim);
+}
+
 /* CPU 0 halts mid-quantum at 150, sleeps through quanta, is woken at 420. */
 static void test_halt_and_idle(void)
 {
@@ -201,7 +241,8 @@ static void test_halt_and_idle(void)
 		{ 0, 120 }, { 1, 100 }, { 1, 150 },
 		{ 1, 200 }, { 1, 250 },
 		{ 1, 300 }, { 1, 350 },
-		{ 0, 420 }, { 0, 450 }, { 0, 480 }, { 1, 400 }, { 1, 450 },
+		/* CPU 1 runs to the wake-up at 420 first, then both go on */
+		{ 1, 400 }, { 0, 420 }, { 0, 450 }, { 0, 480 }, { 1, 450 },
 	};
 	check_trace(expect, sizeof expect / sizeof expect[0]);
 	/* 150..200 halted in its quantum, 200..400 whole quanta, 400..420 until the wake-up */
@@ -399,6 +440,7 @@ static CU_TestInfo tests[] = {
 	{ "interleave", test_interleave },
 	{ "long_step", test_long_step },
 	{ "wake_mid_quantum", test_wake_mid_quantum },
+	{ "event_queued_while_running", test_event_queued_while_running },
 	{ "halt_and_idle", test_halt_and_idle },
 	{ "deadlock", test_deadlock },
 	{ "all_off", test_all_off },

@@ -17,7 +17,8 @@ static void design(enum trace_arch arch, const char *const *sets)
 	CU_ASSERT_EQUAL_FATAL(design_load_default(c, arch == TRACE_ARCH_ARM64 ? ISA_A64 : ISA_X86_64), 0);
 	for (; sets && *sets; sets++)
 		CU_ASSERT_EQUAL_FATAL(cfg_set(c, *sets), 0);
-	replay_design_init(&des, arch, c, "t");
+	replay_design_fini(&des);
+	CU_ASSERT_EQUAL_FATAL(replay_design_init(&des, arch, c, "t"), 0);
 	cfg_free(c);
 }
 
@@ -36,6 +37,8 @@ static struct replay_decision decide(const char *const *lines)
 	parse(lines[0], &ex);
 	for (lines++; *lines; lines++)
 		parse(*lines, &comp[n++]);
+	if (ex.vcpu < 0)
+		ex.vcpu = 0;	/* arm64 exits name no vCPU: the replay takes it from the thread */
 	struct replay_decision d;
 	replay_decide_one(&des, &ex, comp, n, &d);
 	return d;
@@ -227,6 +230,71 @@ static void test_tid3(void)
 	expect(decide(sgi), RO_KEPT, "SYS64");
 }
 
+/* The LAPIC timer expiring while the guest runs (the host timer's vector
+ * 0xec, the LVTT vector accepted): an EXTERNAL_INTERRUPT on the hrtimer, a
+ * PREEMPTION_TIMER exit on the VMX-preemption timer (SDM 26.5.1), none
+ * with the exitless timer (posted); a host tick (no accept) exits always. */
+static void test_timer_designs(void)
+{
+	const char *const t[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason EXTERNAL_INTERRUPT rip 0x1 info1 0x0 "
+				  "info2 0x0 intr_info 0x800000ec error_code 0x00000000",
+				  "t-1 [000] d.... 1.0: kvm_apic_accept_irq: apicid 0 vec 236 (Fixed|edge)", NULL };
+	const char *const tick[] = { t[0], NULL };
+	const char *const pre[] = { "t-1 [000] d.... 1.0: kvm_exit: vcpu 0 reason PREEMPTION_TIMER rip 0x1 info1 0x0 "
+				    "info2 0x0 intr_info 0x00000000 error_code 0x00000000", t[1], NULL };
+	const char *const hrt[] = { "lapic.timer=hrtimer", NULL }, *const pt[] = { "lapic.timer=preemption", NULL },
+			  *const exl[] = { "lapic.timer=exitless", NULL };
+	design(TRACE_ARCH_X86, hrt);
+	expect(decide(t), RO_KEPT, "EXTERNAL_INTERRUPT");
+	expect(decide(pre), RO_KEPT, "EXTERNAL_INTERRUPT");
+	design(TRACE_ARCH_X86, pt);
+	struct replay_decision d = decide(t);
+	expect(d, RO_KEPT, "PREEMPTION_TIMER");
+	CU_ASSERT_EQUAL(d.cost, des.switch_cost + des.preempt_cycles);
+	expect(decide(tick), RO_KEPT, "EXTERNAL_INTERRUPT");
+	design(TRACE_ARCH_X86, exl);
+	d = decide(t);
+	expect(d, RO_REMOVED, NULL);
+	CU_ASSERT_EQUAL(d.cost, des.pi_notify_cycles);
+	expect(decide(pre), RO_REMOVED, NULL);
+	expect(decide(tick), RO_KEPT, "EXTERNAL_INTERRUPT");
+	const char *const bare[] = { pre[0], NULL };
+	expect(decide(bare), RO_UNDECIDABLE, "PREEMPTION_TIMER");
+}
+
+/* A passed-through device's MSI interrupting the running vCPU (IRQ exit,
+ * VFIO handler): GICv3 injects it through a list register (the exit stays);
+ * GICv4 and 4.1 deliver it as a vLPI to the resident vPE through the host
+ * ITS (no exit), every time; any other IRQ stays. */
+static void test_gicv4(void)
+{
+	const char *const msi[] = { "t-1 [000] d.... 1.0: kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x1000",
+				    "t-1 [000] d.... 1.0: irq_handler_entry: irq=42 name=vfio-msix[0](0000:01:00.0)", NULL };
+	const char *const other[] = { msi[0], "t-1 [000] d.... 1.0: irq_handler_entry: irq=3 name=arch_timer", NULL };
+	const char *const v3[] = { "gic.version=3", NULL }, *const v4[] = { "gic.version=4", NULL },
+			  *const v41[] = { "gic.version=4.1", NULL };
+	design(TRACE_ARCH_ARM64, v3);
+	expect(decide(msi), RO_KEPT, "IRQ");
+	design(TRACE_ARCH_ARM64, v4);
+	for (int i = 0; i < 3; i++)	/* the vLPI is taken each time: the next one is direct again */
+		expect(decide(msi), RO_REMOVED, NULL);
+	expect(decide(other), RO_KEPT, "IRQ");
+	design(TRACE_ARCH_ARM64, v41);
+	expect(decide(msi), RO_REMOVED, NULL);
+	/* list registers: under GICv4 the device's LPI takes none */
+	const char *const two[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 2 device 1",
+				    NULL };
+	const char *const one[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 1",
+				    NULL };
+	const char *const plain2[] = { A64("0x0024", "DABT_LOW"), "t-1 [000] ..... 1.0: tracing_mark_write: hvsim: vgic lrs 2",
+				       NULL };
+	CU_ASSERT_EQUAL(decide(two).cost, decide(one).cost);
+	CU_ASSERT(decide(plain2).cost > decide(one).cost);
+	design(TRACE_ARCH_ARM64, v3);
+	CU_ASSERT_EQUAL(decide(two).cost, decide(plain2).cost);
+	replay_design_fini(&des);
+}
+
 /* DABT_LOW goes to the userspace VMM when the trace says so: the cost has the round trip. */
 static void test_user_cost(void)
 {
@@ -247,7 +315,8 @@ int main(void)
 		{ "HLT exiting", test_hlt }, { "MMIO SPTE", test_mmio }, { "APIC-access page", test_apic_access },
 		{ "APIC exits", test_apic_exits },
 		{ "unknown and SVM", test_unknown }, { "WFI trapping", test_wfi }, { "TID3", test_tid3 },
-		{ "userspace round trip", test_user_cost }, CU_TEST_INFO_NULL,
+		{ "userspace round trip", test_user_cost }, { "x86 timer designs", test_timer_designs },
+		{ "GICv4 device MSIs", test_gicv4 }, CU_TEST_INFO_NULL,
 	};
 	return unit_run("replay", tests);
 }

@@ -90,6 +90,19 @@ static void test_x86_requests(void)
 	CU_ASSERT_EQUAL(e.u.x86.reason, 33);
 	CU_ASSERT_TRUE(e.u.x86.failed_vmentry);
 	CU_ASSERT_EQUAL(e.ts_ns, 1500000000ull);
+	/* a counter clock (x86-tsc; hvsim's export: cycles) has no fraction and
+	 * runs past 2^64 / 10^9 within seconds: taken whole */
+	e = ev1("a-1 [000] d..2. 123456789012345678: kvm_entry: vcpu 0, rip 0x10");
+	CU_ASSERT_TRUE(e.ts_raw);
+	CU_ASSERT_EQUAL(e.ts_ns, 123456789012345678ull);
+	/* nine fraction digits (ns clocks), and at most nine */
+	e = ev1("a-1 [000] 12.000000007: kvm_entry: vcpu 0, rip 0x10");
+	CU_ASSERT_EQUAL(e.ts_ns, 12000000007ull);
+	struct trace_event x;
+	uint64_t lost = 0;
+	const char *why;
+	CU_ASSERT_EQUAL(parse("a-1 [000] 12.0000000071: kvm_entry: vcpu 0, rip 0x10", &x, &lost, &why), -1);
+	CU_ASSERT_EQUAL(parse("a-1 [000] 123456789012345678901: kvm_entry: vcpu 0, rip 0x10", &x, &lost, &why), -1);
 }
 
 /* trace-cmd report's kvm plugin and the old kernels: "reason R rip 0x.. info A B". */
@@ -241,6 +254,16 @@ static void test_x86_companions(void)
 	CU_ASSERT_TRUE(e.u.apic.write);
 	CU_ASSERT_EQUAL(e.u.apic.reg, 0xf0);	/* SDM Table 11-1: SVR at FEE0_00F0 */
 	CU_ASSERT_EQUAL(e.u.apic.value, 0x1ff);
+	/* a register name with NULs after a real one is no name (found by the
+	 * trace_line fuzz target: the lookup read past the table's string) */
+	static const char nul[] = "q-1 [002] d.... 2925.640990: kvm_apic: apic_write APIC_ICR2\0\0\0\0 = 0x1";
+	char *copy = malloc(sizeof nul - 1);
+	memcpy(copy, nul, sizeof nul - 1);
+	uint64_t lost = 0;
+	const char *why = NULL;
+	struct trace_event x;
+	CU_ASSERT_EQUAL(trace_parse_line(copy, sizeof nul - 1, &x, &lost, &why), -1);
+	free(copy);
 	e = ev1(" qemu-system-x86-8413  [000]   997.305616: kvm_apic_ipi:         dst 0 vec 16 (SIPI|physical|assert|edge|all-but-self)");
 	CU_ASSERT_EQUAL(e.u.ipi.vector, 16);
 	CU_ASSERT_EQUAL(e.u.ipi.dm, 6);	/* SIPI: ICR[10:8] = 110b */

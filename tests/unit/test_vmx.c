@@ -741,7 +741,8 @@ static void test_init_from_cfg(void)
 		"ept_misconfig_cycles = 509\n"
 		"triple_fault_cycles = 510\n"
 		"cr_access_cycles = 511\n"
-		"user_cycles = 5200\n";
+		"user_cycles = 5200\n"
+		"fastpath_cycles = 512\n";
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test-vmx.ini", ini), 0);
 	CU_ASSERT_EQUAL(cfg_check_complete(c), 0);
 
@@ -767,6 +768,7 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_EQUAL(m->save_cycles, 253);
 	CU_ASSERT_EQUAL(m->restore_cycles, 254);
 	CU_ASSERT_EQUAL(m->user_cycles, 5200);
+	CU_ASSERT_EQUAL(m->fastpath_cycles, 512);
 	static const enum vmx_exit order[] = {
 		VMXX_CPUID, VMXX_HLT, VMXX_RDTSC, VMXX_VMCALL, VMXX_IO_INSTRUCTION, VMXX_MSR_READ,
 		VMXX_MSR_WRITE, VMXX_EPT_VIOLATION, VMXX_EPT_MISCONFIG, VMXX_TRIPLE_FAULT, VMXX_CR_ACCESS,
