@@ -66,9 +66,16 @@ bool pi_take_pir(struct pi_desc *d, uint32_t out[8])
 
 int pi_highest_pir(const struct pi_desc *d)
 {
-	for (int v = 255; v >= 0; v--)
-		if (pi_test_pir(d, (uint8_t)v))
-			return v;
+	/* 64 bits at a time: checked at every x86 guest entry */
+	for (int w = PID_PIR_BYTES / 8 - 1; w >= 0; w--) {
+		uint64_t x;
+		memcpy(&x, d->b + w * 8, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		x = __builtin_bswap64(x);   /* PIR bit v is bit v % 8 of byte v / 8 */
+#endif
+		if (x)
+			return w * 64 + 63 - __builtin_clzll(x);
+	}
 	return -1;
 }
 

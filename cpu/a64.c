@@ -119,7 +119,7 @@ static bool resync_el(struct vcpu *v)
 	return false;
 }
 #else
-static void note_el1_flags(struct vcpu *v) { (void)v; }
+static void note_el1_flags(struct vcpu *v) { v->a64.hflags_dirty = false; }
 
 static bool resync_el(struct vcpu *v)
 {
@@ -324,6 +324,7 @@ static void irq_sync(struct vcpu *v, uint64_t pc)
 	}
 	v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
+	v->block_check = true;
 }
 
 /* Before the block at addr: if the virtual IRQ is signalled and PSTATE.I
@@ -384,6 +385,7 @@ static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, 
 	if (!ic->ops->sysreg(ic->ctx, v->id, r, is_read, val, v->sc.clock, trapped))
 		return false;
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
+	v->block_check = true;
 	return true;
 }
 
@@ -445,8 +447,10 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	struct vcpu *v = ud;
 	uint32_t r = SYS_REG(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
-	if (!is_read)
+	if (!is_read) {
 		v->a64.hflags_dirty = true;   /* QEMU rebuilds its flags after the write */
+		v->block_check = true;
+	}
 	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1)) {
 		v->a64.s1.valid = false;
 		if (r == R_TTBR0_EL1 || r == R_TTBR1_EL1)
@@ -697,16 +701,18 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+/* vcpu_block asks before a block when an interrupt check is due or
+ * block_check is set (an IRQ signalled: PSTATE.I may clear at any block;
+ * Unicorn 2.0.1 flags to note after a system-register write). */
+static bool a64_before_block(struct vcpu *v, uint64_t addr)
 {
-	struct vcpu *v = ud;
 	struct irq_ctrl *ic = irqc(v);
 	if (v->a64.hflags_dirty)
 		note_el1_flags(v);
-	if (ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && !v->xl.replaying &&
-	    irq_before_block(v, addr))
-		return;
-	vcpu_block(uc, addr, size, ud);
+	bool stop = ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && !v->xl.replaying &&
+		    irq_before_block(v, addr);
+	v->block_check = v->a64.irq_line || v->a64.hflags_dirty;
+	return stop;
 }
 
 static int a64_create(struct vcpu *v)
@@ -723,7 +729,7 @@ static int a64_create(struct vcpu *v)
 	uint64_t scr = 0x501, hcr = HCR_RW;
 	sysreg_rw(v, R_SCR_EL3, &scr, true);
 	sysreg_rw(v, R_HCR_EL2, &hcr, true);
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN, hook_mrs, v, 1, 0, UC_ARM64_INS_MRS) ||
@@ -862,6 +868,7 @@ const struct arch_ops a64_ops = {
 	.get_pc = a64_get_pc,
 	.set_pc = a64_set_pc,
 	.run_until_addr = UINT64_MAX,   /* A64 PCs are 4-aligned: never reached */
+	.before_block = a64_before_block,
 	.after_run = a64_after_run,
 	.describe_exception = a64_describe_exception,
 	.stage1 = a64_stage1,

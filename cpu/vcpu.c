@@ -63,6 +63,8 @@ static void register_stats(struct vcpus *s)
 }
 
 static int vcpu_run(struct sim_cpu *sc);
+/* irq_check_at of a machine without an interrupt controller */
+static const cycles_t never = UINT64_MAX;
 
 static void start_event(void *ctx, cycles_t when)
 {
@@ -129,6 +131,8 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 			return err_set("out of memory");
 		v->set = s;
 		v->front = (const struct decode_front *)s->dc;
+		v->irq_check_at = m->irqc ? &m->irqc->check_at[i] : &never;
+		v->block_check = true;
 		v->id = i;
 		v->sc = (struct sim_cpu){ .id = i, .state = SIM_CPU_OFF, .run = vcpu_run, .ctx = v };
 		s->v[i] = v;
@@ -387,6 +391,8 @@ static inline __attribute__((always_inline)) void count_block(struct vcpu *v, co
 static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
 {
 	struct vcpus *s = v->set;
+	if (s->arch->before_block(v, addr))
+		return;
 	/* Every block Unicorn translates passes here before it first runs
 	 * (the fast path knows only blocks seen here). */
 	if (addr < s->code_lo)
@@ -414,8 +420,9 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
  * 2.0.1 runs the hook before the block), so a block is counted only when it
  * will run: quantum ends and --max-insns land on block boundaries.
  * Runs for every executed block, so the common case (known block in the
- * decoder's front table, no stop due) is checked at once and calls nothing;
- * anything else takes block_slow. */
+ * decoder's front table, no stop or interrupt check due, nothing the front
+ * end asked to see) is checked at once and calls nothing; anything else
+ * takes block_slow, which asks the front end first. */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
@@ -423,7 +430,8 @@ void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
 	(void)uc;
 	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.until &&
-			     s->sim.stop == SIM_RUNNING && s->total_insns + e->ninsns <= s->insn_limit, 1))
+			     v->sc.clock < *v->irq_check_at && !v->block_check && s->sim.stop == SIM_RUNNING &&
+			     s->total_insns + e->ninsns <= s->insn_limit, 1))
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);

@@ -84,6 +84,11 @@ struct vcpu {
 	uint32_t milli;              /* sub-cycle remainder of block costs */
 	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const struct dblock *cur;    /* block being executed */
+	/* vcpu_block calls nothing while clock < *irq_check_at (the interrupt
+	 * controller's next check for this vCPU) and !block_check (set by the
+	 * front end when its before_block must see the next block). */
+	const cycles_t *irq_check_at;
+	bool block_check;
 	uint64_t insns, insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
 	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
@@ -109,6 +114,10 @@ struct arch_ops {
 	uint64_t (*get_pc)(struct vcpu *v);
 	void (*set_pc)(struct vcpu *v, uint64_t pc);
 	uint64_t run_until_addr;                                    /* never a guest PC */
+	/* Before a block the fast path did not take (an interrupt check due,
+	 * v->block_check): true if it stopped before the block.  Clears
+	 * v->block_check when it needs no more blocks. */
+	bool (*before_block)(struct vcpu *v, uint64_t addr);
 	/* After uc_emu_start returned e: halts, faults.  -1 = internal error. */
 	int (*after_run)(struct vcpu *v, uc_err e);
 	void (*fini)(struct vcpus *s);                              /* frees arch_data; may be NULL */

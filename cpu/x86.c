@@ -895,6 +895,7 @@ static void irq_sync(struct vcpu *v, uint64_t rip)
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	}
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
+	v->block_check = true;
 }
 
 /* The interrupt window (SDM Vol. 3C 26.7.5): KVM asks for it when an
@@ -943,22 +944,25 @@ static void take_irq(struct vcpu *v)
 	int vec = ic->ops->irq_ack(ic->ctx, v->id, v->sc.clock, &cost);
 	v->sc.clock += cost;
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
+	v->block_check = true;
 	if (vec >= 0)
 		inject(v, (unsigned)vec, -1, rd(v, UC_X86_REG_RIP));
 }
 
-static void hook_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
+/* vcpu_block asks before a block when an interrupt check is due or
+ * block_check is set (an interrupt waits: RFLAGS.IF may open at any block;
+ * a HLT exit's re-entry to charge). */
+static bool x86_before_block(struct vcpu *v, uint64_t addr)
 {
-	struct vcpu *v = ud;
 	struct irq_ctrl *ic = irqc(v);
 	if (xd(v)->irq[v->id].reentry) {   /* woken from a HLT exit: its restore and entry */
 		v->sc.clock += xd(v)->irq[v->id].reentry;
 		xd(v)->irq[v->id].reentry = 0;
 	}
 	decode_set_x86_ctx(v->set->dc, v);   /* a new block decodes in this vCPU's mode */
-	if (ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr))
-		return;
-	vcpu_block(uc, addr, size, ud);
+	bool stop = ic && (v->sc.clock >= ic->check_at[v->id] || xd(v)->irq[v->id].line) && irq_before_block(v, addr);
+	v->block_check = xd(v)->irq[v->id].line;
+	return stop;
 }
 
 /* HLT: wait for an interrupt (in_hyp: HLT exited, the vCPU blocks in the
@@ -982,10 +986,12 @@ static void hlt_exit(struct vcpu *v, uint64_t rip)
 	cycles_t back = c.part[VMXP_RESTORE] + c.part[VMXP_ENTRY];
 	v->sc.clock -= back;
 	wait_for_interrupt(v, true);
-	if (v->sc.state == SIM_CPU_HALTED)
-		xd(v)->irq[v->id].reentry = back;   /* hook_block adds it */
-	else
+	if (v->sc.state == SIM_CPU_HALTED) {
+		xd(v)->irq[v->id].reentry = back;   /* x86_before_block adds it */
+		v->block_check = true;
+	} else {
 		v->sc.clock += back;
+	}
 }
 
 static int x86_create(struct vcpu *v)
@@ -1009,7 +1015,7 @@ static int x86_create(struct vcpu *v)
 	/* 39-bit guest-physical space, as CPUID.80000008H reports */
 	if (vcpu_map_phys(v, 1ULL << 39, mmio_read, mmio_write) < 0)
 		return -1;
-	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, hook_block, v, 1, 0) ||
+	if (uc_hook_add(v->uc, &h, UC_HOOK_BLOCK, vcpu_block, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INTR, hook_intr, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_MEM_UNMAPPED, vcpu_hook_unmapped, v, 1, 0) ||
 	    uc_hook_add(v->uc, &h, UC_HOOK_INSN_INVALID, hook_invalid, v, 1, 0) ||
@@ -1245,6 +1251,7 @@ const struct arch_ops x86_ops = {
 	.get_pc = x86_get_pc,
 	.set_pc = x86_set_pc,
 	.run_until_addr = 0x8000000000000000ULL,   /* non-canonical: never a RIP */
+	.before_block = x86_before_block,
 	.after_run = x86_after_run,
 	.fini = x86_fini,
 	.describe_exception = x86_describe_exception,

@@ -42,11 +42,6 @@ struct gic_irq *gicv3_irq(struct gicv3 *g, unsigned cpu, uint32_t intid)
 	return gicv3_lpi(g, intid);
 }
 
-bool gicv3_pending(const struct gic_irq *irq)
-{
-	return irq->pending_latch || (!irq->edge && irq->line_level);
-}
-
 int gicv3_cpu_by_affinity(const struct gicv3 *g, uint64_t aff)
 {
 	for (unsigned c = 0; c < g->ncpus; c++)
@@ -79,9 +74,25 @@ static int target_of(const struct gicv3 *g, int cpu, const struct gic_irq *irq)
 	return irq >= g->spi && irq < g->spi + GIC_MAX_SPIS ? gicv3_spi_target(g, irq) : cpu;
 }
 
+void gicv3_mark(struct gicv3 *g, const struct gic_irq *irq)
+{
+	const struct gic_irq *priv = &g->priv[0][0];
+	if (irq >= priv && irq < priv + GIC_MAX_CPUS * GIC_NR_PRIVATE) {
+		size_t k = (size_t)(irq - priv);
+		g->live_priv[k / GIC_NR_PRIVATE] |= 1u << (k % GIC_NR_PRIVATE);
+	} else if (irq >= g->spi && irq < g->spi + GIC_MAX_SPIS) {
+		size_t k = (size_t)(irq - g->spi);
+		g->live_spi[k / 64] |= 1ull << (k % 64);
+	} else if (irq >= g->lpi && irq < g->lpi + GIC_MAX_LPIS) {
+		size_t k = (size_t)(irq - g->lpi);
+		g->live_lpi[k / 64] |= 1ull << (k % 64);
+	}
+}
+
 /* Calls kick if a change made irq deliverable (KVM: vgic_queue_irq_unlock). */
 static void notify(struct gicv3 *g, int cpu, const struct gic_irq *irq, bool was)
 {
+	gicv3_mark(g, irq);
 	int t = target_of(g, cpu, irq);
 	if (!was && gicv3_deliverable(g, irq) && t >= 0 && g->kick)
 		g->kick(g->ctx, (unsigned)t);
@@ -126,7 +137,7 @@ struct gic_irq *gicv3_lpi(struct gicv3 *g, uint32_t intid)
 {
 	if (intid < GIC_LPI_BASE)
 		return NULL;
-	for (unsigned i = 0; i < GIC_MAX_LPIS; i++)
+	for (unsigned i = 0; i < g->lpi_top; i++)
 		if (g->lpi[i].lpi == intid)
 			return &g->lpi[i];
 	return NULL;
@@ -212,6 +223,9 @@ struct gic_irq *gicv3_lpi_map(struct gicv3 *g, uint32_t intid, unsigned cpu, cyc
 		return NULL;
 	/* LPIs are edge-triggered, Group 1, without an active state (5.1). */
 	*l = (struct gic_irq){ .group1 = true, .edge = true, .active_cpu = -1, .lpi = intid, .lpi_cpu = (int16_t)cpu };
+	gicv3_mark(g, l);
+	if ((unsigned)(l - g->lpi) >= g->lpi_top)
+		g->lpi_top = (unsigned)(l - g->lpi) + 1;
 	gicv3_lpi_reload(g, l);
 	sync_pending_in(g, l, now);
 	return l;
@@ -279,6 +293,10 @@ int gicv3_init(struct gicv3 *g, unsigned ncpus, unsigned nspis, const uint64_t *
 	}
 	for (unsigned i = 0; i < nspis; i++)
 		reset_irq(&g->spi[i], GIC_NR_PRIVATE + i);
+	/* all live: the first scan drops the idle ones */
+	memset(g->live_priv, 0xff, sizeof g->live_priv);
+	memset(g->live_spi, 0xff, sizeof g->live_spi);
+	memset(g->live_lpi, 0xff, sizeof g->live_lpi);
 	return 0;
 }
 
@@ -422,8 +440,10 @@ static void wr_config(struct acc *a, uint64_t v)
 	uint32_t base = bank_intid(a, 2);
 	for (unsigned i = 0; i < 16; i++) {
 		struct gic_irq *irq = acc_irq(a, base + i);
-		if (irq && base + i >= GIC_NR_PRIVATE)
+		if (irq && base + i >= GIC_NR_PRIVATE) {
 			irq->edge = (v >> (2 * i + 1)) & 1;
+			gicv3_mark(a->g, irq);   /* level with its line high: pending now */
+		}
 	}
 }
 

@@ -85,6 +85,13 @@ struct gicv3 {
 	bool enable_lpis[GIC_MAX_CPUS];        /* GICR_CTLR.EnableLPIs */
 	uint64_t propbaser[GIC_MAX_CPUS], pendbaser[GIC_MAX_CPUS];
 	struct gic_irq lpi[GIC_MAX_LPIS];      /* lpi == 0: free */
+	unsigned lpi_top;                      /* lpi[lpi_top..] never mapped: scans stop there */
+	/* Interrupts that may be pending or active, a bit each (gicv3_mark):
+	 * set at every change of their state, cleared by a scan that finds
+	 * one neither (vgic), so guest entries look at these only. */
+	uint32_t live_priv[GIC_MAX_CPUS];
+	uint64_t live_spi[(GIC_MAX_SPIS + 63) / 64];
+	uint64_t live_lpi[(GIC_MAX_LPIS + 63) / 64];
 	/* Guest physical memory, set by the owner: false if [addr, addr + len)
 	 * is not all RAM (nothing is read or written then). */
 	bool (*mem)(void *ctx, uint64_t addr, void *buf, unsigned len, bool write);
@@ -100,7 +107,12 @@ int gicv3_init(struct gicv3 *g, unsigned ncpus, unsigned nspis, const uint64_t *
 /* The interrupt `intid` as seen by `cpu` (private ones are banked), or NULL
  * when intid is out of range. */
 struct gic_irq *gicv3_irq(struct gicv3 *g, unsigned cpu, uint32_t intid);
-bool gicv3_pending(const struct gic_irq *irq);
+/* irq's state changed: it may now be pending or active (live_*). */
+void gicv3_mark(struct gicv3 *g, const struct gic_irq *irq);
+static inline bool gicv3_pending(const struct gic_irq *irq)
+{
+	return irq->pending_latch || (!irq->edge && irq->line_level);
+}
 /* The vCPU an SPI is routed to (IROUTER affinity), or -1. */
 int gicv3_spi_target(const struct gicv3 *g, const struct gic_irq *irq);
 int gicv3_cpu_by_affinity(const struct gicv3 *g, uint64_t aff);   /* Aff3..0 packed as MPIDR */

@@ -127,6 +127,7 @@ static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
 	if (!irq)
 		return;
 	unsigned st = gic_lr_state(lr);
+	gicv3_mark(&vg->dist, irq);
 	irq->active = (st & LR_ACTIVE) != 0;
 	irq->active_cpu = irq->active ? (int16_t)cpu : -1;
 	if (irq->edge && (st & LR_PENDING))
@@ -177,22 +178,43 @@ static bool candidate(const struct vgic *vg, unsigned cpu, const struct gic_irq 
 	return private || gicv3_spi_target(&vg->dist, irq) == (int)cpu;
 }
 
+/* Neither active nor pending: no ok() accepts it (both callers need one). */
+static inline bool idle_irq(const struct gic_irq *irq) { return !irq->active && !gicv3_pending(irq); }
+
+/* The live interrupts of one word of a live_* bitmap (bit b: irq[b]), in
+ * ascending order, onto out; the idle ones leave the bitmap. */
+static unsigned each_live(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)(const struct vgic *, unsigned,
+		const struct gic_irq *, bool, cycles_t), struct cand *out, uint64_t *live, struct gic_irq *irq,
+		uint32_t intid, bool private)
+{
+	unsigned n = 0;
+	for (uint64_t m = *live; m; m &= m - 1) {
+		unsigned b = (unsigned)__builtin_ctzll(m);
+		if (idle_irq(&irq[b]))
+			*live &= ~(1ull << b);
+		else if (ok(vg, cpu, &irq[b], private, now))
+			out[n++] = (struct cand){ &irq[b], irq[b].lpi ? irq[b].lpi : intid + b };
+	}
+	return n;
+}
+
 /* Every interrupt that may concern cpu, with its INTID: its SGIs and PPIs,
- * the SPIs, the mapped LPIs.  Returns the count. */
+ * the SPIs, the mapped LPIs (only those live_* marks: every guest entry
+ * after an exit comes here).  Returns the count. */
 static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)(const struct vgic *, unsigned,
 		const struct gic_irq *, bool, cycles_t), struct cand *out)
 {
 	struct gicv3 *d = &vg->dist;
-	unsigned n = 0;
-	for (uint32_t i = 0; i < GIC_NR_PRIVATE; i++)
-		if (ok(vg, cpu, &d->priv[cpu][i], true, now))
-			out[n++] = (struct cand){ &d->priv[cpu][i], i };
-	for (uint32_t i = 0; i < d->nspis; i++)
-		if (ok(vg, cpu, &d->spi[i], false, now))
-			out[n++] = (struct cand){ &d->spi[i], GIC_NR_PRIVATE + i };
-	for (uint32_t i = 0; i < GIC_MAX_LPIS; i++)
-		if (d->lpi[i].lpi && ok(vg, cpu, &d->lpi[i], false, now))
-			out[n++] = (struct cand){ &d->lpi[i], d->lpi[i].lpi };
+	uint64_t priv = d->live_priv[cpu];
+	unsigned n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
+	d->live_priv[cpu] = (uint32_t)priv;
+	for (uint32_t w = 0; w * 64 < d->nspis; w++) {
+		if (w * 64 + 64 > d->nspis)   /* bits beyond nspis: never live */
+			d->live_spi[w] &= (1ull << (d->nspis % 64)) - 1;
+		n += each_live(vg, cpu, now, ok, out + n, &d->live_spi[w], &d->spi[w * 64], GIC_NR_PRIVATE + w * 64, false);
+	}
+	for (uint32_t w = 0; w * 64 < d->lpi_top; w++)
+		n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
 	return n;
 }
 

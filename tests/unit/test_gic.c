@@ -544,6 +544,32 @@ static void test_flush_level_hw(void)
 	CU_ASSERT_TRUE(vgic_maintenance(&vg, 0));
 }
 
+/* An edge SPI whose line stays high, handled, then configured level
+ * (GICD_ICFGR2, IHI 0069H 12.9.9): the write alone makes it pending, so
+ * the next entry lists it (the flush looks only at interrupts whose state
+ * changed since it last found them idle). */
+static void test_flush_config_to_level(void)
+{
+	setup(4, 0);
+	d_wr(0x0000, 4, 0x2);
+	d_wr(0x6110, 8, 0);                     /* GICD_IROUTER34: CPU 0 */
+	d_wr(0x0104, 4, 1u << 2);               /* GICD_ISENABLER1: INTID 34 */
+	d_wr(0x0c08, 4, 1u << 5);               /* GICD_ICFGR2: INTID 34 edge */
+	gicv3_set_level(g, 0, 34, true, 0);
+	vgic_fold(&vg, 0);
+	CU_ASSERT_EQUAL(vgic_flush(&vg, 0, 0), 100);
+	CU_ASSERT_EQUAL(gic_lr_intid(vg.cpu[0].lr[0]), 34);
+	vg.cpu[0].lr[0] = FIELD_DP(vg.cpu[0].lr[0], ICH_LR, STATE, LR_INVALID);   /* handled */
+	vgic_fold(&vg, 0);
+	CU_ASSERT_EQUAL(vgic_flush(&vg, 0, 0), 0);   /* edge: the high line is no new edge */
+	d_wr(0x0c08, 4, 0);                     /* level now: pending while the line is high */
+	vgic_fold(&vg, 0);
+	CU_ASSERT_EQUAL(vgic_flush(&vg, 0, 0), 100);
+	CU_ASSERT_EQUAL(gic_lr_intid(vg.cpu[0].lr[0]), 34);
+	CU_ASSERT_EQUAL(gic_lr_state(vg.cpu[0].lr[0]), LR_PENDING);
+	CU_ASSERT_EQUAL(FIELD_EX(vg.cpu[0].lr[0], ICH_LR, EOI), 1);
+}
+
 static void test_sgi_routing(void)
 {
 	setup(4, 0);
@@ -701,6 +727,7 @@ static CU_TestInfo tests[] = {
 	{ "maintenance interrupt status", test_cpuif_misr },
 	{ "LR flush and fold", test_flush_fold },
 	{ "HW and level interrupts in LRs", test_flush_level_hw },
+	{ "ICFGR edge to level with the line high", test_flush_config_to_level },
 	{ "SGI routing", test_sgi_routing },
 	{ "WFI wake, ICH_HCR traps, latency", test_wake_traps_latency },
 	{ "bad GIC design values", test_bad_design },
