@@ -11,11 +11,15 @@
  *    access traps) and injected as a software level interrupt, whose LR asks
  *    for an EOI maintenance interrupt (KVM vgic_v3_populate_lr);
  *  - an interrupt made pending for another vCPU kicks it: a physical IPI and
- *    an IRQ exit if it runs, a wake-up if it is halted.
+ *    an IRQ exit if it runs, a wake-up if it is halted.  A kick sent by an
+ *    exit's handler (a trapped ICC_SGI1R_EL1 write, an ITS command) leaves
+ *    before the exit is over: at the handler's time plus the work done so
+ *    far, the rest of the exit (el2_exit_tail) still to run on the sender.
  * See virt.h. */
 #include "platform/virt.h"
 #include <string.h>
 #include "core/log.h"
+#include "cpu/el2.h"
 #include "platform/hvsim-abi.h"
 
 /* Why the hypervisor took a physical interrupt (an IRQ exit). */
@@ -79,8 +83,22 @@ static void wake_event(void *ctx, cycles_t when)
 static cycles_t gic_now(void *ctx)
 {
 	struct virt *v = ctx;
-	return v->in_device ? v->device_time : cpu_clock(v, v->m.cur_cpu);
+	if (v->in_device)
+		return v->device_time;
+	if (v->in_handler)   /* the handler's work so far, not yet charged */
+		return v->handler_time + vgic_pending_cycles(&v->gic) + v->its.cycles;
+	return cpu_clock(v, v->m.cur_cpu);
 }
+
+/* The exit's handler drives the GIC from here to handler_end: its time is
+ * the vCPU's clock (the whole exit charged) less the rest of the exit. */
+static void handler_begin(struct virt *v, cycles_t now)
+{
+	v->in_handler = true;
+	v->handler_time = now - (now < v->exit_tail ? now : v->exit_tail);
+}
+
+static void handler_end(struct virt *v) { v->in_handler = false; }
 
 static void gic_kick(void *ctx, unsigned target)
 {
@@ -92,11 +110,19 @@ static void gic_kick(void *ctx, unsigned target)
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
 		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
-	if (now < c->kick_at)
-		c->kick_at = now;
+	/* kvm_vcpu_kick on the sender (a vCPU's handler pays it; a device's
+	 * MSI is the host's irqfd context), then the physical SGI's flight. */
+	cycles_t sent = now + v->gic.kick_cycles;
+	if (!v->in_device)
+		v->gic.cycles += v->gic.kick_cycles;
+	cycles_t at = sent + v->gic.ipi_latency_cycles;
+	if (at < c->kick_at)
+		c->kick_at = at;
+	check_by(v, target, at);
 	/* Woken at once, not through the event queue: events fire at quantum
-	 * starts, after a halted vCPU's clock has moved to the quantum's end. */
-	wake(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0), true);
+	 * starts, after a halted vCPU's clock has moved to the quantum's end.
+	 * A vCPU blocked in the hypervisor is a thread to wake. */
+	wake(v, target, c->in_hyp ? sent + v->wakeup_cycles : at, true);
 }
 
 /* ---- timers ---- */
@@ -163,7 +189,12 @@ static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint
 	if (is_timer_reg(reg))
 		return timer_reg_access(v, cpu, reg, is_read, val, now, trapped);
 	struct gic_cpuif_events ev;
-	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, now, &ev);
+	if (trapped)
+		handler_begin(v, now);
+	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, gic_now(v), &ev);
+	handler_end(v);
+	if (v->m.sim)   /* the handler's SGI queueing and kicks, on this vCPU */
+		v->m.sim->cpus[cpu]->clock += vgic_take_cycles(&v->gic);
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		if (ev.hw_deactivated == (int)timer_ppi[k])
 			v->irqcpu[cpu].seen[k] = false;   /* the physical PPI re-arms */
@@ -215,6 +246,8 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		if (timer_sync(v, cpu, k, now) && !in_hyp)
 			why = VIRT_IRQ_TIMER;
+	if (why == VIRT_IRQ_TIMER)   /* KVM's timer handler, on top of the host's IRQ path */
+		c->hyp_cycles += v->gic.timer_irq_cycles;
 	if (why < 0 && vgic_maintenance(&v->gic, cpu)) {
 		why = VIRT_IRQ_MAINTENANCE;
 		(*v->gic.st_maintenance)++;
@@ -303,7 +336,10 @@ static uint64_t its_ctrl_read(void *dev, uint64_t off, unsigned size)
 static void its_ctrl_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
 	struct virt *v = dev;
+	/* KVM runs the commands (GITS_CWRITER) inside the exit's handler */
+	handler_begin(v, cpu_clock(v, v->m.cur_cpu));
 	its_ctrl_ops.write(&v->its, off, size, val);
+	handler_end(v);
 	charge_its(v);
 }
 
@@ -460,6 +496,9 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->gic.dist.kick = gic_kick;
 	v->gic.dist.ctx = v;
 	v->counter = (struct arch_counter){ v->cntfrq_hz, m->freq_hz };
+	struct el2_model el2;
+	el2_init(&el2, c);
+	v->exit_tail = el2_exit_tail(&el2);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX, .wait_from = UINT64_MAX };
 		vgic_map_hw(&v->gic, i, HVSIM_VIRT_PPI_VIRT_TIMER);   /* direct vtimer (kvm_timer_vcpu_load_gic) */
