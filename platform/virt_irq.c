@@ -113,8 +113,10 @@ static void gic_kick(void *ctx, unsigned target)
 	/* kvm_vcpu_kick on the sender (a vCPU's handler pays it; a device's
 	 * MSI is the host's irqfd context), then the physical SGI's flight. */
 	cycles_t sent = now + v->gic.kick_cycles;
-	if (!v->in_device)
+	if (v->in_handler)   /* charged with the handler's other work */
 		v->gic.cycles += v->gic.kick_cycles;
+	else if (!v->in_device)
+		v->m.sim->cpus[v->m.cur_cpu]->clock += v->gic.kick_cycles;
 	cycles_t at = sent + v->gic.ipi_latency_cycles;
 	if (at < c->kick_at)
 		c->kick_at = at;
@@ -447,7 +449,32 @@ static void msidev_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 
 static cycles_t msidev_now(void *ctx) { return gic_now(ctx); }
 
+/* The Distributor and Redistributors: KVM's handler of the MMIO exit
+ * makes the change and sends any kick (GICD_ISPENDR, GICD_CTLR...). */
+static uint64_t gicd_read(void *dev, uint64_t off, unsigned size)
+{
+	return gicv3_dist_ops.read(&((struct virt *)dev)->gic.dist, off, size);
+}
+
+static uint64_t gicr_read(void *dev, uint64_t off, unsigned size)
+{
+	return gicv3_redist_ops.read(&((struct virt *)dev)->gic.dist, off, size);
+}
+
+static void gic_frame_write(struct virt *v, const struct dev_ops *ops, uint64_t off, unsigned size, uint64_t val)
+{
+	handler_begin(v, cpu_clock(v, v->m.cur_cpu));
+	ops->write(&v->gic.dist, off, size, val);
+	handler_end(v);
+	charge_its(v);
+}
+
+static void gicd_write(void *dev, uint64_t off, unsigned size, uint64_t val) { gic_frame_write(dev, &gicv3_dist_ops, off, size, val); }
+static void gicr_write(void *dev, uint64_t off, unsigned size, uint64_t val) { gic_frame_write(dev, &gicv3_redist_ops, off, size, val); }
+
 static const struct dev_ops its_ctrl_glue = { its_ctrl_read, its_ctrl_write };
+static const struct dev_ops gicd_glue = { gicd_read, gicd_write };
+static const struct dev_ops gicr_glue = { gicr_read, gicr_write };
 static const struct dev_ops its_xlate_glue = { its_xlate_read, its_xlate_write };
 static const struct dev_ops msidev_glue = { msidev_read, msidev_write };
 
@@ -509,7 +536,7 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->irqc.ctx = v;
 	m->irqc = &v->irqc;
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicd", HVSIM_VIRT_GICD_BASE, HVSIM_VIRT_GICD_SIZE,
-						   &gicv3_dist_ops, &v->gic.dist, false };
+						   &gicd_glue, v, false };
 	/* KVM emulates the ITS control frame in the kernel; the translation
 	 * frame has no in-kernel handler: a CPU write goes to the VMM, which
 	 * signals the MSI (QEMU kvm_its_send_msi, KVM_SIGNAL_MSI). */
@@ -517,7 +544,7 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	m->mmio[m->nmmio++] = (struct dev_window){ "gits_translater", HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE,
 						   GITS_FRAME_SIZE, &its_xlate_glue, v, true };
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicr", HVSIM_VIRT_GICR_BASE, HVSIM_VIRT_GICR_STRIDE * m->ncpus,
-						   &gicv3_redist_ops, &v->gic.dist, false };
+						   &gicr_glue, v, false };
 	v->st_timer_fired[ARCH_TIMER_VIRT] = stats_counter(st, "timer.fired.virtual", "virtual timer assertions (PPI 27)");
 	v->st_timer_fired[ARCH_TIMER_PHYS] = stats_counter(st, "timer.fired.physical", "EL1 physical timer assertions (PPI 30)");
 	v->st_irq_exits[VIRT_IRQ_TIMER] = stats_counter(st, "platform.irq_exits.timer",
