@@ -193,7 +193,7 @@ static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint
 	struct gic_cpuif_events ev;
 	if (trapped)
 		handler_begin(v, now);
-	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, gic_now(v), &ev);
+	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, trapped ? v->handler_time : now, &ev);
 	handler_end(v);
 	if (v->m.sim)   /* the handler's SGI queueing and kicks, on this vCPU */
 		v->m.sim->cpus[cpu]->clock += vgic_take_cycles(&v->gic);
