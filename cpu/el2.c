@@ -21,6 +21,8 @@ const struct cfg_key el2_cfg_keys[] = {
 	{ "el2", "gpr_pair_cycles", CFG_U64, 0, 1e6, NULL, "one STP or LDP of two general-purpose registers" },
 	{ "el2", "fpsimd_cycles", CFG_U64, 0, 1e6, NULL, "one FP/SIMD switch: V0-V31, FPSR, FPCR saved and the other side's restored" },
 	{ "el2", "run_loop_cycles", CFG_U64, 0, 1e9, NULL, "the host's run loop around each exit (kvm_arch_vcpu_ioctl_run)" },
+	{ "el2", "run_loop_entry_cycles", CFG_U64, 0, 1e9, NULL,
+	  "the share of run_loop_cycles after the exit's handler, on the way back into the guest (at most run_loop_cycles)" },
 	{ "el2", "gprs", CFG_U64, 0, 1000, NULL, "general-purpose registers saved and restored per exit, guest and host" },
 	{ "el2", "el1_sysregs", CFG_U64, 0, 1000, NULL, "EL1 context registers of one side (saved, then restored)" },
 	{ "el2", "el2_ctl_regs", CFG_U64, 0, 1000, NULL, "EL2 control registers written for the guest at entry and for the host at exit" },
@@ -34,9 +36,12 @@ const struct cfg_key el2_cfg_keys[] = {
 	{ "el2", "smc_cycles", CFG_U64, 0, 1e9, NULL, "handler: SMC trapped by HCR_EL2.TSC (SMCCC dispatch)" },
 	{ "el2", "sys64_cycles", CFG_U64, 0, 1e9, NULL, "handler: trapped MRS/MSR/SYS emulation" },
 	{ "el2", "iabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 instruction abort (abort injected)" },
-	{ "el2", "dabt_cycles", CFG_U64, 0, 1e9, NULL, "handler: stage-2 data abort, MMIO decode and dispatch" },
+	{ "el2", "dabt_cycles", CFG_U64, 0, 1e9, NULL,
+	  "handler: stage-2 data abort taken as MMIO: fault decode, memslot lookup, I/O bus search, the access completed (every MMIO exit)" },
+	{ "el2", "kernel_mmio_cycles", CFG_U64, 0, 1e9, NULL,
+	  "extra: MMIO emulated by an in-kernel device (KVM's vgic and ITS: region lookup, the register's handler)" },
 	{ "el2", "irq_cycles", CFG_U64, 0, 1e9, NULL,
-	  "handler: physical interrupt taken while the guest ran (timer or kick IPI or maintenance), before re-entry" },
+	  "handler: the host's path for a physical interrupt taken while the guest ran (kick IPI, maintenance; a timer adds [gic] timer_irq_cycles)" },
 	{ "el2", "mmio_user_cycles", CFG_U64, 0, 1e9, NULL,
 	  "extra: MMIO emulated by the userspace VMM: KVM_RUN returns, the VMM emulates, KVM_RUN again (vcpu_put/load apart)" },
 };
@@ -62,7 +67,7 @@ static const struct { const char *key; size_t off; } u64_keys[] = {
 	U64_KEY(trap_cycles), U64_KEY(eret_cycles), U64_KEY(sysreg_cycles), U64_KEY(gic_sysreg_cycles),
 	U64_KEY(gpr_pair_cycles), U64_KEY(fpsimd_cycles), U64_KEY(run_loop_cycles), U64_KEY(gprs),
 	U64_KEY(el1_sysregs), U64_KEY(el2_ctl_regs), U64_KEY(timer_regs), U64_KEY(vgic_fixed_regs),
-	U64_KEY(vgic_load_regs), U64_KEY(timer_load_regs),
+	U64_KEY(vgic_load_regs), U64_KEY(timer_load_regs), U64_KEY(run_loop_entry_cycles), U64_KEY(kernel_mmio_cycles),
 };
 
 void el2_init(struct el2_model *m, const struct cfg *c)
@@ -74,6 +79,8 @@ void el2_init(struct el2_model *m, const struct cfg *c)
 	for (unsigned i = 0; i < sizeof u64_keys / sizeof u64_keys[0]; i++)
 		*(uint64_t *)((char *)m + u64_keys[i].off) = cfg_u64(c, "el2", u64_keys[i].key);
 	m->mmio_user_cycles = cfg_u64(c, "el2", "mmio_user_cycles");
+	if (m->run_loop_entry_cycles > m->run_loop_cycles)   /* a share of the loop, never more */
+		m->run_loop_entry_cycles = m->run_loop_cycles;
 	for (unsigned i = 0; i < EL2X_COUNT; i++)
 		m->handler[i] = cfg_u64(c, "el2", exits[i].key);
 }
@@ -212,6 +219,7 @@ static const char *const part_names[EL2P_COUNT] = {
 	[EL2P_TRAP] = "trap", [EL2P_GPR] = "gpr", [EL2P_EL1_SYSREGS] = "el1_sysregs", [EL2P_FPSIMD] = "fpsimd",
 	[EL2P_VGIC] = "vgic", [EL2P_TIMER] = "timer", [EL2P_EL2_CONFIG] = "el2_config", [EL2P_ERET] = "eret",
 	[EL2P_RUN_LOOP] = "run_loop", [EL2P_HANDLER] = "handler", [EL2P_USER] = "user", [EL2P_LOAD_PUT] = "load_put",
+	[EL2P_KERNEL_DEV] = "kernel_dev",
 };
 const char *el2_part_name(enum el2_part p) { return part_names[p]; }
 
@@ -260,4 +268,19 @@ void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, unsig
 	c->part[EL2P_HANDLER] = m->handler[x];
 	c->part[EL2P_USER] = user ? m->mmio_user_cycles : 0;
 	c->part[EL2P_LOAD_PUT] = user ? load_put(m) : 0;
+	/* KVM's io_mem_abort found a device on its I/O bus (kvm_io_bus_read/write) */
+	c->part[EL2P_KERNEL_DEV] = x == EL2X_DABT_LOW && !user ? m->kernel_mmio_cycles : 0;
+}
+
+/* The way back into the guest, as switch_parts counts it: nVHE's second
+ * trap (the host's HVC) and the EL1 and timer restore, one ERET, the GPR
+ * restores, the EL2 controls' guest values, the run loop's entry share. */
+cycles_t el2_exit_tail(const struct el2_model *m)
+{
+	bool nvhe = m->ws == EL2_NVHE;
+	cycles_t t = m->eret_cycles + m->gprs / 2 * m->gpr_pair_cycles + m->el2_ctl_regs * m->sysreg_cycles +
+		     m->run_loop_entry_cycles;
+	if (nvhe)
+		t += m->trap_cycles + 2ull * m->el1_sysregs * m->sysreg_cycles + m->timer_regs / 2 * m->sysreg_cycles;
+	return t;
 }

@@ -115,10 +115,12 @@ struct el2_model {
 	cycles_t gpr_pair_cycles;        /* one STP/LDP of two general-purpose registers */
 	cycles_t fpsimd_cycles;          /* one FP/SIMD context switch (save one, restore the other) */
 	cycles_t run_loop_cycles;        /* the host's per-exit run loop */
+	cycles_t run_loop_entry_cycles;  /* its share after the handler (back into the guest) */
 	/* what KVM moves (register counts) */
 	uint64_t gprs, el1_sysregs, el2_ctl_regs, timer_regs, vgic_fixed_regs, vgic_load_regs, timer_load_regs;
 	cycles_t handler[EL2X_COUNT];    /* hypervisor work per exit class */
 	cycles_t mmio_user_cycles;       /* round trip to the userspace VMM for an emulated device */
+	cycles_t kernel_mmio_cycles;     /* an in-kernel device's emulation of one MMIO access */
 };
 
 extern const struct cfg_key el2_cfg_keys[];
@@ -165,10 +167,12 @@ enum el2_part {
 	EL2P_HANDLER,     /* the hypervisor's work for this exit class */
 	EL2P_USER,        /* round trip to the userspace VMM (emulated device) */
 	EL2P_LOAD_PUT,    /* vcpu_put/vcpu_load around that round trip: VMCR, APRs, timer (VHE: EL1 context) */
+	EL2P_KERNEL_DEV,  /* MMIO emulated by an in-kernel device (the vgic, the ITS) */
 	EL2P_COUNT
 };
 const char *el2_part_name(enum el2_part p);
-/* One exit of class x, by part; `user` adds the userspace VMM round trip;
+/* One exit of class x, by part; `user` adds the userspace VMM round trip
+ * (a DABT_LOW without it is MMIO emulated in the kernel: kernel_dev);
  * `lrs`: list registers in use while the guest ran (saved at this exit and
  * written again at the next entry; the caller knows them, this model does
  * not look into the GIC). */
@@ -176,6 +180,10 @@ void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, unsig
 /* The world switch alone (every part but the handler and the userspace
  * round trip), with no list register in use. */
 void el2_switch_parts(const struct el2_model *m, struct cost *c);
+/* The cycles of an exit after its handler (no list register in use): what
+ * the hypervisor does between, say, a kick sent from the handler and the
+ * guest running again. */
+cycles_t el2_exit_tail(const struct el2_model *m);
 /* A guest access to the GIC CPU interface served by the hardware (ICV_*,
  * no exit): its cost beyond the instruction's own. */
 static inline cycles_t el2_icv_access_cycles(const struct el2_model *m) { return m->gic_sysreg_cycles; }

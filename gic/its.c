@@ -84,7 +84,7 @@ int its_init(struct its *its, struct gicv3 *gic, const struct cfg *c)
 	its->baser[1] = FIELD_DP(FIELD_DP(0, GITS_BASER, TYPE, GITS_BASER_TYPE_COLLECTION), GITS_BASER, ENTRY_SIZE,
 				 ITS_ENTRY_SIZE - 1);
 	its->baser2 = FIELD_DP(FIELD_DP(0, GITS_BASER, TYPE, GITS_BASER_TYPE_VPE), GITS_BASER, ENTRY_SIZE,
-			       ITS_ENTRY_SIZE - 1);
+			       ITS_VPE_ENTRY_SIZE - 1);
 	its->version = 3;
 	uint64_t *o = its->own;
 	for (unsigned e = 0; e < ITS_NERRORS; e++)
@@ -173,35 +173,52 @@ static bool mem(struct its *its, uint64_t addr, void *buf, unsigned len) { retur
 
 cycles_t its_now(const struct its *its) { return its->gic->now ? its->gic->now(its->gic->ctx) : 0; }
 
-/* The in-memory entry of `id` in table n: checks id against the table's
- * size, reads a two-level table's level-1 entry and checks that the entry
- * lies in RAM.  The entry's contents are not used (cached in hvsim). */
-bool its_table_entry(struct its *its, unsigned n, uint64_t id, const char *what)
+struct its_table its_baser_table(const struct its *its, unsigned n)
 {
-	uint64_t b = n == ITS_TABLE_VPE ? its->baser2 : its->baser[n], page = baser_page(b), bytes = (FIELD_EX(b, GITS_BASER, SIZE) + 1) * page;
-	uint64_t per_page = page / ITS_ENTRY_SIZE, addr, e;
-	enum its_error oor = n == ITS_TABLE_DEVICE ? ITS_E_DEVICE_OOR : n == ITS_TABLE_COLLECTION ? ITS_E_COLLECTION_OOR
-										    : ITS_E_VPE_OOR;
-	if (!FIELD_EX(b, GITS_BASER, VALID))
+	uint64_t b = n == ITS_TABLE_VPE ? its->baser2 : its->baser[n];
+	return (struct its_table){ .valid = FIELD_EX(b, GITS_BASER, VALID), .indirect = FIELD_EX(b, GITS_BASER, INDIRECT),
+				   .pa = baser_pa(b), .page = baser_page(b),
+				   .bytes = (FIELD_EX(b, GITS_BASER, SIZE) + 1) * baser_page(b),
+				   .esz = (unsigned)FIELD_EX(b, GITS_BASER, ENTRY_SIZE) + 1 };
+}
+
+bool its_table_addr(struct its *its, const struct its_table *t, uint64_t id, enum its_error oor, const char *what,
+		    uint64_t *addr)
+{
+	uint64_t per_page = t->page / t->esz, e;
+	uint8_t probe[ITS_VPE_ENTRY_SIZE];
+	if (!t->valid)
 		return its_fail(its, ITS_E_NO_TABLE, what, id);
-	if (!FIELD_EX(b, GITS_BASER, INDIRECT)) {
-		if (id >= bytes / ITS_ENTRY_SIZE)
+	if (!t->indirect) {
+		if (id >= t->bytes / t->esz)
 			return its_fail(its, oor, what, id);
-		addr = baser_pa(b) + id * ITS_ENTRY_SIZE;
+		*addr = t->pa + id * t->esz;
 	} else {
 		uint64_t l1 = id / per_page;
-		if (l1 >= bytes / 8)
+		if (l1 >= t->bytes / 8)
 			return its_fail(its, oor, what, id);
-		if (!mem(its, baser_pa(b) + l1 * 8, &e, 8))
-			return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, baser_pa(b) + l1 * 8);
+		if (!mem(its, t->pa + l1 * 8, &e, 8))
+			return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, t->pa + l1 * 8);
 		e = le64toh(e);
 		if (!FIELD_EX(e, GITS_L1E, VALID))      /* no level-2 page: out of range (5.2.1) */
 			return its_fail(its, oor, what, id);
-		addr = (FIELD_EX(e, GITS_L1E, PA) << GITS_L1E_PA_SHIFT) + id % per_page * ITS_ENTRY_SIZE;
+		*addr = (FIELD_EX(e, GITS_L1E, PA) << GITS_L1E_PA_SHIFT) + id % per_page * t->esz;
 	}
-	if (!mem(its, addr, &e, ITS_ENTRY_SIZE))
-		return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, addr);
+	if (!mem(its, *addr, probe, t->esz <= sizeof probe ? t->esz : sizeof probe))
+		return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, *addr);
 	return true;
+}
+
+/* The in-memory entry of `id` in table n.  The device and collection
+ * tables' contents are not used (cached in hvsim); the vPE table's are
+ * (its_v4.c). */
+bool its_table_entry(struct its *its, unsigned n, uint64_t id, const char *what)
+{
+	struct its_table t = its_baser_table(its, n);
+	enum its_error oor = n == ITS_TABLE_DEVICE ? ITS_E_DEVICE_OOR : n == ITS_TABLE_COLLECTION ? ITS_E_COLLECTION_OOR
+										    : ITS_E_VPE_OOR;
+	uint64_t addr;
+	return its_table_addr(its, &t, id, oor, what, &addr);
 }
 
 struct its_device *its_find_device(struct its *its, uint32_t id)

@@ -40,8 +40,15 @@
  * chapter 9): the ITS of the *host*, which the modelled hypervisor drives
  * (KVM's vgic-v4 through the Linux ITS driver; the guest's own ITS stays a
  * GICv3 one).  GITS_TYPER.Virtual = 1, VMOVP = 1 (one ITS: VMOVP needs no
- * ITSList), GITS_BASER2 is the vPE table (entries ITS_ENTRY_SIZE, flat or
- * two-level, checked in memory as the other tables).  VMAPP, VMAPTI, VMAPI,
+ * ITSList), GITS_BASER2 is the vPE table (entries ITS_VPE_ENTRY_SIZE, flat
+ * or two-level, checked in memory as the other tables).  Unlike the other
+ * tables it is written: VMAPP stores the vPE's entry (its VPT_addr and
+ * VPT_size, RDbase, 4.1 VCONF_addr and Default_Doorbell; layout ITS_VPTE*
+ * in gic/regs.h) and clears its Valid bit on unmap.  In GICv4.1 the table
+ * is shared with the Redistributors: GICR_VPROPBASER (4.1 layout) points
+ * each at it, and a GICR_VPENDBASER write that schedules a vPE reads that
+ * vPE's entry from memory through it (Valid, RDbase), with the same
+ * bounds checks (Size, Page_Size, Indirect, Entry_Size).  VMAPP, VMAPTI, VMAPI,
  * VMOVI, VMOVP, VSYNC, VINVALL and (4.1) INVDB, VSGI are handled; MAPD,
  * DISCARD, INV, INT, CLEAR act on virtual ITEs too (5.3: an ITE maps an
  * event to a vPE and vINTID).  The Redistributors' GICv4 side lives here as
@@ -72,6 +79,7 @@
 #define ITS_MAX_ITES 1024
 #define ITS_MAX_COLLECTIONS (1u << ITS_CID_BITS)
 #define ITS_ENTRY_SIZE 8         /* DTE, CTE and ITT entry (KVM ABI v0) */
+#define ITS_VPE_ENTRY_SIZE 32    /* vPE table entry (gic/regs.h ITS_VPTE*: VPT, VCONF, RDbase, doorbell) */
 #define ITS_CACHE_MAX 64
 #define ITS_MAX_VPES 64          /* vPEs cached (the model's limit; VMAPP beyond: out of resources) */
 #define ITS_VPEID_BITS 16        /* vPEIDs are 16 bits (5.3 VMAPP) */
@@ -242,6 +250,8 @@ struct its_vpe *its_vpe(struct its *its, uint32_t vpeid);     /* mapped vPE or N
  * PendingLast reporting whether a vLPI is pending (and 4.1 Doorbell arming
  * the vPE's default doorbell).  false: a bad value (counted). */
 bool its_v4_vpendbaser_write(struct its *its, unsigned rd, uint64_t v);
+/* GICR_VPROPBASER as read back: 4.1 Entry_Size is the implementation's (RO). */
+uint64_t its_v4_vpropbaser_read(const struct its *its, unsigned rd);
 uint64_t its_v4_vpendbaser_read(const struct its *its, unsigned rd);
 void its_v4_vpropbaser_write(struct its *its, unsigned rd, uint64_t v);
 /* The vPE resident on rd, or NULL. */

@@ -12,6 +12,19 @@ extern const char *const its_cmd_names[ITS_NR_CMDS];
 bool its_fail(struct its *its, enum its_error e, const char *what, uint64_t value);
 /* Guest (or host) memory through the GIC's callback; counted. */
 bool its_mem(struct its *its, uint64_t addr, void *buf, unsigned len, bool write);
+/* A table as a base register describes it (GITS_BASER<n>, 4.1 GICR_VPROPBASER). */
+struct its_table {
+	bool valid, indirect;
+	uint64_t pa, page, bytes;   /* level-1 (or flat) table: address, page size, size */
+	unsigned esz;               /* bytes per entry */
+};
+struct its_table its_baser_table(const struct its *its, unsigned n);
+/* Entry id of table t: checks id against its size, reads a two-level
+ * table's level-1 entry and checks that the entry lies in memory; its
+ * address in *addr.  Errors counted as `oor` (id out of range) or as the
+ * memory's. */
+bool its_table_addr(struct its *its, const struct its_table *t, uint64_t id, enum its_error oor, const char *what,
+		    uint64_t *addr);
 /* Checks id against table n's GITS_BASER and that its entry lies in memory. */
 bool its_table_entry(struct its *its, unsigned n, uint64_t id, const char *what);
 struct its_device *its_find_device(struct its *its, uint32_t id);

@@ -3,6 +3,7 @@
  * GICR_VPENDBASER (12.11.38), the virtual pending state, the doorbells and
  * (4.1) the vSGIs.  See its.h.  Each IMPLEMENTATION DEFINED or
  * UNPREDICTABLE case is marked with the choice made. */
+#include <endian.h>
 #include <stdio.h>
 #include "core/log.h"
 #include "gic/its_int.h"
@@ -43,6 +44,56 @@ static bool in_memory(struct its *its, uint64_t addr, uint64_t bytes)
 {
 	uint8_t probe;
 	return its_mem(its, addr, &probe, 1, false) && its_mem(its, addr + bytes - 1, &probe, 1, false);
+}
+
+/* ---- the vPE table entry (gic/regs.h ITS_VPTE*) ---- */
+static void vpe_entry_write(struct its *its, uint64_t addr, const struct its_vpe *p)
+{
+	uint64_t dw[4] = { 0 };
+	if (p) {
+		dw[0] = FIELD_DP(FIELD_DP(FIELD_DP(FIELD_DP(0, ITS_VPTE0, VALID, 1), ITS_VPTE0, VPT_SIZE, p->vpt_bits - 1u),
+					  ITS_VPTE0, RDBASE, p->rd), ITS_VPTE0, DEFAULT_DB, p->db);
+		dw[1] = FIELD_DP(0, ITS_VPTE1, VPT_ADDR, p->vpt >> ITS_CMD3_VPT_ADDR_SHIFT);
+		dw[2] = FIELD_DP(0, ITS_VPTE2, VCONF_ADDR, p->vconf >> GICR_VPROPBASER_PA_SHIFT);
+		dw[3] = FIELD_DP(0, ITS_VPTE3, VPEID, p->id);
+	}
+	for (unsigned i = 0; i < 4; i++)
+		dw[i] = htole64(dw[i]);
+	its_mem(its, addr, dw, sizeof dw, true);
+}
+
+/* The vPE configuration table as GICR_VPROPBASER (4.1) of a Redistributor
+ * describes it; Entry_Size is the implementation's (RO), whatever was written. */
+static struct its_table vprop_table(const struct its *its, unsigned rd)
+{
+	static const uint64_t page[4] = { 4096, 16384, 65536, 65536 };   /* Page_Size 3 reserved: as 64K */
+	uint64_t v = its->vpropbaser[rd], pg = page[FIELD_EX(v, GICR_VPROPBASER, PAGE_SIZE_41)];
+	return (struct its_table){ .valid = FIELD_EX(v, GICR_VPROPBASER, VALID_41),
+				   .indirect = FIELD_EX(v, GICR_VPROPBASER, INDIRECT_41),
+				   .pa = FIELD_EX(v, GICR_VPROPBASER, PA) << GICR_VPROPBASER_PA_SHIFT, .page = pg,
+				   .bytes = (FIELD_EX(v, GICR_VPROPBASER, SIZE_41) + 1) * pg, .esz = ITS_VPE_ENTRY_SIZE };
+}
+
+/* A Redistributor scheduling vPE id (4.1): its entry in the shared table,
+ * which must be valid and name this Redistributor.  The vPE's state is the
+ * one VMAPP cached under that vPEID. */
+static struct its_vpe *vpe_from_table(struct its *its, unsigned rd, uint32_t id)
+{
+	const char *what = "GICR_VPENDBASER vPE table entry";
+	struct its_table t = vprop_table(its, rd);
+	uint64_t addr, dw[4];
+	if (!its_table_addr(its, &t, id, ITS_E_VPE_OOR, what, &addr))
+		return NULL;
+	if (!its_mem(its, addr, dw, sizeof dw, false))
+		return its_fail(its, ITS_E_TABLE_OUTSIDE_RAM, what, addr), NULL;
+	uint64_t e0 = le64toh(dw[0]);
+	if (!FIELD_EX(e0, ITS_VPTE0, VALID) || FIELD_EX(le64toh(dw[3]), ITS_VPTE3, VPEID) != id)
+		return its_fail(its, ITS_E_UNMAPPED_VPE, what, id), NULL;
+	struct its_vpe *p = its_vpe(its, id);
+	if (!p || FIELD_EX(e0, ITS_VPTE0, RDBASE) != rd)   /* mapped elsewhere: UNPREDICTABLE, refused */
+		return its_fail(its, ITS_E_UNMAPPED_VPE, "GICR_VPENDBASER names a vPE mapped to another Redistributor", id),
+		       NULL;
+	return p;
 }
 
 /* ---- residency and delivery ---- */
@@ -167,6 +218,8 @@ bool its_v4_vpendbaser_write(struct its *its, unsigned rd, uint64_t v)
 		*its->st_residency += was;
 		return true;
 	}
+	if (its->version >= 41 && !vpe_from_table(its, rd, (uint32_t)FIELD_EX(v, GICR_VPENDBASER, VPEID_41)))
+		return false;
 	uint64_t prev = its->vpendbaser[rd];
 	its->vpendbaser[rd] = v & vpendbaser_mask(its);
 	struct its_vpe *p = its_v4_resident(its, rd);
@@ -187,6 +240,12 @@ void its_v4_vpropbaser_write(struct its *its, unsigned rd, uint64_t v)
 {
 	if (rd < GIC_MAX_CPUS)
 		its->vpropbaser[rd] = v;
+}
+
+uint64_t its_v4_vpropbaser_read(const struct its *its, unsigned rd)
+{
+	uint64_t v = rd < GIC_MAX_CPUS ? its->vpropbaser[rd] : 0;
+	return its->version >= 41 ? FIELD_DP(v, GICR_VPROPBASER, ENTRY_SIZE_41, ITS_VPE_ENTRY_SIZE / 8 - 1) : v;
 }
 
 static void better(struct its_direct *d, uint32_t intid, uint8_t prio, bool via, cycles_t at)
@@ -254,8 +313,9 @@ bool its_v4_sgir(struct its *its, uint32_t vpeid, uint32_t intid, cycles_t now)
 void its_cmd_vmapp(struct its *its, const struct its_cmd *c)
 {
 	uint16_t id = cmd_vpeid(c);
-	uint64_t rd = FIELD_EX(c->dw[2], ITS_CMD2, RDBASE);
-	if (!its_table_entry(its, ITS_TABLE_VPE, id, "VMAPP"))
+	uint64_t rd = FIELD_EX(c->dw[2], ITS_CMD2, RDBASE), entry;
+	struct its_table t = its_baser_table(its, ITS_TABLE_VPE);
+	if (!its_table_addr(its, &t, id, ITS_E_VPE_OOR, "VMAPP", &entry))
 		return;
 	struct its_vpe *p = its_vpe(its, id);
 	if (!c->valid) {
@@ -264,6 +324,7 @@ void its_cmd_vmapp(struct its *its, const struct its_cmd *c)
 				its->ite[i].vpending = false;
 		if (p)
 			p->valid = false;
+		vpe_entry_write(its, entry, NULL);
 		return;
 	}
 	if (rd >= its->gic->ncpus)
@@ -297,6 +358,7 @@ void its_cmd_vmapp(struct its *its, const struct its_cmd *c)
 		n.sgi_pending = p->sgi_pending;
 	}
 	*p = n;
+	vpe_entry_write(its, entry, p);
 	its_cache_flush(its);
 }
 

@@ -218,10 +218,32 @@ FIELD(ITS_CMD3, DEFAULT_DB, 0, 32)
 
 /* ---- GICv4 Redistributor, VLPI_base frame (12.11.37, 12.11.38) ---- */
 /* GICR_VPROPBASER, GICv4.0: 58:56 OuterCache | 51:12 Physical_Address | 11:10 Shareability |
- *  9:7 InnerCache | 4:0 IDbits.  GICv4.1: 63 Valid (a vPE configuration table; rest not modelled). */
+ *  9:7 InnerCache | 4:0 IDbits (the vLPI configuration table).
+ * GICv4.1 (the vPE configuration table, shared with the ITSs' GITS_BASER2):
+ *  63 Valid | 61:59 Entry_Size (RO: doublewords per entry - 1) | 58:56 OuterCache | 55 Indirect |
+ *  54:53 Page_Size (as GITS_BASER) | 52 Z (zeroed) | 51:12 Physical_Address | 11:10 Shareability |
+ *  9:7 InnerCache | 6:0 Size (pages - 1). */
 FIELD(GICR_VPROPBASER, IDBITS, 0, 5)
 FIELD(GICR_VPROPBASER, PA, 12, 40)
 FIELD(GICR_VPROPBASER, VALID_41, 63, 1)
+FIELD(GICR_VPROPBASER, ENTRY_SIZE_41, 59, 3)
+FIELD(GICR_VPROPBASER, INDIRECT_41, 55, 1)
+FIELD(GICR_VPROPBASER, PAGE_SIZE_41, 53, 2)
+FIELD(GICR_VPROPBASER, Z_41, 52, 1)
+FIELD(GICR_VPROPBASER, SIZE_41, 0, 7)
+/* The vPE table entry (ITS_VPE_ENTRY_SIZE bytes, little-endian doublewords; the format is
+ * IMPLEMENTATION DEFINED, 5.2.x: this model's), written by VMAPP, read by a Redistributor
+ * when GICR_VPENDBASER (4.1) schedules the vPE:
+ *  dw0: 0 Valid | 5:1 VPT_size (as VMAPP: bits - 1) | 31:16 RDbase (processor number) |
+ *       63:32 Default_Doorbell (4.1; 1023 none)
+ *  dw1: 51:16 VPT_addr | dw2: 51:12 VCONF_addr (4.1) | dw3: 15:0 vPEID */
+FIELD(ITS_VPTE0, VALID, 0, 1)
+FIELD(ITS_VPTE0, VPT_SIZE, 1, 5)
+FIELD(ITS_VPTE0, RDBASE, 16, 16)
+FIELD(ITS_VPTE0, DEFAULT_DB, 32, 32)
+FIELD(ITS_VPTE1, VPT_ADDR, 16, 36)
+FIELD(ITS_VPTE2, VCONF_ADDR, 12, 40)
+FIELD(ITS_VPTE3, VPEID, 0, 16)
 /* GICR_VPENDBASER, GICv4.0: 63 Valid | 62 IDAI | 61 PendingLast | 60 Dirty | 58:56 OuterCache |
  *  51:16 Physical_Address (the VPT) | 11:10 Shareability | 9:7 InnerCache.
  * GICv4.1: 63 Valid | 62 Doorbell | 61 PendingLast | 60 Dirty | 59 vGrp0En | 58 vGrp1En | 15:0 vPEID. */

@@ -32,6 +32,14 @@ const struct cfg_key gic_cfg_keys[] = {
 	  "host (GICv4): the doorbell interrupt's handling until the vCPU is woken (vgic_v4_doorbell_handler, kvm_vcpu_kick)" },
 	{ "gic", "vsgi_cycles", CFG_U64, 0, 1e9, NULL,
 	  "hypervisor (GICv4.1): making a vSGI pending for a target (vgic_v3_queue_sgi, irq->hw: GITS_SGIR write)" },
+	{ "gic", "sgi_queue_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor: a trapped SGI made pending for one target in the vgic (vgic_v3_dispatch_sgi, vgic_queue_irq_unlock)" },
+	{ "gic", "kick_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor: kicking another vCPU (kvm_vcpu_kick: smp_send_reschedule, the host's SGI write), on the sender" },
+	{ "gic", "ipi_latency_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hardware: the kick's physical SGI from the sending core until the target core takes it" },
+	{ "gic", "timer_irq_cycles", CFG_U64, 0, 1e9, NULL,
+	  "hypervisor: a timer's IRQ exit on top of the host's IRQ path (kvm_arch_timer_handler, kvm_vgic_inject_irq)" },
 };
 const unsigned gic_cfg_nkeys = sizeof gic_cfg_keys / sizeof gic_cfg_keys[0];
 
@@ -43,6 +51,10 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 	vg->inject_cycles = cfg_u64(c, "gic", "lr_inject_cycles");
 	vg->ich_hcr = cfg_u64(c, "gic", "ich_hcr_el2");
 	vg->irqfd_cycles = cfg_u64(c, "gic", "irqfd_cycles");
+	vg->sgi_queue_cycles = cfg_u64(c, "gic", "sgi_queue_cycles");
+	vg->kick_cycles = cfg_u64(c, "gic", "kick_cycles");
+	vg->ipi_latency_cycles = cfg_u64(c, "gic", "ipi_latency_cycles");
+	vg->timer_irq_cycles = cfg_u64(c, "gic", "timer_irq_cycles");
 	static const unsigned versions[] = { 0, 40, 41 };
 	if (vgic_v4_init(&vg->v4, c, versions[cfg_enum(c, "gic", "version")], ncpus) < 0)
 		return -1;
@@ -275,8 +287,10 @@ static void sgi_to(struct vgic *vg, unsigned target, uint32_t sgi, bool allow_gr
 		return;
 	if (vg->v4.version >= 41 && vg->dist.nassgi_req)
 		vgic_v4_send_sgi(&vg->v4, target, sgi, irq, now);   /* a vSGI: no kick, no LR */
-	else
+	else {
+		vg->cycles += vg->sgi_queue_cycles;   /* before the kick it may send */
 		gicv3_set_pending(&vg->dist, target, sgi, now);
+	}
 	(*vg->st_sgis)++;
 	(*n)++;
 }
@@ -372,7 +386,14 @@ cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now)
 	return later;
 }
 
-cycles_t vgic_take_cycles(struct vgic *vg) { return vgic_v4_take_cycles(&vg->v4); }
+cycles_t vgic_pending_cycles(const struct vgic *vg) { return vg->cycles + vg->v4.cycles; }
+
+cycles_t vgic_take_cycles(struct vgic *vg)
+{
+	cycles_t c = vg->cycles;
+	vg->cycles = 0;
+	return c + vgic_v4_take_cycles(&vg->v4);
+}
 
 static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t now)
 {

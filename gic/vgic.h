@@ -38,6 +38,11 @@ struct vgic {
 	cycles_t inject_cycles;          /* per pending interrupt written into an LR */
 	uint64_t ich_hcr;                /* ICH_HCR_EL2 trap bits the design sets */
 	cycles_t irqfd_cycles;           /* device MSI to pending in the vgic through the host (no GICv4 forwarding) */
+	cycles_t sgi_queue_cycles;       /* a trapped SGI queued for one target */
+	cycles_t kick_cycles;            /* the sender's kvm_vcpu_kick (for the machine's glue) */
+	cycles_t ipi_latency_cycles;     /* the kick's physical SGI to the target core (for the glue) */
+	cycles_t timer_irq_cycles;       /* KVM's timer handler on a timer's IRQ exit (for the glue) */
+	cycles_t cycles;                 /* hypervisor work since the last vgic_take_cycles */
 	struct vgic_v4 v4;               /* GICv4 ([gic] version 4 or 4.1) */
 	struct its_direct direct[GIC_MAX_CPUS];   /* what vgic_v4_sync last offered each CPU interface */
 	struct its_direct timed[GIC_MAX_CPUS];    /* the direct interrupt whose latency was recorded last */
@@ -92,7 +97,9 @@ void vgic_map_hw(struct vgic *vg, unsigned cpu, uint32_t intid);
  * its resident vPE (pending by `now`), brought up to date; returns when a
  * later-pending one becomes visible (UINT64_MAX: none). */
 cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now);
-/* Hypervisor cycles of the vgic's GICv4 work since the last call. */
+/* Hypervisor cycles of the vgic's work (SGI queueing, GICv4) since the
+ * last call; vgic_pending_cycles: the same without taking them. */
 cycles_t vgic_take_cycles(struct vgic *vg);
+cycles_t vgic_pending_cycles(const struct vgic *vg);
 
 #endif

@@ -75,9 +75,15 @@ static void host_init(struct vgic_v4 *v4)
 	its_ctrl_ops.write(h, GITS_CBASER, 8, FIELD_DP(FIELD_DP(0, GITS_CBASER, VALID, 1), GITS_CBASER, PA,
 						    hpa(HM_QUEUE) >> GITS_CBASER_PA_SHIFT));
 	its_ctrl_ops.write(h, GITS_CTLR, 4, FIELD_DP(0, GITS_CTLR, ENABLED, 1));
+	/* 4.0: the vLPI configuration table; 4.1: the vPE table GITS_BASER2
+	 * describes (one 4K page, flat), shared with the ITS as Linux's
+	 * inherit_vpe_l1_table_from_its programs it */
 	uint64_t vprop = FIELD_DP(0, GICR_VPROPBASER, PA, hpa(HM_VPROP) >> GICR_VPROPBASER_PA_SHIFT);
-	vprop = v4->version >= 41 ? FIELD_DP(0, GICR_VPROPBASER, VALID_41, 1)
-				  : FIELD_DP(vprop, GICR_VPROPBASER, IDBITS, GIC_INTID_BITS - 1);
+	if (v4->version >= 41)
+		vprop = FIELD_DP(FIELD_DP(0, GICR_VPROPBASER, VALID_41, 1), GICR_VPROPBASER, PA,
+				 hpa(HM_VPES) >> GICR_VPROPBASER_PA_SHIFT);
+	else
+		vprop = FIELD_DP(vprop, GICR_VPROPBASER, IDBITS, GIC_INTID_BITS - 1);
 	for (unsigned c = 0; c < v4->ncpus; c++) {
 		its_v4_vpropbaser_write(h, c, vprop);
 		vmapp(v4, c);

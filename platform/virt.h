@@ -68,6 +68,9 @@ struct virt {
 	bool in_device;                /* the GIC is driven by a device's MSI, not a vCPU */
 	uint32_t msi_devid, msi_event; /* that MSI's DeviceID and EventID */
 	cycles_t device_time;          /* that MSI's time */
+	bool in_handler;               /* the GIC is driven by an exit's handler (a trapped access) */
+	cycles_t handler_time;         /* that handler's start: the vCPU's clock less exit_tail */
+	cycles_t exit_tail;            /* an exit's cycles after its handler (el2_exit_tail) */
 	uint64_t *st_timer_fired[ARCH_TIMER_COUNT], *st_irq_exits[VIRT_IRQ_CAUSES], *st_wakeups;
 	uint64_t *st_wait_cycles[2];   /* waited in hardware (the physical CPU kept by the guest) / blocked in the hypervisor */
 };

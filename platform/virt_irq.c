@@ -11,11 +11,15 @@
  *    access traps) and injected as a software level interrupt, whose LR asks
  *    for an EOI maintenance interrupt (KVM vgic_v3_populate_lr);
  *  - an interrupt made pending for another vCPU kicks it: a physical IPI and
- *    an IRQ exit if it runs, a wake-up if it is halted.
+ *    an IRQ exit if it runs, a wake-up if it is halted.  A kick sent by an
+ *    exit's handler (a trapped ICC_SGI1R_EL1 write, an ITS command) leaves
+ *    before the exit is over: at the handler's time plus the work done so
+ *    far, the rest of the exit (el2_exit_tail) still to run on the sender.
  * See virt.h. */
 #include "platform/virt.h"
 #include <string.h>
 #include "core/log.h"
+#include "cpu/el2.h"
 #include "platform/hvsim-abi.h"
 
 /* Why the hypervisor took a physical interrupt (an IRQ exit). */
@@ -79,8 +83,22 @@ static void wake_event(void *ctx, cycles_t when)
 static cycles_t gic_now(void *ctx)
 {
 	struct virt *v = ctx;
-	return v->in_device ? v->device_time : cpu_clock(v, v->m.cur_cpu);
+	if (v->in_device)
+		return v->device_time;
+	if (v->in_handler)   /* the handler's work so far, not yet charged */
+		return v->handler_time + vgic_pending_cycles(&v->gic) + v->its.cycles;
+	return cpu_clock(v, v->m.cur_cpu);
 }
+
+/* The exit's handler drives the GIC from here to handler_end: its time is
+ * the vCPU's clock (the whole exit charged) less the rest of the exit. */
+static void handler_begin(struct virt *v, cycles_t now)
+{
+	v->in_handler = true;
+	v->handler_time = now - (now < v->exit_tail ? now : v->exit_tail);
+}
+
+static void handler_end(struct virt *v) { v->in_handler = false; }
 
 static void gic_kick(void *ctx, unsigned target)
 {
@@ -92,15 +110,25 @@ static void gic_kick(void *ctx, unsigned target)
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
 		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
-	if (now < c->kick_at) {
-		c->kick_at = now;
+	/* kvm_vcpu_kick on the sender (a vCPU's handler pays it; a device's
+	 * MSI is the host's irqfd context), then the physical SGI's flight. */
+	cycles_t sent = now + v->gic.kick_cycles;
+	if (v->in_handler)   /* charged with the handler's other work */
+		v->gic.cycles += v->gic.kick_cycles;
+	else if (!v->in_device)
+		v->m.sim->cpus[v->m.cur_cpu]->clock += v->gic.kick_cycles;
+	cycles_t at = sent + v->gic.ipi_latency_cycles;
+	if (at < c->kick_at) {
+		c->kick_at = at;
 		c->kick_msi = v->in_device;
 		c->kick_devid = v->msi_devid;
 		c->kick_event = v->msi_event;
 	}
-	/* Woken at once, not through the event queue: events fire at quantum
-	 * starts, after a halted vCPU's clock has moved to the quantum's end. */
-	wake(v, target, now + (c->in_hyp ? v->wakeup_cycles : 0), true);
+	check_by(v, target, at);
+	/* Woken at once (its clock has not moved past `at`: a halted vCPU
+	 * idles to a slice's end only after the slice).  A vCPU blocked in the
+	 * hypervisor is a thread to wake. */
+	wake(v, target, c->in_hyp ? sent + v->wakeup_cycles : at, true);
 }
 
 /* ---- timers ---- */
@@ -167,7 +195,12 @@ static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint
 	if (is_timer_reg(reg))
 		return timer_reg_access(v, cpu, reg, is_read, val, now, trapped);
 	struct gic_cpuif_events ev;
-	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, now, &ev);
+	if (trapped)
+		handler_begin(v, now);
+	enum gic_sysreg_result r = vgic_sysreg(&v->gic, cpu, reg, is_read, val, trapped ? v->handler_time : now, &ev);
+	handler_end(v);
+	if (v->m.sim)   /* the handler's SGI queueing and kicks, on this vCPU */
+		v->m.sim->cpus[cpu]->clock += vgic_take_cycles(&v->gic);
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		if (ev.hw_deactivated == (int)timer_ppi[k])
 			v->irqcpu[cpu].seen[k] = false;   /* the physical PPI re-arms */
@@ -252,6 +285,8 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		if (timer_sync(v, cpu, k, now) && !in_hyp)
 			why = VIRT_IRQ_TIMER;
+	if (why == VIRT_IRQ_TIMER)   /* KVM's timer handler, on top of the host's IRQ path */
+		c->hyp_cycles += v->gic.timer_irq_cycles;
 	if (why < 0 && vgic_maintenance(&v->gic, cpu)) {
 		why = VIRT_IRQ_MAINTENANCE;
 		(*v->gic.st_maintenance)++;
@@ -341,7 +376,10 @@ static uint64_t its_ctrl_read(void *dev, uint64_t off, unsigned size)
 static void its_ctrl_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 {
 	struct virt *v = dev;
+	/* KVM runs the commands (GITS_CWRITER) inside the exit's handler */
+	handler_begin(v, cpu_clock(v, v->m.cur_cpu));
 	its_ctrl_ops.write(&v->its, off, size, val);
+	handler_end(v);
 	charge_its(v);
 }
 
@@ -451,7 +489,32 @@ static void msidev_write(void *dev, uint64_t off, unsigned size, uint64_t val)
 
 static cycles_t msidev_now(void *ctx) { return gic_now(ctx); }
 
+/* The Distributor and Redistributors: KVM's handler of the MMIO exit
+ * makes the change and sends any kick (GICD_ISPENDR, GICD_CTLR...). */
+static uint64_t gicd_read(void *dev, uint64_t off, unsigned size)
+{
+	return gicv3_dist_ops.read(&((struct virt *)dev)->gic.dist, off, size);
+}
+
+static uint64_t gicr_read(void *dev, uint64_t off, unsigned size)
+{
+	return gicv3_redist_ops.read(&((struct virt *)dev)->gic.dist, off, size);
+}
+
+static void gic_frame_write(struct virt *v, const struct dev_ops *ops, uint64_t off, unsigned size, uint64_t val)
+{
+	handler_begin(v, cpu_clock(v, v->m.cur_cpu));
+	ops->write(&v->gic.dist, off, size, val);
+	handler_end(v);
+	charge_its(v);
+}
+
+static void gicd_write(void *dev, uint64_t off, unsigned size, uint64_t val) { gic_frame_write(dev, &gicv3_dist_ops, off, size, val); }
+static void gicr_write(void *dev, uint64_t off, unsigned size, uint64_t val) { gic_frame_write(dev, &gicv3_redist_ops, off, size, val); }
+
 static const struct dev_ops its_ctrl_glue = { its_ctrl_read, its_ctrl_write };
+static const struct dev_ops gicd_glue = { gicd_read, gicd_write };
+static const struct dev_ops gicr_glue = { gicr_read, gicr_write };
 static const struct dev_ops its_xlate_glue = { its_xlate_read, its_xlate_write };
 static const struct dev_ops msidev_glue = { msidev_read, msidev_write };
 
@@ -500,6 +563,9 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->gic.dist.kick = gic_kick;
 	v->gic.dist.ctx = v;
 	v->counter = (struct arch_counter){ v->cntfrq_hz, m->freq_hz };
+	struct el2_model el2;
+	el2_init(&el2, c);
+	v->exit_tail = el2_exit_tail(&el2);
 	for (unsigned i = 0; i < m->ncpus; i++) {
 		v->irqcpu[i] = (struct virt_irq_cpu){ .v = v, .id = i, .kick_at = UINT64_MAX, .wait_from = UINT64_MAX };
 		vgic_map_hw(&v->gic, i, HVSIM_VIRT_PPI_VIRT_TIMER);   /* direct vtimer (kvm_timer_vcpu_load_gic) */
@@ -510,7 +576,7 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	v->irqc.ctx = v;
 	m->irqc = &v->irqc;
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicd", HVSIM_VIRT_GICD_BASE, HVSIM_VIRT_GICD_SIZE,
-						   &gicv3_dist_ops, &v->gic.dist, false };
+						   &gicd_glue, v, false };
 	/* KVM emulates the ITS control frame in the kernel; the translation
 	 * frame has no in-kernel handler: a CPU write goes to the VMM, which
 	 * signals the MSI (QEMU kvm_its_send_msi, KVM_SIGNAL_MSI). */
@@ -518,7 +584,7 @@ int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
 	m->mmio[m->nmmio++] = (struct dev_window){ "gits_translater", HVSIM_VIRT_ITS_BASE + GITS_FRAME_SIZE,
 						   GITS_FRAME_SIZE, &its_xlate_glue, v, true };
 	m->mmio[m->nmmio++] = (struct dev_window){ "gicr", HVSIM_VIRT_GICR_BASE, HVSIM_VIRT_GICR_STRIDE * m->ncpus,
-						   &gicv3_redist_ops, &v->gic.dist, false };
+						   &gicr_glue, v, false };
 	v->st_timer_fired[ARCH_TIMER_VIRT] = stats_counter(st, "timer.fired.virtual", "virtual timer assertions (PPI 27)");
 	v->st_timer_fired[ARCH_TIMER_PHYS] = stats_counter(st, "timer.fired.physical", "EL1 physical timer assertions (PPI 30)");
 	v->st_irq_exits[VIRT_IRQ_TIMER] = stats_counter(st, "platform.irq_exits.timer",

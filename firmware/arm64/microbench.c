@@ -15,9 +15,12 @@
  *   eoi             ICC_EOIR1_EL1 <- 1023 (spurious: ignored), served by the
  *                   virtual CPU interface without an exit
  *   ipi             SGI 1 from CPU 0 to CPU 1, which spins with IRQs on
- *   lpi             GITS_TRANSLATER <- event 0 written by CPU 0 (DeviceID 0),
- *                   mapped to LPI 8192 on CPU 1 (micro-bench sends an INT
- *                   command instead; this is the MSI path)
+ *   lpi             an ITS INT command for DeviceID 0, event 0 (mapped to
+ *                   LPI 8192 on CPU 1), queued by CPU 0 with one
+ *                   GITS_CWRITER write and no wait (micro-bench's
+ *                   its_send_int_nv)
+ *   lpi_msi         GITS_TRANSLATER <- event 0 written by CPU 0 (DeviceID 0):
+ *                   the same LPI through the MSI path (the VMM signals it)
  *   timer           the virtual timer programmed TIMER_TICKS ahead, taken
  *                   while spinning (micro-bench timer_10ms uses 10 ms);
  *                   the programmed distance is subtracted
@@ -32,7 +35,7 @@
 #include "rt.h"
 
 #define N_EXIT      256          /* hvc, mmio, eoi iterations */
-#define N_IRQ       64           /* ipi, lpi, timer iterations */
+#define N_IRQ       64           /* ipi, lpi, lpi_msi, timer iterations */
 #define SGI_IPI     1
 #define PPI_VTIMER  HVSIM_VIRT_PPI_VIRT_TIMER
 #define PRIO        0xa0
@@ -112,6 +115,7 @@ static void loop_test(const char *name, void (*exec)(void))
 
 static void send_ipi(void) { gic_send_sgi(SGI_IPI, 1); }
 static void send_msi(void) { its_msi(0); }
+static void send_int(void) { its_cmd_nv(ITS_INT, 0, 0, 0); }   /* DeviceID 0, EventID 0 */
 
 /* One interrupt test: the operation, then the handler's end stamp.
  * Returns nonzero if an interrupt did not arrive. */
@@ -223,7 +227,9 @@ int main(void)
         return 54;
     if (its_setup() < 0)
         return 55;
-    if (irq_test("lpi", ITS_LPI_BASE, send_msi))
+    if (irq_test("lpi", ITS_LPI_BASE, send_int))
+        return 54;
+    if (irq_test("lpi_msi", ITS_LPI_BASE, send_msi))
         return 54;
     if (timer_test())
         return 54;

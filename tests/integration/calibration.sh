@@ -12,7 +12,7 @@ SMC=1061     # same SMCCC handler as HVC in KVM
 WFX=1400     # world switch 800 (VHE, from its parts) + kvm_handle_wfx 600 (estimate)
 SYS64=1000   # world switch 800 + sysreg emulation 200 (estimate)
 IABT=1300    # world switch 800 + stage-2 fault and kvm_inject_pabt 500 (estimate)
-MMIO_USER=5950   # world switch 800 + MMIO decode 300 + KVM_EXIT_MMIO to QEMU 4408 + vcpu_put/load 442;
+MMIO_USER=5950   # world switch 800 + MMIO abort path 683 + KVM_EXIT_MMIO to QEMU 4025 + vcpu_put/load 442;
                  # micro-bench mmio_read_user 2306 ns = 5996 cycles (tests/integration/microbench_arm64.sh)
 run a64 0 "$FIRMWARE/arm64/exits.elf"
 grep -qF "exits: done" "$T/a64.out" || fail "arm64 guest did not finish"

@@ -407,6 +407,21 @@ static void test_exit_parts_nvhe(void)
 	CU_ASSERT_EQUAL(c.part[EL2P_USER], 5000);
 	CU_ASSERT_EQUAL(c.part[EL2P_LOAD_PUT], 2 * 3 * 37 + 2 * 2 * 5);
 	CU_ASSERT_EQUAL(cost_total(&c), ws + 6000 + 5000 + 222 + 20);
+	/* MMIO emulated in the kernel: no round trip, the device's part instead */
+	m.kernel_mmio_cycles = 300;
+	el2_exit_parts(&m, EL2X_DABT_LOW, false, 0, &c);
+	CU_ASSERT_EQUAL(c.part[EL2P_KERNEL_DEV], 300);
+	CU_ASSERT_EQUAL(c.part[EL2P_USER], 0);
+	CU_ASSERT_EQUAL(cost_total(&c), ws + 6000 + 300);
+	el2_exit_parts(&m, EL2X_DABT_LOW, true, 0, &c);
+	CU_ASSERT_EQUAL(c.part[EL2P_KERNEL_DEV], 0);
+	el2_exit_parts(&m, EL2X_SYS64, false, 0, &c);   /* only a data abort reaches a device */
+	CU_ASSERT_EQUAL(c.part[EL2P_KERNEL_DEV], 0);
+	/* After the handler, nVHE: the host's HVC (41), the EL1 restore (2 x 26
+	 * x 5), CNTHCTL_EL2 (2 x 5), one ERET (43), the GPR restores (23 pairs
+	 * x 2), the EL2 controls' guest values (7 x 5), the loop's entry share */
+	m.run_loop_entry_cycles = 300;
+	CU_ASSERT_EQUAL(el2_exit_tail(&m), 41 + 260 + 10 + 43 + 46 + 35 + 300);
 	/* eager FP/SIMD: one switch per exit */
 	m.fpsimd = EL2_FP_EAGER;
 	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_WFX, false, 0), ws + 1000 + 97);
@@ -439,6 +454,9 @@ static void test_exit_parts_vhe(void)
 	struct el2_model n = parts_model(EL2_NVHE);
 	CU_ASSERT_TRUE(el2_exit_cost(&m, EL2X_HVC64, false, 0) < el2_exit_cost(&n, EL2X_HVC64, false, 0));
 	CU_ASSERT_EQUAL(el2_icv_access_cycles(&m), 37);
+	/* VHE: no second trap, no EL1 or timer restore: ERET, GPRs, controls, loop */
+	m.run_loop_entry_cycles = 300;
+	CU_ASSERT_EQUAL(el2_exit_tail(&m), 43 + 46 + 35 + 300);
 	/* every part has a name, all distinct */
 	for (unsigned p = 0; p < EL2P_COUNT; p++) {
 		CU_ASSERT_PTR_NOT_NULL_FATAL(el2_part_name(p));
@@ -473,6 +491,7 @@ static void test_init_from_cfg(void)
 		"gpr_pair_cycles = 1\n"
 		"fpsimd_cycles = 77\n"
 		"run_loop_cycles = 600\n"
+		"run_loop_entry_cycles = 700\n"
 		"gprs = 46\n"
 		"el1_sysregs = 26\n"
 		"el2_ctl_regs = 7\n"
@@ -486,6 +505,7 @@ static void test_init_from_cfg(void)
 		"sys64_cycles = 406\n"
 		"iabt_cycles = 407\n"
 		"dabt_cycles = 408\n"
+		"kernel_mmio_cycles = 410\n"
 		"irq_cycles = 409\n"
 		"mmio_user_cycles = 5k\n";
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test-el2.ini", ini), 0);
@@ -520,6 +540,8 @@ static void test_init_from_cfg(void)
 	CU_ASSERT_EQUAL(m.handler[EL2X_IRQ], 409);
 	CU_ASSERT_EQUAL(m.cnthctl_el2, 1);
 	CU_ASSERT_EQUAL(m.mmio_user_cycles, 5120);
+	CU_ASSERT_EQUAL(m.kernel_mmio_cycles, 410);
+	CU_ASSERT_EQUAL(m.run_loop_entry_cycles, 600);   /* a share of the loop: 700 cut to run_loop_cycles */
 	/* 2 x 401 + 2 x 402 + 46 + 4 x 26 x 3 + 4 x 3 + 2 x 7 x 3 + 77 + 600, handler 404 */
 	CU_ASSERT_EQUAL(el2_exit_cost(&m, EL2X_HVC64, false, 0), 802 + 804 + 46 + 312 + 12 + 42 + 77 + 600 + 404);
 

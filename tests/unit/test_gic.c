@@ -26,10 +26,12 @@ static uint64_t mpidr_of(unsigned k) { return ((uint64_t)(k / 16) << 8) | (k % 1
 
 static void setup(unsigned nlr, uint64_t ich_hcr)
 {
-	char ini[256];
+	char ini[384];
 	struct cfg *c = cfg_new();
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys), 0);
-	snprintf(ini, sizeof ini, "[gic]\nlist_registers = %u\nspis = %u\nich_hcr_el2 = 0x%llx\nlr_inject_cycles = 100\nversion = 3\nirqfd_cycles = 0\n",
+	snprintf(ini, sizeof ini, "[gic]\nlist_registers = %u\nspis = %u\nich_hcr_el2 = 0x%llx\nlr_inject_cycles = 100\n"
+		 "version = 3\nirqfd_cycles = 0\nsgi_queue_cycles = 200\nkick_cycles = 0\nipi_latency_cycles = 0\n"
+		 "timer_irq_cycles = 0\n",
 		 nlr, NSPIS, (unsigned long long)ich_hcr);
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "test.ini", ini), 0);
 	uint64_t mpidr[NCPUS];
@@ -597,6 +599,10 @@ static void test_sgi_routing(void)
 	CU_ASSERT_TRUE(g->priv[0][7].pending_latch && g->priv[19][7].pending_latch);
 	CU_ASSERT_EQUAL(*vg.st_sgis, NCPUS - 1);
 	CU_ASSERT_EQUAL(nkicks, 0);                        /* SGI 7 is not enabled here */
+	/* KVM queues it on each target all the same (vgic_v3_dispatch_sgi):
+	 * sgi_queue_cycles 200 per target, taken once */
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), (NCPUS - 1) * 200);
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 0);
 	/* ICC_SGI0R_EL1 generates only Group 0 SGIs */
 	CU_ASSERT_EQUAL(vgic_dispatch_sgi(&vg, 0, (3ull << 24) | 2, false, 100), 0);
 	r_wr(1, 0x10080, 4, ~(1u << 3));                   /* SGI 3 Group 0 on CPU 1 */

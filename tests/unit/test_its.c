@@ -51,7 +51,8 @@ static void setup_bare(void)
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, its_cfg_keys, its_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_load_string(c, "t.ini", "[gic]\nlist_registers = 4\nspis = 32\nich_hcr_el2 = 0\n"
-				"lr_inject_cycles = 100\nversion = 3\nirqfd_cycles = 0\n[its]\ncmd_cycles = 400\ntranslate_hit_cycles = 150\n"
+				"lr_inject_cycles = 100\nversion = 3\nirqfd_cycles = 0\nsgi_queue_cycles = 200\nkick_cycles = 0\n"
+				"ipi_latency_cycles = 0\ntimer_irq_cycles = 0\n[its]\ncmd_cycles = 400\ntranslate_hit_cycles = 150\n"
 				"translate_miss_cycles = 700\ntable_read_cycles = 250\ncache_entries_per_vcpu = 1\n"), 0);
 	uint64_t mpidr[NCPUS] = { 0, 1, 2, 3 };
 	CU_ASSERT_EQUAL_FATAL(vgic_init(&vg, c, NCPUS, mpidr), 0);

@@ -4,6 +4,7 @@
  * through its_command (the hypervisor model's entry).  Expected values are
  * the spec's (Arm IHI 0069H 5.3, 9, 12.11.37-38) or counts of what each test
  * does, written as literals. */
+#include <endian.h>
 #include <string.h>
 
 #include "core/cfg.h"
@@ -43,7 +44,10 @@ static uint64_t cmds(enum its_cmd_nr n) { return *its.st_cmds[n]; }
 static void cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3) { its_command(&its, (uint64_t[4]){ d0, d1, d2, d3 }); }
 
 /* An ITS of `version` with a device table and a vPE table of one 4K page
- * each (512 entries), enabled; vLPI configuration: priority 0xa0, enabled. */
+ * each (512 device entries, 128 vPE entries of ITS_VPE_ENTRY_SIZE 32),
+ * enabled; vLPI configuration: priority 0xa0, enabled; 4.1: the
+ * Redistributors share the vPE table (GICR_VPROPBASER Valid, flat, 4K, one
+ * page). */
 static void setup(unsigned version)
 {
 	struct cfg *c = cfg_new();
@@ -66,7 +70,7 @@ static void setup(unsigned version)
 	its_ctrl_ops.write(&its, 0x110, 8, (1ull << 63) | VPET);
 	its_ctrl_ops.write(&its, 0x0, 4, 1);
 	for (unsigned rd = 0; rd < NCPUS; rd++)
-		its_v4_vpropbaser_write(&its, rd, version >= 41 ? 1ull << 63 : VPROP | 15);
+		its_v4_vpropbaser_write(&its, rd, version >= 41 ? 1ull << 63 | VPET : VPROP | 15);
 }
 
 static void mapd(uint32_t dev, unsigned size) { cmd(0x08 | (uint64_t)dev << 32, size, ITT | 1ull << 63, 0); }
@@ -125,7 +129,7 @@ static void test_vmapp(void)
 	CU_ASSERT_PTR_NOT_NULL(its_vpe(&its, 0));
 	CU_ASSERT_EQUAL(its_vpe(&its, 0)->vpt, VPT0);
 	CU_ASSERT_EQUAL(its_vpe(&its, 0)->vpt_bits, 16);
-	vmapp(600, 0, VPT1, true, 0);                               /* 512 entries in one 4K page */
+	vmapp(128, 0, VPT1, true, 0);                               /* 128 entries of 32 bytes in one 4K page */
 	CU_ASSERT_EQUAL(errs(ITS_E_VPE_OOR), 1);
 	vmapp(1, 2, VPT1, true, 0);                                 /* RDbase 2: 2 CPUs */
 	CU_ASSERT_EQUAL(errs(ITS_E_PROCNUM_OOR), 1);
@@ -296,6 +300,67 @@ static void test_vsync_vinvall_invdb(void)
 	CU_ASSERT_EQUAL(cmds(ITS_VSYNC), 3);
 }
 
+static uint64_t le_at(uint64_t pa) { uint64_t v; memcpy(&v, ram + (pa - RAM_BASE), 8); return le64toh(v); }
+static void le_put(uint64_t pa, uint64_t v) { v = htole64(v); memcpy(ram + (pa - RAM_BASE), &v, 8); }
+
+/* 4.1: VMAPP writes the vPE's entry into the vPE table (gic/regs.h
+ * ITS_VPTE*), the Redistributors read it through GICR_VPROPBASER when
+ * GICR_VPENDBASER schedules a vPE (IHI 0069H 12.11.37 GICv4.1 layout:
+ * Valid 63, Entry_Size 61:59 RO, Indirect 55, Page_Size 54:53, PA 51:12,
+ * Size 6:0). */
+static void test_vpe_table_entry(void)
+{
+	map_one(41);
+	/* vPE 0: Valid, VPT_size 15 (16 bits), RDbase 0, Default_Doorbell DB0 */
+	CU_ASSERT_EQUAL(le_at(VPET), 1 | 15u << 1 | (uint64_t)DB0 << 32);
+	CU_ASSERT_EQUAL(le_at(VPET + 8), VPT0);                      /* VPT_addr 51:16 in place */
+	CU_ASSERT_EQUAL(le_at(VPET + 16), VPROP);                    /* VCONF_addr 51:12 in place */
+	CU_ASSERT_EQUAL(le_at(VPET + 24), 0);                        /* vPEID 0 */
+	CU_ASSERT_EQUAL(le_at(VPET + 32), 1 | 15u << 1 | 1u << 16 | (uint64_t)(DB0 + 1) << 32);
+	CU_ASSERT_EQUAL(le_at(VPET + 32 + 24), 1);
+	CU_ASSERT_EQUAL(its_v4_vpropbaser_read(&its, 0) >> 59 & 7, 3);   /* Entry_Size: 4 doublewords */
+	/* the Redistributor takes the entry, not the ITS's cache: a cleared
+	 * Valid in memory leaves the vPE unscheduled */
+	le_put(VPET, le_at(VPET) & ~1ull);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));
+	CU_ASSERT_EQUAL(errs(ITS_E_UNMAPPED_VPE), 1);
+	CU_ASSERT_PTR_NULL(its_v4_resident(&its, 0));
+	le_put(VPET, le_at(VPET) | 1);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 1, 1ull << 63));   /* vPE 0 is RD 0's */
+	CU_ASSERT_EQUAL(errs(ITS_E_UNMAPPED_VPE), 2);
+	CU_ASSERT_TRUE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));
+	CU_ASSERT_TRUE(its_v4_vpendbaser_write(&its, 0, 0));
+	/* bounds: vPEID 128 beyond one 4K page of 32-byte entries; Size 1 (two
+	 * pages) takes it, its entry zero: not mapped */
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63 | 128));
+	CU_ASSERT_EQUAL(errs(ITS_E_VPE_OOR), 1);
+	its_v4_vpropbaser_write(&its, 0, 1ull << 63 | VPET | 1);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63 | 128));
+	CU_ASSERT_EQUAL(errs(ITS_E_VPE_OOR), 1);
+	CU_ASSERT_EQUAL(errs(ITS_E_UNMAPPED_VPE), 3);
+	/* no table (Valid clear), a table outside RAM */
+	its_v4_vpropbaser_write(&its, 0, VPET);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));
+	CU_ASSERT_EQUAL(errs(ITS_E_NO_TABLE), 1);
+	its_v4_vpropbaser_write(&its, 0, 1ull << 63 | 0x1000);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));
+	CU_ASSERT_EQUAL(errs(ITS_E_TABLE_OUTSIDE_RAM), 1);
+	/* two-level (Indirect): level-1 entry 0 (Valid | PA) names the page */
+	uint64_t l1 = RAM_BASE + 0x64000;
+	its_v4_vpropbaser_write(&its, 0, 1ull << 63 | 1ull << 55 | l1);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));   /* level-1 entry invalid */
+	CU_ASSERT_EQUAL(errs(ITS_E_VPE_OOR), 2);
+	le_put(l1, 1ull << 63 | VPET);
+	CU_ASSERT_TRUE(its_v4_vpendbaser_write(&its, 0, 1ull << 63));
+	CU_ASSERT_PTR_NOT_NULL(its_v4_resident(&its, 0));
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 0, 1ull << 63 | 128));   /* level-1 entry 1: no page */
+	CU_ASSERT_EQUAL(errs(ITS_E_VPE_OOR), 3);
+	/* VMAPP V = 0 clears the entry's Valid */
+	vmapp(1, 1, VPT1, false, 0);
+	CU_ASSERT_EQUAL(le_at(VPET + 32) & 1, 0);
+	CU_ASSERT_FALSE(its_v4_vpendbaser_write(&its, 1, 1ull << 63 | 1));
+}
+
 /* 4.1: vSGIs configured by VSGI, made pending by GITS_SGIR; the default
  * doorbell rings once per descheduling with VPENDBASER.Doorbell. */
 static void test_vsgi_default_doorbell(void)
@@ -390,12 +455,13 @@ static uint64_t hcmds(enum its_cmd_nr n) { return *vg.v4.hits.st_cmds[n]; }
 
 static void setup_vgic(const char *version)
 {
-	char ini[512];
+	char ini[768];
 	struct cfg *c = cfg_new();
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, gic_cfg_keys, gic_cfg_nkeys), 0);
 	CU_ASSERT_EQUAL_FATAL(cfg_declare(c, its_cfg_keys, its_cfg_nkeys), 0);
 	snprintf(ini, sizeof ini, "[gic]\nlist_registers = 4\nspis = 32\nich_hcr_el2 = 0\nlr_inject_cycles = 100\n"
-		 "version = %s\nirqfd_cycles = 0\nvlpi_latency_cycles = 500\nvlpi_map_cycles = 10000\n"
+		 "version = %s\nirqfd_cycles = 0\nsgi_queue_cycles = 200\nkick_cycles = 0\nipi_latency_cycles = 0\n"
+		 "timer_irq_cycles = 0\nvlpi_latency_cycles = 500\nvlpi_map_cycles = 10000\n"
 		 "vlpi_inv_cycles = 3000\nresidency_cycles = 1000\ndoorbell_cycles = 2000\nvsgi_cycles = 400\n"
 		 "[its]\ncmd_cycles = 400\ntranslate_hit_cycles = 150\ntranslate_miss_cycles = 700\n"
 		 "table_read_cycles = 250\ncache_entries_per_vcpu = 1\n", version);
@@ -486,7 +552,8 @@ static void test_kvm_vsgi(void)
 	vgic_dispatch_sgi(&vg, 0, 5ull << 24 | 2, true, 200);
 	CU_ASSERT_EQUAL(*vg.v4.st_sgis, 1);
 	CU_ASSERT_EQUAL(hcmds(ITS_VSGI), 1);                                  /* configuration sent once */
-	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 400);
+	/* the first SGI queued in the vgic (sgi_queue_cycles 200), the vSGI sent (400) */
+	CU_ASSERT_EQUAL(vgic_take_cycles(&vg), 200 + 400);
 	CU_ASSERT_EQUAL(directs[1], 1);
 	uint64_t v = 0xff;
 	struct gic_cpuif_events ev;
@@ -512,6 +579,7 @@ static CU_TestInfo tests[] = {
 	{ "VMOVI / VMOVP good and malformed", test_vmovi_vmovp },
 	{ "VSYNC, VINVALL, INVDB", test_vsync_vinvall_invdb },
 	{ "GICv4.1 vSGIs and the default doorbell", test_vsgi_default_doorbell },
+	{ "GICv4.1 vPE table entry, shared with the Redistributors", test_vpe_table_entry },
 	{ "direct injection in the CPU interface", test_cpuif_direct },
 	{ "KVM vgic-v4: forwarding, residency, doorbell", test_kvm_forwarding },
 	{ "KVM vgic-v4.1: vSGIs with nASSGIreq", test_kvm_vsgi },

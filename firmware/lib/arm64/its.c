@@ -43,13 +43,25 @@ void its_init(void)
     mmio_write32(b + GITS_CTLR, 1);
 }
 
-uint64_t its_cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+/* Appends a command; returns the new CWRITER offset. */
+static uint64_t its_append(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
 {
     uint64_t *c = queue[slot % 128];
     c[0] = d0, c[1] = d1, c[2] = d2, c[3] = d3;
     slot++;
     __asm__ volatile("dsb sy" ::: "memory");
-    uint64_t b = its_base(), want = (uint64_t)(slot % 128) * 32, r = 0;
+    return (uint64_t)(slot % 128) * 32;
+}
+
+void its_cmd_nv(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+    uint64_t want = its_append(d0, d1, d2, d3);
+    mmio_write32(its_base() + GITS_CWRITER, (uint32_t)want);
+}
+
+uint64_t its_cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3)
+{
+    uint64_t b = its_base(), want = its_append(d0, d1, d2, d3), r = 0;
     its_write64(b + GITS_CWRITER, want);
     for (unsigned i = 0; i < 100000; i++) {
         r = its_read64(b + GITS_CREADR);

@@ -33,6 +33,9 @@ void its_init(void);
 /* Appends a command and lets the ITS run it (CWRITER, then waits for
  * CREADR; returns CREADR, bit 0 = Stalled). */
 uint64_t its_cmd(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3);
+/* The same without waiting, CWRITER written as one 32-bit access (as
+ * kvm-unit-tests' its_send_*_nv and its_post_commands). */
+void its_cmd_nv(uint64_t d0, uint64_t d1, uint64_t d2, uint64_t d3);
 /* GICR_TYPER.Processor_Number of this CPU (the RDbase with PTA = 0). */
 unsigned its_rdbase(void);
 uint64_t its_itt(unsigned n);          /* address of ITT n (256-byte aligned, 16 events) */
