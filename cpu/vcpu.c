@@ -3,6 +3,7 @@
 #include "cpu/export.h"
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -574,5 +575,20 @@ static int vcpu_run(struct sim_cpu *sc)
 		}
 	}
 	xlate_slice_end(v);
+	return 0;
+}
+
+/* Unicorn's softmmu resizes each TLB by 100 ms wall-clock windows (QEMU
+ * tlb_mmu_resize_locked, at every flush, reading gettimeofday), so how
+ * often guest accesses miss it, and what the translation model charges for
+ * its fills, would change from run to run.  This definition interposes the
+ * one Unicorn calls: a clock that advances 1 ms per call, so a window spans
+ * 100 flushes, the same in every run.  Nothing else in hvsim reads it. */
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	static uint64_t ms;
+	(void)tz;
+	ms++;
+	*tv = (struct timeval){ .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000 * 1000) };
 	return 0;
 }
