@@ -12,10 +12,15 @@
 # SYS64 (the ID registers under HCR_EL2.TID3), WFx (idle).  The CPU the
 # kernel finds (MIDR, breakpoints) and KASLR on.
 # The packages are fetched once into $LINUX_GUEST_DIR (default
-# build/linux-guest, as make linux-guest); skipped when Debian's archive
-# cannot be reached and nothing is cached, on Unicorn 2.0 (EL0 demand
-# paging needs stage-1 faults delivered, which needs 2.1) and in sanitizer
-# builds (a boot is ~300 M guest instructions).  ~10 s of CPU per boot.
+# build/linux-guest, as make linux-guest).  When Debian's archive cannot be
+# reached and nothing is cached the test FAILS, saying so (issue 11: a test
+# that cannot fetch must not pass); HVSIM_NO_LINUX=1 skips it on purpose
+# (offline machines).  Skipped in two passes only, each for a reason that
+# holds whatever the packages: on Unicorn 2.0 (EL0 demand paging needs
+# stage-1 faults delivered to the guest, which needs 2.1: the kernel would
+# hang at its first user page fault) and in sanitizer builds (a boot is
+# ~300 M guest instructions, ~10 s of CPU in the normal build and many
+# minutes under ASan; the same code runs there in the firmware tests).
 . "$(dirname "$0")/lib.bash"
 unicorn=$("$HVSIM" --version | awk '/^Unicorn / { split($2, v, "."); print v[1] "." v[2] }')
 if [ "${unicorn%%.*}" = 2 ] && [ "${unicorn#*.}" -lt 1 ]; then
@@ -26,11 +31,14 @@ if grep -a -q -E '__asan_init|__tsan_init' "$(command -v "$HVSIM")"; then
 	echo "sanitizer build: the Linux boot runs in the normal pass only"
 	exit 77
 fi
+if [ -n "${HVSIM_NO_LINUX:-}" ]; then
+	echo "HVSIM_NO_LINUX is set: the Linux boot is skipped on purpose"
+	exit 77
+fi
 g=${LINUX_GUEST_DIR:-$TOP/build/linux-guest}
 if ! sh "$TOP/guests/linux/build.sh" "$g" >"$T/build.out" 2>&1; then
-	cat "$T/build.out"
-	echo "cannot fetch Debian's arm64 kernel and busybox-static (no archive, nothing cached in $g)"
-	exit 77
+	cat "$T/build.out" >&2
+	fail "cannot fetch Debian's arm64 kernel and busybox-static and nothing is cached in $g (Debian's archive unreachable? see $g/fetch.log; HVSIM_NO_LINUX=1 skips this test on purpose)"
 fi
 append=$(cat "$g/append")
 
