@@ -5,9 +5,10 @@
 # /proc/interrupts and powers off (PSCI SYSTEM_OFF: exit status 0).  Booted
 # with 1 and with 2 vCPUs.  Checked against what the guest itself reports,
 # not against hvsim: its marker lines, and hvsim's timer interrupts and SGIs
-# (IPIs) against the guest's /proc/interrupts printed just before power-off
-# (hvsim counts the whole run: at least the guest's, and at most the few
-# more that power-off takes); with 1 vCPU no SGI at all.  Exits by class
+# (IPIs) against the guest's /proc/interrupts printed just before power-off,
+# in total and per CPU column against hvsim's per-vCPU counts
+# (gic.per_vcpu.N; hvsim counts the whole run: at least the guest's, and at
+# most the few more that power-off takes); with 1 vCPU no SGI at all.  Exits by class
 # that a wrong model gets wrong: MMIO (the PL011 console), HVC (PSCI),
 # SYS64 (the ID registers under HCR_EL2.TID3), WFx (idle).  The CPU the
 # kernel finds (MIDR, breakpoints) and KASLR on.
@@ -54,6 +55,8 @@ guest() {
 	awk -v row="$2" '$1 == row { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' \
 		"$T/l$1.out"
 }
+# guest_cpu N ROW CPU: that row's count in CPU's column
+guest_cpu() { awk -v row="$2" -v c="$3" '$1 == row { print $(c + 2) }' "$T/l$1.out"; }
 # within WHAT HVSIM GUEST SLACK: GUEST <= HVSIM <= GUEST + SLACK
 within() {
 	[ "$2" -ge "$3" ] && [ "$2" -le $(($3 + $4)) ] || fail "$1: hvsim counted $2, the guest $3 (+ at most $4)"
@@ -93,5 +96,15 @@ for n in 1 2; do
 		[ "$ipis" -gt 200 ] || fail "2 vCPUs: the ping-pong took only $ipis IPIs"
 		within "2 vCPUs: IPIs (SGIs)" "$sgis" "$ipis" 32
 	fi
+	# and per vCPU: the guest's per-CPU columns against gic.per_vcpu.N
+	for ((c = 0; c < n; c++)); do
+		within "$n vCPU(s), vCPU $c: timer interrupts" \
+			"$(j l$n "d['gic']['per_vcpu'][$c]['list_register']['PPI']")" "$(guest_cpu $n 11: $c)" 16
+		ipis=0
+		for r in 0 1 2 3 4 5 6; do ipis=$((ipis + $(guest_cpu $n IPI$r: $c))); done
+		within "$n vCPU(s), vCPU $c: IPIs (SGIs)" \
+			"$(j l$n "d['gic']['per_vcpu'][$c]['list_register']['SGI']")" "$ipis" 32
+		[ "$(j l$n "d['vcpus'][$c]['exits']['WFx']")" -gt 0 ] || fail "$n vCPU(s), vCPU $c: never idle (no WFx exit)"
+	done
 done
 echo ok
