@@ -17,6 +17,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/stats.h"
+#include "gic/vgic.h"
 #include "cpu/export.h"
 #include "cpu/vcpu.h"
 #include "loader/elf.h"
@@ -233,6 +234,37 @@ static void print_exit_parts(FILE *out, const struct vcpus *s)
 	}
 }
 
+/* Per vCPU: exits by reason and, on the ARM machine, the interrupts it
+ * acknowledged by path and type (gic.per_vcpu.N.<path>.<type>); only
+ * what happened. */
+static void print_vcpu_mix(FILE *out, const struct vcpus *s)
+{
+	char path[96];
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct vcpu *v = s->v[i];
+		fprintf(out, "  vcpu %u exits:", i);
+		for (unsigned x = 0; x < s->nexits; x++)
+			if (*v->st_exit_count[x])
+				fprintf(out, " %s %llu", s->exit_names[x], (unsigned long long)*v->st_exit_count[x]);
+		fputc('\n', out);
+		bool any = false;
+		for (unsigned p = 0; p < GIC_NPATHS; p++)
+			for (unsigned t = 0; t < GIC_NTYPES; t++) {
+				snprintf(path, sizeof path, "gic.per_vcpu.%u.%s.%s", i, vgic_path_name[p], vgic_type_name[t]);
+				const uint64_t *c = stats_find_counter(s->m->stats, path);
+				if (!c || !*c)
+					continue;
+				if (!any)
+					fprintf(out, "  vcpu %u interrupts:", i);
+				fprintf(out, "%s %s %s %llu", any ? "," : "", vgic_type_name[t], vgic_path_name[p],
+					(unsigned long long)*c);
+				any = true;
+			}
+		if (any)
+			fputc('\n', out);
+	}
+}
+
 static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason why, int status)
 {
 	const struct machine *m = s->m;
@@ -266,6 +298,7 @@ static void print_summary(FILE *out, const struct vcpus *s, enum sim_stop_reason
 		fprintf(out, "  %-6u %14llu %14llu %14llu %10llu\n", i, (unsigned long long)*s->v[i]->st_insns,
 			(unsigned long long)*s->v[i]->st_cycles, (unsigned long long)*s->v[i]->st_idle,
 			(unsigned long long)*s->v[i]->st_exits);
+	print_vcpu_mix(out, s);
 }
 
 /* Opens the statistics file and proves it takes a write before the run,

@@ -209,6 +209,14 @@ uint64_t *stats_counter(struct stats *s, const char *path, const char *doc)
 	return lookup(s, path, doc, false)->counter;
 }
 
+const uint64_t *stats_find_counter(const struct stats *s, const char *path)
+{
+	for (size_t i = 0; i < s->nleaves; i++)
+		if (!s->leaves[i].is_hist && !strcmp(s->leaves[i].path, path))
+			return s->leaves[i].counter;
+	return NULL;
+}
+
 struct hist *stats_hist(struct stats *s, const char *path, const char *doc)
 {
 	return lookup(s, path, doc, true)->hist;

@@ -13,6 +13,8 @@ void stats_free(struct stats *s);
 /* Path components: [A-Za-z0-9_]+ separated by '.'.  The same path returns the
  * same counter.  A path may not be both a leaf and a prefix of another path. */
 uint64_t *stats_counter(struct stats *s, const char *path, const char *doc);
+/* The counter registered at PATH, or NULL (nothing is created). */
+const uint64_t *stats_find_counter(const struct stats *s, const char *path);
 
 /* Log-linear histogram: exact below 256, above that 128 sub-buckets per power
  * of two (relative error < 1/128).  Values are uint64_t (cycles, ns, ...). */

@@ -267,6 +267,16 @@ int vcpu_map_phys(struct vcpu *v, uint64_t limit, uc_cb_mmio_read_t rd, uc_cb_mm
 	return 0;
 }
 
+/* An access to a physical address with no RAM or device: read as zero,
+ * write ignored, and reported once per 4 KiB page. */
+static void unassigned(struct vcpu *v, uint64_t addr, bool write)
+{
+	char name[48];
+	snprintf(name, sizeof name, "no device at 0x%llx", (unsigned long long)(addr & ~0xfffull));
+	machine_unmodelled(v->set->m, name, "cpu%u %s 0x%llx: %s", v->id, write ? "write to" : "read of",
+			   (unsigned long long)addr, write ? "ignored" : "read as zero");
+}
+
 uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
 {
 	struct machine *m = v->set->m;
@@ -274,6 +284,7 @@ uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr
 	DBG(LOG_MMIO, "cpu%u %s read 0x%llx size %u", v->id, w ? w->name : "unassigned", (unsigned long long)addr, size);
 	if (!w) {
 		(*m->unassigned)++;
+		unassigned(v, addr, false);
 		return 0;
 	}
 	return w->ops->read(w->dev, addr - w->base, size);
@@ -287,6 +298,7 @@ void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, u
 	    (unsigned long long)addr, size, (unsigned long long)val);
 	if (!w) {
 		(*m->unassigned)++;
+		unassigned(v, addr, true);
 		return;
 	}
 	w->ops->write(w->dev, addr - w->base, size, val);

@@ -68,6 +68,10 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 		for (unsigned t = 0; t < GIC_NTYPES; t++)
 			vg->st_path[p][t] = o++;
 	vg->st_delivered = vg->st_path[GIC_PATH_LR];
+	for (unsigned i = 0; i < GIC_MAX_CPUS; i++)
+		for (unsigned p = 0; p < GIC_NPATHS; p++)
+			for (unsigned t = 0; t < GIC_NTYPES; t++)
+				vg->st_cpu[i][p][t] = &vg->cpu_sink;
 	vg->st_injections = o++;
 	vg->st_overflows = o++;
 	vg->st_spurious = o++;
@@ -79,8 +83,8 @@ int vgic_init(struct vgic *vg, const struct cfg *c, unsigned ncpus, const uint64
 
 void vgic_fini(struct vgic *vg) { vgic_v4_fini(&vg->v4); }
 
-static const char *const type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI", "LPI", "vLPI", "vSGI" };
-static const char *const path_name[GIC_NPATHS] = { "list_register", "direct", "doorbell" };
+const char *const vgic_type_name[GIC_NTYPES] = { "SGI", "PPI", "SPI", "LPI", "vLPI", "vSGI" };
+const char *const vgic_path_name[GIC_NPATHS] = { "list_register", "direct", "doorbell" };
 static const char *const path_doc[GIC_NPATHS] = {
 	"injected through a list register", "injected directly from the resident vPE (GICv4, no list register)",
 	"injected directly after a doorbell had the vPE scheduled (GICv4)" };
@@ -90,15 +94,22 @@ void vgic_register_stats(struct vgic *vg, struct stats *st)
 	char path[64], doc[160];
 	for (unsigned p = 0; p < GIC_NPATHS; p++) {
 		for (unsigned t = 0; t < GIC_NTYPES; t++) {
-			snprintf(path, sizeof path, "gic.delivered.%s.%s", path_name[p], type_name[t]);
-			snprintf(doc, sizeof doc, "%ss acknowledged by the guest, %s", type_name[t], path_doc[p]);
+			snprintf(path, sizeof path, "gic.delivered.%s.%s", vgic_path_name[p], vgic_type_name[t]);
+			snprintf(doc, sizeof doc, "%ss acknowledged by the guest, %s", vgic_type_name[t], path_doc[p]);
 			vg->st_path[p][t] = stats_counter(st, path, doc);
 		}
-		snprintf(path, sizeof path, "gic.delivery_latency.%s", path_name[p]);
+		snprintf(path, sizeof path, "gic.delivery_latency.%s", vgic_path_name[p]);
 		snprintf(doc, sizeof doc, "cycles from the MSI/SGI write (or the interrupt becoming pending) to the guest's IRQ entry, %s",
 			 path_doc[p]);
 		vg->h_path[p] = stats_hist(st, path, doc);
 	}
+	for (unsigned i = 0; i < vg->dist.ncpus; i++)
+		for (unsigned p = 0; p < GIC_NPATHS; p++)
+			for (unsigned t = 0; t < GIC_NTYPES; t++) {
+				snprintf(path, sizeof path, "gic.per_vcpu.%u.%s.%s", i, vgic_path_name[p], vgic_type_name[t]);
+				snprintf(doc, sizeof doc, "%ss acknowledged by vCPU %u, %s", vgic_type_name[t], i, path_doc[p]);
+				vg->st_cpu[i][p][t] = stats_counter(st, path, doc);
+			}
 	vg->st_delivered = vg->st_path[GIC_PATH_LR];
 	vgic_v4_register_stats(&vg->v4, st);
 	vg->h_latency = stats_hist(st, "gic.delivery_latency_cycles",
@@ -351,6 +362,13 @@ static void latency(struct vgic *vg, enum gic_path p, cycles_t now, cycles_t at)
 	}
 }
 
+static void count_delivered(struct vgic *vg, unsigned cpu, enum gic_path p, enum gic_irq_type t)
+{
+	(*vg->st_path[p][t])++;
+	if (cpu < GIC_MAX_CPUS)
+		(*vg->st_cpu[cpu][p][t])++;
+}
+
 static bool same_direct(const struct its_direct *a, const struct its_direct *b)
 {
 	return a->intid == b->intid && a->pending_at == b->pending_at;
@@ -363,12 +381,12 @@ static void count_direct(struct vgic *vg, unsigned cpu, uint32_t intid, cycles_t
 	const struct its_direct *d = &vg->direct[cpu];
 	enum gic_path p = d->via_doorbell ? GIC_PATH_DOORBELL : GIC_PATH_DIRECT;
 	its_v4_acknowledge(&vg->v4.hits, cpu, intid);
-	(*vg->st_path[p][intid < GIC_NR_SGIS ? GIC_VSGI : GIC_VLPI])++;
+	count_delivered(vg, cpu, p, intid < GIC_NR_SGIS ? GIC_VSGI : GIC_VLPI);
 	if (!same_direct(d, &vg->timed[cpu])) {
 		latency(vg, p, now, d->pending_at);
 		vg->timed[cpu] = *d;
 	}
-	DBG(LOG_GIC, "cpu%u: acknowledged direct %s %u (%s)", cpu, intid < GIC_NR_SGIS ? "vSGI" : "vLPI", intid, path_name[p]);
+	DBG(LOG_GIC, "cpu%u: acknowledged direct %s %u (%s)", cpu, intid < GIC_NR_SGIS ? "vSGI" : "vLPI", intid, vgic_path_name[p]);
 }
 
 cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now)
@@ -401,7 +419,7 @@ static void count_ack(struct vgic *vg, unsigned cpu, uint64_t intid, cycles_t no
 		(*vg->st_spurious)++;
 		return;
 	}
-	(*vg->st_delivered[vgic_irq_type((uint32_t)intid)])++;
+	count_delivered(vg, cpu, GIC_PATH_LR, vgic_irq_type((uint32_t)intid));
 	/* Polled without an IRQ exception: the acknowledge is the delivery. */
 	struct gic_irq *irq = gicv3_irq(&vg->dist, cpu, (uint32_t)intid);
 	if (irq && !irq->latency_taken) {

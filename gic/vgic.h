@@ -30,6 +30,8 @@ enum gic_irq_type { GIC_SGI, GIC_PPI, GIC_SPI, GIC_LPI, GIC_VLPI, GIC_VSGI, GIC_
  * from a resident vPE (GICv4), or directly after its doorbell had the vPE
  * scheduled (GICv4: it became pending while the vPE was not resident). */
 enum gic_path { GIC_PATH_LR, GIC_PATH_DIRECT, GIC_PATH_DOORBELL, GIC_NPATHS };
+/* Their names in the statistics: gic.delivered.<path>.<type> */
+extern const char *const vgic_type_name[GIC_NTYPES], *const vgic_path_name[GIC_NPATHS];
 
 struct vgic {
 	struct gicv3 dist;
@@ -50,6 +52,8 @@ struct vgic {
 	 * is the list-register path, st_path[p] every path */
 	uint64_t *st_path[GIC_NPATHS][GIC_NTYPES], **st_delivered, *st_injections, *st_overflows, *st_spurious, *st_eoi_misses;
 	uint64_t *st_sgis, *st_maintenance;
+	/* per vCPU (gic.per_vcpu.N.<path>.<type>): where each was acknowledged */
+	uint64_t *st_cpu[GIC_MAX_CPUS][GIC_NPATHS][GIC_NTYPES], cpu_sink;
 	struct hist *h_latency, *h_path[GIC_NPATHS];
 	uint64_t own[GIC_NPATHS * GIC_NTYPES + 6];
 };

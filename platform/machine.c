@@ -1,10 +1,13 @@
 /* Common machine set-up.  See machine.h. */
 #include "platform/machine.h"
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include "core/err.h"
+#include "core/log.h"
 
 /* Defaults and their sources: designs/default-*.ini */
 const struct cfg_key machine_cfg_keys[] = {
@@ -70,13 +73,48 @@ int machine_init(struct machine *m, enum isa isa, const char *name, const struct
 	m->console = stdout;
 	m->unassigned = stats_counter(st, "platform.unassigned_accesses",
 				      "guest accesses to physical addresses with no RAM or device (read as zero, writes ignored)");
+	m->unmodelled = stats_counter(st, "platform.unmodelled",
+				      "guest uses of what hvsim does not model (system registers, instructions, device "
+				      "addresses), each name reported once on stderr");
+	m->unmodelled_kinds = stats_counter(st, "platform.unmodelled_names",
+					    "of them, distinct names reported");
 	return 0;
+}
+
+void machine_unmodelled(struct machine *m, const char *name, const char *fmt, ...)
+{
+	(*m->unmodelled)++;
+	for (unsigned i = 0; i < m->nunmodelled_seen; i++)
+		if (!strcmp(m->unmodelled_seen[i], name))
+			return;
+	char **seen = realloc(m->unmodelled_seen, (m->nunmodelled_seen + 1) * sizeof *seen);
+	char *copy = strdup(name);
+	if (!seen || !copy) {   /* out of memory: report anyway, maybe again */
+		free(copy);
+		if (seen)
+			m->unmodelled_seen = seen;
+	} else {
+		m->unmodelled_seen = seen;
+		m->unmodelled_seen[m->nunmodelled_seen++] = copy;
+		(*m->unmodelled_kinds)++;
+	}
+	char what[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	log_warn("unmodelled: %s: %s (reported once)", name, what);
 }
 
 void machine_fini(struct machine *m)
 {
 	if (m->ram)
 		munmap(m->ram, m->ram_size);
+	for (unsigned i = 0; i < m->nunmodelled_seen; i++)
+		free(m->unmodelled_seen[i]);
+	free(m->unmodelled_seen);
+	m->unmodelled_seen = NULL;
+	m->nunmodelled_seen = 0;
 	m->ram = NULL;
 }
 

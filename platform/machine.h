@@ -103,6 +103,10 @@ struct machine {
 
 	FILE *console;        /* guest UART output */
 	uint64_t *unassigned; /* stats: accesses to guest-physical addresses with nothing behind them */
+	uint64_t *unmodelled; /* stats: guest accesses to what hvsim does not model (machine_unmodelled) */
+	uint64_t *unmodelled_kinds;  /* of them, distinct names (each reported once) */
+	char **unmodelled_seen;      /* the names reported so far */
+	unsigned nunmodelled_seen;
 	struct irq_ctrl *irqc;  /* NULL: no interrupt controller modelled */
 
 	/* Set by the engine. */
@@ -123,6 +127,12 @@ void machine_load_elf(struct machine *m, const struct elf_image *img);
 const struct dev_window *machine_find_mmio(const struct machine *m, uint64_t addr);
 const struct dev_window *machine_find_pio(const struct machine *m, uint64_t port);
 bool machine_in_ram(const struct machine *m, uint64_t addr, uint64_t len);
+/* The guest used something hvsim does not model (a system register, an
+ * instruction, a device address): counted, and reported on stderr the first
+ * time NAME is seen ("hvsim: warning: unmodelled: NAME: WHAT (reported
+ * once)"), so the next gap is visible and never silently ignored. */
+void machine_unmodelled(struct machine *m, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* CPI table of [cpu] as cycles x 1000, for the decoder. */
 void machine_cpi_milli(const struct cfg *c, uint32_t cpi_milli[IC_COUNT]);
 

@@ -5,17 +5,23 @@
 # /proc/interrupts and powers off (PSCI SYSTEM_OFF: exit status 0).  Booted
 # with 1 and with 2 vCPUs.  Checked against what the guest itself reports,
 # not against hvsim: its marker lines, and hvsim's timer interrupts and SGIs
-# (IPIs) against the guest's /proc/interrupts printed just before power-off
-# (hvsim counts the whole run: at least the guest's, and at most the few
-# more that power-off takes); with 1 vCPU no SGI at all.  Exits by class
+# (IPIs) against the guest's /proc/interrupts printed just before power-off,
+# in total and per CPU column against hvsim's per-vCPU counts
+# (gic.per_vcpu.N; hvsim counts the whole run: at least the guest's, and at
+# most the few more that power-off takes); with 1 vCPU no SGI at all.  Exits by class
 # that a wrong model gets wrong: MMIO (the PL011 console), HVC (PSCI),
 # SYS64 (the ID registers under HCR_EL2.TID3), WFx (idle).  The CPU the
 # kernel finds (MIDR, breakpoints) and KASLR on.
 # The packages are fetched once into $LINUX_GUEST_DIR (default
-# build/linux-guest, as make linux-guest); skipped when Debian's archive
-# cannot be reached and nothing is cached, on Unicorn 2.0 (EL0 demand
-# paging needs stage-1 faults delivered, which needs 2.1) and in sanitizer
-# builds (a boot is ~300 M guest instructions).  ~10 s of CPU per boot.
+# build/linux-guest, as make linux-guest).  When Debian's archive cannot be
+# reached and nothing is cached the test FAILS, saying so (issue 11: a test
+# that cannot fetch must not pass); HVSIM_NO_LINUX=1 skips it on purpose
+# (offline machines).  Skipped in two passes only, each for a reason that
+# holds whatever the packages: on Unicorn 2.0 (EL0 demand paging needs
+# stage-1 faults delivered to the guest, which needs 2.1: the kernel would
+# hang at its first user page fault) and in sanitizer builds (a boot is
+# ~300 M guest instructions, ~10 s of CPU in the normal build and many
+# minutes under ASan; the same code runs there in the firmware tests).
 . "$(dirname "$0")/lib.bash"
 unicorn=$("$HVSIM" --version | awk '/^Unicorn / { split($2, v, "."); print v[1] "." v[2] }')
 if [ "${unicorn%%.*}" = 2 ] && [ "${unicorn#*.}" -lt 1 ]; then
@@ -26,11 +32,14 @@ if grep -a -q -E '__asan_init|__tsan_init' "$(command -v "$HVSIM")"; then
 	echo "sanitizer build: the Linux boot runs in the normal pass only"
 	exit 77
 fi
+if [ -n "${HVSIM_NO_LINUX:-}" ]; then
+	echo "HVSIM_NO_LINUX is set: the Linux boot is skipped on purpose"
+	exit 77
+fi
 g=${LINUX_GUEST_DIR:-$TOP/build/linux-guest}
 if ! sh "$TOP/guests/linux/build.sh" "$g" >"$T/build.out" 2>&1; then
-	cat "$T/build.out"
-	echo "cannot fetch Debian's arm64 kernel and busybox-static (no archive, nothing cached in $g)"
-	exit 77
+	cat "$T/build.out" >&2
+	fail "cannot fetch Debian's arm64 kernel and busybox-static and nothing is cached in $g (Debian's archive unreachable? see $g/fetch.log; HVSIM_NO_LINUX=1 skips this test on purpose)"
 fi
 append=$(cat "$g/append")
 
@@ -46,6 +55,8 @@ guest() {
 	awk -v row="$2" '$1 == row { s = 0; for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i; print s }' \
 		"$T/l$1.out"
 }
+# guest_cpu N ROW CPU: that row's count in CPU's column
+guest_cpu() { awk -v row="$2" -v c="$3" '$1 == row { print $(c + 2) }' "$T/l$1.out"; }
 # within WHAT HVSIM GUEST SLACK: GUEST <= HVSIM <= GUEST + SLACK
 within() {
 	[ "$2" -ge "$3" ] && [ "$2" -le $(($3 + $4)) ] || fail "$1: hvsim counted $2, the guest $3 (+ at most $4)"
@@ -85,5 +96,15 @@ for n in 1 2; do
 		[ "$ipis" -gt 200 ] || fail "2 vCPUs: the ping-pong took only $ipis IPIs"
 		within "2 vCPUs: IPIs (SGIs)" "$sgis" "$ipis" 32
 	fi
+	# and per vCPU: the guest's per-CPU columns against gic.per_vcpu.N
+	for ((c = 0; c < n; c++)); do
+		within "$n vCPU(s), vCPU $c: timer interrupts" \
+			"$(j l$n "d['gic']['per_vcpu'][$c]['list_register']['PPI']")" "$(guest_cpu $n 11: $c)" 16
+		ipis=0
+		for r in 0 1 2 3 4 5 6; do ipis=$((ipis + $(guest_cpu $n IPI$r: $c))); done
+		within "$n vCPU(s), vCPU $c: IPIs (SGIs)" \
+			"$(j l$n "d['gic']['per_vcpu'][$c]['list_register']['SGI']")" "$ipis" 32
+		[ "$(j l$n "d['vcpus'][$c]['exits']['WFx']")" -gt 0 ] || fail "$n vCPU(s), vCPU $c: never idle (no WFx exit)"
+	done
 done
 echo ok
