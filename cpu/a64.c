@@ -53,6 +53,7 @@ static uc_err sysreg_rw(struct vcpu *v, uint32_t r, uint64_t *val, bool write)
 #define R_MPIDR_EL1 SYS_REG(3, 0, 0, 0, 5)
 #define R_TLBI_VMALLE1 SYS_REG(1, 0, 8, 7, 0)   /* TLBI VMALLE1 (Arm ARM C5.5) */
 #define PSTATE_I    (1u << 7)
+#define PSTATE_A    (1u << 8)
 FIELD(PSTATE, PAN, 22, 1)
 FIELD(PSTATE, EL, 2, 2)
 /* Exception vector offsets (D1.10.2): by source, then by type */
@@ -149,7 +150,7 @@ static bool exception_entry(struct vcpu *v, uint64_t ret, enum exc_type type, ui
 	uint64_t spsr = ps, e = kind;
 	wr(v, UC_ARM64_REG_ELR_EL1, ret);
 	sysreg_rw(v, R_SPSR_EL1, &spsr, true);
-	if (type == EXC_SYNC)
+	if (type != EXC_IRQ)
 		sysreg_rw(v, R_ESR_EL1, &e, true);
 	if (set_far)
 		sysreg_rw(v, R_FAR_EL1, &far, true);
@@ -167,6 +168,20 @@ static void inject_sync(struct vcpu *v, uint64_t pc, uint32_t esr, uint64_t far,
 	if (exception_entry(v, pc, EXC_SYNC, esr, far, set_far))
 		DBG(LOG_CPU, "cpu%u: exception EC 0x%02x at 0x%llx -> 0x%llx", v->id, ESR_EC(esr),
 		    (unsigned long long)pc, (unsigned long long)rd(v, UC_ARM64_REG_PC));
+}
+
+/* A pending virtual SError (HCR_EL2.VSE) is taken when PSTATE.A is clear,
+ * to the SError vector, with ESR_EL1.EC = SError and ESR_EL1.ISS =
+ * VSESR_EL2[24:0]; taking it clears VSE (Arm ARM D1.3.4, "Virtual SError
+ * exceptions").  ELR_EL1 = the next instruction. */
+static void take_serror(struct vcpu *v)
+{
+	uint64_t pc = rd(v, UC_ARM64_REG_PC);
+	uint32_t esr = ((uint32_t)EC_SERROR << ESR_EC_SHIFT) | ESR_IL | v->a64.vsesr;
+	v->a64.vse = false;
+	if (exception_entry(v, pc, EXC_SERROR, esr, 0, false))
+		DBG(LOG_CPU, "cpu%u: SError (ESR 0x%08x) at 0x%llx -> 0x%llx", v->id, esr, (unsigned long long)pc,
+		    (unsigned long long)rd(v, UC_ARM64_REG_PC));
 }
 
 static void a64_describe_exception(struct vcpu *v, uint32_t esr, char *buf, size_t n)
@@ -561,6 +576,16 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 		wr(v, UC_ARM64_REG_X0, pages);
 		return;
 	}
+	if (a[0] == HVSIM_HC_A64_SERROR) {
+		bool ok = a[1] < (1u << 25);
+		if (ok) {
+			v->a64.vse = true;
+			v->a64.vsesr = (uint32_t)a[1];
+			v->block_check = true;   /* taken at a block boundary once PSTATE.A is clear */
+		}
+		wr(v, UC_ARM64_REG_X0, ok ? 0 : (uint64_t)(int64_t)SMCCC_RET_INVALID_PARAMETER);
+		return;
+	}
 	vm->m.cur_cpu = v->id;
 	virt_smccc(vm, v->id, a, v->sc.clock, &r);
 	wr(v, UC_ARM64_REG_X0, r.ret);
@@ -747,9 +772,14 @@ static bool a64_before_block(struct vcpu *v, uint64_t addr)
 	struct irq_ctrl *ic = irqc(v);
 	if (v->a64.hflags_dirty)
 		note_el1_flags(v);
+	if (v->a64.vse && !v->xl.replaying && !(rd(v, UC_ARM64_REG_PSTATE) & PSTATE_A)) {
+		v->a64.serror_take = true;
+		vcpu_stop_before(v, addr);
+		return true;
+	}
 	bool stop = ic && (v->sc.clock >= ic->check_at[v->id] || v->a64.irq_line) && !v->xl.replaying &&
 		    irq_before_block(v, addr);
-	v->block_check = v->a64.irq_line || v->a64.hflags_dirty;
+	v->block_check = v->a64.irq_line || v->a64.hflags_dirty || v->a64.vse;
 	return stop;
 }
 
@@ -845,7 +875,8 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 	note_el1_flags(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
 	bool irq = v->a64.irq_take;     /* stopped before a block to take an IRQ */
-	v->a64.irq_take = false;
+	bool serror = v->a64.serror_take;
+	v->a64.irq_take = v->a64.serror_take = false;
 	if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
 		/* Instruction fetch from an IPA with no memory: a stage-2 fault.
 		 * Below 2^40 (a device or a gap) KVM injects an external abort
@@ -883,6 +914,10 @@ static int a64_after_run(struct vcpu *v, uc_err e)
 	}
 	if (v->set->sim.stop == SIM_STOP_ERROR)
 		return -1;
+	if (serror) {
+		take_serror(v);
+		return 0;
+	}
 	if (irq) {
 		take_irq(v);
 		return 0;

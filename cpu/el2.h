@@ -26,6 +26,7 @@ enum esr_ec {
 	EC_IABT_CUR  = 0x21,
 	EC_DABT_LOW  = 0x24,
 	EC_DABT_CUR  = 0x25,
+	EC_SERROR    = 0x2f,
 	EC_BRK64     = 0x3c,
 };
 /* "IABT_CUR", "SVC64", ...; "EC 0xNN" style names are left to the caller

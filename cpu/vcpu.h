@@ -32,6 +32,9 @@ struct a64_s1regs {
 struct a64_state {
 	bool irq_line;
 	bool irq_take;
+	/* A virtual SError pending (HCR_EL2.VSE) with its syndrome (VSESR_EL2) */
+	bool vse, serror_take;
+	uint32_t vsesr;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	struct a64_s1regs s1;
 	/* Unicorn 2.0.1: QEMU's translation flags last seen at EL1 (a64.c resync_el) */

@@ -57,6 +57,7 @@
 #define SMCCC_VERSION_FN              0x80000000U
 #define SMCCC_VERSION_1_1             0x00010001U
 #define SMCCC_RET_NOT_SUPPORTED       (-1)
+#define SMCCC_RET_INVALID_PARAMETER   (-3)
 
 /* hvsim hypercalls on ARM: SMCCC fast calls, SMC64, owning entity 6
  * (Vendor Specific Hypervisor Service).  x0 = function, x1.. = arguments,
@@ -69,6 +70,11 @@
  * harvests and clears its dirty log; x1 = round; x0 <- pages found dirty
  * since the previous marker (NOT_SUPPORTED without dirty logging) */
 #define HVSIM_HC_A64_DIRTY_ROUND      0xC6000004U
+/* The VMM injects a virtual SError into the calling vCPU, as QEMU does
+ * through KVM_SET_VCPU_EVENTS (serror_pending, serror_has_esr): HCR_EL2.VSE
+ * with VSESR_EL2 = x1, the ISS the guest reads in ESR_EL1 (bits 24:0;
+ * bit 24 IDS).  x0 <- 0, or INVALID_PARAMETER (-3) for bits above 24. */
+#define HVSIM_HC_A64_SERROR           0xC6000005U
 
 /* ---------------- x86 machine ---------------- */
 #define HVSIM_PC_RAM_BASE             0x0ULL

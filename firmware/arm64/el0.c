@@ -6,7 +6,9 @@
  * UNDEFINED instruction, an EL1 register read at EL0 (UNDEFINED), a fetch
  * from an address with no memory (external instruction abort), misaligned
  * exclusives at EL0 and EL1 (alignment faults), many SVCs in a row, and
- * virtual-timer IRQs taken while EL0 runs.
+ * virtual-timer IRQs taken while EL0 runs, and virtual SErrors the VMM
+ * injects (hvsim's SError hypercall), held while PSTATE.A is set, taken at
+ * EL1 and from EL0.
  * Part 2, MMU on with the guest's own tables (4K granule): from EL0, a
  * translation fault, a permission fault and an access-flag fault that the
  * kernel fixes (the access is retried and succeeds), a load from an EL1-only
@@ -200,6 +202,16 @@ static void check(int ok, int code, const char *what)
     }
 }
 
+static volatile unsigned serror_kind[2], serrors;
+static void on_serror(struct exc_frame *f, unsigned kind)
+{
+    last = *f;
+    if (serrors < 2)
+        serror_kind[serrors] = kind;
+    serrors++;
+    taken++;
+}
+
 static void show(const char *name, unsigned before)
 {
     check(taken == before + 1, 20, name);
@@ -237,6 +249,28 @@ static void part1(void)
     check(irqs == 40 && irq_bad == 0, 25, "IRQs from EL0");
     printf("el0: svcs %lu irqs %lu (svcs made while waiting: %s)\n", (unsigned long)svcs, (unsigned long)irqs,
            c > 1000 ? "yes" : "no");
+    /* Virtual SErrors: ISS bits above 24 are refused; one injected while
+     * PSTATE.A is set waits for A to clear (at EL1, vector 7); one pending
+     * when the kernel returns to EL0 is taken there (vector 11), and the
+     * user function goes on. */
+    serror_set_handler(on_serror);
+    n = taken;
+    __asm__ volatile("msr daifset, #4" ::: "memory");
+    check(smccc_hvc(HVSIM_HC_A64_SERROR, 1u << 25, 0, 0) == (uint64_t)SMCCC_RET_INVALID_PARAMETER, 26,
+          "SError ISS beyond 24 bits refused");
+    check(smccc_hvc(HVSIM_HC_A64_SERROR, 0x1000042, 0, 0) == 0, 26, "SError injected");
+    for (volatile unsigned i = 0; i < 1000; i++)
+        ;
+    check(taken == n, 26, "SError held while PSTATE.A is set");
+    __asm__ volatile("msr daifclr, #4" ::: "memory");
+    show("serror_el1", n);
+    n = taken;
+    __asm__ volatile("msr daifset, #4" ::: "memory");
+    check(smccc_hvc(HVSIM_HC_A64_SERROR, 0, 0, 0) == 0, 26, "SError injected");
+    check(run_user(u_add, 1, USER_SP) == 2 + 101, 26, "user code goes on after the SError");
+    show("serror_el0", n);
+    __asm__ volatile("msr daifclr, #4" ::: "memory");
+    printf("el0: serror vectors %u %u (%u taken)\n", serror_kind[0], serror_kind[1], serrors);
 }
 
 /* ---- part 2: the guest's own tables ---- */

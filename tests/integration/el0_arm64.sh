@@ -37,6 +37,15 @@ part1() {
 	local l; l=$(grep -aF "el0: ldaxr_unaligned_el1 " "$T/a.out" || :)
 	expect_eq "EL1 alignment fault" "${l%% ELR_EL1=*}" "el0: ldaxr_unaligned_el1 ESR_EL1=0x96000021 FAR_EL1=$(printf 0x%x $((stack + 2)))"
 	grep -qaE "^el0: svcs [0-9]+ irqs 40 \(svcs made while waiting: yes\)" "$T/a.out" || fail "IRQ line: $(grep -a 'el0: svcs' "$T/a.out")"
+	# Virtual SErrors (D1.3.4): EC 0x2F, IL, ISS = VSESR_EL2.  At EL1 taken
+	# once PSTATE.A clears (SPSR: EL1h, A clear, D/I/F set; vector 7); at
+	# EL0 before its first instruction (ELR = u_add; vector 11).
+	l=$(grep -aF "el0: serror_el1 " "$T/a.out" || :)
+	expect_eq "SError at EL1" "${l%% FAR_EL1=*}" "el0: serror_el1 ESR_EL1=0xbf000042"
+	expect_eq "SError at EL1: SPSR_EL1 M and DAIF" "$(( ${l##*SPSR_EL1=} & 0x3cf ))" $((0x2c5))
+	l=$(grep -aF "el0: serror_el0 " "$T/a.out" || :)
+	expect_eq "SError from EL0" "${l%% FAR_EL1=*} ${l##* ELR_EL1=}" "el0: serror_el0 ESR_EL1=0xbe000000 $(sym u_add) SPSR_EL1=0x0"
+	expect "serror" "vectors 7 11 (2 taken)"
 	grep -qaF "el0: part 1 done" "$T/a.out" || fail "part 1 did not finish"
 	if grep -aF "FAIL" "$T/a.out"; then fail "the guest found a failure"; fi
 }

@@ -14,6 +14,7 @@ int rt_dtb_from_x0;
 uint64_t rt_cpu_mpidr[RT_MAX_CPUS];
 static exc_handler_t exc_handler;
 static irq_handler_t irq_handler;
+static serror_handler_t serror_handler;
 volatile unsigned rt_irq_vector;
 
 void arch_putc(int c)
@@ -129,6 +130,11 @@ void irq_set_handler(irq_handler_t h)
     irq_handler = h;
 }
 
+void serror_set_handler(serror_handler_t h)
+{
+    serror_handler = h;
+}
+
 void rt_exception(struct exc_frame *f, unsigned kind)
 {
     /* vector 1 / 5 / 9: IRQ from the current EL with SP_EL0 / SP_ELx, or
@@ -136,6 +142,10 @@ void rt_exception(struct exc_frame *f, unsigned kind)
     if ((kind == 1 || kind == 5 || kind == 9) && irq_handler) {
         rt_irq_vector = kind;
         irq_handler(f);
+        return;
+    }
+    if ((kind == 3 || kind == 7 || kind == 11) && serror_handler) {
+        serror_handler(f, kind);
         return;
     }
     /* Synchronous exceptions from EL0 (AArch64) go to the handler quietly:

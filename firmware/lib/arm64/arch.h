@@ -80,6 +80,11 @@ void exc_set_handler(exc_handler_t h);
 typedef void (*irq_handler_t)(struct exc_frame *f);
 extern volatile unsigned rt_irq_vector;
 void irq_set_handler(irq_handler_t h);
+/* SErrors (vector 3, 7 or 11: current EL with SP_EL0 / SP_ELx, or from
+ * EL0) go to this handler, if set, with the vector's index; it returns to
+ * f->elr. */
+typedef void (*serror_handler_t)(struct exc_frame *f, unsigned kind);
+void serror_set_handler(serror_handler_t h);
 void rt_exception(struct exc_frame *f, unsigned kind);   /* called by the vectors */
 
 /* Machine facts from the devicetree blob passed in x0. */
