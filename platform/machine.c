@@ -87,6 +87,13 @@ void machine_unmodelled(struct machine *m, const char *name, const char *fmt, ..
 	for (unsigned i = 0; i < m->nunmodelled_seen; i++)
 		if (!strcmp(m->unmodelled_seen[i], name))
 			return;
+	if (m->nunmodelled_seen == MACHINE_UNMODELLED_NAMES) {
+		if (!m->unmodelled_more)
+			log_warn("unmodelled: more than %d different things; the others are counted "
+				 "(platform.unmodelled), not named", MACHINE_UNMODELLED_NAMES);
+		m->unmodelled_more = true;
+		return;
+	}
 	char **seen = realloc(m->unmodelled_seen, (m->nunmodelled_seen + 1) * sizeof *seen);
 	char *copy = strdup(name);
 	if (!seen || !copy) {   /* out of memory: report anyway, maybe again */

@@ -104,9 +104,10 @@ struct machine {
 	FILE *console;        /* guest UART output */
 	uint64_t *unassigned; /* stats: accesses to guest-physical addresses with nothing behind them */
 	uint64_t *unmodelled; /* stats: guest accesses to what hvsim does not model (machine_unmodelled) */
-	uint64_t *unmodelled_kinds;  /* of them, distinct names (each reported once) */
+	uint64_t *unmodelled_kinds;  /* of them, distinct names (each reported once), up to MACHINE_UNMODELLED_NAMES */
 	char **unmodelled_seen;      /* the names reported so far */
 	unsigned nunmodelled_seen;
+	bool unmodelled_more;        /* more names than MACHINE_UNMODELLED_NAMES: said once */
 	struct irq_ctrl *irqc;  /* NULL: no interrupt controller modelled */
 
 	/* Set by the engine. */
@@ -131,6 +132,7 @@ bool machine_in_ram(const struct machine *m, uint64_t addr, uint64_t len);
  * instruction, a device address): counted, and reported on stderr the first
  * time NAME is seen ("hvsim: warning: unmodelled: NAME: WHAT (reported
  * once)"), so the next gap is visible and never silently ignored. */
+#define MACHINE_UNMODELLED_NAMES 64   /* a guest sweeping memory with no device names a page each */
 void machine_unmodelled(struct machine *m, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* CPI table of [cpu] as cycles x 1000, for the decoder. */
