@@ -48,7 +48,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg = cfg_new();
 	if (cfg_declare(cfg, gic_cfg_keys, gic_cfg_nkeys) < 0 || cfg_declare(cfg, its_cfg_keys, its_cfg_nkeys) < 0 ||
 	    cfg_load_string(cfg, "fuzz.ini", "[gic]\nlist_registers = 4\nspis = 32\nich_hcr_el2 = 0\n"
-			    "lr_inject_cycles = 1\nversion = 3\nirqfd_cycles = 1\n[its]\ncmd_cycles = 1\ntranslate_hit_cycles = 1\n"
+			    "lr_inject_cycles = 1\nversion = 3\nirqfd_cycles = 1\nsgi_queue_cycles = 1\nkick_cycles = 1\n"
+			    "ipi_latency_cycles = 1\ntimer_irq_cycles = 1\n[its]\ncmd_cycles = 1\ntranslate_hit_cycles = 1\n"
 			    "translate_miss_cycles = 1\ntable_read_cycles = 1\ncache_entries_per_vcpu = 2\n") < 0)
 		abort();
 	return 0;
