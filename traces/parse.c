@@ -1028,20 +1028,32 @@ static bool event_name(struct cur *c, struct cur *name)
 	return true;
 }
 
-int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+/* Trailing blanks, CR and LF are no part of the line. */
+static inline size_t trimmed(const char *s, size_t n)
 {
-	struct cur c = { s, s + n };
-	while (c.e > c.p && (c.e[-1] == '\r' || c.e[-1] == '\n' || c.e[-1] == ' ' || c.e[-1] == '\t'))
-		c.e--;
-	skip_blanks(&c);
-	if (at_end(&c) || *c.p == '#')
-		return 0;
+	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+static void event_init(struct trace_event *ev)
+{
 	ev->cpu = ev->vcpu = ev->pid = -1;
 	ev->arch = TRACE_ARCH_NONE;
 	ev->kind = TEV_OTHER;
 	ev->name = NULL;
 	ev->name_len = 0;
 	memset(&ev->u, 0, sizeof ev->u);
+}
+
+/* The general parser: every layout, every malformed line with why. */
+static int parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	struct cur c = { s, s + trimmed(s, n) };
+	skip_blanks(&c);
+	if (at_end(&c) || *c.p == '#')
+		return 0;
+	event_init(ev);
 	const char *close;
 	const char *b = cpu_field(c, &ev->cpu, &close);
 	if (!b)
@@ -1065,4 +1077,381 @@ int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *
 	if (ev->vcpu >= TRACE_MAX_VCPU)
 		FAIL("vcpu id out of range");
 	return 1;
+}
+
+/* ---- the common lines on a fast path ----
+ * A real trace is nearly all kvm_exit and kvm_entry lines in the kernel's
+ * layout.  Their head ("comm-pid [cpu] flags secs.frac: name: ") is found
+ * from bit masks of the first WIN bytes (blanks, '[', ':', digits: sixteen
+ * bytes per SSE2 compare), the x86 kvm_exit and kvm_entry arguments by their
+ * fixed-width tail, sixteen hex digits checked and converted at a time.
+ * The fast path takes only lines that parse_line() reads the same way and
+ * gives up (-2) on anything else, which parse_line() then reads or reports:
+ * the two must agree, which tests/fuzz/trace_line.c checks. */
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+
+#define WIN 64
+#define GIVE_UP (-2)
+
+/* Position of the lowest set bit, WIN if none. */
+static inline unsigned low_bit(uint64_t x) { return x ? (unsigned)__builtin_ctzll(x) : WIN; }
+
+/* Bit i of each mask: byte i of w[0..WIN) is a blank, '[', ':', a digit. */
+struct masks {
+	uint64_t blank, lbr, colon, digit;
+};
+
+static inline void masks_of(const char *w, uint64_t valid, struct masks *m)
+{
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lb = _mm_set1_epi8('['),
+		      co = _mm_set1_epi8(':'), zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+	uint64_t b = 0, l = 0, c = 0, d = 0;
+	for (unsigned i = 0; i < WIN / 16; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * i));
+		__m128i dd = _mm_sub_epi8(x, zero);
+		b |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab)))
+		     << 16 * i;
+		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lb)) << 16 * i;
+		c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, co)) << 16 * i;
+		d |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, nine), dd)) << 16 * i;
+	}
+	m->blank = b & valid;
+	m->lbr = l & valid;
+	m->colon = c & valid;
+	m->digit = d & valid;
+}
+
+/* len (1-8) decimal digits at p (eight bytes readable): decrun8() without
+ * the search for the digits' end. */
+static inline uint64_t dec_len(const char *p, unsigned len)
+{
+	uint64_t y = (load8(p) - 0x30 * ONES) << 8 * (8 - len);	/* no borrow out of a digit */
+	y = y * 10 + (y >> 8);
+	return (((y & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+		(((y >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+}
+
+/* len (1-19) decimal digits at p (readable eight bytes past them). */
+static inline uint64_t dec_known(const char *p, unsigned len)
+{
+	uint64_t v = 0;
+	for (; len > 8; len -= 8, p += 8)
+		v = v * 100000000u + dec_len(p, 8);
+	return v * pow10[len] + dec_len(p, len);
+}
+
+/* pid_before() from the masks: the digits before the blanks before b. */
+static inline int32_t fast_pid(const char *w, const struct masks *m, unsigned start, unsigned b)
+{
+	uint64_t below = (1ull << b) - (1ull << start);
+	uint64_t nb = ~m->blank & below;
+	if (!nb)
+		return -1;
+	unsigned end = 64 - (unsigned)__builtin_clzll(nb);
+	uint64_t nd = ~m->digit & below & ((1ull << end) - 1);
+	unsigned q = nd ? 64 - (unsigned)__builtin_clzll(nd) : start;
+	if (q == end || end - q > 9 || (q > start && w[q - 1] != '-' && w[q - 1] != ' ' && w[q - 1] != '/' && w[q - 1] != '\t'))
+		return -1;
+	return (int32_t)dec_known(w + q, end - q);
+}
+
+/* The head of the line w[0..n) (w readable to WIN + 16; n trimmed): ev's
+ * cpu, pid and timestamp, the name's offset and length, the offset of the
+ * arguments; GIVE_UP unless parse_line() would read the head the same way. */
+static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *name, unsigned *name_len,
+		     unsigned *args)
+{
+	unsigned lim = n < WIN ? (unsigned)n : WIN;
+	struct masks m;
+	masks_of(w, n < WIN ? (1ull << n) - 1 : ~0ull, &m);
+	unsigned p = low_bit(~m.blank);	/* skip_blanks */
+	if (p >= lim || w[p] == '#' || !m.lbr)
+		return GIVE_UP;
+	/* cpu_field: the first '[' must be the CPU's (else the general parser looks on) */
+	unsigned b = low_bit(m.lbr), nd = b + 1 < WIN ? low_bit(~(m.digit >> (b + 1))) : 0, d = b + 1 + nd;
+	if (!nd || nd > 6 || d + 1 >= lim || w[d] != ']' || !(m.blank >> (d + 1) & 1))
+		return GIVE_UP;
+	ev->cpu = (int32_t)dec_len(w + b + 1, nd);
+	ev->pid = fast_pid(w, &m, p, b);
+	unsigned q = d + 1 + low_bit(~(m.blank >> (d + 1)));
+	if (q < lim && !(m.digit >> q & 1)) {	/* the flags */
+		q += low_bit(m.blank >> q);
+		q = q < lim ? q + low_bit(~(m.blank >> q)) : q;
+	}
+	if (q >= lim)
+		return GIVE_UP;
+	/* timestamp(): 1-19 digits, then '.' and 1-9 digits, then ':' */
+	unsigned r = low_bit(~(m.digit >> q)), t = q + r;
+	if (!r || r > 19 || t >= lim)
+		return GIVE_UP;
+	uint64_t ts = dec_known(w + q, r);
+	ev->ts_raw = w[t] != '.';
+	if (!ev->ts_raw) {
+		unsigned f = t + 1;
+		r = f < lim ? low_bit(~(m.digit >> f)) : 0;
+		t = f + r;
+		if (!r || r > 9 || t >= lim || ts > UINT64_MAX / 1000000000u)
+			return GIVE_UP;
+		ts = ts * 1000000000u + dec_known(w + f, r) * pow10[9 - r];
+	}
+	if (w[t] != ':' || t + 1 >= lim)
+		return GIVE_UP;
+	ev->ts_ns = ts;
+	/* event_name(): the first word, ending in ':', the name after any ':' in it */
+	q = t + 1 + low_bit(~(m.blank >> (t + 1)));
+	if (q >= lim)
+		return GIVE_UP;
+	unsigned we = q + low_bit(m.blank >> q);
+	if (we >= lim) {
+		if (lim < n)
+			return GIVE_UP;
+		we = lim;
+	}
+	uint64_t col = m.colon & ((we < WIN ? (1ull << we) : 0) - (1ull << q));
+	if (!(col >> (we - 1) & 1))
+		return GIVE_UP;
+	col &= ~(1ull << (we - 1));
+	unsigned start = col ? 64 - (unsigned)__builtin_clzll(col) : q;
+	if (start >= we - 1)
+		return GIVE_UP;
+	*name = start;
+	*name_len = we - 1 - start;
+	*args = we;
+	return 0;
+}
+
+/* Sixteen hex digits (0-9, a-f, A-F) in x -> *v, the first most significant. */
+static inline bool hex16v(__m128i x, uint64_t *v)
+{
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i isa = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	if (_mm_movemask_epi8(_mm_or_si128(isd, isa)) != 0xffff)
+		return false;
+	__m128i nib = _mm_or_si128(_mm_and_si128(isd, d), _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	__m128i pairs = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nib, 4), _mm_set1_epi16(0xf0)), _mm_srli_epi16(nib, 8));
+	*v = __builtin_bswap64((uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs)));
+	return true;
+}
+
+static inline bool hex16_at(const char *s, uint64_t *v)
+{
+	return hex16v(_mm_loadu_si128((const __m128i *)(const void *)s), v);
+}
+
+/* Two eight-digit fields: a << 32 | b. */
+static inline bool hex8x2_at(const char *a, const char *b, uint64_t *v)
+{
+	return hex16v(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)a),
+					 _mm_loadl_epi64((const __m128i *)(const void *)b)), v);
+}
+
+/* The len (1-16) hex digits ending at end (sixteen bytes before it readable). */
+static inline bool hexn_before(const char *end, unsigned len, uint64_t *v)
+{
+	static const unsigned char keep[32] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	__m128i k = _mm_loadu_si128((const __m128i *)(const void *)(keep + len));
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+	return hex16v(_mm_or_si128(_mm_and_si128(k, x), _mm_andnot_si128(k, _mm_set1_epi8('0'))), v);
+}
+
+/* The eight bytes at p differ from the literal s (its first eight). */
+#define DIFF8(p, s) (load8(p) ^ load8(s))
+
+/* "vcpu N" (1-5 digits, below TRACE_MAX_VCPU) then the eight bytes sep at
+ * p (p[0..21) readable): the position after sep, or NULL. */
+static inline const char *fast_vcpu(const char *p, const char *sep, int32_t *vcpu)
+{
+	unsigned nd = 0;
+	while (nd < 6 && (unsigned)(p[5 + nd] - '0') < 10)
+		nd++;
+	if ((DIFF8(p, "vcpu    ") & 0xffffffffffull) || !nd || nd > 5 || DIFF8(p + 5 + nd, sep))
+		return NULL;
+	uint64_t v = dec_len(p + 5, nd);
+	if (v >= TRACE_MAX_VCPU)
+		return NULL;
+	*vcpu = (int32_t)v;
+	return p + 5 + nd + 8;
+}
+
+/* Reason names met, by their first bytes and length: a kvm_exit's name
+ * costs two vector compares, not a hash and a memcmp (trace_x86_reason_lookup
+ * fills it).  One table for the process, as names.c's. */
+#define RCACHE 256
+static struct {
+	__m128i lo, hi;		/* the name, zeros after it */
+	uint32_t reason, len;
+	bool svm;
+} rcache[RCACHE];
+
+/* The x86 reason named p[0..n) (n <= 32, p[0..32) readable): 0, or -1. */
+static inline int fast_reason(const char *p, unsigned n, struct trace_x86_exit *x)
+{
+	static const unsigned char first[64] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	if (n > 32)
+		return -1;
+	__m128i lo = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+				   _mm_loadu_si128((const __m128i *)(const void *)(first + 32 - n)));
+	__m128i hi = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+				   _mm_loadu_si128((const __m128i *)(const void *)(first + 48 - n)));
+	unsigned h = (unsigned)(((uint64_t)_mm_cvtsi128_si64(lo) * 0x9e3779b97f4a7c15ull) >> 56 ^ n) & (RCACHE - 1);
+	if (rcache[h].len == n &&
+	    _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(lo, rcache[h].lo), _mm_cmpeq_epi8(hi, rcache[h].hi))) == 0xffff) {
+		x->reason = rcache[h].reason;
+		x->svm = rcache[h].svm;
+		return 0;
+	}
+	if (trace_x86_reason_lookup(p, n, &x->reason, &x->svm) < 0)
+		return -1;
+	rcache[h].lo = lo;
+	rcache[h].hi = hi;
+	rcache[h].len = n;
+	rcache[h].reason = x->reason;
+	rcache[h].svm = x->svm;
+	return 0;
+}
+
+/* The kernel's x86 kvm_exit, a[0..e): "[vcpu N ]reason NAME rip 0x.. info1
+ * 0x%016llx info2 0x%016llx intr_info 0x%08x error_code 0x%08x[ requests
+ * 0x%016llx]", as x86_exit_kernel() reads it. */
+static int fast_exit(const char *a, const char *e, struct trace_event *ev)
+{
+	struct trace_x86_exit *x = &ev->u.x86;
+	if (e - a < 109)	/* "reason ", a name, " rip 0x", a digit and the shorter tail */
+		return GIVE_UP;
+	const char *p = a;
+	if (*p == 'v') {
+		if (!(p = fast_vcpu(p, " reason ", &ev->vcpu)))
+			return GIVE_UP;
+		x->have = TX_VCPU;
+	} else if (DIFF8(p, "reason  ") << 8) {
+		return GIVE_UP;
+	} else {
+		p += 7;
+	}
+	bool req = !(DIFF8(e - 28, " request") | DIFF8(e - 24, "uests 0x"));
+	long need = req ? 121 : 93;
+	if (e - p < need + 16)	/* the name (16 bytes read) and " rip 0x" */
+		return GIVE_UP;
+	const char *tail = e - need;
+	unsigned spaces = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(' ')));
+	unsigned nlen = spaces ? (unsigned)__builtin_ctz(spaces) : 16;
+	if (nlen == 16 && p + 32 <= tail) {
+		spaces = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), _mm_set1_epi8(' ')));
+		nlen = spaces ? 16 + (unsigned)__builtin_ctz(spaces) : 32;
+	}
+	const char *rip = p + nlen + 7;
+	if (!nlen || rip >= tail || tail - rip > 16 || ((DIFF8(p + nlen, " rip 0x ")) << 8) ||
+	    fast_reason(p, nlen, x) < 0)
+		return GIVE_UP;
+	uint64_t acc = DIFF8(tail, " info1 0") | DIFF8(tail + 1, "info1 0x") | DIFF8(tail + 25, " info2 0") |
+		       DIFF8(tail + 26, "info2 0x") | DIFF8(tail + 50, " intr_in") | DIFF8(tail + 55, "_info 0x") |
+		       DIFF8(tail + 71, " error_c") | DIFF8(tail + 77, "_code 0x");
+	uint64_t ie;
+	if (acc || !hexn_before(tail, (unsigned)(tail - rip), &x->rip) || !hex16_at(tail + 9, &x->info1) ||
+	    !hex16_at(tail + 34, &x->info2) || !hex8x2_at(tail + 63, tail + 85, &ie) ||
+	    (req && !hex16_at(tail + 105, &x->requests)))
+		return GIVE_UP;
+	x->intr_info = (uint32_t)(ie >> 32);
+	x->error_code = (uint32_t)ie;
+	x->have |= TX_RIP | TX_INFO | TX_INTR_INFO | TX_ERROR_CODE | (req ? TX_REQUESTS : 0);
+	ev->kind = TEV_EXIT;
+	ev->arch = TRACE_ARCH_X86;
+	return 1;
+}
+
+/* The x86 kvm_entry of 5.x and later kernels, a[0..e): "vcpu N, rip 0x..
+ * intr_info 0x%08x error_code 0x%08x[[immediate exit]]", as entry_args()
+ * reads it. */
+static int fast_entry(const char *a, const char *e, struct trace_event *ev)
+{
+	if (e - a < 58)	/* "vcpu N, rip 0x", a digit and the tail */
+		return GIVE_UP;
+	bool imm = !(DIFF8(e - 16, "[immedia") | DIFF8(e - 8, "te exit]"));
+	if (imm && e - a < 74)
+		return GIVE_UP;
+	const char *tail = e - 43 - (imm ? 16 : 0);
+	int32_t vcpu;
+	const char *rip = fast_vcpu(a, ", rip 0x", &vcpu);
+	if (!rip || rip >= tail || tail - rip > 16 ||
+	    (DIFF8(tail, " intr_in") | DIFF8(tail + 5, "_info 0x") | DIFF8(tail + 21, " error_c") |
+	     DIFF8(tail + 27, "_code 0x")))
+		return GIVE_UP;
+	uint64_t ie;
+	if (!hexn_before(tail, (unsigned)(tail - rip), &ev->u.entry.pc) || !hex8x2_at(tail + 13, tail + 35, &ie))
+		return GIVE_UP;
+	ev->u.entry.intr_info = (uint32_t)(ie >> 32);
+	ev->u.entry.error_code = (uint32_t)ie;
+	ev->u.entry.immediate_exit = imm;
+	ev->vcpu = vcpu;
+	ev->kind = TEV_ENTRY;
+	ev->arch = TRACE_ARCH_X86;
+	return 1;
+}
+
+/* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP. */
+static int fast_line(const char *s, size_t n, struct trace_event *ev, const char **why)
+{
+	char pad[WIN + 16];
+	const char *w = s;
+	if (n < sizeof pad) {	/* every read below stays inside the line */
+		memset(pad, 0, sizeof pad);
+		memcpy(pad, s, n);
+		w = pad;
+	}
+	unsigned name, nlen, args;
+	event_init(ev);
+	if (fast_head(w, n, ev, &name, &nlen, &args) < 0)
+		return GIVE_UP;
+	ev->name = s + name;
+	ev->name_len = nlen;
+	const char *a = s + args, *e = s + n;
+	while (a < e && (*a == ' ' || *a == '\t'))
+		a++;
+	if (nlen == 8 && load8(ev->name) == load8("kvm_exit")) {
+		if (fast_exit(a, e, ev) == 1)
+			return 1;
+		event_init(ev);	/* read again by the general parser */
+		return GIVE_UP;
+	}
+	if (nlen == 9 && load8(ev->name) == load8("kvm_entr") && ev->name[8] == 'y') {
+		if (fast_entry(a, e, ev) == 1)
+			return 1;
+		event_init(ev);
+		return GIVE_UP;
+	}
+	if (trace_parse_args(ev->name, nlen, a, (size_t)(e - a), ev, why) < 0)
+		return -1;
+	if (ev->vcpu >= TRACE_MAX_VCPU) {
+		*why = "vcpu id out of range";
+		return -1;
+	}
+	return 1;
+}
+
+int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	int rc = fast_line(s, trimmed(s, n), ev, why);
+	return rc != GIVE_UP ? rc : parse_line(s, n, ev, lost, why);
+}
+#else
+int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
+}
+#endif
+
+int trace_parse_line_slow(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
 }
