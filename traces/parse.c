@@ -1102,7 +1102,8 @@ struct masks {
 	uint64_t blank, lbr, colon, digit;
 };
 
-static inline void masks_of(const char *w, uint64_t valid, struct masks *m)
+static inline __attribute__((always_inline)) void masks_of(const char *w, uint64_t valid, struct masks *m,
+							    bool lbr)
 {
 	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lb = _mm_set1_epi8('['),
 		      co = _mm_set1_epi8(':'), zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
@@ -1112,7 +1113,8 @@ static inline void masks_of(const char *w, uint64_t valid, struct masks *m)
 		__m128i dd = _mm_sub_epi8(x, zero);
 		b |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab)))
 		     << 16 * i;
-		l |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lb)) << 16 * i;
+		if (lbr)
+			l |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lb)) << 16 * i;
 		c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, co)) << 16 * i;
 		d |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, nine), dd)) << 16 * i;
 	}
@@ -1156,6 +1158,126 @@ static inline int32_t fast_pid(const char *w, const struct masks *m, unsigned st
 	return (int32_t)dec_known(w + q, end - q);
 }
 
+/* The part of the head before the timestamp ("comm-pid [cpu] flags ") is
+ * the same on every line of a thread: remembered for HEADS prefixes (by
+ * their first sixteen bytes), a line that starts with one is read from its
+ * timestamp on.  One table for the process, as rcache's. */
+#define HEADS 64
+#define HEAD_MAX 48	/* longest prefix remembered */
+static struct head_slot {
+	__m128i b[3];	/* the prefix, zeros after it */
+	uint32_t k;	/* its length (0: an empty slot) */
+	int32_t cpu, pid;
+} heads[HEADS];
+
+static inline struct head_slot *head_slot(const char *w)
+{
+	uint64_t a = load8(w), b = load8(w + 8);
+	return &heads[((a ^ b * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull) >> 58];
+}
+
+/* The first bytes (up to HEAD_MAX, zeros after them) of w. */
+static const unsigned char upto[2 * HEAD_MAX] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+static inline __m128i prefix16(const char *w, unsigned k, unsigned i)
+{
+	return _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(w + 16 * i)),
+			     _mm_loadu_si128((const __m128i *)(const void *)(upto + HEAD_MAX - k + 16 * i)));
+}
+
+/* w (HEAD_MAX bytes readable) starts with the slot's prefix. */
+static inline bool head_hit(const struct head_slot *h, const char *w)
+{
+	unsigned k = h->k;
+	__m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(prefix16(w, k, 0), h->b[0]),
+						 _mm_cmpeq_epi8(prefix16(w, k, 1), h->b[1])),
+				   _mm_cmpeq_epi8(prefix16(w, k, 2), h->b[2]));
+	return k && _mm_movemask_epi8(eq) == 0xffff;
+}
+
+/* cpu_field(), pid_before() and the flags from the masks: the offset of
+ * the timestamp, or GIVE_UP. */
+static inline int head_prefix(const char *w, unsigned lim, const struct masks *m, struct trace_event *ev)
+{
+	unsigned p = low_bit(~m->blank);	/* skip_blanks */
+	if (p >= lim || w[p] == '#' || !m->lbr)
+		return GIVE_UP;
+	/* the first '[' must be the CPU's (else the general parser looks on) */
+	unsigned b = low_bit(m->lbr), nd = b + 1 < WIN ? low_bit(~(m->digit >> (b + 1))) : 0, d = b + 1 + nd;
+	if (!nd || nd > 6 || d + 1 >= lim || w[d] != ']' || !(m->blank >> (d + 1) & 1))
+		return GIVE_UP;
+	ev->cpu = (int32_t)dec_len(w + b + 1, nd);
+	ev->pid = fast_pid(w, m, p, b);
+	unsigned q = d + 1 + low_bit(~(m->blank >> (d + 1)));
+	if (q < lim && !(m->digit >> q & 1)) {	/* the flags */
+		q += low_bit(m->blank >> q);
+		q = q < lim ? q + low_bit(~(m->blank >> q)) : q;
+	}
+	return q < lim ? (int)q : GIVE_UP;
+}
+
+/* event_name()'s rule for the word at bits [q, we) of a window at base,
+ * its colons at the bits of col: it ends in ':', the name is after any other
+ * ':' in it.  The name's and the arguments' offsets, or GIVE_UP. */
+static inline int word_name(uint64_t col, unsigned q, unsigned we, unsigned base, unsigned *name,
+			    unsigned *name_len, unsigned *args)
+{
+	col &= (we < 64 ? (1ull << we) : 0) - (1ull << q);
+	if (!(col >> (we - 1) & 1))
+		return GIVE_UP;
+	col &= ~(1ull << (we - 1));
+	unsigned start = col ? 64 - (unsigned)__builtin_clzll(col) : q;
+	if (start >= we - 1)
+		return GIVE_UP;
+	*name = base + start;
+	*name_len = we - 1 - start;
+	*args = base + we;
+	return 0;
+}
+
+static inline unsigned movemask_eq(__m128i x, char c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))); }
+
+static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movemask_eq(x, '\t'); }
+
+/* After a remembered prefix (w[0..k) and n >= k + 48): the timestamp in the
+ * sixteen bytes at k, the event name in the 32 after it, as fast_head()
+ * reads them from its masks; GIVE_UP if they do not fit. */
+static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_event *ev, unsigned *name,
+			    unsigned *name_len, unsigned *args)
+{
+	if (n < k + 48)
+		return GIVE_UP;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + k)), dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd));
+	unsigned r = (unsigned)__builtin_ctz(~dig), t = k + r;
+	if (!r || r > 14)
+		return GIVE_UP;
+	uint64_t ts = dec_known(w + k, r);
+	ev->ts_raw = w[t] != '.';
+	if (!ev->ts_raw) {
+		unsigned r2 = (unsigned)__builtin_ctz(~(dig >> (r + 1)));
+		if (!r2 || r2 > 9 || r + 1 + r2 >= 16 || ts > UINT64_MAX / 1000000000u)
+			return GIVE_UP;
+		ts = ts * 1000000000u + dec_known(w + t + 1, r2) * pow10[9 - r2];
+		t += 1 + r2;
+	}
+	if (w[t] != ':')
+		return GIVE_UP;
+	ev->ts_ns = ts;
+	const char *p = w + t + 1;
+	__m128i y0 = _mm_loadu_si128((const __m128i *)(const void *)p),
+		y1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	uint64_t bl = blanks16(y0) | blanks16(y1) << 16, col = movemask_eq(y0, ':') | movemask_eq(y1, ':') << 16;
+	unsigned q = (unsigned)__builtin_ctzll(~bl);
+	if (q >= 32 || !(bl >> q))
+		return GIVE_UP;
+	return word_name(col, q, q + (unsigned)__builtin_ctzll(bl >> q), t + 1, name, name_len, args);
+}
+
 /* The head of the line w[0..n) (w readable to WIN + 16; n trimmed): ev's
  * cpu, pid and timestamp, the name's offset and length, the offset of the
  * arguments; GIVE_UP unless parse_line() would read the head the same way. */
@@ -1163,24 +1285,32 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 		     unsigned *args)
 {
 	unsigned lim = n < WIN ? (unsigned)n : WIN;
+	uint64_t valid = n < WIN ? (1ull << n) - 1 : ~0ull;
 	struct masks m;
-	masks_of(w, n < WIN ? (1ull << n) - 1 : ~0ull, &m);
-	unsigned p = low_bit(~m.blank);	/* skip_blanks */
-	if (p >= lim || w[p] == '#' || !m.lbr)
-		return GIVE_UP;
-	/* cpu_field: the first '[' must be the CPU's (else the general parser looks on) */
-	unsigned b = low_bit(m.lbr), nd = b + 1 < WIN ? low_bit(~(m.digit >> (b + 1))) : 0, d = b + 1 + nd;
-	if (!nd || nd > 6 || d + 1 >= lim || w[d] != ']' || !(m.blank >> (d + 1) & 1))
-		return GIVE_UP;
-	ev->cpu = (int32_t)dec_len(w + b + 1, nd);
-	ev->pid = fast_pid(w, &m, p, b);
-	unsigned q = d + 1 + low_bit(~(m.blank >> (d + 1)));
-	if (q < lim && !(m.digit >> q & 1)) {	/* the flags */
-		q += low_bit(m.blank >> q);
-		q = q < lim ? q + low_bit(~(m.blank >> q)) : q;
+	struct head_slot *h = head_slot(w);
+	unsigned q;
+	if (n > HEAD_MAX && head_hit(h, w)) {
+		/* the same bytes before the timestamp: the same cpu, pid and flags */
+		ev->cpu = h->cpu;
+		ev->pid = h->pid;
+		if (head_rest(w, n, h->k, ev, name, name_len, args) == 0)
+			return 0;
+		masks_of(w, valid, &m, false);
+		q = h->k;
+	} else {
+		masks_of(w, valid, &m, true);
+		int k = head_prefix(w, lim, &m, ev);
+		if (k < 0)
+			return GIVE_UP;
+		q = (unsigned)k;
+		if (q >= 16 && q <= HEAD_MAX && n > HEAD_MAX) {
+			for (unsigned i = 0; i < 3; i++)
+				h->b[i] = prefix16(w, q, i);
+			h->k = q;
+			h->cpu = ev->cpu;
+			h->pid = ev->pid;
+		}
 	}
-	if (q >= lim)
-		return GIVE_UP;
 	/* timestamp(): 1-19 digits, then '.' and 1-9 digits, then ':' */
 	unsigned r = low_bit(~(m.digit >> q)), t = q + r;
 	if (!r || r > 19 || t >= lim)
@@ -1208,17 +1338,7 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 			return GIVE_UP;
 		we = lim;
 	}
-	uint64_t col = m.colon & ((we < WIN ? (1ull << we) : 0) - (1ull << q));
-	if (!(col >> (we - 1) & 1))
-		return GIVE_UP;
-	col &= ~(1ull << (we - 1));
-	unsigned start = col ? 64 - (unsigned)__builtin_clzll(col) : q;
-	if (start >= we - 1)
-		return GIVE_UP;
-	*name = start;
-	*name_len = we - 1 - start;
-	*args = we;
-	return 0;
+	return word_name(m.colon, q, we, 0, name, name_len, args);
 }
 
 /* Sixteen hex digits (0-9, a-f, A-F) in x -> *v, the first most significant. */
