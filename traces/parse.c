@@ -110,11 +110,11 @@ static const uint64_t pow10[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10
  * no digit test accepts). */
 static inline uint64_t word_at(const char *s, const char *e)
 {
-	uint64_t x = 0;
 	if (e - s >= 8)
-		memcpy(&x, s, 8);
-	else if (e > s)
-		memcpy(&x, s, (size_t)(e - s));
+		return load8(s);
+	uint64_t x = 0;	/* a byte at a time: no call for a short copy */
+	for (unsigned i = 0; s + i < e; i++)
+		x |= (uint64_t)(unsigned char)s[i] << 8 * i;
 	return x;
 }
 
@@ -166,17 +166,6 @@ static bool hexnum(struct cur *c, uint64_t *v)
 		s += 2;
 	uint64_t x = 0, part;
 	unsigned n, total = 0;
-	if (c->e - s > 16 && hex8(s, &x) && hex8(s + 8, &part) && !hexval[(unsigned char)s[16]]) {
-		*v = x << 32 | part;	/* %016llx, the commonest */
-		c->p = s + 16;
-		return true;
-	}
-	if (c->e - s > 8 && hex8(s, &x) && !hexval[(unsigned char)s[8]]) {
-		*v = x;			/* %08x */
-		c->p = s + 8;
-		return true;
-	}
-	x = 0;
 	do {
 		n = hexrun8(word_at(s, c->e), &part);
 		if (total + n > 16)
@@ -848,6 +837,19 @@ const char *trace_kind_name(enum trace_kind k)
 	return "other";
 }
 
+/* a[0..n) == b[0..n), both at least seven bytes (every name here is): two
+ * overlapping words, no call. */
+static inline bool same_name(const char *a, const char *b, size_t n)
+{
+	if (n < 8) {
+		uint32_t x, y, z, w;
+		memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&z, a + n - 4, 4), memcpy(&w, b + n - 4, 4);
+		return x == y && z == w;
+	}
+	return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8) &&
+	       (n <= 16 || !memcmp(a + 8, b + 8, n - 16));
+}
+
 /* The events[] entry of a name, or -1.  Prefix dispatch: kvm_exit and
  * kvm_entry (two lines in three of a real trace) by one or two word
  * compares, every other name by its length first. */
@@ -858,7 +860,7 @@ static int event_index(const char *name, size_t n)
 	if (n == 9 && load8(name) == load8("kvm_entr") && name[8] == 'y')
 		return 1;
 	for (size_t i = 2; i < NEVENTS; i++)
-		if (events[i].len == n && !memcmp(events[i].name, name, n))
+		if (events[i].len == n && same_name(events[i].name, name, n))
 			return (int)i;
 	return -1;
 }
@@ -1278,7 +1280,7 @@ static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_ev
 	return word_name(col, q, q + (unsigned)__builtin_ctzll(bl >> q), t + 1, name, name_len, args);
 }
 
-/* The head of the line w[0..n) (w readable to WIN + 16; n trimmed): ev's
+/* The head of the line w[0..n) (n trimmed; TRACE_PAD bytes more readable): ev's
  * cpu, pid and timestamp, the name's offset and length, the offset of the
  * arguments; GIVE_UP unless parse_line() would read the head the same way. */
 static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *name, unsigned *name_len,
@@ -1519,38 +1521,34 @@ static int fast_entry(const char *a, const char *e, struct trace_event *ev)
 	return 1;
 }
 
-/* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP. */
-static int fast_line(const char *s, size_t n, struct trace_event *ev, const char **why)
+/* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP.  w
+ * holds the line's n bytes (trimmed) and TRACE_PAD more that are read,
+ * never trusted; s is the caller's copy, which the name points into. */
+static int fast_line(const char *s, const char *w, size_t n, struct trace_event *ev, const char **why)
 {
-	char pad[WIN + 16];
-	const char *w = s;
-	if (n < sizeof pad) {	/* every read below stays inside the line */
-		memset(pad, 0, sizeof pad);
-		memcpy(pad, s, n);
-		w = pad;
-	}
 	unsigned name, nlen, args;
 	event_init(ev);
 	if (fast_head(w, n, ev, &name, &nlen, &args) < 0)
 		return GIVE_UP;
 	ev->name = s + name;
 	ev->name_len = nlen;
-	const char *a = s + args, *e = s + n;
+	const char *a = w + args, *e = w + n;
 	while (a < e && (*a == ' ' || *a == '\t'))
 		a++;
-	if (nlen == 8 && load8(ev->name) == load8("kvm_exit")) {
+	if (nlen == 8 && load8(w + name) == load8("kvm_exit")) {
 		if (fast_exit(a, e, ev) == 1)
 			return 1;
 		event_init(ev);	/* read again by the general parser */
 		return GIVE_UP;
 	}
-	if (nlen == 9 && load8(ev->name) == load8("kvm_entr") && ev->name[8] == 'y') {
+	if (nlen == 9 && load8(w + name) == load8("kvm_entr") && w[name + 8] == 'y') {
 		if (fast_entry(a, e, ev) == 1)
 			return 1;
 		event_init(ev);
 		return GIVE_UP;
 	}
-	if (trace_parse_args(ev->name, nlen, a, (size_t)(e - a), ev, why) < 0)
+	a = s + (a - w);
+	if (trace_parse_args(ev->name, nlen, a, (size_t)(s + n - a), ev, why) < 0)
 		return -1;
 	if (ev->vcpu >= TRACE_MAX_VCPU) {
 		*why = "vcpu id out of range";
@@ -1559,12 +1557,38 @@ static int fast_line(const char *s, size_t n, struct trace_event *ev, const char
 	return 1;
 }
 
+int trace_parse_line_padded(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	int rc = fast_line(s, s, trimmed(s, n), ev, why);
+	return rc != GIVE_UP ? rc : parse_line(s, n, ev, lost, why);
+}
+
+/* Lines up to this long are copied for the fast path (longer ones take the
+ * general parser). */
+#define COPY_MAX 512
+
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
 {
-	int rc = fast_line(s, trimmed(s, n), ev, why);
+	size_t t = trimmed(s, n);
+	int rc = GIVE_UP;
+	if (t <= COPY_MAX) {
+		/* the padding: digits, hex letters, separators, which the fast
+		 * path must not take for the line's (the fuzz target would see it) */
+		static const char junk[] = "0x9aF: [1] 7.5 ";
+		char w[COPY_MAX + TRACE_PAD];
+		memcpy(w, s, t);
+		for (size_t i = 0; i < TRACE_PAD; i += 16)
+			memcpy(w + t + i, junk, 16);
+		rc = fast_line(s, w, t, ev, why);
+	}
 	return rc != GIVE_UP ? rc : parse_line(s, n, ev, lost, why);
 }
 #else
+int trace_parse_line_padded(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
+}
+
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
 {
 	return parse_line(s, n, ev, lost, why);
