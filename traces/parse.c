@@ -1241,6 +1241,12 @@ static inline int word_name(uint64_t col, unsigned q, unsigned we, unsigned base
 	return 0;
 }
 
+/* The bits of the sixteen bytes at p that lie before e. */
+static inline unsigned before(const char *p, const char *e)
+{
+	return e - p >= 16 ? 0xffff : e > p ? (1u << (e - p)) - 1 : 0;
+}
+
 static inline unsigned movemask_eq(__m128i x, char c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))); }
 
 static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movemask_eq(x, '\t'); }
@@ -1251,12 +1257,12 @@ static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movema
 static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_event *ev, unsigned *name,
 			    unsigned *name_len, unsigned *args)
 {
-	if (n < k + 48)
-		return GIVE_UP;
+	const char *e = w + n;
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + k)), dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
-	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd)) &
+		       before(w + k, e);
 	unsigned r = (unsigned)__builtin_ctz(~dig), t = k + r;
-	if (!r || r > 14)
+	if (!r || r > 14 || t >= n)
 		return GIVE_UP;
 	uint64_t ts = dec_known(w + k, r);
 	ev->ts_raw = w[t] != '.';
@@ -1266,18 +1272,30 @@ static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_ev
 			return GIVE_UP;
 		ts = ts * 1000000000u + dec_known(w + t + 1, r2) * pow10[9 - r2];
 		t += 1 + r2;
+		if (t >= n)
+			return GIVE_UP;
 	}
 	if (w[t] != ':')
 		return GIVE_UP;
 	ev->ts_ns = ts;
+	/* the name in the 32 bytes after the ':' (fewer at the line's end) */
 	const char *p = w + t + 1;
+	unsigned left = (unsigned)(e - p) < 32 ? (unsigned)(e - p) : 32;
+	uint64_t valid = (1ull << left) - 1;
 	__m128i y0 = _mm_loadu_si128((const __m128i *)(const void *)p),
 		y1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-	uint64_t bl = blanks16(y0) | blanks16(y1) << 16, col = movemask_eq(y0, ':') | movemask_eq(y1, ':') << 16;
-	unsigned q = (unsigned)__builtin_ctzll(~bl);
-	if (q >= 32 || !(bl >> q))
+	uint64_t bl = (blanks16(y0) | (uint64_t)blanks16(y1) << 16) & valid,
+		 col = (movemask_eq(y0, ':') | (uint64_t)movemask_eq(y1, ':') << 16) & valid;
+	unsigned q = (unsigned)__builtin_ctzll(~bl), we;
+	if (q >= left)
 		return GIVE_UP;
-	return word_name(col, q, q + (unsigned)__builtin_ctzll(bl >> q), t + 1, name, name_len, args);
+	if (bl >> q)
+		we = q + (unsigned)__builtin_ctzll(bl >> q);
+	else if (left < 32 || p + 32 == e)
+		we = left;	/* the word ends the line */
+	else
+		return GIVE_UP;
+	return word_name(col, q, we, t + 1, name, name_len, args);
 }
 
 /* The head of the line w[0..n) (n trimmed; TRACE_PAD bytes more readable): ev's
@@ -1291,7 +1309,7 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 	struct masks m;
 	struct head_slot *h = head_slot(w);
 	unsigned q;
-	if (n > HEAD_MAX && head_hit(h, w)) {
+	if (head_hit(h, w) && h->k < n) {
 		/* the same bytes before the timestamp: the same cpu, pid and flags */
 		ev->cpu = h->cpu;
 		ev->pid = h->pid;
@@ -1305,7 +1323,7 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 		if (k < 0)
 			return GIVE_UP;
 		q = (unsigned)k;
-		if (q >= 16 && q <= HEAD_MAX && n > HEAD_MAX) {
+		if (q >= 16 && q <= HEAD_MAX) {
 			for (unsigned i = 0; i < 3; i++)
 				h->b[i] = prefix16(w, q, i);
 			h->k = q;
@@ -1343,18 +1361,32 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 	return word_name(m.colon, q, we, 0, name, name_len, args);
 }
 
-/* Sixteen hex digits (0-9, a-f, A-F) in x -> *v, the first most significant. */
-static inline bool hex16v(__m128i x, uint64_t *v)
+/* The hex digits of x: bit i of the result says byte i is one (0-9, a-f,
+ * A-F), *nib holds their values (the other bytes' are garbage). */
+static inline unsigned hex_lanes(__m128i x, __m128i *nib)
 {
 	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
 	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
 	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
 	__m128i isa = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
-	if (_mm_movemask_epi8(_mm_or_si128(isd, isa)) != 0xffff)
-		return false;
-	__m128i nib = _mm_or_si128(_mm_and_si128(isd, d), _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	*nib = _mm_or_si128(_mm_and_si128(isd, d), _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isa));
+}
+
+/* Sixteen nibbles (one per byte, the first most significant) -> a number. */
+static inline uint64_t nibbles(__m128i nib)
+{
 	__m128i pairs = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nib, 4), _mm_set1_epi16(0xf0)), _mm_srli_epi16(nib, 8));
-	*v = __builtin_bswap64((uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs)));
+	return __builtin_bswap64((uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs)));
+}
+
+/* Sixteen hex digits in x -> *v, the first most significant. */
+static inline bool hex16v(__m128i x, uint64_t *v)
+{
+	__m128i nib;
+	if (hex_lanes(x, &nib) != 0xffff)
+		return false;
+	*v = nibbles(nib);
 	return true;
 }
 
@@ -1521,6 +1553,125 @@ static int fast_entry(const char *a, const char *e, struct trace_event *ev)
 	return 1;
 }
 
+/* ---- companions: kvm_msr, kvm_pio, kvm_mmio (a third of the other lines) ---- */
+
+/* hexnum() at p, bounded by e (sixteen bytes at p readable): the end of the
+ * number and *v, or NULL where hexnum() fails.  The helpers here take NULL
+ * (a failed step before) and give NULL, so that a chain needs one test. */
+static inline const char *fast_hexnum(const char *p, const char *e, uint64_t *v)
+{
+	if (!p)
+		return NULL;
+	if (e - p > 2 && p[0] == '0' && (p[1] | 0x20) == 'x' && hexval[(unsigned char)p[2]])
+		p += 2;
+	__m128i nib;
+	unsigned n = (unsigned)__builtin_ctz(~(hex_lanes(_mm_loadu_si128((const __m128i *)(const void *)p), &nib) &
+					       before(p, e)));
+	if (!n || (n == 16 && p + 16 < e && hexval[(unsigned char)p[16]]))	/* none, or over 16 */
+		return NULL;
+	/* the n digits, then zeros: the value times 16^(16 - n) */
+	nib = _mm_and_si128(nib, _mm_loadu_si128((const __m128i *)(const void *)(upto + HEAD_MAX - n)));
+	*v = nibbles(nib) >> 4 * (16 - n);
+	return p + n;
+}
+
+static inline const char *fast_hex32(const char *p, const char *e, uint32_t *v)
+{
+	uint64_t x;
+	if (!(p = fast_hexnum(p, e, &x)) || x > UINT32_MAX)
+		return NULL;
+	*v = (uint32_t)x;
+	return p;
+}
+
+/* udec32() at p of 1-9 digits (sixteen bytes at p readable), else NULL
+ * (the general parser decides). */
+static inline const char *fast_udec(const char *p, const char *e, uint32_t *v)
+{
+	if (!p)
+		return NULL;
+	__m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+	unsigned n = (unsigned)__builtin_ctz(~(dig & before(p, e)));
+	if (!n || n > 9)
+		return NULL;
+	*v = (uint32_t)dec_known(p, n);
+	return p + n;
+}
+
+/* The literal s (at most 16 bytes) at p, bounded by e: the position after it, or NULL. */
+static inline __attribute__((always_inline)) const char *fast_lit(const char *p, const char *e, const char *s)
+{
+	size_t n = strlen(s);
+	if (!p || (size_t)(e - p) < n || memcmp(p, s, n))
+		return NULL;
+	return p + n;
+}
+
+/* msr_args(): "msr_write 830 = 0x..[ (#GP)]" */
+static int fast_msr(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q = fast_lit(p, e, "msr_write ");
+	ev->u.msr.write = q != NULL;
+	if (!q)
+		q = fast_lit(p, e, "msr_read ");
+	if (!q || !(q = fast_lit(fast_hex32(q, e, &ev->u.msr.index), e, " = ")) || !(q = fast_hexnum(q, e, &ev->u.msr.value)))
+		return GIVE_UP;
+	ev->u.msr.gp = fast_lit(q, e, " (#GP)") != NULL;
+	return 1;
+}
+
+/* pio_args(): "pio_write at 0x3f8 size 1 count 1 val 0x41" */
+static int fast_pio(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q = fast_lit(p, e, "pio_write at ");
+	ev->u.pio.write = q != NULL;
+	if (!q)
+		q = fast_lit(p, e, "pio_read at ");
+	if (!q || !(q = fast_lit(fast_hex32(q, e, &ev->u.pio.port), e, " size ")) ||
+	    !(q = fast_lit(fast_udec(q, e, &ev->u.pio.size), e, " count ")) || !(q = fast_udec(q, e, &ev->u.pio.count)))
+		return GIVE_UP;
+	if ((q = fast_lit(q, e, " val ")) && !fast_hex32(q, e, &ev->u.pio.value))
+		return GIVE_UP;
+	return 1;
+}
+
+/* mmio_args(): "mmio write len 4 gpa 0x.. val 0x.." */
+static int fast_mmio(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q;
+	if ((q = fast_lit(p, e, "mmio write ")))
+		ev->u.mmio.type = 2;
+	else if ((q = fast_lit(p, e, "mmio read ")))
+		ev->u.mmio.type = 1;
+	else if (!(q = fast_lit(p, e, "mmio unsatisfied-read ")))
+		return GIVE_UP;
+	if (!(q = fast_lit(fast_udec(fast_lit(q, e, "len "), e, &ev->u.mmio.len), e, " gpa ")) ||
+	    !(q = fast_lit(fast_hexnum(q, e, &ev->u.mmio.gpa), e, " val ")) || !fast_hexnum(q, e, &ev->u.mmio.value))
+		return GIVE_UP;
+	return 1;
+}
+
+/* The companion fast paths by name: kind, architecture, reader. */
+static int fast_companion(const char *name, unsigned nlen, const char *a, const char *e, struct trace_event *ev)
+{
+	int (*fn)(const char *, const char *, struct trace_event *);
+	uint64_t w = load8(name) & 0xffffffffffffffull;
+	if (nlen == 7 && w == (load8("kvm_msr:") & 0xffffffffffffffull))
+		ev->kind = TEV_MSR, fn = fast_msr;
+	else if (nlen == 7 && w == (load8("kvm_pio:") & 0xffffffffffffffull))
+		ev->kind = TEV_PIO, fn = fast_pio;
+	else if (nlen == 8 && load8(name) == load8("kvm_mmio"))
+		ev->kind = TEV_MMIO, fn = fast_mmio;
+	else
+		return GIVE_UP;
+	ev->arch = TRACE_ARCH_X86;
+	if (fn(a, e, ev) == 1)
+		return 1;
+	memset(&ev->u, 0, sizeof ev->u);
+	return GIVE_UP;
+}
+
 /* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP.  w
  * holds the line's n bytes (trimmed) and TRACE_PAD more that are read,
  * never trusted; s is the caller's copy, which the name points into. */
@@ -1547,6 +1698,8 @@ static int fast_line(const char *s, const char *w, size_t n, struct trace_event 
 		event_init(ev);
 		return GIVE_UP;
 	}
+	if (fast_companion(w + name, nlen, a, e, ev) == 1)
+		return 1;
 	a = s + (a - w);
 	if (trace_parse_args(ev->name, nlen, a, (size_t)(s + n - a), ev, why) < 0)
 		return -1;
