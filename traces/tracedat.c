@@ -42,6 +42,8 @@ enum { MAX_DIRECT_FIELDS = 9, SLOW = 2 };
 struct evinfo {
 	struct tep_event *e;		/* NULL: the file does not describe the id */
 	uint8_t kind;
+	bool native;			/* the file's byte order is the host's */
+	uint32_t name_len;
 	const struct direct *direct;	/* NULL: decoded from its print fmt */
 	struct tep_format_field *f[MAX_DIRECT_FIELDS];
 };
@@ -172,7 +174,9 @@ static struct evinfo *evinfo_new(struct tep_handle *tep, int id)
 	struct evinfo *i = calloc(1, sizeof *i);
 	if (!(i->e = tep_find_event(tep, id)))
 		return i;
-	i->kind = (uint8_t)trace_kind_lookup(i->e->name, strlen(i->e->name));
+	i->name_len = (uint32_t)strlen(i->e->name);
+	i->kind = (uint8_t)trace_kind_lookup(i->e->name, i->name_len);
+	i->native = tep_is_file_bigendian(tep) == tep_is_local_bigendian(tep);
 	for (size_t k = 0; k < sizeof directs / sizeof directs[0]; k++)
 		if (directs[k].kind == i->kind) {
 			unsigned n = 0;
@@ -263,7 +267,26 @@ static int direct_fill(uint8_t kind, const uint64_t *v, unsigned have, struct tr
 	}
 }
 
-/* Reads the record's fields with libtraceevent, no text in between. */
+/* A field of size n at p in the host's byte order (the file's): what
+ * tep_read_number_field reads, without its call and byte swap.  False for
+ * another size. */
+static bool native_number(const char *p, int n, unsigned long long *x)
+{
+	uint8_t b;
+	uint16_t h;
+	uint32_t w;
+	uint64_t q;
+	switch (n) {
+	case 1: memcpy(&b, p, 1); *x = b; return true;
+	case 2: memcpy(&h, p, 2); *x = h; return true;
+	case 4: memcpy(&w, p, 4); *x = w; return true;
+	case 8: memcpy(&q, p, 8); *x = q; return true;
+	default: return false;
+	}
+}
+
+/* Reads the record's fields with libtraceevent's layout of them (offset,
+ * size), no text in between. */
 static int direct(const struct evinfo *i, struct tep_record *rec, struct trace_event *ev, const char **why)
 {
 	uint64_t v[MAX_DIRECT_FIELDS] = { 0 };
@@ -277,7 +300,8 @@ static int direct(const struct evinfo *i, struct tep_record *rec, struct trace_e
 			*why = "record shorter than its format";
 			return -1;
 		}
-		if (tep_read_number_field(fd, rec->data, &x) < 0)
+		if (!(i->native && native_number((const char *)rec->data + fd->offset, fd->size, &x)) &&
+		    tep_read_number_field(fd, rec->data, &x) < 0)
 			return SLOW;
 		v[f] = x;
 		have |= 1u << f;
@@ -340,7 +364,7 @@ int tracedat_next(struct tracedat *d, struct trace_event *ev, uint64_t *lost, co
 		return -1;
 	}
 	ev->name = i->e->name;
-	ev->name_len = (uint32_t)strlen(i->e->name);
+	ev->name_len = i->name_len;
 	if (i->kind == TEV_OTHER)
 		return 1;	/* not decoded: nothing in it is used */
 	if (i->direct) {
