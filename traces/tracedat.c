@@ -49,7 +49,8 @@ struct evinfo {
 };
 
 /* A CPU's pages read since the last release, by address: lo up to hi, the
- * page of the CPU's next record. */
+ * page of the CPU's record in use (the one tracedat_next returns; the CPU's
+ * next record is on it or after it). */
 struct run {
 	uintptr_t lo, hi;
 };
@@ -102,7 +103,11 @@ static int file_mapped(const struct tracedat *d, uintptr_t lo, uintptr_t page)
  * (MADV_DONTNEED) when /proc/self/maps shows them in the same private
  * read-only mapping of the file as the page in use, which refaults the same
  * bytes if read again; never memory libtracecmd reads or decompresses a
- * trace into: a page in use outside the file's mappings turns this off. */
+ * trace into: a page in use outside the file's mappings turns this off.
+ * Only pages before the record in use: dropping the one it is on (when the
+ * CPU's next record was past a 2 MiB boundary) refaulted it when read, with
+ * the 64 KiB around it (fault-around), which then stayed mapped, 64 KiB per
+ * 2 MiB: 8 MiB a 256 MiB window, the growth from 1M to 10M exits. */
 static void release(struct tracedat *d, int cpu, const void *data)
 {
 	struct run *r = &d->runs[cpu];
@@ -348,8 +353,8 @@ int tracedat_next(struct tracedat *d, struct trace_event *ev, uint64_t *lost, co
 		return TRACEDAT_END;
 	struct tep_record *rec = d->cur = d->next[c];
 	d->next[c] = tracecmd_read_data(d->in, c);
-	if (d->release && d->next[c])
-		release(d, c, d->next[c]->data);
+	if (d->release)
+		release(d, c, rec->data);
 	if (rec->missed_events > 0)
 		*lost += (uint64_t)rec->missed_events;
 	memset(ev, 0, sizeof *ev);
