@@ -229,15 +229,22 @@ static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)
 {
 	struct gicv3 *d = &vg->dist;
 	uint64_t priv = d->live_priv[cpu];
-	unsigned n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
-	d->live_priv[cpu] = (uint32_t)priv;
+	unsigned n = 0;
+	if (priv) {
+		n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
+		d->live_priv[cpu] = (uint32_t)priv;
+	}
+	/* Most words are 0 (nothing live): tested here, with no call */
 	for (uint32_t w = 0; w * 64 < d->nspis; w++) {
+		if (!d->live_spi[w])
+			continue;
 		if (w * 64 + 64 > d->nspis)   /* bits beyond nspis: never live */
 			d->live_spi[w] &= (1ull << (d->nspis % 64)) - 1;
 		n += each_live(vg, cpu, now, ok, out + n, &d->live_spi[w], &d->spi[w * 64], GIC_NR_PRIVATE + w * 64, false);
 	}
 	for (uint32_t w = 0; w * 64 < d->lpi_top; w++)
-		n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
+		if (d->live_lpi[w])
+			n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
 	return n;
 }
 
@@ -274,7 +281,8 @@ cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
 	struct gic_cpuif *c = &vg->cpu[cpu];
 	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	unsigned n = each_irq(vg, cpu, now, candidate, cand), injected = 0;
-	qsort(cand, n, sizeof cand[0], cand_cmp);
+	if (n > 1)
+		qsort(cand, n, sizeof cand[0], cand_cmp);
 	for (unsigned i = 0; i < n && i < c->nlr; i++) {
 		c->lr[i] = make_lr(cand[i].irq, cand[i].intid);
 		injected += (gic_lr_state(c->lr[i]) & LR_PENDING) != 0;
@@ -455,6 +463,8 @@ bool vgic_irq_line(const struct vgic *vg, unsigned cpu) { return gic_cpuif_irq_l
 
 bool vgic_maintenance(const struct vgic *vg, unsigned cpu)
 {
+	if (vgic_folded(vg, cpu))
+		return false;
 	uint64_t misr = gic_cpuif_misr(&vg->cpu[cpu]);
 	return FIELD_EX(misr, ICH_MISR, U) || FIELD_EX(misr, ICH_MISR, EOI);
 }

@@ -68,6 +68,9 @@ void vgic_register_stats(struct vgic *vg, struct stats *st);
 enum gic_irq_type vgic_irq_type(uint32_t intid);
 
 void vgic_fold(struct vgic *vg, unsigned cpu);
+/* Folded at an exit and not flushed since: no list register holds
+ * anything and ICH_HCR_EL2.UIE is clear (so no maintenance is due). */
+static inline bool vgic_folded(const struct vgic *vg, unsigned cpu) { return vg->need_flush[cpu]; }
 /* Returns the hypervisor cycles spent injecting (0 if nothing to do). */
 cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now);
 

@@ -69,6 +69,7 @@ static void wake(struct virt *v, unsigned cpu, cycles_t when, bool ipi)
 	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
 	sim_cpu_wake(sc, when);
 	v->irqc.check_at[cpu] = 0;
+	v->irqcpu[cpu].quiet_until = 0;
 }
 
 static void wake_event(void *ctx, cycles_t when)
@@ -110,6 +111,7 @@ static void gic_kick(void *ctx, unsigned target)
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
 		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
+	c->quiet_until = 0;
 	/* kvm_vcpu_kick on the sender (a vCPU's handler pays it; a device's
 	 * MSI is the host's irqfd context), then the physical SGI's flight. */
 	cycles_t sent = now + v->gic.kick_cycles;
@@ -175,6 +177,8 @@ static bool timer_reg_access(struct virt *v, unsigned cpu, uint32_t reg, bool is
 	if (!arch_timer_access(&v->timers[cpu], &v->counter, reg, is_read, val, now))
 		return false;
 	unsigned k = SYS_REG_CRM(reg) == 2 ? ARCH_TIMER_PHYS : ARCH_TIMER_VIRT;
+	if (!is_read)
+		v->irqcpu[cpu].quiet_until = 0;
 	if (is_read || SYS_REG_CRM(reg) < 2)
 		return true;
 	/* An emulated (trapped) timer is updated by the hypervisor's emulation,
@@ -202,8 +206,10 @@ static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint
 	if (v->m.sim)   /* the handler's SGI queueing and kicks, on this vCPU */
 		v->m.sim->cpus[cpu]->clock += vgic_take_cycles(&v->gic);
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
-		if (ev.hw_deactivated == (int)timer_ppi[k])
+		if (ev.hw_deactivated == (int)timer_ppi[k]) {
 			v->irqcpu[cpu].seen[k] = false;   /* the physical PPI re-arms */
+			v->irqcpu[cpu].quiet_until = 0;
+		}
 	if (!is_read && (reg == ICC_EOIR1_EL1 || reg == ICC_EOIR0_EL1 || reg == ICC_DIR_EL1))
 		check_by(v, cpu, now);   /* maintenance, re-armed timers */
 	return r == GIC_SYSREG_OK;
@@ -264,6 +270,13 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	int why = -1;
 	bool in_hyp = c->in_hyp;
 	v->m.cur_cpu = cpu;
+	/* The entry after an exit (its fold left no list register, so no
+	 * maintenance): the same as the last poll, nothing due. */
+	if (now < c->quiet_until && !in_hyp && c->wait_from > now && vgic_folded(&v->gic, cpu)) {
+		v->irqc.check_at[cpu] = c->quiet_until;
+		return NULL;
+	}
+	c->quiet_until = 0;
 	c->in_hyp = false;
 	*v->st_wakeups += in_hyp;
 	if (c->wait_from <= now) {
@@ -292,8 +305,10 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 		(*v->gic.st_maintenance)++;
 	}
 	c->exit_msi = why == VIRT_IRQ_KICK && msi;
-	if (why < 0)
+	if (why < 0) {
+		c->quiet_until = v->irqc.check_at[cpu];
 		return NULL;
+	}
 	(*v->st_irq_exits[why])++;
 	return irq_cause_name[why];
 }
@@ -320,6 +335,7 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 {
 	struct virt *v = ctx;
 	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	c->quiet_until = 0;
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		timer_sync(v, cpu, k, now);   /* the hypervisor samples the timers (kvm_timer_vcpu_put) */
 	c->in_hyp = false;
