@@ -541,9 +541,11 @@ void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 {
 	if (v->set->exp)
 		export_exit(v, x, c);
-	cycles_t cost = cost_total(c);
-	for (unsigned p = 0; p < COST_PARTS_MAX; p++)
-		v->exit_parts[x][p] += c->part[p];
+	cycles_t cost = 0, *parts = v->exit_parts[x];
+	for (unsigned p = 0; p < COST_PARTS_MAX; p++) {   /* cost_total(c), in the same pass */
+		parts[p] += c->part[p];
+		cost += c->part[p];
+	}
 	v->sc.clock += cost;
 	(*v->st_exits)++;
 	*v->st_exit_cycles_total += cost;
