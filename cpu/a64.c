@@ -277,10 +277,11 @@ static enum xlate_s1 a64_stage1(struct vcpu *v, uint64_t va, unsigned type, stru
 	return XLATE_S1_ON;
 }
 
-static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, cycles_t cost, const char *what)
+static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
 	if (!DBG_ON(LOG_EXIT))
 		return;
+	cycles_t cost = cost_total(c);
 	uint64_t off;
 	const char *fn = vcpu_symbol(v, pc, &off);
 	log_dbg(LOG_EXIT, "cpu%u @%llu %s ESR_EL2=0x%08x pc=0x%llx <%s+0x%llx> cost=%llu %s", v->id,
@@ -294,7 +295,7 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
  * its handler runs; the next guest entry restores and injects (irq_sync). */
 static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
-	log_exit(v, x, esr, pc, cost_total(c), what);
+	log_exit(v, x, esr, pc, c, what);
 	vcpu_note_exit(v, esr, pc);
 	vcpu_exit(v, x, c);
 	if (irqc(v))

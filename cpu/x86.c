@@ -52,8 +52,8 @@ static void add_apic_part(struct vcpu *v, unsigned x)
 /* Charges exit class x (VMXX_* or X86X_*) costing c. */
 static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64_t qual, uint64_t rip, const char *what)
 {
-	cycles_t cost = cost_total(c);
 	if (DBG_ON(LOG_EXIT)) {
+		cycles_t cost = cost_total(c);
 		uint64_t off;
 		const char *fn = vcpu_symbol(v, rip, &off);
 		log_dbg(LOG_EXIT, "cpu%u @%llu %s (reason %u) qual=0x%llx rip=0x%llx <%s+0x%llx> cost=%llu %s", v->id,

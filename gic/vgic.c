@@ -234,17 +234,24 @@ static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)
 		n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
 		d->live_priv[cpu] = (uint32_t)priv;
 	}
+	if (!d->live_shared)
+		return n;
 	/* Most words are 0 (nothing live): tested here, with no call */
+	uint64_t left = 0;
 	for (uint32_t w = 0; w * 64 < d->nspis; w++) {
 		if (!d->live_spi[w])
 			continue;
 		if (w * 64 + 64 > d->nspis)   /* bits beyond nspis: never live */
 			d->live_spi[w] &= (1ull << (d->nspis % 64)) - 1;
 		n += each_live(vg, cpu, now, ok, out + n, &d->live_spi[w], &d->spi[w * 64], GIC_NR_PRIVATE + w * 64, false);
+		left |= d->live_spi[w];
 	}
-	for (uint32_t w = 0; w * 64 < d->lpi_top; w++)
+	for (uint32_t w = 0; w * 64 < d->lpi_top; w++) {
 		if (d->live_lpi[w])
 			n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
+		left |= d->live_lpi[w];
+	}
+	d->live_shared = left != 0;
 	return n;
 }
 
