@@ -55,15 +55,16 @@ int apic_vec_highest(const uint8_t *page, unsigned reg)
 {
 	/* All eight words at once first: every guest entry asks, and the
 	 * answer is nearly always "none". */
-	uint32_t w[8], any = 0;
+	uint32_t any = 0;
 	for (unsigned i = 0; i < 8; i++)
-		any |= w[i] = apic_reg_get(page, reg + i * 0x10);
+		any |= apic_reg_get(page, reg + i * 0x10);
 	if (!any)
 		return -1;
-	int i = 7;
-	while (!w[i])
-		i--;
-	return i * 32 + 31 - __builtin_clz(w[i]);
+	for (int i = 7;; i--) {
+		uint32_t w = apic_reg_get(page, reg + (unsigned)i * 0x10);
+		if (w)
+			return i * 32 + 31 - __builtin_clz(w);
+	}
 }
 
 static uint32_t rd(const struct lapic *l, unsigned off) { return apic_reg_get(l->regs, off); }

@@ -63,6 +63,19 @@ static void register_stats(struct vcpus *s)
 	}
 }
 
+/* The entry after an exit whose handler is over, when it has nothing to
+ * do (irq_ctrl quiet_entry): now, so that the next block needs no check, rather
+ * than at that block (the front end's irq_sync), at the same clock.  Only while that block
+ * is the next thing to run (its slice goes on, no replay, nothing stopped):
+ * nothing else can change the interrupt state before it. */
+bool vcpu_quiet_entry(struct vcpu *v)
+{
+	struct irq_ctrl *ic = v->set->m->irqc;
+	return ic && ic->ops->quiet_entry && v->sc.clock < v->sc.until && v->set->sim.stop == SIM_RUNNING &&
+	       v->sc.state == SIM_CPU_RUNNING && !v->stop_requested && !v->xl.replaying &&
+	       ic->ops->quiet_entry(ic->ctx, v->id, v->sc.clock);
+}
+
 static int vcpu_run(struct sim_cpu *sc);
 /* irq_check_at of a machine without an interrupt controller */
 static const cycles_t never = UINT64_MAX;

@@ -280,13 +280,22 @@ static uint64_t make_lr(struct gic_irq *irq, uint32_t intid)
 	return FIELD_DP(lr, ICH_LR, STATE, st);
 }
 
+static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
+
+bool vgic_flush_idle(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	if (vg->need_flush[cpu] && each_irq(vg, cpu, now, candidate, cand))
+		return false;
+	vg->need_flush[cpu] = false;   /* the LRs stay as the fold left them: empty */
+	return true;
+}
+
 cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
 {
 	if (!vg->need_flush[cpu])
 		return 0;
 	vg->need_flush[cpu] = false;
 	struct gic_cpuif *c = &vg->cpu[cpu];
-	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	unsigned n = each_irq(vg, cpu, now, candidate, cand), injected = 0;
 	if (n > 1)
 		qsort(cand, n, sizeof cand[0], cand_cmp);
@@ -484,7 +493,6 @@ static bool wakes(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq
 
 bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
 {
-	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	if (gic_cpuif_wake(&vg->cpu[cpu]) || vgic_v4_pending((struct vgic_v4 *)&vg->v4, cpu, now))
 		return true;
 	return each_irq((struct vgic *)vg, cpu, now, wakes, cand) > 0;

@@ -73,6 +73,9 @@ void vgic_fold(struct vgic *vg, unsigned cpu);
 static inline bool vgic_folded(const struct vgic *vg, unsigned cpu) { return vg->need_flush[cpu]; }
 /* Returns the hypervisor cycles spent injecting (0 if nothing to do). */
 cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now);
+/* The flush when it finds nothing to inject (it is then done); false: it
+ * would inject, nothing done. */
+bool vgic_flush_idle(struct vgic *vg, unsigned cpu, cycles_t now);
 
 /* Is `reg` an ICC_* register, and does ICH_HCR_EL2 trap it (TC, TALL0,
  * TALL1)?  Returns -1 (not a GIC register), 0 (served by the hardware) or

@@ -263,6 +263,18 @@ unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu)
 	return n;
 }
 
+/* The entry after an exit (its fold left no list register, so no
+ * maintenance): the same as the last poll, nothing due.  True: check_at is
+ * what the poll would set. */
+static bool poll_quiet(struct virt *v, unsigned cpu, cycles_t now)
+{
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	if (now >= c->quiet_until || c->in_hyp || c->wait_from <= now || !vgic_folded(&v->gic, cpu))
+		return false;
+	v->irqc.check_at[cpu] = c->quiet_until;
+	return true;
+}
+
 static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
@@ -270,12 +282,8 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	int why = -1;
 	bool in_hyp = c->in_hyp;
 	v->m.cur_cpu = cpu;
-	/* The entry after an exit (its fold left no list register, so no
-	 * maintenance): the same as the last poll, nothing due. */
-	if (now < c->quiet_until && !in_hyp && c->wait_from > now && vgic_folded(&v->gic, cpu)) {
-		v->irqc.check_at[cpu] = c->quiet_until;
+	if (poll_quiet(v, cpu, now))
 		return NULL;
-	}
 	c->quiet_until = 0;
 	c->in_hyp = false;
 	*v->st_wakeups += in_hyp;
@@ -320,6 +328,22 @@ static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 	v->irqcpu[cpu].hyp_cycles = 0;
 	v->m.cur_cpu = cpu;
 	return hyp + vgic_flush(&v->gic, cpu, now);
+}
+
+static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
+{
+	struct virt *v = ctx;
+	if (v->irqcpu[cpu].hyp_cycles || now >= v->irqcpu[cpu].quiet_until)
+		return false;
+	cycles_t check = v->irqc.check_at[cpu];
+	v->m.cur_cpu = cpu;
+	if (!poll_quiet(v, cpu, now))
+		return false;
+	if (!vgic_flush_idle(&v->gic, cpu, now)) {
+		v->irqc.check_at[cpu] = check;   /* the entry is left to the next check */
+		return false;
+	}
+	return true;
 }
 
 static bool irq_line(void *ctx, unsigned cpu)
@@ -557,7 +581,8 @@ static int msidev_setup(struct virt *v, const struct cfg *c, struct stats *st)
 static const struct irq_ctrl_ops virt_irq_ops = {
 	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .saved_lrs = irq_saved_lrs,
 	.poll = irq_poll,
-	.entry = irq_entry, .irq_line = irq_line, .irq_taken = irq_taken, .wait = irq_wait,
+	.entry = irq_entry, .quiet_entry = irq_quiet_entry, .irq_line = irq_line, .irq_taken = irq_taken,
+	.wait = irq_wait,
 };
 
 int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
