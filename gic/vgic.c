@@ -163,13 +163,23 @@ static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
 void vgic_fold(struct vgic *vg, unsigned cpu)
 {
 	struct gic_cpuif *c = &vg->cpu[cpu];
-	for (unsigned i = 0; i < c->nlr; i++) {
+	for (unsigned i = 0; i < vg->lr_top[cpu]; i++) {
 		if (c->lr[i])
 			fold_lr(vg, cpu, c->lr[i]);
 		c->lr[i] = 0;
 	}
+	vg->lr_top[cpu] = 0;
 	c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 0);
 	vg->need_flush[cpu] = true;
+}
+
+unsigned vgic_lrs_in_use(const struct vgic *vg, unsigned cpu)
+{
+	const struct gic_cpuif *c = &vg->cpu[cpu];
+	unsigned n = 0;
+	for (unsigned i = 0; i < vg->lr_top[cpu]; i++)
+		n += c->lr[i] != 0;
+	return n;
 }
 
 /* ---- flush: candidates into LRs (vgic_flush_lr_state) ---- */
@@ -303,6 +313,7 @@ cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
 		c->lr[i] = make_lr(cand[i].irq, cand[i].intid);
 		injected += (gic_lr_state(c->lr[i]) & LR_PENDING) != 0;
 	}
+	vg->lr_top[cpu] = n < c->nlr ? n : c->nlr;
 	if (n > c->nlr) {
 		*vg->st_overflows += n - c->nlr;
 		c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 1);

@@ -224,14 +224,7 @@ static void irq_exit(void *ctx, unsigned cpu)
 
 /* Those the last flush wrote (KVM's used_lrs), whatever the guest has done
  * with them since; the fold at the exit clears them. */
-static unsigned irq_saved_lrs(void *ctx, unsigned cpu)
-{
-	const struct gic_cpuif *c = &((struct virt *)ctx)->gic.cpu[cpu];
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->nlr; i++)
-		n += c->lr[i] != 0;
-	return n;
-}
+static unsigned irq_saved_lrs(void *ctx, unsigned cpu) { return vgic_lrs_in_use(&((struct virt *)ctx)->gic, cpu); }
 
 bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event)
 {
