@@ -277,10 +277,11 @@ static enum xlate_s1 a64_stage1(struct vcpu *v, uint64_t va, unsigned type, stru
 	return XLATE_S1_ON;
 }
 
-static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, cycles_t cost, const char *what)
+static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
 	if (!DBG_ON(LOG_EXIT))
 		return;
+	cycles_t cost = cost_total(c);
 	uint64_t off;
 	const char *fn = vcpu_symbol(v, pc, &off);
 	log_dbg(LOG_EXIT, "cpu%u @%llu %s ESR_EL2=0x%08x pc=0x%llx <%s+0x%llx> cost=%llu %s", v->id,
@@ -294,7 +295,7 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
  * its handler runs; the next guest entry restores and injects (irq_sync). */
 static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
 {
-	log_exit(v, x, esr, pc, cost_total(c), what);
+	log_exit(v, x, esr, pc, c, what);
 	vcpu_note_exit(v, esr, pc);
 	vcpu_exit(v, x, c);
 	if (irqc(v))
@@ -748,12 +749,25 @@ static void mmio_exit(struct mmio_ctx *c, unsigned size, bool write)
 	take_exit(v, EL2X_DABT_LOW, esr, pc, c->w ? c->w->user : true, c->w ? c->w->name : "unassigned");
 }
 
+/* The entry after an exit, now if it has nothing to do (vcpu_quiet_entry);
+ * then the next block needs no check unless an interrupt is signalled. */
+static void entry_now(struct vcpu *v)
+{
+	if (!vcpu_quiet_entry(v))
+		return;
+	v->a64.irq_line = irqc(v)->ops->irq_line(irqc(v)->ctx, v->id);
+	if (v->a64.irq_line)   /* a64_before_block decides at the next block */
+		v->block_check = true;
+}
+
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
 	vcpu_note_mmio(c->v, c->base + off, size, false);
 	mmio_exit(c, size, false);
-	return vcpu_dev_read(c->v, c->w, c->base + off, size);
+	uint64_t val = vcpu_dev_read(c->v, c->w, c->base + off, size);
+	entry_now(c->v);
+	return val;
 }
 
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
@@ -762,6 +776,7 @@ static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val,
 	vcpu_note_mmio(c->v, c->base + off, size, true);
 	mmio_exit(c, size, true);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);
+	entry_now(c->v);
 }
 
 /* vcpu_block asks before a block when an interrupt check is due or

@@ -236,7 +236,7 @@ const char *el2_part_name(enum el2_part p) { return part_names[p]; }
 static void switch_parts(const struct el2_model *m, unsigned lrs, struct cost *c)
 {
 	bool nvhe = m->ws == EL2_NVHE;
-	*c = (struct cost){ 0 };
+	cost_clear(c);
 	c->part[EL2P_TRAP] = (nvhe ? 2 : 1) * m->trap_cycles;
 	c->part[EL2P_ERET] = (nvhe ? 2 : 1) * m->eret_cycles;
 	c->part[EL2P_GPR] = m->gprs * m->gpr_pair_cycles;

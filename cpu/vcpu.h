@@ -181,6 +181,11 @@ static inline void vcpu_note_mmio(struct vcpu *v, uint64_t addr, unsigned len, b
 	v->note.write = write;
 }
 
+/* After an exit's handler: the interrupt controller's poll and entry done
+ * now if they have nothing to do and the next block is the next thing to
+ * run (it then needs no interrupt check for them).  True if done. */
+bool vcpu_quiet_entry(struct vcpu *v);
+
 extern const struct arch_ops a64_ops, x86_ops;
 /* x86 exit classes of the interrupt path, after vmx's, in the order of
  * enum pc_irq_exit (their handler costs come from the machine,

@@ -34,7 +34,7 @@ static const struct {
 };
 _Static_assert(sizeof fields / sizeof fields[0] == VMCS_NFIELDS, "VMCS_NFIELDS is the table's size");
 
-static int vmcs_index(uint32_t enc)
+static int vmcs_search(uint32_t enc)
 {
 	unsigned lo = 0, hi = VMCS_NFIELDS - 1;
 	while (lo < hi) {
@@ -45,6 +45,20 @@ static int vmcs_index(uint32_t enc)
 			hi = mid;
 	}
 	return fields[lo].enc == enc ? (int)lo : -1;
+}
+
+/* Every exit reads a few controls: the last answer for each of 64 slots
+ * (by the encoding's low bits; an encoding is 15 bits, 0x8000 marks a
+ * slot empty) saves the search. */
+static int vmcs_index(uint32_t enc)
+{
+	static struct { uint32_t enc; int i; } memo[64] = { [0 ... 63] = { 0x8000u, -1 } };
+	unsigned k = (enc ^ enc >> 6 ^ enc >> 12) & 63;
+	if (memo[k].enc != enc) {
+		memo[k].i = vmcs_search(enc);
+		memo[k].enc = enc;
+	}
+	return memo[k].i;
 }
 
 unsigned vmcs_enc_bits(uint32_t enc)

@@ -340,7 +340,7 @@ const char *vmx_part_name(enum vmx_part p) { return part_names[p]; }
 
 void vmx_switch_parts(const struct vmx_model *m, struct cost *c)
 {
-	*c = (struct cost){ 0 };
+	cost_clear(c);
 	c->part[VMXP_EXIT] = m->exit_cycles;
 	c->part[VMXP_SAVE] = m->save_cycles;
 	c->part[VMXP_RESTORE] = m->restore_cycles;

@@ -52,8 +52,8 @@ static void add_apic_part(struct vcpu *v, unsigned x)
 /* Charges exit class x (VMXX_* or X86X_*) costing c. */
 static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64_t qual, uint64_t rip, const char *what)
 {
-	cycles_t cost = cost_total(c);
 	if (DBG_ON(LOG_EXIT)) {
+		cycles_t cost = cost_total(c);
 		uint64_t off;
 		const char *fn = vcpu_symbol(v, rip, &off);
 		log_dbg(LOG_EXIT, "cpu%u @%llu %s (reason %u) qual=0x%llx rip=0x%llx <%s+0x%llx> cost=%llu %s", v->id,
@@ -227,36 +227,47 @@ static int hook_cpuid(uc_engine *uc, void *ud)
 	return 1;   /* skip the instruction */
 }
 
-static void io_exit(struct vcpu *v, uint32_t port, int size, bool in, const struct dev_window *w)
+/* False if the access does not exit (I/O bitmap) */
+static bool io_exit(struct vcpu *v, uint32_t port, int size, bool in, const struct dev_window *w)
 {
 	if (!vmx_exits_on_io(&v->set->vmx, (uint16_t)port))
-		return;
+		return false;
 	/* The hook cannot tell IN imm8 from IN DX: report the DX form. */
 	uint64_t qual = vmx_qual_io((uint16_t)port, (unsigned)size, in, false, false, false);
 	take_exit(v, VMXX_IO_INSTRUCTION, qual, v->cur ? v->cur->addr : 0, w ? w->user : true, w ? w->name : "unassigned");
+	return true;
 }
+
+static void entry_now(struct vcpu *v);
 
 static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *ud)
 {
 	struct vcpu *v = ud;
 	const struct dev_window *w = machine_find_pio(v->set->m, port);
-	io_exit(v, port, size, true, w);
+	bool exited = io_exit(v, port, size, true, w);
+	uint32_t val;
 	if (!w) {   /* no device: the bus floats high */
 		(*v->set->m->unassigned)++;
-		return size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+		val = size == 4 ? 0xffffffffu : size == 2 ? 0xffffu : 0xffu;
+	} else {
+		val = (uint32_t)vcpu_dev_read(v, w, port, (unsigned)size);
 	}
-	return (uint32_t)vcpu_dev_read(v, w, port, (unsigned)size);
+	if (exited)
+		entry_now(v);
+	return val;
 }
 
 static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *ud)
 {
 	struct vcpu *v = ud;
 	const struct dev_window *w = machine_find_pio(v->set->m, port);
-	io_exit(v, port, size, false, w);
+	bool exited = io_exit(v, port, size, false, w);
 	if (!w)
 		(*v->set->m->unassigned)++;
 	else
 		vcpu_dev_write(v, w, port, (unsigned)size, value);
+	if (exited)
+		entry_now(v);
 }
 
 /* ---- MMIO: EPT violation on first touch, then EPT misconfig (KVM MMIO SPTEs) ---- */
@@ -854,6 +865,17 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
  * on a VM entry, through the IDT, when RFLAGS.IF = 1 and no STI shadow;
  * checked on block boundaries, as QEMU's TCG takes interrupts between blocks. */
 static struct x86_data *xd(struct vcpu *v) { return v->set->arch_data; }
+
+/* The entry after an exit, now if it has nothing to do (vcpu_quiet_entry);
+ * then the next block needs no check unless an interrupt is signalled. */
+static void entry_now(struct vcpu *v)
+{
+	if (!vcpu_quiet_entry(v))
+		return;
+	xd(v)->irq[v->id].line = irqc(v)->ops->irq_line(irqc(v)->ctx, v->id);
+	if (xd(v)->irq[v->id].line)   /* x86_before_block decides at the next block */
+		v->block_check = true;
+}
 
 /* The STI shadow (SDM Vol. 2B STI): QEMU ends the translation block after
  * STI, so a block that follows the previous one straight after an STI

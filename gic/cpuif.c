@@ -65,16 +65,21 @@ int gic_cpuif_hppi_lr(const struct gic_cpuif *c)
 	return best;
 }
 
-bool gic_cpuif_direct_first(const struct gic_cpuif *c)
+/* A direct interrupt is offered above LR i (the LRs' highest, or NO_LR) */
+static bool direct_over(const struct gic_cpuif *c, int i)
 {
-	int i = gic_cpuif_hppi_lr(c);
 	return c->direct_intid != GIC_INTID_SPURIOUS && (i == NO_LR || c->direct_prio < lr_priority(c->lr[i]));
 }
 
-/* The pending interrupt of highest priority: an LR index or DIRECT. */
+bool gic_cpuif_direct_first(const struct gic_cpuif *c) { return direct_over(c, gic_cpuif_hppi_lr(c)); }
+
+/* The pending interrupt of highest priority: an LR index or DIRECT
+ * (gic_cpuif_direct_first, with the LRs scanned once: every guest entry
+ * asks). */
 static int hppi(const struct gic_cpuif *c)
 {
-	return gic_cpuif_direct_first(c) ? DIRECT : gic_cpuif_hppi_lr(c);
+	int i = gic_cpuif_hppi_lr(c);
+	return direct_over(c, i) ? DIRECT : i;
 }
 
 static unsigned hppi_priority(const struct gic_cpuif *c, int i) { return i == DIRECT ? c->direct_prio : lr_priority(c->lr[i]); }

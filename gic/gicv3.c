@@ -83,9 +83,11 @@ void gicv3_mark(struct gicv3 *g, const struct gic_irq *irq)
 	} else if (irq >= g->spi && irq < g->spi + GIC_MAX_SPIS) {
 		size_t k = (size_t)(irq - g->spi);
 		g->live_spi[k / 64] |= 1ull << (k % 64);
+		g->live_shared = true;
 	} else if (irq >= g->lpi && irq < g->lpi + GIC_MAX_LPIS) {
 		size_t k = (size_t)(irq - g->lpi);
 		g->live_lpi[k / 64] |= 1ull << (k % 64);
+		g->live_shared = true;   /* also when lpi_top grows (gicv3_lpi_map) */
 	}
 }
 
@@ -297,6 +299,7 @@ int gicv3_init(struct gicv3 *g, unsigned ncpus, unsigned nspis, const uint64_t *
 	memset(g->live_priv, 0xff, sizeof g->live_priv);
 	memset(g->live_spi, 0xff, sizeof g->live_spi);
 	memset(g->live_lpi, 0xff, sizeof g->live_lpi);
+	g->live_shared = true;
 	return 0;
 }
 

@@ -92,6 +92,7 @@ struct gicv3 {
 	uint32_t live_priv[GIC_MAX_CPUS];
 	uint64_t live_spi[(GIC_MAX_SPIS + 63) / 64];
 	uint64_t live_lpi[(GIC_MAX_LPIS + 63) / 64];
+	bool live_shared;   /* some live_spi/live_lpi word may be non-zero */
 	/* Guest physical memory, set by the owner: false if [addr, addr + len)
 	 * is not all RAM (nothing is read or written then). */
 	bool (*mem)(void *ctx, uint64_t addr, void *buf, unsigned len, bool write);

@@ -163,13 +163,23 @@ static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
 void vgic_fold(struct vgic *vg, unsigned cpu)
 {
 	struct gic_cpuif *c = &vg->cpu[cpu];
-	for (unsigned i = 0; i < c->nlr; i++) {
+	for (unsigned i = 0; i < vg->lr_top[cpu]; i++) {
 		if (c->lr[i])
 			fold_lr(vg, cpu, c->lr[i]);
 		c->lr[i] = 0;
 	}
+	vg->lr_top[cpu] = 0;
 	c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 0);
 	vg->need_flush[cpu] = true;
+}
+
+unsigned vgic_lrs_in_use(const struct vgic *vg, unsigned cpu)
+{
+	const struct gic_cpuif *c = &vg->cpu[cpu];
+	unsigned n = 0;
+	for (unsigned i = 0; i < vg->lr_top[cpu]; i++)
+		n += c->lr[i] != 0;
+	return n;
 }
 
 /* ---- flush: candidates into LRs (vgic_flush_lr_state) ---- */
@@ -229,15 +239,29 @@ static unsigned each_irq(struct vgic *vg, unsigned cpu, cycles_t now, bool (*ok)
 {
 	struct gicv3 *d = &vg->dist;
 	uint64_t priv = d->live_priv[cpu];
-	unsigned n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
-	d->live_priv[cpu] = (uint32_t)priv;
+	unsigned n = 0;
+	if (priv) {
+		n = each_live(vg, cpu, now, ok, out, &priv, d->priv[cpu], 0, true);
+		d->live_priv[cpu] = (uint32_t)priv;
+	}
+	if (!d->live_shared)
+		return n;
+	/* Most words are 0 (nothing live): tested here, with no call */
+	uint64_t left = 0;
 	for (uint32_t w = 0; w * 64 < d->nspis; w++) {
+		if (!d->live_spi[w])
+			continue;
 		if (w * 64 + 64 > d->nspis)   /* bits beyond nspis: never live */
 			d->live_spi[w] &= (1ull << (d->nspis % 64)) - 1;
 		n += each_live(vg, cpu, now, ok, out + n, &d->live_spi[w], &d->spi[w * 64], GIC_NR_PRIVATE + w * 64, false);
+		left |= d->live_spi[w];
 	}
-	for (uint32_t w = 0; w * 64 < d->lpi_top; w++)
-		n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
+	for (uint32_t w = 0; w * 64 < d->lpi_top; w++) {
+		if (d->live_lpi[w])
+			n += each_live(vg, cpu, now, ok, out + n, &d->live_lpi[w], &d->lpi[w * 64], 0, false);
+		left |= d->live_lpi[w];
+	}
+	d->live_shared = left != 0;
 	return n;
 }
 
@@ -266,19 +290,30 @@ static uint64_t make_lr(struct gic_irq *irq, uint32_t intid)
 	return FIELD_DP(lr, ICH_LR, STATE, st);
 }
 
+static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
+
+bool vgic_flush_idle(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	if (vg->need_flush[cpu] && each_irq(vg, cpu, now, candidate, cand))
+		return false;
+	vg->need_flush[cpu] = false;   /* the LRs stay as the fold left them: empty */
+	return true;
+}
+
 cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now)
 {
 	if (!vg->need_flush[cpu])
 		return 0;
 	vg->need_flush[cpu] = false;
 	struct gic_cpuif *c = &vg->cpu[cpu];
-	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	unsigned n = each_irq(vg, cpu, now, candidate, cand), injected = 0;
-	qsort(cand, n, sizeof cand[0], cand_cmp);
+	if (n > 1)
+		qsort(cand, n, sizeof cand[0], cand_cmp);
 	for (unsigned i = 0; i < n && i < c->nlr; i++) {
 		c->lr[i] = make_lr(cand[i].irq, cand[i].intid);
 		injected += (gic_lr_state(c->lr[i]) & LR_PENDING) != 0;
 	}
+	vg->lr_top[cpu] = n < c->nlr ? n : c->nlr;
 	if (n > c->nlr) {
 		*vg->st_overflows += n - c->nlr;
 		c->hcr = FIELD_DP(c->hcr, ICH_HCR, UIE, 1);
@@ -455,6 +490,8 @@ bool vgic_irq_line(const struct vgic *vg, unsigned cpu) { return gic_cpuif_irq_l
 
 bool vgic_maintenance(const struct vgic *vg, unsigned cpu)
 {
+	if (vgic_folded(vg, cpu))
+		return false;
 	uint64_t misr = gic_cpuif_misr(&vg->cpu[cpu]);
 	return FIELD_EX(misr, ICH_MISR, U) || FIELD_EX(misr, ICH_MISR, EOI);
 }
@@ -467,7 +504,6 @@ static bool wakes(const struct vgic *vg, unsigned cpu, const struct gic_irq *irq
 
 bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now)
 {
-	static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 	if (gic_cpuif_wake(&vg->cpu[cpu]) || vgic_v4_pending((struct vgic_v4 *)&vg->v4, cpu, now))
 		return true;
 	return each_irq((struct vgic *)vg, cpu, now, wakes, cand) > 0;

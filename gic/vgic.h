@@ -37,6 +37,7 @@ struct vgic {
 	struct gicv3 dist;
 	struct gic_cpuif cpu[GIC_MAX_CPUS];
 	bool need_flush[GIC_MAX_CPUS];   /* an exit folded the LRs: flush before running */
+	unsigned lr_top[GIC_MAX_CPUS];   /* LRs the last flush wrote (lr[lr_top..] are 0) */
 	cycles_t inject_cycles;          /* per pending interrupt written into an LR */
 	uint64_t ich_hcr;                /* ICH_HCR_EL2 trap bits the design sets */
 	cycles_t irqfd_cycles;           /* device MSI to pending in the vgic through the host (no GICv4 forwarding) */
@@ -68,8 +69,16 @@ void vgic_register_stats(struct vgic *vg, struct stats *st);
 enum gic_irq_type vgic_irq_type(uint32_t intid);
 
 void vgic_fold(struct vgic *vg, unsigned cpu);
+/* Folded at an exit and not flushed since: no list register holds
+ * anything and ICH_HCR_EL2.UIE is clear (so no maintenance is due). */
+static inline bool vgic_folded(const struct vgic *vg, unsigned cpu) { return vg->need_flush[cpu]; }
+/* List registers holding anything (KVM's used_lrs at the next exit) */
+unsigned vgic_lrs_in_use(const struct vgic *vg, unsigned cpu);
 /* Returns the hypervisor cycles spent injecting (0 if nothing to do). */
 cycles_t vgic_flush(struct vgic *vg, unsigned cpu, cycles_t now);
+/* The flush when it finds nothing to inject (it is then done); false: it
+ * would inject, nothing done. */
+bool vgic_flush_idle(struct vgic *vg, unsigned cpu, cycles_t now);
 
 /* Is `reg` an ICC_* register, and does ICH_HCR_EL2 trap it (TC, TALL0,
  * TALL1)?  Returns -1 (not a GIC register), 0 (served by the hardware) or

@@ -58,6 +58,11 @@ struct irq_ctrl_ops {
 	const char *(*poll)(void *ctx, unsigned cpu, cycles_t now);
 	/* Before the guest runs again: injection.  Returns its cycles. */
 	cycles_t (*entry)(void *ctx, unsigned cpu, cycles_t now);
+	/* The poll and entry after an exit, done at once when they would
+	 * change nothing but check_at[cpu]: no poll due, nothing to inject, no
+	 * work left for the entry.  True if done; false: the caller leaves
+	 * them to its next check.  NULL: not offered. */
+	bool (*quiet_entry)(void *ctx, unsigned cpu, cycles_t now);
 	/* The virtual IRQ signal: taken if PSTATE.I is clear. */
 	bool (*irq_line)(void *ctx, unsigned cpu);
 	/* The guest took the IRQ exception (latency statistics). */

@@ -1006,6 +1006,30 @@ static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 	return t;
 }
 
+/* The poll and entry after an exit when nothing is queued, due or
+ * pending and no cycles wait to be charged: they would only set check_at
+ * (to the kick or the timer expiry) and find RVI as it is. */
+static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
+{
+	struct pc_irq *p = ctx;
+	struct pc_irq_cpu *c = &p->cpu[cpu];
+	const struct lapic *l = &p->lapic[cpu];
+	cycles_t due = timer_due(l);   /* lapic_timer_poll fires at due <= now */
+	if (c->nq || c->in_hyp || c->kick_at <= now || due <= now || c->apic_cycles || c->hw_cycles)
+		return false;
+	int irr = apic_vec_highest(l->regs, APIC_IRR);   /* none: nothing pending (lapic_pending_vector) */
+	if ((irr >= 0 && lapic_pending_vector(l) >= 0) || (p->posted && pi_highest_pir(&c->pid) >= 0))
+		return false;
+	if (p->vid) {   /* pi_sync: rvi_update with nothing new */
+		int high = c->va.page == l->regs ? irr : apic_vec_highest(c->va.page, APIC_IRR);
+		if (vapic_rvi(&c->va) != (high < 0 ? 0 : (uint8_t)high))
+			return false;
+	}
+	p->m->cur_cpu = cpu;
+	p->irqc.check_at[cpu] = c->kick_at < due ? c->kick_at : due;
+	return true;
+}
+
 static bool irq_line(void *ctx, unsigned cpu)
 {
 	struct pc_irq *p = ctx;
@@ -1071,8 +1095,8 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 }
 
 static const struct irq_ctrl_ops pc_irq_ops = {
-	.exit = irq_exit, .poll = irq_poll, .entry = irq_entry, .irq_line = irq_line, .irq_ack = irq_ack,
-	.wait = irq_wait,
+	.exit = irq_exit, .poll = irq_poll, .entry = irq_entry, .quiet_entry = irq_quiet_entry, .irq_line = irq_line,
+	.irq_ack = irq_ack, .wait = irq_wait,
 };
 
 static void register_stats(struct pc_irq *p, struct stats *st)

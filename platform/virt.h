@@ -41,6 +41,10 @@ struct virt_irq_cpu {
 	cycles_t hyp_cycles;           /* hypervisor work (GICv4 residency) charged at the next entry */
 	cycles_t wait_from;            /* waiting for an interrupt since (UINT64_MAX: not waiting) */
 	bool wait_in_hyp;
+	/* The last poll found nothing and set check_at to this; until then a
+	 * poll finds the same (nothing it reads has changed: every change
+	 * sets 0), so the entry after an exit skips it (irq_poll). */
+	cycles_t quiet_until;
 };
 
 struct virt {

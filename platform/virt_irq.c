@@ -69,6 +69,7 @@ static void wake(struct virt *v, unsigned cpu, cycles_t when, bool ipi)
 	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
 	sim_cpu_wake(sc, when);
 	v->irqc.check_at[cpu] = 0;
+	v->irqcpu[cpu].quiet_until = 0;
 }
 
 static void wake_event(void *ctx, cycles_t when)
@@ -110,6 +111,7 @@ static void gic_kick(void *ctx, unsigned target)
 	if (target == src || !v->m.sim || v->m.sim->cpus[target]->state == SIM_CPU_OFF)
 		return;   /* in the hypervisor already (entry flushes), or not running at all */
 	struct virt_irq_cpu *c = &v->irqcpu[target];
+	c->quiet_until = 0;
 	/* kvm_vcpu_kick on the sender (a vCPU's handler pays it; a device's
 	 * MSI is the host's irqfd context), then the physical SGI's flight. */
 	cycles_t sent = now + v->gic.kick_cycles;
@@ -175,6 +177,8 @@ static bool timer_reg_access(struct virt *v, unsigned cpu, uint32_t reg, bool is
 	if (!arch_timer_access(&v->timers[cpu], &v->counter, reg, is_read, val, now))
 		return false;
 	unsigned k = SYS_REG_CRM(reg) == 2 ? ARCH_TIMER_PHYS : ARCH_TIMER_VIRT;
+	if (!is_read)
+		v->irqcpu[cpu].quiet_until = 0;
 	if (is_read || SYS_REG_CRM(reg) < 2)
 		return true;
 	/* An emulated (trapped) timer is updated by the hypervisor's emulation,
@@ -202,8 +206,10 @@ static bool irq_sysreg(void *ctx, unsigned cpu, uint32_t reg, bool is_read, uint
 	if (v->m.sim)   /* the handler's SGI queueing and kicks, on this vCPU */
 		v->m.sim->cpus[cpu]->clock += vgic_take_cycles(&v->gic);
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
-		if (ev.hw_deactivated == (int)timer_ppi[k])
+		if (ev.hw_deactivated == (int)timer_ppi[k]) {
 			v->irqcpu[cpu].seen[k] = false;   /* the physical PPI re-arms */
+			v->irqcpu[cpu].quiet_until = 0;
+		}
 	if (!is_read && (reg == ICC_EOIR1_EL1 || reg == ICC_EOIR0_EL1 || reg == ICC_DIR_EL1))
 		check_by(v, cpu, now);   /* maintenance, re-armed timers */
 	return r == GIC_SYSREG_OK;
@@ -218,14 +224,7 @@ static void irq_exit(void *ctx, unsigned cpu)
 
 /* Those the last flush wrote (KVM's used_lrs), whatever the guest has done
  * with them since; the fold at the exit clears them. */
-static unsigned irq_saved_lrs(void *ctx, unsigned cpu)
-{
-	const struct gic_cpuif *c = &((struct virt *)ctx)->gic.cpu[cpu];
-	unsigned n = 0;
-	for (unsigned i = 0; i < c->nlr; i++)
-		n += c->lr[i] != 0;
-	return n;
-}
+static unsigned irq_saved_lrs(void *ctx, unsigned cpu) { return vgic_lrs_in_use(&((struct virt *)ctx)->gic, cpu); }
 
 bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event)
 {
@@ -257,6 +256,18 @@ unsigned virt_irq_saved_device_lpis(struct virt *v, unsigned cpu)
 	return n;
 }
 
+/* The entry after an exit (its fold left no list register, so no
+ * maintenance): the same as the last poll, nothing due.  True: check_at is
+ * what the poll would set. */
+static bool poll_quiet(struct virt *v, unsigned cpu, cycles_t now)
+{
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	if (now >= c->quiet_until || c->in_hyp || c->wait_from <= now || !vgic_folded(&v->gic, cpu))
+		return false;
+	v->irqc.check_at[cpu] = c->quiet_until;
+	return true;
+}
+
 static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
@@ -264,6 +275,9 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 	int why = -1;
 	bool in_hyp = c->in_hyp;
 	v->m.cur_cpu = cpu;
+	if (poll_quiet(v, cpu, now))
+		return NULL;
+	c->quiet_until = 0;
 	c->in_hyp = false;
 	*v->st_wakeups += in_hyp;
 	if (c->wait_from <= now) {
@@ -292,8 +306,10 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 		(*v->gic.st_maintenance)++;
 	}
 	c->exit_msi = why == VIRT_IRQ_KICK && msi;
-	if (why < 0)
+	if (why < 0) {
+		c->quiet_until = v->irqc.check_at[cpu];
 		return NULL;
+	}
 	(*v->st_irq_exits[why])++;
 	return irq_cause_name[why];
 }
@@ -305,6 +321,22 @@ static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 	v->irqcpu[cpu].hyp_cycles = 0;
 	v->m.cur_cpu = cpu;
 	return hyp + vgic_flush(&v->gic, cpu, now);
+}
+
+static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
+{
+	struct virt *v = ctx;
+	if (v->irqcpu[cpu].hyp_cycles || now >= v->irqcpu[cpu].quiet_until)
+		return false;
+	cycles_t check = v->irqc.check_at[cpu];
+	v->m.cur_cpu = cpu;
+	if (!poll_quiet(v, cpu, now))
+		return false;
+	if (!vgic_flush_idle(&v->gic, cpu, now)) {
+		v->irqc.check_at[cpu] = check;   /* the entry is left to the next check */
+		return false;
+	}
+	return true;
 }
 
 static bool irq_line(void *ctx, unsigned cpu)
@@ -320,6 +352,7 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 {
 	struct virt *v = ctx;
 	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	c->quiet_until = 0;
 	for (unsigned k = 0; k < ARCH_TIMER_COUNT; k++)
 		timer_sync(v, cpu, k, now);   /* the hypervisor samples the timers (kvm_timer_vcpu_put) */
 	c->in_hyp = false;
@@ -541,7 +574,8 @@ static int msidev_setup(struct virt *v, const struct cfg *c, struct stats *st)
 static const struct irq_ctrl_ops virt_irq_ops = {
 	.sysreg_class = irq_sysreg_class, .sysreg = irq_sysreg, .exit = irq_exit, .saved_lrs = irq_saved_lrs,
 	.poll = irq_poll,
-	.entry = irq_entry, .irq_line = irq_line, .irq_taken = irq_taken, .wait = irq_wait,
+	.entry = irq_entry, .quiet_entry = irq_quiet_entry, .irq_line = irq_line, .irq_taken = irq_taken,
+	.wait = irq_wait,
 };
 
 int virt_irq_init(struct virt *v, const struct cfg *c, struct stats *st)
