@@ -75,6 +75,8 @@ struct vcpu_exit_note {
 	uint64_t syndrome, pc, addr;
 	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
 	bool has_addr, write;
+	bool wp_fault;           /* a dirty-logging write-protection fault at fault_gpa (fault_va) */
+	uint64_t fault_gpa, fault_va;
 	const char *cause;       /* a physical interrupt's exit: the irq_ctrl's cause ("timer", "kick", ...) */
 };
 
@@ -179,6 +181,14 @@ static inline void vcpu_note_mmio(struct vcpu *v, uint64_t addr, unsigned len, b
 	v->note.len = len;
 	v->note.has_addr = true;
 	v->note.write = write;
+}
+
+/* The exit is dirty logging's write-protection fault of a write to va (gpa). */
+static inline void vcpu_note_wp_fault(struct vcpu *v, uint64_t gpa, uint64_t va)
+{
+	v->note.wp_fault = true;
+	v->note.fault_gpa = gpa;
+	v->note.fault_va = va;
 }
 
 extern const struct arch_ops a64_ops, x86_ops;

@@ -287,6 +287,10 @@ static void dirty_fill(struct vcpu *v, const struct xreq *q, uint32_t *perms)
 	if (q->a.type == MMU_W) {
 		bool exited = false;
 		uint64_t cyc = dirty_write(d, v->id, gpa, &exited);
+		if (exited)   /* for --trace-out */
+			vcpu_note_exit(v, 0, v->set->arch->get_pc(v));
+		if (exited && d->mode == DIRTY_WP)
+			vcpu_note_wp_fault(v, gpa, q->a.addr);
 		if (exited)
 			model_exit(v, d->mode == DIRTY_PML ? xv->x_pml : xv->x_wp, cyc - xv->exit_entry, "dirty logging");
 		else
