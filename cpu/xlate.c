@@ -745,10 +745,12 @@ bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages)
 	return true;
 }
 
-void xlate_exit_hook(struct vcpu *v)
+void xlate_exit_hook(struct vcpu *v, unsigned x)
 {
 	struct xlate_vm *xv = &v->set->xvm;
-	if (xv->dirty_on && xv->dirty.mode == DIRTY_PML)
+	/* not after a PML-full exit: its drain is done (pml_log) and the write
+	 * it logs again comes after the VM entry, into the new log (SDM 29.3.6) */
+	if (xv->dirty_on && xv->dirty.mode == DIRTY_PML && x != xv->x_pml)
 		v->sc.clock += dirty_pml_drain(&xv->dirty, v->id);
 }
 

@@ -466,11 +466,10 @@ static void dirty_fault(struct dctx *c, enum wpf k, uint64_t gpa, const char *re
 	if (m == DIRTY_WP)
 		return kept(c, reason, cyc, "[dirty] mode wp: write-protection fault");
 	removed(c, m == DIRTY_PML ? "[dirty] mode pml: the processor logs the write" : "[dirty] mode dbm: the write sets the stage-2 dirty state");
-	if (exited) {   /* the log was full: a PML-full exit, then KVM drains the retried write's entry */
+	if (exited) {   /* the log was full: a PML-full exit (its drain in cyc) */
 		c->out->added = vmx_reason_name(EXIT_REASON_PML_FULL);
 		c->out->nadded = 1;
 		c->out->added_cost = cyc;
-		c->out->extra = dirty_pml_drain(dl, 0);
 	}
 }
 
