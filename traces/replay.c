@@ -453,15 +453,16 @@ static void dirty_fault(struct dctx *c, enum wpf k, uint64_t gpa, const char *re
 	bool exited;
 	if (k == WPF_NONE)
 		return kept(c, reason, class_cost, "memory fault (not a write to a read-only page)");
+	if (k == WPF_DIRTY && m == DIRTY_OFF)
+		return removed(c, "[dirty] mode off: no write protection");
 	if (k != WPF_DIRTY || !(dl = dirty_of(c))) {
-		kept(c, reason, class_cost, "exits under write protection, and not from it");
+		kept(c, reason, class_cost, "exits whatever made the page read-only");
 		if (m != DIRTY_WP && !(m == DIRTY_PML && k == WPF_SLOW))
 			undecided(c, k == WPF_NOINFO ? "no qualification or ESR (kvm_page_fault, kvm_guest_fault)"
-						     : "a write to a read-only page: dirty logging or not, the trace does not say");
+				  : k == WPF_DIRTY ? "out of memory"
+				  : "a write to a read-only page: dirty logging or not, the trace does not say");
 		return;
 	}
-	if (m == DIRTY_OFF)
-		return removed(c, "[dirty] mode off: no write protection");
 	cycles_t cyc = dirty_first_write(dl, 0, gpa, &exited);
 	if (m == DIRTY_WP)
 		return kept(c, reason, cyc, "[dirty] mode wp: write-protection fault");
