@@ -11,6 +11,7 @@
 # Environment: HVSIM (default ./hvsim), GEN_TRACE (default build/bench/gen_trace),
 #   TRACE_BENCH_EXITS (default 10000000), TRACE_REF (the reference trace.dat,
 #   default tests/data/traces/pvm_emul_boot_smp2_io/trace.dat).
+#   GEN_TRACEDAT (default build/bench/gen_tracedat: the trace.dat section).
 # Exit status: 0 unless a run failed; the 5M exits/s goal is reported, not enforced.
 set -u
 HVSIM=${HVSIM:-./hvsim}
@@ -147,3 +148,82 @@ else:
             print("  note: trace-cmd not installed: no comparison")
 sys.exit(1 if failed else 0)
 PY
+text_rc=$?
+
+# ---- trace.dat with exits: bench/gen_tracedat.c writes the kernel's raw
+# ring-buffer pages and `trace-cmd restore` wraps them with a 6.18 host's
+# format files (tests/data/tracefs); each file is removed after its runs
+# (10M exits are about 1.3 GB, and twice that while restore copies it).
+GEN_TRACEDAT=${GEN_TRACEDAT:-build/bench/gen_tracedat}
+echo
+echo "== trace.dat with exits: hvsim replay --design designs/x86-legacy.ini beside trace-cmd report (bench/gen_tracedat.c)"
+dat_rc=0
+if ! command -v trace-cmd >/dev/null 2>&1; then
+	echo "  note: trace-cmd not installed: skipped"
+elif [ ! -x "$GEN_TRACEDAT" ]; then
+	echo "  FAIL: $GEN_TRACEDAT not built (make bench builds it)"
+	dat_rc=1
+else
+	python3 - "$HVSIM" "$GEN_TRACEDAT" "$N" "$TMP" <<'PY'
+import json, os, subprocess, sys, time
+
+hvsim, gen, n, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+failed = False
+
+def timed(cmd, keep=True):
+    """cmd's exit status, CPU seconds (user + system), wall seconds, peak RSS (KiB), standard output
+    (keep=False: discarded; never held here: a child's peak RSS counts this process's at its exec)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE if keep else subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = p.stdout.read() if keep else b""
+    _, status, ru = os.wait4(p.pid, 0)
+    return status, ru.ru_utime + ru.ru_stime, time.monotonic() - t0, ru.ru_maxrss, out
+
+def size(exits):
+    global failed
+    path = os.path.join(tmp, "trace.dat")
+    try:
+        subprocess.run([gen, "tests/data/tracefs", path, str(exits), "4"], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+        mb = os.path.getsize(path) / 2**20
+        st, cpu, wall, rss, out = timed([hvsim, "replay", "--json", "--design", "designs/x86-legacy.ini", path])
+        st2, cpu2, wall2, _, _ = timed(["trace-cmd", "report", "-i", path], keep=False)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print("  FAIL: %d exits: %s" % (exits, e))
+        failed = True
+        return None
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+    try:
+        d = json.loads(out)
+        ok = st == 0 and d["kvm_exit_lines"] == exits and not d["malformed"] and \
+            d["designs"][0]["total"]["exits_total"] == exits
+    except (ValueError, KeyError, IndexError):
+        ok = False
+    if not ok:
+        print("  FAIL: %d exits: hvsim replay exit status %d or wrong counts" % (exits, st))
+        failed = True
+        return None
+    if st2 != 0:
+        print("  FAIL: %d exits: trace-cmd report exit status %d" % (exits, st2))
+        failed = True
+    label = "%dM exits" % (exits // 1000000) if exits >= 1000000 else "%d exits" % exits
+    print("  %-10s %6.0f MiB  hvsim replay %6.2f s CPU %6.2f s wall %6.2f M exits/s peak RSS %5.1f MiB"
+          % (label, mb, cpu, wall, exits / cpu / 1e6, rss / 1024))
+    print("  %-10s %10s  trace-cmd report %6.2f s CPU %6.2f s wall %6.2f M exits/s: hvsim %s (%.1fx)"
+          % ("", "", cpu2, wall2, exits / cpu2 / 1e6, "faster" if cpu < cpu2 else "NOT faster", cpu2 / cpu))
+    return cpu, rss
+
+small = min(1000000, n)
+r1 = size(small)
+rn = size(n) if n != small else r1
+if r1 and rn:
+    grow = rn[1] - r1[1]
+    print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, r1[1] / 1024, n, rn[1] / 1024,
+          "flat" if grow <= 1024 else "GREW by %.1f MiB" % (grow / 1024)))
+sys.exit(1 if failed else 0)
+PY
+	dat_rc=$?
+fi
+[ "$text_rc" = 0 ] && [ "$dat_rc" = 0 ]

@@ -110,11 +110,11 @@ static const uint64_t pow10[10] = { 1, 10, 100, 1000, 10000, 100000, 1000000, 10
  * no digit test accepts). */
 static inline uint64_t word_at(const char *s, const char *e)
 {
-	uint64_t x = 0;
 	if (e - s >= 8)
-		memcpy(&x, s, 8);
-	else if (e > s)
-		memcpy(&x, s, (size_t)(e - s));
+		return load8(s);
+	uint64_t x = 0;	/* a byte at a time: no call for a short copy */
+	for (unsigned i = 0; s + i < e; i++)
+		x |= (uint64_t)(unsigned char)s[i] << 8 * i;
 	return x;
 }
 
@@ -166,17 +166,6 @@ static bool hexnum(struct cur *c, uint64_t *v)
 		s += 2;
 	uint64_t x = 0, part;
 	unsigned n, total = 0;
-	if (c->e - s > 16 && hex8(s, &x) && hex8(s + 8, &part) && !hexval[(unsigned char)s[16]]) {
-		*v = x << 32 | part;	/* %016llx, the commonest */
-		c->p = s + 16;
-		return true;
-	}
-	if (c->e - s > 8 && hex8(s, &x) && !hexval[(unsigned char)s[8]]) {
-		*v = x;			/* %08x */
-		c->p = s + 8;
-		return true;
-	}
-	x = 0;
 	do {
 		n = hexrun8(word_at(s, c->e), &part);
 		if (total + n > 16)
@@ -910,6 +899,19 @@ const char *trace_kind_name(enum trace_kind k)
 	return "other";
 }
 
+/* a[0..n) == b[0..n), both at least seven bytes (every name here is): two
+ * overlapping words, no call. */
+static inline bool same_name(const char *a, const char *b, size_t n)
+{
+	if (n < 8) {
+		uint32_t x, y, z, w;
+		memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&z, a + n - 4, 4), memcpy(&w, b + n - 4, 4);
+		return x == y && z == w;
+	}
+	return load8(a) == load8(b) && load8(a + n - 8) == load8(b + n - 8) &&
+	       (n <= 16 || !memcmp(a + 8, b + 8, n - 16));
+}
+
 /* The events[] entry of a name, or -1.  Prefix dispatch: kvm_exit and
  * kvm_entry (two lines in three of a real trace) by one or two word
  * compares, every other name by its length first. */
@@ -920,7 +922,7 @@ static int event_index(const char *name, size_t n)
 	if (n == 9 && load8(name) == load8("kvm_entr") && name[8] == 'y')
 		return 1;
 	for (size_t i = 2; i < NEVENTS; i++)
-		if (events[i].len == n && !memcmp(events[i].name, name, n))
+		if (events[i].len == n && same_name(events[i].name, name, n))
 			return (int)i;
 	return -1;
 }
@@ -1090,20 +1092,32 @@ static bool event_name(struct cur *c, struct cur *name)
 	return true;
 }
 
-int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+/* Trailing blanks, CR and LF are no part of the line. */
+static inline size_t trimmed(const char *s, size_t n)
 {
-	struct cur c = { s, s + n };
-	while (c.e > c.p && (c.e[-1] == '\r' || c.e[-1] == '\n' || c.e[-1] == ' ' || c.e[-1] == '\t'))
-		c.e--;
-	skip_blanks(&c);
-	if (at_end(&c) || *c.p == '#')
-		return 0;
+	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
+static void event_init(struct trace_event *ev)
+{
 	ev->cpu = ev->vcpu = ev->pid = -1;
 	ev->arch = TRACE_ARCH_NONE;
 	ev->kind = TEV_OTHER;
 	ev->name = NULL;
 	ev->name_len = 0;
 	memset(&ev->u, 0, sizeof ev->u);
+}
+
+/* The general parser: every layout, every malformed line with why. */
+static int parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	struct cur c = { s, s + trimmed(s, n) };
+	skip_blanks(&c);
+	if (at_end(&c) || *c.p == '#')
+		return 0;
+	event_init(ev);
 	const char *close;
 	const char *b = cpu_field(c, &ev->cpu, &close);
 	if (!b)
@@ -1127,4 +1141,676 @@ int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *
 	if (ev->vcpu >= TRACE_MAX_VCPU)
 		FAIL("vcpu id out of range");
 	return 1;
+}
+
+/* ---- the common lines on a fast path ----
+ * A real trace is nearly all kvm_exit and kvm_entry lines in the kernel's
+ * layout.  Their head ("comm-pid [cpu] flags secs.frac: name: ") is found
+ * from bit masks of the first WIN bytes (blanks, '[', ':', digits: sixteen
+ * bytes per SSE2 compare), the x86 kvm_exit and kvm_entry arguments by their
+ * fixed-width tail, sixteen hex digits checked and converted at a time.
+ * The fast path takes only lines that parse_line() reads the same way and
+ * gives up (-2) on anything else, which parse_line() then reads or reports:
+ * the two must agree, which tests/fuzz/trace_line.c checks. */
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+
+#define WIN 64
+#define GIVE_UP (-2)
+
+/* Position of the lowest set bit, WIN if none. */
+static inline unsigned low_bit(uint64_t x) { return x ? (unsigned)__builtin_ctzll(x) : WIN; }
+
+/* Bit i of each mask: byte i of w[0..WIN) is a blank, '[', ':', a digit. */
+struct masks {
+	uint64_t blank, lbr, colon, digit;
+};
+
+static inline __attribute__((always_inline)) void masks_of(const char *w, uint64_t valid, struct masks *m,
+							    bool lbr)
+{
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), lb = _mm_set1_epi8('['),
+		      co = _mm_set1_epi8(':'), zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+	uint64_t b = 0, l = 0, c = 0, d = 0;
+	for (unsigned i = 0; i < WIN / 16; i++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + 16 * i));
+		__m128i dd = _mm_sub_epi8(x, zero);
+		b |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, sp), _mm_cmpeq_epi8(x, tab)))
+		     << 16 * i;
+		if (lbr)
+			l |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, lb)) << 16 * i;
+		c |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(x, co)) << 16 * i;
+		d |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, nine), dd)) << 16 * i;
+	}
+	m->blank = b & valid;
+	m->lbr = l & valid;
+	m->colon = c & valid;
+	m->digit = d & valid;
+}
+
+/* len (1-8) decimal digits at p (eight bytes readable): decrun8() without
+ * the search for the digits' end. */
+static inline uint64_t dec_len(const char *p, unsigned len)
+{
+	uint64_t y = (load8(p) - 0x30 * ONES) << 8 * (8 - len);	/* no borrow out of a digit */
+	y = y * 10 + (y >> 8);
+	return (((y & 0x000000ff000000ffull) * (100 + (1000000ull << 32))) +
+		(((y >> 16) & 0x000000ff000000ffull) * (1 + (10000ull << 32)))) >> 32;
+}
+
+/* len (1-19) decimal digits at p (readable eight bytes past them). */
+static inline uint64_t dec_known(const char *p, unsigned len)
+{
+	uint64_t v = 0;
+	for (; len > 8; len -= 8, p += 8)
+		v = v * 100000000u + dec_len(p, 8);
+	return v * pow10[len] + dec_len(p, len);
+}
+
+/* pid_before() from the masks: the digits before the blanks before b. */
+static inline int32_t fast_pid(const char *w, const struct masks *m, unsigned start, unsigned b)
+{
+	uint64_t below = (1ull << b) - (1ull << start);
+	uint64_t nb = ~m->blank & below;
+	if (!nb)
+		return -1;
+	unsigned end = 64 - (unsigned)__builtin_clzll(nb);
+	uint64_t nd = ~m->digit & below & ((1ull << end) - 1);
+	unsigned q = nd ? 64 - (unsigned)__builtin_clzll(nd) : start;
+	if (q == end || end - q > 9 || (q > start && w[q - 1] != '-' && w[q - 1] != ' ' && w[q - 1] != '/' && w[q - 1] != '\t'))
+		return -1;
+	return (int32_t)dec_known(w + q, end - q);
+}
+
+/* The part of the head before the timestamp ("comm-pid [cpu] flags ") is
+ * the same on every line of a thread: remembered for HEADS prefixes (by
+ * their first sixteen bytes), a line that starts with one is read from its
+ * timestamp on.  One table for the process, as rcache's. */
+#define HEADS 64
+#define HEAD_MAX 48	/* longest prefix remembered */
+static struct head_slot {
+	__m128i b[3];	/* the prefix, zeros after it */
+	uint32_t k;	/* its length (0: an empty slot) */
+	int32_t cpu, pid;
+} heads[HEADS];
+
+static inline struct head_slot *head_slot(const char *w)
+{
+	uint64_t a = load8(w), b = load8(w + 8);
+	return &heads[((a ^ b * 0x9e3779b97f4a7c15ull) * 0xff51afd7ed558ccdull) >> 58];
+}
+
+/* The first bytes (up to HEAD_MAX, zeros after them) of w. */
+static const unsigned char upto[2 * HEAD_MAX] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+static inline __m128i prefix16(const char *w, unsigned k, unsigned i)
+{
+	return _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(w + 16 * i)),
+			     _mm_loadu_si128((const __m128i *)(const void *)(upto + HEAD_MAX - k + 16 * i)));
+}
+
+/* w (HEAD_MAX bytes readable) starts with the slot's prefix. */
+static inline bool head_hit(const struct head_slot *h, const char *w)
+{
+	unsigned k = h->k;
+	__m128i eq = _mm_and_si128(_mm_and_si128(_mm_cmpeq_epi8(prefix16(w, k, 0), h->b[0]),
+						 _mm_cmpeq_epi8(prefix16(w, k, 1), h->b[1])),
+				   _mm_cmpeq_epi8(prefix16(w, k, 2), h->b[2]));
+	return k && _mm_movemask_epi8(eq) == 0xffff;
+}
+
+/* cpu_field(), pid_before() and the flags from the masks: the offset of
+ * the timestamp, or GIVE_UP. */
+static inline int head_prefix(const char *w, unsigned lim, const struct masks *m, struct trace_event *ev)
+{
+	unsigned p = low_bit(~m->blank);	/* skip_blanks */
+	if (p >= lim || w[p] == '#' || !m->lbr)
+		return GIVE_UP;
+	/* the first '[' must be the CPU's (else the general parser looks on) */
+	unsigned b = low_bit(m->lbr), nd = b + 1 < WIN ? low_bit(~(m->digit >> (b + 1))) : 0, d = b + 1 + nd;
+	if (!nd || nd > 6 || d + 1 >= lim || w[d] != ']' || !(m->blank >> (d + 1) & 1))
+		return GIVE_UP;
+	ev->cpu = (int32_t)dec_len(w + b + 1, nd);
+	ev->pid = fast_pid(w, m, p, b);
+	unsigned q = d + 1 + low_bit(~(m->blank >> (d + 1)));
+	if (q < lim && !(m->digit >> q & 1)) {	/* the flags */
+		q += low_bit(m->blank >> q);
+		q = q < lim ? q + low_bit(~(m->blank >> q)) : q;
+	}
+	return q < lim ? (int)q : GIVE_UP;
+}
+
+/* event_name()'s rule for the word at bits [q, we) of a window at base,
+ * its colons at the bits of col: it ends in ':', the name is after any other
+ * ':' in it.  The name's and the arguments' offsets, or GIVE_UP. */
+static inline int word_name(uint64_t col, unsigned q, unsigned we, unsigned base, unsigned *name,
+			    unsigned *name_len, unsigned *args)
+{
+	col &= (we < 64 ? (1ull << we) : 0) - (1ull << q);
+	if (!(col >> (we - 1) & 1))
+		return GIVE_UP;
+	col &= ~(1ull << (we - 1));
+	unsigned start = col ? 64 - (unsigned)__builtin_clzll(col) : q;
+	if (start >= we - 1)
+		return GIVE_UP;
+	*name = base + start;
+	*name_len = we - 1 - start;
+	*args = base + we;
+	return 0;
+}
+
+/* The bits of the sixteen bytes at p that lie before e. */
+static inline unsigned before(const char *p, const char *e)
+{
+	return e - p >= 16 ? 0xffff : e > p ? (1u << (e - p)) - 1 : 0;
+}
+
+static inline unsigned movemask_eq(__m128i x, char c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8(c))); }
+
+static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movemask_eq(x, '\t'); }
+
+/* After a remembered prefix (w[0..k) and n >= k + 48): the timestamp in the
+ * sixteen bytes at k, the event name in the 32 after it, as fast_head()
+ * reads them from its masks; GIVE_UP if they do not fit. */
+static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_event *ev, unsigned *name,
+			    unsigned *name_len, unsigned *args)
+{
+	const char *e = w + n;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + k)), dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd)) &
+		       before(w + k, e);
+	unsigned r = (unsigned)__builtin_ctz(~dig), t = k + r;
+	if (!r || r > 14 || t >= n)
+		return GIVE_UP;
+	uint64_t ts = dec_known(w + k, r);
+	ev->ts_raw = w[t] != '.';
+	if (!ev->ts_raw) {
+		unsigned r2 = (unsigned)__builtin_ctz(~(dig >> (r + 1)));
+		if (!r2 || r2 > 9 || r + 1 + r2 >= 16 || ts > UINT64_MAX / 1000000000u)
+			return GIVE_UP;
+		ts = ts * 1000000000u + dec_known(w + t + 1, r2) * pow10[9 - r2];
+		t += 1 + r2;
+		if (t >= n)
+			return GIVE_UP;
+	}
+	if (w[t] != ':')
+		return GIVE_UP;
+	ev->ts_ns = ts;
+	/* the name in the 32 bytes after the ':' (fewer at the line's end) */
+	const char *p = w + t + 1;
+	unsigned left = (unsigned)(e - p) < 32 ? (unsigned)(e - p) : 32;
+	uint64_t valid = (1ull << left) - 1;
+	__m128i y0 = _mm_loadu_si128((const __m128i *)(const void *)p),
+		y1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	uint64_t bl = (blanks16(y0) | (uint64_t)blanks16(y1) << 16) & valid,
+		 col = (movemask_eq(y0, ':') | (uint64_t)movemask_eq(y1, ':') << 16) & valid;
+	unsigned q = (unsigned)__builtin_ctzll(~bl), we;
+	if (q >= left)
+		return GIVE_UP;
+	if (bl >> q)
+		we = q + (unsigned)__builtin_ctzll(bl >> q);
+	else if (left < 32 || p + 32 == e)
+		we = left;	/* the word ends the line */
+	else
+		return GIVE_UP;
+	return word_name(col, q, we, t + 1, name, name_len, args);
+}
+
+/* The head of the line w[0..n) (n trimmed; TRACE_PAD bytes more readable): ev's
+ * cpu, pid and timestamp, the name's offset and length, the offset of the
+ * arguments; GIVE_UP unless parse_line() would read the head the same way. */
+static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *name, unsigned *name_len,
+		     unsigned *args)
+{
+	unsigned lim = n < WIN ? (unsigned)n : WIN;
+	uint64_t valid = n < WIN ? (1ull << n) - 1 : ~0ull;
+	struct masks m;
+	struct head_slot *h = head_slot(w);
+	unsigned q;
+	if (head_hit(h, w) && h->k < n) {
+		/* the same bytes before the timestamp: the same cpu, pid and flags */
+		ev->cpu = h->cpu;
+		ev->pid = h->pid;
+		if (head_rest(w, n, h->k, ev, name, name_len, args) == 0)
+			return 0;
+		masks_of(w, valid, &m, false);
+		q = h->k;
+	} else {
+		masks_of(w, valid, &m, true);
+		int k = head_prefix(w, lim, &m, ev);
+		if (k < 0)
+			return GIVE_UP;
+		q = (unsigned)k;
+		if (q >= 16 && q <= HEAD_MAX) {
+			for (unsigned i = 0; i < 3; i++)
+				h->b[i] = prefix16(w, q, i);
+			h->k = q;
+			h->cpu = ev->cpu;
+			h->pid = ev->pid;
+		}
+	}
+	/* timestamp(): 1-19 digits, then '.' and 1-9 digits, then ':' */
+	unsigned r = low_bit(~(m.digit >> q)), t = q + r;
+	if (!r || r > 19 || t >= lim)
+		return GIVE_UP;
+	uint64_t ts = dec_known(w + q, r);
+	ev->ts_raw = w[t] != '.';
+	if (!ev->ts_raw) {
+		unsigned f = t + 1;
+		r = f < lim ? low_bit(~(m.digit >> f)) : 0;
+		t = f + r;
+		if (!r || r > 9 || t >= lim || ts > UINT64_MAX / 1000000000u)
+			return GIVE_UP;
+		ts = ts * 1000000000u + dec_known(w + f, r) * pow10[9 - r];
+	}
+	if (w[t] != ':' || t + 1 >= lim)
+		return GIVE_UP;
+	ev->ts_ns = ts;
+	/* event_name(): the first word, ending in ':', the name after any ':' in it */
+	q = t + 1 + low_bit(~(m.blank >> (t + 1)));
+	if (q >= lim)
+		return GIVE_UP;
+	unsigned we = q + low_bit(m.blank >> q);
+	if (we >= lim) {
+		if (lim < n)
+			return GIVE_UP;
+		we = lim;
+	}
+	return word_name(m.colon, q, we, 0, name, name_len, args);
+}
+
+/* The hex digits of x: bit i of the result says byte i is one (0-9, a-f,
+ * A-F), *nib holds their values (the other bytes' are garbage). */
+static inline unsigned hex_lanes(__m128i x, __m128i *nib)
+{
+	__m128i d = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	__m128i isd = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+	__m128i l = _mm_sub_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a'));
+	__m128i isa = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(5)), l);
+	*nib = _mm_or_si128(_mm_and_si128(isd, d), _mm_andnot_si128(isd, _mm_add_epi8(l, _mm_set1_epi8(10))));
+	return (unsigned)_mm_movemask_epi8(_mm_or_si128(isd, isa));
+}
+
+/* Sixteen nibbles (one per byte, the first most significant) -> a number. */
+static inline uint64_t nibbles(__m128i nib)
+{
+	__m128i pairs = _mm_or_si128(_mm_and_si128(_mm_slli_epi16(nib, 4), _mm_set1_epi16(0xf0)), _mm_srli_epi16(nib, 8));
+	return __builtin_bswap64((uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs)));
+}
+
+/* Sixteen hex digits in x -> *v, the first most significant. */
+static inline bool hex16v(__m128i x, uint64_t *v)
+{
+	__m128i nib;
+	if (hex_lanes(x, &nib) != 0xffff)
+		return false;
+	*v = nibbles(nib);
+	return true;
+}
+
+static inline bool hex16_at(const char *s, uint64_t *v)
+{
+	return hex16v(_mm_loadu_si128((const __m128i *)(const void *)s), v);
+}
+
+/* Two eight-digit fields: a << 32 | b. */
+static inline bool hex8x2_at(const char *a, const char *b, uint64_t *v)
+{
+	return hex16v(_mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)a),
+					 _mm_loadl_epi64((const __m128i *)(const void *)b)), v);
+}
+
+/* The len (1-16) hex digits ending at end (sixteen bytes before it readable). */
+static inline bool hexn_before(const char *end, unsigned len, uint64_t *v)
+{
+	static const unsigned char keep[32] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	__m128i k = _mm_loadu_si128((const __m128i *)(const void *)(keep + len));
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+	return hex16v(_mm_or_si128(_mm_and_si128(k, x), _mm_andnot_si128(k, _mm_set1_epi8('0'))), v);
+}
+
+/* The eight bytes at p differ from the literal s (its first eight). */
+#define DIFF8(p, s) (load8(p) ^ load8(s))
+
+/* "vcpu N" (1-5 digits, below TRACE_MAX_VCPU) then the eight bytes sep at
+ * p (p[0..21) readable): the position after sep, or NULL. */
+static inline const char *fast_vcpu(const char *p, const char *sep, int32_t *vcpu)
+{
+	unsigned nd = 0;
+	while (nd < 6 && (unsigned)(p[5 + nd] - '0') < 10)
+		nd++;
+	if ((DIFF8(p, "vcpu    ") & 0xffffffffffull) || !nd || nd > 5 || DIFF8(p + 5 + nd, sep))
+		return NULL;
+	uint64_t v = dec_len(p + 5, nd);
+	if (v >= TRACE_MAX_VCPU)
+		return NULL;
+	*vcpu = (int32_t)v;
+	return p + 5 + nd + 8;
+}
+
+/* Reason names met, by their first bytes and length: a kvm_exit's name
+ * costs two vector compares, not a hash and a memcmp (trace_x86_reason_lookup
+ * fills it).  One table for the process, as names.c's. */
+#define RCACHE 256
+static struct {
+	__m128i lo, hi;		/* the name, zeros after it */
+	uint32_t reason, len;
+	bool svm;
+} rcache[RCACHE];
+
+/* The x86 reason named p[0..n) (n <= 32, p[0..32) readable): 0, or -1. */
+static inline int fast_reason(const char *p, unsigned n, struct trace_x86_exit *x)
+{
+	static const unsigned char first[64] = {
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	};
+	if (n > 32)
+		return -1;
+	__m128i lo = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)p),
+				   _mm_loadu_si128((const __m128i *)(const void *)(first + 32 - n)));
+	__m128i hi = _mm_and_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)),
+				   _mm_loadu_si128((const __m128i *)(const void *)(first + 48 - n)));
+	unsigned h = (unsigned)(((uint64_t)_mm_cvtsi128_si64(lo) * 0x9e3779b97f4a7c15ull) >> 56 ^ n) & (RCACHE - 1);
+	if (rcache[h].len == n &&
+	    _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(lo, rcache[h].lo), _mm_cmpeq_epi8(hi, rcache[h].hi))) == 0xffff) {
+		x->reason = rcache[h].reason;
+		x->svm = rcache[h].svm;
+		return 0;
+	}
+	if (trace_x86_reason_lookup(p, n, &x->reason, &x->svm) < 0)
+		return -1;
+	rcache[h].lo = lo;
+	rcache[h].hi = hi;
+	rcache[h].len = n;
+	rcache[h].reason = x->reason;
+	rcache[h].svm = x->svm;
+	return 0;
+}
+
+/* The kernel's x86 kvm_exit, a[0..e): "[vcpu N ]reason NAME rip 0x.. info1
+ * 0x%016llx info2 0x%016llx intr_info 0x%08x error_code 0x%08x[ requests
+ * 0x%016llx]", as x86_exit_kernel() reads it. */
+static int fast_exit(const char *a, const char *e, struct trace_event *ev)
+{
+	struct trace_x86_exit *x = &ev->u.x86;
+	if (e - a < 109)	/* "reason ", a name, " rip 0x", a digit and the shorter tail */
+		return GIVE_UP;
+	const char *p = a;
+	if (*p == 'v') {
+		if (!(p = fast_vcpu(p, " reason ", &ev->vcpu)))
+			return GIVE_UP;
+		x->have = TX_VCPU;
+	} else if (DIFF8(p, "reason  ") << 8) {
+		return GIVE_UP;
+	} else {
+		p += 7;
+	}
+	bool req = !(DIFF8(e - 28, " request") | DIFF8(e - 24, "uests 0x"));
+	long need = req ? 121 : 93;
+	if (e - p < need + 16)	/* the name (16 bytes read) and " rip 0x" */
+		return GIVE_UP;
+	const char *tail = e - need;
+	unsigned spaces = (unsigned)_mm_movemask_epi8(
+		_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8(' ')));
+	unsigned nlen = spaces ? (unsigned)__builtin_ctz(spaces) : 16;
+	if (nlen == 16 && p + 32 <= tail) {
+		spaces = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16)), _mm_set1_epi8(' ')));
+		nlen = spaces ? 16 + (unsigned)__builtin_ctz(spaces) : 32;
+	}
+	const char *rip = p + nlen + 7;
+	if (!nlen || rip >= tail || tail - rip > 16 || ((DIFF8(p + nlen, " rip 0x ")) << 8) ||
+	    fast_reason(p, nlen, x) < 0)
+		return GIVE_UP;
+	uint64_t acc = DIFF8(tail, " info1 0") | DIFF8(tail + 1, "info1 0x") | DIFF8(tail + 25, " info2 0") |
+		       DIFF8(tail + 26, "info2 0x") | DIFF8(tail + 50, " intr_in") | DIFF8(tail + 55, "_info 0x") |
+		       DIFF8(tail + 71, " error_c") | DIFF8(tail + 77, "_code 0x");
+	uint64_t ie;
+	if (acc || !hexn_before(tail, (unsigned)(tail - rip), &x->rip) || !hex16_at(tail + 9, &x->info1) ||
+	    !hex16_at(tail + 34, &x->info2) || !hex8x2_at(tail + 63, tail + 85, &ie) ||
+	    (req && !hex16_at(tail + 105, &x->requests)))
+		return GIVE_UP;
+	x->intr_info = (uint32_t)(ie >> 32);
+	x->error_code = (uint32_t)ie;
+	x->have |= TX_RIP | TX_INFO | TX_INTR_INFO | TX_ERROR_CODE | (req ? TX_REQUESTS : 0);
+	ev->kind = TEV_EXIT;
+	ev->arch = TRACE_ARCH_X86;
+	return 1;
+}
+
+/* The x86 kvm_entry of 5.x and later kernels, a[0..e): "vcpu N, rip 0x..
+ * intr_info 0x%08x error_code 0x%08x[[immediate exit]]", as entry_args()
+ * reads it. */
+static int fast_entry(const char *a, const char *e, struct trace_event *ev)
+{
+	if (e - a < 58)	/* "vcpu N, rip 0x", a digit and the tail */
+		return GIVE_UP;
+	bool imm = !(DIFF8(e - 16, "[immedia") | DIFF8(e - 8, "te exit]"));
+	if (imm && e - a < 74)
+		return GIVE_UP;
+	const char *tail = e - 43 - (imm ? 16 : 0);
+	int32_t vcpu;
+	const char *rip = fast_vcpu(a, ", rip 0x", &vcpu);
+	if (!rip || rip >= tail || tail - rip > 16 ||
+	    (DIFF8(tail, " intr_in") | DIFF8(tail + 5, "_info 0x") | DIFF8(tail + 21, " error_c") |
+	     DIFF8(tail + 27, "_code 0x")))
+		return GIVE_UP;
+	uint64_t ie;
+	if (!hexn_before(tail, (unsigned)(tail - rip), &ev->u.entry.pc) || !hex8x2_at(tail + 13, tail + 35, &ie))
+		return GIVE_UP;
+	ev->u.entry.intr_info = (uint32_t)(ie >> 32);
+	ev->u.entry.error_code = (uint32_t)ie;
+	ev->u.entry.immediate_exit = imm;
+	ev->vcpu = vcpu;
+	ev->kind = TEV_ENTRY;
+	ev->arch = TRACE_ARCH_X86;
+	return 1;
+}
+
+/* ---- companions: kvm_msr, kvm_pio, kvm_mmio (a third of the other lines) ---- */
+
+/* hexnum() at p, bounded by e (sixteen bytes at p readable): the end of the
+ * number and *v, or NULL where hexnum() fails.  The helpers here take NULL
+ * (a failed step before) and give NULL, so that a chain needs one test. */
+static inline const char *fast_hexnum(const char *p, const char *e, uint64_t *v)
+{
+	if (!p)
+		return NULL;
+	if (e - p > 2 && p[0] == '0' && (p[1] | 0x20) == 'x' && hexval[(unsigned char)p[2]])
+		p += 2;
+	__m128i nib;
+	unsigned n = (unsigned)__builtin_ctz(~(hex_lanes(_mm_loadu_si128((const __m128i *)(const void *)p), &nib) &
+					       before(p, e)));
+	if (!n || (n == 16 && p + 16 < e && hexval[(unsigned char)p[16]]))	/* none, or over 16 */
+		return NULL;
+	/* the n digits, then zeros: the value times 16^(16 - n) */
+	nib = _mm_and_si128(nib, _mm_loadu_si128((const __m128i *)(const void *)(upto + HEAD_MAX - n)));
+	*v = nibbles(nib) >> 4 * (16 - n);
+	return p + n;
+}
+
+static inline const char *fast_hex32(const char *p, const char *e, uint32_t *v)
+{
+	uint64_t x;
+	if (!(p = fast_hexnum(p, e, &x)) || x > UINT32_MAX)
+		return NULL;
+	*v = (uint32_t)x;
+	return p;
+}
+
+/* udec32() at p of 1-9 digits (sixteen bytes at p readable), else NULL
+ * (the general parser decides). */
+static inline const char *fast_udec(const char *p, const char *e, uint32_t *v)
+{
+	if (!p)
+		return NULL;
+	__m128i d = _mm_sub_epi8(_mm_loadu_si128((const __m128i *)(const void *)p), _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d));
+	unsigned n = (unsigned)__builtin_ctz(~(dig & before(p, e)));
+	if (!n || n > 9)
+		return NULL;
+	*v = (uint32_t)dec_known(p, n);
+	return p + n;
+}
+
+/* The literal s (at most 16 bytes) at p, bounded by e: the position after it, or NULL. */
+static inline __attribute__((always_inline)) const char *fast_lit(const char *p, const char *e, const char *s)
+{
+	size_t n = strlen(s);
+	if (!p || (size_t)(e - p) < n || memcmp(p, s, n))
+		return NULL;
+	return p + n;
+}
+
+/* msr_args(): "msr_write 830 = 0x..[ (#GP)]" */
+static int fast_msr(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q = fast_lit(p, e, "msr_write ");
+	ev->u.msr.write = q != NULL;
+	if (!q)
+		q = fast_lit(p, e, "msr_read ");
+	if (!q || !(q = fast_lit(fast_hex32(q, e, &ev->u.msr.index), e, " = ")) || !(q = fast_hexnum(q, e, &ev->u.msr.value)))
+		return GIVE_UP;
+	ev->u.msr.gp = fast_lit(q, e, " (#GP)") != NULL;
+	return 1;
+}
+
+/* pio_args(): "pio_write at 0x3f8 size 1 count 1 val 0x41" */
+static int fast_pio(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q = fast_lit(p, e, "pio_write at ");
+	ev->u.pio.write = q != NULL;
+	if (!q)
+		q = fast_lit(p, e, "pio_read at ");
+	if (!q || !(q = fast_lit(fast_hex32(q, e, &ev->u.pio.port), e, " size ")) ||
+	    !(q = fast_lit(fast_udec(q, e, &ev->u.pio.size), e, " count ")) || !(q = fast_udec(q, e, &ev->u.pio.count)))
+		return GIVE_UP;
+	if ((q = fast_lit(q, e, " val ")) && !fast_hex32(q, e, &ev->u.pio.value))
+		return GIVE_UP;
+	return 1;
+}
+
+/* mmio_args(): "mmio write len 4 gpa 0x.. val 0x.." */
+static int fast_mmio(const char *p, const char *e, struct trace_event *ev)
+{
+	const char *q;
+	if ((q = fast_lit(p, e, "mmio write ")))
+		ev->u.mmio.type = 2;
+	else if ((q = fast_lit(p, e, "mmio read ")))
+		ev->u.mmio.type = 1;
+	else if (!(q = fast_lit(p, e, "mmio unsatisfied-read ")))
+		return GIVE_UP;
+	if (!(q = fast_lit(fast_udec(fast_lit(q, e, "len "), e, &ev->u.mmio.len), e, " gpa ")) ||
+	    !(q = fast_lit(fast_hexnum(q, e, &ev->u.mmio.gpa), e, " val ")) || !fast_hexnum(q, e, &ev->u.mmio.value))
+		return GIVE_UP;
+	return 1;
+}
+
+/* The companion fast paths by name: kind, architecture, reader. */
+static int fast_companion(const char *name, unsigned nlen, const char *a, const char *e, struct trace_event *ev)
+{
+	int (*fn)(const char *, const char *, struct trace_event *);
+	uint64_t w = load8(name) & 0xffffffffffffffull;
+	if (nlen == 7 && w == (load8("kvm_msr:") & 0xffffffffffffffull))
+		ev->kind = TEV_MSR, fn = fast_msr;
+	else if (nlen == 7 && w == (load8("kvm_pio:") & 0xffffffffffffffull))
+		ev->kind = TEV_PIO, fn = fast_pio;
+	else if (nlen == 8 && load8(name) == load8("kvm_mmio"))
+		ev->kind = TEV_MMIO, fn = fast_mmio;
+	else
+		return GIVE_UP;
+	ev->arch = TRACE_ARCH_X86;
+	if (fn(a, e, ev) == 1)
+		return 1;
+	memset(&ev->u, 0, sizeof ev->u);
+	return GIVE_UP;
+}
+
+/* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP.  w
+ * holds the line's n bytes (trimmed) and TRACE_PAD more that are read,
+ * never trusted; s is the caller's copy, which the name points into. */
+static int fast_line(const char *s, const char *w, size_t n, struct trace_event *ev, const char **why)
+{
+	unsigned name, nlen, args;
+	event_init(ev);
+	if (fast_head(w, n, ev, &name, &nlen, &args) < 0)
+		return GIVE_UP;
+	ev->name = s + name;
+	ev->name_len = nlen;
+	const char *a = w + args, *e = w + n;
+	while (a < e && (*a == ' ' || *a == '\t'))
+		a++;
+	if (nlen == 8 && load8(w + name) == load8("kvm_exit")) {
+		if (fast_exit(a, e, ev) == 1)
+			return 1;
+		event_init(ev);	/* read again by the general parser */
+		return GIVE_UP;
+	}
+	if (nlen == 9 && load8(w + name) == load8("kvm_entr") && w[name + 8] == 'y') {
+		if (fast_entry(a, e, ev) == 1)
+			return 1;
+		event_init(ev);
+		return GIVE_UP;
+	}
+	if (fast_companion(w + name, nlen, a, e, ev) == 1)
+		return 1;
+	a = s + (a - w);
+	if (trace_parse_args(ev->name, nlen, a, (size_t)(s + n - a), ev, why) < 0)
+		return -1;
+	if (ev->vcpu >= TRACE_MAX_VCPU) {
+		*why = "vcpu id out of range";
+		return -1;
+	}
+	return 1;
+}
+
+int trace_parse_line_padded(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	int rc = fast_line(s, s, trimmed(s, n), ev, why);
+	return rc != GIVE_UP ? rc : parse_line(s, n, ev, lost, why);
+}
+
+/* Lines up to this long are copied for the fast path (longer ones take the
+ * general parser). */
+#define COPY_MAX 512
+
+int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	size_t t = trimmed(s, n);
+	int rc = GIVE_UP;
+	if (t <= COPY_MAX) {
+		/* the padding: digits, hex letters, separators, which the fast
+		 * path must not take for the line's (the fuzz target would see it) */
+		static const char junk[] = "0x9aF: [1] 7.5 ";
+		char w[COPY_MAX + TRACE_PAD];
+		memcpy(w, s, t);
+		for (size_t i = 0; i < TRACE_PAD; i += 16)
+			memcpy(w + t + i, junk, 16);
+		rc = fast_line(s, w, t, ev, why);
+	}
+	return rc != GIVE_UP ? rc : parse_line(s, n, ev, lost, why);
+}
+#else
+int trace_parse_line_padded(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
+}
+
+int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
+}
+#endif
+
+int trace_parse_line_slow(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why)
+{
+	return parse_line(s, n, ev, lost, why);
 }

@@ -13,6 +13,8 @@
 #include "traces/trace.h"
 
 #define BUF_SIZE (1u << 18)	/* over TRACE_MAX_LINE, and small enough to stay in L2 after the read */
+/* The buffer has TRACE_PAD bytes more, after any line in it: lines are
+ * parsed in place by trace_parse_line_padded. */
 #define PID_SLOTS 4096		/* threads remembered (power of two) */
 
 struct pid_slot {
@@ -30,6 +32,7 @@ struct trace_reader {
 	struct tracedat *dat;
 	struct trace_counts n;
 	unsigned npids;
+	struct pid_slot *last;	/* the thread of the last event: most lines are its too */
 	struct pid_slot pids[PID_SLOTS];
 };
 
@@ -150,24 +153,29 @@ static const char *next_line(struct trace_reader *r, size_t *n)
 }
 
 /* ---- thread -> vCPU: companion events carry no vCPU, their thread does ---- */
-static struct pid_slot *pid_slot(struct trace_reader *r, int32_t pid, bool add)
+static struct pid_slot *pid_slot_find(struct trace_reader *r, int32_t pid, bool add)
 {
 	uint32_t h = ((uint32_t)pid * 2654435761u) & (PID_SLOTS - 1);
 	for (;; h = (h + 1) & (PID_SLOTS - 1)) {
 		struct pid_slot *s = &r->pids[h];
 		if (s->pid == pid)
-			return s;
+			return r->last = s;
 		if (s->pid == 0) {
 			if (!add || r->npids >= PID_SLOTS / 2)	/* full enough: learn no more threads */
 				return NULL;
 			r->npids++;
 			s->pid = pid;
-			return s;
+			return r->last = s;
 		}
 	}
 }
 
-static void map_vcpu(struct trace_reader *r, struct trace_event *ev)
+static inline struct pid_slot *pid_slot(struct trace_reader *r, int32_t pid, bool add)
+{
+	return r->last && r->last->pid == pid ? r->last : pid_slot_find(r, pid, add);
+}
+
+static inline void map_vcpu(struct trace_reader *r, struct trace_event *ev)
 {
 	if (ev->pid <= 0)
 		return;
@@ -197,7 +205,7 @@ static struct trace_reader *reader_new(const char *name, bool strict)
 
 static int open_text(struct trace_reader *r, enum trace_format fmt)
 {
-	if (!(r->buf = malloc(BUF_SIZE)))
+	if (!(r->buf = calloc(1, BUF_SIZE + TRACE_PAD)))
 		return err_set("out of memory");
 	/* `trace-cmd report | hvsim ...`: a larger pipe means fewer reads and
 	 * context switches (a hint: failure changes nothing). */
@@ -270,7 +278,7 @@ struct trace_reader *trace_open(const char *path, enum trace_format fmt, bool st
 
 /* Bookkeeping shared by both kinds of input: 1 to return the record, 0 to
  * go on, -1 for a strict stop. */
-static int account(struct trace_reader *r, int rc, struct trace_event *ev, const char *why)
+static inline int account(struct trace_reader *r, int rc, struct trace_event *ev, const char *why)
 {
 	if (rc < 0) {
 		note_malformed(r, ev->line, why);
@@ -289,14 +297,21 @@ static int account(struct trace_reader *r, int rc, struct trace_event *ev, const
 	return 1;
 }
 
-static int next_text(struct trace_reader *r, struct trace_event *ev)
+static inline int next_text(struct trace_reader *r, struct trace_event *ev)
 {
-	size_t n;
-	const char *s;
-	while ((s = next_line(r, &n))) {
+	for (;;) {
+		size_t n;
+		char *s = r->buf + r->pos, *nl;
+		/* a whole line in the buffer, as nearly every one is; else next_line() */
+		if (!r->skipping && (nl = memchr(s, '\n', r->len - r->pos)) && (n = (size_t)(nl - s)) <= TRACE_MAX_LINE) {
+			r->pos += n + 1;
+			r->lineno++;
+		} else if (!(s = (char *)next_line(r, &n))) {
+			break;
+		}
 		const char *why = NULL;
 		r->n.lines = r->lineno;
-		int rc = trace_parse_line(s, n, ev, &r->n.lost, &why);
+		int rc = trace_parse_line_padded(s, n, ev, &r->n.lost, &why);
 		ev->line = r->lineno;
 		if ((rc = account(r, rc, ev, why)) != 0)
 			return rc;

@@ -189,6 +189,9 @@ int replay_design_init(struct replay_design *d, enum trace_arch arch, const stru
 	d->timer = (enum apic_timer_design)cfg_enum(c, "lapic", "timer");
 	d->preempt_cycles = cfg_u64(c, "lapic", "preemption_timer_cycles");
 	d->pi_notify_cycles = cfg_u64(c, "apicv", "pi_notify_cycles");
+	d->apic_access_cycles = cfg_u64(c, "apicv", "apic_access_cycles");
+	d->apic_write_cycles = cfg_u64(c, "apicv", "apic_write_cycles");
+	d->eoi_induced_cycles = cfg_u64(c, "apicv", "eoi_induced_cycles");
 	for (unsigned x = 0; x < VMXX_COUNT; x++)
 		for (unsigned u = 0; u < 2; u++)
 			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
@@ -289,6 +292,16 @@ static struct vapic *vapic_of(struct dctx *c, bool x2apic)
 	return s->va;
 }
 
+/* The world switch and the [apicv] handler of an APICv exit, as the
+ * firmware path charges it (platform/pc_irq.c); the register's own [lapic]
+ * emulation follows the exit there, in the time the trace shows as the
+ * guest's. */
+static cycles_t apicv_exit_cost(const struct replay_design *d, unsigned reason)
+{
+	return switch_plus(d, reason == EXIT_REASON_EOI_INDUCED ? d->eoi_induced_cycles
+			      : reason == EXIT_REASON_APIC_ACCESS ? d->apic_access_cycles : d->apic_write_cycles);
+}
+
 /* An APIC-virtualization outcome: removed (done by the processor, or #GP
  * without an exit), an APIC exit, or not virtualized (-> *go_on). */
 static bool vapic_outcome(struct dctx *c, const struct vapic_result *r)
@@ -296,11 +309,10 @@ static bool vapic_outcome(struct dctx *c, const struct vapic_result *r)
 	switch (r->outcome) {
 	case VAPIC_VIRTUALIZED: removed(c, "APIC virtualization"); return true;
 	case VAPIC_GP: removed(c, "APIC virtualization: #GP in the guest"); return true;
-	case VAPIC_EXIT: {
-		cycles_t h = r->exit_reason == EXIT_REASON_EOI_INDUCED ? c->d->eoi_cycles : c->d->write_cycles;
-		kept(c, vmx_reason_name((unsigned)r->exit_reason), switch_plus(c->d, h), "APIC virtualization");
+	case VAPIC_EXIT:
+		kept(c, vmx_reason_name((unsigned)r->exit_reason), apicv_exit_cost(c->d, (unsigned)r->exit_reason),
+		     "APIC virtualization");
 		return true;
-	}
 	default: return false;
 	}
 }
@@ -570,7 +582,7 @@ static void x86_apic_access(struct dctx *c)
 	unsigned type = (unsigned)(q >> 12 & 15);
 	const struct trace_event *a = companion(c, TEV_APIC);
 	if (!(c->ex->u.x86.have & TX_INFO) || type > VMX_APIC_LINEAR_WRITE) {
-		kept(c, vmx_reason_name(EXIT_REASON_APIC_ACCESS), switch_plus(c->d, c->d->write_cycles), NULL);
+		kept(c, vmx_reason_name(EXIT_REASON_APIC_ACCESS), apicv_exit_cost(c->d, EXIT_REASON_APIC_ACCESS), NULL);
 		return undecided(c, "no linear-access qualification");
 	}
 	mmio_at(c, APIC_DEFAULT_BASE | (q & 0xfff), 4, type == VMX_APIC_LINEAR_WRITE, a ? a->u.apic.value : 0);
@@ -581,8 +593,7 @@ static void x86_apic_access(struct dctx *c)
  * would exit, as an MSR or MMIO access the trace does not say. */
 static void x86_apicv_exit(struct dctx *c, unsigned reason)
 {
-	cycles_t h = reason == EXIT_REASON_EOI_INDUCED ? c->d->eoi_cycles : c->d->write_cycles;
-	kept(c, vmx_reason_name(reason), switch_plus(c->d, h), "virtual-interrupt delivery");
+	kept(c, vmx_reason_name(reason), apicv_exit_cost(c->d, reason), "virtual-interrupt delivery");
 	if (!c->d->apicv.virtual_intr_delivery)
 		undecided(c, "xAPIC or x2APIC access: the trace does not say");
 }

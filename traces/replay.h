@@ -62,6 +62,9 @@ struct replay_design {
 	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
 	enum apic_timer_design timer;	/* [lapic] timer: how the LAPIC timer is backed */
 	cycles_t preempt_cycles, pi_notify_cycles;	/* [lapic] preemption_timer_cycles, [apicv] pi_notify_cycles */
+	/* [apicv] apic_access_cycles, apic_write_cycles, eoi_induced_cycles: the
+	 * handlers of APICv's exits, as the firmware path charges them */
+	cycles_t apic_access_cycles, apic_write_cycles, eoi_induced_cycles;
 	/* Exit costs, computed once by the models' own functions (vmx_exit_cost,
 	 * vmx_switch_parts, el2_exit_cost): they depend on the design only. */
 	cycles_t vmx_cost[VMXX_COUNT][2], switch_cost;

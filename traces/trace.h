@@ -184,6 +184,15 @@ bool trace_have_tracedat(void);
  * comment, blank: *lost gets a "[LOST n EVENTS]" count), -1 if malformed
  * (*why says why). */
 int trace_parse_line(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why);
+/* Readable bytes that must follow a line given to trace_parse_line_padded. */
+#define TRACE_PAD 128
+/* The same over a line followed by TRACE_PAD readable bytes (the reader's
+ * buffer), which spares trace_parse_line's copy: the fast path reads past
+ * the line's end, never taking those bytes for the line's. */
+int trace_parse_line_padded(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why);
+/* The same without the fast path for the commonest lines (for the tests and
+ * fuzz targets, which check that both read every line alike). */
+int trace_parse_line_slow(const char *s, size_t n, struct trace_event *ev, uint64_t *lost, const char **why);
 /* Parses the arguments of the named event (the text after "name: ").  Sets
  * ev->kind, ev->arch and the decoded fields; returns 0, or -1 with *why. */
 int trace_parse_args(const char *name, size_t nlen, const char *a, size_t n, struct trace_event *ev,
