@@ -8,6 +8,8 @@
 
 #include "core/err.h"
 #include "cpu/export.h"
+#include "mmu/ept.h"
+#include "mmu/vmsa.h"
 #include "cpu/vcpu.h"
 #include "platform/pc.h"
 #include "platform/virt.h"
@@ -73,6 +75,70 @@ static void timer_accept(FILE *f, const struct vcpu *v, uint64_t ts)
 		pc_irq_timer_vector(v->set->pc, v->id));
 }
 
+/* ---- dirty logging's write-protection faults (cpu/xlate.c dirty_fill) ----
+ * What KVM traces for one (a write to a present page whose stage-2 entry
+ * lost its write permission when the round began), with the fields replay
+ * recognises it by (traces/replay.c, docs/architecture.md "Replay"). */
+
+/* EPT-violation qualification (SDM Vol. 3C Table 28-7): a data write [1]
+ * to a readable, executable, not writable entry [5:3], at the translation
+ * of a valid guest-linear address [8:7]. */
+static uint64_t wp_qual(void)
+{
+	uint64_t q = FIELD_DP(0, EPTQ, WRITE, 1);
+	q = FIELD_DP(q, EPTQ, RWX, 5);
+	q = FIELD_DP(q, EPTQ, GLA_VALID, 1);
+	return FIELD_DP(q, EPTQ, GLA_XLAT, 1);
+}
+
+/* KVM's EPT SPTE of a 4K page write-protected for dirty logging: R and X,
+ * WB with IPAT, accessed, and KVM's software bits SPTE_MMU_PRESENT (11),
+ * HOST_WRITABLE (57) and MMU_WRITABLE (58) (arch/x86/kvm/mmu/spte.h): the
+ * fast path may make it writable again. */
+static uint64_t wp_spte(uint64_t gpa)
+{
+	uint64_t e = FIELD_DP(0, EPTE, RWX, 5);
+	e = FIELD_DP(e, EPTE, MT, EPT_MT_WB);
+	e = FIELD_DP(e, EPTE, IPAT, 1);
+	e = FIELD_DP(e, EPTE, A, 1);
+	return e | 1ull << 11 | 1ull << 57 | 1ull << 58 | (gpa & FIELD_MASK(EPTE, ADDR));
+}
+
+/* kvm_page_fault (its error_code is the exit qualification on VMX) and
+ * kvmmmu:fast_page_fault fixing it: error code P|W, new = old + W. */
+static void x86_wp_fault(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	uint64_t gpa = v->note.fault_gpa, old = wp_spte(gpa);
+	head(f, v, ts);
+	fprintf(f, "kvm_page_fault: vcpu %u rip 0x%" PRIx64 " address 0x%016" PRIx64 " error_code 0x%" PRIx64 "\n",
+		v->id, v->note.pc, gpa, wp_qual());
+	head(f, v, ts);
+	fprintf(f, "fast_page_fault: vcpu %u gva %" PRIx64 " error_code P|W sptep %016" PRIx64 " old %#" PRIx64
+		" new %" PRIx64 " spurious 0 fixed 1\n", v->id, gpa, gpa >> 12 << 3, old,
+		FIELD_DP(old, EPTE, W, 1));
+}
+
+/* kvm_guest_fault (ESR_EL2: DABT_LOW, IL, WnR, DFSC permission fault level
+ * 3; HPFAR's page of the IPA; FAR) and kvm_dirty_ring_push: the page goes
+ * to the vCPU's dirty ring (slot 0 is guest RAM), which is what makes the
+ * fault a dirty-logging one in a trace (replay); its indices count the
+ * dirty model's pages (over the VM) since the start and at the last round's end. */
+static void a64_wp_fault(FILE *f, const struct vcpu *v, uint64_t ts)
+{
+	uint32_t esr = (uint32_t)EC_DABT_LOW << ESR_EC_SHIFT | ESR_IL;
+	esr = (uint32_t)FIELD_DP(esr, VMSA_ISS, FSC, 0x0f);	/* permission fault, level 3 */
+	esr = (uint32_t)FIELD_DP(esr, VMSA_ISS, WNR, 1);
+	const struct dirty *d = &v->set->xvm.dirty;
+	uint64_t gpa = v->note.fault_gpa;
+	uint32_t dirty = (uint32_t)(d->total.pages + d->round.pages), reset = (uint32_t)d->total.pages;
+	head(f, v, ts);
+	fprintf(f, "kvm_guest_fault: ipa %#" PRIx64 ", hsr %#08" PRIx32 ", hxfar %#08" PRIx64 ", pc %#016" PRIx64 "\n",
+		gpa >> 12 << 12, esr, v->note.fault_va, v->note.pc);
+	head(f, v, ts);
+	fprintf(f, "kvm_dirty_ring_push: ring %u: dirty 0x%x reset 0x%x slot 0 offset 0x%" PRIx64 " (used %u)\n", v->id,
+		dirty, reset, (gpa - d->base) >> 12, dirty - reset);
+}
+
 /* x86: kvm_exit with the qualification as info1, then the companions. */
 static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
@@ -80,9 +146,14 @@ static void x86_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 	head(f, v, ts);
 	fprintf(f, "kvm_exit: vcpu %u reason %s rip 0x%" PRIx64 " info1 0x%016" PRIx64
 		" info2 0x0000000000000000 intr_info 0x%08" PRIx32 " error_code 0x00000000\n", v->id, name, v->note.pc,
-		v->note.syndrome, ext_intr_info(v, name));
+		v->note.wp_fault ? wp_qual() : v->note.syndrome, ext_intr_info(v, name));
 	timer_accept(f, v, ts);
-	if (!strcmp(name, "MSR_READ") || !strcmp(name, "MSR_WRITE")) {
+	if (v->note.wp_fault) {
+		x86_wp_fault(f, v, ts);
+	} else if (!strcmp(name, "PML_FULL")) {   /* handle_pml_full */
+		head(f, v, ts);
+		fprintf(f, "kvm_pml_full: vcpu %u: PML full\n", v->id);
+	} else if (!strcmp(name, "MSR_READ") || !strcmp(name, "MSR_WRITE")) {
 		bool w = name[4] == 'W';
 		uint64_t val = w ? (uint32_t)reg(v, UC_X86_REG_RAX) | reg(v, UC_X86_REG_RDX) << 32 : 0;
 		head(f, v, ts);
@@ -141,7 +212,9 @@ static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user
 		fprintf(f, "tracing_mark_write: hvsim: vgic lrs %u", v->note.lrs);
 		fprintf(f, dev ? " device %u\n" : "\n", dev);   /* LPIs of a passed-through device */
 	}
-	if (ec == EC_WFX && x != EL2X_IRQ) {
+	if (v->note.wp_fault) {
+		a64_wp_fault(f, v, ts);
+	} else if (ec == EC_WFX && x != EL2X_IRQ) {
 		head(f, v, ts);
 		fprintf(f, "kvm_wfx_arm64: guest executed %s at: 0x%016" PRIx64 "\n", esr & ISS_WFX_TI_WFE ? "wfe" : "wfi",
 			v->note.pc);

@@ -574,7 +574,7 @@ void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 	*v->st_exit_cycles[x] += cost;
 	hist_add(v->h_run, v->insns - v->insns_at_exit);
 	v->insns_at_exit = v->insns;
-	xlate_exit_hook(v);
+	xlate_exit_hook(v, x);
 }
 
 static int vcpu_run(struct sim_cpu *sc)

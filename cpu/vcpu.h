@@ -75,6 +75,8 @@ struct vcpu_exit_note {
 	uint64_t syndrome, pc, addr;
 	unsigned len, lrs;       /* lrs: arm64 list registers saved at the exit */
 	bool has_addr, write;
+	bool wp_fault;           /* a dirty-logging write-protection fault at fault_gpa (fault_va) */
+	uint64_t fault_gpa, fault_va;
 	const char *cause;       /* a physical interrupt's exit: the irq_ctrl's cause ("timer", "kick", ...) */
 };
 
@@ -185,6 +187,14 @@ static inline void vcpu_note_mmio(struct vcpu *v, uint64_t addr, unsigned len, b
  * now if they have nothing to do and the next block is the next thing to
  * run (it then needs no interrupt check for them).  True if done. */
 bool vcpu_quiet_entry(struct vcpu *v);
+
+/* The exit is dirty logging's write-protection fault of a write to va (gpa). */
+static inline void vcpu_note_wp_fault(struct vcpu *v, uint64_t gpa, uint64_t va)
+{
+	v->note.wp_fault = true;
+	v->note.fault_gpa = gpa;
+	v->note.fault_va = va;
+}
 
 extern const struct arch_ops a64_ops, x86_ops;
 /* x86 exit classes of the interrupt path, after vmx's, in the order of

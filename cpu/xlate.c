@@ -287,6 +287,10 @@ static void dirty_fill(struct vcpu *v, const struct xreq *q, uint32_t *perms)
 	if (q->a.type == MMU_W) {
 		bool exited = false;
 		uint64_t cyc = dirty_write(d, v->id, gpa, &exited);
+		if (exited)   /* for --trace-out */
+			vcpu_note_exit(v, 0, v->set->arch->get_pc(v));
+		if (exited && d->mode == DIRTY_WP)
+			vcpu_note_wp_fault(v, gpa, q->a.addr);
 		if (exited)
 			model_exit(v, d->mode == DIRTY_PML ? xv->x_pml : xv->x_wp, cyc - xv->exit_entry, "dirty logging");
 		else
@@ -741,10 +745,12 @@ bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages)
 	return true;
 }
 
-void xlate_exit_hook(struct vcpu *v)
+void xlate_exit_hook(struct vcpu *v, unsigned x)
 {
 	struct xlate_vm *xv = &v->set->xvm;
-	if (xv->dirty_on && xv->dirty.mode == DIRTY_PML)
+	/* not after a PML-full exit: its drain is done (pml_log) and the write
+	 * it logs again comes after the VM entry, into the new log (SDM 29.3.6) */
+	if (xv->dirty_on && xv->dirty.mode == DIRTY_PML && x != xv->x_pml)
 		v->sc.clock += dirty_pml_drain(&xv->dirty, v->id);
 }
 

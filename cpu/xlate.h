@@ -98,8 +98,9 @@ void xlate_shadow_exit(struct vcpu *v, bool page, uint64_t pc);
  * *pages = the pages found dirty since the last one, false without dirty
  * logging (the call is then the machine's unknown hypercall). */
 bool xlate_dirty_round(struct vcpu *v, uint64_t round, uint64_t *pages);
-/* KVM drains the PML log at every VM exit (vmx_flush_pml_buffer) */
-void xlate_exit_hook(struct vcpu *v);
+/* KVM drains the PML log at every VM exit (vmx_flush_pml_buffer); after
+ * exit class x (a PML-full exit's drain is in its cost) */
+void xlate_exit_hook(struct vcpu *v, unsigned x);
 /* Set-up for every vCPU of s (after the engines exist).  With the model off
  * nothing changes; with it on under Unicorn 2.0.1, stops the run before
  * it starts (SIM_STOP_UNSUPPORTED).  -1 + err_set on an internal error. */

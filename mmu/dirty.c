@@ -98,8 +98,19 @@ uint64_t dirty_pml_drain(struct dirty *d, unsigned cpu)
 	return n * d->cost.pml_drain_cycles;
 }
 
+uint64_t dirty_exit_cycles(const struct dirty *d)
+{
+	const struct dirty_costs *c = &d->cost;
+	switch (d->mode) {
+	case DIRTY_WP: return c->exit_cycles + c->wp_fault_cycles;
+	case DIRTY_PML: return c->exit_cycles + c->pml_full_cycles + PML_ENTRIES * c->pml_drain_cycles;
+	default: return 0;
+	}
+}
+
 /* SDM: a logging attempt with the index outside 0..511 is a PML-full
- * event: VM exit, the access not done; after the drain it is retried. */
+ * event: VM exit, the access not done; after the drain (a full log) it is
+ * retried (and logged). */
 static uint64_t pml_log(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited)
 {
 	struct dirty_vcpu *v = &d->cpu[cpu];
@@ -107,7 +118,8 @@ static uint64_t pml_log(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exite
 	if (v->pml_index > PML_HEAD) {
 		*exited = true;
 		d->round.exits++;
-		cycles = d->cost.exit_cycles + d->cost.pml_full_cycles + dirty_pml_drain(d, cpu);
+		dirty_pml_drain(d, cpu);
+		cycles = dirty_exit_cycles(d);
 	}
 	v->log[v->pml_index] = gpa >> PAGE_SHIFT << PAGE_SHIFT;
 	v->pml_index--;   /* may wrap 0 -> FFFFH: the next attempt exits */
@@ -115,20 +127,16 @@ static uint64_t pml_log(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exite
 	return cycles;
 }
 
-uint64_t dirty_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited)
+uint64_t dirty_first_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited)
 {
 	bool ex = false;
 	uint64_t cycles = 0;
-	int64_t p = page_of(d, gpa);
-	if (d->mode == DIRTY_OFF || cpu >= d->ncpus || p < 0) {
-		d->untracked += d->mode != DIRTY_OFF;
-	} else if (!d->dirty[p]) {
-		d->dirty[p] = 1;
+	if (cpu < d->ncpus && d->mode != DIRTY_OFF) {
 		d->round.pages++;
 		if (d->mode == DIRTY_WP) {
 			ex = true;
 			d->round.exits++;
-			cycles = d->cost.exit_cycles + d->cost.wp_fault_cycles;
+			cycles = dirty_exit_cycles(d);
 		} else if (d->mode == DIRTY_PML) {
 			cycles = pml_log(d, cpu, gpa, &ex);
 		}
@@ -137,6 +145,21 @@ uint64_t dirty_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited)
 	if (exited)
 		*exited = ex;
 	return cycles;
+}
+
+uint64_t dirty_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited)
+{
+	int64_t p = page_of(d, gpa);
+	if (exited)
+		*exited = false;
+	if (d->mode == DIRTY_OFF || cpu >= d->ncpus || p < 0) {
+		d->untracked += d->mode != DIRTY_OFF;
+		return 0;
+	}
+	if (d->dirty[p])
+		return 0;
+	d->dirty[p] = 1;
+	return dirty_first_write(d, cpu, gpa, exited);
 }
 
 static uint64_t harvest(struct dirty *d)

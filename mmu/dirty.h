@@ -100,6 +100,17 @@ void dirty_free(struct dirty *d);
  * (0 unless it exits); *exited (if not NULL) says whether it exited. */
 uint64_t dirty_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited);
 
+/* A write the caller knows to be the first to its page in this round,
+ * outside any tracked range (a write-protection fault a replayed trace
+ * shows is one): the mode's action without the page bitmap — WP an exit,
+ * PML an entry in the log (a PML-full exit when the log is full), DBM and
+ * off nothing.  Returns the cycles the vCPU loses, as dirty_write. */
+uint64_t dirty_first_write(struct dirty *d, unsigned cpu, uint64_t gpa, bool *exited);
+
+/* The cost of the mode's exit: WP the round trip and the fault handler;
+ * PML the round trip, the PML-full handler and the drain of a full log. */
+uint64_t dirty_exit_cycles(const struct dirty *d);
+
 /* PML: the hypervisor drains a vCPU's log (KVM does at every VM exit).
  * Returns the cycles spent (pml_drain_cycles per entry). */
 uint64_t dirty_pml_drain(struct dirty *d, unsigned cpu);

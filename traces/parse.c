@@ -791,6 +791,66 @@ static int irqh_args(struct cur *c, struct trace_event *ev, const char **why)
 	return 0;
 }
 
+/* kvmmmu:fast_page_fault (arch/x86/kvm/mmu/mmutrace.h): "vcpu 0 gva 40001000
+ * error_code P|W sptep 00000000a1b2c3d4 old 0x6000000012345975 new
+ * 6000000012345977 spurious 0 fixed 1".  error_code is __print_flags
+ * (kvm_mmu_trace_pferr_flags): empty, names joined by '|', unnamed bits
+ * last as 0x...; sptep is a hashed %p. */
+static bool pferr_flags(struct cur t, uint32_t *v)
+{
+	static const struct { const char *name; uint32_t bit; } f[] = {
+		{ "P", 1 }, { "W", 2 }, { "U", 4 }, { "RSVD", 8 }, { "F", 16 },
+	};
+	*v = 0;
+	while (t.p < t.e) {
+		const char *bar = memchr(t.p, '|', (size_t)(t.e - t.p));
+		struct cur one = { t.p, bar ? bar : t.e };
+		unsigned i = 0;
+		while (i < sizeof f / sizeof f[0] && !tok_is(one, f[i].name))
+			i++;
+		if (i < sizeof f / sizeof f[0])
+			*v |= f[i].bit;
+		else if (!(one.e - one.p > 2 && one.p[0] == '0' && one.p[1] == 'x'))
+			return false;	/* bits above 31 (PFERR_GUEST_*) are not kept */
+		t.p = bar ? bar + 1 : t.e;
+	}
+	return true;
+}
+
+static bool nonblank(struct cur t) { return t.p < t.e; }
+
+static int fpf_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	int32_t sp, fx;
+	if (!lit(c, "vcpu ") || !dec32(c, &ev->vcpu) || ev->vcpu < 0 || !lit(c, " gva ") || !hexnum(c, &ev->u.fpf.gpa) ||
+	    !lit(c, " error_code "))
+		FAIL("bad fast_page_fault");
+	struct cur flags = { c->p, c->p };
+	while (flags.e < c->e && *flags.e != ' ')
+		flags.e++;
+	c->p = flags.e;
+	if (!pferr_flags(flags, &ev->u.fpf.error_code) || !lit(c, " sptep ") || !nonblank(token(c)) || !lit(c, " old ") ||
+	    !hexnum(c, &ev->u.fpf.old_spte) || !lit(c, " new ") || !hexnum(c, &ev->u.fpf.new_spte) ||
+	    !lit(c, " spurious ") || !dec32(c, &sp) || !lit(c, " fixed ") || !dec32(c, &fx))
+		FAIL("bad fast_page_fault");
+	ev->u.fpf.spurious = sp != 0;
+	ev->u.fpf.fixed = fx != 0;
+	return 0;
+}
+
+/* kvm:kvm_dirty_ring_push (include/trace/events/kvm.h): "ring 0: dirty 0x1
+ * reset 0x0 slot 0 offset 0x201 (used 1)" */
+static int ring_args(struct cur *c, struct trace_event *ev, const char **why)
+{
+	int32_t idx;
+	if (!lit(c, "ring ") || !dec32(c, &idx) || idx < 0 || !lit(c, ": dirty ") || !hex32(c, &ev->u.ring.dirty) ||
+	    !lit(c, " reset ") || !hex32(c, &ev->u.ring.reset) || !lit(c, " slot ") || !udec32(c, &ev->u.ring.slot) ||
+	    !lit(c, " offset ") || !hexnum(c, &ev->u.ring.offset))
+		FAIL("bad kvm_dirty_ring_push");
+	ev->u.ring.index = (uint32_t)idx;
+	return 0;
+}
+
 /* ---- dispatch by event name ---- */
 typedef int (*args_fn)(struct cur *, struct trace_event *, const char **);
 
@@ -826,6 +886,8 @@ static const struct {
 	{ "kvm_hvc_arm64", TEV_HVC_ARM64, TRACE_ARCH_ARM64, hvc_args, sizeof "kvm_hvc_arm64" - 1 },
 	{ "tracing_mark_write", TEV_MARK, TRACE_ARCH_NONE, mark_args, sizeof "tracing_mark_write" - 1 },
 	{ "irq_handler_entry", TEV_IRQ_HANDLER, TRACE_ARCH_NONE, irqh_args, sizeof "irq_handler_entry" - 1 },
+	{ "fast_page_fault", TEV_FAST_PAGE_FAULT, TRACE_ARCH_X86, fpf_args, sizeof "fast_page_fault" - 1 },
+	{ "kvm_dirty_ring_push", TEV_DIRTY_RING_PUSH, TRACE_ARCH_NONE, ring_args, sizeof "kvm_dirty_ring_push" - 1 },
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 

@@ -4,6 +4,8 @@
 
 #include "apic/regs.h"
 #include "core/err.h"
+#include "mmu/ept.h"
+#include "mmu/vmsa.h"
 #include "traces/replay.h"
 
 #define MAX_COMP 8		/* companion events kept per exit (the rest are not needed) */
@@ -15,6 +17,7 @@ struct dstate {
 	struct vapic *va;
 	const char *wake;	/* removed HLT/WFI: the exit its wake-up takes, charged at the next exit */
 	cycles_t wake_cost;
+	struct dirty *dl;	/* the vCPU's dirty logging (its PML log), made at its first fault */
 };
 
 struct rvcpu {
@@ -131,8 +134,22 @@ void replay_design_fini(struct replay_design *d)
 	d->v4_cpu = NULL;
 }
 
+/* [dirty] as the firmware path reads it (dirty_init refuses pml on arm64
+ * and dbm on x86), the exit round trip being the design's world switch. */
+static int dirty_design(struct replay_design *d, const struct cfg *c, cycles_t exit_cycles)
+{
+	struct dirty tmp;
+	if (dirty_init(&tmp, c, d->arch == TRACE_ARCH_ARM64, exit_cycles, 0, 0, 0) < 0)
+		return -1;
+	d->dirty_mode = tmp.mode;
+	d->dirty_cost = tmp.cost;
+	dirty_free(&tmp);
+	return 0;
+}
+
 int replay_design_init(struct replay_design *d, enum trace_arch arch, const struct cfg *c, const char *name)
 {
+	struct cost k;
 	memset(d, 0, sizeof *d);
 	snprintf(d->name, sizeof d->name, "%s", name);
 	d->arch = arch;
@@ -143,7 +160,8 @@ int replay_design_init(struct replay_design *d, enum trace_arch arch, const stru
 			for (unsigned u = 0; u < 2; u++)
 				for (unsigned l = 0; l <= REPLAY_MAX_LRS; l++)
 					d->el2_cost[x][u][l] = el2_exit_cost(&d->el2, x, u, l);
-		if (v4_init(d, c) < 0) {
+		el2_switch_parts(&d->el2, &k);
+		if (dirty_design(d, c, cost_total(&k)) < 0 || v4_init(d, c) < 0) {
 			replay_design_fini(d);
 			return -1;
 		}
@@ -177,10 +195,9 @@ int replay_design_init(struct replay_design *d, enum trace_arch arch, const stru
 	for (unsigned x = 0; x < VMXX_COUNT; x++)
 		for (unsigned u = 0; u < 2; u++)
 			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
-	struct cost k;
 	vmx_switch_parts(&d->vmx, &k);
 	d->switch_cost = cost_total(&k);
-	return 0;
+	return dirty_design(d, c, d->switch_cost);
 }
 
 /* ---- decisions ---- */
@@ -215,12 +232,12 @@ static bool to_user(const struct dctx *c)
 
 static void kept(struct dctx *c, const char *reason, cycles_t cost, const char *cause)
 {
-	*c->out = (struct replay_decision){ RO_KEPT, reason, cost, cause, NULL };
+	*c->out = (struct replay_decision){ .outcome = RO_KEPT, .reason = reason, .cost = cost, .cause = cause };
 }
 
 static void removed(struct dctx *c, const char *cause)
 {
-	*c->out = (struct replay_decision){ RO_REMOVED, NULL, 0, cause, NULL };
+	*c->out = (struct replay_decision){ .outcome = RO_REMOVED, .cause = cause };
 }
 
 /* Kept with its recorded reason (already decided so by the caller): the
@@ -404,6 +421,142 @@ static void mmio_at(struct dctx *c, uint64_t gpa, unsigned len, bool write, uint
 		     first ? "MMIO: no SPTE yet" : "MMIO SPTE");
 }
 
+/* ---- dirty logging (mmu/dirty.h): write-protection faults, PML, DBM ----
+ * A fault is one of dirty logging's write protection (WPF_DIRTY) only when
+ * the trace says so; a write to a read-only page alone may be one, or a
+ * write to a page the host maps read-only (copy-on-write, KSM, a read-
+ * only memslot without MMIO), which exits under every design. */
+enum wpf {
+	WPF_NONE,	/* not a write to a present, read-only page: a memory fault */
+	WPF_DIRTY,	/* dirty logging's write protection of a 4K page */
+	WPF_SLOW,	/* a write to a read-only page KVM's fast path did not fix */
+	WPF_UNKNOWN,	/* a write to a read-only page, with nothing that says why */
+	WPF_NOINFO,	/* no qualification or ESR */
+};
+
+static struct dirty *dirty_of(struct dctx *c)
+{
+	struct dstate *s = c->ds;
+	if (!s->dl && (s->dl = malloc(sizeof *s->dl)) &&
+	    dirty_init_costs(s->dl, c->d->dirty_mode, &c->d->dirty_cost, 1, 0, 0) < 0) {
+		free(s->dl);
+		s->dl = NULL;
+	}
+	return s->dl;
+}
+
+static void dirty_fini(struct dstate *s)
+{
+	if (s->dl)
+		dirty_free(s->dl);
+	free(s->dl);
+	s->dl = NULL;
+}
+
+/* What the design's dirty logging makes of the fault: WP keeps it (as
+ * dirty_write charges a write-protection fault), PML logs the write (and
+ * exits PML_FULL when the log is full), DBM sets the stage-2 dirty state,
+ * off has no write protection.  Faults that are not known to be dirty
+ * logging's are kept, costed as their exit class (class_cost). */
+static void dirty_fault(struct dctx *c, enum wpf k, uint64_t gpa, const char *reason, cycles_t class_cost)
+{
+	enum dirty_mode m = c->d->dirty_mode;
+	struct dirty *dl;
+	bool exited;
+	if (k == WPF_NONE)
+		return kept(c, reason, class_cost, "memory fault (not a write to a read-only page)");
+	if (k == WPF_DIRTY && m == DIRTY_OFF)
+		return removed(c, "[dirty] mode off: no write protection");
+	if (k != WPF_DIRTY || !(dl = dirty_of(c))) {
+		kept(c, reason, class_cost, "exits whatever made the page read-only");
+		if (m != DIRTY_WP && !(m == DIRTY_PML && k == WPF_SLOW))
+			undecided(c, k == WPF_NOINFO ? "no qualification or ESR (kvm_page_fault, kvm_guest_fault)"
+				  : k == WPF_DIRTY ? "out of memory"
+				  : "a write to a read-only page: dirty logging or not, the trace does not say");
+		return;
+	}
+	cycles_t cyc = dirty_first_write(dl, 0, gpa, &exited);
+	if (m == DIRTY_WP)
+		return kept(c, reason, cyc, "[dirty] mode wp: write-protection fault");
+	removed(c, m == DIRTY_PML ? "[dirty] mode pml: the processor logs the write" : "[dirty] mode dbm: the write sets the stage-2 dirty state");
+	if (exited) {   /* the log was full: a PML-full exit (its drain in cyc) */
+		c->out->added = vmx_reason_name(EXIT_REASON_PML_FULL);
+		c->out->nadded = 1;
+		c->out->added_cost = cyc;
+	}
+}
+
+/* KVM drains the vCPU's PML log at every VM exit (vmx_flush_pml_buffer), as
+ * the firmware path does (xlate_exit_hook). */
+static void pml_drain_at_exit(struct dctx *c)
+{
+	if (c->d->dirty_mode == DIRTY_PML && c->ds->dl && c->out->outcome != RO_REMOVED)
+		c->out->extra += dirty_pml_drain(c->ds->dl, 0);
+}
+
+/* x86 EPT_VIOLATION that is no MMIO access.  The qualification (info1, or
+ * kvm_page_fault's error_code, which VMX fills with it; SDM Vol. 3C Table
+ * 28-7): a data write [1] to an entry readable [3] and not writable [4].
+ * kvmmmu:fast_page_fault then says why: KVM's fast path makes writable
+ * without mmu_lock only a 4K SPTE it write-protected for dirty logging
+ * (MMU-writable; not an access-tracked one, which is not readable), so
+ * "fixed 1" with old R, not W and new W is dirty logging's fault. */
+static enum wpf x86_wp_kind(const struct dctx *c)
+{
+	const struct trace_event *pf = companion(c, TEV_PAGE_FAULT), *fp = companion(c, TEV_FAST_PAGE_FAULT);
+	uint64_t q;
+	if (c->ex->u.x86.have & TX_INFO)
+		q = c->ex->u.x86.info1;
+	else if (pf)
+		q = pf->u.pf.error_code;
+	else
+		return WPF_NOINFO;
+	if (!FIELD_EX(q, EPTQ, WRITE) || (FIELD_EX(q, EPTQ, RWX) & 3) != 1)
+		return WPF_NONE;
+	if (!fp)
+		return WPF_UNKNOWN;
+	uint64_t old = fp->u.fpf.old_spte, new = fp->u.fpf.new_spte;
+	if (fp->u.fpf.fixed)   /* else: an access-tracked SPTE restored, not dirty logging */
+		return (fp->u.fpf.error_code & 2) && FIELD_EX(old, EPTE, R) && !FIELD_EX(old, EPTE, W) &&
+		       FIELD_EX(new, EPTE, W) ? WPF_DIRTY : WPF_NONE;
+	return fp->u.fpf.spurious ? WPF_UNKNOWN : WPF_SLOW;
+}
+
+static void x86_mem_fault(struct dctx *c)
+{
+	const struct trace_event *pf = companion(c, TEV_PAGE_FAULT), *fp = companion(c, TEV_FAST_PAGE_FAULT);
+	uint64_t gpa = pf ? pf->u.pf.address : fp ? fp->u.fpf.gpa : 0;
+	dirty_fault(c, x86_wp_kind(c), gpa, vmx_reason_name(EXIT_REASON_EPT_VIOLATION),
+		    vmx_cost(c->d, VMXX_EPT_VIOLATION, false));
+}
+
+/* A recorded PML_FULL: the log held 512 GPAs (SDM 29.3.6: the exit comes
+ * at the attempt to log a 513th), each a write that set an EPT dirty flag
+ * since KVM's drain at the vCPU's previous exit, so a write that write
+ * protection, re-armed where PML clears dirty flags, would have trapped.
+ * Exact; the entries KVM drained at other exits are in no event. */
+static void x86_pml_full(struct dctx *c)
+{
+	enum dirty_mode m = c->d->dirty_mode;
+	struct dirty *dl = dirty_of(c);
+	const char *name = vmx_reason_name(EXIT_REASON_PML_FULL);
+	if (m == DIRTY_OFF)
+		return removed(c, "[dirty] mode off: no dirty logging");
+	if (!dl) {
+		kept(c, name, c->d->switch_cost, NULL);
+		return undecided(c, "out of memory");
+	}
+	if (m == DIRTY_PML)
+		return kept(c, name, dirty_exit_cycles(dl), "[dirty] mode pml: PML-full exit");
+	cycles_t cyc = 0;
+	for (unsigned i = 0; i < PML_ENTRIES; i++)
+		cyc += dirty_first_write(dl, 0, 0, NULL);
+	removed(c, "[dirty] mode wp: each of the full log's 512 writes faults instead");
+	c->out->added = vmx_reason_name(EXIT_REASON_EPT_VIOLATION);
+	c->out->nadded = PML_ENTRIES;
+	c->out->added_cost = cyc;
+}
+
 /* MMIO (EPT_VIOLATION/EPT_MISCONFIG with a kvm_mmio): the APIC-access page
  * under APIC virtualization, else KVM's MMIO SPTEs: the first access to a
  * page per vCPU is an EPT violation, later ones EPT misconfigurations. */
@@ -413,7 +566,7 @@ static void x86_mmio(struct dctx *c)
 	unsigned reason = c->ex->u.x86.reason;
 	if (!m) {
 		if (reason == EXIT_REASON_EPT_VIOLATION && !companion(c, TEV_USERSPACE_EXIT))
-			return x86_by_class(c, reason, "memory fault");
+			return x86_mem_fault(c);
 		x86_by_class(c, reason, NULL);
 		undecided(c, "no kvm_mmio");
 		return;
@@ -521,6 +674,7 @@ static void x86_decide(struct dctx *c)
 		case EXIT_REASON_EPT_VIOLATION:
 		case EXIT_REASON_EPT_MISCONFIG: return x86_mmio(c);
 		case EXIT_REASON_EXTERNAL_INTERRUPT: return x86_ext_intr(c);
+		case EXIT_REASON_PML_FULL: return x86_pml_full(c);
 		case EXIT_REASON_PREEMPTION_TIMER:
 			if (companion(c, TEV_APIC_ACCEPT_IRQ))
 				return x86_timer(c);
@@ -536,7 +690,7 @@ static void x86_decide(struct dctx *c)
 				    "[lapic] irq_window_exiting");
 		}
 	}
-	*c->out = (struct replay_decision){ RO_UNMODELLED, NULL, 0, "no model decides this reason", NULL };
+	*c->out = (struct replay_decision){ .outcome = RO_UNMODELLED, .cause = "no model decides this reason" };
 }
 
 /* arm64 */
@@ -604,6 +758,33 @@ static void arm_device_msi(struct dctx *c, const struct trace_event *h)
 		undecided(c, "the host ITS did not take the MSI");
 }
 
+/* arm64 DABT_LOW that is no MMIO access: kvm_guest_fault's ESR (ARM ARM
+ * D17.2.40, ISS of a data abort): DFSC a permission fault (0b0011LL) of a
+ * write (WnR; a stage-1 walk's S1PTW, which KVM takes as a write).  No
+ * arm64 event says why the page was read-only but kvm_dirty_ring_push:
+ * the fault put the page on the vCPU's dirty ring (a VMM that logs with
+ * the ring; with the bitmap nothing is traced).  CM (a cache maintenance
+ * instruction) is left undecided. */
+static enum wpf arm_wp_kind(const struct dctx *c)
+{
+	const struct trace_event *g = companion(c, TEV_GUEST_FAULT);
+	if (!g)
+		return WPF_NOINFO;
+	uint64_t esr = g->u.gfault.esr;
+	bool perm = (FIELD_EX(esr, VMSA_ISS, FSC) & 0x3c) == 0x0c;
+	bool write = FIELD_EX(esr, VMSA_ISS, WNR) || FIELD_EX(esr, VMSA_ISS, S1PTW);
+	if (ESR_EC(esr) != EC_DABT_LOW || !perm || !write)
+		return WPF_NONE;
+	return companion(c, TEV_DIRTY_RING_PUSH) && !FIELD_EX(esr, VMSA_ISS, CM) ? WPF_DIRTY : WPF_UNKNOWN;
+}
+
+static void arm_mem_fault(struct dctx *c)
+{
+	const struct trace_event *g = companion(c, TEV_GUEST_FAULT);
+	dirty_fault(c, arm_wp_kind(c), g ? g->u.gfault.ipa : 0, el2_exit_name(EL2X_DABT_LOW),
+		    arm_cost(c->d, EL2X_DABT_LOW, false, lrs_of(c)));
+}
+
 static void arm_decide(struct dctx *c)
 {
 	const struct trace_arm_exit *a = &c->ex->u.arm;
@@ -641,12 +822,15 @@ static void arm_decide(struct dctx *c)
 				      !e->u.sys.write))
 			return removed(c, "system register access not trapped (HCR_EL2 TID*, TVM, CNTHCTL_EL2)");
 		return arm_kept(c, x, "trapped system register");
+	case EL2X_DABT_LOW:
+		if (!companion(c, TEV_MMIO) && !companion(c, TEV_MMIO_EMULATE) && !companion(c, TEV_USERSPACE_EXIT))
+			return arm_mem_fault(c);
+		return arm_kept(c, x, "MMIO: always traps");
 	case EL2X_HVC64:
 	case EL2X_IABT_LOW:
-	case EL2X_DABT_LOW:
 		return arm_kept(c, x, "always traps");
 	default:
-		*c->out = (struct replay_decision){ RO_UNMODELLED, NULL, 0, "no model decides this exit", NULL };
+		*c->out = (struct replay_decision){ .outcome = RO_UNMODELLED, .cause = "no model decides this exit" };
 	}
 }
 
@@ -656,6 +840,7 @@ static void decide(struct dctx *c)
 		arm_decide(c);
 	else
 		x86_decide(c);
+	pml_drain_at_exit(c);
 }
 
 void replay_decide_one(const struct replay_design *d, const struct trace_event *exit, const struct trace_event *comp,
@@ -665,6 +850,7 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 	struct dctx c = { d, &ds, NULL, exit->vcpu, exit, comp, ncomp, out };
 	decide(&c);
 	free(ds.va);
+	dirty_fini(&ds);
 }
 
 /* The wake-up exit's cost under d. */
@@ -782,8 +968,10 @@ void replay_free(struct replay *r)
 			struct rvcpu *v = r->v[i];
 			if (!v)
 				continue;
-			for (unsigned d = 0; d < REPLAY_MAX_DESIGNS; d++)
+			for (unsigned d = 0; d < REPLAY_MAX_DESIGNS; d++) {
 				free(v->ds[d].va);
+				dirty_fini(&v->ds[d]);
+			}
 			free(v->seen);
 			free(v);
 		}
@@ -842,6 +1030,17 @@ static void side_add(struct replay_side *s, int id, uint64_t cyc)
 	s->cyc[id] += cyc;
 }
 
+/* n exits the design adds, costing cyc together */
+static void add_exits(struct replay_side *s, int id, unsigned n, uint64_t cyc)
+{
+	s->exits += n;
+	s->exit_cycles += cyc;
+	s->n[id] += n;
+	s->cyc[id] += cyc;
+	s->added[id] += n;
+	s->nadded += n;
+}
+
 static uint64_t to_cycles(const struct replay *r, const struct replay_design *d, uint64_t ts)
 {
 	return r->ts_cycles ? ts : (uint64_t)((double)ts * d->freq_mhz / 1000.0 + 0.5);
@@ -861,6 +1060,9 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 	}
 	decide(&c);
 	struct replay_side *s = &v->d[i];
+	s->instead_cycles += o.extra;
+	if (o.nadded)
+		add_exits(s, reason_id(r, o.added), o.nadded, o.added_cost);
 	switch (o.outcome) {
 	case RO_REMOVED:
 		s->removed[src_id]++;

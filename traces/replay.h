@@ -40,6 +40,7 @@
 #include "cpu/el2.h"
 #include "cpu/vmx.h"
 #include "gic/vgic_v4.h"
+#include "mmu/dirty.h"
 #include "traces/trace.h"
 
 #define REPLAY_MAX_DESIGNS 8
@@ -74,6 +75,10 @@ struct replay_design {
 	struct vgic_v4 *v4;
 	int16_t *v4_cpu;		/* [REPLAY_V4_EVENTS]: the vCPU each host event is mapped to, -1 none */
 	bool v4_direct, v4_doorbell;	/* set by the host ITS's callbacks during one MSI */
+	/* [dirty]: the dirty-logging model (mmu/dirty.h) of write-protection
+	 * faults and PML-full exits, one log per vCPU (struct dstate) */
+	enum dirty_mode dirty_mode;
+	struct dirty_costs dirty_cost;
 };
 
 /* Builds d from c, a configuration of the machine of arch (virt for arm64,
@@ -94,6 +99,10 @@ struct replay_decision {
 	cycles_t cost;		/* its cost (kept), or what the hardware does instead (removed) */
 	const char *cause;	/* the control or rule that decided */
 	const char *wake;	/* removed HLT/WFI: the exit the wake-up interrupt takes instead */
+	const char *added;	/* exits the design adds now (a PML-full, the faults of a full log) */
+	unsigned nadded;	/*   how many */
+	cycles_t added_cost;	/*   their cost together */
+	cycles_t extra;		/* the vCPU's cycles outside any exit (the PML drain after an exit) */
 };
 
 /* Counts for one side (the trace as recorded, or one design) of one vCPU or

@@ -46,6 +46,10 @@ enum trace_kind {
 	TEV_MARK,
 	/* irq:irq_handler_entry: which host handler a physical interrupt ran */
 	TEV_IRQ_HANDLER,
+	/* kvmmmu:fast_page_fault (x86): KVM's lockless fix of a fault */
+	TEV_FAST_PAGE_FAULT,
+	/* kvm:kvm_dirty_ring_push: a page pushed to a vCPU's dirty ring */
+	TEV_DIRTY_RING_PUSH,
 	TEV_NKINDS,
 };
 
@@ -118,6 +122,9 @@ struct trace_event {
 		 * them holding a passed-through device's LPIs */
 		struct { uint32_t lrs, device_lrs; bool has_lrs; } mark;
 		struct { uint32_t irq; bool vfio; } irqh;	/* vfio: a VFIO MSI handler ("vfio-msi[x]...") */
+		/* error_code: the #PF-style flags KVM made of the fault (P 1, W 2, U 4, RSVD 8, F 16) */
+		struct { uint64_t gpa, old_spte, new_spte; uint32_t error_code; bool spurious, fixed; } fpf;
+		struct { uint32_t index, dirty, reset, slot; uint64_t offset; } ring;
 	} u;
 };
 

@@ -5,8 +5,7 @@
 
 #include "core/cfg.h"
 #include "platform/designs.h"
-#include "traces/replay.h"
-#include "unit.h"
+#include "replay_lines.h"
 
 static struct replay_design des;
 
@@ -22,27 +21,7 @@ static void design(enum trace_arch arch, const char *const *sets)
 	cfg_free(c);
 }
 
-static void parse(const char *line, struct trace_event *ev)
-{
-	uint64_t lost = 0;
-	const char *why = NULL;
-	CU_ASSERT_EQUAL_FATAL(trace_parse_line(line, strlen(line), ev, &lost, &why), 1);
-}
-
-/* Decides lines[0] (a kvm_exit) with lines[1..] as its companions. */
-static struct replay_decision decide(const char *const *lines)
-{
-	struct trace_event ex, comp[4];
-	unsigned n = 0;
-	parse(lines[0], &ex);
-	for (lines++; *lines; lines++)
-		parse(*lines, &comp[n++]);
-	if (ex.vcpu < 0)
-		ex.vcpu = 0;	/* arm64 exits name no vCPU: the replay takes it from the thread */
-	struct replay_decision d;
-	replay_decide_one(&des, &ex, comp, n, &d);
-	return d;
-}
+static struct replay_decision decide(const char *const *lines) { return decide_under(&des, lines); }
 
 #define X86(r, i1) "t-1 [000] d.... 1.000001: kvm_exit: vcpu 0 reason " r " rip 0x1000 info1 " i1 \
 	" info2 0x0 intr_info 0x00000000 error_code 0x00000000"
@@ -52,15 +31,6 @@ static struct replay_decision decide(const char *const *lines)
 
 static const char *const legacy[] = { "vmx.pin_ctls=0x29", "vmx.procbased_ctls=0xb1800c88",
 				      "vmx.procbased_ctls2=0x21034ea", NULL };
-
-static void expect(struct replay_decision d, enum replay_outcome o, const char *reason)
-{
-	CU_ASSERT_EQUAL(d.outcome, o);
-	if (reason) {
-		CU_ASSERT_PTR_NOT_NULL_FATAL(d.reason);
-		CU_ASSERT_STRING_EQUAL(d.reason, reason);
-	}
-}
 
 /* The exit lines under design a (kept as reason) and under design b (removed). */
 static void toggle(const char *const *l, const char *const *a, const char *reason, const char *const *b)
