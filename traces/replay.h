@@ -91,6 +91,13 @@ struct replay_decision {
 	cycles_t cost;		/* its cost (kept), or what the hardware does instead (removed) */
 	const char *cause;	/* the control or rule that decided */
 	const char *wake;	/* removed HLT/WFI: the exit the wake-up interrupt takes instead */
+	/* GICv4 work outside the exit (kept WFI): vPE residency changes
+	 * (vgic_v4_put at the block, vgic_v4_load at the next entry) and their
+	 * cycles; a doorbell the host takes for the vPE (an added event, not a
+	 * VM exit: the vCPU is already in the hypervisor) */
+	unsigned residency;
+	bool doorbell;
+	cycles_t hyp_cycles;
 };
 
 /* Counts for one side (the trace as recorded, or one design) of one vCPU or
@@ -100,6 +107,7 @@ struct replay_side {
 	uint64_t n[REPLAY_MAX_REASONS], cyc[REPLAY_MAX_REASONS];
 	uint64_t removed[REPLAY_MAX_REASONS], added[REPLAY_MAX_REASONS];
 	uint64_t nremoved, nadded, undecidable, unmodelled, instead_cycles;
+	uint64_t residency, hyp_cycles;	/* GICv4 vPE residency changes; host work outside exits (residency, doorbells) */
 };
 
 struct replay;
