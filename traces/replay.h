@@ -16,7 +16,8 @@
  *                 instead is charged (nothing, for these)
  *  - added:       an exit the design adds (the interrupt that wakes a HLT or
  *                 WFI that no longer exits, charged when the vCPU's next exit
- *                 shows the guest ran on)
+ *                 shows the guest ran on), or a GICv4 doorbell (host work
+ *                 for a vCPU blocked in WFI: counted, not an exit)
  *  - undecidable: the decision needs an event the trace lacks (no kvm_msr
  *                 after an MSR_WRITE): kept with its recorded reason, costed
  *                 by the design, never guessed
