@@ -69,6 +69,9 @@ static void text_outcomes(const struct replay *r, unsigned i, int v, FILE *out)
 		if (s->added[k])
 			fprintf(out, "    added   %-22s %10" PRIu64 "\n", replay_reason_name(r, k), s->added[k]);
 	}
+	if (s->residency || s->hyp_cycles)
+		fprintf(out, "    GICv4 outside exits: %" PRIu64 " vPE residency changes, %" PRIu64
+			" cycles with the doorbells\n", s->residency, s->hyp_cycles);
 }
 
 static void text_table(const struct replay *r, int v, FILE *out)

@@ -39,6 +39,7 @@ expect_eq "v3->v4 residency changes" "$(j a 'd["gic_v4_residency_changes"]')" 24
 res=$(design arm64 gic residency_cycles) db=$(design arm64 gic doorbell_cycles)
 expect_eq "v3->v4 residency and doorbell cycles" "$(j a 'd["hyp_cycles"]')" $((24 * res + 4 * db))
 within a v4 0.02
+grep -q "GICv4 outside exits: 24 vPE residency changes, $((24 * res + 4 * db)) cycles" "$T/a.out" || fail "text: GICv4 work"
 # the round trip under GICv4: the export writes a blocking WFI's residency
 # work inside its exit, as on a KVM host, so replay charges it once
 expect_eq "v4 round trip status" "$(rp b --design "$V4" "${Q1K[@]}" "$T/v4.trace")" 0
