@@ -936,6 +936,7 @@ static void gic_v4_work(struct replay *r, struct replay_side *s, struct replay_d
 	if (o->doorbell) {
 		s->added[reason_id(r, doorbell)]++;
 		s->nadded++;
+		s->doorbells++;
 	}
 	*o = (struct replay_decision){ 0 };
 }
@@ -1102,6 +1103,7 @@ static void side_sum(struct replay_side *t, const struct replay_side *s, unsigne
 	t->unmodelled += s->unmodelled;
 	t->instead_cycles += s->instead_cycles;
 	t->residency += s->residency;
+	t->doorbells += s->doorbells;
 	t->hyp_cycles += s->hyp_cycles;
 	for (unsigned k = 0; k < n; k++) {
 		t->n[k] += s->n[k];

@@ -109,6 +109,7 @@ struct replay_side {
 	uint64_t removed[REPLAY_MAX_REASONS], added[REPLAY_MAX_REASONS];
 	uint64_t nremoved, nadded, undecidable, unmodelled, instead_cycles;
 	uint64_t residency, hyp_cycles;	/* GICv4 vPE residency changes; host work outside exits (residency, doorbells) */
+	uint64_t doorbells;		/* of nadded, GICv4 doorbells: added events that are not exits */
 };
 
 struct replay;
