@@ -192,6 +192,28 @@ static void device_msi(FILE *f, struct vcpu *v, uint64_t ts)
 		devid);
 }
 
+/* The kvm_entry of a WFI exit, once the vCPU runs again: a KVM host does
+ * the blocking WFI's GICv4 residency work (vgic_v4_put/load) inside the
+ * exit, and a device MSI taken while the vCPU waits in the hypervisor (its
+ * wake-up under GICv3: VFIO handler, irqfd, kick) shows in the vCPU's
+ * thread before the entry, as KVM's halt polling takes it. */
+static void wait_entry(FILE *f, struct vcpu *v)
+{
+	uint32_t devid = 0, event = 0;
+	cycles_t res = 0;
+	bool msi = v->set->virt && virt_irq_wait_note(v->set->virt, v->id, &devid, &event, &res);
+	if (!v->exp_wait.pending)
+		return;
+	v->exp_wait.pending = false;
+	if (msi) {
+		head(f, v, v->exp_wait.exit_ts);
+		fprintf(f, "irq_handler_entry: irq=%u name=vfio-msix[%u](hvsim:%04x)\n", devid << 8 | (event & 0xff),
+			event, devid);
+	}
+	head(f, v, v->exp_wait.entry_ts + res);
+	fprintf(f, "kvm_entry: PC: 0x%016" PRIx64 "\n", v->exp_wait.pc);
+}
+
 /* arm64: kvm_exit with the type and EC, then the companions. */
 static void a64_exit(FILE *f, struct vcpu *v, unsigned x, uint64_t ts, bool user)
 {
@@ -259,8 +281,18 @@ void export_exit(struct vcpu *v, unsigned x, const struct cost *c)
 	bool user = s->exp_user_part < COST_PARTS_MAX && c->part[s->exp_user_part];
 	if (s->pc)
 		x86_exit(f, v, x, ts, user);
-	else
+	else {
+		wait_entry(f, v);
 		a64_exit(f, v, x, ts, user);
+	}
+	if (!s->pc && x == EL2X_WFX && !(v->note.syndrome & ISS_WFX_TI_WFE)) {
+		v->exp_wait.pending = true;
+		v->exp_wait.exit_ts = ts;
+		v->exp_wait.entry_ts = ts + cost_total(c);
+		v->exp_wait.pc = v->note.pc;
+		v->note = (struct vcpu_exit_note){ 0 };
+		return;
+	}
 	head(f, v, ts + cost_total(c));
 	if (s->pc)
 		fprintf(f, "kvm_entry: vcpu %u, rip 0x%" PRIx64 "\n", v->id, v->note.pc);
@@ -275,6 +307,8 @@ int export_close(struct vcpus *s)
 	if (!f)
 		return 0;
 	for (unsigned i = 0; i < s->n; i++) {
+		if (!s->pc)
+			wait_entry(f, s->v[i]);
 		head(f, s->v[i], s->v[i]->sc.clock);
 		fprintf(f, "tracing_mark_write: hvsim: end of run\n");
 	}

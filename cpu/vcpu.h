@@ -111,6 +111,9 @@ struct vcpu {
 	struct mmio_ctx maps[VCPU_MAX_MAPPINGS];
 	unsigned nmaps;
 	struct vcpu_exit_note note;
+	/* --trace-out: a WFI exit's kvm_entry waits until the vCPU runs again
+	 * (what woke it, the GICv4 residency work: known only then) */
+	struct { bool pending; uint64_t exit_ts, entry_ts, pc; } exp_wait;
 };
 
 struct arch_ops {

@@ -39,6 +39,8 @@ struct virt_irq_cpu {
 	bool exit_msi;                 /* the last poll's IRQ exit was that kick */
 	uint32_t kick_devid, kick_event;
 	cycles_t hyp_cycles;           /* hypervisor work (GICv4 residency) charged at the next entry */
+	cycles_t res_pending, res_charged;   /* of it, GICv4 residency: to charge, charged (for the exit trace) */
+	bool woke_msi;                 /* woken from a block by a device MSI's kick (kick_devid, kick_event) */
 	cycles_t wait_from;            /* waiting for an interrupt since (UINT64_MAX: not waiting) */
 	bool wait_in_hyp;
 	/* The last poll found nothing and set check_at to this; until then a
@@ -131,6 +133,10 @@ uint64_t virt_cntvct(const struct virt *v, cycles_t clock);
 /* Was cpu's last IRQ exit the kick for a device's MSI (under GICv3, or an
  * event not forwarded)?  Its DeviceID and EventID, for the exit trace. */
 bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event);
+/* Since the last call: was cpu woken from a wait in the hypervisor by the
+ * kick for a device's MSI (its DeviceID and EventID), and the GICv4
+ * residency cycles (vgic_v4_put/load) charged to it.  For the exit trace. */
+bool virt_irq_wait_note(struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event, cycles_t *residency);
 /* Of the list registers cpu's last flush wrote (irq_ctrl saved_lrs), those
  * holding an LPI of a passed-through device (the MSI device's DeviceIDs):
  * a GICv4 would deliver them as vLPIs, without a list register. */

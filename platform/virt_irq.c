@@ -226,6 +226,25 @@ static void irq_exit(void *ctx, unsigned cpu)
  * with them since; the fold at the exit clears them. */
 static unsigned irq_saved_lrs(void *ctx, unsigned cpu) { return vgic_lrs_in_use(&((struct virt *)ctx)->gic, cpu); }
 
+bool virt_irq_wait_note(struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event, cycles_t *residency)
+{
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	bool msi = c->woke_msi;
+	*devid = c->kick_devid;
+	*event = c->kick_event;
+	*residency = c->res_charged;
+	c->woke_msi = false;
+	c->res_charged = 0;
+	return msi;
+}
+
+/* GICv4 residency work (vgic_v4_put/load) for the next entry. */
+static void residency(struct virt_irq_cpu *c, cycles_t cyc)
+{
+	c->hyp_cycles += cyc;
+	c->res_pending += cyc;
+}
+
 bool virt_irq_kick_msi(const struct virt *v, unsigned cpu, uint32_t *devid, uint32_t *event)
 {
 	const struct virt_irq_cpu *c = &v->irqcpu[cpu];
@@ -285,13 +304,14 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 		c->wait_from = UINT64_MAX;
 	}
 	if (in_hyp)   /* kvm_arch_vcpu_unblocking: vgic_v4_load */
-		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
+		residency(c, vgic_v4_load(&v->gic.v4, cpu));
 	v->irqc.check_at[cpu] = UINT64_MAX;
 	bool msi = false;
 	if (c->kick_at <= now) {
 		c->kick_at = UINT64_MAX;
 		why = in_hyp ? -1 : VIRT_IRQ_KICK;
 		msi = c->kick_msi;
+		c->woke_msi = in_hyp && msi;
 		c->kick_msi = false;
 	} else {
 		check_by(v, cpu, c->kick_at);
@@ -317,8 +337,11 @@ static const char *irq_poll(void *ctx, unsigned cpu, cycles_t now)
 static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 {
 	struct virt *v = ctx;
-	cycles_t hyp = v->irqcpu[cpu].hyp_cycles;
-	v->irqcpu[cpu].hyp_cycles = 0;
+	struct virt_irq_cpu *c = &v->irqcpu[cpu];
+	cycles_t hyp = c->hyp_cycles;
+	c->hyp_cycles = 0;
+	c->res_charged += c->res_pending;
+	c->res_pending = 0;
 	v->m.cur_cpu = cpu;
 	return hyp + vgic_flush(&v->gic, cpu, now);
 }
@@ -359,9 +382,9 @@ static cycles_t irq_wait(void *ctx, unsigned cpu, cycles_t now, bool in_hyp)
 	/* kvm_arch_vcpu_blocking: the vPE goes with its doorbell armed, and
 	 * comes back at once if something was pending (PendingLast). */
 	if (in_hyp)
-		c->hyp_cycles += vgic_v4_put(&v->gic.v4, cpu, true);
+		residency(c, vgic_v4_put(&v->gic.v4, cpu, true));
 	if (wake_pending(v, cpu, now)) {
-		c->hyp_cycles += vgic_v4_load(&v->gic.v4, cpu);
+		residency(c, vgic_v4_load(&v->gic.v4, cpu));
 		return now;
 	}
 	c->wait_from = now;

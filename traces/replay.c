@@ -18,6 +18,7 @@ struct dstate {
 	const char *wake;	/* removed HLT/WFI: the exit its wake-up takes, charged at the next exit */
 	cycles_t wake_cost;
 	struct dirty *dl;	/* the vCPU's dirty logging (its PML log), made at its first fault */
+	struct replay_decision v4;	/* GICv4 work of a blocking WFI, charged at the next exit */
 };
 
 struct rvcpu {
@@ -723,6 +724,28 @@ static void arm_kept(struct dctx *c, enum el2_exit x, const char *cause)
 	kept(c, el2_exit_name(x), arm_cost(c->d, x, to_user(c), lrs_of(c)), cause);
 }
 
+/* The device's MSI (host IRQ irq: DeviceID << 8 | EventID) through the
+ * host ITS model as the firmware path sends it (vgic_v4_guest_its maps the
+ * event to cpu's vPE once, vgic_v4_msi): d->v4_direct or d->v4_doorbell
+ * says which way it went.  Returns its vINTID. */
+static uint32_t v4_send(struct replay_design *d, unsigned cpu, uint32_t irq)
+{
+	unsigned key = irq % REPLAY_V4_EVENTS;
+	uint32_t devid = key >> VGIC_V4_EVENT_BITS, event = key & ((1u << VGIC_V4_EVENT_BITS) - 1);
+	uint32_t vintid = GIC_LPI_BASE + key;
+	if (d->v4_cpu[key] != (int16_t)cpu) {
+		vgic_v4_guest_its(d->v4, d->v4_cpu[key] < 0 ? ITS_MAP_EVENT : ITS_MOVE_EVENT, devid, event, vintid, cpu,
+				  0xa0, true);
+		d->v4_cpu[key] = (int16_t)cpu;
+	}
+	d->v4_direct = d->v4_doorbell = false;
+	vgic_v4_msi(d->v4, devid, event, 0);
+	vgic_v4_take_cycles(d->v4);	/* the host's mapping work is not the vCPU's time */
+	return vintid;
+}
+
+static bool v4_cpu_ok(const struct dctx *c) { return c->vcpu >= 0 && (unsigned)c->vcpu < GIC_MAX_CPUS; }
+
 /* A passed-through device's MSI that interrupted the running vCPU (an IRQ
  * exit with the VFIO handler: KVM then injects the LPI through a list
  * register).  Under GICv4 the MSI goes to the host ITS as a vLPI, through
@@ -733,22 +756,13 @@ static void arm_device_msi(struct dctx *c, const struct trace_event *h)
 	struct replay_design *d = (struct replay_design *)c->d;	/* the host ITS's state moves */
 	if (!d->v4)
 		return arm_kept(c, EL2X_IRQ, "device MSI: injected through a list register (GICv3)");
-	unsigned cpu = (unsigned)c->vcpu, key = h->u.irqh.irq % REPLAY_V4_EVENTS;
-	uint32_t devid = key >> VGIC_V4_EVENT_BITS, event = key & ((1u << VGIC_V4_EVENT_BITS) - 1);
-	if (c->vcpu < 0 || cpu >= GIC_MAX_CPUS) {
+	if (!v4_cpu_ok(c)) {
 		arm_kept(c, EL2X_IRQ, NULL);
 		return undecided(c, "no vCPU for the device's MSI");
 	}
-	uint32_t vintid = GIC_LPI_BASE + key;
-	if (d->v4_cpu[key] != (int16_t)cpu) {
-		vgic_v4_guest_its(d->v4, d->v4_cpu[key] < 0 ? ITS_MAP_EVENT : ITS_MOVE_EVENT, devid, event, vintid, cpu,
-				  0xa0, true);
-		d->v4_cpu[key] = (int16_t)cpu;
-	}
+	unsigned cpu = (unsigned)c->vcpu;
 	vgic_v4_load(d->v4, cpu);	/* the exit shows the vCPU ran: its vPE was resident */
-	d->v4_direct = d->v4_doorbell = false;
-	vgic_v4_msi(d->v4, devid, event, 0);
-	vgic_v4_take_cycles(d->v4);	/* the host's mapping work is not the vCPU's time */
+	uint32_t vintid = v4_send(d, cpu, h->u.irqh.irq);
 	if (d->v4_direct) {
 		its_v4_acknowledge(&d->v4->hits, cpu, vintid);	/* the guest takes it */
 		return removed(c, "GICv4: vLPI to the resident vPE (no exit, no list register)");
@@ -783,6 +797,79 @@ static void arm_mem_fault(struct dctx *c)
 	const struct trace_event *g = companion(c, TEV_GUEST_FAULT);
 	dirty_fault(c, arm_wp_kind(c), g ? g->u.gfault.ipa : 0, el2_exit_name(EL2X_DABT_LOW),
 		    arm_cost(c->d, EL2X_DABT_LOW, false, lrs_of(c)));
+/* A WFI that blocks in the hypervisor under GICv4 (kvm_vcpu_wfi): the vPE
+ * is made non-resident with its doorbell armed (vgic_v4_put:
+ * GICR_VPENDBASER.Valid = 0) and resident again when the vCPU next runs
+ * (vgic_v4_load), [gic] residency_cycles each, as platform/virt_irq.c
+ * charges them.  A device MSI the trace shows in the meantime (h) finds the
+ * vPE not resident: the host ITS rings the doorbell, whose host handler
+ * wakes the vCPU ([gic] doorbell_cycles): an added event, not a VM exit. */
+static void arm_wfi_v4(struct dctx *c, const struct trace_event *h)
+{
+	struct replay_design *d = (struct replay_design *)c->d;
+	if (!d->v4 || !v4_cpu_ok(c))
+		return;
+	unsigned cpu = (unsigned)c->vcpu;
+	struct replay_decision *o = c->out;
+	o->residency += d->v4->resident[cpu];
+	o->hyp_cycles = vgic_v4_put(d->v4, cpu, true);
+	uint32_t vintid = h ? v4_send(d, cpu, h->u.irqh.irq) : 0;
+	if (h && d->v4_doorbell) {
+		o->doorbell = true;
+		o->hyp_cycles += d->v4->cost.doorbell;
+	}
+	o->residency += !d->v4->resident[cpu];
+	o->hyp_cycles += vgic_v4_load(d->v4, cpu);
+	if (h && (d->v4_doorbell || d->v4_direct))
+		its_v4_acknowledge(&d->v4->hits, cpu, vintid);	/* taken once the vCPU runs */
+}
+
+/* The VFIO handler of a passed-through device's MSI in the vCPU's thread
+ * while its WFx exit is open: the MSI arrived while the vCPU waited. */
+static const struct trace_event *blocked_msi(const struct dctx *c)
+{
+	const struct trace_event *h = companion(c, TEV_IRQ_HANDLER);
+	return h && h->u.irqh.vfio ? h : NULL;
+}
+
+static void arm_wfx(struct dctx *c, const struct trace_event *e)
+{
+	const struct trace_event *h = blocked_msi(c);
+	if (e->u.wfx.wfe)
+		return arm_kept(c, EL2X_WFX, "WFE (as recorded)");
+	if (el2_traps_wfi(&c->d->el2)) {
+		arm_kept(c, EL2X_WFX, "HCR_EL2.TWI");
+		return arm_wfi_v4(c, h);
+	}
+	removed(c, "HCR_EL2.TWI clear: WFI waits in the guest");
+	struct replay_design *d = (struct replay_design *)c->d;
+	if (h && d->v4 && v4_cpu_ok(c)) {	/* the vPE stays resident: the vLPI wakes the WFI, no exit */
+		uint32_t vintid = v4_send(d, (unsigned)c->vcpu, h->u.irqh.irq);
+		if (d->v4_direct) {
+			its_v4_acknowledge(&d->v4->hits, (unsigned)c->vcpu, vintid);
+			return;
+		}
+	}
+	c->out->wake = el2_exit_name(EL2X_IRQ);
+}
+
+/* ICC_SGI1R_EL1 (3,0,12,11,5), IHI 0069H 12.2.21 */
+static bool is_sgi1r(const struct trace_event *e)
+{
+	return e->u.sys.op0 == 3 && e->u.sys.op1 == 0 && e->u.sys.crn == 12 && e->u.sys.crm == 11 && e->u.sys.op2 == 5;
+}
+
+/* A trapped ICC_SGI1R_EL1 write still traps under GICv4.1 (HCR_EL2.IMO:
+ * SGI generation has no virtual CPU interface form); whether KVM then
+ * makes it a vSGI (GITS_SGIR, only once the guest set GICD_CTLR.nASSGIreq)
+ * and for which targets (the value written, which kvm_sys_access does not
+ * print) the trace does not say, nor does any KVM event on the target's
+ * side name the SGI (vgic_update_irq_pending is not traced for SGIs). */
+static void arm_sgi1r(struct dctx *c)
+{
+	arm_kept(c, EL2X_SYS64, "trapped system register");
+	if (c->d->v4 && c->d->v4->version >= 41)
+		undecided(c, "GICv4.1: a vSGI? (the guest's nASSGIreq, the targets: not in the trace)");
 }
 
 static void arm_decide(struct dctx *c)
@@ -803,11 +890,7 @@ static void arm_decide(struct dctx *c)
 			undecided(c, "no kvm_wfx_arm64");
 			return;
 		}
-		if (e->u.wfx.wfe || el2_traps_wfi(m))
-			return arm_kept(c, x, e->u.wfx.wfe ? "WFE (as recorded)" : "HCR_EL2.TWI");
-		removed(c, "HCR_EL2.TWI clear: WFI waits in the guest");
-		c->out->wake = el2_exit_name(EL2X_IRQ);
-		return;
+		return arm_wfx(c, e);
 	case EL2X_SMC64:
 		if (!el2_traps_smc(m))
 			return removed(c, "HCR_EL2.TSC clear");
@@ -821,6 +904,8 @@ static void arm_decide(struct dctx *c)
 		if (!el2_traps_sysreg(m, SYS_REG(e->u.sys.op0, e->u.sys.op1, e->u.sys.crn, e->u.sys.crm, e->u.sys.op2),
 				      !e->u.sys.write))
 			return removed(c, "system register access not trapped (HCR_EL2 TID*, TVM, CNTHCTL_EL2)");
+		if (e->u.sys.write && is_sgi1r(e))
+			return arm_sgi1r(c);
 		return arm_kept(c, x, "trapped system register");
 	case EL2X_DABT_LOW:
 		if (!companion(c, TEV_MMIO) && !companion(c, TEV_MMIO_EMULATE) && !companion(c, TEV_USERSPACE_EXIT))
@@ -1046,6 +1131,24 @@ static uint64_t to_cycles(const struct replay *r, const struct replay_design *d,
 	return r->ts_cycles ? ts : (uint64_t)((double)ts * d->freq_mhz / 1000.0 + 0.5);
 }
 
+/* GICv4 work beside a blocking WFI: residency changes and their cycles,
+ * and a doorbell, counted as added but not as a VM exit (the vCPU was in
+ * the hypervisor already, as hvsim run counts it).  Charged, like a wake-up,
+ * when the vCPU's next exit shows it ran again (platform/virt_irq.c
+ * charges it at that entry). */
+static void gic_v4_work(struct replay *r, struct replay_side *s, struct replay_decision *o)
+{
+	static const char doorbell[] = "doorbell";
+	s->residency += o->residency;
+	s->hyp_cycles += o->hyp_cycles;
+	if (o->doorbell) {
+		s->added[reason_id(r, doorbell)]++;
+		s->nadded++;
+		s->doorbells++;
+	}
+	*o = (struct replay_decision){ 0 };
+}
+
 /* The exit's outcome under design i. */
 static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, uint64_t dur)
 {
@@ -1063,6 +1166,8 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 	s->instead_cycles += o.extra;
 	if (o.nadded)
 		add_exits(s, reason_id(r, o.added), o.nadded, o.added_cost);
+	if (o.residency || o.doorbell)
+		v->ds[i].v4 = o;
 	switch (o.outcome) {
 	case RO_REMOVED:
 		s->removed[src_id]++;
@@ -1112,6 +1217,7 @@ static void realize_wakes(struct replay *r, struct rvcpu *v)
 {
 	for (unsigned i = 0; i < r->nd; i++) {
 		struct dstate *s = &v->ds[i];
+		gic_v4_work(r, &v->d[i], &s->v4);
 		if (!s->wake)
 			continue;
 		int id = reason_id(r, s->wake);
@@ -1207,6 +1313,9 @@ static void side_sum(struct replay_side *t, const struct replay_side *s, unsigne
 	t->undecidable += s->undecidable;
 	t->unmodelled += s->unmodelled;
 	t->instead_cycles += s->instead_cycles;
+	t->residency += s->residency;
+	t->doorbells += s->doorbells;
+	t->hyp_cycles += s->hyp_cycles;
 	for (unsigned k = 0; k < n; k++) {
 		t->n[k] += s->n[k];
 		t->cyc[k] += s->cyc[k];
@@ -1231,7 +1340,8 @@ static void vcpu_cycles(struct replay *r, unsigned k, const struct rvcpu *v)
 	out[0] = to_cycles(r, &r->des[0], span);
 	out[1] = to_cycles(r, &r->des[0], guest);
 	for (unsigned i = 0; i < r->nd; i++)
-		out[2 + i] = to_cycles(r, &r->des[i], guest) + v->d[i].exit_cycles + v->d[i].instead_cycles;
+		out[2 + i] = to_cycles(r, &r->des[i], guest) + v->d[i].exit_cycles + v->d[i].instead_cycles +
+			     v->d[i].hyp_cycles;
 }
 
 void replay_finish(struct replay *r)

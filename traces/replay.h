@@ -16,7 +16,8 @@
  *                 instead is charged (nothing, for these)
  *  - added:       an exit the design adds (the interrupt that wakes a HLT or
  *                 WFI that no longer exits, charged when the vCPU's next exit
- *                 shows the guest ran on)
+ *                 shows the guest ran on), or a GICv4 doorbell (host work
+ *                 for a vCPU blocked in WFI: counted, not an exit)
  *  - undecidable: the decision needs an event the trace lacks (no kvm_msr
  *                 after an MSR_WRITE): kept with its recorded reason, costed
  *                 by the design, never guessed
@@ -103,6 +104,13 @@ struct replay_decision {
 	unsigned nadded;	/*   how many */
 	cycles_t added_cost;	/*   their cost together */
 	cycles_t extra;		/* the vCPU's cycles outside any exit (the PML drain after an exit) */
+	/* GICv4 work outside the exit (kept WFI): vPE residency changes
+	 * (vgic_v4_put at the block, vgic_v4_load at the next entry) and their
+	 * cycles; a doorbell the host takes for the vPE (an added event, not a
+	 * VM exit: the vCPU is already in the hypervisor) */
+	unsigned residency;
+	bool doorbell;
+	cycles_t hyp_cycles;
 };
 
 /* Counts for one side (the trace as recorded, or one design) of one vCPU or
@@ -112,6 +120,8 @@ struct replay_side {
 	uint64_t n[REPLAY_MAX_REASONS], cyc[REPLAY_MAX_REASONS];
 	uint64_t removed[REPLAY_MAX_REASONS], added[REPLAY_MAX_REASONS];
 	uint64_t nremoved, nadded, undecidable, unmodelled, instead_cycles;
+	uint64_t residency, hyp_cycles;	/* GICv4 vPE residency changes; host work outside exits (residency, doorbells) */
+	uint64_t doorbells;		/* of nadded, GICv4 doorbells: added events that are not exits */
 };
 
 struct replay;

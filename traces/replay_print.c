@@ -69,6 +69,9 @@ static void text_outcomes(const struct replay *r, unsigned i, int v, FILE *out)
 		if (s->added[k])
 			fprintf(out, "    added   %-22s %10" PRIu64 "\n", replay_reason_name(r, k), s->added[k]);
 	}
+	if (s->residency || s->hyp_cycles)
+		fprintf(out, "    GICv4 outside exits: %" PRIu64 " vPE residency changes, %" PRIu64
+			" cycles with the doorbells\n", s->residency, s->hyp_cycles);
 }
 
 static void text_table(const struct replay *r, int v, FILE *out)
@@ -388,6 +391,10 @@ static int put_design(struct stats *st, const struct replay *r, const struct tra
 		  s->undecidable);
 	rc |= put(st, "unmodelled", "exits with a reason no model decides (costed as recorded)", s->unmodelled);
 	rc |= put(st, "instead_cycles", "cycles of what the hardware does instead of removed exits", s->instead_cycles);
+	rc |= put(st, "hyp_cycles", "host and hypervisor work the design adds outside exits (GICv4 vPE residency, doorbells)",
+		  s->hyp_cycles);
+	rc |= put(st, "gic_v4_residency_changes", "GICv4 vPE residency changes at blocking WFIs (vgic_v4_put/load)",
+		  s->residency);
 	rc |= put_side(st, r, -1, -1, "source.");
 	rc |= put(st, "source.guest_cycles", "guest time between exits, all vCPUs", replay_guest_cycles(r, -1));
 	rc |= put(st, "source.kvm_exit_lines", "kvm_exit records", replay_exit_lines(r));

@@ -1,13 +1,16 @@
 /* Fuzz target: a whole text trace through the streaming reader and the
- * replay (traces/replay.c) under two designs of the trace's architecture:
- * the machine's default and one with a feature off (x86: no APICv, no HLT
- * exiting; arm64: no TWI, no TID3), then every output.
+ * replay (traces/replay.c) under three designs of the trace's architecture:
+ * the machine's default, one with a feature off (x86: no APICv, no HLT
+ * exiting; arm64: no TWI, no TID3) and one with a feature on (x86: the
+ * exitless timer; arm64: GICv4 with TWI, so WFIs block with their vPE
+ * non-resident), then every output.
  * Input: byte 0 picks the format (bits 0-1: auto, ftrace, perf, auto); the
  * rest is the trace.
  * Promises checked (traces/replay.h): replay_add fails only on a trace that
  * mixes architectures; every kvm_exit is accounted once per design (kept,
  * undecidable or unmodelled, or removed), so a design's exits are the
- * trace's minus the removed plus the added; the trace's own count is the
+ * trace's minus the removed plus the added exits (the added events less the
+ * doorbells, which are not exits); the trace's own count is the
  * number of kvm_exit records; text, JSON, CSV and statistics are written. */
 #include "tests/fuzz/fuzz.h"
 
@@ -31,10 +34,14 @@ static int load(void *ctx, enum trace_arch arch, unsigned i, struct replay_desig
 	struct cfg *c = cfg_new();
 	bool arm = arch == TRACE_ARCH_ARM64;
 	fuzz_check(c && design_load_default(c, arm ? ISA_A64 : ISA_X86_64) == 0, "default design loads");
+	static const char *const on[2][2] = { { "lapic.timer=exitless", "sim.vcpus=2" }, { "gic.version=4", "sim.vcpus=2" } };
 	if (i == 1)
 		for (unsigned k = 0; k < 3; k++)
 			fuzz_check(cfg_set(c, off[arm][k]) == 0, "toggle applies");
-	int rc = replay_design_init(d, arch, c, i ? "off" : "default");
+	for (unsigned k = 0; i == 2 && k < 2; k++)
+		fuzz_check(cfg_set(c, on[arm][k]) == 0, "toggle applies");
+	static const char *const names[] = { "default", "off", "on" };
+	int rc = replay_design_init(d, arch, c, names[i]);
 	cfg_free(c);
 	return rc;
 }
@@ -61,7 +68,8 @@ static void accounted(const struct replay *r)
 	fuzz_check(src->exits == replay_exit_lines(r), "one recorded exit per kvm_exit");
 	for (unsigned i = 0; i < replay_ndesigns(r); i++) {
 		const struct replay_side *s = replay_side(r, (int)i, -1);
-		fuzz_check(s->exits + s->nremoved == src->exits + s->nadded, "every exit accounted once");
+		fuzz_check(s->doorbells <= s->nadded, "doorbells are added events");
+		fuzz_check(s->exits + s->nremoved == src->exits + s->nadded - s->doorbells, "every exit accounted once");
 		fuzz_check(s->undecidable + s->unmodelled <= s->exits, "undecidable and unmodelled are exits");
 	}
 }
@@ -78,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fclose(f);
 		return 0;
 	}
-	struct replay *r = replay_new(2, load, NULL);
+	struct replay *r = replay_new(3, load, NULL);
 	fuzz_check(r != NULL, "replay_new");
 	struct trace_event ev;
 	int rc;

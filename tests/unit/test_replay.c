@@ -265,6 +265,73 @@ static void test_gicv4(void)
 	replay_design_fini(&des);
 }
 
+/* A WFI that blocks in the hypervisor under GICv4 (HCR_EL2.TWI set): KVM
+ * makes the vPE non-resident (vgic_v4_put) and resident again when the vCPU
+ * runs (vgic_v4_load): 2 residency changes; a device MSI the trace shows
+ * meanwhile finds the vPE not resident and rings its doorbell (an added
+ * event, not an exit).  GICv3 does neither; WFE never blocks this way. */
+#define WFI_EXIT A64("0x0001", "WFx"), "t-1 [000] ..... 1.0: kvm_wfx_arm64: guest executed wfi at: 0x1000"
+#define VFIO_MSI "t-1 [000] d.... 1.0: irq_handler_entry: irq=42 name=vfio-msix[0](0000:01:00.0)"
+static void test_gicv4_wfi(void)
+{
+	const char *const wfi[] = { WFI_EXIT, NULL }, *const wfi_msi[] = { WFI_EXIT, VFIO_MSI, NULL };
+	const char *const wfe[] = { A64("0x0001", "WFx"), "t-1 [000] ..... 1.0: kvm_wfx_arm64: guest executed wfe at: 0x1000",
+				    NULL };
+	const char *const run_msi[] = { "t-1 [000] d.... 1.0: kvm_exit: IRQ: HSR_EC: 0x0000 (UNKNOWN), PC: 0x1000", VFIO_MSI,
+					NULL };
+	const char *const v3[] = { "gic.version=3", NULL }, *const v4[] = { "gic.version=4", NULL };
+	design(TRACE_ARCH_ARM64, v3);
+	struct replay_decision d = decide(wfi_msi);
+	expect(d, RO_KEPT, "WFx");
+	CU_ASSERT(d.residency == 0 && !d.doorbell && d.hyp_cycles == 0);
+	design(TRACE_ARCH_ARM64, v4);
+	cycles_t res = des.v4->cost.residency, db = des.v4->cost.doorbell;
+	CU_ASSERT(res > 0 && db > 0);
+	d = decide(wfi);
+	expect(d, RO_KEPT, "WFx");
+	CU_ASSERT_EQUAL(d.residency, 2);
+	CU_ASSERT(!d.doorbell);
+	CU_ASSERT_EQUAL(d.hyp_cycles, 2 * res);
+	for (int i = 0; i < 2; i++) {	/* the vPE is resident again and the vLPI taken: the same each time */
+		d = decide(wfi_msi);
+		expect(d, RO_KEPT, "WFx");
+		CU_ASSERT_EQUAL(d.residency, 2);
+		CU_ASSERT(d.doorbell);
+		CU_ASSERT_EQUAL(d.hyp_cycles, 2 * res + db);
+		expect(decide(run_msi), RO_REMOVED, NULL);	/* running again: direct, no doorbell */
+	}
+	d = decide(wfe);
+	CU_ASSERT(d.residency == 0 && !d.doorbell && d.hyp_cycles == 0);
+	/* WFI not trapped: the vPE stays resident, the vLPI wakes the WFI
+	 * without an exit; under GICv3 the MSI's kick exits instead */
+	const char *const notwi4[] = { "gic.version=4", "el2.hcr_el2=0x8807c063f", NULL },
+			  *const notwi3[] = { "gic.version=3", "el2.hcr_el2=0x8807c063f", NULL };
+	design(TRACE_ARCH_ARM64, notwi4);
+	d = decide(wfi_msi);
+	expect(d, RO_REMOVED, NULL);
+	CU_ASSERT_PTR_NULL(d.wake);
+	CU_ASSERT(d.residency == 0 && !d.doorbell);
+	design(TRACE_ARCH_ARM64, notwi3);
+	d = decide(wfi_msi);
+	expect(d, RO_REMOVED, NULL);
+	CU_ASSERT_STRING_EQUAL(d.wake, "IRQ");
+	replay_design_fini(&des);
+}
+
+/* ICC_SGI1R_EL1 writes trap under every GIC (HCR_EL2.IMO); under GICv4.1
+ * whether the SGI is a vSGI and whom it targets is not in the trace. */
+static void test_gicv41_sgi(void)
+{
+	const char *const sgi[] = { A64("0x0018", "SYS64"),
+				    "t-1 [000] ..... 1.0: kvm_sys_access: PC: 1000 ICC_SGI1R_EL1 (3,0,12,11,5) write", NULL };
+	const char *const v4[] = { "gic.version=4", NULL }, *const v41[] = { "gic.version=4.1", NULL };
+	design(TRACE_ARCH_ARM64, v4);
+	expect(decide(sgi), RO_KEPT, "SYS64");
+	design(TRACE_ARCH_ARM64, v41);
+	expect(decide(sgi), RO_UNDECIDABLE, "SYS64");
+	replay_design_fini(&des);
+}
+
 /* DABT_LOW goes to the userspace VMM when the trace says so: the cost has the round trip. */
 static void test_user_cost(void)
 {
@@ -286,7 +353,8 @@ int main(void)
 		{ "APIC exits", test_apic_exits },
 		{ "unknown and SVM", test_unknown }, { "WFI trapping", test_wfi }, { "TID3", test_tid3 },
 		{ "userspace round trip", test_user_cost }, { "x86 timer designs", test_timer_designs },
-		{ "GICv4 device MSIs", test_gicv4 }, CU_TEST_INFO_NULL,
+		{ "GICv4 device MSIs", test_gicv4 }, { "GICv4 blocking WFI", test_gicv4_wfi },
+		{ "GICv4.1 SGIs", test_gicv41_sgi }, CU_TEST_INFO_NULL,
 	};
 	return unit_run("replay", tests);
 }
