@@ -797,6 +797,8 @@ static void arm_mem_fault(struct dctx *c)
 	const struct trace_event *g = companion(c, TEV_GUEST_FAULT);
 	dirty_fault(c, arm_wp_kind(c), g ? g->u.gfault.ipa : 0, el2_exit_name(EL2X_DABT_LOW),
 		    arm_cost(c->d, EL2X_DABT_LOW, false, lrs_of(c)));
+}
+
 /* A WFI that blocks in the hypervisor under GICv4 (kvm_vcpu_wfi): the vPE
  * is made non-resident with its doorbell armed (vgic_v4_put:
  * GICR_VPENDBASER.Valid = 0) and resident again when the vCPU next runs
