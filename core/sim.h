@@ -48,13 +48,18 @@ bool evq_pop(struct evq *q, struct sim_event *ev);
 enum sim_cpu_state { SIM_CPU_OFF, SIM_CPU_RUNNING, SIM_CPU_HALTED };
 
 struct sim_cpu {
-	unsigned id;
 	cycles_t clock;           /* local time; advanced by the CPU's run function */
-	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
-	enum sim_cpu_state state;
+	/* At most until: a run function may go on without looking at anything
+	 * else while clock < bound.  Lowered with until by evq_push, set to 0
+	 * by sim_stop while the CPU runs; the run function may lower it further
+	 * (its own reasons to look) and recomputes it when it has looked. */
+	cycles_t bound;
 	/* End of the current slice, set by sim_run and lowered by evq_push while
 	 * the CPU runs: run() reads it afresh at every point it may stop. */
 	cycles_t until;
+	unsigned id;
+	enum sim_cpu_state state;
+	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
 	/* Executes until clock >= until, the CPU halts/turns off, or sim_stop()
 	 * is called.  Returns 0, or -1 on an internal error (err_set). */
 	int (*run)(struct sim_cpu *cpu);
