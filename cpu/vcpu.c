@@ -432,7 +432,7 @@ static cycles_t limit_bound(struct vcpu *v)
 static void rebound(struct vcpu *v)
 {
 	struct vcpus *s = v->set;
-	cycles_t b = v->sc.until;
+	cycles_t b = v->sc.until < *v->irq_check_at ? v->sc.until : *v->irq_check_at;
 	if (v->block_check || s->sim.stop != SIM_RUNNING)
 		b = 0;
 	else if (s->insn_limit != UINT64_MAX) {
@@ -482,8 +482,8 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
  * 2.0.1 runs the hook before the block), so a block is counted only when it
  * will run: quantum ends and --max-insns land on block boundaries.
  * Runs for every executed block, so the common case (known block in the
- * decoder's front table, clock below the bound and the interrupt check) is
- * two comparisons and calls nothing; anything else takes block_slow,
+ * decoder's front table, clock below the bound) is three comparisons and
+ * calls nothing; anything else takes block_slow,
  * which asks the front end first.  Between two host cache misses of the
  * guest's, fewer loads here let the host overlap them. */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
@@ -491,8 +491,7 @@ void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	struct vcpu *v = ud;
 	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
 	(void)uc;
-	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.bound &&
-			     v->sc.clock < *v->irq_check_at, 1))
+	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.bound, 1))
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);

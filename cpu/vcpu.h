@@ -81,11 +81,11 @@ struct vcpu_exit_note {
 struct vcpu {
 	/* What vcpu_block reads and writes for a known block, in its first
 	 * cache line (struct vcpu is 64-byte aligned): it calls nothing while
-	 * sc.clock < sc.bound and sc.clock < *irq_check_at (the interrupt
-	 * controller's next check for this vCPU).  sc.bound folds every other
-	 * reason to look: the slice end, a stop, --max-insns, and block_check
-	 * (vcpu_check_next_block), and is recomputed after each block that
-	 * looked (vcpu.c rebound). */
+	 * sc.clock < sc.bound.  sc.bound folds every reason to look: the slice
+	 * end, *irq_check_at (the interrupt controller's next check for this
+	 * vCPU, which lowers the bound with it: sim_cpu_look_by), a stop,
+	 * --max-insns and block_check (vcpu_check_next_block); it is
+	 * recomputed after each block that looked (vcpu.c rebound). */
 	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const cycles_t *irq_check_at;
 	const struct dblock *cur;    /* block being executed */
