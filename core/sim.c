@@ -48,8 +48,11 @@ void evq_push(struct evq *q, cycles_t when, sim_event_fn fn, void *ctx)
 		i = parent;
 	}
 	q->heap[i] = ev;
-	if (q->running && when < q->running->until)
+	if (q->running && when < q->running->until) {
 		q->running->until = when;
+		if (when < q->running->bound)
+			q->running->bound = when;
+	}
 }
 
 bool evq_peek(const struct evq *q, cycles_t *when)
@@ -132,6 +135,14 @@ void sim_stop(struct sim *s, enum sim_stop_reason why, int status)
 		return;
 	s->stop = why;
 	s->exit_status = status;
+	if (s->events.running)
+		s->events.running->bound = 0;   /* it looks at the stop at once */
+}
+
+void sim_cpu_look_by(struct sim *s, unsigned cpu, cycles_t t)
+{
+	if (s && cpu < s->ncpus && t < s->cpus[cpu]->bound)
+		s->cpus[cpu]->bound = t;
 }
 
 void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when)
@@ -210,7 +221,7 @@ static cycles_t run_slice(struct sim *s, cycles_t t, cycles_t h)
 		struct sim_cpu *cpu = s->cpus[i];
 		if (cpu->state != SIM_CPU_RUNNING || cpu->clock >= h)
 			continue;
-		cpu->until = h;
+		cpu->until = cpu->bound = h;
 		s->events.running = cpu;
 		int r = cpu->run(cpu);
 		s->events.running = NULL;

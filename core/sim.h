@@ -48,13 +48,18 @@ bool evq_pop(struct evq *q, struct sim_event *ev);
 enum sim_cpu_state { SIM_CPU_OFF, SIM_CPU_RUNNING, SIM_CPU_HALTED };
 
 struct sim_cpu {
-	unsigned id;
 	cycles_t clock;           /* local time; advanced by the CPU's run function */
-	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
-	enum sim_cpu_state state;
+	/* At most until: a run function may go on without looking at anything
+	 * else while clock < bound.  Lowered with until by evq_push, set to 0
+	 * by sim_stop while the CPU runs; the run function may lower it further
+	 * (its own reasons to look) and recomputes it when it has looked. */
+	cycles_t bound;
 	/* End of the current slice, set by sim_run and lowered by evq_push while
 	 * the CPU runs: run() reads it afresh at every point it may stop. */
 	cycles_t until;
+	unsigned id;
+	enum sim_cpu_state state;
+	cycles_t idle_cycles;     /* time spent OFF or HALTED (advanced by sim_run) */
 	/* Executes until clock >= until, the CPU halts/turns off, or sim_stop()
 	 * is called.  Returns 0, or -1 on an internal error (err_set). */
 	int (*run)(struct sim_cpu *cpu);
@@ -96,6 +101,9 @@ void sim_free(struct sim *s);
 enum sim_stop_reason sim_run(struct sim *s);
 /* Requests a stop; the first request wins. */
 void sim_stop(struct sim *s, enum sim_stop_reason why, int status);
+/* Lowers CPU cpu's bound to t (s may be NULL: no machine running yet):
+ * what it must look at from t on, an interrupt controller's next check. */
+void sim_cpu_look_by(struct sim *s, unsigned cpu, cycles_t t);
 /* HALTED or OFF -> RUNNING with clock = max(clock, when). */
 void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when);
 const char *sim_stop_name(enum sim_stop_reason r);

@@ -340,7 +340,7 @@ static void irq_sync(struct vcpu *v, uint64_t pc)
 	}
 	v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
-	v->block_check = true;
+	vcpu_check_next_block(v);
 }
 
 /* Before the block at addr: if the virtual IRQ is signalled and PSTATE.I
@@ -401,7 +401,7 @@ static bool irq_sysreg(struct vcpu *v, uint32_t r, bool is_read, uint64_t *val, 
 	if (!ic->ops->sysreg(ic->ctx, v->id, r, is_read, val, v->sc.clock, trapped))
 		return false;
 	v->a64.irq_line = ic->ops->irq_line(ic->ctx, v->id);
-	v->block_check = true;
+	vcpu_check_next_block(v);
 	return true;
 }
 
@@ -496,7 +496,7 @@ static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_r
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
 	if (!is_read) {
 		v->a64.hflags_dirty = true;   /* QEMU rebuilds its flags after the write */
-		v->block_check = true;
+		vcpu_check_next_block(v);
 	}
 	if (!is_read && (r == R_SCTLR_EL1 || r == R_TCR_EL1 || r == R_TTBR0_EL1 || r == R_TTBR1_EL1)) {
 		v->a64.s1.valid = false;
@@ -582,7 +582,7 @@ static void smccc(struct vcpu *v, enum el2_exit x, uint64_t pc_after)
 		if (ok) {
 			v->a64.vse = true;
 			v->a64.vsesr = (uint32_t)a[1];
-			v->block_check = true;   /* taken at a block boundary once PSTATE.A is clear */
+			vcpu_check_next_block(v);   /* taken at a block boundary once PSTATE.A is clear */
 		}
 		wr(v, UC_ARM64_REG_X0, ok ? 0 : (uint64_t)(int64_t)SMCCC_RET_INVALID_PARAMETER);
 		return;

@@ -39,6 +39,7 @@ struct decode_cache {
 	uint32_t bits;                  /* table has 1 << bits slots */
 	uint32_t used;
 	uint64_t decoded;               /* blocks decoded since creation */
+	uint32_t max_insns;             /* the most instructions in a decoded block */
 	struct dblock_special *sp;      /* specials of the block being decoded */
 	uint32_t sp_cap;
 };
@@ -653,6 +654,8 @@ const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const 
 	}
 	insert(dc, b);
 	dc->decoded++;
+	if (t.ninsns > dc->max_insns)
+		dc->max_insns = t.ninsns;
 	return b;
 }
 
@@ -725,6 +728,11 @@ bool decode_x86_memop(struct decode_cache *dc, uint64_t addr, const uint8_t *cod
 uint64_t decode_stats_blocks(const struct decode_cache *dc)
 {
 	return dc->decoded;
+}
+
+uint32_t decode_max_insns(const struct decode_cache *dc)
+{
+	return dc->max_insns;
 }
 
 /* ---- A64 load/store addressing (Arm ARM C4.1.66) ---- */

@@ -104,6 +104,8 @@ void decode_flush(struct decode_cache *dc);
  * For tests and for the front ends' fault decode. */
 enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);
 uint64_t decode_stats_blocks(const struct decode_cache *dc);
+/* The most instructions in any block decoded so far. */
+uint32_t decode_max_insns(const struct decode_cache *dc);
 
 /* x86: the explicit memory operand of one instruction, for the front end
  * to compute its address from the registers (SDM Vol. 2A 2.1.5).  GPRs by

@@ -114,6 +114,10 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 		return -1;
 	uint32_t cpi[IC_COUNT];
 	machine_cpi_milli(m->cfg, cpi);
+	s->min_cpi_milli = UINT32_MAX;
+	for (unsigned c = 0; c < IC_COUNT; c++)
+		if (cpi[c] < s->min_cpi_milli)
+			s->min_cpi_milli = cpi[c];
 	s->dc = decode_cache_new(m->isa, cpi);
 	if (!s->dc)
 		return err_set("cannot initialise the instruction decoder (Capstone)");
@@ -140,9 +144,11 @@ int vcpus_create(struct vcpus *s, struct machine *m, struct virt *virt, struct p
 	}
 	xlate_declare_exits(s);
 	for (unsigned i = 0; i < s->n; i++) {
-		struct vcpu *v = calloc(1, sizeof *v);
+		/* aligned: vcpu_block's fields share one cache line */
+		struct vcpu *v = aligned_alloc(64, (sizeof *v + 63) & ~(size_t)63);
 		if (!v)
 			return err_set("out of memory");
+		memset(v, 0, sizeof *v);
 		v->set = s;
 		v->front = (const struct decode_front *)s->dc;
 		v->irq_check_at = m->irqc ? &m->irqc->check_at[i] : &never;
@@ -402,10 +408,8 @@ static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint3
 
 static inline __attribute__((always_inline)) void count_block(struct vcpu *v, const struct decode_entry *e)
 {
-	struct vcpus *s = v->set;
 	v->cur = e->b;
 	v->insns += e->ninsns;
-	s->total_insns += e->ninsns;
 	/* clock.milli += cost, milli < 1000: at most one carry */
 	uint32_t milli = v->milli + (uint32_t)(e->cost & ((1u << DECODE_FRACTION_BITS) - 1));
 	uint32_t carry = milli >= 1000;
@@ -413,8 +417,46 @@ static inline __attribute__((always_inline)) void count_block(struct vcpu *v, co
 	v->milli = milli - carry * 1000;
 }
 
+static void sync_total(struct vcpu *v)
+{
+	v->set->total_insns += v->insns - v->insns_in_total;
+	v->insns_in_total = v->insns;
+}
+
+/* --max-insns as a clock bound: every instruction costs at least
+ * min_cpi_milli, so until the clock has advanced by (left - nmax) *
+ * min_cpi_milli / 1000 cycles fewer than left - nmax instructions have run
+ * since now, and the next block (nmax at most) cannot pass the limit. */
+static cycles_t limit_bound(struct vcpu *v)
+{
+	struct vcpus *s = v->set;
+	uint64_t done = s->total_insns + (v->insns - v->insns_in_total);
+	uint64_t nmax = decode_max_insns(s->dc);
+	if (!s->min_cpi_milli || done >= s->insn_limit || s->insn_limit - done <= nmax)
+		return 0;
+	uint64_t left = s->insn_limit - done - nmax;
+	uint64_t d = left > UINT64_MAX / s->min_cpi_milli ? UINT64_MAX : left * s->min_cpi_milli / 1000;
+	return d > UINT64_MAX - v->sc.clock ? UINT64_MAX : v->sc.clock + d;
+}
+
+/* sc.bound for the blocks to come: the fast path runs them while the
+ * clock is below it and the block is known, exactly as long as block_slow
+ * would only have counted them. */
+static void rebound(struct vcpu *v)
+{
+	struct vcpus *s = v->set;
+	cycles_t b = v->sc.until < *v->irq_check_at ? v->sc.until : *v->irq_check_at;
+	if (v->block_check || s->sim.stop != SIM_RUNNING)
+		b = 0;
+	else if (s->insn_limit != UINT64_MAX) {
+		cycles_t l = limit_bound(v);
+		b = l < b ? l : b;
+	}
+	v->sc.bound = b;
+}
+
 /* vcpu_block in full, in the order that decides which stop wins. */
-static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
+static void block_decide(struct vcpu *v, uint64_t addr, uint32_t size)
 {
 	struct vcpus *s = v->set;
 	if (s->arch->before_block(v, addr))
@@ -442,22 +484,27 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
 	count_block(v, e);
 }
 
+static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
+{
+	sync_total(v);
+	block_decide(v, addr, size);
+	rebound(v);
+}
+
 /* UC_HOOK_BLOCK: the timing model.  Stopping here skips the block (Unicorn
  * 2.0.1 runs the hook before the block), so a block is counted only when it
  * will run: quantum ends and --max-insns land on block boundaries.
  * Runs for every executed block, so the common case (known block in the
- * decoder's front table, no stop or interrupt check due, nothing the front
- * end asked to see) is checked at once and calls nothing; anything else
- * takes block_slow, which asks the front end first. */
+ * decoder's front table, clock below the bound) is three comparisons and
+ * calls nothing; anything else takes block_slow,
+ * which asks the front end first.  Between two host cache misses of the
+ * guest's, fewer loads here let the host overlap them. */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
-	struct vcpus *s = v->set;
 	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
 	(void)uc;
-	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.until &&
-			     v->sc.clock < *v->irq_check_at && !v->block_check && s->sim.stop == SIM_RUNNING &&
-			     s->total_insns + e->ninsns <= s->insn_limit, 1))
+	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.bound, 1))
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);
@@ -532,7 +579,7 @@ void vcpu_invalidate_code(struct vcpu *v, bool broadcast, uint64_t addr, uint64_
 		v->inval_lo = addr < v->inval_lo ? addr : v->inval_lo;
 		v->inval_hi = end > v->inval_hi ? end : v->inval_hi;
 	}
-	v->sc.until = 0;    /* the next block hook stops */
+	v->sc.until = v->sc.bound = 0;    /* the next block hook stops */
 }
 
 void vcpu_serialize(struct vcpu *v)
@@ -584,7 +631,9 @@ static int vcpu_run(struct sim_cpu *sc)
 	while (sc->state == SIM_CPU_RUNNING && sc->clock < sc->until && s->sim.stop == SIM_RUNNING) {
 		v->stop_requested = false;
 		uint64_t pc = s->arch->get_pc(v);
+		rebound(v);
 		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
+		sync_total(v);
 		if (v->resume_valid) {
 			v->resume_valid = false;
 			s->arch->set_pc(v, v->resume_pc);

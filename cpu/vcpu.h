@@ -81,20 +81,28 @@ struct vcpu_exit_note {
 };
 
 struct vcpu {
+	/* What vcpu_block reads and writes for a known block, in its first
+	 * cache line (struct vcpu is 64-byte aligned): it calls nothing while
+	 * sc.clock < sc.bound.  sc.bound folds every reason to look: the slice
+	 * end, *irq_check_at (the interrupt controller's next check for this
+	 * vCPU, which lowers the bound with it: sim_cpu_look_by), a stop,
+	 * --max-insns and block_check (vcpu_check_next_block); it is
+	 * recomputed after each block that looked (vcpu.c rebound). */
+	const struct decode_front *front;  /* the decoder's table of recent blocks */
+	const cycles_t *irq_check_at;
+	const struct dblock *cur;    /* block being executed */
+	uint64_t insns;
+	uint32_t milli;              /* sub-cycle remainder of block costs */
+	bool block_check;            /* the front end's before_block must see the next block */
 	struct sim_cpu sc;
+	/* v->insns already in set->total_insns (the fast path leaves the total
+	 * behind; block_slow and vcpu_run bring it up to date) */
+	uint64_t insns_in_total;
 	struct vcpus *set;
 	uc_engine *uc;
 	unsigned id;
 	cycles_t inval_until;        /* sc.until before a code write stopped the slice */
-	uint32_t milli;              /* sub-cycle remainder of block costs */
-	const struct decode_front *front;  /* the decoder's table of recent blocks */
-	const struct dblock *cur;    /* block being executed */
-	/* vcpu_block calls nothing while clock < *irq_check_at (the interrupt
-	 * controller's next check for this vCPU) and !block_check (set by the
-	 * front end when its before_block must see the next block). */
-	const cycles_t *irq_check_at;
-	bool block_check;
-	uint64_t insns, insns_at_exit;
+	uint64_t insns_at_exit;
 	bool stop_requested;         /* hvsim (not the guest) stopped Unicorn */
 	bool flush_pending;          /* retranslate cur (x86 specials were hooked) */
 	uint64_t inval_lo, inval_hi; /* drop the translations of [lo, hi) when stopped (lo < hi) */
@@ -148,8 +156,11 @@ struct vcpus {
 	unsigned n;
 	const struct arch_ops *arch;
 	struct decode_cache *dc;
-	uint64_t max_insns, total_insns;
+	uint64_t max_insns;
+	/* all vCPUs' instructions, the running one's up to its last block_slow */
+	uint64_t total_insns;
 	uint64_t insn_limit;      /* max_insns, or UINT64_MAX for none */
+	uint32_t min_cpi_milli;   /* the cheapest instruction class: bounds insns by cycles */
 	uint64_t code_lo, code_hi; /* span of every block hooked so far (lo > hi: none) */
 	unsigned exc_loop_limit;
 	unsigned nexits;
@@ -224,6 +235,13 @@ void vcpus_finish(struct vcpus *s);
 /* ---- for the front ends ---- */
 /* UC_HOOK_BLOCK callback (ud: the struct vcpu). */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud);
+/* The front end's before_block must see the next block (an interrupt
+ * may be taken there, a flag noted): the fast path looks at the bound only. */
+static inline void vcpu_check_next_block(struct vcpu *v)
+{
+	v->block_check = true;
+	v->sc.bound = 0;
+}
 /* Charges one exit of class x costing c (by part). */
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */

@@ -397,8 +397,7 @@ static void set_rip(struct vcpu *v, uint64_t next)
 		if (!r && rest <= sizeof code && vcpu_read_code(v, next, code, rest))
 			r = decode_block(v->set->dc, next, code, rest);
 		if (r) {
-			v->insns -= r->ninsns;
-			v->set->total_insns -= r->ninsns;
+			v->insns -= r->ninsns;   /* set->total_insns follows v->insns */
 			/* an exit in this block counted them too: they never ran */
 			if (v->insns_at_exit > v->insns)
 				v->insns_at_exit = v->insns;
@@ -917,7 +916,7 @@ static void irq_sync(struct vcpu *v, uint64_t rip)
 		v->sc.clock += ic->ops->entry(ic->ctx, v->id, v->sc.clock);
 	}
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
-	v->block_check = true;
+	vcpu_check_next_block(v);
 }
 
 /* The interrupt window (SDM Vol. 3C 26.7.5): KVM asks for it when an
@@ -966,7 +965,7 @@ static void take_irq(struct vcpu *v)
 	int vec = ic->ops->irq_ack(ic->ctx, v->id, v->sc.clock, &cost);
 	v->sc.clock += cost;
 	xd(v)->irq[v->id].line = ic->ops->irq_line(ic->ctx, v->id);
-	v->block_check = true;
+	vcpu_check_next_block(v);
 	if (vec >= 0)
 		inject(v, (unsigned)vec, -1, rd(v, UC_X86_REG_RIP));
 }
@@ -1010,7 +1009,7 @@ static void hlt_exit(struct vcpu *v, uint64_t rip)
 	wait_for_interrupt(v, true);
 	if (v->sc.state == SIM_CPU_HALTED) {
 		xd(v)->irq[v->id].reentry = back;   /* x86_before_block adds it */
-		v->block_check = true;
+		vcpu_check_next_block(v);
 	} else {
 		v->sc.clock += back;
 	}

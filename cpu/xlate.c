@@ -650,7 +650,8 @@ static uint64_t exact_address(struct vcpu *v)
 	struct xlate *x = &v->xl;
 	if (s->sim.stop != SIM_RUNNING)
 		return x->fault_page;
-	uint64_t insns = v->insns, total = s->total_insns, limit = s->insn_limit, pc = s->arch->get_pc(v);
+	uint64_t insns = v->insns, in_total = v->insns_in_total, total = s->total_insns, limit = s->insn_limit;
+	uint64_t pc = s->arch->get_pc(v);
 	cycles_t clock = v->sc.clock, until = v->sc.until;
 	uint32_t milli = v->milli;
 	const struct dblock *cur = v->cur;
@@ -668,10 +669,12 @@ static uint64_t exact_address(struct vcpu *v)
 	x->fault_pending = false;
 	xlate_flush_unicorn(v);   /* forget the scratch page */
 	v->insns = insns;
+	v->insns_in_total = in_total;
 	s->total_insns = total;
 	s->insn_limit = limit;
 	v->sc.clock = clock;
 	v->sc.until = until;
+	v->sc.bound = 0;   /* the next block recomputes it */
 	v->milli = milli;
 	v->cur = cur;
 	v->resume_valid = false;

@@ -191,6 +191,7 @@ static void check_by(struct pc_irq *p, unsigned cpu, cycles_t t)
 {
 	if (t < p->irqc.check_at[cpu])
 		p->irqc.check_at[cpu] = t;
+	sim_cpu_look_by(p->m->sim, cpu, t);   /* the block hook compares with its bound only */
 }
 
 /* The next timer expiry in core cycles (the TSC runs at the core clock). */
@@ -365,7 +366,7 @@ static void wake(struct pc_irq *p, unsigned cpu, cycles_t when)
 		return;   /* stale: woken meanwhile, or nothing to wake for */
 	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
 	sim_cpu_wake(sc, when);
-	p->irqc.check_at[cpu] = 0;
+	check_by(p, cpu, 0);
 }
 
 static void wake_event(void *ctx, cycles_t when)
@@ -871,7 +872,7 @@ void pc_irq_cpu_started(struct pc *pc, unsigned cpu)
 {
 	struct pc_irq *p = pc->irq;
 	p->lapic[cpu].state = LAPIC_CPU_RUNNING;
-	p->irqc.check_at[cpu] = 0;
+	check_by(p, cpu, 0);
 }
 
 uint8_t pc_apic_tpr(const struct pc *pc, unsigned cpu)

@@ -40,6 +40,7 @@ static void check_by(struct virt *v, unsigned cpu, cycles_t t)
 {
 	if (t < v->irqc.check_at[cpu])
 		v->irqc.check_at[cpu] = t;
+	sim_cpu_look_by(v->m.sim, cpu, t);   /* the block hook compares with its bound only */
 }
 
 /* ---- waking halted vCPUs ---- */
@@ -68,7 +69,7 @@ static void wake(struct virt *v, unsigned cpu, cycles_t when, bool ipi)
 		return;
 	DBG(LOG_GIC, "cpu%u: woken at cycle %llu", cpu, (unsigned long long)when);
 	sim_cpu_wake(sc, when);
-	v->irqc.check_at[cpu] = 0;
+	check_by(v, cpu, 0);
 	v->irqcpu[cpu].quiet_until = 0;
 }
 
@@ -219,7 +220,7 @@ static void irq_exit(void *ctx, unsigned cpu)
 {
 	struct virt *v = ctx;
 	vgic_fold(&v->gic, cpu);
-	v->irqc.check_at[cpu] = 0;
+	check_by(v, cpu, 0);
 }
 
 /* Those the last flush wrote (KVM's used_lrs), whatever the guest has done

@@ -225,6 +225,42 @@ static void test_event_queued_while_running(void)
 	sim_free(&sim);
 }
 
+/* The running CPU's bound (what its fast path compares with): an event
+ * queued before it lowers it with until, never raises it; an interrupt
+ * controller's check lowers it (sim_cpu_look_by); a stop sets it to 0. */
+static void test_bound(void)
+{
+	setup(2, 100);
+	nev = 0;
+	struct sim_cpu *c = &cpus[0].cpu;
+	c->until = c->bound = 100;
+	sim.events.running = c;
+	evq_push(&sim.events, 150, ev_wake, &cpus[1].cpu);
+	CU_ASSERT_EQUAL(c->until, 100);
+	CU_ASSERT_EQUAL(c->bound, 100);
+	evq_push(&sim.events, 60, ev_wake, &cpus[1].cpu);
+	CU_ASSERT_EQUAL(c->until, 60);
+	CU_ASSERT_EQUAL(c->bound, 60);
+	c->bound = 30;   /* the CPU's own reason to look earlier */
+	evq_push(&sim.events, 50, ev_wake, &cpus[1].cpu);
+	CU_ASSERT_EQUAL(c->until, 50);
+	CU_ASSERT_EQUAL(c->bound, 30);
+	sim_cpu_look_by(&sim, 0, 40);
+	CU_ASSERT_EQUAL(c->bound, 30);
+	sim_cpu_look_by(&sim, 0, 20);
+	CU_ASSERT_EQUAL(c->bound, 20);
+	cpus[1].cpu.bound = 500;
+	sim_cpu_look_by(&sim, 1, 7);
+	CU_ASSERT_EQUAL(cpus[1].cpu.bound, 7);
+	sim_cpu_look_by(&sim, 2, 0);      /* no such CPU: ignored */
+	sim_cpu_look_by(NULL, 0, 0);      /* no machine running: ignored */
+	CU_ASSERT_EQUAL(c->bound, 20);
+	sim_stop(&sim, SIM_STOP_LIMIT, 0);
+	CU_ASSERT_EQUAL(c->bound, 0);
+	sim.events.running = NULL;
+	sim_free(&sim);
+}
+
 /* CPU 0 halts mid-quantum at 150, sleeps through quanta, is woken at 420. */
 static void test_halt_and_idle(void)
 {
@@ -441,6 +477,7 @@ static CU_TestInfo tests[] = {
 	{ "long_step", test_long_step },
 	{ "wake_mid_quantum", test_wake_mid_quantum },
 	{ "event_queued_while_running", test_event_queued_while_running },
+	{ "bound", test_bound },
 	{ "halt_and_idle", test_halt_and_idle },
 	{ "deadlock", test_deadlock },
 	{ "all_off", test_all_off },
