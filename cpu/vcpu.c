@@ -68,12 +68,16 @@ static void register_stats(struct vcpus *s)
  * than at that block (the front end's irq_sync), at the same clock.  Only while that block
  * is the next thing to run (its slice goes on, no replay, nothing stopped):
  * nothing else can change the interrupt state before it. */
+static void rebound(struct vcpu *v);
 bool vcpu_quiet_entry(struct vcpu *v)
 {
 	struct irq_ctrl *ic = v->set->m->irqc;
-	return ic && ic->ops->quiet_entry && v->sc.clock < v->sc.until && v->set->sim.stop == SIM_RUNNING &&
-	       v->sc.state == SIM_CPU_RUNNING && !v->stop_requested && !v->xl.replaying &&
-	       ic->ops->quiet_entry(ic->ctx, v->id, v->sc.clock);
+	if (!(ic && ic->ops->quiet_entry && v->sc.clock < v->sc.until && v->set->sim.stop == SIM_RUNNING &&
+	      v->sc.state == SIM_CPU_RUNNING && !v->stop_requested && !v->xl.replaying &&
+	      ic->ops->quiet_entry(ic->ctx, v->id, v->sc.clock)))
+		return false;
+	rebound(v);	/* the controller's new check_at, which the fast path sees through the bound only */
+	return true;
 }
 
 static int vcpu_run(struct sim_cpu *sc);
