@@ -757,7 +757,7 @@ static void entry_now(struct vcpu *v)
 		return;
 	v->a64.irq_line = irqc(v)->ops->irq_line(irqc(v)->ctx, v->id);
 	if (v->a64.irq_line)   /* a64_before_block decides at the next block */
-		v->block_check = true;
+		vcpu_check_next_block(v);
 }
 
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)

@@ -873,7 +873,7 @@ static void entry_now(struct vcpu *v)
 		return;
 	xd(v)->irq[v->id].line = irqc(v)->ops->irq_line(irqc(v)->ctx, v->id);
 	if (xd(v)->irq[v->id].line)   /* x86_before_block decides at the next block */
-		v->block_check = true;
+		vcpu_check_next_block(v);
 }
 
 /* The STI shadow (SDM Vol. 2B STI): QEMU ends the translation block after

@@ -184,9 +184,6 @@ int replay_design_init(struct replay_design *d, enum trace_arch arch, const stru
 	d->irq_window_exiting = cfg_bool(c, "lapic", "irq_window_exiting");
 	d->kick_cycles = cfg_u64(c, "lapic", "kick_cycles");
 	d->window_cycles = cfg_u64(c, "lapic", "irq_window_cycles");
-	d->eoi_cycles = cfg_u64(c, "lapic", "eoi_cycles");
-	d->write_cycles = cfg_u64(c, "lapic", "write_cycles");
-	d->icr_cycles = cfg_u64(c, "lapic", "icr_write_cycles");
 	d->timer = (enum apic_timer_design)cfg_enum(c, "lapic", "timer");
 	d->preempt_cycles = cfg_u64(c, "lapic", "preemption_timer_cycles");
 	d->pi_notify_cycles = cfg_u64(c, "apicv", "pi_notify_cycles");

@@ -60,7 +60,7 @@ struct replay_design {
 	struct vapic_controls apicv;	/* from the VMCS controls */
 	uint8_t pi_nv;			/* posted-interrupt notification vector */
 	bool irq_window_exiting;	/* [lapic] irq_window_exiting */
-	cycles_t kick_cycles, window_cycles, eoi_cycles, write_cycles, icr_cycles;	/* [lapic] handlers */
+	cycles_t kick_cycles, window_cycles;	/* [lapic] handlers */
 	enum apic_timer_design timer;	/* [lapic] timer: how the LAPIC timer is backed */
 	cycles_t preempt_cycles, pi_notify_cycles;	/* [lapic] preemption_timer_cycles, [apicv] pi_notify_cycles */
 	/* [apicv] apic_access_cycles, apic_write_cycles, eoi_induced_cycles: the
