@@ -193,6 +193,8 @@ int replay_design_init(struct replay_design *d, enum trace_arch arch, const stru
 	for (unsigned x = 0; x < VMXX_COUNT; x++)
 		for (unsigned u = 0; u < 2; u++)
 			d->vmx_cost[x][u] = vmx_exit_cost(&d->vmx, x, u);
+	for (unsigned r = 0; r < VMX_NR_EXIT_REASONS; r++)
+		d->vmx_class[r] = (uint8_t)vmx_exit_class(r);
 	vmx_switch_parts(&d->vmx, &k);
 	d->switch_cost = cost_total(&k);
 	return dirty_design(d, c, d->switch_cost);
@@ -228,14 +230,34 @@ static bool to_user(const struct dctx *c)
 	return m && m->u.mmio.type == 0;
 }
 
+/* A decision with nothing in it, field by field: as one struct store it is
+ * a `rep stos`, which costs more than the rest of a simple exit's decision. */
+static inline void decision_clear(struct replay_decision *o)
+{
+	o->outcome = RO_KEPT;
+	o->reason = o->cause = o->wake = o->added = NULL;
+	o->cost = o->added_cost = o->extra = o->hyp_cycles = 0;
+	o->nadded = o->residency = 0;
+	o->doorbell = false;
+}
+
+/* The outcome (the decision was cleared before: the other fields are 0). */
+static void outcome(struct dctx *c, enum replay_outcome k, const char *reason, cycles_t cost, const char *cause)
+{
+	c->out->outcome = k;
+	c->out->reason = reason;
+	c->out->cost = cost;
+	c->out->cause = cause;
+}
+
 static void kept(struct dctx *c, const char *reason, cycles_t cost, const char *cause)
 {
-	*c->out = (struct replay_decision){ .outcome = RO_KEPT, .reason = reason, .cost = cost, .cause = cause };
+	outcome(c, RO_KEPT, reason, cost, cause);
 }
 
 static void removed(struct dctx *c, const char *cause)
 {
-	*c->out = (struct replay_decision){ .outcome = RO_REMOVED, .cause = cause };
+	outcome(c, RO_REMOVED, NULL, 0, cause);
 }
 
 /* Kept with its recorded reason (already decided so by the caller): the
@@ -260,7 +282,7 @@ static cycles_t switch_plus(const struct replay_design *d, cycles_t handler)
 
 static void x86_by_class(struct dctx *c, unsigned reason, const char *cause)
 {
-	enum vmx_exit x = vmx_exit_class(reason);
+	enum vmx_exit x = reason < VMX_NR_EXIT_REASONS ? (enum vmx_exit)c->d->vmx_class[reason] : VMXX_COUNT;
 	kept(c, vmx_reason_name(reason), vmx_cost(c->d, x, to_user(c)), cause);
 }
 
@@ -642,29 +664,29 @@ static void x86_ext_intr(struct dctx *c)
 	kept(c, vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT), switch_plus(c->d, c->d->kick_cycles), xi.cause);
 }
 
-/* Instructions that one control decides (or none): reason -> event kind.
+/* Instructions that one control decides (or none): reason -> event kind + 1.
  * Not PAUSE: KVM's PAUSE exits come from PAUSE-loop exiting, not modelled. */
-static const struct { uint16_t reason; enum vmx_event_kind kind; } x86_insns[] = {
-	{ EXIT_REASON_CPUID, VMX_EV_CPUID }, { EXIT_REASON_HLT, VMX_EV_HLT }, { EXIT_REASON_INVD, VMX_EV_INVD },
-	{ EXIT_REASON_INVLPG, VMX_EV_INVLPG }, { EXIT_REASON_RDPMC, VMX_EV_RDPMC }, { EXIT_REASON_RDTSC, VMX_EV_RDTSC },
-	{ EXIT_REASON_VMCALL, VMX_EV_VMCALL }, { EXIT_REASON_MWAIT_INSTRUCTION, VMX_EV_MWAIT },
-	{ EXIT_REASON_MONITOR_INSTRUCTION, VMX_EV_MONITOR },
-	{ EXIT_REASON_WBINVD, VMX_EV_WBINVD }, { EXIT_REASON_XSETBV, VMX_EV_XSETBV }, { EXIT_REASON_RDRAND, VMX_EV_RDRAND },
-	{ EXIT_REASON_RDSEED, VMX_EV_RDSEED }, { EXIT_REASON_INVPCID, VMX_EV_INVPCID }, { EXIT_REASON_RDTSCP, VMX_EV_RDTSCP },
-	{ EXIT_REASON_TRIPLE_FAULT, VMX_EV_TRIPLE_FAULT },
+static const uint8_t x86_insn_kind[] = {
+	[EXIT_REASON_CPUID] = VMX_EV_CPUID + 1, [EXIT_REASON_HLT] = VMX_EV_HLT + 1, [EXIT_REASON_INVD] = VMX_EV_INVD + 1,
+	[EXIT_REASON_INVLPG] = VMX_EV_INVLPG + 1, [EXIT_REASON_RDPMC] = VMX_EV_RDPMC + 1,
+	[EXIT_REASON_RDTSC] = VMX_EV_RDTSC + 1, [EXIT_REASON_VMCALL] = VMX_EV_VMCALL + 1,
+	[EXIT_REASON_MWAIT_INSTRUCTION] = VMX_EV_MWAIT + 1, [EXIT_REASON_MONITOR_INSTRUCTION] = VMX_EV_MONITOR + 1,
+	[EXIT_REASON_WBINVD] = VMX_EV_WBINVD + 1, [EXIT_REASON_XSETBV] = VMX_EV_XSETBV + 1,
+	[EXIT_REASON_RDRAND] = VMX_EV_RDRAND + 1, [EXIT_REASON_RDSEED] = VMX_EV_RDSEED + 1,
+	[EXIT_REASON_INVPCID] = VMX_EV_INVPCID + 1, [EXIT_REASON_RDTSCP] = VMX_EV_RDTSCP + 1,
+	[EXIT_REASON_TRIPLE_FAULT] = VMX_EV_TRIPLE_FAULT + 1,
 };
 
 static void x86_decide(struct dctx *c)
 {
 	const struct trace_x86_exit *x = &c->ex->u.x86;
 	if (!x->svm && !x->failed_vmentry && !x->unknown) {
-		for (unsigned i = 0; i < sizeof x86_insns / sizeof x86_insns[0]; i++)
-			if (x86_insns[i].reason == x->reason) {
-				struct vmx_event e = { .kind = x86_insns[i].kind };
-				/* HLT no longer exiting: the interrupt that ends it exits instead */
-				x86_event(c, &e, e.kind == VMX_EV_HLT ? vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT) : NULL);
-				return;
-			}
+		if (x->reason < sizeof x86_insn_kind && x86_insn_kind[x->reason]) {
+			struct vmx_event e = { .kind = (enum vmx_event_kind)(x86_insn_kind[x->reason] - 1) };
+			/* HLT no longer exiting: the interrupt that ends it exits instead */
+			x86_event(c, &e, e.kind == VMX_EV_HLT ? vmx_reason_name(EXIT_REASON_EXTERNAL_INTERRUPT) : NULL);
+			return;
+		}
 		switch (x->reason) {
 		case EXIT_REASON_IO_INSTRUCTION: return x86_io(c);
 		case EXIT_REASON_MSR_READ: return x86_msr(c, false);
@@ -688,7 +710,7 @@ static void x86_decide(struct dctx *c)
 				    "[lapic] irq_window_exiting");
 		}
 	}
-	*c->out = (struct replay_decision){ .outcome = RO_UNMODELLED, .cause = "no model decides this reason" };
+	outcome(c, RO_UNMODELLED, NULL, 0, "no model decides this reason");
 }
 
 /* arm64 */
@@ -914,7 +936,7 @@ static void arm_decide(struct dctx *c)
 	case EL2X_IABT_LOW:
 		return arm_kept(c, x, "always traps");
 	default:
-		*c->out = (struct replay_decision){ .outcome = RO_UNMODELLED, .cause = "no model decides this exit" };
+		outcome(c, RO_UNMODELLED, NULL, 0, "no model decides this exit");
 	}
 }
 
@@ -932,6 +954,7 @@ void replay_decide_one(const struct replay_design *d, const struct trace_event *
 {
 	struct dstate ds = { 0 };
 	struct dctx c = { d, &ds, NULL, exit->vcpu, exit, comp, ncomp, out };
+	decision_clear(out);
 	decide(&c);
 	free(ds.va);
 	dirty_fini(&ds);
@@ -1138,6 +1161,8 @@ static uint64_t to_cycles(const struct replay *r, const struct replay_design *d,
 static void gic_v4_work(struct replay *r, struct replay_side *s, struct replay_decision *o)
 {
 	static const char doorbell[] = "doorbell";
+	if (!o->residency && !o->doorbell && !o->hyp_cycles)
+		return;
 	s->residency += o->residency;
 	s->hyp_cycles += o->hyp_cycles;
 	if (o->doorbell) {
@@ -1145,7 +1170,7 @@ static void gic_v4_work(struct replay *r, struct replay_side *s, struct replay_d
 		s->nadded++;
 		s->doorbells++;
 	}
-	*o = (struct replay_decision){ 0 };
+	decision_clear(o);
 }
 
 /* The exit's outcome under design i. */
@@ -1154,6 +1179,7 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 	const struct replay_design *d = &r->des[i];
 	struct replay_decision o;
 	struct dctx c = { d, &v->ds[i], v, v->id, &v->ex, v->comp, v->ncomp, &o };
+	decision_clear(&o);
 	if (d->apicv.ipi_virt && !v->ds[i].va && vapic_of(&c, true)) {
 		v->ds[i].va->pid_table = r->pid_table;
 		v->ds[i].va->last_pid_index = 255;
@@ -1200,7 +1226,8 @@ static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool ent
 	if (!entry)
 		r->no_entry++;
 	/* a vCPU blocked in the hypervisor: that wait is the guest's idle time */
-	uint64_t blocked = r->ts_cycles ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0) : v->blocked_ns;
+	uint64_t blocked = r->ts_cycles && v->blocked_ns ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0)
+							  : v->blocked_ns;
 	dur = dur > blocked ? dur - blocked : 0;
 	v->rec_ts += dur;
 	const char *src = source_reason(&v->ex, buf, sizeof buf);

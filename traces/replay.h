@@ -69,6 +69,7 @@ struct replay_design {
 	/* Exit costs, computed once by the models' own functions (vmx_exit_cost,
 	 * vmx_switch_parts, el2_exit_cost): they depend on the design only. */
 	cycles_t vmx_cost[VMXX_COUNT][2], switch_cost;
+	uint8_t vmx_class[VMX_NR_EXIT_REASONS];	/* vmx_exit_class of each basic reason */
 	cycles_t el2_cost[EL2X_COUNT][2][REPLAY_MAX_LRS + 1];
 	/* arm64 [gic] version 4 or 4.1: the hypervisor's GICv4 (gic/vgic_v4.h)
 	 * with its host ITS, through which replay sends a passed-through
