@@ -117,7 +117,8 @@ static void text_cycles(const struct replay *r, int v, FILE *out)
 		if (v < 0)
 			for (unsigned k = 0; k < replay_nvcpus(r); k++)
 				sp += replay_cycles(r, (int)i, (int)k);
-		uint64_t gi = sp - replay_side(r, (int)i, v)->exit_cycles - replay_side(r, (int)i, v)->instead_cycles;
+		const struct replay_side *d = replay_side(r, (int)i, v);
+		uint64_t gi = sp - d->exit_cycles - d->instead_cycles - d->hyp_cycles;	/* the rest is the guest's */
 		fprintf(out, " | %28.1f%%", 100.0 * ratio(gi, sp));
 	}
 	fputc('\n', out);

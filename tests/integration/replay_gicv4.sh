@@ -38,6 +38,10 @@ expect_eq "doorbells as the run's" "$(j a 'd["added"]["doorbell"]')" "$(j v4 "d[
 expect_eq "v3->v4 residency changes" "$(j a 'd["gic_v4_residency_changes"]')" 24
 res=$(design arm64 gic residency_cycles) db=$(design arm64 gic doorbell_cycles)
 expect_eq "v3->v4 residency and doorbell cycles" "$(j a 'd["hyp_cycles"]')" $((24 * res + 4 * db))
+# the text's guest time under GICv4: the residency and doorbell work is the
+# host's, not the guest's (guest cycles are the trace's: same frequency)
+expect_eq "v3->v4 guest time" "$(awk '/^  guest time/ { print $NF; exit }' "$T/a.out")" \
+	"$(j a '"%.1f%%" % (100 * d["source"]["guest_cycles"] / (d["source"]["guest_cycles"] + d["exit_cycles_total"] + d["instead_cycles"] + d["hyp_cycles"]))')"
 within a v4 0.02
 grep -q "GICv4 outside exits: 24 vPE residency changes, $((24 * res + 4 * db)) cycles" "$T/a.out" || fail "text: GICv4 work"
 # the round trip under GICv4: the export writes a blocking WFI's residency
