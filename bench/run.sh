@@ -293,9 +293,28 @@ for ARCH in arm64 x86; do
                      "$CYC simulated cycles ($KCYC in the loop)"
             fi
         fi
+        # The long variant (firmware/Makefile BENCH_LONG times the
+        # iterations): the difference from the normal run is the loop alone.
+        HVL_CPU=- HVL_INSNS=- HVL_IT=- HVL_SUM=-
+        LELF=firmware/$ARCH/$BENCH-long.elf
+        if [ "$HV" = ok ] && [ -f "$LELF" ]; then
+            SHORT_RUN=$HV_RUN
+            LOG=$TMP/$ARCH-$B-hvsim-long.log STATS=$TMP/$ARCH-$B-long.json
+            CHECK=check_hvsim
+            if median_of 0 "hvsim, long run" "$LOG" "$HVSIM" run --quiet --stats "$STATS" \
+                   --stats-format json "$LELF"; then
+                # shellcheck disable=SC2086  # split into fields on purpose
+                set -- $HV_RUN
+                HVL_CPU=$MED_CPU HVL_IT=$1 HVL_SUM=$2 HVL_INSNS=$4
+                echo "     long run: $1 iterations, checksum $2, $4 guest instructions"
+            fi
+            HV_RUN=$SHORT_RUN
+        elif [ "$HV" = ok ]; then
+            echo "  note: $LELF missing (make bench builds it): no steady-state figures"
+        fi
         # The same guest with the translation model on: the same guest
         # output (checksum, iterations), its own instruction and cycle counts.
-        HVM_CPU=- HVM_INSNS=-
+        HVM_CPU=- HVM_INSNS=- HVML_CPU=- HVML_INSNS=-
         if [ "$HV" = ok ] && [ "$MMU" = yes ]; then
             OFF_RUN=$HV_RUN
             LOG=$TMP/$ARCH-$B-hvsim-mmu.log STATS=$TMP/$ARCH-$B-mmu.json
@@ -311,9 +330,20 @@ for ARCH in arm64 x86; do
                     echo "     translation model on: $4 guest instructions, $5 simulated cycles"
                 fi
             fi
+            LOG=$TMP/$ARCH-$B-hvsim-mmu-long.log STATS=$TMP/$ARCH-$B-mmu-long.json
+            if [ "$HVL_CPU" != - ] && median_of 0 "hvsim, translation model on, long run" "$LOG" \
+                   "$HVSIM" run --quiet --set mmu.model=on --stats "$STATS" --stats-format json "$LELF"; then
+                # shellcheck disable=SC2086  # split into fields on purpose
+                set -- $HV_RUN
+                if [ "$1 $2" != "$HVL_IT $HVL_SUM" ]; then
+                    fail "$CTX hvsim long run: with the translation model on, $1 iterations, checksum $2 (off: $HVL_IT, $HVL_SUM)"
+                else
+                    HVML_CPU=$MED_CPU HVML_INSNS=$4
+                fi
+            fi
             HV_RUN=$OFF_RUN
         fi
-        Q=skipped Q_NS=- Q_CPU=- Q_IT=- Q_SUM=-
+        Q=skipped Q_NS=- Q_CPU=- Q_IT=- Q_SUM=- QL_CPU=-
         if [ -n "$HAVE_QEMU" ]; then
             Q=FAILED
             LOG=$TMP/$ARCH-$B-qemu.log
@@ -330,6 +360,20 @@ for ARCH in arm64 x86; do
                     echo "     $Q_IT iterations, checksum $Q_SUM"
                 fi
             fi
+            LQELF=firmware/$ARCH/$BENCH-long-qemu.elf
+            LOG=$TMP/$ARCH-$B-qemu-long.log
+            # shellcheck disable=SC2046
+            if [ "$Q" = ok ] && [ "$HVL_CPU" != - ] && [ -f "$LQELF" ] &&
+               median_of "$(qemu_rc "$ARCH")" "QEMU TCG, long run" "$LOG" $(qemu_cmd "$ARCH") "$LQELF"; then
+                # shellcheck disable=SC2086
+                set -- $Q_RUN
+                if [ "$1 $2" != "$HVL_IT $HVL_SUM" ]; then
+                    echo "  *** LONG RUNS DIFFER: hvsim $HVL_IT iterations, checksum $HVL_SUM; QEMU $1, $2 ***"
+                else
+                    QL_CPU=$MED_CPU
+                    echo "     long runs: checksums agree"
+                fi
+            fi
         fi
         CHECK=
         if [ "$HV" = ok ] && [ "$Q" = ok ]; then
@@ -343,7 +387,8 @@ for ARCH in arm64 x86; do
         fi
         printf '%s\t' "$ARCH" "$LOOP" "$HV" "$INSNS" "$CYC" "$KCYC" "$HV_NS" "$HV0_NS" \
             "$HV_IT" "$HV_SUM" "$Q" "$Q_NS" "$Q0_NS" "$Q_IT" "$Q_SUM" \
-            "$HV_CPU" "$HV0_CPU" "$Q_CPU" "$Q0_CPU" "$HVM_CPU" "$HVM0_CPU" "$HVM_INSNS" >> "$RESULTS"
+            "$HV_CPU" "$HV0_CPU" "$Q_CPU" "$Q0_CPU" "$HVM_CPU" "$HVM0_CPU" "$HVM_INSNS" \
+            "$HVL_CPU" "$HVL_INSNS" "$QL_CPU" "$HVML_CPU" "$HVML_INSNS" >> "$RESULTS"
         printf '%s\n' "${NONDET:-no}" >> "$RESULTS"
     done
 done
@@ -419,13 +464,20 @@ def table(head, body):
     for r in body:
         print(fmt(r))
 
-raw, netrows, notes, goals = [], [], [], []
+def diff(long, short):
+    # a difference below 10 ms is noise, not a speed
+    return None if long is None or short is None or long - short < 10_000_000 else long - short
+
+raw, netrows, steady, notes, goals = [], [], [], [], []
 for (arch, loop, hv, insns, cyc, kcyc, hv_ns, hv0_ns, hv_it, hv_sum,
-     q, q_ns, q0_ns, q_it, q_sum, hv_cpu, hv0_cpu, q_cpu, q0_cpu, hvm_cpu, hvm0_cpu, hvm_insns, nondet) in rows:
+     q, q_ns, q0_ns, q_it, q_sum, hv_cpu, hv0_cpu, q_cpu, q0_cpu, hvm_cpu, hvm0_cpu, hvm_insns,
+     hvl_cpu, hvl_insns, ql_cpu, hvml_cpu, hvml_insns, nondet) in rows:
     insns, cyc, hv_ns, hv0_ns = num(insns), num(cyc), num(hv_ns), num(hv0_ns)
     q_ns, q0_ns = num(q_ns), num(q0_ns)
     hv_cpu, hv0_cpu, q_cpu, q0_cpu = num(hv_cpu), num(hv0_cpu), num(q_cpu), num(q0_cpu)
     hvm_cpu, hvm0_cpu, hvm_insns = num(hvm_cpu), num(hvm0_cpu), num(hvm_insns)
+    hvl_cpu, hvl_insns, ql_cpu = num(hvl_cpu), num(hvl_insns), num(ql_cpu)
+    hvml_cpu, hvml_insns = num(hvml_cpu), num(hvml_insns)
     comparable = hv == "ok" and q == "ok" and hv_it == q_it
     if hv != "ok":
         agree = "hvsim FAILED"
@@ -454,7 +506,13 @@ for (arch, loop, hv, insns, cyc, kcyc, hv_ns, hv0_ns, hv_it, hv_sum,
                     "-" if cyc is None or not hn else "%.0f" % (cyc * 1e3 / hn),
                     sec(q0_cpu), sec(qn), mips(insns, qn) if comparable else "-", times(hn, qn),
                     sec(mn), mips(hvm_insns, mn), times(mn, qn)])
-    for label, x, goal in (("model off", times(hn, qn), 0.5), ("translation model on", times(mn, qn), 0.2)):
+    # the loop alone: long run minus normal run (both medians)
+    hd, qd, md = diff(hvl_cpu, hv_cpu), diff(ql_cpu, q_cpu), diff(hvml_cpu, hvm_cpu)
+    di = hvl_insns - insns if hvl_insns is not None and insns is not None else None
+    dm = hvml_insns - hvm_insns if hvml_insns is not None and hvm_insns is not None else None
+    steady.append([arch, loop, "-" if di is None else str(di), sec(hd), mips(di, hd), sec(qd),
+                   mips(di, qd) if comparable else "-", times(hd, qd), sec(md), mips(dm, md), times(md, qd)])
+    for label, x, goal in (("model off", times(hd, qd), 0.5), ("translation model on", times(md, qd), 0.2)):
         if x != "-":
             goals.append((arch, loop, label, float(x), goal))
 
@@ -467,7 +525,12 @@ table(["arch", "loop", "hvsim start s", "hvsim net s", "hvsim MIPS", "sim MHz",
        "QEMU start s", "QEMU net s", "QEMU MIPS", "x QEMU", "mmu-on net s", "mmu-on MIPS", "x QEMU mmu-on"],
       netrows)
 print()
-print("Goals (issue 12, net of start-up): at least 0.5x QEMU with the model off, 0.2x with the translation model on")
+print("Steady state: the loop alone (CPU time of the long run, firmware/Makefile's BENCH_LONG times the iterations, "
+      "minus the normal run's)")
+table(["arch", "loop", "guest insns", "hvsim s", "hvsim MIPS", "QEMU s", "QEMU MIPS", "x QEMU",
+       "mmu-on s", "mmu-on MIPS", "x QEMU mmu-on"], steady)
+print()
+print("Goals (issue 12, steady state): at least 0.5x QEMU with the model off, 0.2x with the translation model on")
 for arch, loop, label, x, goal in goals:
     print("  %-6s %-11s %-21s %5.2fx  %s" % (arch, loop, label, x, "met" if x >= goal else "NOT met (goal %.1fx)" % goal))
 print("""
@@ -485,7 +548,13 @@ hvsim start-up: hvsim run --max-insns 1 on bench_alu.elf (stops with status 4);
   QEMU start-up: an empty guest that powers off at once.
 mmu-on: the same hvsim run with --set mmu.model=on (the translation model of
   mmu/, default tlb_sync; Unicorn 2.1 only), net of its own start-up run;
-  its MIPS from its own guest instruction count.""")
+  its MIPS from its own guest instruction count.
+Steady state: each loop also runs as firmware/ARCH/bench_*-long.elf and
+  -long-qemu.elf (make -C firmware bench-long), the same guest with more
+  iterations; the difference of the two runs' CPU times is what the extra
+  iterations cost, with start-up and exit left out for both simulators (no
+  start-up guest stands in for them).  guest insns: the difference of
+  hvsim's instruction counts, used for QEMU's MIPS too.""")
 for n in notes:
     print("*** " + n + " ***")
 if os.environ.get("SANITIZED"):
