@@ -431,8 +431,7 @@ static void front_clear(struct decode_cache *dc)
 static const struct decode_entry *front_fill(struct decode_cache *dc, const struct dblock *b)
 {
 	struct decode_entry *e = &dc->front.e[decode_front_index(b->addr)];
-	*e = (struct decode_entry){ b->addr, b->size, b->ninsns,
-				    b->cost_cycles << DECODE_FRACTION_BITS | b->cost_frac, b };
+	*e = (struct decode_entry){ b->addr, b->size, b->ninsns, (uint32_t)b->cost_cycles, b->cost_frac, b };
 	return e;
 }
 
@@ -445,11 +444,13 @@ struct decode_cache *decode_cache_new(enum isa isa, const uint32_t cpi_milli[IC_
 		err_set("decode: unknown ISA %d", (int)isa);
 		return NULL;
 	}
-	dc = calloc(1, sizeof *dc);
+	/* aligned: a front entry never straddles two cache lines */
+	dc = aligned_alloc(64, (sizeof *dc + 63) & ~(size_t)63);
 	if (!dc) {
 		err_set("decode: out of memory");
 		return NULL;
 	}
+	memset(dc, 0, sizeof *dc);
 	front_clear(dc);
 	dc->isa = isa;
 	memcpy(dc->cpi_milli, cpi_milli, sizeof dc->cpi_milli);
@@ -641,6 +642,10 @@ const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const 
 	}
 	t.cost_cycles = t.cost_milli / 1000;
 	t.cost_frac = (uint32_t)(t.cost_milli % 1000);
+	/* The front entry's 32 bits: 429,496 instructions at the largest CPI
+	 * (10,000), far more than a Unicorn block holds (TCG_MAX_INSNS 512). */
+	if (t.cost_cycles > UINT32_MAX)
+		return NULL;
 	if ((dc->used + 1) * 2 > (1u << dc->bits) && grow(dc) < 0)
 		return NULL;
 	/* Specials live right after the block: one allocation per block. */

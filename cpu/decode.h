@@ -49,14 +49,15 @@ struct dblock {
 /* The run loop looks up every executed block.  A direct-mapped table keyed
  * by block address sits in front of the hash table and holds, next to the
  * key, what the timing model adds per execution, so the usual lookup is one
- * index computation and one 32-byte entry. */
+ * index computation and one 32-byte entry (64-byte aligned table: one cache
+ * line). */
 #define DECODE_FRONT_BITS 12
-#define DECODE_FRACTION_BITS 10   /* cost_frac < 1000 < 1 << 10 */
 struct decode_entry {
 	uint64_t addr;
 	uint32_t size;          /* UINT32_MAX: empty (Unicorn blocks are far smaller) */
 	uint32_t ninsns;
-	uint64_t cost;          /* cost_cycles << DECODE_FRACTION_BITS | cost_frac */
+	uint32_t cycles;        /* cost_cycles (decode_block refuses a block whose does not fit) */
+	uint32_t frac;          /* cost_frac */
 	const struct dblock *b;
 };
 /* struct decode_cache begins with this table. */
@@ -90,7 +91,8 @@ static inline const struct decode_entry *decode_find(struct decode_cache *dc, ui
 	return decode_find_slow(dc, addr, size);
 }
 /* Decodes code[0..size) as a block at addr, caches and returns it.  Never fails
- * on bad bytes (they are counted, see undecodable); returns NULL only on OOM. */
+ * on bad bytes (they are counted, see undecodable); returns NULL only on OOM
+ * or for a block costing 2^32 cycles or more (far beyond a Unicorn block). */
 const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t size);
 /* x86: code32(ctx) says whether the code decoded now is 32-bit (protected
  * or compatibility mode) rather than 64-bit; ctx is the vCPU whose block is

@@ -414,11 +414,13 @@ static inline __attribute__((always_inline)) void count_block(struct vcpu *v, co
 {
 	v->cur = e->b;
 	v->insns += e->ninsns;
-	/* clock.milli += cost, milli < 1000: at most one carry */
-	uint32_t milli = v->milli + (uint32_t)(e->cost & ((1u << DECODE_FRACTION_BITS) - 1));
-	uint32_t carry = milli >= 1000;
-	v->sc.clock += (e->cost >> DECODE_FRACTION_BITS) + carry;
-	v->milli = milli - carry * 1000;
+	/* clock.milli += cost, milli < 1000: at most one carry; a compare and
+	 * a cmov, as the next block's milli waits on this one's */
+	uint32_t milli = v->milli + e->frac;
+	uint32_t over = milli - 1000;
+	uint64_t carry = milli >= 1000;
+	v->sc.clock += e->cycles + carry;
+	v->milli = milli >= 1000 ? over : milli;
 }
 
 static void sync_total(struct vcpu *v)

@@ -343,8 +343,7 @@ static int front_is(struct decode_cache *dc, uint64_t addr, uint32_t size, const
 {
 	const struct decode_entry *e = decode_find(dc, addr, size);
 	return e && e->b == b && e->addr == addr && e->size == size && e->ninsns == b->ninsns &&
-	       e->cost >> DECODE_FRACTION_BITS == cycles &&
-	       (e->cost & ((1u << DECODE_FRACTION_BITS) - 1)) == frac;
+	       e->cycles == cycles && e->frac == frac;
 }
 
 static void test_front(void)
