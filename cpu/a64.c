@@ -289,7 +289,7 @@ static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
 		(unsigned long long)off, (unsigned long long)cost, what);
 }
 
-static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
+static struct irq_ctrl *irqc(struct vcpu *v) { return v->a64.irqc; }
 
 /* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
  * its handler runs; the next guest entry restores and injects (irq_sync). */
@@ -302,8 +302,9 @@ static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, c
 		vcpu_exit_fixed(v, x, c);
 	else
 		vcpu_exit(v, x, c);
-	if (irqc(v))
-		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+	struct irq_ctrl *ic = irqc(v);
+	if (ic)
+		ic->ops->exit(ic->ctx, v->id);
 }
 
 /* List registers KVM saves at this exit (the machine's controller knows). */
@@ -313,17 +314,23 @@ static unsigned lrs_in_use(struct vcpu *v)
 	return ic && ic->ops->saved_lrs ? ic->ops->saved_lrs(ic->ctx, v->id) : 0;
 }
 
-static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+static void __attribute__((noinline)) take_exit_lrs(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
+							     bool user, unsigned lrs, const char *what)
 {
 	struct cost c;
-	const struct cost *parts = &c;
+	el2_exit_parts(&v->set->el2, x, user, lrs, &c);
+	charge_exit(v, x, esr, pc, &c, false, what);
+}
+
+/* With no LR in use (nearly every exit) the parts are the model's table. */
+static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+{
 	unsigned lrs = lrs_in_use(v);
-	if (lrs)
-		el2_exit_parts(&v->set->el2, x, user, lrs, &c);
-	else
-		parts = el2_exit_parts_no_lr(&v->set->el2, x, user);
 	v->note.lrs = lrs;
-	charge_exit(v, x, esr, pc, parts, !lrs, what);
+	if (lrs)
+		take_exit_lrs(v, x, esr, pc, user, lrs, what);
+	else
+		charge_exit(v, x, esr, pc, el2_exit_parts_no_lr(&v->set->el2, x, user), true, what);
 }
 
 static void a64_model_exit(struct vcpu *v, unsigned x, const struct cost *c, const char *what)
@@ -809,6 +816,7 @@ static bool a64_before_block(struct vcpu *v, uint64_t addr)
 static int a64_create(struct vcpu *v)
 {
 	uc_hook h;
+	v->a64.irqc = v->set->m->irqc;
 	if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an AArch64 Unicorn engine");
 	uc_ctl_set_cpu_model(v->uc, UC_CPU_ARM64_A72);
@@ -842,6 +850,7 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 	wr(v, UC_ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
 	wr(v, UC_ARM64_REG_PC, entry);
 	memset(&v->a64, 0, sizeof v->a64);
+	v->a64.irqc = v->set->m->irqc;
 	note_el1_flags(v);
 	DBG(LOG_CPU, "cpu%u: reset, entry 0x%llx x0 0x%llx", v->id, (unsigned long long)entry, (unsigned long long)arg);
 }

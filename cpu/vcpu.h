@@ -30,6 +30,7 @@ struct a64_s1regs {
 	uint64_t sctlr, tcr, ttbr[2];
 };
 struct a64_state {
+	struct irq_ctrl *irqc;    /* the machine's (one load on the exit path, not three) */
 	bool irq_line;
 	bool irq_take;
 	/* A virtual SError pending (HCR_EL2.VSE) with its syndrome (VSESR_EL2) */

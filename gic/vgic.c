@@ -160,7 +160,7 @@ static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
 		irq->pending_latch = false;
 }
 
-void vgic_fold(struct vgic *vg, unsigned cpu)
+void vgic_fold_lrs(struct vgic *vg, unsigned cpu)
 {
 	struct gic_cpuif *c = &vg->cpu[cpu];
 	for (unsigned i = 0; i < vg->lr_top[cpu]; i++) {

@@ -68,7 +68,17 @@ void vgic_fini(struct vgic *vg);
 void vgic_register_stats(struct vgic *vg, struct stats *st);
 enum gic_irq_type vgic_irq_type(uint32_t intid);
 
-void vgic_fold(struct vgic *vg, unsigned cpu);
+/* Every exit folds: with no LR written since the last fold and no
+ * maintenance asked for, only the folded state is left to note. */
+void vgic_fold_lrs(struct vgic *vg, unsigned cpu);
+static inline void vgic_fold(struct vgic *vg, unsigned cpu)
+{
+	if (!vg->lr_top[cpu] && !FIELD_EX(vg->cpu[cpu].hcr, ICH_HCR, UIE)) {
+		vg->need_flush[cpu] = true;
+		return;
+	}
+	vgic_fold_lrs(vg, cpu);
+}
 /* Folded at an exit and not flushed since: no list register holds
  * anything and ICH_HCR_EL2.UIE is clear (so no maintenance is due). */
 static inline bool vgic_folded(const struct vgic *vg, unsigned cpu) { return vg->need_flush[cpu]; }
