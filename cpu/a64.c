@@ -289,17 +289,22 @@ static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
 		(unsigned long long)off, (unsigned long long)cost, what);
 }
 
-static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
+static struct irq_ctrl *irqc(struct vcpu *v) { return v->a64.irqc; }
 
 /* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
  * its handler runs; the next guest entry restores and injects (irq_sync). */
-static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, const char *what)
+static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, bool fixed,
+			const char *what)
 {
 	log_exit(v, x, esr, pc, c, what);
 	vcpu_note_exit(v, esr, pc);
-	vcpu_exit(v, x, c);
-	if (irqc(v))
-		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+	if (fixed)
+		vcpu_exit_fixed(v, x, c);
+	else
+		vcpu_exit(v, x, c);
+	struct irq_ctrl *ic = irqc(v);
+	if (ic)
+		ic->ops->exit(ic->ctx, v->id);
 }
 
 /* List registers KVM saves at this exit (the machine's controller knows). */
@@ -309,18 +314,28 @@ static unsigned lrs_in_use(struct vcpu *v)
 	return ic && ic->ops->saved_lrs ? ic->ops->saved_lrs(ic->ctx, v->id) : 0;
 }
 
-static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+static void __attribute__((noinline)) take_exit_lrs(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
+							     bool user, unsigned lrs, const char *what)
 {
 	struct cost c;
-	unsigned lrs = lrs_in_use(v);
 	el2_exit_parts(&v->set->el2, x, user, lrs, &c);
+	charge_exit(v, x, esr, pc, &c, false, what);
+}
+
+/* With no LR in use (nearly every exit) the parts are the model's table. */
+static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+{
+	unsigned lrs = lrs_in_use(v);
 	v->note.lrs = lrs;
-	charge_exit(v, x, esr, pc, &c, what);
+	if (lrs)
+		take_exit_lrs(v, x, esr, pc, user, lrs, what);
+	else
+		charge_exit(v, x, esr, pc, el2_exit_parts_no_lr(&v->set->el2, x, user), true, what);
 }
 
 static void a64_model_exit(struct vcpu *v, unsigned x, const struct cost *c, const char *what)
 {
-	charge_exit(v, x, 0, rd(v, UC_ARM64_REG_PC), c, what);
+	charge_exit(v, x, 0, rd(v, UC_ARM64_REG_PC), c, false, what);
 }
 
 /* ---- interrupts: the machine's controller through struct irq_ctrl ---- */
@@ -801,6 +816,7 @@ static bool a64_before_block(struct vcpu *v, uint64_t addr)
 static int a64_create(struct vcpu *v)
 {
 	uc_hook h;
+	v->a64.irqc = v->set->m->irqc;
 	if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &v->uc) != UC_ERR_OK)
 		return err_set("cannot create an AArch64 Unicorn engine");
 	uc_ctl_set_cpu_model(v->uc, UC_CPU_ARM64_A72);
@@ -834,6 +850,7 @@ static void a64_reset(struct vcpu *v, uint64_t entry, uint64_t arg)
 	wr(v, UC_ARM64_REG_PSTATE, PSTATE_EL1H_MASKED);
 	wr(v, UC_ARM64_REG_PC, entry);
 	memset(&v->a64, 0, sizeof v->a64);
+	v->a64.irqc = v->set->m->irqc;
 	note_el1_flags(v);
 	DBG(LOG_CPU, "cpu%u: reset, entry 0x%llx x0 0x%llx", v->id, (unsigned long long)entry, (unsigned long long)arg);
 }
@@ -847,12 +864,22 @@ static void a64_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_ARM64_REG_PC, pc)
  * A flush costs a refill of the working set, so flush at run-slice ends:
  * at slices 1, 2, 4, 8 after reset (the TLB grows to its working set at
  * once), then every 16th (it keeps up with a growing one).  The guest
- * cannot tell: a TLB flush keeps translated blocks. */
+ * cannot tell: a TLB flush keeps translated blocks.  With the translation
+ * model off nothing sees the refills either, and a slice that ends at an
+ * exit every few instructions has no working set to grow: those 16ths wait
+ * until the vCPU has run TLB_GROW_INSNS since the last flush (a flush is a
+ * memset of every MMU index's table, ~50,000 host instructions).  The
+ * model counts and charges the fills: with it on, the policy stays as is. */
+#define TLB_GROW_INSNS (1u << 19)
+
 static void flush_unicorn_tlb(struct vcpu *v)
 {
 	uint64_t n = ++v->a64.slices;
 	if ((n & (n - 1)) && n % 16)
 		return;
+	if (n > 8 && !v->set->mv.on && v->insns - v->a64.flush_insns < TLB_GROW_INSNS)
+		return;
+	v->a64.flush_insns = v->insns;
 #if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
 	uc_ctl_flush_tlb(v->uc);
 #else

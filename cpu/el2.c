@@ -83,6 +83,9 @@ void el2_init(struct el2_model *m, const struct cfg *c)
 		m->run_loop_entry_cycles = m->run_loop_cycles;
 	for (unsigned i = 0; i < EL2X_COUNT; i++)
 		m->handler[i] = cfg_u64(c, "el2", exits[i].key);
+	for (unsigned i = 0; i < EL2X_COUNT; i++)
+		for (unsigned user = 0; user < 2; user++)
+			el2_exit_parts(m, i, user, 0, &m->no_lr[i][user]);
 }
 
 const char *el2_exit_name(enum el2_exit x) { return exits[x].name; }
@@ -175,17 +178,6 @@ uint32_t el2_esr_sys64(uint32_t r, unsigned rt, bool is_read)
 	uint32_t iss = (SYS_REG_OP0(r) << 20) | (SYS_REG_OP2(r) << 17) | (SYS_REG_OP1(r) << 14) |
 		       (SYS_REG_CRN(r) << 10) | ((rt & 31) << 5) | (SYS_REG_CRM(r) << 1) | (is_read ? 1 : 0);
 	return esr(EC_SYS64, iss);
-}
-
-uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc)
-{
-	uint32_t iss = dfsc & 0x3f;
-	if (valid)
-		iss |= ISS_DABT_ISV | ((size_log2 & 3) << ISS_DABT_SAS_SHIFT) | ((srt & 31) << ISS_DABT_SRT_SHIFT) |
-		       (sf ? ISS_DABT_SF : 0);
-	if (write)
-		iss |= ISS_DABT_WNR;
-	return esr(EC_DABT_LOW, iss);
 }
 
 uint32_t el2_esr_iabt_low(unsigned ifsc) { return esr(EC_IABT_LOW, ifsc & 0x3f); }

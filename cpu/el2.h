@@ -122,6 +122,7 @@ struct el2_model {
 	cycles_t handler[EL2X_COUNT];    /* hypervisor work per exit class */
 	cycles_t mmio_user_cycles;       /* round trip to the userspace VMM for an emulated device */
 	cycles_t kernel_mmio_cycles;     /* an in-kernel device's emulation of one MMIO access */
+	struct cost no_lr[EL2X_COUNT][2];   /* el2_exit_parts(x, user) with no LR in use (el2_init) */
 };
 
 extern const struct cfg_key el2_cfg_keys[];
@@ -144,7 +145,18 @@ uint32_t el2_esr_smc(uint16_t imm16);
 uint32_t el2_esr_wfx(bool wfe);
 uint32_t el2_esr_sys64(uint32_t reg, unsigned rt, bool is_read);
 /* size_log2: 0..3 (SAS); srt: transfer register; valid: ISV */
-uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc);
+/* Inline: every MMIO exit builds one, mostly from constants. */
+static inline uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc)
+{
+	uint32_t iss = dfsc & 0x3f;
+	if (valid)
+		iss |= ISS_DABT_ISV | ((size_log2 & 3) << ISS_DABT_SAS_SHIFT) | ((srt & 31) << ISS_DABT_SRT_SHIFT) |
+		       (sf ? ISS_DABT_SF : 0);
+	if (write)
+		iss |= ISS_DABT_WNR;
+	/* IL=1: a 32-bit A64 instruction */
+	return ((uint32_t)EC_DABT_LOW << ESR_EC_SHIFT) | ESR_IL | (iss & 0x1ffffff);
+}
 uint32_t el2_esr_iabt_low(unsigned ifsc);
 /* Syndrome of an abort taken to EL1: current-EL class when the guest was at
  * EL1, lower-EL when at EL0.  KVM injects FSC_EXTABT (inject_abt64), or an
@@ -178,6 +190,12 @@ const char *el2_part_name(enum el2_part p);
  * written again at the next entry; the caller knows them, this model does
  * not look into the GIC). */
 void el2_exit_parts(const struct el2_model *m, enum el2_exit x, bool user, unsigned lrs, struct cost *c);
+/* The same with no list register in use, computed once from the design
+ * (el2_init): what nearly every exit costs. */
+static inline const struct cost *el2_exit_parts_no_lr(const struct el2_model *m, enum el2_exit x, bool user)
+{
+	return &m->no_lr[x][user];
+}
 /* The world switch alone (every part but the handler and the userspace
  * round trip), with no list register in use. */
 void el2_switch_parts(const struct el2_model *m, struct cost *c);

@@ -196,11 +196,13 @@ enum sim_stop_reason vcpus_run(struct vcpus *s)
 	return sim_run(&s->sim);
 }
 
+static void fold_run(struct vcpu *v);
 void vcpus_finish(struct vcpus *s)
 {
 	cycles_t end = 0;
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = s->v[i];
+		fold_run(v);
 		*v->st_insns = v->insns;
 		*v->st_cycles = v->sc.clock;
 		*v->st_idle = v->sc.idle_cycles;
@@ -603,6 +605,20 @@ bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
 	return false;
 }
 
+/* An exit's cycles on the clock and in the statistics (inlined in both
+ * callers: one call per exit, as before the split) */
+static inline __attribute__((always_inline)) void charge(struct vcpu *v, unsigned x, cycles_t cost)
+{
+	v->sc.clock += cost;
+	(*v->st_exits)++;
+	*v->st_exit_cycles_total += cost;
+	(*v->st_exit_count[x])++;
+	*v->st_exit_cycles[x] += cost;
+	hist_add(v->h_run, v->insns - v->insns_at_exit);
+	v->insns_at_exit = v->insns;
+	xlate_exit_hook(v, x);
+}
+
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 {
 	if (v->set->exp)
@@ -619,15 +635,28 @@ void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)
 		sum += a;
 		memcpy(&v->exit_parts[x][p], &b, sizeof b);
 	}
-	cycles_t cost = sum[0] + sum[1];
-	v->sc.clock += cost;
-	(*v->st_exits)++;
-	*v->st_exit_cycles_total += cost;
-	(*v->st_exit_count[x])++;
-	*v->st_exit_cycles[x] += cost;
-	hist_add(v->h_run, v->insns - v->insns_at_exit);
-	v->insns_at_exit = v->insns;
-	xlate_exit_hook(v, x);
+	charge(v, x, sum[0] + sum[1]);
+}
+
+static void fold_run(struct vcpu *v)
+{
+	for (unsigned p = 0; v->run_n && p < COST_PARTS_MAX; p++)
+		v->exit_parts[v->run_x][p] += v->run_n * v->run_c->part[p];
+	v->run_n = 0;
+}
+
+void vcpu_exit_fixed(struct vcpu *v, unsigned x, const struct cost *c)
+{
+	if (v->set->exp)
+		export_exit(v, x, c);
+	if (c != v->run_c || x != v->run_x) {
+		fold_run(v);
+		v->run_c = c;
+		v->run_x = x;
+		v->run_total = cost_total(c);
+	}
+	v->run_n++;
+	charge(v, x, v->run_total);
 }
 
 static int vcpu_run(struct sim_cpu *sc)

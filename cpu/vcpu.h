@@ -30,12 +30,14 @@ struct a64_s1regs {
 	uint64_t sctlr, tcr, ttbr[2];
 };
 struct a64_state {
+	struct irq_ctrl *irqc;    /* the machine's (one load on the exit path, not three) */
 	bool irq_line;
 	bool irq_take;
 	/* A virtual SError pending (HCR_EL2.VSE) with its syndrome (VSESR_EL2) */
 	bool vse, serror_take;
 	uint32_t vsesr;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
+	uint64_t flush_insns;     /* v->insns at the last Unicorn TLB flush */
 	struct a64_s1regs s1;
 	/* Unicorn 2.0.1: QEMU's translation flags last seen at EL1 (a64.c resync_el) */
 	uint32_t hflags_el1;
@@ -111,6 +113,12 @@ struct vcpu {
 	uint64_t *st_insns, *st_cycles, *st_idle, *st_exits, *st_exit_cycles_total;
 	uint64_t *st_exit_count[VCPU_MAX_EXITS], *st_exit_cycles[VCPU_MAX_EXITS];
 	cycles_t exit_parts[VCPU_MAX_EXITS][COST_PARTS_MAX];  /* cycles by exit class and part */
+	/* The last exits charged one fixed cost (vcpu_exit_fixed): run_n of
+	 * class run_x, not yet in exit_parts (vcpus_finish adds them) */
+	const struct cost *run_c;
+	unsigned run_x;
+	uint64_t run_n;
+	cycles_t run_total;
 	struct hist *h_run;
 	struct vcpu_exc_streak exc;
 	struct vcpu_unmapped unmapped;
@@ -244,6 +252,10 @@ static inline void vcpu_check_next_block(struct vcpu *v)
 }
 /* Charges one exit of class x costing c (by part). */
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c);
+/* The same for a cost that stays as it is for the whole run (the model's
+ * own table, computed from the design): its parts are added up per run of
+ * equal exits rather than per exit. */
+void vcpu_exit_fixed(struct vcpu *v, unsigned x, const struct cost *c);
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);

@@ -160,7 +160,7 @@ static void fold_lr(struct vgic *vg, unsigned cpu, uint64_t lr)
 		irq->pending_latch = false;
 }
 
-void vgic_fold(struct vgic *vg, unsigned cpu)
+void vgic_fold_lrs(struct vgic *vg, unsigned cpu)
 {
 	struct gic_cpuif *c = &vg->cpu[cpu];
 	for (unsigned i = 0; i < vg->lr_top[cpu]; i++) {
@@ -294,7 +294,9 @@ static struct cand cand[GIC_NR_PRIVATE + GIC_MAX_SPIS + GIC_MAX_LPIS];
 
 bool vgic_flush_idle(struct vgic *vg, unsigned cpu, cycles_t now)
 {
-	if (vg->need_flush[cpu] && each_irq(vg, cpu, now, candidate, cand))
+	/* each_irq finds nothing where nothing is live (tested here, with no call) */
+	if (vg->need_flush[cpu] && (vg->dist.live_priv[cpu] || vg->dist.live_shared) &&
+	    each_irq(vg, cpu, now, candidate, cand))
 		return false;
 	vg->need_flush[cpu] = false;   /* the LRs stay as the fold left them: empty */
 	return true;
@@ -424,7 +426,7 @@ static void count_direct(struct vgic *vg, unsigned cpu, uint32_t intid, cycles_t
 	DBG(LOG_GIC, "cpu%u: acknowledged direct %s %u (%s)", cpu, intid < GIC_NR_SGIS ? "vSGI" : "vLPI", intid, vgic_path_name[p]);
 }
 
-cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now)
+cycles_t vgic_v4_offer(struct vgic *vg, unsigned cpu, cycles_t now)
 {
 	struct gic_cpuif *c = &vg->cpu[cpu];
 	struct its_direct d = { .intid = GIC_INTID_SPURIOUS };
@@ -486,7 +488,7 @@ enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, 
 }
 
 /* ---- the vCPU's hardware view ---- */
-bool vgic_irq_line(const struct vgic *vg, unsigned cpu) { return gic_cpuif_irq_line(&vg->cpu[cpu]); }
+bool vgic_irq_line_lrs(const struct vgic *vg, unsigned cpu) { return gic_cpuif_irq_line(&vg->cpu[cpu]); }
 
 bool vgic_maintenance(const struct vgic *vg, unsigned cpu)
 {

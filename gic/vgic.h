@@ -68,7 +68,17 @@ void vgic_fini(struct vgic *vg);
 void vgic_register_stats(struct vgic *vg, struct stats *st);
 enum gic_irq_type vgic_irq_type(uint32_t intid);
 
-void vgic_fold(struct vgic *vg, unsigned cpu);
+/* Every exit folds: with no LR written since the last fold and no
+ * maintenance asked for, only the folded state is left to note. */
+void vgic_fold_lrs(struct vgic *vg, unsigned cpu);
+static inline void vgic_fold(struct vgic *vg, unsigned cpu)
+{
+	if (!vg->lr_top[cpu] && !FIELD_EX(vg->cpu[cpu].hcr, ICH_HCR, UIE)) {
+		vg->need_flush[cpu] = true;
+		return;
+	}
+	vgic_fold_lrs(vg, cpu);
+}
 /* Folded at an exit and not flushed since: no list register holds
  * anything and ICH_HCR_EL2.UIE is clear (so no maintenance is due). */
 static inline bool vgic_folded(const struct vgic *vg, unsigned cpu) { return vg->need_flush[cpu]; }
@@ -91,8 +101,16 @@ enum gic_sysreg_result vgic_sysreg(struct vgic *vg, unsigned cpu, uint32_t reg, 
  * Returns the number of vCPUs the SGI was made pending on. */
 unsigned vgic_dispatch_sgi(struct vgic *vg, unsigned cpu, uint64_t val, bool allow_group1, cycles_t now);
 
-/* Hardware view of one vCPU. */
-bool vgic_irq_line(const struct vgic *vg, unsigned cpu);
+/* Hardware view of one vCPU.  Every guest entry asks: with no LR written
+ * since the fold (those above lr_top are 0) and nothing direct, nothing is
+ * there to acknowledge, as the full check (vgic_irq_line_lrs) would find. */
+bool vgic_irq_line_lrs(const struct vgic *vg, unsigned cpu);
+static inline bool vgic_irq_line(const struct vgic *vg, unsigned cpu)
+{
+	if (!vg->lr_top[cpu] && vg->cpu[cpu].direct_intid == GIC_INTID_SPURIOUS)
+		return false;
+	return vgic_irq_line_lrs(vg, cpu);
+}
 /* Would WFI wake (KVM kvm_vgic_vcpu_pending_irq): an LR or a deliverable
  * interrupt of this vCPU, pending by `now`, above the priority mask. */
 bool vgic_wake(const struct vgic *vg, unsigned cpu, cycles_t now);
@@ -108,8 +126,16 @@ void vgic_irq_entry(struct vgic *vg, unsigned cpu, cycles_t now);
 void vgic_map_hw(struct vgic *vg, unsigned cpu, uint32_t intid);
 /* GICv4: what the Redistributor offers cpu's virtual CPU interface from
  * its resident vPE (pending by `now`), brought up to date; returns when a
- * later-pending one becomes visible (UINT64_MAX: none). */
-cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now);
+ * later-pending one becomes visible (UINT64_MAX: none).  GICv3 offers
+ * nothing direct: once both sides say so, there is nothing to write. */
+cycles_t vgic_v4_offer(struct vgic *vg, unsigned cpu, cycles_t now);
+static inline cycles_t vgic_v4_sync(struct vgic *vg, unsigned cpu, cycles_t now)
+{
+	if (!vg->v4.version && vg->cpu[cpu].direct_intid == GIC_INTID_SPURIOUS &&
+	    vg->direct[cpu].intid == GIC_INTID_SPURIOUS)
+		return UINT64_MAX;
+	return vgic_v4_offer(vg, cpu, now);
+}
 /* Hypervisor cycles of the vgic's work (SGI queueing, GICv4) since the
  * last call; vgic_pending_cycles: the same without taking them. */
 cycles_t vgic_take_cycles(struct vgic *vg);

@@ -366,7 +366,9 @@ static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
 static bool irq_line(void *ctx, unsigned cpu)
 {
 	struct virt *v = ctx;
-	check_by(v, cpu, vgic_v4_sync(&v->gic, cpu, cpu_clock(v, cpu)));
+	cycles_t later = vgic_v4_sync(&v->gic, cpu, cpu_clock(v, cpu));
+	if (later != UINT64_MAX)   /* check_by would change nothing */
+		check_by(v, cpu, later);
 	return vgic_irq_line(&v->gic, cpu);
 }
 
