@@ -1226,8 +1226,7 @@ static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool ent
 	if (!entry)
 		r->no_entry++;
 	/* a vCPU blocked in the hypervisor: that wait is the guest's idle time */
-	uint64_t blocked = r->ts_cycles && v->blocked_ns ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0)
-							  : v->blocked_ns;
+	uint64_t blocked = r->ts_cycles ? (uint64_t)((double)v->blocked_ns * r->des[0].freq_mhz / 1000.0) : v->blocked_ns;
 	dur = dur > blocked ? dur - blocked : 0;
 	v->rec_ts += dur;
 	const char *src = source_reason(&v->ex, buf, sizeof buf);
