@@ -128,6 +128,17 @@ bool apic_x2apic_readable(uint32_t msr);
 bool apic_vec_test(const uint8_t *page, unsigned reg, unsigned vector);
 void apic_vec_set(uint8_t *page, unsigned reg, unsigned vector, bool on);
 int apic_vec_highest(const uint8_t *page, unsigned reg);        /* -1: empty */
+/* No bit set (every guest entry asks; inline, the byte order does not matter) */
+static inline bool apic_vec_empty(const uint8_t *page, unsigned reg)
+{
+	uint32_t any = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		uint32_t w;
+		__builtin_memcpy(&w, page + reg + i * 0x10, 4);
+		any |= w;
+	}
+	return !any;
+}
 uint32_t apic_reg_get(const uint8_t *page, unsigned off);
 void apic_reg_put(uint8_t *page, unsigned off, uint32_t v);
 

@@ -37,6 +37,17 @@ bool pi_test_pir(const struct pi_desc *d, uint8_t vector);
  * bit v of word v / 32) and clears it.  Returns whether any bit was set. */
 bool pi_take_pir(struct pi_desc *d, uint32_t out[8]);
 int pi_highest_pir(const struct pi_desc *d);       /* -1: empty */
+/* No PIR bit set (inline: every guest entry asks) */
+static inline bool pi_pir_empty(const struct pi_desc *d)
+{
+	uint64_t any = 0;
+	for (unsigned w = 0; w < PID_PIR_BYTES / 8; w++) {
+		uint64_t x;
+		__builtin_memcpy(&x, d->b + w * 8, 8);
+		any |= x;
+	}
+	return !any;
+}
 
 uint64_t pi_control(const struct pi_desc *d);      /* the 64-bit word at byte 32 */
 void pi_set_control(struct pi_desc *d, uint64_t ctl);

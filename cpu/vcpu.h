@@ -256,6 +256,14 @@ void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c);
  * own table, computed from the design): its parts are added up per run of
  * equal exits rather than per exit. */
 void vcpu_exit_fixed(struct vcpu *v, unsigned x, const struct cost *c);
+/* One of the two: vcpu_exit_fixed if `fixed`. */
+static inline void vcpu_exit_by(struct vcpu *v, unsigned x, const struct cost *c, bool fixed)
+{
+	if (fixed)
+		vcpu_exit_fixed(v, x, c);
+	else
+		vcpu_exit(v, x, c);
+}
 /* Stops Unicorn at the next opportunity (hvsim's decision, not a guest halt). */
 void vcpu_stop(struct vcpu *v);
 void vcpu_halt(struct vcpu *v, enum sim_cpu_state st);

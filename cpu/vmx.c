@@ -104,6 +104,9 @@ void vmx_init(struct vmx_model *m, const struct cfg *c)
 	m->fastpath_cycles = cfg_u64(c, "vmx", "fastpath_cycles");
 	for (unsigned i = 0; i < VMXX_COUNT; i++)
 		m->handler[i] = cfg_u64(c, "vmx", classes[i].key);
+	for (unsigned i = 0; i < VMXX_COUNT; i++)
+		for (unsigned u = 0; u < 2; u++)
+			vmx_exit_parts(m, i, u, &m->fixed[i][u]);
 }
 
 const char *vmx_exit_name(enum vmx_exit x) { return vmx_reason_name(classes[x].reason); }

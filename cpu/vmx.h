@@ -50,6 +50,7 @@ struct vmx_model {
 	cycles_t handler[VMXX_COUNT];
 	cycles_t user_cycles;            /* extra round trip to the userspace VMM for an emulated device */
 	cycles_t fastpath_cycles;        /* handler of an exit KVM completes in its fastpath */
+	struct cost fixed[VMXX_COUNT][2];   /* vmx_exit_parts(x, user), computed once (vmx_init) */
 };
 
 extern const struct cfg_key vmx_cfg_keys[];
@@ -81,6 +82,12 @@ const char *vmx_part_name(enum vmx_part p);
 void vmx_switch_parts(const struct vmx_model *m, struct cost *c);
 /* One exit of class x, by part; `user` adds the userspace VMM round trip. */
 void vmx_exit_parts(const struct vmx_model *m, enum vmx_exit x, bool user, struct cost *c);
+/* The same, computed once from the design (vmx_init): what an exit with
+ * nothing added to its parts costs. */
+static inline const struct cost *vmx_exit_parts_fixed(const struct vmx_model *m, enum vmx_exit x, bool user)
+{
+	return &m->fixed[x][user];
+}
 /* The handler of c is KVM's fastpath (handle_fastpath_set_msr_irqoff): run
  * right after the exit with interrupts off, re-entering at once
  * (EXIT_FASTPATH_REENTER_GUEST), without the full exit path. */

@@ -23,6 +23,28 @@ static void wr(struct vcpu *v, int r, uint64_t x) { uc_reg_write(v->uc, r, &x); 
 
 static struct irq_ctrl *irqc(struct vcpu *v) { return v->set->m->irqc; }
 
+struct x86_data {
+	uint64_t *hooked;     /* addresses of RDMSR/WRMSR/RDTSC with code hooks (open addressing, 0 = empty) */
+	unsigned cap, len;
+	uint64_t *mmio_seen;  /* (page, vCPU) pairs that took their EPT violation */
+	unsigned seen_cap, seen_len;
+	/* Unicorn >= 2.1 delivers a vector 6 that UC_HOOK_INSN_INVALID handled
+	 * to UC_HOOK_INTR too, as the very next hook call, before any other
+	 * instruction runs; 2.0.1 stops emulation instead. */
+	bool ud_echoes;
+	const struct vcpu *echo_v;   /* whose next INTR is that echo, if any */
+	uint64_t echo_rip;           /* the RIP hook_invalid left */
+	/* interrupts, per vCPU: the controller's signal as last computed, an
+	 * injection to perform before the next block, INTR_WINDOW_EXITING set */
+	struct { bool line, take, window; cycles_t reentry; } irq[MACHINE_MAX_CPUS];
+	struct vmx_model *win;       /* the design's controls with INTR_WINDOW_EXITING, as KVM toggles it */
+	/* The last I/O access that asked io_exit (key: io_key), its decision
+	 * and qualification: the controls and bitmap stay as the design set them. */
+	uint32_t io_key;
+	bool io_exits;
+	uint64_t io_qual;
+};
+
 static unsigned x86_exit_reason(unsigned x)
 {
 	static const unsigned irq[X86X_COUNT - VMXX_COUNT] = {
@@ -49,8 +71,10 @@ static void add_apic_part(struct vcpu *v, unsigned x)
 	*v->st_exit_cycles[x] += a;
 }
 
-/* Charges exit class x (VMXX_* or X86X_*) costing c. */
-static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64_t qual, uint64_t rip, const char *what)
+/* Charges exit class x (VMXX_* or X86X_*) costing c; `fixed`: c is the
+ * model's own table (vcpu_exit_fixed). */
+static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, bool fixed, uint64_t qual, uint64_t rip,
+			const char *what)
 {
 	if (DBG_ON(LOG_EXIT)) {
 		cycles_t cost = cost_total(c);
@@ -61,16 +85,15 @@ static void charge_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64
 			(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 	}
 	vcpu_note_exit(v, qual, rip);
-	vcpu_exit(v, x, c);
-	if (irqc(v))
-		irqc(v)->ops->exit(irqc(v)->ctx, v->id);
+	vcpu_exit_by(v, x, c, fixed);
+	struct irq_ctrl *ic = irqc(v);
+	if (ic)
+		ic->ops->exit(ic->ctx, v->id);
 }
 
 static void take_exit(struct vcpu *v, enum vmx_exit x, uint64_t qual, uint64_t rip, bool user, const char *what)
 {
-	struct cost c;
-	vmx_exit_parts(&v->set->vmx, x, user, &c);
-	charge_exit(v, x, &c, qual, rip, what);
+	charge_exit(v, x, vmx_exit_parts_fixed(&v->set->vmx, x, user), true, qual, rip, what);
 }
 
 /* One rule for when the hypervisor emulates what an exit asks (a device or
@@ -95,7 +118,7 @@ static void emul_begin(struct vcpu *v, struct emul *e)
 static void emul_end(struct vcpu *v, struct emul *e, unsigned x, uint64_t qual, uint64_t rip, const char *what)
 {
 	v->sc.clock = e->start;
-	charge_exit(v, x, &e->c, qual, rip, what);
+	charge_exit(v, x, &e->c, false, qual, rip, what);
 	add_apic_part(v, x);
 }
 
@@ -230,11 +253,18 @@ static int hook_cpuid(uc_engine *uc, void *ud)
 /* False if the access does not exit (I/O bitmap) */
 static bool io_exit(struct vcpu *v, uint32_t port, int size, bool in, const struct dev_window *w)
 {
-	if (!vmx_exits_on_io(&v->set->vmx, (uint16_t)port))
+	struct x86_data *d = v->set->arch_data;
+	uint32_t key = 1u << 31 | (uint32_t)in << 24 | (uint32_t)(size & 0xff) << 16 | (port & 0xffff);
+	if (key != d->io_key) {
+		d->io_key = key;
+		d->io_exits = vmx_exits_on_io(&v->set->vmx, (uint16_t)port);
+		/* The hook cannot tell IN imm8 from IN DX: report the DX form. */
+		d->io_qual = vmx_qual_io((uint16_t)port, (unsigned)size, in, false, false, false);
+	}
+	if (!d->io_exits)
 		return false;
-	/* The hook cannot tell IN imm8 from IN DX: report the DX form. */
-	uint64_t qual = vmx_qual_io((uint16_t)port, (unsigned)size, in, false, false, false);
-	take_exit(v, VMXX_IO_INSTRUCTION, qual, v->cur ? v->cur->addr : 0, w ? w->user : true, w ? w->name : "unassigned");
+	take_exit(v, VMXX_IO_INSTRUCTION, d->io_qual, v->cur ? v->cur->addr : 0, w ? w->user : true,
+		  w ? w->name : "unassigned");
 	return true;
 }
 
@@ -271,22 +301,6 @@ static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, voi
 }
 
 /* ---- MMIO: EPT violation on first touch, then EPT misconfig (KVM MMIO SPTEs) ---- */
-struct x86_data {
-	uint64_t *hooked;     /* addresses of RDMSR/WRMSR/RDTSC with code hooks (open addressing, 0 = empty) */
-	unsigned cap, len;
-	uint64_t *mmio_seen;  /* (page, vCPU) pairs that took their EPT violation */
-	unsigned seen_cap, seen_len;
-	/* Unicorn >= 2.1 delivers a vector 6 that UC_HOOK_INSN_INVALID handled
-	 * to UC_HOOK_INTR too, as the very next hook call, before any other
-	 * instruction runs; 2.0.1 stops emulation instead. */
-	bool ud_echoes;
-	const struct vcpu *echo_v;   /* whose next INTR is that echo, if any */
-	uint64_t echo_rip;           /* the RIP hook_invalid left */
-	/* interrupts, per vCPU: the controller's signal as last computed, an
-	 * injection to perform before the next block, INTR_WINDOW_EXITING set */
-	struct { bool line, take, window; cycles_t reentry; } irq[MACHINE_MAX_CPUS];
-	struct vmx_model *win;       /* the design's controls with INTR_WINDOW_EXITING, as KVM toggles it */
-};
 
 static bool set_insert(uint64_t **tab, unsigned *cap, unsigned *len, uint64_t key)
 {
@@ -1003,7 +1017,7 @@ static void hlt_exit(struct vcpu *v, uint64_t rip)
 {
 	struct cost c;
 	vmx_exit_parts(&v->set->vmx, VMXX_HLT, false, &c);
-	charge_exit(v, VMXX_HLT, &c, 0, rip, "");
+	charge_exit(v, VMXX_HLT, &c, false, 0, rip, "");
 	cycles_t back = c.part[VMXP_RESTORE] + c.part[VMXP_ENTRY];
 	v->sc.clock -= back;
 	wait_for_interrupt(v, true);

@@ -1018,11 +1018,13 @@ static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
 	cycles_t due = timer_due(l);   /* lapic_timer_poll fires at due <= now */
 	if (c->nq || c->in_hyp || c->kick_at <= now || due <= now || c->apic_cycles || c->hw_cycles)
 		return false;
-	int irr = apic_vec_highest(l->regs, APIC_IRR);   /* none: nothing pending (lapic_pending_vector) */
-	if ((irr >= 0 && lapic_pending_vector(l) >= 0) || (p->posted && pi_highest_pir(&c->pid) >= 0))
+	/* none in IRR: nothing pending (lapic_pending_vector) */
+	int irr = apic_vec_empty(l->regs, APIC_IRR) ? -1 : apic_vec_highest(l->regs, APIC_IRR);
+	if ((irr >= 0 && lapic_pending_vector(l) >= 0) || (p->posted && !pi_pir_empty(&c->pid)))
 		return false;
 	if (p->vid) {   /* pi_sync: rvi_update with nothing new */
-		int high = c->va.page == l->regs ? irr : apic_vec_highest(c->va.page, APIC_IRR);
+		int high = c->va.page == l->regs ? irr
+			   : apic_vec_empty(c->va.page, APIC_IRR) ? -1 : apic_vec_highest(c->va.page, APIC_IRR);
 		if (vapic_rvi(&c->va) != (high < 0 ? 0 : (uint8_t)high))
 			return false;
 	}
