@@ -298,10 +298,7 @@ static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, c
 {
 	log_exit(v, x, esr, pc, c, what);
 	vcpu_note_exit(v, esr, pc);
-	if (fixed)
-		vcpu_exit_fixed(v, x, c);
-	else
-		vcpu_exit(v, x, c);
+	vcpu_exit_by(v, x, c, fixed);
 	struct irq_ctrl *ic = irqc(v);
 	if (ic)
 		ic->ops->exit(ic->ctx, v->id);

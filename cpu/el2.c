@@ -162,31 +162,26 @@ bool el2_traps_sysreg(const struct el2_model *m, uint32_t r, bool is_read)
 	return false;
 }
 
-static uint32_t esr(enum esr_ec ec, uint32_t iss)
-{
-	/* IL=1: every trapped instruction here is a 32-bit A64 instruction */
-	return ((uint32_t)ec << ESR_EC_SHIFT) | ESR_IL | (iss & 0x1ffffff);
-}
 
-uint32_t el2_esr_hvc(uint16_t imm16) { return esr(EC_HVC64, imm16); }
-uint32_t el2_esr_smc(uint16_t imm16) { return esr(EC_SMC64, imm16); }
+uint32_t el2_esr_hvc(uint16_t imm16) { return el2_esr(EC_HVC64, imm16); }
+uint32_t el2_esr_smc(uint16_t imm16) { return el2_esr(EC_SMC64, imm16); }
 /* From AArch64 the condition is always valid: CV = 1, COND = 0b1110 */
-uint32_t el2_esr_wfx(bool wfe) { return esr(EC_WFX, (1u << 24) | (0xeu << 20) | (wfe ? ISS_WFX_TI_WFE : 0)); }
+uint32_t el2_esr_wfx(bool wfe) { return el2_esr(EC_WFX, (1u << 24) | (0xeu << 20) | (wfe ? ISS_WFX_TI_WFE : 0)); }
 
 uint32_t el2_esr_sys64(uint32_t r, unsigned rt, bool is_read)
 {
 	uint32_t iss = (SYS_REG_OP0(r) << 20) | (SYS_REG_OP2(r) << 17) | (SYS_REG_OP1(r) << 14) |
 		       (SYS_REG_CRN(r) << 10) | ((rt & 31) << 5) | (SYS_REG_CRM(r) << 1) | (is_read ? 1 : 0);
-	return esr(EC_SYS64, iss);
+	return el2_esr(EC_SYS64, iss);
 }
 
-uint32_t el2_esr_iabt_low(unsigned ifsc) { return esr(EC_IABT_LOW, ifsc & 0x3f); }
+uint32_t el2_esr_iabt_low(unsigned ifsc) { return el2_esr(EC_IABT_LOW, ifsc & 0x3f); }
 
 uint32_t el2_esr_injected_abort(bool instruction, bool from_el0, unsigned fsc)
 {
 	enum esr_ec ec = instruction ? (from_el0 ? EC_IABT_LOW : EC_IABT_CUR)
 				     : (from_el0 ? EC_DABT_LOW : EC_DABT_CUR);
-	return esr(ec, fsc & ESR_FSC_MASK);
+	return el2_esr(ec, fsc & ESR_FSC_MASK);
 }
 
 const char *esr_ec_name(unsigned ec)

@@ -144,8 +144,14 @@ uint32_t el2_esr_hvc(uint16_t imm16);
 uint32_t el2_esr_smc(uint16_t imm16);
 uint32_t el2_esr_wfx(bool wfe);
 uint32_t el2_esr_sys64(uint32_t reg, unsigned rt, bool is_read);
-/* size_log2: 0..3 (SAS); srt: transfer register; valid: ISV */
-/* Inline: every MMIO exit builds one, mostly from constants. */
+/* An ESR_ELx of class ec (IL=1: every trapped instruction here is a 32-bit
+ * A64 instruction) */
+static inline uint32_t el2_esr(enum esr_ec ec, uint32_t iss)
+{
+	return ((uint32_t)ec << ESR_EC_SHIFT) | ESR_IL | (iss & 0x1ffffff);
+}
+/* size_log2: 0..3 (SAS); srt: transfer register; valid: ISV.  Inline:
+ * every MMIO exit builds one, mostly from constants. */
 static inline uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned srt, bool sf, bool write, unsigned dfsc)
 {
 	uint32_t iss = dfsc & 0x3f;
@@ -154,8 +160,7 @@ static inline uint32_t el2_esr_dabt_low(bool valid, unsigned size_log2, unsigned
 		       (sf ? ISS_DABT_SF : 0);
 	if (write)
 		iss |= ISS_DABT_WNR;
-	/* IL=1: a 32-bit A64 instruction */
-	return ((uint32_t)EC_DABT_LOW << ESR_EC_SHIFT) | ESR_IL | (iss & 0x1ffffff);
+	return el2_esr(EC_DABT_LOW, iss);
 }
 uint32_t el2_esr_iabt_low(unsigned ifsc);
 /* Syndrome of an abort taken to EL1: current-EL class when the guest was at

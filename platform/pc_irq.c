@@ -1007,6 +1007,13 @@ static cycles_t irq_entry(void *ctx, unsigned cpu, cycles_t now)
 	return t;
 }
 
+/* The highest vector in a page's IRR, -1 if none (an empty IRR, as at
+ * nearly every quiet entry, without the scan) */
+static int irr_highest(const uint8_t *page)
+{
+	return apic_vec_empty(page, APIC_IRR) ? -1 : apic_vec_highest(page, APIC_IRR);
+}
+
 /* The poll and entry after an exit when nothing is queued, due or
  * pending and no cycles wait to be charged: they would only set check_at
  * (to the kick or the timer expiry) and find RVI as it is. */
@@ -1018,13 +1025,11 @@ static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
 	cycles_t due = timer_due(l);   /* lapic_timer_poll fires at due <= now */
 	if (c->nq || c->in_hyp || c->kick_at <= now || due <= now || c->apic_cycles || c->hw_cycles)
 		return false;
-	/* none in IRR: nothing pending (lapic_pending_vector) */
-	int irr = apic_vec_empty(l->regs, APIC_IRR) ? -1 : apic_vec_highest(l->regs, APIC_IRR);
+	int irr = irr_highest(l->regs);   /* none: nothing pending (lapic_pending_vector) */
 	if ((irr >= 0 && lapic_pending_vector(l) >= 0) || (p->posted && !pi_pir_empty(&c->pid)))
 		return false;
 	if (p->vid) {   /* pi_sync: rvi_update with nothing new */
-		int high = c->va.page == l->regs ? irr
-			   : apic_vec_empty(c->va.page, APIC_IRR) ? -1 : apic_vec_highest(c->va.page, APIC_IRR);
+		int high = c->va.page == l->regs ? irr : irr_highest(c->va.page);
 		if (vapic_rvi(&c->va) != (high < 0 ? 0 : (uint8_t)high))
 			return false;
 	}

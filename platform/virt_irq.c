@@ -36,8 +36,10 @@ static cycles_t cpu_clock(const struct virt *v, unsigned cpu)
 	return v->m.sim ? v->m.sim->cpus[cpu]->clock : 0;
 }
 
-static void check_by(struct virt *v, unsigned cpu, cycles_t t)
+static inline void check_by(struct virt *v, unsigned cpu, cycles_t t)
 {
+	if (t == UINT64_MAX)   /* never: nothing to lower (most calls, one test) */
+		return;
 	if (t < v->irqc.check_at[cpu])
 		v->irqc.check_at[cpu] = t;
 	sim_cpu_look_by(v->m.sim, cpu, t);   /* the block hook compares with its bound only */
@@ -366,9 +368,7 @@ static bool irq_quiet_entry(void *ctx, unsigned cpu, cycles_t now)
 static bool irq_line(void *ctx, unsigned cpu)
 {
 	struct virt *v = ctx;
-	cycles_t later = vgic_v4_sync(&v->gic, cpu, cpu_clock(v, cpu));
-	if (later != UINT64_MAX)   /* check_by would change nothing */
-		check_by(v, cpu, later);
+	check_by(v, cpu, vgic_v4_sync(&v->gic, cpu, cpu_clock(v, cpu)));
 	return vgic_irq_line(&v->gic, cpu);
 }
 
