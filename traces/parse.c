@@ -1222,16 +1222,21 @@ static inline int32_t fast_pid(const char *w, const struct masks *m, unsigned st
 	return (int32_t)dec_known(w + q, end - q);
 }
 
-/* The part of the head before the timestamp ("comm-pid [cpu] flags ") is
- * the same on every line of a thread: remembered for HEADS prefixes (by
- * their first sixteen bytes), a line that starts with one is read from its
- * timestamp on.  One table for the process, as rcache's. */
+/* The part of the head before the timestamp's fraction ("comm-pid [cpu]
+ * flags secs.") is the same on every line of a thread for a second:
+ * remembered for HEADS prefixes (by their first sixteen bytes), a line that
+ * starts with one is read from its fraction on.  (A counter clock's
+ * timestamp has no fraction: its prefix stops before the timestamp.)  One
+ * table for the process, as rcache's. */
 #define HEADS 64
 #define HEAD_MAX 48	/* longest prefix remembered */
 static struct head_slot {
 	__m128i b[3];	/* the prefix, zeros after it */
 	uint32_t k;	/* its length (0: an empty slot) */
+	uint32_t q;	/* where the timestamp starts */
 	int32_t cpu, pid;
+	bool dot;	/* the prefix ends in the seconds and '.' */
+	uint64_t secs_ns;	/* those seconds, in ns */
 } heads[HEADS];
 
 static inline struct head_slot *head_slot(const char *w)
@@ -1313,6 +1318,56 @@ static inline unsigned movemask_eq(__m128i x, char c) { return (unsigned)_mm_mov
 
 static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movemask_eq(x, '\t'); }
 
+/* The event name after the timestamp's colon at t, as event_name() reads
+ * it: kvm_exit and kvm_entry by a compare, any other in the 32 bytes after
+ * the colon (fewer at the line's end); GIVE_UP if it does not fit. */
+static inline __attribute__((always_inline)) int name_after(const char *w, size_t n, unsigned t, unsigned *name, unsigned *name_len,
+			     unsigned *args)
+{
+	const char *p = w + t + 1, *e = w + n;
+	uint64_t x = load8(p);
+	unsigned len = x == load8(" kvm_exi") && p[8] == 't' ? 8 : x == load8(" kvm_ent") && !memcmp(p + 8, "ry", 2) ? 9 : 0;
+	if (len && p + len + 1 < e && p[len + 1] == ':' && (p + len + 2 == e || p[len + 2] == ' ' || p[len + 2] == '\t')) {
+		*name = t + 2;
+		*name_len = len;
+		*args = t + 3 + len;
+		return 0;
+	}
+	unsigned left = (unsigned)(e - p) < 32 ? (unsigned)(e - p) : 32;
+	uint64_t valid = (1ull << left) - 1;
+	__m128i y0 = _mm_loadu_si128((const __m128i *)(const void *)p),
+		y1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+	uint64_t bl = (blanks16(y0) | (uint64_t)blanks16(y1) << 16) & valid,
+		 col = (movemask_eq(y0, ':') | (uint64_t)movemask_eq(y1, ':') << 16) & valid;
+	unsigned q = (unsigned)__builtin_ctzll(~bl), we;
+	if (q >= left)
+		return GIVE_UP;
+	if (bl >> q)
+		we = q + (unsigned)__builtin_ctzll(bl >> q);
+	else if (left < 32 || p + 32 == e)
+		we = left;	/* the word ends the line */
+	else
+		return GIVE_UP;
+	return word_name(col, q, we, t + 1, name, name_len, args);
+}
+
+/* After a remembered prefix ending in "secs." (w[0..k), n > k): the fraction
+ * in the sixteen bytes at k, then the name; GIVE_UP if they do not fit. */
+static inline __attribute__((always_inline)) int frac_rest(const char *w, size_t n, const struct head_slot *h, struct trace_event *ev,
+			    unsigned *name, unsigned *name_len, unsigned *args)
+{
+	unsigned k = h->k;
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + k)), dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));
+	unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(dd, _mm_set1_epi8(9)), dd)) &
+		       before(w + k, w + n);
+	unsigned r = (unsigned)__builtin_ctz(~dig), t = k + r;
+	if (!r || r > 9 || t >= n || w[t] != ':')
+		return GIVE_UP;
+	ev->ts_raw = false;
+	ev->ts_ns = h->secs_ns + dec_known(w + k, r) * pow10[9 - r];
+	return name_after(w, n, t, name, name_len, args);
+}
+
 /* After a remembered prefix (w[0..k) and n >= k + 48): the timestamp in the
  * sixteen bytes at k, the event name in the 32 after it, as fast_head()
  * reads them from its masks; GIVE_UP if they do not fit. */
@@ -1340,24 +1395,7 @@ static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_ev
 	if (w[t] != ':')
 		return GIVE_UP;
 	ev->ts_ns = ts;
-	/* the name in the 32 bytes after the ':' (fewer at the line's end) */
-	const char *p = w + t + 1;
-	unsigned left = (unsigned)(e - p) < 32 ? (unsigned)(e - p) : 32;
-	uint64_t valid = (1ull << left) - 1;
-	__m128i y0 = _mm_loadu_si128((const __m128i *)(const void *)p),
-		y1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-	uint64_t bl = (blanks16(y0) | (uint64_t)blanks16(y1) << 16) & valid,
-		 col = (movemask_eq(y0, ':') | (uint64_t)movemask_eq(y1, ':') << 16) & valid;
-	unsigned q = (unsigned)__builtin_ctzll(~bl), we;
-	if (q >= left)
-		return GIVE_UP;
-	if (bl >> q)
-		we = q + (unsigned)__builtin_ctzll(bl >> q);
-	else if (left < 32 || p + 32 == e)
-		we = left;	/* the word ends the line */
-	else
-		return GIVE_UP;
-	return word_name(col, q, we, t + 1, name, name_len, args);
+	return name_after(w, n, t, name, name_len, args);
 }
 
 /* The head of the line w[0..n) (n trimmed; TRACE_PAD bytes more readable): ev's
@@ -1372,44 +1410,52 @@ static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *
 	struct head_slot *h = head_slot(w);
 	unsigned q;
 	if (head_hit(h, w) && h->k < n) {
-		/* the same bytes before the timestamp: the same cpu, pid and flags */
+		/* the same bytes before the fraction (or timestamp): the same cpu,
+		 * pid, flags (and seconds) */
 		ev->cpu = h->cpu;
 		ev->pid = h->pid;
-		if (head_rest(w, n, h->k, ev, name, name_len, args) == 0)
+		if ((h->dot ? frac_rest(w, n, h, ev, name, name_len, args)
+			    : head_rest(w, n, h->k, ev, name, name_len, args)) == 0)
 			return 0;
 		masks_of(w, valid, &m, false);
-		q = h->k;
+		q = h->q;
 	} else {
 		masks_of(w, valid, &m, true);
 		int k = head_prefix(w, lim, &m, ev);
 		if (k < 0)
 			return GIVE_UP;
 		q = (unsigned)k;
-		if (q >= 16 && q <= HEAD_MAX) {
-			for (unsigned i = 0; i < 3; i++)
-				h->b[i] = prefix16(w, q, i);
-			h->k = q;
-			h->cpu = ev->cpu;
-			h->pid = ev->pid;
-		}
 	}
 	/* timestamp(): 1-19 digits, then '.' and 1-9 digits, then ':' */
-	unsigned r = low_bit(~(m.digit >> q)), t = q + r;
+	unsigned r = low_bit(~(m.digit >> q)), t = q + r, f = 0;
 	if (!r || r > 19 || t >= lim)
 		return GIVE_UP;
-	uint64_t ts = dec_known(w + q, r);
+	uint64_t ts = dec_known(w + q, r), secs_ns = 0;
 	ev->ts_raw = w[t] != '.';
 	if (!ev->ts_raw) {
-		unsigned f = t + 1;
+		f = t + 1;
 		r = f < lim ? low_bit(~(m.digit >> f)) : 0;
 		t = f + r;
 		if (!r || r > 9 || t >= lim || ts > UINT64_MAX / 1000000000u)
 			return GIVE_UP;
-		ts = ts * 1000000000u + dec_known(w + f, r) * pow10[9 - r];
+		secs_ns = ts * 1000000000u;
+		ts = secs_ns + dec_known(w + f, r) * pow10[9 - r];
 	}
 	if (w[t] != ':' || t + 1 >= lim)
 		return GIVE_UP;
 	ev->ts_ns = ts;
+	/* remember the prefix up to the fraction, or to the timestamp */
+	unsigned k = f ? f : q;
+	if (k >= 16 && k <= HEAD_MAX) {
+		for (unsigned i = 0; i < 3; i++)
+			h->b[i] = prefix16(w, k, i);
+		h->k = k;
+		h->q = q;
+		h->dot = f != 0;
+		h->secs_ns = secs_ns;
+		h->cpu = ev->cpu;
+		h->pid = ev->pid;
+	}
 	/* event_name(): the first word, ending in ':', the name after any ':' in it */
 	q = t + 1 + low_bit(~(m.blank >> (t + 1)));
 	if (q >= lim)
@@ -1445,6 +1491,10 @@ static inline uint64_t nibbles(__m128i nib)
 /* Sixteen hex digits in x -> *v, the first most significant. */
 static inline bool hex16v(__m128i x, uint64_t *v)
 {
+	if (_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('0'))) == 0xffff) {	/* most info2, intr_info, ... */
+		*v = 0;
+		return true;
+	}
 	__m128i nib;
 	if (hex_lanes(x, &nib) != 0xffff)
 		return false;
@@ -1483,12 +1533,14 @@ static inline bool hexn_before(const char *end, unsigned len, uint64_t *v)
  * p (p[0..21) readable): the position after sep, or NULL. */
 static inline const char *fast_vcpu(const char *p, const char *sep, int32_t *vcpu)
 {
-	unsigned nd = 0;
-	while (nd < 6 && (unsigned)(p[5 + nd] - '0') < 10)
-		nd++;
+	uint64_t v;
+	unsigned nd;
+	if ((unsigned)(p[5] - '0') < 10 && (unsigned)(p[6] - '0') >= 10)	/* one digit, as most are */
+		nd = 1, v = (unsigned)(p[5] - '0');
+	else
+		nd = decrun8(load8(p + 5), &v);
 	if ((DIFF8(p, "vcpu    ") & 0xffffffffffull) || !nd || nd > 5 || DIFF8(p + 5 + nd, sep))
 		return NULL;
-	uint64_t v = dec_len(p + 5, nd);
 	if (v >= TRACE_MAX_VCPU)
 		return NULL;
 	*vcpu = (int32_t)v;
@@ -1737,7 +1789,8 @@ static int fast_companion(const char *name, unsigned nlen, const char *a, const 
 /* 1 with the event, -1 malformed (in its arguments: *why), GIVE_UP.  w
  * holds the line's n bytes (trimmed) and TRACE_PAD more that are read,
  * never trusted; s is the caller's copy, which the name points into. */
-static int fast_line(const char *s, const char *w, size_t n, struct trace_event *ev, const char **why)
+static inline __attribute__((always_inline)) int fast_line(const char *s, const char *w, size_t n,
+							    struct trace_event *ev, const char **why)
 {
 	unsigned name, nlen, args;
 	event_init(ev);

@@ -5,8 +5,10 @@
  * the SDM's VMX basic exit reasons (Vol. 3D, Appendix C), the AMD APM's SVM
  * exit codes (Vol. 2, Appendix C), the Arm ARM's ESR_EL2.EC values, read off
  * the lines by hand. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "traces/trace.h"
 #include "tests/unit/unit.h"
@@ -409,6 +411,99 @@ static void test_sniff(void)
 	CU_ASSERT_EQUAL(trace_format_parse("xml", &f), -1);
 }
 
+/* Timestamps of one thread's lines as its seconds change: the head cache
+ * keeps "comm-pid [cpu] flags secs." and must never lend a line another
+ * second's value. */
+static void test_timestamps(void)
+{
+	static const struct {
+		const char *line;
+		uint64_t ns;
+	} t[] = {
+		{ " CPU 0/KVM-4000 [000] d.... 1000.999999: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1000999999000ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1000.999999999: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1000999999999ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1001.000001: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1001000001000ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1001.5: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1001500000000ull },
+		{ " CPU 0/KVM-4000 [000] d.... 10010.000002: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 10010000002000ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1001.000003: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1001000003000ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1001000003: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code 0x00000000", 1001000003ull },
+		{ " CPU 0/KVM-4000 [000] d.... 1001.000004: kvm_fpu: load", 1001000004000ull },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct trace_event e = ev1(t[i].line);
+		CU_ASSERT_EQUAL(e.ts_ns, t[i].ns);
+		CU_ASSERT_EQUAL(e.pid, 4000);
+	}
+	struct trace_event e;
+	uint64_t lost = 0;
+	const char *why;
+	/* ten fraction digits are no timestamp, even after a cached second */
+	CU_ASSERT_EQUAL(parse(" CPU 0/KVM-4000 [000] d.... 1001.0000000001: kvm_fpu: load", &e, &lost, &why), -1);
+}
+
+/* The same trace read from a mapped file and through a pipe: the same
+ * records and counts, across the 8 MiB window's edges, with a line too long
+ * to keep straddling one and a last line with no newline. */
+static void test_mapped_equals_streamed(void)
+{
+	char path[] = "/tmp/hvsim-test-traces-XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("# tracer: nop\n#\n", f);
+	uint64_t lines = 2, long_line = 0;
+	for (unsigned i = 0; ftell(f) < (9l << 20); i++, lines++) {
+		if (!long_line && ftell(f) > (8l << 20) - 40000) {	/* straddles the first window's end */
+			for (int k = 0; k < 70000; k++)
+				fputc('x', f);
+			long_line = lines + 1;
+		}
+		fprintf(f, " CPU %u/KVM-%u [%03u] d.... %u.%06u: kvm_exit: vcpu %u reason %s rip 0x%x info1 "
+			"0x0000000000000000 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n",
+			i % 3, 4000 + i % 3, i % 3, 1000 + i / 5000, i * 7 % 1000000, i % 3, i % 7 ? "HLT" : "MSR_WRITE", i);
+	}
+	fputs(" CPU 0/KVM-4000 [000] d.... 2000.000001: kvm_entry: vcpu 0, rip 0x1 intr_info 0x00000000 error_code "
+	      "0x00000000", f);
+	lines++;
+	CU_ASSERT_FATAL(fclose(f) == 0);
+
+	char cmd[64];
+	snprintf(cmd, sizeof cmd, "cat %s", path);
+	FILE *pipe = popen(cmd, "r");
+	struct trace_reader *a = trace_open(path, TRACE_FMT_AUTO, false);
+	struct trace_reader *b = pipe ? trace_open_stream(pipe, "pipe", TRACE_FMT_AUTO, false) : NULL;
+	CU_ASSERT_FATAL(a && b);
+	struct trace_event x, y;
+	int ra, rb;
+	uint64_t n = 0, same = 0;
+	do {
+		ra = trace_next(a, &x);
+		rb = trace_next(b, &y);
+		n += ra == 1;
+		same += ra == rb && (ra != 1 || (x.line == y.line && x.ts_ns == y.ts_ns && x.kind == y.kind &&
+						  x.vcpu == y.vcpu && x.pid == y.pid && x.cpu == y.cpu &&
+						  !memcmp(&x.u, &y.u, sizeof x.u)));
+	} while (ra == 1 && rb == 1);
+	CU_ASSERT_EQUAL(ra, 0);
+	CU_ASSERT_EQUAL(rb, 0);
+	CU_ASSERT_EQUAL(same, n + 1);
+	const struct trace_counts *ca = trace_reader_counts(a), *cb = trace_reader_counts(b);
+	CU_ASSERT_EQUAL(ca->lines, lines);
+	CU_ASSERT_EQUAL(cb->lines, lines);
+	CU_ASSERT_EQUAL(ca->events, lines - 3);	/* two headers, one long line */
+	CU_ASSERT_EQUAL(ca->malformed, 1);
+	CU_ASSERT_EQUAL(cb->malformed, 1);
+	CU_ASSERT_EQUAL(ca->kept[0].line, long_line);
+	CU_ASSERT_EQUAL(cb->kept[0].line, long_line);
+	CU_ASSERT_EQUAL(n, lines - 3);
+	CU_ASSERT_EQUAL(x.kind, TEV_ENTRY);	/* the last, unterminated line */
+	trace_close(a);
+	trace_close(b);
+	pclose(pipe);
+	unlink(path);
+}
+
 static CU_TestInfo tests[] = {
 	{ "x86 kvm_exit, kernel form", test_x86_kernel_form },
 	{ "x86 kvm_exit, requests and FAILED_VMENTRY", test_x86_requests },
@@ -422,6 +517,8 @@ static CU_TestInfo tests[] = {
 	{ "headers, lost events, malformed lines", test_headers_and_malformed },
 	{ "truncated lines", test_truncated },
 	{ "format sniffing", test_sniff },
+	{ "timestamps as the seconds change", test_timestamps },
+	{ "mapped file and pipe read alike", test_mapped_equals_streamed },
 	CU_TEST_INFO_NULL,
 };
 
