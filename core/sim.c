@@ -139,12 +139,6 @@ void sim_stop(struct sim *s, enum sim_stop_reason why, int status)
 		s->events.running->bound = 0;   /* it looks at the stop at once */
 }
 
-void sim_cpu_look_by(struct sim *s, unsigned cpu, cycles_t t)
-{
-	if (s && cpu < s->ncpus && t < s->cpus[cpu]->bound)
-		s->cpus[cpu]->bound = t;
-}
-
 void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when)
 {
 	if (cpu->state == SIM_CPU_RUNNING)

@@ -103,7 +103,11 @@ enum sim_stop_reason sim_run(struct sim *s);
 void sim_stop(struct sim *s, enum sim_stop_reason why, int status);
 /* Lowers CPU cpu's bound to t (s may be NULL: no machine running yet):
  * what it must look at from t on, an interrupt controller's next check. */
-void sim_cpu_look_by(struct sim *s, unsigned cpu, cycles_t t);
+static inline void sim_cpu_look_by(struct sim *s, unsigned cpu, cycles_t t)
+{
+	if (s && cpu < s->ncpus && t < s->cpus[cpu]->bound)
+		s->cpus[cpu]->bound = t;
+}
 /* HALTED or OFF -> RUNNING with clock = max(clock, when). */
 void sim_cpu_wake(struct sim_cpu *cpu, cycles_t when);
 const char *sim_stop_name(enum sim_stop_reason r);

@@ -242,8 +242,12 @@ static uint64_t bucket_low(unsigned b)
 	return (HIST_SUB + sub) << (e - HIST_SUB_BITS);
 }
 
-void hist_add(struct hist *h, uint64_t v)
+void hist_add(struct hist *h, uint64_t v) { hist_add_n(h, v, 1); }
+
+void hist_add_n(struct hist *h, uint64_t v, uint64_t n)
 {
+	if (!n)
+		return;
 	unsigned b = bucket_of(v);
 	if (b >= h->nbuckets) {
 		/* Grow in whole powers of two so large values cost one resize. */
@@ -252,13 +256,13 @@ void hist_add(struct hist *h, uint64_t v)
 		memset(h->buckets + h->nbuckets, 0, (n - h->nbuckets) * sizeof *h->buckets);
 		h->nbuckets = n;
 	}
-	h->buckets[b]++;
+	h->buckets[b] += n;
 	if (h->count == 0 || v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
-	h->count++;
-	h->sum += v;
+	h->count += n;
+	h->sum += v * n;
 }
 
 uint64_t hist_count(const struct hist *h) { return h->count; }

@@ -21,6 +21,8 @@ const uint64_t *stats_find_counter(const struct stats *s, const char *path);
 struct hist;
 struct hist *stats_hist(struct stats *s, const char *path, const char *doc);
 void hist_add(struct hist *h, uint64_t v);
+/* n samples of the value v at once */
+void hist_add_n(struct hist *h, uint64_t v, uint64_t n);
 uint64_t hist_count(const struct hist *h);
 uint64_t hist_min(const struct hist *h);
 uint64_t hist_max(const struct hist *h);

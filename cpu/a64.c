@@ -293,8 +293,8 @@ static struct irq_ctrl *irqc(struct vcpu *v) { return v->a64.irqc; }
 
 /* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
  * its handler runs; the next guest entry restores and injects (irq_sync). */
-static void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc, const struct cost *c, bool fixed,
-			const char *what)
+static inline __attribute__((always_inline)) void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc,
+								const struct cost *c, bool fixed, const char *what)
 {
 	log_exit(v, x, esr, pc, c, what);
 	vcpu_note_exit(v, esr, pc);
@@ -320,7 +320,8 @@ static void __attribute__((noinline)) take_exit_lrs(struct vcpu *v, enum el2_exi
 }
 
 /* With no LR in use (nearly every exit) the parts are the model's table. */
-static void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc, bool user, const char *what)
+static inline __attribute__((always_inline)) void take_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
+							      bool user, const char *what)
 {
 	unsigned lrs = lrs_in_use(v);
 	v->note.lrs = lrs;
@@ -749,7 +750,7 @@ static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 }
 
 /* ---- MMIO: every access to a device is a stage-2 data abort (DABT_LOW) ---- */
-static void mmio_exit(struct mmio_ctx *c, unsigned size, bool write)
+static inline __attribute__((always_inline)) void mmio_exit(struct mmio_ctx *c, unsigned size, bool write)
 {
 	struct vcpu *v = c->v;
 	unsigned sas = size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3;

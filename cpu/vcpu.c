@@ -68,7 +68,7 @@ static void register_stats(struct vcpus *s)
  * than at that block (the front end's irq_sync), at the same clock.  Only while that block
  * is the next thing to run (its slice goes on, no replay, nothing stopped):
  * nothing else can change the interrupt state before it. */
-static void rebound(struct vcpu *v);
+static inline void rebound(struct vcpu *v);
 bool vcpu_quiet_entry(struct vcpu *v)
 {
 	struct irq_ctrl *ic = v->set->m->irqc;
@@ -203,6 +203,8 @@ void vcpus_finish(struct vcpus *s)
 	for (unsigned i = 0; i < s->n; i++) {
 		struct vcpu *v = s->v[i];
 		fold_run(v);
+		hist_add_n(v->h_run, v->h_run_v, v->h_run_n);
+		v->h_run_n = 0;
 		*v->st_insns = v->insns;
 		*v->st_cycles = v->sc.clock;
 		*v->st_idle = v->sc.idle_cycles;
@@ -302,7 +304,7 @@ static void unassigned(struct vcpu *v, uint64_t addr, bool write)
 			   (unsigned long long)addr, write ? "ignored" : "read as zero");
 }
 
-uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
+uint64_t vcpu_dev_read_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
 {
 	struct machine *m = v->set->m;
 	m->cur_cpu = v->id;
@@ -315,7 +317,7 @@ uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr
 	return w->ops->read(w->dev, addr - w->base, size);
 }
 
-void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val)
+void vcpu_dev_write_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val)
 {
 	struct machine *m = v->set->m;
 	m->cur_cpu = v->id;
@@ -450,7 +452,7 @@ static cycles_t limit_bound(struct vcpu *v)
 /* sc.bound for the blocks to come: the fast path runs them while the
  * clock is below it and the block is known, exactly as long as block_slow
  * would only have counted them. */
-static void rebound(struct vcpu *v)
+static inline void rebound(struct vcpu *v)
 {
 	struct vcpus *s = v->set;
 	cycles_t b = v->sc.until < *v->irq_check_at ? v->sc.until : *v->irq_check_at;
@@ -614,9 +616,16 @@ static inline __attribute__((always_inline)) void charge(struct vcpu *v, unsigne
 	*v->st_exit_cycles_total += cost;
 	(*v->st_exit_count[x])++;
 	*v->st_exit_cycles[x] += cost;
-	hist_add(v->h_run, v->insns - v->insns_at_exit);
+	uint64_t run = v->insns - v->insns_at_exit;
+	if (run != v->h_run_v) {
+		hist_add_n(v->h_run, v->h_run_v, v->h_run_n);
+		v->h_run_v = run;
+		v->h_run_n = 0;
+	}
+	v->h_run_n++;
 	v->insns_at_exit = v->insns;
-	xlate_exit_hook(v, x);
+	if (v->set->xvm.dirty_on)	/* a PML drain (xlate_exit_hook); nothing else at an exit */
+		xlate_exit_hook(v, x);
 }
 
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c)

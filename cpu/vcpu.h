@@ -7,6 +7,7 @@
 #define HVSIM_CPU_VCPU_H
 #include <unicorn/unicorn.h>
 #include "core/cost.h"
+#include "core/log.h"
 #include "core/stats.h"
 #include "core/sim.h"
 #include "cpu/decode.h"
@@ -120,6 +121,9 @@ struct vcpu {
 	uint64_t run_n;
 	cycles_t run_total;
 	struct hist *h_run;
+	/* the last run lengths between exits, all h_run_v, not yet in h_run
+	 * (an exit loop repeats one length; vcpus_finish adds them) */
+	uint64_t h_run_v, h_run_n;
 	struct vcpu_exc_streak exc;
 	struct vcpu_unmapped unmapped;
 	struct a64_state a64;
@@ -300,9 +304,29 @@ bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
  * [0, limit) into v's engine; accesses to the last two reach rd/wr with a
  * struct mmio_ctx.  Fetches from non-RAM fail with UC_ERR_FETCH_PROT. */
 int vcpu_map_phys(struct vcpu *v, uint64_t limit, uc_cb_mmio_read_t rd, uc_cb_mmio_write_t wr);
-/* Device access on behalf of v (w == NULL: unassigned, reads 0). */
-uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size);
-void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val);
+/* Device access on behalf of v (w == NULL: unassigned, reads 0).  Inline
+ * for a device and no MMIO logging (every exit-heavy loop's case). */
+uint64_t vcpu_dev_read_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size);
+void vcpu_dev_write_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val);
+static inline uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
+{
+	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0))
+		return vcpu_dev_read_slow(v, w, addr, size);
+	v->set->m->cur_cpu = v->id;
+	return w->ops->read(w->dev, addr - w->base, size);
+}
+static inline void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size,
+				  uint64_t val)
+{
+	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0)) {
+		vcpu_dev_write_slow(v, w, addr, size, val);
+		return;
+	}
+	v->set->m->cur_cpu = v->id;
+	w->ops->write(w->dev, addr - w->base, size, val);
+	if (v->set->sim.stop != SIM_RUNNING)
+		vcpu_stop(v);
+}
 /* Reads guest-physical memory (RAM only); false if outside RAM. */
 bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len);
 /* Reads the guest's instructions at virtual address va (RAM only): through

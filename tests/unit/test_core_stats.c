@@ -370,12 +370,40 @@ static void test_fmt_parse(void)
 	CU_ASSERT_EQUAL(stats_fmt_parse("", &f), -1);
 }
 
+/* n samples at once: the same counts, sum, extremes and percentiles as
+ * the samples one by one (the vCPU adds each run of equal run lengths so). */
+static void test_hist_add_n(void)
+{
+	struct stats *s = stats_new();
+	struct hist *a = stats_hist(s, "a", ""), *b = stats_hist(s, "b", "");
+	static const uint64_t v[] = { 11, 11, 11, 700, 700, 3, 11, 100000, 100000, 100000, 5 };
+	uint64_t n = 1;
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		hist_add(a, v[i]);
+		if (i + 1 < sizeof v / sizeof v[0] && v[i + 1] == v[i]) {
+			n++;
+			continue;
+		}
+		hist_add_n(b, v[i], n);
+		n = 1;
+	}
+	hist_add_n(b, 42, 0);	/* nothing */
+	CU_ASSERT_EQUAL(hist_count(b), 11);
+	CU_ASSERT_EQUAL(hist_sum(b), 3 * 11 + 2 * 700 + 3 + 11 + 3 * 100000 + 5);
+	CU_ASSERT_EQUAL(hist_min(b), 3);
+	CU_ASSERT_EQUAL(hist_max(b), 100000);
+	for (double p = 0; p <= 100; p += 2.5)
+		CU_ASSERT_EQUAL(hist_percentile(a, p), hist_percentile(b, p));
+	stats_free(s);
+}
+
 static CU_TestInfo tests[] = {
 	{ "counters", test_counters },
 	{ "path_rules", test_path_rules },
 	{ "hist_1_to_1000", test_hist_1_to_1000 },
 	{ "hist_large", test_hist_large },
 	{ "hist_exact_small", test_hist_exact_small },
+	{ "hist_add_n", test_hist_add_n },
 	{ "text", test_text },
 	{ "csv", test_csv },
 	{ "json", test_json },
