@@ -1095,7 +1095,8 @@ static bool event_name(struct cur *c, struct cur *name)
 /* Trailing blanks, CR and LF are no part of the line. */
 static inline size_t trimmed(const char *s, size_t n)
 {
-	while (n && (s[n - 1] == '\r' || s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+	static const bool trail[256] = { ['\r'] = true, ['\n'] = true, [' '] = true, ['\t'] = true };
+	while (n && trail[(unsigned char)s[n - 1]])
 		n--;
 	return n;
 }
@@ -1330,7 +1331,7 @@ static inline __attribute__((always_inline)) int name_after(const char *w, size_
 	if (len && p + len + 1 < e && p[len + 1] == ':' && (p + len + 2 == e || p[len + 2] == ' ' || p[len + 2] == '\t')) {
 		*name = t + 2;
 		*name_len = len;
-		*args = t + 3 + len;
+		*args = t + 3 + len + (p + len + 2 < e);	/* past the blank */
 		return 0;
 	}
 	unsigned left = (unsigned)(e - p) < 32 ? (unsigned)(e - p) : 32;
@@ -1364,7 +1365,7 @@ static inline __attribute__((always_inline)) int frac_rest(const char *w, size_t
 	if (!r || r > 9 || t >= n || w[t] != ':')
 		return GIVE_UP;
 	ev->ts_raw = false;
-	ev->ts_ns = h->secs_ns + dec_known(w + k, r) * pow10[9 - r];
+	ev->ts_ns = h->secs_ns + (r <= 8 ? dec_len(w + k, r) : dec_known(w + k, r)) * pow10[9 - r];
 	return name_after(w, n, t, name, name_len, args);
 }
 
@@ -1401,8 +1402,8 @@ static inline int head_rest(const char *w, size_t n, unsigned k, struct trace_ev
 /* The head of the line w[0..n) (n trimmed; TRACE_PAD bytes more readable): ev's
  * cpu, pid and timestamp, the name's offset and length, the offset of the
  * arguments; GIVE_UP unless parse_line() would read the head the same way. */
-static int fast_head(const char *w, size_t n, struct trace_event *ev, unsigned *name, unsigned *name_len,
-		     unsigned *args)
+static inline __attribute__((always_inline)) int fast_head(const char *w, size_t n, struct trace_event *ev,
+							    unsigned *name, unsigned *name_len, unsigned *args)
 {
 	unsigned lim = n < WIN ? (unsigned)n : WIN;
 	uint64_t valid = n < WIN ? (1ull << n) - 1 : ~0ull;

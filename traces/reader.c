@@ -5,8 +5,10 @@
  * A regular file is read through a window of it mapped read-only (MAP_WINDOW
  * bytes, slid forward as lines are consumed) rather than copied by read():
  * the copy was an eighth of a text replay's time.  Memory stays bounded the
- * same way.  Pipes, terminals and files of unknown size (tracefs says 0) are
- * read into the buffer. */
+ * same way.  A file that grows is read on; one truncated while mapped ends
+ * the process with SIGBUS, as with any mapped reader (a pipe, `cat f |
+ * hvsim replay -`, avoids that).  Pipes, terminals and files of unknown size
+ * (tracefs says 0) are read into the buffer. */
 #define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
