@@ -324,7 +324,18 @@ struct trace_reader *trace_open(const char *path, enum trace_format fmt, bool st
 		err_set("%s: cannot open: %s", path, strerror(errno));
 		return NULL;
 	}
-	if (!in && (fmt == TRACE_FMT_TRACEDAT || (fmt == TRACE_FMT_AUTO && is_tracedat(f)))) {
+	/* Only a regular file is looked at for trace.dat's magic: reading a
+	 * pipe's first bytes (`<(trace-cmd report)`, a FIFO) cannot be undone,
+	 * and its text is sniffed from the buffer anyway. */
+	struct stat st;
+	bool regular = fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode);
+	if (fmt == TRACE_FMT_TRACEDAT && !regular) {
+		if (!in)
+			fclose(f);
+		err_set("%s: a trace.dat cannot be read from a stream: give its path", path);
+		return NULL;
+	}
+	if (!in && (fmt == TRACE_FMT_TRACEDAT || (fmt == TRACE_FMT_AUTO && regular && is_tracedat(f)))) {
 		fclose(f);
 		struct trace_reader *r = reader_new(path, strict);
 		if (r && !(r->dat = tracedat_open(path))) {

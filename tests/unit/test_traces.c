@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "traces/trace.h"
@@ -504,6 +506,44 @@ static void test_mapped_equals_streamed(void)
 	unlink(path);
 }
 
+/* A FIFO given by path (`hvsim replay <(trace-cmd report)`): nothing of its
+ * first line is lost to the look for trace.dat's magic. */
+static void test_fifo_path(void)
+{
+	char dir[] = "/tmp/hvsim-test-fifo-XXXXXX", path[64];
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof path, "%s/trace", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	static const char text[] =
+		"# tracer: nop\n"
+		" CPU 0/KVM-4000 [000] d.... 1000.000001: kvm_exit: vcpu 0 reason HLT rip 0xffffffff81000000 info1 "
+		"0x0000000000000000 info2 0x0000000000000000 intr_info 0x00000000 error_code 0x00000000\n"
+		" CPU 0/KVM-4000 [000] d.... 1000.000002: kvm_entry: vcpu 0, rip 0xffffffff81000001 intr_info "
+		"0x00000000 error_code 0x00000000\n";
+	pid_t child = fork();
+	CU_ASSERT_FATAL(child >= 0);
+	if (child == 0) {
+		FILE *w = fopen(path, "w");
+		_exit(w && fputs(text, w) >= 0 && fclose(w) == 0 ? 0 : 1);
+	}
+	struct trace_reader *r = trace_open(path, TRACE_FMT_AUTO, false);
+	CU_ASSERT_FATAL(r != NULL);
+	struct trace_event ev;
+	CU_ASSERT_EQUAL(trace_next(r, &ev), 1);
+	CU_ASSERT_EQUAL(ev.kind, TEV_EXIT);
+	CU_ASSERT_EQUAL(ev.ts_ns, 1000000001000ull);
+	CU_ASSERT_EQUAL(trace_next(r, &ev), 1);
+	CU_ASSERT_EQUAL(ev.kind, TEV_ENTRY);
+	CU_ASSERT_EQUAL(trace_next(r, &ev), 0);
+	CU_ASSERT_EQUAL(trace_reader_counts(r)->malformed, 0);
+	CU_ASSERT_EQUAL(trace_reader_counts(r)->skipped, 1);
+	trace_close(r);
+	int status;
+	CU_ASSERT(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	unlink(path);
+	rmdir(dir);
+}
+
 static CU_TestInfo tests[] = {
 	{ "x86 kvm_exit, kernel form", test_x86_kernel_form },
 	{ "x86 kvm_exit, requests and FAILED_VMENTRY", test_x86_requests },
@@ -519,6 +559,7 @@ static CU_TestInfo tests[] = {
 	{ "format sniffing", test_sniff },
 	{ "timestamps as the seconds change", test_timestamps },
 	{ "mapped file and pipe read alike", test_mapped_equals_streamed },
+	{ "a FIFO by its path", test_fifo_path },
 	CU_TEST_INFO_NULL,
 };
 
