@@ -292,7 +292,8 @@ static void log_exit(struct vcpu *v, enum el2_exit x, uint32_t esr, uint64_t pc,
 static struct irq_ctrl *irqc(struct vcpu *v) { return v->a64.irqc; }
 
 /* Every exit: the hypervisor saves the vCPU's interrupt state (LRs) before
- * its handler runs; the next guest entry restores and injects (irq_sync). */
+ * its handler runs; the next guest entry restores and injects (irq_sync).
+ * Inlined, as take_exit and mmio_exit are: the exit path is calls shorter. */
 static inline __attribute__((always_inline)) void charge_exit(struct vcpu *v, unsigned x, uint32_t esr, uint64_t pc,
 								const struct cost *c, bool fixed, const char *what)
 {

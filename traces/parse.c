@@ -1322,8 +1322,8 @@ static inline unsigned blanks16(__m128i x) { return movemask_eq(x, ' ') | movema
 /* The event name after the timestamp's colon at t, as event_name() reads
  * it: kvm_exit and kvm_entry by a compare, any other in the 32 bytes after
  * the colon (fewer at the line's end); GIVE_UP if it does not fit. */
-static inline __attribute__((always_inline)) int name_after(const char *w, size_t n, unsigned t, unsigned *name, unsigned *name_len,
-			     unsigned *args)
+static inline __attribute__((always_inline)) int name_after(const char *w, size_t n, unsigned t, unsigned *name,
+							     unsigned *name_len, unsigned *args)
 {
 	const char *p = w + t + 1, *e = w + n;
 	uint64_t x = load8(p);
@@ -1354,8 +1354,9 @@ static inline __attribute__((always_inline)) int name_after(const char *w, size_
 
 /* After a remembered prefix ending in "secs." (w[0..k), n > k): the fraction
  * in the sixteen bytes at k, then the name; GIVE_UP if they do not fit. */
-static inline __attribute__((always_inline)) int frac_rest(const char *w, size_t n, const struct head_slot *h, struct trace_event *ev,
-			    unsigned *name, unsigned *name_len, unsigned *args)
+static inline __attribute__((always_inline)) int frac_rest(const char *w, size_t n, const struct head_slot *h,
+							    struct trace_event *ev, unsigned *name, unsigned *name_len,
+							    unsigned *args)
 {
 	unsigned k = h->k;
 	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(w + k)), dd = _mm_sub_epi8(x, _mm_set1_epi8('0'));

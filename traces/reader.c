@@ -40,7 +40,7 @@ struct trace_reader {
 	char *buf;		/* the buffer, or the mapped window */
 	size_t pos, len;
 	/* the mapped window: file offset, file size, bytes readable from buf
-	 * (len rounded up to a page: the rest of the last page reads as zeros) */
+	 * (len rounded up to a page: the file's next bytes, or zeros past its end) */
 	bool mapped;
 	int map_errno;		/* mmap failed past the first window: a read error */
 	off_t map_off, map_size;
@@ -267,7 +267,8 @@ static int open_text(struct trace_reader *r, enum trace_format fmt)
 	if (have_st && S_ISREG(st.st_mode) && st.st_size > 0) {
 		r->mapped = true;
 		r->map_size = st.st_size;
-		r->map_off = ftello(r->f) > 0 ? ftello(r->f) : 0;
+		off_t at = ftello(r->f);	/* standard input may be past its start */
+		r->map_off = at > 0 ? at : 0;
 		if (!slide(r)) {	/* cannot map it: read it */
 			r->mapped = r->eof = false;
 			r->map_errno = 0;
