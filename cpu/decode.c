@@ -17,6 +17,8 @@
 
 #include "core/err.h"
 
+#define MNEM_MEMO 1024  /* A64 mnemonics remembered (power of two; Capstone 4 has fewer) */
+
 struct slot {
 	uint64_t addr;
 	uint32_t size;
@@ -42,6 +44,9 @@ struct decode_cache {
 	uint32_t max_insns;             /* the most instructions in a decoded block */
 	struct dblock_special *sp;      /* specials of the block being decoded */
 	uint32_t sp_cap;
+	/* A64 mnemonics met, with what the lists below say of each: a block's
+	 * instructions are classified with one string compare each, not fifty */
+	struct mnem_memo { char m[CS_MNEMONIC_SIZE]; uint8_t bits; } mnem[MNEM_MEMO];
 };
 
 _Static_assert(offsetof(struct decode_cache, front) == 0, "decode_find casts the cache to its front table");
@@ -103,6 +108,43 @@ static const char *const a64_atomic[] = {
 static const char *const a64_pair[] = {
 	"ldp", "stp", "ldnp", "stnp", "ldxp", "ldaxp", "stxp", "stlxp", "casp", NULL
 };
+
+/* What the lists say of a mnemonic. */
+enum {
+	A64M_PRFM = 1 << 0, A64M_ATOMIC = 1 << 1, A64M_BRANCH = 1 << 2, A64M_SYSTEM = 1 << 3, A64M_MULDIV = 1 << 4,
+	A64M_PAIR = 1 << 5, A64M_STX = 1 << 6,	/* store-exclusive: the status register first */
+	A64M_KNOWN = 1 << 7,
+};
+
+static uint8_t a64_mnem_bits(const char *m)
+{
+	return (uint8_t)(A64M_KNOWN | (strcmp(m, "prfm") == 0 || strcmp(m, "prfum") == 0 ? A64M_PRFM : 0) |
+			 (has_prefix(m, a64_atomic) ? A64M_ATOMIC : 0) |
+			 (in_list(m, a64_branch) || strncmp(m, "b.", 2) == 0 ? A64M_BRANCH : 0) |
+			 (in_list(m, a64_system) ? A64M_SYSTEM : 0) | (in_list(m, a64_muldiv) ? A64M_MULDIV : 0) |
+			 (has_prefix(m, a64_pair) ? A64M_PAIR : 0) |
+			 (strncmp(m, "stx", 3) == 0 || strncmp(m, "stlx", 4) == 0 ? A64M_STX : 0));
+}
+
+/* a64_mnem_bits, remembered by the mnemonic's bytes (FNV-1a, linear probing). */
+static uint8_t a64_mnem(struct decode_cache *dc, const char *m)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = m; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	for (uint32_t i = 0; i < MNEM_MEMO; i++) {
+		struct mnem_memo *e = &dc->mnem[(h + i) & (MNEM_MEMO - 1)];
+		if (!e->bits) {
+			if (strlen(m) >= sizeof e->m)
+				break;
+			strcpy(e->m, m);
+			return e->bits = a64_mnem_bits(m);
+		}
+		if (!strcmp(e->m, m))
+			return e->bits;
+	}
+	return a64_mnem_bits(m);
+}
 
 static int a64_fpreg(unsigned r)
 {
@@ -175,7 +217,7 @@ static uint32_t a64_vector_bytes(const cs_insn *in)
 	return bytes;
 }
 
-static uint32_t a64_mem_bytes(const cs_insn *in)
+static uint32_t a64_mem_bytes(const cs_insn *in, uint8_t bits)
 {
 	const char *m = in->mnemonic;
 	const cs_arm64 *a = &in->detail->arm64;
@@ -192,39 +234,40 @@ static uint32_t a64_mem_bytes(const cs_insn *in)
 		size = 4; /* ldrsw, ldursw, ldtrsw, ldpsw */
 	else {
 		/* Store-exclusive puts the status register first. */
-		int r = (strncmp(m, "stx", 3) == 0 || strncmp(m, "stlx", 4) == 0) ? 1 : 0;
+		int r = bits & A64M_STX ? 1 : 0;
 		if (a->op_count <= r || a->operands[r].type != ARM64_OP_REG)
 			return 8;
 		size = a64_reg_bytes(a->operands[r].reg);
 	}
-	if (has_prefix(m, a64_pair))
+	if (bits & A64M_PAIR)
 		size *= 2;
 	return size;
 }
 
-static struct iclass a64_classify(const cs_insn *in)
+static struct iclass a64_classify(struct decode_cache *dc, const cs_insn *in)
 {
 	const char *m = in->mnemonic;
 	const cs_detail *d = in->detail;
 	struct iclass r = { IC_ALU, 0, X86S_NONE };
+	uint8_t bits = a64_mnem(dc, m);
 
-	if (strcmp(m, "prfm") == 0 || strcmp(m, "prfum") == 0)
+	if (bits & A64M_PRFM)
 		return r; /* a hint: no architectural access */
-	if (has_prefix(m, a64_atomic)) {
+	if (bits & A64M_ATOMIC) {
 		r.c = IC_STORE;
-		r.mem_bytes = 2 * a64_mem_bytes(in);
+		r.mem_bytes = 2 * a64_mem_bytes(in, bits);
 		return r;
 	}
 	if ((m[0] == 'l' && m[1] == 'd') || (m[0] == 's' && m[1] == 't')) {
 		r.c = m[0] == 'l' ? IC_LOAD : IC_STORE;
-		r.mem_bytes = a64_mem_bytes(in);
+		r.mem_bytes = a64_mem_bytes(in, bits);
 		return r;
 	}
-	if (in_list(m, a64_branch) || strncmp(m, "b.", 2) == 0) {
+	if (bits & A64M_BRANCH) {
 		r.c = IC_BRANCH;
 		return r;
 	}
-	if (in_list(m, a64_system)) {
+	if (bits & A64M_SYSTEM) {
 		r.c = IC_SYSTEM;
 		return r;
 	}
@@ -236,7 +279,7 @@ static struct iclass a64_classify(const cs_insn *in)
 		fp = d->arm64.operands[k].type == ARM64_OP_REG && a64_fpreg(d->arm64.operands[k].reg);
 	if (fp)
 		r.c = IC_FP;
-	else if (in_list(m, a64_muldiv))
+	else if (bits & A64M_MULDIV)
 		r.c = IC_MULDIV;
 	return r;
 }
@@ -415,11 +458,11 @@ static struct iclass x86_classify(const cs_insn *in)
 
 /* ---- decoding ---- */
 
-static struct iclass classify(const struct decode_cache *dc, const cs_insn *in)
+static struct iclass classify(struct decode_cache *dc, const cs_insn *in)
 {
 	if (in->id == 0) /* SKIPDATA ".byte" */
 		return (struct iclass){ IC_ALU, 0, X86S_NONE };
-	return dc->isa == ISA_A64 ? a64_classify(in) : x86_classify(in);
+	return dc->isa == ISA_A64 ? a64_classify(dc, in) : x86_classify(in);
 }
 
 static void front_clear(struct decode_cache *dc)

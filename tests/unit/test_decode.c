@@ -361,14 +361,15 @@ static void test_front(void)
 	CU_ASSERT_EQUAL(b->cost_frac, 200);
 	CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
-	/* 0x5000 shares 0x1000's slot; a block of other size shares its address. */
-	CU_ASSERT_EQUAL(decode_front_index(0x5000), decode_front_index(0x1000));
-	const struct dblock *c = decode_block(dc, 0x5000, code, 4);
+	/* far shares 0x1000's slot; a block of other size shares its address. */
+	const uint64_t far = 0x1000 + (4ull << DECODE_FRONT_BITS);
+	CU_ASSERT_EQUAL(decode_front_index(far), decode_front_index(0x1000));
+	const struct dblock *c = decode_block(dc, far, code, 4);
 	const struct dblock *b4 = decode_block(dc, 0x1000, code, 4);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b4);
 	for (int i = 0; i < 3; i++) {
-		CU_ASSERT_TRUE(front_is(dc, 0x5000, 4, c, 1, 0));
+		CU_ASSERT_TRUE(front_is(dc, far, 4, c, 1, 0));
 		CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
 		CU_ASSERT_TRUE(front_is(dc, 0x1000, 4, b4, 1, 0));
 	}
@@ -377,17 +378,18 @@ static void test_front(void)
 	decode_flush(dc);
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 8));
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
-	CU_ASSERT_PTR_NULL(decode_find(dc, 0x5000, 4));
+	CU_ASSERT_PTR_NULL(decode_find(dc, far, 4));
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0, 0));
 	decode_cache_free(dc);
 
-	/* The A64 blocks of an aligned 16 KiB and x86 start bytes of an aligned
-	 * 4 KiB have slots of their own. */
+	/* The A64 blocks of an aligned 4 << DECODE_FRONT_BITS bytes and x86
+	 * start bytes of an aligned 1 << DECODE_FRONT_BITS have slots of their
+	 * own. */
 	static uint8_t seen[2][1u << DECODE_FRONT_BITS];
 	unsigned dup = 0;
 	for (uint64_t i = 0; i < (1u << DECODE_FRONT_BITS); i++) {
 		dup += seen[0][decode_front_index(0x40080000 + 4 * i)]++ != 0;
-		dup += seen[1][decode_front_index(0x103000 + i)]++ != 0;
+		dup += seen[1][decode_front_index((0x103ull << DECODE_FRONT_BITS) + i)]++ != 0;
 	}
 	CU_ASSERT_EQUAL(dup, 0);
 }
