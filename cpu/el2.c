@@ -162,7 +162,6 @@ bool el2_traps_sysreg(const struct el2_model *m, uint32_t r, bool is_read)
 	return false;
 }
 
-
 uint32_t el2_esr_hvc(uint16_t imm16) { return el2_esr(EC_HVC64, imm16); }
 uint32_t el2_esr_smc(uint16_t imm16) { return el2_esr(EC_SMC64, imm16); }
 /* From AArch64 the condition is always valid: CV = 1, COND = 0b1110 */

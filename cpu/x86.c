@@ -71,8 +71,6 @@ static void add_apic_part(struct vcpu *v, unsigned x)
 	*v->st_exit_cycles[x] += a;
 }
 
-/* Charges exit class x (VMXX_* or X86X_*) costing c; `fixed`: c is the
- * model's own table (vcpu_exit_fixed). */
 static void __attribute__((cold, noinline)) log_exit(struct vcpu *v, unsigned x, const struct cost *c, uint64_t qual,
 							uint64_t rip, const char *what)
 {
@@ -84,7 +82,9 @@ static void __attribute__((cold, noinline)) log_exit(struct vcpu *v, unsigned x,
 		(unsigned long long)rip, fn, (unsigned long long)off, (unsigned long long)cost, what);
 }
 
-/* Inlined into each caller: the exit path is three calls shorter. */
+/* Charges exit class x (VMXX_* or X86X_*) costing c; `fixed`: c is the
+ * model's own table (vcpu_exit_fixed).  Inlined into each caller: the exit
+ * path is three calls shorter. */
 static inline __attribute__((always_inline)) void charge_exit(struct vcpu *v, unsigned x, const struct cost *c,
 							       bool fixed, uint64_t qual, uint64_t rip, const char *what)
 {
@@ -1021,10 +1021,9 @@ static void wait_for_interrupt(struct vcpu *v, bool in_hyp)
  * follow the wake-up: charged once the vCPU runs again. */
 static void hlt_exit(struct vcpu *v, uint64_t rip)
 {
-	struct cost c;
-	vmx_exit_parts(&v->set->vmx, VMXX_HLT, false, &c);
-	charge_exit(v, VMXX_HLT, &c, false, 0, rip, "");
-	cycles_t back = c.part[VMXP_RESTORE] + c.part[VMXP_ENTRY];
+	const struct cost *c = vmx_exit_parts_fixed(&v->set->vmx, VMXX_HLT, false);
+	charge_exit(v, VMXX_HLT, c, true, 0, rip, "");
+	cycles_t back = c->part[VMXP_RESTORE] + c->part[VMXP_ENTRY];
 	v->sc.clock -= back;
 	wait_for_interrupt(v, true);
 	if (v->sc.state == SIM_CPU_HALTED) {

@@ -1202,6 +1202,8 @@ static inline uint64_t dec_len(const char *p, unsigned len)
 /* len (1-19) decimal digits at p (readable eight bytes past them). */
 static inline uint64_t dec_known(const char *p, unsigned len)
 {
+	if (len <= 8)	/* nearly every number: one word */
+		return dec_len(p, len);
 	uint64_t v = 0;
 	for (; len > 8; len -= 8, p += 8)
 		v = v * 100000000u + dec_len(p, 8);
@@ -1234,9 +1236,8 @@ static inline int32_t fast_pid(const char *w, const struct masks *m, unsigned st
 static struct head_slot {
 	__m128i b[3];	/* the prefix, zeros after it */
 	uint32_t k;	/* its length (0: an empty slot) */
-	uint32_t q;	/* where the timestamp starts */
+	uint32_t q;	/* where the timestamp starts (k > q: the prefix ends in "secs.") */
 	int32_t cpu, pid;
-	bool dot;	/* the prefix ends in the seconds and '.' */
 	uint64_t secs_ns;	/* those seconds, in ns */
 } heads[HEADS];
 
@@ -1366,7 +1367,7 @@ static inline __attribute__((always_inline)) int frac_rest(const char *w, size_t
 	if (!r || r > 9 || t >= n || w[t] != ':')
 		return GIVE_UP;
 	ev->ts_raw = false;
-	ev->ts_ns = h->secs_ns + (r <= 8 ? dec_len(w + k, r) : dec_known(w + k, r)) * pow10[9 - r];
+	ev->ts_ns = h->secs_ns + dec_known(w + k, r) * pow10[9 - r];
 	return name_after(w, n, t, name, name_len, args);
 }
 
@@ -1416,7 +1417,7 @@ static inline __attribute__((always_inline)) int fast_head(const char *w, size_t
 		 * pid, flags (and seconds) */
 		ev->cpu = h->cpu;
 		ev->pid = h->pid;
-		if ((h->dot ? frac_rest(w, n, h, ev, name, name_len, args)
+		if ((h->k > h->q ? frac_rest(w, n, h, ev, name, name_len, args)
 			    : head_rest(w, n, h->k, ev, name, name_len, args)) == 0)
 			return 0;
 		masks_of(w, valid, &m, false);
@@ -1453,7 +1454,6 @@ static inline __attribute__((always_inline)) int fast_head(const char *w, size_t
 			h->b[i] = prefix16(w, k, i);
 		h->k = k;
 		h->q = q;
-		h->dot = f != 0;
 		h->secs_ns = secs_ns;
 		h->cpu = ev->cpu;
 		h->pid = ev->pid;
