@@ -81,11 +81,12 @@ def report(label, exits, mode):
 
 REPLAY = [hvsim, "replay", "--json", "--design", "designs/x86-legacy.ini"]
 
-def replay_report(label, exits):
-    """hvsim replay on a generated trace with entries and companions: exits/s, peak RSS."""
+def replay_report(label, exits, mode="mixed"):
+    """hvsim replay on a generated trace (mode "mixed": with entries and companions; "exits": kvm_exit lines
+    alone): exits/s, peak RSS."""
     global failed
     try:
-        cpu, wall, rss, d = piped(exits, "mixed", REPLAY)
+        cpu, wall, rss, d = piped(exits, mode, REPLAY)
     except (OSError, RuntimeError, subprocess.CalledProcessError, ValueError) as e:
         print("  FAIL: %s: %s" % (label, e))
         failed = True
@@ -107,21 +108,29 @@ if r1 and rn:
     grow = rn[1] - r1[1]
     print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, r1[1] / 1024, n, rn[1] / 1024,
           "flat" if grow <= 1024 else "*** GREW by %.1f MiB ***" % (grow / 1024)))
-    rate = n / rn[0] / 1e6
-    print("  goal: >= 5 M exits/s from text on one core (CPU time): %.2f M exits/s, %s"
-          % (rate, "met" if rate >= 5 else "NOT met on this host now"))
+
+def goal(what, exits, cpu):
+    rate = exits / cpu / 1e6
+    print("  goal: >= 5 M exits/s from text on one core (CPU time), %s: %.2f M exits/s, %s"
+          % (what, rate, "met" if rate >= 5 else "NOT met on this host now"))
 
 print()
-print("== replay: hvsim replay --design designs/x86-legacy.ini (exits with entries and companions)")
-p1 = replay_report("replay %d exits" % small, small)
-pn = replay_report("replay %d exits" % n, n)
+print("== replay: hvsim replay --design designs/x86-legacy.ini")
+# kvm_exit lines alone (a `trace-cmd record -e kvm:kvm_exit` trace), then
+# with each exit's kvm_entry and the companion events about a third of them
+# carry (2.33 lines an exit): the second needs the reader to go through 2.3
+# times the lines for the same exits.
+e1 = replay_report("replay %d kvm_exit lines" % n, n, "exits")
+p1 = replay_report("replay %d exits, mixed" % small, small)
+pn = replay_report("replay %d exits, mixed" % n, n)
 if p1 and pn:
     grow = pn[1] - p1[1]
     print("  peak RSS %d exits %.1f MiB, %d exits %.1f MiB: %s" % (small, p1[1] / 1024, n, pn[1] / 1024,
           "flat" if grow <= 1024 else "*** GREW by %.1f MiB ***" % (grow / 1024)))
-    rate = n / pn[0] / 1e6
-    print("  goal: >= 5 M exits/s from text on one core (CPU time): %.2f M exits/s, %s"
-          % (rate, "met" if rate >= 5 else "NOT met on this host now"))
+if e1:
+    goal("kvm_exit lines", n, e1[0])
+if pn:
+    goal("with entries and companions", n, pn[0])
 
 print()
 print("== trace readers: the reference trace.dat (%s)" % ref)

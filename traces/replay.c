@@ -983,13 +983,8 @@ static int reason_id_slow(struct replay *r, const char *name)
 	return (int)r->nreasons++;
 }
 
-/* Names come from the models' tables (static strings): looked up by address
- * first; a name in a caller's buffer (name_is_static false) never is. */
-static int reason_id_of(struct replay *r, const char *name, bool name_is_static)
+static int reason_id_probe(struct replay *r, const char *name, unsigned h)
 {
-	if (!name_is_static)
-		return reason_id_slow(r, name);
-	unsigned h = (unsigned)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 55) & (REASON_CACHE - 1);
 	for (unsigned i = 0; i < REASON_CACHE; i++, h = (h + 1) & (REASON_CACHE - 1)) {
 		if (r->rcache[h].name == name)
 			return r->rcache[h].id;
@@ -1003,7 +998,18 @@ static int reason_id_of(struct replay *r, const char *name, bool name_is_static)
 	return reason_id_slow(r, name);
 }
 
-static int reason_id(struct replay *r, const char *name) { return reason_id_of(r, name, true); }
+/* Names come from the models' tables (static strings): looked up by address
+ * first (inline: one or two per exit, nearly always found at the first
+ * slot); a name in a caller's buffer (name_is_static false) never is. */
+static inline int reason_id_of(struct replay *r, const char *name, bool name_is_static)
+{
+	if (!name_is_static)
+		return reason_id_slow(r, name);
+	unsigned h = (unsigned)(((uintptr_t)name * 0x9E3779B97F4A7C15ull) >> 55) & (REASON_CACHE - 1);
+	return r->rcache[h].name == name ? r->rcache[h].id : reason_id_probe(r, name, h);
+}
+
+static inline int reason_id(struct replay *r, const char *name) { return reason_id_of(r, name, true); }
 
 /* The reasons hvsim run reports for this architecture first, in its order. */
 static void seed_reasons(struct replay *r)
@@ -1173,8 +1179,9 @@ static void gic_v4_work(struct replay *r, struct replay_side *s, struct replay_d
 	decision_clear(o);
 }
 
-/* The exit's outcome under design i. */
-static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, uint64_t dur)
+/* The exit's outcome under design i (src: its recorded reason's name, src_id
+ * that name's id). */
+static void account(struct replay *r, struct rvcpu *v, unsigned i, const char *src, int src_id, uint64_t dur)
 {
 	const struct replay_design *d = &r->des[i];
 	struct replay_decision o;
@@ -1214,7 +1221,7 @@ static void account(struct replay *r, struct rvcpu *v, unsigned i, int src_id, u
 	case RO_KEPT:
 		break;
 	}
-	side_add(s, reason_id(r, o.reason), o.cost);
+	side_add(s, o.reason == src ? src_id : reason_id(r, o.reason), o.cost);
 }
 
 static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool entry)
@@ -1233,7 +1240,7 @@ static void close_exit(struct replay *r, struct rvcpu *v, uint64_t end, bool ent
 	int src_id = reason_id_of(r, src, src != buf);
 	side_add(&v->src, src_id, dur);
 	for (unsigned i = 0; i < r->nd; i++)
-		account(r, v, i, src_id, dur);
+		account(r, v, i, src, src_id, dur);
 	v->open = false;
 }
 
