@@ -304,33 +304,22 @@ static void unassigned(struct vcpu *v, uint64_t addr, bool write)
 			   (unsigned long long)addr, write ? "ignored" : "read as zero");
 }
 
-uint64_t vcpu_dev_read_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
+bool vcpu_dev_unusual(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, bool write,
+		      uint64_t val)
 {
 	struct machine *m = v->set->m;
+	if (write)
+		DBG(LOG_MMIO, "cpu%u %s write 0x%llx size %u value 0x%llx", v->id, w ? w->name : "unassigned",
+		    (unsigned long long)addr, size, (unsigned long long)val);
+	else
+		DBG(LOG_MMIO, "cpu%u %s read 0x%llx size %u", v->id, w ? w->name : "unassigned",
+		    (unsigned long long)addr, size);
+	if (w)
+		return false;
 	m->cur_cpu = v->id;
-	DBG(LOG_MMIO, "cpu%u %s read 0x%llx size %u", v->id, w ? w->name : "unassigned", (unsigned long long)addr, size);
-	if (!w) {
-		(*m->unassigned)++;
-		unassigned(v, addr, false);
-		return 0;
-	}
-	return w->ops->read(w->dev, addr - w->base, size);
-}
-
-void vcpu_dev_write_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val)
-{
-	struct machine *m = v->set->m;
-	m->cur_cpu = v->id;
-	DBG(LOG_MMIO, "cpu%u %s write 0x%llx size %u value 0x%llx", v->id, w ? w->name : "unassigned",
-	    (unsigned long long)addr, size, (unsigned long long)val);
-	if (!w) {
-		(*m->unassigned)++;
-		unassigned(v, addr, true);
-		return;
-	}
-	w->ops->write(w->dev, addr - w->base, size, val);
-	if (v->set->sim.stop != SIM_RUNNING)
-		vcpu_stop(v);
+	(*m->unassigned)++;
+	unassigned(v, addr, write);
+	return true;
 }
 
 bool vcpu_read_phys(struct vcpu *v, uint64_t pa, void *buf, size_t len)

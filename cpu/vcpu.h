@@ -305,23 +305,23 @@ bool vcpu_hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size
  * struct mmio_ctx.  Fetches from non-RAM fail with UC_ERR_FETCH_PROT. */
 int vcpu_map_phys(struct vcpu *v, uint64_t limit, uc_cb_mmio_read_t rd, uc_cb_mmio_write_t wr);
 /* Device access on behalf of v (w == NULL: unassigned, reads 0).  Inline
- * for a device and no MMIO logging (every exit-heavy loop's case). */
-uint64_t vcpu_dev_read_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size);
-void vcpu_dev_write_slow(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, uint64_t val);
+ * for a device and no MMIO logging (every exit-heavy loop's case);
+ * vcpu_dev_unusual logs the access and takes an unassigned one (true: it
+ * was, nothing more to do). */
+bool vcpu_dev_unusual(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size, bool write,
+		      uint64_t val);
 static inline uint64_t vcpu_dev_read(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size)
 {
-	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0))
-		return vcpu_dev_read_slow(v, w, addr, size);
+	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0) && vcpu_dev_unusual(v, w, addr, size, false, 0))
+		return 0;
 	v->set->m->cur_cpu = v->id;
 	return w->ops->read(w->dev, addr - w->base, size);
 }
 static inline void vcpu_dev_write(struct vcpu *v, const struct dev_window *w, uint64_t addr, unsigned size,
 				  uint64_t val)
 {
-	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0)) {
-		vcpu_dev_write_slow(v, w, addr, size, val);
+	if (__builtin_expect(!w || DBG_ON(LOG_MMIO), 0) && vcpu_dev_unusual(v, w, addr, size, true, val))
 		return;
-	}
 	v->set->m->cur_cpu = v->id;
 	w->ops->write(w->dev, addr - w->base, size, val);
 	if (v->set->sim.stop != SIM_RUNNING)
