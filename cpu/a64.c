@@ -506,6 +506,7 @@ static void unsupported_sysreg(struct vcpu *v, uint32_t r, bool is_read, unsigne
 static uint32_t hook_sysreg(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *ud, bool is_read)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	uint32_t r = SYS_REG(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC), val = is_read ? 0 : cp->val;
 	if (!is_read) {
@@ -695,6 +696,7 @@ static bool alignment_fault(struct vcpu *v, uint64_t pc)
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	uint64_t pc = rd(v, UC_ARM64_REG_PC);
 	uint32_t insn = 0;
 	switch (intno) {
@@ -777,6 +779,7 @@ static void entry_now(struct vcpu *v)
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	VCPU_HOOK(c->v);
 	vcpu_note_mmio(c->v, c->base + off, size, false);
 	mmio_exit(c, size, false);
 	uint64_t val = vcpu_dev_read(c->v, c->w, c->base + off, size);
@@ -787,6 +790,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	VCPU_HOOK(c->v);
 	vcpu_note_mmio(c->v, c->base + off, size, true);
 	mmio_exit(c, size, true);
 	vcpu_dev_write(c->v, c->w, c->base + off, size, val);

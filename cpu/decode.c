@@ -474,7 +474,7 @@ static void front_clear(struct decode_cache *dc)
 static const struct decode_entry *front_fill(struct decode_cache *dc, const struct dblock *b)
 {
 	struct decode_entry *e = &dc->front.e[decode_front_index(b->addr)];
-	*e = (struct decode_entry){ b->addr, b->size, b->ninsns, (uint32_t)b->cost_cycles, b->cost_frac, b };
+	*e = (struct decode_entry){ b->addr, b->size, b->ninsns, b->cost_milli, b };
 	return e;
 }
 
@@ -683,12 +683,6 @@ const struct dblock *decode_block(struct decode_cache *dc, uint64_t addr, const 
 		if (ic.special != X86S_NONE && add_special(dc, &t.nspecials, insn->address, ic.special) < 0)
 			return NULL;
 	}
-	t.cost_cycles = t.cost_milli / 1000;
-	t.cost_frac = (uint32_t)(t.cost_milli % 1000);
-	/* The front entry's 32 bits: 429,496 instructions at the largest CPI
-	 * (10,000), far more than a Unicorn block holds (TCG_MAX_INSNS 512). */
-	if (t.cost_cycles > UINT32_MAX)
-		return NULL;
 	if ((dc->used + 1) * 2 > (1u << dc->bits) && grow(dc) < 0)
 		return NULL;
 	/* Specials live right after the block: one allocation per block. */

@@ -39,8 +39,6 @@ struct dblock {
 	uint32_t nclass[IC_COUNT];
 	uint32_t mem_bytes;     /* bytes moved by loads + stores (ldp/stp count twice) */
 	uint64_t cost_milli;    /* cycles * 1000 from the CPI table given to decode_cache_new */
-	uint64_t cost_cycles;   /* cost_milli / 1000 */
-	uint32_t cost_frac;     /* cost_milli % 1000 */
 	struct dblock_special *specials;  /* x86 only */
 	uint32_t nspecials;
 	bool undecodable;       /* Capstone could not decode some bytes (counted as IC_ALU) */
@@ -57,8 +55,7 @@ struct decode_entry {
 	uint64_t addr;
 	uint32_t size;          /* UINT32_MAX: empty (Unicorn blocks are far smaller) */
 	uint32_t ninsns;
-	uint32_t cycles;        /* cost_cycles (decode_block refuses a block whose does not fit) */
-	uint32_t frac;          /* cost_frac */
+	uint64_t cost_milli;
 	const struct dblock *b;
 };
 /* struct decode_cache begins with this table. */

@@ -392,7 +392,7 @@ static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint3
 		return NULL;
 	}
 	DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
-	    b->ninsns, (unsigned long long)b->cost_cycles, (unsigned long long)b->cost_frac);
+	    b->ninsns, (unsigned long long)(b->cost_milli / 1000), (unsigned long long)(b->cost_milli % 1000));
 	if (b->nspecials && s->arch == &x86_ops && x86_hook_specials(s, b)) {
 		/* this translation predates the hooks: retranslate */
 		v->flush_pending = true;
@@ -407,13 +407,7 @@ static inline __attribute__((always_inline)) void count_block(struct vcpu *v, co
 {
 	v->cur = e->b;
 	v->insns += e->ninsns;
-	/* clock.milli += cost, milli < 1000: at most one carry; a compare and
-	 * a cmov, as the next block's milli waits on this one's */
-	uint32_t milli = v->milli + e->frac;
-	uint32_t over = milli - 1000;
-	uint64_t carry = milli >= 1000;
-	v->sc.clock += e->cycles + carry;
-	v->milli = milli >= 1000 ? over : milli;
+	v->run_milli += e->cost_milli;
 }
 
 static void sync_total(struct vcpu *v)
@@ -485,8 +479,10 @@ static void block_decide(struct vcpu *v, uint64_t addr, uint32_t size)
 
 static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, uint32_t size)
 {
+	VCPU_HOOK(v);
 	sync_total(v);
 	block_decide(v, addr, size);
+	vcpu_clock_sync(v);
 	rebound(v);
 }
 
@@ -495,7 +491,7 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
  * will run: quantum ends and --max-insns land on block boundaries.
  * Runs for every executed block, so the common case (known block in the
  * decoder's front table, clock below the bound) is three comparisons and
- * calls nothing; anything else takes block_slow,
+ * three additions, with no carry (run_milli); anything else takes block_slow,
  * which asks the front end first.  Between two host cache misses of the
  * guest's, fewer loads here let the host overlap them. */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
@@ -503,7 +499,7 @@ void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 	struct vcpu *v = ud;
 	const struct decode_entry *e = &v->front->e[decode_front_index(addr)];
 	(void)uc;
-	if (__builtin_expect(e->addr == addr && e->size == size && v->sc.clock < v->sc.bound, 1))
+	if (__builtin_expect(e->addr == addr && e->size == size && v->run_milli < v->run_limit, 1))
 		count_block(v, e);
 	else
 		block_slow(v, addr, size);
@@ -665,7 +661,9 @@ static int vcpu_run(struct sim_cpu *sc)
 		v->stop_requested = false;
 		uint64_t pc = s->arch->get_pc(v);
 		rebound(v);
+		vcpu_clock_arm(v);
 		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
+		vcpu_clock_sync(v);
 		sync_total(v);
 		if (v->resume_valid) {
 			v->resume_valid = false;

@@ -86,16 +86,23 @@ struct vcpu_exit_note {
 struct vcpu {
 	/* What vcpu_block reads and writes for a known block, in its first
 	 * cache line (struct vcpu is 64-byte aligned): it calls nothing while
-	 * sc.clock < sc.bound.  sc.bound folds every reason to look: the slice
-	 * end, *irq_check_at (the interrupt controller's next check for this
-	 * vCPU, which lowers the bound with it: sim_cpu_look_by), a stop,
-	 * --max-insns and block_check (vcpu_check_next_block); it is
+	 * the clock is below sc.bound.  sc.bound folds every reason to look:
+	 * the slice end, *irq_check_at (the interrupt controller's next check
+	 * for this vCPU, which lowers the bound with it: sim_cpu_look_by), a
+	 * stop, --max-insns and block_check (vcpu_check_next_block); it is
 	 * recomputed after each block that looked (vcpu.c rebound). */
 	const struct decode_front *front;  /* the decoder's table of recent blocks */
 	const cycles_t *irq_check_at;
 	const struct dblock *cur;    /* block being executed */
 	uint64_t insns;
-	uint32_t milli;              /* sub-cycle remainder of block costs */
+	/* The clock is sc.clock + run_milli / 1000 cycles: vcpu_block adds a
+	 * block's cost to run_milli alone, and every other hook first folds
+	 * it into sc.clock (VCPU_HOOK), leaving the thousandths (< 1000).
+	 * run_limit is (sc.bound - sc.clock) * 1000 as of the last
+	 * vcpu_clock_arm: run_milli < run_limit exactly when the clock is
+	 * below the bound. */
+	uint64_t run_milli;
+	uint64_t run_limit;
 	bool block_check;            /* the front end's before_block must see the next block */
 	struct sim_cpu sc;
 	/* v->insns already in set->total_insns (the fast path leaves the total
@@ -254,6 +261,31 @@ static inline void vcpu_check_next_block(struct vcpu *v)
 	v->block_check = true;
 	v->sc.bound = 0;
 }
+
+/* Folds the fast path's cycles into sc.clock (idempotent). */
+static inline void vcpu_clock_sync(struct vcpu *v)
+{
+	if (v->run_milli >= 1000) {
+		v->sc.clock += v->run_milli / 1000;
+		v->run_milli %= 1000;
+	}
+}
+/* The fast path's limit from sc.bound: after a sync or anything that may
+ * have moved the clock or lowered the bound, before Unicorn runs blocks
+ * again.  Far
+ * bounds are cut to 2^50 cycles ahead (the fast path then looks early):
+ * run_milli cannot overflow. */
+static inline void vcpu_clock_arm(struct vcpu *v)
+{
+	cycles_t d = v->sc.bound > v->sc.clock ? v->sc.bound - v->sc.clock : 0;
+	v->run_limit = (d < (1ull << 50) ? d : 1ull << 50) * 1000;
+}
+static inline void vcpu_hook_leave(struct vcpu **v) { vcpu_clock_arm(*v); }
+/* The first statement of every Unicorn callback but vcpu_block's fast
+ * path: sc.clock is the clock inside, and every return arms the fast path
+ * again (the callback may have charged cycles or lowered the bound). */
+#define VCPU_HOOK(v) \
+	struct vcpu *vcpu_hook_ __attribute__((cleanup(vcpu_hook_leave), unused)) = (vcpu_clock_sync(v), (v))
 /* Charges one exit of class x costing c (by part). */
 void vcpu_exit(struct vcpu *v, unsigned x, const struct cost *c);
 /* The same for a cost that stays as it is for the whole run (the model's

@@ -244,6 +244,7 @@ static void inject(struct vcpu *v, unsigned vec, int64_t errcode, uint64_t rip)
 static int hook_cpuid(uc_engine *uc, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	uint32_t leaf = (uint32_t)rd(v, UC_X86_REG_RAX), sub = (uint32_t)rd(v, UC_X86_REG_RCX), o[4];
 	take_exit(v, VMXX_CPUID, 0, rip, false, "");
@@ -279,6 +280,7 @@ static void entry_now(struct vcpu *v);
 static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	const struct dev_window *w = machine_find_pio(v->set->m, port);
 	bool exited = io_exit(v, port, size, true, w);
 	uint32_t val;
@@ -296,6 +298,7 @@ static uint32_t hook_in(uc_engine *uc, uint32_t port, int size, void *ud)
 static void hook_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	const struct dev_window *w = machine_find_pio(v->set->m, port);
 	bool exited = io_exit(v, port, size, false, w);
 	if (!w)
@@ -380,6 +383,7 @@ static uint64_t apic_page_access(struct vcpu *v, uint64_t gpa, unsigned size, bo
 static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	VCPU_HOOK(c->v);
 	vcpu_note_mmio(c->v, c->base + off, size, false);
 	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off))
 		return apic_page_access(c->v, c->base + off, size, false, 0);
@@ -393,6 +397,7 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void mmio_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct mmio_ctx *c = ud;
+	VCPU_HOOK(c->v);
 	vcpu_note_mmio(c->v, c->base + off, size, true);
 	if (pc_apic_page(c->v->set->pc, c->v->id, c->base + off)) {
 		apic_page_access(c->v, c->base + off, size, true, val);
@@ -421,9 +426,9 @@ static void set_rip(struct vcpu *v, uint64_t next)
 			/* an exit in this block counted them too: they never ran */
 			if (v->insns_at_exit > v->insns)
 				v->insns_at_exit = v->insns;
-			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->milli - r->cost_milli;
+			uint64_t milli = (uint64_t)v->sc.clock * 1000 + v->run_milli - r->cost_milli;
 			v->sc.clock = milli / 1000;
-			v->milli = milli % 1000;
+			v->run_milli = milli % 1000;
 		}
 	}
 	wr(v, UC_X86_REG_RIP, next);
@@ -793,6 +798,7 @@ static void do_vmcall(struct vcpu *v, uint64_t rip)
 static void hook_special(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	uint8_t op[3] = { 0 };
 	if (v->xl.on)
 		tlb_special(v, addr);
@@ -852,6 +858,7 @@ static void handle_invalid(uc_engine *uc, struct vcpu *v)
 static bool hook_invalid(uc_engine *uc, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	struct x86_data *d = v->set->arch_data;
 	handle_invalid(uc, v);
 	d->echo_v = d->ud_echoes ? v : NULL;
@@ -863,6 +870,7 @@ static bool hook_invalid(uc_engine *uc, void *ud)
 static void hook_intr(uc_engine *uc, uint32_t intno, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	struct x86_data *d = v->set->arch_data;
 	bool echo = d->echo_v == v && intno == X86_VEC_UD;
 	d->echo_v = NULL;

@@ -248,6 +248,7 @@ static bool shadow_protected(const struct vcpu *v, const struct xreq *q)
 static uint64_t alias_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	uint64_t val = 0;
 	vcpu_read_phys(v, v->set->m->ram_base + off, &val, size);
 	return val;
@@ -261,6 +262,7 @@ static uint64_t alias_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 static void alias_write(uc_engine *uc, uint64_t off, unsigned size, uint64_t val, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	struct vcpus *s = v->set;
 	struct machine *m = s->m;
 	if (!machine_in_ram(m, m->ram_base + off, size))
@@ -347,6 +349,7 @@ static unsigned access_type(uc_mem_type type)
 static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *out, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	struct xlate *x = &v->xl;
 	unsigned t = access_type(type);
 	if (x->replaying && va == x->fault_page && t == x->fault_type) {
@@ -421,6 +424,7 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 static void hook_access(uc_engine *uc, uc_mem_type type, uint64_t addr, int size, int64_t value, void *ud)
 {
 	struct vcpu *v = ud;
+	VCPU_HOOK(v);
 	if (v->xl.replaying)
 		return;
 	struct xreq q;
@@ -653,7 +657,7 @@ static uint64_t exact_address(struct vcpu *v)
 	uint64_t insns = v->insns, in_total = v->insns_in_total, total = s->total_insns, limit = s->insn_limit;
 	uint64_t pc = s->arch->get_pc(v);
 	cycles_t clock = v->sc.clock, until = v->sc.until;
-	uint32_t milli = v->milli;
+	uint64_t milli = v->run_milli;
 	const struct dblock *cur = v->cur;
 	s->insn_limit = UINT64_MAX;
 	v->sc.until = UINT64_MAX;
@@ -662,6 +666,7 @@ static uint64_t exact_address(struct vcpu *v)
 		x->before_replay = NULL;
 	bool saved = x->before_replay && uc_context_save(v->uc, x->before_replay) == UC_ERR_OK;
 	x->replaying = true;
+	vcpu_clock_arm(v);
 	uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
 	x->replaying = false;
 	if (saved)
@@ -675,7 +680,7 @@ static uint64_t exact_address(struct vcpu *v)
 	v->sc.clock = clock;
 	v->sc.until = until;
 	v->sc.bound = 0;   /* the next block recomputes it */
-	v->milli = milli;
+	v->run_milli = milli;
 	v->cur = cur;
 	v->resume_valid = false;
 	v->stop_requested = false;

@@ -336,14 +336,14 @@ static void test_cache(void)
 	decode_cache_free(dc);
 }
 
-/* The front table the run loop reads: the right block and its cost split
- * into cycles and thousandths, whatever was looked up in between. */
+/* The front table the run loop reads: the right block and its cost in
+ * thousandths of a cycle, whatever was looked up in between. */
 static int front_is(struct decode_cache *dc, uint64_t addr, uint32_t size, const struct dblock *b,
-		    uint64_t cycles, uint32_t frac)
+		    uint64_t cost_milli)
 {
 	const struct decode_entry *e = decode_find(dc, addr, size);
 	return e && e->b == b && e->addr == addr && e->size == size && e->ninsns == b->ninsns &&
-	       e->cycles == cycles && e->frac == frac;
+	       e->cost_milli == cost_milli;
 }
 
 static void test_front(void)
@@ -357,9 +357,8 @@ static void test_front(void)
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 8));
 	const struct dblock *b = decode_block(dc, 0x1000, code, 8);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
-	CU_ASSERT_EQUAL(b->cost_cycles, 5);   /* alu 1.0 + load 4.2 */
-	CU_ASSERT_EQUAL(b->cost_frac, 200);
-	CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
+	CU_ASSERT_EQUAL(b->cost_milli, 5200);   /* alu 1.0 + load 4.2 */
+	CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5200));
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
 	/* far shares 0x1000's slot; a block of other size shares its address. */
 	const uint64_t far = 0x1000 + (4ull << DECODE_FRONT_BITS);
@@ -369,12 +368,12 @@ static void test_front(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b4);
 	for (int i = 0; i < 3; i++) {
-		CU_ASSERT_TRUE(front_is(dc, far, 4, c, 1, 0));
-		CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5, 200));
-		CU_ASSERT_TRUE(front_is(dc, 0x1000, 4, b4, 1, 0));
+		CU_ASSERT_TRUE(front_is(dc, far, 4, c, 1000));
+		CU_ASSERT_TRUE(front_is(dc, 0x1000, 8, b, 5200));
+		CU_ASSERT_TRUE(front_is(dc, 0x1000, 4, b4, 1000));
 	}
 	const struct dblock *z = decode_block(dc, 0, code, 0);
-	CU_ASSERT_TRUE(front_is(dc, 0, 0, z, 0, 0));
+	CU_ASSERT_TRUE(front_is(dc, 0, 0, z, 0));
 	decode_flush(dc);
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 8));
 	CU_ASSERT_PTR_NULL(decode_find(dc, 0x1000, 4));
