@@ -294,7 +294,7 @@ for ARCH in arm64 x86; do
                      "$CYC simulated cycles ($KCYC in the loop)"
             fi
         fi
-        # The long variant (firmware/Makefile BENCH_LONG times the
+        # The long variant (firmware/Makefile BENCH_LONG_* times the
         # iterations): the difference from the normal run is the loop alone.
         HVL_CPU=- HVL_INSNS=- HVL_IT=- HVL_SUM=-
         LELF=firmware/$ARCH/$BENCH-long.elf
@@ -526,8 +526,8 @@ table(["arch", "loop", "hvsim start s", "hvsim net s", "hvsim MIPS", "sim MHz",
        "QEMU start s", "QEMU net s", "QEMU MIPS", "x QEMU", "mmu-on net s", "mmu-on MIPS", "x QEMU mmu-on"],
       netrows)
 print()
-print("Steady state: the loop alone (CPU time of the long run, firmware/Makefile's BENCH_LONG times the iterations, "
-      "minus the normal run's)")
+print("Steady state: the loop alone (CPU time of the long run, 5-50 times the iterations as firmware/Makefile's "
+      "BENCH_LONG_* say, minus the normal run's)")
 table(["arch", "loop", "guest insns", "hvsim s", "hvsim MIPS", "QEMU s", "QEMU MIPS", "x QEMU",
        "mmu-on s", "mmu-on MIPS", "x QEMU mmu-on"], steady)
 print()
