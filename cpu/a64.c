@@ -868,21 +868,32 @@ static void a64_set_pc(struct vcpu *v, uint64_t pc) { wr(v, UC_ARM64_REG_PC, pc)
  * at slices 1, 2, 4, 8 after reset (the TLB grows to its working set at
  * once), then every 16th (it keeps up with a growing one).  The guest
  * cannot tell: a TLB flush keeps translated blocks.  With the translation
- * model off nothing sees the refills either, and a slice that ends at an
- * exit every few instructions has no working set to grow: those 16ths wait
- * until the vCPU has run TLB_GROW_INSNS since the last flush (a flush is a
- * memset of every MMU index's table, ~50,000 host instructions).  The
- * model counts and charges the fills: with it on, the policy stays as is. */
+ * model off nothing sees the refills either, so those 16ths also wait for
+ * a gap of guest instructions since the last flush: a slice that ends at an
+ * exit every few instructions has no working set to grow (a flush is a
+ * memset of every MMU index's table, ~50,000 host instructions), and a
+ * steady working set need not be refilled often.  The gap doubles at each
+ * such flush from TLB_GROW_INSNS to 2^26 instructions, some 60 ms of a 1,000 MIPS
+ * guest, about QEMU's own 100 ms resize window: a working set that grows
+ * later is caught within that (a gap of TLB_GROW_INSNS cost the arm64
+ * load/store loop 10%).  The model counts and charges the fills: with it
+ * on, the policy stays every 16th. */
 #define TLB_GROW_INSNS (1u << 19)
+#define TLB_GAP_DOUBLINGS 7	/* 2^19 << 7 = 2^26 */
 
 static void flush_unicorn_tlb(struct vcpu *v)
 {
-	uint64_t n = ++v->a64.slices;
+	struct a64_state *a = &v->a64;
+	uint64_t n = ++a->slices;
 	if ((n & (n - 1)) && n % 16)
 		return;
-	if (n > 8 && !v->set->mv.on && v->insns - v->a64.flush_insns < TLB_GROW_INSNS)
-		return;
-	v->a64.flush_insns = v->insns;
+	if (n > 8 && !v->set->mv.on) {
+		if (v->insns - a->flush_insns < (uint64_t)TLB_GROW_INSNS << a->gap_doublings)
+			return;
+		if (a->gap_doublings < TLB_GAP_DOUBLINGS)
+			a->gap_doublings++;
+	}
+	a->flush_insns = v->insns;
 #if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
 	uc_ctl_flush_tlb(v->uc);
 #else

@@ -39,6 +39,7 @@ struct a64_state {
 	uint32_t vsesr;
 	uint64_t slices;          /* run slices since reset (Unicorn TLB flush policy) */
 	uint64_t flush_insns;     /* v->insns at the last Unicorn TLB flush */
+	unsigned gap_doublings;   /* of the instructions between flushes (a64.c) */
 	struct a64_s1regs s1;
 	/* Unicorn 2.0.1: QEMU's translation flags last seen at EL1 (a64.c resync_el) */
 	uint32_t hflags_el1;
