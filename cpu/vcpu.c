@@ -491,7 +491,7 @@ static __attribute__((noinline)) void block_slow(struct vcpu *v, uint64_t addr, 
  * will run: quantum ends and --max-insns land on block boundaries.
  * Runs for every executed block, so the common case (known block in the
  * decoder's front table, clock below the bound) is three comparisons and
- * three additions, with no carry (run_milli); anything else takes block_slow,
+ * two additions, with no carry (run_milli); anything else takes block_slow,
  * which asks the front end first.  Between two host cache misses of the
  * guest's, fewer loads here let the host overlap them. */
 void vcpu_block(uc_engine *uc, uint64_t addr, uint32_t size, void *ud)
