@@ -5,13 +5,15 @@
  * A regular file is read through a window of it mapped read-only (MAP_WINDOW
  * bytes, slid forward as lines are consumed) rather than copied by read():
  * the copy was an eighth of a text replay's time.  Memory stays bounded the
- * same way.  A file that grows is read on; one truncated while mapped ends
- * the process with SIGBUS, as with any mapped reader (a pipe, `cat f |
- * hvsim replay -`, avoids that).  Pipes, terminals and files of unknown size
- * (tracefs says 0) are read into the buffer. */
+ * same way.  A file that grows is read on; one truncated while mapped is
+ * an error naming it (the pages past its new end, which would raise
+ * SIGBUS, read as zeros: on_sigbus).  Pipes, terminals and files of unknown
+ * size (tracefs says 0) are read into the buffer. */
 #define _GNU_SOURCE	/* F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -43,6 +45,7 @@ struct trace_reader {
 	 * (len rounded up to a page: the file's next bytes, or zeros past its end) */
 	bool mapped;
 	int map_errno;		/* mmap failed past the first window: a read error */
+	volatile sig_atomic_t truncated;	/* the file shrank under the window */
 	off_t map_off, map_size;
 	size_t readable;
 	uint64_t lineno, bytes;
@@ -107,20 +110,74 @@ enum trace_format trace_sniff(const char *buf, size_t n)
 	return TRACE_FMT_UNKNOWN;
 }
 
+/* ---- a mapped file truncated while it is read ----
+ * Touching a mapped page past a file's end raises SIGBUS.  The windows in
+ * use are registered here; the handler maps zeros over the rest of the one
+ * that faulted (the reader finds no line end there) and marks its reader,
+ * which stops with an error.  A fault anywhere else gets the handler that
+ * was there before (the default: the process ends, as without this). */
+#define MAX_WINDOWS 8	/* readers mapped at once (more go unprotected) */
+static struct window {
+	char *lo, *hi;
+	struct trace_reader *r;
+} windows[MAX_WINDOWS];
+static struct sigaction bus_before;
+static size_t page;
+
+static void on_sigbus(int sig, siginfo_t *si, void *ctx)
+{
+	char *a = si->si_addr;
+	(void)sig;
+	(void)ctx;
+	for (unsigned i = 0; i < MAX_WINDOWS; i++) {
+		struct window *w = &windows[i];
+		if (!w->r || a < w->lo || a >= w->hi)
+			continue;
+		char *p = (char *)((uintptr_t)a & ~(uintptr_t)(page - 1));
+		if (mmap(p, (size_t)(w->hi - p), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			break;
+		w->r->truncated = 1;
+		return;
+	}
+	sigaction(SIGBUS, &bus_before, NULL);	/* the access faults again, as if hvsim had no handler */
+}
+
+/* r's window is now [buf, buf + readable) (buf NULL: none). */
+static void window_set(struct trace_reader *r)
+{
+	static bool installed;
+	struct window *w = NULL;
+	for (unsigned i = 0; i < MAX_WINDOWS && !w; i++)
+		if (windows[i].r == r)
+			w = &windows[i];
+	for (unsigned i = 0; i < MAX_WINDOWS && !w && r->buf; i++)
+		if (!windows[i].r)
+			w = &windows[i];
+	if (!w)
+		return;
+	*w = r->buf ? (struct window){ r->buf, r->buf + r->readable, r } : (struct window){ 0 };
+	if (r->buf && !installed) {
+		struct sigaction sa = { .sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO };
+		sigemptyset(&sa.sa_mask);
+		installed = sigaction(SIGBUS, &sa, &bus_before) == 0;
+	}
+}
+
 /* Slides the window to start at the page holding the first unread byte and
  * map as much after it as MAP_WINDOW allows; false at the end. */
 static bool slide(struct trace_reader *r)
 {
-	static size_t page;
 	if (!page)
 		page = (size_t)sysconf(_SC_PAGESIZE);
 	off_t at = r->map_off + (off_t)r->pos, end = r->map_off + (off_t)r->len;
-	if (end >= r->map_size) {	/* a file that grew since: go on reading it */
-		struct stat st;
-		if (fstat(fileno(r->f), &st) == 0 && st.st_size > r->map_size)
+	struct stat st;
+	if (fstat(fileno(r->f), &st) == 0) {
+		if (st.st_size < r->map_size)
+			r->truncated = 1;
+		else if (end >= r->map_size)	/* a file that grew since: go on reading it */
 			r->map_size = st.st_size;
 	}
-	if (end >= r->map_size) {
+	if (r->truncated || end >= r->map_size) {
 		r->eof = true;
 		return false;
 	}
@@ -139,6 +196,7 @@ static bool slide(struct trace_reader *r)
 	r->pos = (size_t)(at - off);
 	r->len = len;
 	r->readable = (len + page - 1) & ~(page - 1);
+	window_set(r);
 	r->map_off = off;
 	r->bytes += (uint64_t)(off + (off_t)len - end);
 	return true;
@@ -196,6 +254,8 @@ static const char *next_line(struct trace_reader *r, size_t *n)
 			*n = len;
 			return s;
 		}
+		if (r->truncated)
+			return NULL;	/* zeros past the new end: no line */
 		if (r->len - r->pos > TRACE_MAX_LINE && !r->skipping) {
 			r->lineno++;
 			r->skipping = true;
@@ -399,6 +459,9 @@ static inline int next_text(struct trace_reader *r, struct trace_event *ev)
 			return rc;
 	}
 	r->n.lines = r->lineno;
+	if (r->truncated)
+		return err_set("%s: the file was truncated while being read (after line %llu)", r->name,
+			       (unsigned long long)r->lineno);
 	if (r->map_errno)
 		return err_set("%s: read error: %s", r->name, strerror(r->map_errno));
 	if (ferror(r->f))
@@ -436,8 +499,11 @@ void trace_close(struct trace_reader *r)
 		fclose(r->f);
 	if (r->dat)
 		tracedat_close(r->dat);
-	if (r->mapped)
+	if (r->mapped) {
 		munmap(r->buf, r->readable);
+		r->buf = NULL;
+		window_set(r);
+	}
 	else
 		free(r->buf);
 	free(r->name);

@@ -3,6 +3,7 @@
  * refills, the thread -> vCPU map, the stat summary. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/err.h"
 #include "traces/stat.h"
@@ -199,6 +200,58 @@ static void test_open_errors(void)
 	fclose(f);
 }
 
+/* A file of n exit/msr line pairs (about 240 bytes each); its path. */
+static char *pairs_file(size_t n)
+{
+	static char path[] = "/tmp/hvsim-reader-XXXXXX";
+	strcpy(path + strlen(path) - 6, "XXXXXX");
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", exit_line, msr_line);
+	fclose(f);
+	return path;
+}
+
+/* The file is cut to size while it is read: the lines before the cut are
+ * read, then an error names the file; no SIGBUS (within the mapped window:
+ * its pages past the end read as zeros), or, past the window, the next
+ * window is not mapped. */
+static void truncated_at(size_t pairs, off_t size, uint64_t expect_records)
+{
+	char *path = pairs_file(pairs);
+	struct trace_reader *r = trace_open(path, TRACE_FMT_AUTO, false);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	struct trace_event ev;
+	uint64_t n = 0;
+	while (n < 10 && trace_next(r, &ev) > 0)
+		n++;
+	CU_ASSERT_EQUAL_FATAL(truncate(path, size), 0);
+	int rc;
+	n += drain(r, &rc);
+	CU_ASSERT_EQUAL(rc, -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), "truncated while being read"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err_msg(), path));
+	CU_ASSERT_EQUAL(n, expect_records);
+	trace_close(r);
+	unlink(path);
+}
+
+static void test_truncated_while_read(void)
+{
+	size_t pair = strlen(exit_line) + strlen(msr_line);
+	/* inside the first window, not at a page boundary: every line that
+	 * ends before the cut, and none after */
+	off_t cut = 65536 + 100;
+	uint64_t lines = (uint64_t)(cut / pair) * 2 + ((size_t)cut % pair >= strlen(exit_line));
+	truncated_at(20000, cut, lines);
+	/* past the first window (8 MiB): it is read whole, the next one is not mapped */
+	size_t n = (9u << 20) / pair;
+	uint64_t in_window = (uint64_t)((8u << 20) / pair) * 2 + ((8u << 20) % pair >= strlen(exit_line));
+	truncated_at(n, (off_t)(8u << 20) + (256 << 10), in_window);
+}
+
 static CU_TestInfo tests[] = {
 	{ "malformed lines counted with line numbers", test_malformed_counted },
 	{ "strict: the first malformed line is an error", test_strict },
@@ -207,6 +260,7 @@ static CU_TestInfo tests[] = {
 	{ "many lines across buffer refills", test_many_lines },
 	{ "stat summary", test_stat },
 	{ "open errors", test_open_errors },
+	{ "a file truncated while it is read", test_truncated_while_read },
 	CU_TEST_INFO_NULL,
 };
 
