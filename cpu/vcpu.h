@@ -273,18 +273,18 @@ static inline void vcpu_clock_sync(struct vcpu *v)
 }
 /* The fast path's limit from sc.bound: after a sync or anything that may
  * have moved the clock or lowered the bound, before Unicorn runs blocks
- * again.  Far
- * bounds are cut to 2^50 cycles ahead (the fast path then looks early):
- * run_milli cannot overflow. */
+ * again.  Far bounds are cut to 2^50 cycles ahead (the fast path then
+ * looks early): run_milli cannot overflow. */
 static inline void vcpu_clock_arm(struct vcpu *v)
 {
 	cycles_t d = v->sc.bound > v->sc.clock ? v->sc.bound - v->sc.clock : 0;
 	v->run_limit = (d < (1ull << 50) ? d : 1ull << 50) * 1000;
 }
 static inline void vcpu_hook_leave(struct vcpu **v) { vcpu_clock_arm(*v); }
-/* The first statement of every Unicorn callback but vcpu_block's fast
- * path: sc.clock is the clock inside, and every return arms the fast path
- * again (the callback may have charged cycles or lowered the bound). */
+/* The first statement of every Unicorn callback that may read or move the
+ * clock or lower the bound (all but vcpu_block's fast path, and the ones
+ * that only note an address or copy memory): sc.clock is the clock inside,
+ * and every return arms the fast path again. */
 #define VCPU_HOOK(v) \
 	struct vcpu *vcpu_hook_ __attribute__((cleanup(vcpu_hook_leave), unused)) = (vcpu_clock_sync(v), (v))
 /* Charges one exit of class x costing c (by part). */

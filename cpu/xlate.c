@@ -248,7 +248,6 @@ static bool shadow_protected(const struct vcpu *v, const struct xreq *q)
 static uint64_t alias_read(uc_engine *uc, uint64_t off, unsigned size, void *ud)
 {
 	struct vcpu *v = ud;
-	VCPU_HOOK(v);
 	uint64_t val = 0;
 	vcpu_read_phys(v, v->set->m->ram_base + off, &val, size);
 	return val;

@@ -503,9 +503,9 @@ void trace_close(struct trace_reader *r)
 		munmap(r->buf, r->readable);
 		r->buf = NULL;
 		window_set(r);
-	}
-	else
+	} else {
 		free(r->buf);
+	}
 	free(r->name);
 	free(r);
 }

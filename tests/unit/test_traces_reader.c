@@ -200,18 +200,16 @@ static void test_open_errors(void)
 	fclose(f);
 }
 
-/* A file of n exit/msr line pairs (about 240 bytes each); its path. */
-static char *pairs_file(size_t n)
+/* Writes n exit/msr line pairs (about 240 bytes each) to a new file named
+ * from the mkstemp template path. */
+static void pairs_file(size_t n, char *path)
 {
-	static char path[] = "/tmp/hvsim-reader-XXXXXX";
-	strcpy(path + strlen(path) - 6, "XXXXXX");
 	int fd = mkstemp(path);
 	CU_ASSERT_FATAL(fd >= 0);
 	FILE *f = fdopen(fd, "w");
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s%s", exit_line, msr_line);
 	fclose(f);
-	return path;
 }
 
 /* The file is cut to size while it is read: the lines before the cut are
@@ -220,7 +218,8 @@ static char *pairs_file(size_t n)
  * window is not mapped. */
 static void truncated_at(size_t pairs, off_t size, uint64_t expect_records)
 {
-	char *path = pairs_file(pairs);
+	char path[] = "/tmp/hvsim-reader-XXXXXX";
+	pairs_file(pairs, path);
 	struct trace_reader *r = trace_open(path, TRACE_FMT_AUTO, false);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
 	struct trace_event ev;
