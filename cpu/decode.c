@@ -44,6 +44,10 @@ struct decode_cache {
 	uint32_t max_insns;             /* the most instructions in a decoded block */
 	struct dblock_special *sp;      /* specials of the block being decoded */
 	uint32_t sp_cap;
+	/* Blocks dropped (decode_drop) but perhaps still some vCPU's cur:
+	 * freed by decode_reap */
+	struct dblock **retired;
+	uint32_t nretired, retired_cap;
 	/* A64 mnemonics met, with what the lists below say of each: a block's
 	 * instructions are classified with one string compare each, not fifty */
 	struct mnem_memo { char m[CS_MNEMONIC_SIZE]; uint8_t bits; } mnem[MNEM_MEMO];
@@ -534,6 +538,8 @@ void decode_cache_free(struct decode_cache *dc)
 		return;
 	if (dc->tab)
 		decode_flush(dc);
+	decode_reap(dc, NULL, 0);
+	free(dc->retired);
 	free(dc->tab);
 	free(dc->sp);
 	if (dc->insn)
@@ -588,6 +594,60 @@ static void insert(struct decode_cache *dc, struct dblock *b)
 	}
 	dc->tab[i] = (struct slot){ b->addr, b->size, b };
 	dc->used++;
+}
+
+bool decode_drop(struct decode_cache *dc, uint64_t addr, uint32_t size, const struct dblock *b)
+{
+	uint32_t mask = (1u << dc->bits) - 1, i = slot_of(dc, addr);
+	for (; dc->tab[i].b; i = (i + 1) & mask)
+		if (dc->tab[i].addr == addr && dc->tab[i].size == size)
+			break;
+	if (dc->tab[i].b != b || !b)
+		return false;   /* gone already, or decoded again since */
+	if (dc->nretired == dc->retired_cap) {
+		uint32_t cap = dc->retired_cap ? 2 * dc->retired_cap : 64;
+		struct dblock **r = realloc(dc->retired, cap * sizeof *r);
+		if (!r)
+			return false;   /* kept: stale costs rather than a dangling cur */
+		dc->retired = r;
+		dc->retired_cap = cap;
+	}
+	dc->retired[dc->nretired++] = dc->tab[i].b;
+	struct decode_entry *e = &dc->front.e[decode_front_index(addr)];
+	if (e->b == b)
+		*e = (struct decode_entry){ .size = UINT32_MAX };
+	/* Linear probing without tombstones: later entries of the run whose
+	 * home slot is not after the hole move back into it. */
+	for (uint32_t j = i;;) {
+		dc->tab[i].b = NULL;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (!dc->tab[j].b) {
+				dc->used--;
+				return true;
+			}
+			uint32_t k = slot_of(dc, dc->tab[j].addr);
+			if (i <= j ? (k <= i || k > j) : (k <= i && k > j))
+				break;
+		}
+		dc->tab[i] = dc->tab[j];
+		i = j;
+	}
+}
+
+void decode_reap(struct decode_cache *dc, const struct dblock *const *keep, unsigned nkeep)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < dc->nretired; i++) {
+		unsigned k = 0;
+		while (k < nkeep && keep[k] != dc->retired[i])
+			k++;
+		if (k < nkeep)
+			dc->retired[n++] = dc->retired[i];
+		else
+			free(dc->retired[i]);
+	}
+	dc->nretired = n;
 }
 
 static int grow(struct decode_cache *dc)

@@ -100,6 +100,12 @@ void decode_set_x86_mode(struct decode_cache *dc, bool (*code32)(void *ctx));
 void decode_set_x86_ctx(struct decode_cache *dc, void *ctx);
 /* Drops every cached block (guest code changed). */
 void decode_flush(struct decode_cache *dc);
+/* Drops the block b cached for (addr, size), if it still is (b is compared,
+ * never read): the guest rewrote its code.  Until decode_reap, b stays
+ * readable (a vCPU may be executing it).  False if it was not there. */
+bool decode_drop(struct decode_cache *dc, uint64_t addr, uint32_t size, const struct dblock *b);
+/* Frees the dropped blocks, but those in keep[0..nkeep). */
+void decode_reap(struct decode_cache *dc, const struct dblock *const *keep, unsigned nkeep);
 /* Classifies one instruction; len gets its length (0 if undecodable).
  * For tests and for the front ends' fault decode. */
 enum insn_class decode_one(struct decode_cache *dc, uint64_t addr, const uint8_t *code, uint32_t avail, uint32_t *len);

@@ -188,6 +188,10 @@ void vcpus_destroy(struct vcpus *s)
 		s->arch->fini(s);
 	if (s->dc)
 		decode_cache_free(s->dc);
+	for (uint32_t i = 0; i < s->code.cap; i++)
+		free(s->code.tab[i].blk);
+	free(s->code.tab);
+	free(s->code.w_given);
 	sim_free(&s->sim);
 }
 
@@ -368,6 +372,122 @@ void vcpu_stop_before(struct vcpu *v, uint64_t addr)
 	vcpu_stop(v);
 }
 
+static uint32_t code_slot(uint64_t page, uint32_t cap)
+{
+	return (uint32_t)((page * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+/* The entry of page (a page address), added if add; NULL if absent or out of memory. */
+static struct code_page *code_find(struct code_pages *c, uint64_t page, bool add)
+{
+	page = page ? page : 1;
+	if (c->cap) {
+		for (uint32_t i = code_slot(page, c->cap);; i = (i + 1) & (c->cap - 1)) {
+			if (c->tab[i].page == page)
+				return &c->tab[i];
+			if (!c->tab[i].page)
+				break;
+		}
+	}
+	if (!add)
+		return NULL;
+	if ((c->len + 1) * 2 > c->cap) {   /* at most half full: probes end at an empty slot */
+		uint32_t cap = c->cap ? 2 * c->cap : 256;
+		struct code_page *t = calloc(cap, sizeof *t), *old = c->tab;
+		if (!t)
+			return NULL;
+		c->tab = t;
+		for (uint32_t i = 0; i < c->cap; i++)
+			if (old[i].page) {
+				uint32_t j = code_slot(old[i].page, cap);
+				while (t[j].page)
+					j = (j + 1) & (cap - 1);
+				t[j] = old[i];
+			}
+		c->cap = cap;
+		free(old);
+	}
+	uint32_t i = code_slot(page, c->cap);
+	while (c->tab[i].page)
+		i = (i + 1) & (c->cap - 1);
+	c->tab[i].page = page;
+	c->len++;
+	return &c->tab[i];
+}
+
+int vcpu_code_init(struct vcpus *s, uint64_t page_size)
+{
+	s->code.page_size = page_size;
+	s->code.w_words = (size_t)((s->m->ram_size / page_size + 64) / 64);
+	if (!(s->code.w_given = calloc(s->code.w_words, sizeof *s->code.w_given)))
+		return err_set("out of memory");
+	s->code.on = true;
+	return 0;
+}
+
+static void code_written(struct vcpus *s, struct code_page *p, uint64_t pa)
+{
+	/* what earlier stores dropped, but for the blocks vCPUs are in */
+	const struct dblock *keep[MACHINE_MAX_CPUS];
+	for (unsigned i = 0; i < s->n; i++)
+		keep[i] = s->v[i]->cur;
+	decode_reap(s->dc, keep, s->n);
+	for (uint32_t i = 0; i < p->n; i++)
+		decode_drop(s->dc, p->blk[i].addr, p->blk[i].size, p->blk[i].b);
+	DBG(LOG_DECODE, "code page 0x%llx written: %u blocks dropped", (unsigned long long)pa, p->n);
+	p->n = 0;
+}
+
+void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms)
+{
+	struct code_pages *c = &s->code;
+	if (!(*perms & UC_PROT_WRITE) || !machine_in_ram(s->m, pa, 1))
+		return;
+	uint64_t page = pa & ~(c->page_size - 1), n = (page - s->m->ram_base) / c->page_size;
+	struct code_page *p = code_find(c, page, false);
+	if (type == MMU_W && p && p->n)
+		code_written(s, p, pa);
+	else if (type == MMU_X || (p && p->n)) {
+		*perms &= ~(uint32_t)UC_PROT_WRITE;
+		return;
+	}
+	c->w_given[n / 64] |= 1ull << n % 64;
+}
+
+/* Files b under the pages it was read from.  A page that held no block and
+ * that a fill made writable may have writable entries in Unicorn's TLBs:
+ * they go, so that the next store to it is seen. */
+static void code_note(struct vcpu *v, const struct dblock *b)
+{
+	struct vcpus *s = v->set;
+	uint64_t ps = s->code.page_size, end = b->addr + b->size, last = UINT64_MAX;
+	for (uint64_t va = b->addr; va < end && va >= b->addr; va = (va | (ps - 1)) + 1) {
+		uint64_t pa;
+		if (!xlate_virt_to_phys(v, va, MMU_X, &pa) || !machine_in_ram(s->m, pa, 1) ||
+		    (pa & ~(ps - 1)) == last)
+			continue;
+		last = pa & ~(ps - 1);
+		struct code_page *p = code_find(&s->code, last, true);
+		if (!p)
+			return;   /* out of memory: this block's rewrite goes unseen */
+		if (p->n == p->cap) {
+			uint32_t cap = p->cap ? 2 * p->cap : 4;
+			struct code_blk *grown = realloc(p->blk, cap * sizeof *grown);
+			if (!grown)
+				return;
+			p->blk = grown;
+			p->cap = cap;
+		}
+		uint64_t n = (last - s->m->ram_base) / ps;
+		if (!p->n && (s->code.w_given[n / 64] >> n % 64 & 1)) {
+			for (unsigned i = 0; i < s->n; i++)
+				xlate_flush_unicorn(s->v[i]);
+			memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
+		}
+		p->blk[p->n++] = (struct code_blk){ b->addr, b->size, b };
+	}
+}
+
 /* A block not seen before: decode it and, on x86, hook its special
  * instructions.  NULL if the block must not run now (vCPU stopped). */
 static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint32_t size)
@@ -393,6 +513,8 @@ static const struct decode_entry *new_block(struct vcpu *v, uint64_t addr, uint3
 	}
 	DBG(LOG_DECODE, "block 0x%llx+%u: %u insns, %llu.%03llu cycles", (unsigned long long)addr, size,
 	    b->ninsns, (unsigned long long)(b->cost_milli / 1000), (unsigned long long)(b->cost_milli % 1000));
+	if (s->code.on)
+		code_note(v, b);
 	if (b->nspecials && s->arch == &x86_ops && x86_hook_specials(s, b)) {
 		/* this translation predates the hooks: retranslate */
 		v->flush_pending = true;

@@ -168,6 +168,36 @@ struct arch_ops {
 	void (*model_exit)(struct vcpu *v, unsigned x, const struct cost *c, const char *what);
 };
 
+/* Guest-physical pages (of Unicorn's page size) holding decoded blocks,
+ * and the blocks.  A store into one must drop them from the decoder's
+ * cache: code rewritten in place to the same size would keep its old
+ * decoding (its cost; on x86 its specials, so a NOP made RDMSR would not
+ * exit).  Kept where hvsim translates for Unicorn (xlate: Unicorn 2.1):
+ * its fills give pages fetched from, and pages holding blocks, without
+ * write permission, so the first store to one asks for a fill, which drops
+ * the blocks (vcpu_code_fill); the store then runs and Unicorn drops its
+ * own translations.  w_given has a bit for each RAM page some fill made
+ * writable since Unicorn's TLBs were last flushed for it: a block decoded
+ * from such a page needs that flush. */
+struct code_blk {
+	uint64_t addr;
+	uint32_t size;
+	const struct dblock *b;   /* compared, never read (it may be freed) */
+};
+struct code_page {
+	uint64_t page;            /* its address (never 0: page 0 is kept as 1) */
+	struct code_blk *blk;
+	uint32_t n, cap;          /* n = 0: no decoded block there now */
+};
+struct code_pages {
+	bool on;
+	uint64_t page_size;
+	struct code_page *tab;    /* open addressing by page */
+	uint32_t cap, len;
+	uint64_t *w_given;        /* by RAM page number */
+	size_t w_words;
+};
+
 struct vcpus {
 	struct machine *m;
 	struct sim sim;
@@ -176,6 +206,7 @@ struct vcpus {
 	unsigned n;
 	const struct arch_ops *arch;
 	struct decode_cache *dc;
+	struct code_pages code;
 	uint64_t max_insns;
 	/* all vCPUs' instructions, the running one's up to its last block_slow */
 	uint64_t total_insns;
@@ -221,6 +252,14 @@ static inline void vcpu_note_mmio(struct vcpu *v, uint64_t addr, unsigned len, b
  * now if they have nothing to do and the next block is the next thing to
  * run (it then needs no interrupt check for them).  True if done. */
 bool vcpu_quiet_entry(struct vcpu *v);
+
+/* Code pages (struct code_pages) of page_size bytes; -1 (err_set) when out
+ * of memory. */
+int vcpu_code_init(struct vcpus *s, uint64_t page_size);
+/* A fill of the page of pa for an access of type (MMU_R, MMU_W, MMU_X)
+ * with *perms (UC_PROT_*): takes write permission from code pages and
+ * pages fetched from, drops a code page's decoded blocks before a store. */
+void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms);
 
 /* The exit is dirty logging's write-protection fault of a write to va (gpa). */
 static inline void vcpu_note_wp_fault(struct vcpu *v, uint64_t gpa, uint64_t va)

@@ -581,6 +581,8 @@ static enum xlate_s1 x86_stage1(struct vcpu *v, uint64_t va, unsigned type, stru
 	if (!FIELD_EX(rd_efer(v), EFER, LMA)) {
 		/* 32-bit or PAE paging (SDM Vol. 3A 4.3, 4.4): mmu/ walks only
 		 * IA-32e paging; Unicorn's own walk is not used with the model on */
+		if (v->xl.faults_only)
+			return XLATE_S1_UNICORN;
 		vcpu_guest_stop(v, SIM_STOP_UNSUPPORTED, "the guest turned on %s paging outside IA-32e mode, which "
 				"the translation model ([mmu] model) does not walk", FIELD_EX(rd(v, UC_X86_REG_CR4), CR4, PAE)
 				? "PAE" : "32-bit");
@@ -1227,6 +1229,8 @@ static int x86_after_run(struct vcpu *v, uc_err e)
 	uint64_t rip = rd(v, UC_X86_REG_RIP);
 	if (v->set->sim.stop == SIM_STOP_ERROR)
 		return -1;
+	if (xlate_take_unicorn(v))
+		return 0;
 	if (e == UC_ERR_EXCEPTION && xlate_take_fault(v)) {
 		deliver_mmu_fault(v, rip);
 		return 0;

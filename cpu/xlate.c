@@ -105,7 +105,7 @@ static enum xlate_s1 regime(struct vcpu *v, uint64_t va, unsigned type, struct x
  * q->res keeps the hardware's references for the cost. */
 static bool walk(struct vcpu *v, struct xreq *q, enum xlate_s1 k)
 {
-	if (k == XLATE_S1_FAULT)
+	if (k == XLATE_S1_FAULT || k == XLATE_S1_UNICORN)
 		return false;
 	if (mmu_walk(&q->r, &q->a, &q->res)) {
 		q->phys = !machine_in_ram(v->set->m, q->res.pa, 1);
@@ -366,6 +366,10 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 	}
 	struct xreq q;
 	enum xlate_s1 k = regime(v, va, t, &q);
+	if (k == XLATE_S1_UNICORN) {
+		x->to_unicorn = true;   /* refused: Unicorn stops at the access, precisely */
+		return false;
+	}
 	/* Entries made with stage 1 off (the MMU off: the hypervisor's stage 2
 	 * alone, global, ASID 0) must not serve the guest once it turns its
 	 * MMU on, nor the other way round: the modelled TLBs start again when
@@ -399,6 +403,9 @@ static bool hook_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry
 	}
 	out->paddr = q.res.pa & ~(uc_page(v->set) - 1);
 	out->perms = uc_perms(&q);
+	/* a replay's stores run again after it */
+	if (v->set->code.on && !x->replaying)
+		vcpu_code_fill(v->set, t, q.res.pa, &out->perms);
 	if (v->set->mv.stage2 == MV_S2_SHADOW && !q.phys && !x->replaying) {
 		shadow_fill(v, &q);
 		if (shadow_protected(v, &q)) {
@@ -546,9 +553,11 @@ static int attach(struct vcpu *v)
 }
 
 /* With the model off the guest's stage-1 faults still need a syndrome,
- * which only hvsim's walker gives: on AArch64 with Unicorn 2.1 every engine
- * translates through it, stage 1 alone and at no cost.  Unicorn 2.0.1 has
- * no fill hook: a stage-1 fault there stops the run (a64.c). */
+ * which only hvsim's walker gives, and stores into code must reach the
+ * decoder (struct code_pages): with Unicorn 2.1 every engine translates
+ * through it, stage 1 alone and at no cost.  Unicorn 2.0.1 has no fill
+ * hook: a stage-1 fault there stops the run (a64.c), and x86 faults are
+ * Unicorn's own. */
 static int faults_only(struct vcpus *s)
 {
 #if XLATE_SUPPORTED
@@ -574,8 +583,14 @@ static int faults_only(struct vcpus *s)
 
 int xlate_init(struct vcpus *s)
 {
+	/* Unicorn retranslates code a store changes, with no instruction to say
+	 * so (x86: SDM Vol. 3A 8.1.3; ARM asks for IC maintenance first, but
+	 * a guest that skips it gets the new code from Unicorn too): the
+	 * decoder must follow (struct code_pages) */
+	if (XLATE_SUPPORTED && vcpu_code_init(s, uc_page(s)) < 0)
+		return -1;
 	if (!s->mv.on)
-		return s->m->isa == ISA_A64 ? faults_only(s) : 0;
+		return faults_only(s);
 	if (s->mv.stage2 == MV_S2_SHADOW) {
 		struct stats *st = s->m->stats;
 		s->xvm.alias_base = ALIAS_BASE;
@@ -690,6 +705,21 @@ static uint64_t exact_address(struct vcpu *v)
 	DBG(LOG_CPU, "cpu%u: exact address of the fault in page 0x%llx not found (%s)", v->id,
 	    (unsigned long long)x->fault_page, uc_strerror(e));
 	return x->fault_page;
+}
+
+bool xlate_take_unicorn(struct vcpu *v)
+{
+	struct xlate *x = &v->xl;
+	if (!x->to_unicorn)
+		return false;
+	x->to_unicorn = x->on = x->faults_only = false;
+#if XLATE_SUPPORTED
+	uc_ctl_tlb_mode(v->uc, UC_TLB_CPU);
+	uc_ctl_flush_tlb(v->uc);
+#endif
+	DBG(LOG_CPU, "cpu%u: a paging mode hvsim's walker does not walk: Unicorn's own walker translates from now on",
+	    v->id);
+	return true;
 }
 
 bool xlate_take_fault(struct vcpu *v)

@@ -38,6 +38,8 @@ enum xlate_s1 {
 	XLATE_S1_OFF,       /* translation off: GPA = VA */
 	XLATE_S1_ON,        /* *s1 describes the walk */
 	XLATE_S1_FAULT,     /* no walk is possible (VMSA EPDn, VA outside both ranges): *f filled */
+	XLATE_S1_UNICORN,   /* faults-only, a paging mode mmu/ does not walk (x86 32-bit, PAE):
+			     * Unicorn's own walk takes this engine over (xlate_take_unicorn) */
 };
 
 /* A small open-addressing map of 64-bit keys (never 0) to values */
@@ -65,10 +67,11 @@ struct xlate_vm {
 
 struct xlate {
 	bool on;
-	/* [mmu] model = off on AArch64 with Unicorn 2.1: hvsim translates only
-	 * to find the guest's stage-1 faults (no stage 2, no cost, no
+	/* [mmu] model = off with Unicorn 2.1: hvsim translates only to find
+	 * the guest's stage-1 faults and stores into code (no stage 2, no cost, no
 	 * statistics: the st_* counters point at sink) */
 	bool faults_only;
+	bool to_unicorn;           /* a fill saw XLATE_S1_UNICORN */
 	uint64_t sink;
 	bool caches;               /* c initialised */
 	struct mmu_caches c;
@@ -111,6 +114,11 @@ void xlate_finish(struct vcpus *s);
 /* After uc_emu_start returned UC_ERR_EXCEPTION: true if it was a refused
  * fill, whose fault is then in v->xl.fault with its exact address. */
 bool xlate_take_fault(struct vcpu *v);
+/* After Unicorn stopped: a faults-only engine met a paging mode mmu/ does
+ * not walk, and now translates with Unicorn's own walker (stage-1 faults
+ * are Unicorn's, stores into code unseen, as with Unicorn 2.0.1); resume
+ * at the PC.  False if not. */
+bool xlate_take_unicorn(struct vcpu *v);
 /* Guest TLB maintenance: drops matching entries from the modelled TLBs and
  * walk caches (mmu/tlb.h scopes), and Unicorn's TLB with them. */
 void xlate_invalidate(struct vcpu *v, const struct tlb_scope *scope);

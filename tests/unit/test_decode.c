@@ -336,6 +336,68 @@ static void test_cache(void)
 	decode_cache_free(dc);
 }
 
+/* Dropping blocks (the guest rewrote their code): exactly those go, from
+ * the table and the front table, whatever their place in a probe run (the
+ * table moves later entries back into the hole); a dropped block stays
+ * readable until reaped, and one kept by decode_reap survives it (ASan
+ * checks both).  A block decoded again at the same key is not dropped by
+ * the old pointer. */
+static void test_drop(void)
+{
+	static const uint8_t code[] = { 0x20, 0x00, 0x02, 0x8b, 0x03, 0x04, 0x40, 0xf9 }; /* add; ldr */
+	struct decode_cache *dc = decode_cache_new(ISA_A64, cpi);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dc);
+	enum { N = 3000 };
+	static const struct dblock *blk[N];
+	for (uint32_t i = 0; i < N; i++) {
+		blk[i] = decode_block(dc, 0x400000 + 4 * (uint64_t)i, code, (i % 3) ? 8 : 4);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(blk[i]);
+	}
+	for (uint32_t i = 0; i < N; i++)
+		CU_ASSERT_PTR_NOT_NULL(decode_find(dc, blk[i]->addr, blk[i]->size));
+	/* every third from 1, and a run of 200 together */
+	unsigned dropped = 0, bad = 0;
+	for (uint32_t i = 0; i < N; i++)
+		if (i % 3 == 1 || (i >= 1000 && i < 1200)) {
+			bad += !decode_drop(dc, blk[i]->addr, blk[i]->size, blk[i]);
+			bad += decode_drop(dc, blk[i]->addr, blk[i]->size, blk[i]);   /* gone already */
+			dropped++;
+		}
+	CU_ASSERT_EQUAL(bad, 0);
+	for (uint32_t i = 0; i < N; i++) {
+		bool gone = i % 3 == 1 || (i >= 1000 && i < 1200);
+		const struct dblock *x = decode_lookup(dc, blk[i]->addr, blk[i]->size);
+		const struct decode_entry *e = decode_find(dc, blk[i]->addr, blk[i]->size);
+		if (gone ? x || e : x != blk[i] || !e || e->b != blk[i])
+			bad++;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(blk[1]->ninsns, 2);   /* dropped, still readable */
+	/* Blocks at one address share their home slot: one probe run, in which
+	 * dropping the first must leave the others findable. */
+	static const uint8_t code32[32] = { 0x20, 0x00, 0x02, 0x8b, 0x20, 0x00, 0x02, 0x8b, 0x20, 0x00, 0x02, 0x8b,
+					    0x20, 0x00, 0x02, 0x8b, 0x20, 0x00, 0x02, 0x8b, 0x20, 0x00, 0x02, 0x8b,
+					    0x20, 0x00, 0x02, 0x8b, 0x20, 0x00, 0x02, 0x8b };
+	const struct dblock *run[8];
+	for (uint32_t k = 0; k < 8; k++)
+		CU_ASSERT_PTR_NOT_NULL_FATAL(run[k] = decode_block(dc, 0x900000, code32, 4 * (k + 1)));
+	for (uint32_t k = 0; k < 8; k += 2)
+		CU_ASSERT_TRUE(decode_drop(dc, 0x900000, 4 * (k + 1), run[k]));
+	for (uint32_t k = 0; k < 8; k++)
+		CU_ASSERT_PTR_EQUAL(decode_lookup(dc, 0x900000, 4 * (k + 1)), k % 2 ? run[k] : NULL);
+	const struct dblock *keep[1] = { blk[4] };
+	decode_reap(dc, keep, 1);
+	CU_ASSERT_EQUAL(blk[4]->ninsns, 2);   /* kept */
+	/* decoded again: a new block at the key, not dropped by the old one */
+	const struct dblock *again = decode_block(dc, blk[4]->addr, code, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(again);
+	CU_ASSERT_FALSE(decode_drop(dc, again->addr, 8, blk[4]));
+	CU_ASSERT_PTR_EQUAL(decode_lookup(dc, again->addr, 8), again);
+	CU_ASSERT_TRUE(decode_drop(dc, again->addr, 8, again));
+	CU_ASSERT_PTR_NULL(decode_lookup(dc, again->addr, 8));
+	decode_cache_free(dc);   /* frees blk[4] and again */
+}
+
 /* The front table the run loop reads: the right block and its cost in
  * thousandths of a cycle, whatever was looked up in between. */
 static int front_is(struct decode_cache *dc, uint64_t addr, uint32_t size, const struct dblock *b,
@@ -492,6 +554,7 @@ static CU_TestInfo tests[] = {
 	{ "x86 instruction by instruction", test_x86_each },
 	{ "cache lookup, growth, flush", test_cache },
 	{ "front table of the run loop", test_front },
+	{ "dropping rewritten blocks", test_drop },
 	{ "undecodable and random bytes", test_garbage },
 	{ "class names and bad ISA", test_names_and_errors },
 	CU_TEST_INFO_NULL,
