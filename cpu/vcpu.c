@@ -470,6 +470,15 @@ static void code_note(struct vcpu *v, const struct dblock *b)
 		struct code_page *p = code_find(&s->code, last, true);
 		if (!p)
 			return;   /* out of memory: this block's rewrite goes unseen */
+		/* a block decoded again at its key takes its entry (a page keeps
+		 * one per key: blocks dropped through another page stay listed) */
+		uint32_t k = 0;
+		while (k < p->n && (p->blk[k].addr != b->addr || p->blk[k].size != b->size))
+			k++;
+		if (k < p->n) {
+			p->blk[k].b = b;
+			continue;
+		}
 		if (p->n == p->cap) {
 			uint32_t cap = p->cap ? 2 * p->cap : 4;
 			struct code_blk *grown = realloc(p->blk, cap * sizeof *grown);
