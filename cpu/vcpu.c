@@ -192,6 +192,7 @@ void vcpus_destroy(struct vcpus *s)
 		free(s->code.tab[i].blk);
 	free(s->code.tab);
 	free(s->code.w_given);
+	free(s->code.open);
 	sim_free(&s->sim);
 }
 
@@ -425,17 +426,66 @@ int vcpu_code_init(struct vcpus *s, uint64_t page_size)
 	return 0;
 }
 
-static void code_written(struct vcpus *s, struct code_page *p, uint64_t pa)
+/* Frees what earlier stores dropped, but the blocks vCPUs are in. */
+static void code_reap(struct vcpus *s)
 {
-	/* what earlier stores dropped, but for the blocks vCPUs are in */
 	const struct dblock *keep[MACHINE_MAX_CPUS];
 	for (unsigned i = 0; i < s->n; i++)
 		keep[i] = s->v[i]->cur;
 	decode_reap(s->dc, keep, s->n);
+}
+
+static void code_written(struct vcpus *s, struct code_page *p, uint64_t pa)
+{
+	code_reap(s);
 	for (uint32_t i = 0; i < p->n; i++)
 		decode_drop(s->dc, p->blk[i].addr, p->blk[i].size, p->blk[i].b);
 	DBG(LOG_DECODE, "code page 0x%llx written: %u blocks dropped", (unsigned long long)pa, p->n);
 	p->n = 0;
+	uint64_t *o;
+	if (++p->drops < CODE_OPEN_AFTER || !(o = realloc(s->code.open, (s->code.nopen + 1) * sizeof *o)))
+		return;   /* (out of memory: stays protected) */
+	s->code.open = o;
+	o[s->code.nopen++] = p->page;
+	p->open = true;
+	DBG(LOG_DECODE, "code page 0x%llx opened after %u drops", (unsigned long long)pa, p->drops);
+}
+
+/* FNV-1a of a block's bytes in a page */
+static uint64_t code_hash(const struct vcpus *s, uint64_t page, const struct code_blk *c)
+{
+	const uint8_t *p = s->m->ram + (page - s->m->ram_base) + c->lo;
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (unsigned i = c->lo; i < c->hi; i++)
+		h = (h ^ *p++) * 0x100000001b3ull;
+	return h;
+}
+
+void vcpu_code_check(struct vcpus *s)
+{
+	bool written = false;
+	for (uint32_t k = 0; k < s->code.nopen; k++) {
+		uint64_t page = s->code.open[k], n = (page - s->m->ram_base) / s->code.page_size;
+		struct code_page *p = code_find(&s->code, page, false);
+		written |= s->code.w_given[n / 64] >> n % 64 & 1;
+		for (uint32_t i = 0; p && i < p->n; i++) {
+			struct code_blk c = p->blk[i];
+			if (code_hash(s, page, &c) == c.hash)
+				continue;
+			code_reap(s);
+			decode_drop(s->dc, c.addr, c.size, c.b);
+			for (unsigned j = 0; j < s->n; j++)
+				uc_ctl_remove_cache(s->v[j]->uc, c.addr, c.addr + c.size);
+			p->blk[i--] = p->blk[--p->n];
+		}
+	}
+	/* Unicorn 2.1.1 (#2367) may not see stores through a writable entry
+	 * made before it translated code in the page: none outlives a slice */
+	if (written) {
+		for (unsigned i = 0; i < s->n; i++)
+			xlate_flush_unicorn(s->v[i]);
+		memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
+	}
 }
 
 void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms)
@@ -445,11 +495,13 @@ void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms
 		return;
 	uint64_t page = pa & ~(c->page_size - 1), n = (page - s->m->ram_base) / c->page_size;
 	struct code_page *p = code_find(c, page, false);
-	if (type == MMU_W && p && p->n)
-		code_written(s, p, pa);
-	else if (type == MMU_X || (p && p->n)) {
-		*perms &= ~(uint32_t)UC_PROT_WRITE;
-		return;
+	if (!p || !p->open) {   /* (an open page is vcpu_code_check's) */
+		if (type == MMU_W && p && p->n) {
+			code_written(s, p, pa);
+		} else if (type == MMU_X || (p && p->n)) {
+			*perms &= ~(uint32_t)UC_PROT_WRITE;
+			return;
+		}
 	}
 	c->w_given[n / 64] |= 1ull << n % 64;
 }
@@ -470,13 +522,16 @@ static void code_note(struct vcpu *v, const struct dblock *b)
 		struct code_page *p = code_find(&s->code, last, true);
 		if (!p)
 			return;   /* out of memory: this block's rewrite goes unseen */
+		uint64_t lo = pa & (ps - 1), hi = lo + (end - va < ps - lo ? end - va : ps - lo);
+		struct code_blk e = { b->addr, b->size, (uint16_t)lo, (uint16_t)hi, 0, b };
+		e.hash = code_hash(s, last, &e);
 		/* a block decoded again at its key takes its entry (a page keeps
 		 * one per key: blocks dropped through another page stay listed) */
 		uint32_t k = 0;
 		while (k < p->n && (p->blk[k].addr != b->addr || p->blk[k].size != b->size))
 			k++;
 		if (k < p->n) {
-			p->blk[k].b = b;
+			p->blk[k] = e;
 			continue;
 		}
 		if (p->n == p->cap) {
@@ -488,12 +543,12 @@ static void code_note(struct vcpu *v, const struct dblock *b)
 			p->cap = cap;
 		}
 		uint64_t n = (last - s->m->ram_base) / ps;
-		if (!p->n && (s->code.w_given[n / 64] >> n % 64 & 1)) {
+		if (!p->n && !p->open && (s->code.w_given[n / 64] >> n % 64 & 1)) {
 			for (unsigned i = 0; i < s->n; i++)
 				xlate_flush_unicorn(s->v[i]);
 			memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
 		}
-		p->blk[p->n++] = (struct code_blk){ b->addr, b->size, b };
+		p->blk[p->n++] = e;
 	}
 }
 
@@ -796,6 +851,8 @@ static int vcpu_run(struct sim_cpu *sc)
 		uc_err e = uc_emu_start(v->uc, pc, s->arch->run_until_addr, 0, 0);
 		vcpu_clock_sync(v);
 		sync_total(v);
+		if (s->code.nopen)
+			vcpu_code_check(s);
 		if (v->resume_valid) {
 			v->resume_valid = false;
 			s->arch->set_pc(v, v->resume_pc);

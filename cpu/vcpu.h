@@ -182,12 +182,23 @@ struct arch_ops {
 struct code_blk {
 	uint64_t addr;
 	uint32_t size;
+	uint16_t lo, hi;          /* the block's bytes in this page: [lo, hi) */
+	uint64_t hash;            /* of those bytes when it was decoded */
 	const struct dblock *b;   /* compared, never read (it may be freed) */
 };
+/* A page whose stores have dropped its blocks CODE_OPEN_AFTER times (data
+ * stored in a page of code, a JIT) is opened: write protection would cost
+ * it a decode and a TLB flush per store.  Its blocks are checked against
+ * their hashes whenever Unicorn stops instead (vcpu_code_check: at the
+ * latest at the end of the run slice), and a changed one leaves the
+ * decoder and Unicorn's translations. */
+#define CODE_OPEN_AFTER 256
 struct code_page {
 	uint64_t page;            /* its address (never 0: page 0 is kept as 1) */
 	struct code_blk *blk;
 	uint32_t n, cap;          /* n = 0: no decoded block there now */
+	uint32_t drops;           /* stores that dropped its blocks */
+	bool open;
 };
 struct code_pages {
 	bool on;
@@ -196,6 +207,8 @@ struct code_pages {
 	uint32_t cap, len;
 	uint64_t *w_given;        /* by RAM page number */
 	size_t w_words;
+	uint64_t *open;           /* the open pages' addresses */
+	uint32_t nopen;
 };
 
 struct vcpus {
@@ -260,6 +273,9 @@ int vcpu_code_init(struct vcpus *s, uint64_t page_size);
  * with *perms (UC_PROT_*): takes write permission from code pages and
  * pages fetched from, drops a code page's decoded blocks before a store. */
 void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms);
+/* Unicorn stopped: the blocks of open code pages whose bytes changed leave
+ * the decoder and every engine's translations. */
+void vcpu_code_check(struct vcpus *s);
 
 /* The exit is dirty logging's write-protection fault of a write to va (gpa). */
 static inline void vcpu_note_wp_fault(struct vcpu *v, uint64_t gpa, uint64_t va)
