@@ -451,6 +451,22 @@ static void code_written(struct vcpus *s, struct code_page *p, uint64_t pa)
 	DBG(LOG_DECODE, "code page 0x%llx opened after %u drops", (unsigned long long)pa, p->drops);
 }
 
+/* w_given's bit of a RAM page */
+static uint64_t *w_word(const struct vcpus *s, uint64_t page, uint64_t *bit)
+{
+	uint64_t n = (page - s->m->ram_base) / s->code.page_size;
+	*bit = 1ull << n % 64;
+	return &s->code.w_given[n / 64];
+}
+
+/* No writable entry left in any engine's TLB */
+static void code_flush(struct vcpus *s)
+{
+	for (unsigned i = 0; i < s->n; i++)
+		xlate_flush_unicorn(s->v[i]);
+	memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
+}
+
 /* FNV-1a of a block's bytes in a page */
 static uint64_t code_hash(const struct vcpus *s, uint64_t page, const struct code_blk *c)
 {
@@ -465,10 +481,10 @@ void vcpu_code_check(struct vcpus *s)
 {
 	bool written = false;
 	for (uint32_t k = 0; k < s->code.nopen; k++) {
-		uint64_t page = s->code.open[k], n = (page - s->m->ram_base) / s->code.page_size;
+		uint64_t page = s->code.open[k], bit;
 		struct code_page *p = code_find(&s->code, page, false);
-		written |= s->code.w_given[n / 64] >> n % 64 & 1;
-		for (uint32_t i = 0; p && i < p->n; i++) {
+		written |= (*w_word(s, page, &bit) & bit) != 0;
+		for (uint32_t i = 0; i < p->n; i++) {
 			struct code_blk c = p->blk[i];
 			if (code_hash(s, page, &c) == c.hash)
 				continue;
@@ -481,11 +497,8 @@ void vcpu_code_check(struct vcpus *s)
 	}
 	/* Unicorn 2.1.1 (#2367) may not see stores through a writable entry
 	 * made before it translated code in the page: none outlives a slice */
-	if (written) {
-		for (unsigned i = 0; i < s->n; i++)
-			xlate_flush_unicorn(s->v[i]);
-		memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
-	}
+	if (written)
+		code_flush(s);
 }
 
 void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms)
@@ -493,7 +506,7 @@ void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms
 	struct code_pages *c = &s->code;
 	if (!(*perms & UC_PROT_WRITE) || !machine_in_ram(s->m, pa, 1))
 		return;
-	uint64_t page = pa & ~(c->page_size - 1), n = (page - s->m->ram_base) / c->page_size;
+	uint64_t page = pa & ~(c->page_size - 1), bit;
 	struct code_page *p = code_find(c, page, false);
 	if (!p || !p->open) {   /* (an open page is vcpu_code_check's) */
 		if (type == MMU_W && p && p->n) {
@@ -503,12 +516,13 @@ void vcpu_code_fill(struct vcpus *s, unsigned type, uint64_t pa, uint32_t *perms
 			return;
 		}
 	}
-	c->w_given[n / 64] |= 1ull << n % 64;
+	*w_word(s, page, &bit) |= bit;
 }
 
-/* Files b under the pages it was read from.  A page that held no block and
- * that a fill made writable may have writable entries in Unicorn's TLBs:
- * they go, so that the next store to it is seen. */
+/* Files b under the pages it was read from (with the hash of its bytes
+ * where the page is open).  A protected page that held no block and that
+ * a fill made writable may have writable entries in Unicorn's TLBs: they
+ * go, so that the next store to it is seen. */
 static void code_note(struct vcpu *v, const struct dblock *b)
 {
 	struct vcpus *s = v->set;
@@ -524,7 +538,8 @@ static void code_note(struct vcpu *v, const struct dblock *b)
 			return;   /* out of memory: this block's rewrite goes unseen */
 		uint64_t lo = pa & (ps - 1), hi = lo + (end - va < ps - lo ? end - va : ps - lo);
 		struct code_blk e = { b->addr, b->size, (uint16_t)lo, (uint16_t)hi, 0, b };
-		e.hash = code_hash(s, last, &e);
+		if (p->open)
+			e.hash = code_hash(s, last, &e);
 		/* a block decoded again at its key takes its entry (a page keeps
 		 * one per key: blocks dropped through another page stay listed) */
 		uint32_t k = 0;
@@ -542,12 +557,9 @@ static void code_note(struct vcpu *v, const struct dblock *b)
 			p->blk = grown;
 			p->cap = cap;
 		}
-		uint64_t n = (last - s->m->ram_base) / ps;
-		if (!p->n && !p->open && (s->code.w_given[n / 64] >> n % 64 & 1)) {
-			for (unsigned i = 0; i < s->n; i++)
-				xlate_flush_unicorn(s->v[i]);
-			memset(s->code.w_given, 0, s->code.w_words * sizeof *s->code.w_given);
-		}
+		uint64_t bit;
+		if (!p->n && !p->open && (*w_word(s, last, &bit) & bit))
+			code_flush(s);
 		p->blk[p->n++] = e;
 	}
 }

@@ -183,7 +183,7 @@ struct code_blk {
 	uint64_t addr;
 	uint32_t size;
 	uint16_t lo, hi;          /* the block's bytes in this page: [lo, hi) */
-	uint64_t hash;            /* of those bytes when it was decoded */
+	uint64_t hash;            /* of those bytes when decoded (open pages) */
 	const struct dblock *b;   /* compared, never read (it may be freed) */
 };
 /* A page whose stores have dropped its blocks CODE_OPEN_AFTER times (data
